@@ -1,0 +1,1 @@
+"""sosbot: emergency-report intake over Zalo, Telegram and Facebook Messenger."""
