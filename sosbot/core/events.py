@@ -1,0 +1,106 @@
+"""Typed events: what adapters make of platform payloads, and the core's own clock events.
+
+Every platform event keeps the platform's ids (``event_id`` for de-duplication,
+``message_id`` for replies and edits) as fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sosbot.core.model import ChatRef, Draft, Location, MediaRef, Sender
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformEvent:
+    """Base of everything that arrives from a platform."""
+
+    chat: ChatRef
+    sender: Sender | None
+    event_id: str  # unique per channel: the key for de-duplication
+    message_id: str | None = None
+    reply_to_message_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextReceived(PlatformEvent):
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandReceived(PlatformEvent):
+    """``/name args``; ``name`` is lower case, without the slash or ``@botname``."""
+
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocationReceived(PlatformEvent):
+    location: Location
+    live_period_s: int | None = None
+    is_update: bool = False  # a live location moved (refines an earlier pin)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaReceived(PlatformEvent):
+    media: MediaRef
+    caption: str = ""
+    album_id: str | None = None  # items of one album arrive as separate events
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactShared(PlatformEvent):
+    phone: str
+    own: bool  # the contact is the sender's own number
+
+
+@dataclass(frozen=True, kw_only=True)
+class ButtonPressed(PlatformEvent):
+    data: str
+    callback_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnsupportedReceived(PlatformEvent):
+    """A message kind the bot does not take (sticker, voice, poll, …)."""
+
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MembershipChanged(PlatformEvent):
+    """The bot was added to or removed from a group."""
+
+    joined: bool
+    status: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatMigrated(PlatformEvent):
+    """A group became a supergroup with a new chat id."""
+
+    new_chat_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ignored(PlatformEvent):
+    """Known but of no interest (edited text, service messages): logged, answered 200."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClockTick:
+    """The passing of time: lets the conversation expire idle drafts."""
+
+
+@dataclass(frozen=True)
+class ReportSubmitted:
+    """Storage created the report for the draft; the conversation tells the resident."""
+
+    code: str
+    draft: Draft
+
+
+Event = PlatformEvent | ClockTick | ReportSubmitted

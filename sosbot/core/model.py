@@ -1,0 +1,185 @@
+"""The common report model shared by every channel.
+
+Platform payloads never reach past the adapters: they become these types, with the
+platform's own ids kept as fields (never folded into text).
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Frozen(BaseModel):
+    """Base for immutable value objects that round-trip through JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Channel(StrEnum):
+    """A messaging platform sosbot speaks on."""
+
+    TELEGRAM = "telegram"
+    ZALO = "zalo"
+    MESSENGER = "messenger"
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+class Category(StrEnum):
+    """What kind of incident a report is about."""
+
+    SECURITY = "security"
+    TRAFFIC = "traffic"
+    FIRE = "fire"
+    OTHER = "other"
+
+
+CATEGORY_EMOJI: dict[Category, str] = {
+    Category.SECURITY: "🚨",
+    Category.TRAFFIC: "🚗",
+    Category.FIRE: "🔥",
+    Category.OTHER: "❗",
+}
+
+
+class ReportStatus(StrEnum):
+    """Life of a report: new → routed → acknowledged → in_progress → a final state."""
+
+    NEW = "new"
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    FALSE_REPORT = "false_report"
+    DUPLICATE = "duplicate"
+
+
+FINAL_STATUSES = frozenset(
+    {ReportStatus.RESOLVED, ReportStatus.FALSE_REPORT, ReportStatus.DUPLICATE}
+)
+
+
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    DOCUMENT = "document"
+
+
+class LocationSource(StrEnum):
+    PIN = "pin"  # a location shared from the phone
+    LIVE = "live"  # a live location (refined by later updates)
+    VENUE = "venue"  # a named place picked in the app
+    PAGE = "page"  # the project's one-time location page
+    ADDRESS = "address"  # a typed address, geocoded later
+
+
+class ChatRef(Frozen):
+    """One chat on one platform, e.g. ``ChatRef(channel="telegram", chat_id="-100123")``."""
+
+    channel: Channel
+    chat_id: str
+    kind: ChatKind = ChatKind.PRIVATE
+
+
+class Sender(Frozen):
+    """The platform user who sent an event."""
+
+    user_id: str
+    display_name: str = ""
+    username: str | None = None
+    language_code: str | None = None
+
+
+class Location(Frozen):
+    """A point in WGS84; ``accuracy_m`` is the radius the phone reported, if any."""
+
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+    source: LocationSource = LocationSource.PIN
+    label: str | None = None  # venue title and address, when the platform gives one
+
+    @field_validator("lat", "lon", "accuracy_m")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @property
+    def in_range(self) -> bool:
+        """True when the point is a possible place on Earth."""
+        return -90.0 <= self.lat <= 90.0 and -180.0 <= self.lon <= 180.0
+
+
+class MediaRef(Frozen):
+    """A photo, video or file as the platform holds it, before we download it."""
+
+    kind: MediaKind
+    file_id: str  # the platform's handle for fetching the bytes (file_id, URL, …)
+    unique_id: str | None = None  # stable across bots/time where the platform has one
+    size: int | None = None  # as claimed by the platform, checked again on download
+    claimed_mime: str | None = None  # never trusted: the media store sniffs the bytes
+    file_name: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_s: int | None = None
+
+
+class Draft(Frozen):
+    """What a resident has told us so far about an incident not yet submitted."""
+
+    category: Category | None = None
+    location: Location | None = None
+    location_message_id: str | None = None  # for live-location refinements
+    live_until_epoch: float | None = None
+    address_text: str | None = None
+    description: str = ""
+    media: tuple[MediaRef, ...] = ()
+    album_ids: tuple[str, ...] = ()
+    media_asked: bool = False
+    description_asked: bool = False
+
+    @property
+    def has_place(self) -> bool:
+        return self.location is not None or bool(self.address_text)
+
+
+class SubmittedReport(Frozen):
+    """The resident's latest submitted report, kept for extras and live refinements."""
+
+    code: str
+    submitted_at_epoch: float
+    location_message_id: str | None = None
+    live_until_epoch: float | None = None
+    album_ids: tuple[str, ...] = ()
+
+
+class Stage(StrEnum):
+    """Which question the bot last asked."""
+
+    IDLE = "idle"
+    CATEGORY = "category"
+    LOCATION = "location"
+    DESCRIPTION = "description"
+    MEDIA = "media"
+    CONFIRM = "confirm"
+
+
+class ConversationState(Frozen):
+    """Everything the conversation needs to remember between two messages."""
+
+    lang: str = "vi"
+    stage: Stage = Stage.IDLE
+    draft: Draft | None = None
+    last_activity_epoch: float | None = None
+    last_report: SubmittedReport | None = None
+    phone: str | None = None
+    reply_keyboard: bool = False  # a location/contact keyboard is showing
+    reports_submitted: int = Field(default=0, ge=0)

@@ -1,0 +1,216 @@
+"""Every text a resident sees, in Vietnamese (the default) and English.
+
+One dict per language; a test checks that both have every key and the same placeholders.
+"""
+
+from __future__ import annotations
+
+from sosbot.core.model import Category
+
+DEFAULT_LANG = "vi"
+LANGUAGES = ("vi", "en")
+
+VI: dict[str, str] = {
+    "greeting": (
+        "Xin chào! Đây là kênh tiếp nhận tin báo SOS An ninh trật tự của Công an "
+        "TP. Hồ Chí Minh.\n"
+        "Nếu có nguy hiểm đến tính mạng, hãy gọi ngay 113 (công an), 114 (cứu hoả), "
+        "115 (cấp cứu)."
+    ),
+    "ask_category": "Bạn muốn báo sự việc gì? Chọn một mục bên dưới.",
+    "ask_category_again": "Vui lòng chọn loại sự việc bằng các nút bên dưới.",
+    "choose_by_number": "Trả lời {numbers} để chọn.",
+    "category.security": "An ninh trật tự / tội phạm",
+    "category.traffic": "Tai nạn giao thông",
+    "category.fire": "Cháy nổ",
+    "category.other": "Sự cố khác",
+    "ask_location": (
+        "Sự việc xảy ra ở đâu? Bấm «📍 Gửi vị trí của tôi», ghim một điểm trên bản đồ "
+        "(📎 → Vị trí), hoặc nhập địa chỉ (số nhà, tên đường, phường/xã)."
+    ),
+    "button_send_location": "📍 Gửi vị trí của tôi",
+    "location_invalid": "Vị trí không hợp lệ. Vui lòng gửi lại vị trí hoặc nhập địa chỉ.",
+    "location_outside": (
+        "Vị trí này nằm ngoài địa bàn TP. Hồ Chí Minh. Kênh này chỉ tiếp nhận sự việc trong "
+        "thành phố — vui lòng gửi lại đúng vị trí, hoặc gọi 113 nếu bạn đang ở tỉnh khác."
+    ),
+    "ask_description": (
+        "Bạn mô tả ngắn gọn chuyện gì đang xảy ra (ví dụ: có bao nhiêu người, có ai bị "
+        "thương không, đặc điểm người hoặc phương tiện liên quan)."
+    ),
+    "ask_media": (
+        "Nếu có thể, hãy gửi ảnh hoặc video hiện trường (một hoặc nhiều). Chỉ chụp khi an "
+        "toàn cho bạn. Gửi xong thì bấm «Xong»."
+    ),
+    "media_received": "Đã nhận {count} ảnh/video. Gửi thêm hoặc bấm «Xong».",
+    "media_too_large": (
+        "Tệp này quá lớn (tối đa {limit_mb} MB). Vui lòng gửi ảnh, hoặc quay một đoạn video "
+        "ngắn hơn."
+    ),
+    "button_done": "Xong",
+    "button_skip": "Bỏ qua",
+    "summary": (
+        "Vui lòng kiểm tra lại tin báo:\n"
+        "• Loại: {category}\n"
+        "• Vị trí: {place}\n"
+        "• Mô tả: {description}\n"
+        "• Ảnh/video: {media_count}\n\n"
+        "Nếu đúng, bấm «Gửi tin báo». Muốn sửa thì gửi thêm thông tin, vị trí hoặc ảnh."
+    ),
+    "no_description": "(chưa có)",
+    "accuracy": "sai số khoảng {meters} m",
+    "button_submit": "✅ Gửi tin báo",
+    "button_cancel": "✖️ Huỷ",
+    "submitted": (
+        "Đã gửi tin báo. Mã tin báo của bạn: {code}\n"
+        "Tin báo đang được chuyển đến công an phường/xã nơi xảy ra sự việc và Trung tâm "
+        "Thông tin chỉ huy. Bạn sẽ nhận được thông báo khi cán bộ tiếp nhận.\n"
+        "Trong 15 phút tới, bạn vẫn có thể gửi thêm ảnh, video hoặc thông tin; chúng sẽ được "
+        "bổ sung vào tin báo này."
+    ),
+    "offer_phone": (
+        "Để cán bộ gọi lại khi cần, bạn có thể chia sẻ số điện thoại của mình (không bắt buộc)."
+    ),
+    "button_share_phone": "📞 Chia sẻ số điện thoại",
+    "phone_saved": "Cảm ơn bạn. Số điện thoại chỉ được chuyển cho cán bộ công an xử lý tin báo.",
+    "phone_not_own": (
+        "Vui lòng chia sẻ số điện thoại của chính bạn bằng nút «📞 Chia sẻ số điện thoại»."
+    ),
+    "extra_attached": "Đã bổ sung vào tin báo {code}.",
+    "already_submitted": "Tin báo này đã được gửi rồi.",
+    "button_new_report": "📝 Báo sự việc khác",
+    "draft_continue": "Bạn đang soạn dở một tin báo. Mình tiếp tục nhé.",
+    "cancelled": "Đã huỷ tin báo đang soạn. Khi cần, gửi /start để báo sự việc mới.",
+    "nothing_to_cancel": "Bạn không có tin báo nào đang soạn. Gửi /start để báo sự việc mới.",
+    "expired": (
+        "Tin báo đang soạn đã bị huỷ vì không có phản hồi trong {minutes} phút. Nếu sự việc "
+        "vẫn đang diễn ra, hãy gửi /start để báo lại."
+    ),
+    "help": (
+        "Cách báo tin:\n"
+        "1. Chọn loại sự việc.\n"
+        "2. Gửi vị trí hoặc nhập địa chỉ.\n"
+        "3. Mô tả sự việc, gửi kèm ảnh/video nếu có.\n"
+        "4. Kiểm tra lại và bấm «Gửi tin báo».\n\n"
+        "Lệnh: /start – báo sự việc mới, /cancel – huỷ tin đang soạn, /lang en – English.\n"
+        "Khẩn cấp: gọi 113 (công an), 114 (cứu hoả), 115 (cấp cứu)."
+    ),
+    "choose_lang": "Chọn ngôn ngữ / Choose your language:",
+    "lang_switched": "Đã chuyển sang tiếng Việt.",
+    "unsupported": (
+        "Xin lỗi, hệ thống chưa nhận được loại tin nhắn này. Bạn vui lòng gửi chữ, vị trí, "
+        "ảnh, video hoặc tệp."
+    ),
+    "unknown_command": "Không có lệnh này. Gửi /help để xem hướng dẫn.",
+}
+
+EN: dict[str, str] = {
+    "greeting": (
+        "Hello! This is the SOS public-safety reporting channel of Ho Chi Minh City Police.\n"
+        "If lives are in danger, call 113 (police), 114 (fire) or 115 (ambulance) right away."
+    ),
+    "ask_category": "What would you like to report? Choose one below.",
+    "ask_category_again": "Please choose the kind of incident with the buttons below.",
+    "choose_by_number": "Reply {numbers} to choose.",
+    "category.security": "Crime / public order",
+    "category.traffic": "Traffic accident",
+    "category.fire": "Fire / explosion",
+    "category.other": "Other emergency",
+    "ask_location": (
+        "Where is it happening? Tap «📍 Send my location», pin a place on the map "
+        "(📎 → Location), or type the address (house number, street, ward)."
+    ),
+    "button_send_location": "📍 Send my location",
+    "location_invalid": "That location is not valid. Please send it again or type the address.",
+    "location_outside": (
+        "That place is outside Ho Chi Minh City. This channel only takes incidents in the city: "
+        "please send the right location, or call 113 if you are in another province."
+    ),
+    "ask_description": (
+        "Briefly describe what is happening (for example: how many people, is anyone hurt, "
+        "what the people or vehicles involved look like)."
+    ),
+    "ask_media": (
+        "If you can, send photos or video of the scene (one or more). Only take them if it is "
+        "safe for you. When you are done, tap «Done»."
+    ),
+    "media_received": "Received {count} photo(s)/video(s). Send more or tap «Done».",
+    "media_too_large": (
+        "That file is too large (at most {limit_mb} MB). Please send a photo or a shorter video."
+    ),
+    "button_done": "Done",
+    "button_skip": "Skip",
+    "summary": (
+        "Please check your report:\n"
+        "• Kind: {category}\n"
+        "• Location: {place}\n"
+        "• Description: {description}\n"
+        "• Photos/videos: {media_count}\n\n"
+        "If it is right, tap «Send report». To change it, send more details, a location or "
+        "photos."
+    ),
+    "no_description": "(none)",
+    "accuracy": "accurate to about {meters} m",
+    "button_submit": "✅ Send report",
+    "button_cancel": "✖️ Cancel",
+    "submitted": (
+        "Report sent. Your report code: {code}\n"
+        "It is being passed to the police of the ward where it happened and to the command "
+        "centre. You will be told when an officer takes it.\n"
+        "For the next 15 minutes you can still send more photos, video or details; they will be "
+        "added to this report."
+    ),
+    "offer_phone": (
+        "So that an officer can call you back if needed, you may share your phone number "
+        "(optional)."
+    ),
+    "button_share_phone": "📞 Share my phone number",
+    "phone_saved": "Thank you. Your number is only passed to the officers handling your report.",
+    "phone_not_own": "Please share your own number with the «📞 Share my phone number» button.",
+    "extra_attached": "Added to report {code}.",
+    "already_submitted": "This report has already been sent.",
+    "button_new_report": "📝 Report something else",
+    "draft_continue": "You have a report in progress. Let's continue.",
+    "cancelled": "Your draft report was cancelled. Send /start whenever you need to report.",
+    "nothing_to_cancel": "You have no report in progress. Send /start to report an incident.",
+    "expired": (
+        "Your draft report was cancelled after {minutes} minutes without a reply. If it is "
+        "still happening, send /start to report it again."
+    ),
+    "help": (
+        "How to report:\n"
+        "1. Choose the kind of incident.\n"
+        "2. Send your location or type the address.\n"
+        "3. Describe what happened and add photos/video if you have them.\n"
+        "4. Check the summary and tap «Send report».\n\n"
+        "Commands: /start – new report, /cancel – drop the draft, /lang vi – Tiếng Việt.\n"
+        "Emergency: call 113 (police), 114 (fire), 115 (ambulance)."
+    ),
+    "choose_lang": "Chọn ngôn ngữ / Choose your language:",
+    "lang_switched": "Switched to English.",
+    "unsupported": (
+        "Sorry, the bot cannot take that kind of message. Please send text, a location, "
+        "photos, video or a file."
+    ),
+    "unknown_command": "Unknown command. Send /help to see how to report.",
+}
+
+CATALOGS: dict[str, dict[str, str]] = {"vi": VI, "en": EN}
+
+
+def text(lang: str, key: str, **params: object) -> str:
+    """The text ``key`` in ``lang`` (falling back to Vietnamese), formatted with ``params``."""
+    catalog = CATALOGS.get(lang, VI)
+    return catalog[key].format(**params) if params else catalog[key]
+
+
+def category_label(lang: str, category: Category) -> str:
+    return text(lang, f"category.{category.value}")
+
+
+def normalize_lang(code: str | None) -> str | None:
+    """Map a platform language code ("en-US", "vi") to a supported language, if any."""
+    if not code:
+        return None
+    short = code.split("-")[0].split("_")[0].lower()
+    return short if short in CATALOGS else None
