@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sosbot.core.model import Draft, Location, MediaRef
 
@@ -28,6 +28,7 @@ class OutgoingMessage:
     text: str
     choices: tuple[tuple[Choice, ...], ...] = ()
     request: Literal["location", "contact"] | None = None
+    request_label: str = ""
     remove_keyboard: bool = False
     link: tuple[str, str] | None = None  # (label, url) for a button that opens a page
 
@@ -92,3 +93,32 @@ Action = (
     | RefineReportLocation | RememberPhone
 )
 
+
+
+def message_to_dict(message: OutgoingMessage) -> dict[str, object]:
+    """The outbox form of a message (plain JSON; rendered by each platform at send time)."""
+    return {
+        "text": message.text,
+        "choices": [[{"label": c.label, "value": c.value} for c in row]
+                    for row in message.choices],
+        "request": message.request,
+        "request_label": message.request_label,
+        "remove_keyboard": message.remove_keyboard,
+        "link": list(message.link) if message.link else None,
+    }
+
+
+def message_from_dict(data: dict[str, Any]) -> OutgoingMessage:
+    rows = data.get("choices") or []
+    link = data.get("link")
+    request = data.get("request")
+    return OutgoingMessage(
+        text=str(data.get("text", "")),
+        choices=tuple(tuple(Choice(str(c["label"]), str(c["value"])) for c in row)
+                      for row in rows),
+        request="location" if request == "location" else "contact" if request == "contact"
+        else None,
+        request_label=str(data.get("request_label") or ""),
+        remove_keyboard=bool(data.get("remove_keyboard")),
+        link=(str(link[0]), str(link[1])) if isinstance(link, list) and len(link) == 2 else None,
+    )

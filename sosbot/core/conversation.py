@@ -189,7 +189,8 @@ class _Turn:
                                        choices=self._category_choices()))
         elif not d.has_place:
             self._set(stage=Stage.LOCATION)
-            self.reply(OutgoingMessage(text=lead + self.t("ask_location"), request="location"))
+            self.reply(OutgoingMessage(text=lead + self.t("ask_location"), request="location",
+                                       request_label=self.t("button_send_location")))
         elif not d.description and (not d.media or not d.description_asked):
             self._set(stage=Stage.DESCRIPTION)
             self._set_draft(description_asked=True)
@@ -282,7 +283,8 @@ class _Turn:
             (Choice(self.t("button_new_report"), "new"),),
         )))
         if self.state.phone is None:
-            self.reply(OutgoingMessage(text=self.t("offer_phone"), request="contact"))
+            self.reply(OutgoingMessage(text=self.t("offer_phone"), request="contact",
+                                       request_label=self.t("button_share_phone")))
 
     # -- event handlers ---------------------------------------------------------------------
 

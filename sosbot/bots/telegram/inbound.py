@@ -1,0 +1,254 @@
+"""Telegram Update → core events. Pure: no I/O, no bot object.
+
+Dispatch is by table: ``UPDATE_KINDS`` maps each update field we take to its parser, and
+``MESSAGE_KINDS`` each message content. Known kinds we do not handle become ``Ignored`` or
+``UnsupportedReceived`` (answered 200); a body that is not an Update raises PayloadError (400).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from telegram import CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
+
+from sosbot.core.errors import PayloadError
+from sosbot.core.events import (
+    ButtonPressed,
+    ChatMigrated,
+    CommandReceived,
+    ContactShared,
+    Ignored,
+    LocationReceived,
+    MediaReceived,
+    MembershipChanged,
+    PlatformEvent,
+    TextReceived,
+    UnsupportedReceived,
+)
+from sosbot.core.model import (
+    Channel,
+    ChatKind,
+    ChatRef,
+    Location,
+    LocationSource,
+    MediaKind,
+    MediaRef,
+    Sender,
+)
+
+log = logging.getLogger(__name__)
+
+CHANNEL = Channel.TELEGRAM
+
+# Message contents residents may send that the bot does not take.
+UNSUPPORTED_CONTENT = ("sticker", "voice", "video_note", "audio", "poll", "dice", "game",
+                       "story", "paid_media", "invoice", "checklist")
+# Service messages: group life the bot has no business answering.
+SERVICE_CONTENT = ("new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
+                   "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
+                   "pinned_message", "message_auto_delete_timer_changed",
+                   "migrate_from_chat_id", "video_chat_started", "forum_topic_created")
+
+
+def parse(body: bytes) -> list[PlatformEvent]:
+    """Turn one webhook body into events; raise PayloadError when it is not an Update."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"not JSON: {exc}") from exc
+    return parse_update(data)
+
+
+def parse_update(data: Any) -> list[PlatformEvent]:
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
+            or isinstance(data.get("update_id"), bool):
+        raise PayloadError("not a Telegram Update: no integer update_id")
+    try:
+        update = Update.de_json(data, None)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PayloadError(f"malformed Update: {exc!r}") from exc
+    event_id = str(update.update_id)
+    for field, parser in UPDATE_KINDS.items():
+        value = getattr(update, field, None)
+        if value is not None:
+            try:
+                return parser(value, event_id)
+            except (ValidationError, TypeError, ValueError, AttributeError) as exc:
+                raise PayloadError(f"malformed {field}: {exc}") from exc
+    log.info("telegram update %s has no kind we handle: %s", event_id,
+             sorted(k for k in data if k != "update_id"))
+    return []
+
+
+def _chat(chat: Chat) -> ChatRef:
+    kind = ChatKind.PRIVATE if chat.type == Chat.PRIVATE else ChatKind.GROUP
+    return ChatRef(channel=CHANNEL, chat_id=str(chat.id), kind=kind)
+
+
+def _sender(user: User | None) -> Sender | None:
+    if user is None:
+        return None
+    return Sender(user_id=str(user.id), display_name=user.full_name, username=user.username,
+                  language_code=user.language_code)
+
+
+def _common(message: Message, event_id: str) -> dict[str, Any]:
+    reply = message.reply_to_message
+    return {
+        "chat": _chat(message.chat),
+        "sender": _sender(message.from_user),
+        "event_id": event_id,
+        "message_id": str(message.message_id),
+        "reply_to_message_id": str(reply.message_id) if reply is not None else None,
+    }
+
+
+def _message(message: Message, event_id: str) -> list[PlatformEvent]:
+    common = _common(message, event_id)
+    for field, parser in MESSAGE_KINDS.items():
+        if getattr(message, field, None):
+            return [parser(message, common)]
+    for field in UNSUPPORTED_CONTENT:
+        if getattr(message, field, None):
+            return [UnsupportedReceived(kind=field, **common)]
+    for field in SERVICE_CONTENT:
+        if getattr(message, field, None):
+            return [Ignored(reason=f"service message: {field}", **common)]
+    return [UnsupportedReceived(kind="unknown", **common)]
+
+
+def _edited_message(message: Message, event_id: str) -> list[PlatformEvent]:
+    """Only live-location moves matter; an edited text does not change a report."""
+    common = _common(message, event_id)
+    if message.location is not None:
+        return [LocationReceived(location=_location(message), is_update=True,
+                                 live_period_s=_seconds(message.location.live_period), **common)]
+    return [Ignored(reason="edited message", **common)]
+
+
+def _text(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    text = message.text or ""
+    if text.startswith("/"):
+        head, _, args = text.partition(" ")
+        name = head[1:].split("@", 1)[0].lower()
+        if name:
+            return CommandReceived(name=name, args=args.strip(), **common)
+    return TextReceived(text=text, **common)
+
+
+def _location(message: Message) -> Location:
+    loc = message.location
+    assert loc is not None
+    return Location(lat=loc.latitude, lon=loc.longitude, accuracy_m=loc.horizontal_accuracy,
+                    source=LocationSource.PIN)
+
+
+def _pin(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    assert message.location is not None
+    return LocationReceived(location=_location(message),
+                            live_period_s=_seconds(message.location.live_period), **common)
+
+
+def _venue(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    venue = message.venue
+    assert venue is not None
+    label = ", ".join(part for part in (venue.title, venue.address) if part)
+    location = Location(lat=venue.location.latitude, lon=venue.location.longitude,
+                        accuracy_m=venue.location.horizontal_accuracy,
+                        source=LocationSource.VENUE, label=label[:512] or None)
+    return LocationReceived(location=location, **common)
+
+
+def _photo(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    largest = max(message.photo, key=lambda size: (size.width * size.height,
+                                                   size.file_size or 0))
+    media = MediaRef(kind=MediaKind.PHOTO, file_id=largest.file_id,
+                     unique_id=largest.file_unique_id, size=largest.file_size,
+                     width=largest.width, height=largest.height)
+    return _media(message, media, common)
+
+
+def _video(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    video = message.video or message.animation
+    assert video is not None
+    media = MediaRef(kind=MediaKind.VIDEO, file_id=video.file_id,
+                     unique_id=video.file_unique_id, size=video.file_size,
+                     claimed_mime=video.mime_type, file_name=video.file_name,
+                     width=video.width, height=video.height,
+                     duration_s=_seconds(video.duration))
+    return _media(message, media, common)
+
+
+def _document(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    doc = message.document
+    assert doc is not None
+    media = MediaRef(kind=MediaKind.DOCUMENT, file_id=doc.file_id,
+                     unique_id=doc.file_unique_id, size=doc.file_size,
+                     claimed_mime=doc.mime_type, file_name=doc.file_name)
+    return _media(message, media, common)
+
+
+def _media(message: Message, media: MediaRef, common: dict[str, Any]) -> PlatformEvent:
+    return MediaReceived(media=media, caption=message.caption or "",
+                         album_id=message.media_group_id, **common)
+
+
+def _seconds(duration: Any) -> int | None:
+    if duration is None:
+        return None
+    return int(duration.total_seconds()) if hasattr(duration, "total_seconds") else int(duration)
+
+
+def _contact(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    contact = message.contact
+    assert contact is not None
+    own = message.from_user is not None and contact.user_id == message.from_user.id
+    return ContactShared(phone=contact.phone_number, own=own, **common)
+
+
+def _migrated(message: Message, common: dict[str, Any]) -> PlatformEvent:
+    return ChatMigrated(new_chat_id=str(message.migrate_to_chat_id), **common)
+
+
+def _callback(query: CallbackQuery, event_id: str) -> list[PlatformEvent]:
+    message = query.message
+    if message is not None:
+        chat = _chat(message.chat)
+        message_id: str | None = str(message.message_id)
+    else:  # a button under an inline-mode message: no chat to answer in
+        chat = ChatRef(channel=CHANNEL, chat_id=str(query.from_user.id))
+        message_id = None
+    return [ButtonPressed(data=query.data or "", callback_id=query.id, chat=chat,
+                          sender=_sender(query.from_user), event_id=event_id,
+                          message_id=message_id)]
+
+
+def _member(update: ChatMemberUpdated, event_id: str) -> list[PlatformEvent]:
+    status = update.new_chat_member.status
+    joined = status in ("member", "administrator", "creator", "restricted")
+    return [MembershipChanged(joined=joined, status=str(status), chat=_chat(update.chat),
+                              sender=_sender(update.from_user), event_id=event_id)]
+
+
+MESSAGE_KINDS: dict[str, Callable[[Message, dict[str, Any]], PlatformEvent]] = {
+    "migrate_to_chat_id": _migrated,
+    "text": _text,
+    "venue": _venue,  # before "location": a venue message carries both
+    "location": _pin,
+    "photo": _photo,
+    "video": _video,
+    "animation": _video,
+    "document": _document,
+    "contact": _contact,
+}
+
+UPDATE_KINDS: dict[str, Callable[[Any, str], list[PlatformEvent]]] = {
+    "message": _message,
+    "edited_message": _edited_message,
+    "callback_query": _callback,
+    "my_chat_member": _member,
+}

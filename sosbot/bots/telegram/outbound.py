@@ -1,0 +1,185 @@
+"""Sending to Telegram with python-telegram-bot's ``Bot``.
+
+The same code talks to api.telegram.org or to the local emulator: only ``api_base`` differs.
+Every text is escaped for HTML parse mode here, so nothing a resident typed can become markup.
+Platform errors are mapped onto the core's small error tree.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from sosbot.core.actions import OutgoingMessage, message_from_dict
+from sosbot.core.errors import (
+    ChatMoved,
+    PermanentSendError,
+    RateLimited,
+    RecipientGone,
+    TemporarySendError,
+)
+from sosbot.core.sanitize import truncate
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+T = TypeVar("T")
+
+
+def render_text(text: str) -> str:
+    """Plain text → Telegram HTML: trimmed to the platform limit, then escaped."""
+    return html.escape(truncate(text, TEXT_LIMIT), quote=False)
+
+
+def render_markup(message: OutgoingMessage) -> Any:
+    """Inline buttons, a location/contact reply keyboard, or the removal of one."""
+    if message.choices or message.link:
+        rows = [[InlineKeyboardButton(c.label, callback_data=c.value) for c in row]
+                for row in message.choices]
+        if message.link:
+            rows.append([InlineKeyboardButton(message.link[0], url=message.link[1])])
+        return InlineKeyboardMarkup(rows)
+    if message.request is not None:
+        button = KeyboardButton(message.request_label or message.request,
+                                request_location=message.request == "location",
+                                request_contact=message.request == "contact")
+        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    if message.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+class TelegramOutbound:
+    """One bot client per process (one HTTP connection pool), shared by every job."""
+
+    channel = "telegram"
+
+    def __init__(self, token: str, api_base: str, *, timeout_s: float = 15.0,
+                 pool_size: int = 16) -> None:
+        base = api_base.rstrip("/")
+        request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=timeout_s,
+                               write_timeout=timeout_s, connect_timeout=5.0,
+                               pool_timeout=timeout_s)
+        file_request = HTTPXRequest(connection_pool_size=4, read_timeout=60.0,
+                                    write_timeout=60.0, connect_timeout=5.0)
+        self.bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
+                       request=request, get_updates_request=file_request)
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+
+    async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
+        """Carry out one outbox row; returns the platform message id when one was created."""
+        handler = _METHODS.get(method)
+        if handler is None:
+            raise PermanentSendError(f"unknown outbox method {method!r}")
+        return await _mapped(handler(self.bot, chat_id, payload))
+
+    async def fetch_media(self, file_id: str) -> bytes:
+        """Download a file a resident sent (getFile, then the file path)."""
+        async def fetch() -> bytes:
+            file = await self.bot.get_file(file_id)
+            if file.file_size is not None and file.file_size > MAX_DOWNLOAD_BYTES:
+                raise PermanentSendError(f"file too big: {file.file_size} bytes")
+            return bytes(await file.download_as_bytearray())
+        return await _mapped(fetch())
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await _mapped(self.bot.set_webhook(url, secret_token=secret,
+                                           allowed_updates=["message", "edited_message",
+                                                            "callback_query",
+                                                            "my_chat_member"]))
+
+
+async def _send_message(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+    message = message_from_dict(payload)
+    sent = await bot.send_message(
+        chat_id, render_text(message.text), parse_mode=ParseMode.HTML,
+        reply_markup=render_markup(message),
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        reply_to_message_id=int(payload["reply_to"]) if payload.get("reply_to") else None,
+    )
+    return str(sent.message_id)
+
+
+async def _answer_button(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+    try:
+        await bot.answer_callback_query(str(payload["callback_id"]),
+                                        text=payload.get("text") or None)
+    except BadRequest as exc:
+        # The spinner has long stopped by itself; nothing left to answer.
+        if "query is too old" not in str(exc):
+            raise
+        log.info("callback %s expired before it was answered", payload["callback_id"])
+    return None
+
+
+async def _clear_buttons(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+    try:
+        await bot.edit_message_reply_markup(chat_id, int(payload["message_id"]),
+                                            reply_markup=None)
+    except BadRequest as exc:
+        if "message is not modified" not in str(exc) and "not found" not in str(exc):
+            raise
+    return None
+
+
+_METHODS: dict[str, Callable[[Bot, str, dict[str, Any]], Awaitable[str | None]]] = {
+    "message": _send_message,
+    "answer_button": _answer_button,
+    "clear_buttons": _clear_buttons,
+}
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _mapped(call: Awaitable[T]) -> T:
+    """Await ``call``, translating Telegram's errors into the core's."""
+    try:
+        return await call
+    except RetryAfter as exc:
+        raise RateLimited(_retry_after_seconds(exc), str(exc)) from exc
+    except ChatMigrated as exc:
+        raise ChatMoved(str(exc.new_chat_id)) from exc
+    except Forbidden as exc:
+        raise RecipientGone(str(exc)) from exc
+    except InvalidToken as exc:
+        raise PermanentSendError(f"invalid bot token: {exc}") from exc
+    except BadRequest as exc:
+        raise PermanentSendError(str(exc)) from exc
+    except (TimedOut, NetworkError) as exc:
+        raise TemporarySendError(str(exc)) from exc
+    except TelegramError as exc:
+        raise TemporarySendError(str(exc)) from exc

@@ -1,0 +1,45 @@
+"""Administrator commands: ``migrate`` and ``check-config``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sosbot.config import load_settings, problems
+from sosbot.runtime import engine_for
+from sosbot.storage.migrate import current_revision, upgrade
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(func=run_migrate)
+    check = commands.add_parser("check-config",
+                                help="validate config.yaml and the environment")
+    check.add_argument("--demo", action="store_true",
+                       help="accept the built-in demo secrets (quick start only)")
+    check.set_defaults(func=run_check)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = engine_for(settings)
+    upgrade(engine)
+    print(f"database {engine.url.render_as_string(hide_password=True)} "
+          f"at revision {current_revision(engine)}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    found = problems(settings, demo=args.demo)
+    print(f"config: {settings.config_path}")
+    print(f"database: {settings.database_url.split('@')[-1]}")
+    print(f"redis: {settings.redis_url.split('@')[-1]}")
+    print(f"telegram api: {settings.telegram_api_base}")
+    if found:
+        print("problems:", file=sys.stderr)
+        for line in found:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    print("configuration OK")
+    return 0

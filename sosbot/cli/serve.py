@@ -1,0 +1,57 @@
+"""``sosbot serve``: the web process (webhooks and health)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from sosbot import embedded_redis
+from sosbot.config import load_settings, problems
+from sosbot.runtime import engine_for, redis_for, web_deps
+from sosbot.storage.migrate import current_revision
+from sosbot.webhooks import create_app
+
+log = logging.getLogger(__name__)
+HEAD = "0001"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve", help="run the web process (webhooks)")
+    parser.add_argument("--host", default=None, help="default: web.host in config.yaml")
+    parser.add_argument("--port", type=int, default=None, help="default: web.port")
+    parser.add_argument("--embedded", action="store_true",
+                        help="start an embedded Redis when none answers at REDIS_URL")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    found = problems(settings, demo=False)
+    if found:
+        print("sosbot serve: fix the configuration first:\n  - " + "\n  - ".join(found),
+              file=sys.stderr)
+        return 2
+    engine = engine_for(settings)
+    revision = current_revision(engine)
+    if revision is None:
+        print("sosbot serve: the database has no schema; run `sosbot migrate` first",
+              file=sys.stderr)
+        return 2
+    redis_url, embedded = embedded_redis.resolve(settings.redis_url,
+                                                 allow_embedded=args.embedded,
+                                                 folder=Path("var"))
+    app = create_app(web_deps(settings, engine, redis_for(redis_url)))
+    host = args.host or settings.file.web.host
+    port = args.port or settings.file.web.port
+    log.info("serving webhooks on http://%s:%d (database revision %s)", host, port, revision)
+    try:
+        web.run_app(app, host=host, port=port, print=None, access_log=None,
+                    handle_signals=True, shutdown_timeout=10)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0

@@ -1,0 +1,58 @@
+"""``sosbot worker``: runs rq jobs (sends, downloads, timers) and the sweeper."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+
+from rq import Queue, SimpleWorker
+
+from sosbot.config import load_settings
+from sosbot.loop_thread import BackgroundLoop
+from sosbot.routing import context
+from sosbot.routing.context import JobContext
+from sosbot.routing.sweeper import sweep
+from sosbot.runtime import engine_for, job_context, redis_for
+
+log = logging.getLogger(__name__)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("worker", help="run an rq worker for the outbound queue")
+    parser.add_argument("--burst", action="store_true",
+                        help="sweep once, run every queued job, then exit")
+    parser.set_defaults(func=run)
+
+
+def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) -> None:
+    while not stop.wait(interval_s):
+        try:
+            report = sweep(ctx)
+            if report.outbox_requeued or report.media_requeued or report.drafts_expired:
+                log.info("sweep: %s", report)
+        except Exception:
+            log.exception("sweep failed; trying again in %.0fs", interval_s)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = engine_for(settings)
+    redis = redis_for(settings.redis_url)
+    loop = BackgroundLoop().start()
+    ctx = job_context(settings, engine, redis, loop)
+    context.install(ctx)
+    stop = threading.Event()
+    try:
+        log.info("first sweep: %s", sweep(ctx))
+        if not args.burst:
+            threading.Thread(target=_sweep_forever, name="sosbot-sweeper", daemon=True,
+                             args=(ctx, settings.file.queue.sweep_interval_s, stop)).start()
+        worker = SimpleWorker([Queue(settings.file.queue.name, connection=redis)],
+                              connection=redis)
+        worker.work(burst=args.burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        stop.set()
+        loop.stop()
+        context.install(None)
+    return 0

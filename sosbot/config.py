@@ -1,0 +1,177 @@
+"""Configuration: config.yaml (validated at start-up) plus secrets from the environment.
+
+A bad config.yaml stops the program with a message naming the key and what is wrong.
+Relative paths in config.yaml are resolved against the folder the file is in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sosbot.core.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/sosbot.db"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_MEDIA_DIR = "./var/media"
+DEMO_TELEGRAM_TOKEN = "123456:DEMO-telegram-token"
+DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GeoConfig(Section):
+    wards_file: Path = Path("../shared/data/hcmc-wards-2025.geojson.gz")
+    city_file: Path = Path("../shared/data/hcmc-city-2025.geojson.gz")
+
+
+class ConversationConfig(Section):
+    draft_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    extras_window_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    max_media_mb: int = Field(default=20, ge=1, le=2000)
+
+
+class TelegramConfig(Section):
+    enabled: bool = True
+    api_base: str = "https://api.telegram.org"
+    webhook_path: str = "/webhooks/telegram"
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class ChannelsConfig(Section):
+    telegram: TelegramConfig = TelegramConfig()
+
+
+class QueueConfig(Section):
+    name: str = "sosbot"
+    sweep_interval_s: float = Field(default=10.0, gt=0)
+    outbox_stale_after_s: float = Field(default=60.0, gt=0)
+    max_send_attempts: int = Field(default=12, ge=1)
+    media_attempts: int = Field(default=5, ge=1)
+
+
+class WebConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+
+class FileConfig(Section):
+    """The shape of config.yaml."""
+
+    geo: GeoConfig = GeoConfig()
+    conversation: ConversationConfig = ConversationConfig()
+    channels: ChannelsConfig = ChannelsConfig()
+    queue: QueueConfig = QueueConfig()
+    web: WebConfig = WebConfig()
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What comes only from the environment."""
+
+    telegram_bot_token: str
+    telegram_webhook_secret: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process needs to know, resolved once at start-up."""
+
+    file: FileConfig
+    config_path: Path
+    database_url: str
+    redis_url: str
+    media_dir: Path
+    secrets: Secrets
+
+    @property
+    def geo(self) -> GeoConfig:
+        return self.file.geo
+
+    @property
+    def telegram_api_base(self) -> str:
+        return os.environ.get("TELEGRAM_API_BASE", "").rstrip("/") or \
+            self.file.channels.telegram.api_base
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _describe(error: ValidationError, source: Path) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"  {key}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_file_config(path: Path) -> FileConfig:
+    """Read and validate config.yaml; a missing file means all defaults."""
+    if not path.exists():
+        return FileConfig()
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    try:
+        return FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Settings from ``SOSBOT_CONFIG`` (default ./config.yaml) and the environment."""
+    env = dict(os.environ) if env is None else env
+    config_path = Path(env.get("SOSBOT_CONFIG", "config.yaml")).resolve()
+    file = load_file_config(config_path)
+    base = config_path.parent
+    file = file.model_copy(update={"geo": GeoConfig(
+        wards_file=_resolve(base, file.geo.wards_file),
+        city_file=_resolve(base, file.geo.city_file),
+    )})
+    return Settings(
+        file=file,
+        config_path=config_path,
+        database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+        media_dir=Path(env.get("SOSBOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR).resolve(),
+        secrets=Secrets(
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+        ),
+    )
+
+
+def problems(settings: Settings, *, demo: bool = False) -> list[str]:
+    """What stops this configuration from running for real (empty list: all good)."""
+    found: list[str] = []
+    for label, path in (("geo.wards_file", settings.geo.wards_file),
+                        ("geo.city_file", settings.geo.city_file)):
+        if not path.exists():
+            found.append(f"{label}: file not found: {path}")
+    if settings.file.channels.telegram.enabled and not demo:
+        secrets = settings.secrets
+        if not secrets.telegram_bot_token or secrets.telegram_bot_token == DEMO_TELEGRAM_TOKEN:
+            found.append("TELEGRAM_BOT_TOKEN: not set (or still the demo value)")
+        if len(secrets.telegram_webhook_secret) < 16 or \
+                secrets.telegram_webhook_secret == DEMO_WEBHOOK_SECRET:
+            found.append("TELEGRAM_WEBHOOK_SECRET: not set, shorter than 16 characters, "
+                         "or still the demo value")
+    return found

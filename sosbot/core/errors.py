@@ -1,0 +1,51 @@
+"""The project's exceptions: one small, flat tree."""
+
+from __future__ import annotations
+
+
+class SosbotError(Exception):
+    """Base of every error sosbot raises on purpose."""
+
+
+class ConfigError(SosbotError):
+    """config.yaml or the environment is wrong; the message names the key."""
+
+
+class PayloadError(SosbotError):
+    """A webhook body that cannot be understood (answered 400)."""
+
+
+class MediaRejected(SosbotError):
+    """Bytes that the media store will not keep (too large, empty, not media)."""
+
+
+class SendError(SosbotError):
+    """A platform refused or failed a send."""
+
+
+class RateLimited(SendError):
+    """The platform said 429: try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float, message: str = "rate limited") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TemporarySendError(SendError):
+    """A 5xx, a timeout, a dropped connection: retry with backoff."""
+
+
+class RecipientGone(SendError):
+    """The user blocked the bot or the bot was removed from the group (403)."""
+
+
+class ChatMoved(SendError):
+    """The group became a supergroup; send to ``new_chat_id`` from now on."""
+
+    def __init__(self, new_chat_id: str) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
+class PermanentSendError(SendError):
+    """The platform will never accept this message as it is (400)."""

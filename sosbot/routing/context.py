@@ -1,0 +1,54 @@
+"""What a job needs to run, installed once per worker process by ``sosbot worker``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.routing.channels import Outbound
+from sosbot.routing.queueing import Dispatcher
+from sosbot.storage.media_store import MediaStore
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_send_attempts: int = 12
+    media_attempts: int = 5
+    outbox_stale_after_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """One per worker process: the database, Redis, the platform clients and the clock."""
+
+    engine: Engine
+    redis: Redis
+    dispatcher: Dispatcher
+    outbound: Mapping[str, Outbound]
+    media_store: MediaStore
+    conversation: ConversationSettings
+    limits: Limits
+    run: Callable[[Awaitable[Any]], Any]  # runs a coroutine on the worker's event loop
+    clock: Callable[[], datetime]
+
+
+_installed: JobContext | None = None
+
+
+def install(context: JobContext | None) -> None:
+    global _installed
+    _installed = context
+
+
+def current() -> JobContext:
+    if _installed is None:
+        raise RuntimeError("no job context: run jobs with `sosbot worker`")
+    return _installed

@@ -1,0 +1,209 @@
+"""Sending outbox rows: in order per chat, once each, retried within bounds.
+
+A job for row N takes the chat's lock (in Redis, shared by all workers) and sends every
+pending row of that chat up to N, oldest first, so two workers never reorder a resident's
+messages. Each result is committed before the next send.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.exceptions import LockError
+
+from sosbot.core.errors import (
+    ChatMoved,
+    PermanentSendError,
+    RateLimited,
+    RecipientGone,
+    SendError,
+    TemporarySendError,
+)
+from sosbot.routing.context import JobContext
+from sosbot.routing.queueing import DELIVER, DOWNLOAD
+from sosbot.storage import outbox
+from sosbot.storage.db import transaction
+from sosbot.storage.media_store import MediaRejected
+from sosbot.storage.tables import Media, Outbox
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT_S = 120
+LOCK_WAIT_S = 20
+MAX_BACKOFF_S = 300.0
+
+
+def backoff_s(attempt: int) -> float:
+    """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
+    return min(MAX_BACKOFF_S, 2.0 ** max(attempt, 1)) * random.uniform(0.5, 1.5)
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    channel: str
+    chat_id: str
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime
+
+
+def deliver(ctx: JobContext, outbox_id: int) -> str:
+    """Send row ``outbox_id`` and any older pending row of its chat. Returns an outcome."""
+    with transaction(ctx.engine) as session:
+        row = session.get(Outbox, outbox_id)
+        if row is None:
+            return "missing"
+        if row.status != outbox.PENDING:
+            return row.status
+        channel, chat_id = row.channel, row.chat_id
+    lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}", timeout=LOCK_TIMEOUT_S,
+                          blocking_timeout=LOCK_WAIT_S)
+    if not lock.acquire():
+        ctx.dispatcher.later(DELIVER, outbox_id, 5.0, attempt=int(ctx.clock().timestamp()))
+        return "chat busy"
+    try:
+        return _send_chat(ctx, channel, chat_id, outbox_id)
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("chat lock for %s:%s expired while sending", channel, chat_id)
+
+
+def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int) -> str:
+    while True:
+        now = ctx.clock()
+        with transaction(ctx.engine) as session:
+            rows = outbox.pending_for_chat(session, channel, chat_id, up_to, now)
+            if not rows:
+                return "sent"
+            first = rows[0]
+            assert first.id is not None
+            row = _Row(first.id, first.channel, first.chat_id, first.method,
+                       dict(first.payload), first.attempts, first.not_before)
+        if row.not_before > now:
+            delay = (row.not_before - now).total_seconds()
+            ctx.dispatcher.later(DELIVER, row.id, delay, attempt=row.attempts)
+            return "waiting"
+        if not _send_one(ctx, row):
+            return "deferred"
+
+
+def _send_one(ctx: JobContext, row: _Row) -> bool:
+    """Send one row and record the outcome; False when the chat must wait before the next."""
+    adapter = ctx.outbound.get(row.channel)
+    if adapter is None:
+        _finish(ctx, row.id, outbox.FAILED, error=f"no adapter for channel {row.channel}")
+        return True
+    try:
+        message_id = ctx.run(adapter.send(row.chat_id, row.method, row.payload))
+    except RateLimited as exc:
+        log.info("outbox %s: rate limited for %.1fs", row.id, exc.retry_after)
+        _defer(ctx, row, exc.retry_after, str(exc), count_attempt=False)
+        return False
+    except TemporarySendError as exc:
+        if row.attempts + 1 >= ctx.limits.max_send_attempts:
+            log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1,
+                      exc)
+            _finish(ctx, row.id, outbox.FAILED, error=str(exc), attempts=row.attempts + 1)
+            return True
+        log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
+        _defer(ctx, row, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
+        return False
+    except (RecipientGone, ChatMoved, PermanentSendError) as exc:
+        log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
+                    row.chat_id, exc)
+        _finish(ctx, row.id, outbox.FAILED, error=f"{type(exc).__name__}: {exc}",
+                attempts=row.attempts + 1)
+        return True
+    _finish(ctx, row.id, outbox.SENT, message_id=message_id, attempts=row.attempts + 1)
+    return True
+
+
+def _finish(ctx: JobContext, outbox_id: int, status: str, *, error: str | None = None,
+            message_id: str | None = None, attempts: int | None = None) -> None:
+    with transaction(ctx.engine) as session:
+        row = session.get(Outbox, outbox_id, with_for_update=True)
+        if row is None:
+            return
+        row.status = status
+        row.last_error = error[:512] if error else None
+        row.platform_message_id = message_id
+        if attempts is not None:
+            row.attempts = attempts
+        if status == outbox.SENT:
+            row.sent_at = ctx.clock()
+
+
+def _defer(ctx: JobContext, row: _Row, delay_s: float, error: str, *,
+           count_attempt: bool) -> None:
+    now = ctx.clock()
+    attempts = row.attempts + 1 if count_attempt else row.attempts
+    with transaction(ctx.engine) as session:
+        stored = session.get(Outbox, row.id, with_for_update=True)
+        if stored is None:
+            return
+        stored.not_before = now + timedelta(seconds=delay_s)
+        stored.attempts = attempts
+        stored.last_error = error[:512]
+        stored.enqueued_at = now
+    # A distinct job id per try: the rate-limited and retried tries never collide.
+    ctx.dispatcher.later(DELIVER, row.id, delay_s, attempt=int(now.timestamp() * 1000))
+
+
+def download(ctx: JobContext, media_id: int) -> str:
+    """Fetch a resident's photo/video into the media store; bounded retries."""
+    now = ctx.clock()
+    with transaction(ctx.engine) as session:
+        media = session.get(Media, media_id, with_for_update=True)
+        if media is None:
+            return "missing"
+        if media.status != "pending":
+            return media.status
+        media.attempts += 1
+        attempts, channel, file_id = media.attempts, media.channel, media.platform_file_id
+    adapter = ctx.outbound.get(channel)
+    try:
+        if adapter is None:
+            raise PermanentSendError(f"no adapter for channel {channel}")
+        data = ctx.run(adapter.fetch_media(file_id))
+        stored = ctx.media_store.put(data)
+    except (TemporarySendError, RateLimited) as exc:
+        if attempts >= ctx.limits.media_attempts:
+            return _media_failed(ctx, media_id, f"gave up after {attempts} attempts: {exc}")
+        delay = exc.retry_after if isinstance(exc, RateLimited) else backoff_s(attempts)
+        with transaction(ctx.engine) as session:
+            row = session.get(Media, media_id)
+            if row is not None:
+                row.next_try_at = now + timedelta(seconds=delay)
+                row.error = str(exc)[:512]
+        ctx.dispatcher.later(DOWNLOAD, media_id, delay, attempt=attempts)
+        log.warning("media %s: download failed (%s), retry %d in %.0fs", media_id, exc,
+                    attempts, delay)
+        return "retrying"
+    except (SendError, MediaRejected) as exc:
+        return _media_failed(ctx, media_id, f"{type(exc).__name__}: {exc}")
+    with transaction(ctx.engine) as session:
+        row = session.get(Media, media_id, with_for_update=True)
+        if row is not None:
+            row.status, row.sha256, row.size, row.mime = "stored", stored.sha256, stored.size, \
+                stored.mime
+            row.stored_at, row.error = ctx.clock(), None
+    log.info("media %s stored: %s (%s, %d bytes)", media_id, stored.sha256[:12], stored.mime,
+             stored.size)
+    return "stored"
+
+
+def _media_failed(ctx: JobContext, media_id: int, error: str) -> str:
+    log.error("media %s: %s", media_id, error)
+    with transaction(ctx.engine) as session:
+        row = session.get(Media, media_id, with_for_update=True)
+        if row is not None:
+            row.status, row.error = "failed", error[:512]
+    return "failed"

@@ -1,0 +1,57 @@
+"""Putting work on rq: deterministic job ids, so queueing the same thing twice is harmless.
+
+Job functions are named by their import path, so this module needs no import of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+
+log = logging.getLogger(__name__)
+
+JOB_TIMEOUT_S = 120
+RESULT_TTL_S = 600
+FAILURE_TTL_S = 7 * 24 * 3600
+
+DELIVER = "sosbot.routing.jobs.deliver_outbox"
+DOWNLOAD = "sosbot.routing.jobs.download_media"
+_PREFIX = {DELIVER: "outbox", DOWNLOAD: "media"}
+
+
+class Dispatcher:
+    """Queues delivery and download jobs on one rq queue."""
+
+    def __init__(self, redis: Redis, queue_name: str) -> None:
+        self.redis = redis
+        self.queue = Queue(queue_name, connection=redis)
+
+    def _options(self, job: str, item_id: int, attempt: int) -> dict[str, Any]:
+        return {"job_id": f"{_PREFIX[job]}-{item_id}-{attempt}", "result_ttl": RESULT_TTL_S,
+                "failure_ttl": FAILURE_TTL_S}
+
+    def now(self, job: str, items: Sequence[tuple[int, int]]) -> None:
+        """Queue ``job`` for each (id, attempt), in one round trip."""
+        if not items:
+            return
+        self.queue.enqueue_many([
+            Queue.prepare_data(job, args=(item_id,), timeout=JOB_TIMEOUT_S,
+                               **self._options(job, item_id, attempt))
+            for item_id, attempt in items
+        ])
+
+    def later(self, job: str, item_id: int, delay_s: float, attempt: int) -> None:
+        """Queue ``job`` for one id after ``delay_s`` seconds (needs a worker's scheduler)."""
+        self.queue.enqueue_in(timedelta(seconds=max(delay_s, 0.0)), job, item_id,
+                              job_timeout=JOB_TIMEOUT_S, **self._options(job, item_id, attempt))
+
+    def outbox(self, ids: Sequence[int]) -> None:
+        self.now(DELIVER, [(i, 0) for i in ids])
+
+    def media(self, ids: Sequence[int]) -> None:
+        self.now(DOWNLOAD, [(i, 0) for i in ids])

@@ -1,0 +1,90 @@
+"""The sweeper: nothing waits forever because a job or a timer was lost.
+
+Every worker runs it periodically; a Redis lock lets one sweep at a time. It re-queues
+outbox rows and media downloads that no job has taken (Redis restarted, a worker died),
+and lets the clock reach idle drafts so they expire with a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from sosbot.routing.context import JobContext
+from sosbot.routing.intake import expire_idle
+from sosbot.routing.queueing import DELIVER, DOWNLOAD
+from sosbot.storage import conversations, outbox
+from sosbot.storage.db import transaction
+from sosbot.storage.tables import Media
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    outbox_requeued: int = 0
+    media_requeued: int = 0
+    drafts_expired: int = 0
+    skipped: bool = False
+
+
+def sweep(ctx: JobContext, lock_timeout_s: float = 60.0) -> SweepReport:
+    lock = ctx.redis.lock("sosbot:sweeper", timeout=lock_timeout_s, blocking=False)
+    if not lock.acquire():
+        return SweepReport(skipped=True)
+    try:
+        return SweepReport(outbox_requeued=_requeue_outbox(ctx),
+                           media_requeued=_requeue_media(ctx),
+                           drafts_expired=_expire_drafts(ctx))
+    finally:
+        if lock.owned():
+            lock.release()
+
+
+def _requeue_outbox(ctx: JobContext) -> int:
+    now = ctx.clock()
+    stale = timedelta(seconds=ctx.limits.outbox_stale_after_s)
+    with transaction(ctx.engine) as session:
+        rows = outbox.stranded(session, now, stale)
+        items = [(row.id, row.attempts) for row in rows if row.id is not None]
+        for row in rows:
+            row.enqueued_at = now
+    stamp = int(now.timestamp())
+    ctx.dispatcher.now(DELIVER, [(i, stamp * 100 + a) for i, a in items])
+    if items:
+        log.info("sweeper re-queued %d outbox rows", len(items))
+    return len(items)
+
+
+def _requeue_media(ctx: JobContext) -> int:
+    now = ctx.clock()
+    stale = now - timedelta(seconds=ctx.limits.outbox_stale_after_s)
+    with transaction(ctx.engine) as session:
+        rows = session.exec(
+            select(Media).where(Media.status == "pending", col(Media.created_at) < stale,
+                                (col(Media.next_try_at).is_(None))
+                                | (col(Media.next_try_at) < stale))
+            .limit(500)
+        ).all()
+        items = [(row.id, row.attempts) for row in rows if row.id is not None]
+        for row in rows:
+            row.next_try_at = now
+    stamp = int(now.timestamp())
+    ctx.dispatcher.now(DOWNLOAD, [(i, stamp * 100 + a) for i, a in items])
+    return len(items)
+
+
+def _expire_drafts(ctx: JobContext) -> int:
+    now = ctx.clock()
+    cutoff = now - timedelta(seconds=ctx.conversation.draft_ttl_s)
+    with transaction(ctx.engine) as session:
+        ids = conversations.idle_drafts(session, cutoff)
+    outbox_ids: list[int] = []
+    for conversation_id in ids:
+        with transaction(ctx.engine) as session:
+            outbox_ids += expire_idle(session, conversation_id, now, ctx.conversation).outbox_ids
+    ctx.dispatcher.outbox(outbox_ids)
+    return len(ids)

@@ -1,0 +1,87 @@
+"""Wiring: builds the web app and the worker context from Settings. The only place that
+knows every package."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+
+from sosbot.bots.telegram.outbound import TelegramOutbound
+from sosbot.config import Settings
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.loop_thread import BackgroundLoop
+from sosbot.routing.channels import Outbound
+from sosbot.routing.context import JobContext, Limits
+from sosbot.routing.geo import CityOutline
+from sosbot.routing.queueing import Dispatcher
+from sosbot.storage.db import make_engine
+from sosbot.storage.media_store import MediaStore
+from sosbot.webhooks import WebDeps
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def conversation_settings(settings: Settings) -> ConversationSettings:
+    city = CityOutline.from_file(settings.geo.city_file)
+    conv = settings.file.conversation
+    return ConversationSettings(
+        in_service_area=city.contains,
+        draft_ttl_s=conv.draft_ttl_minutes * 60,
+        extras_window_s=conv.extras_window_minutes * 60,
+        max_media_bytes=conv.max_media_mb * 1024 * 1024,
+    )
+
+
+def engine_for(settings: Settings) -> Engine:
+    return make_engine(settings.database_url)
+
+
+def redis_for(url: str) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30,
+                          health_check_interval=30)
+
+
+def web_deps(settings: Settings, engine: Engine, redis: Redis) -> WebDeps:
+    return WebDeps(
+        engine=engine, redis=redis, dispatcher=Dispatcher(redis, settings.file.queue.name),
+        conversation=conversation_settings(settings),
+        telegram_secret=settings.secrets.telegram_webhook_secret,
+        telegram_path=settings.file.channels.telegram.webhook_path,
+        max_body_bytes=settings.file.web.max_body_bytes, clock=utcnow,
+    )
+
+
+def outbound_adapters(settings: Settings, loop: BackgroundLoop) -> dict[str, Outbound]:
+    adapters: dict[str, Outbound] = {}
+    if settings.file.channels.telegram.enabled and settings.secrets.telegram_bot_token:
+        telegram = TelegramOutbound(settings.secrets.telegram_bot_token,
+                                    settings.telegram_api_base)
+        try:
+            loop.run(telegram.start(), timeout=30)
+        except Exception as exc:  # noqa: BLE001 - the worker starts anyway; sends will retry
+            log.warning("Telegram getMe failed at start (%s); sends will retry", exc)
+        adapters["telegram"] = telegram
+    return adapters
+
+
+def job_context(settings: Settings, engine: Engine, redis: Redis,
+                loop: BackgroundLoop) -> JobContext:
+    queue = settings.file.queue
+    return JobContext(
+        engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue.name),
+        outbound=outbound_adapters(settings, loop),
+        media_store=MediaStore(settings.media_dir,
+                               settings.file.conversation.max_media_mb * 1024 * 1024),
+        conversation=conversation_settings(settings),
+        limits=Limits(max_send_attempts=queue.max_send_attempts,
+                      media_attempts=queue.media_attempts,
+                      outbox_stale_after_s=queue.outbox_stale_after_s),
+        run=loop.run_any, clock=utcnow,
+    )

@@ -1,0 +1,72 @@
+"""Residents and their conversation state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from sosbot.core.model import ConversationState, Sender
+from sosbot.core.texts import DEFAULT_LANG
+from sosbot.storage.tables import Conversation, Reporter
+
+
+def reporter_for(session: Session, channel: str, sender: Sender, now: datetime) -> Reporter:
+    """The reporter for this platform user, created on first contact, names kept current."""
+    reporter = session.exec(
+        select(Reporter).where(Reporter.channel == channel,
+                               Reporter.platform_user_id == sender.user_id)
+    ).first()
+    if reporter is None:
+        reporter = Reporter(channel=channel, platform_user_id=sender.user_id,
+                            display_name=sender.display_name[:256],
+                            username=sender.username, lang=DEFAULT_LANG, created_at=now)
+        session.add(reporter)
+        session.flush()
+    elif sender.display_name and reporter.display_name != sender.display_name[:256]:
+        reporter.display_name = sender.display_name[:256]
+        reporter.username = sender.username
+    return reporter
+
+
+def locked_conversation(session: Session, channel: str, chat_id: str, reporter_id: int | None,
+                        now: datetime) -> Conversation:
+    """The chat's conversation row, locked for this transaction (created when new).
+
+    The row lock (PostgreSQL) serialises two web processes handling the same chat; SQLite
+    serialises all writers already (BEGIN IMMEDIATE).
+    """
+    query = select(Conversation).where(Conversation.channel == channel,
+                                       Conversation.chat_id == chat_id).with_for_update()
+    conversation = session.exec(query).first()
+    if conversation is None:
+        conversation = Conversation(channel=channel, chat_id=chat_id, reporter_id=reporter_id,
+                                    state=ConversationState().model_dump(mode="json"),
+                                    updated_at=now)
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def load_state(conversation: Conversation) -> ConversationState:
+    return ConversationState.model_validate(conversation.state or {})
+
+
+def save_state(conversation: Conversation, state: ConversationState, now: datetime) -> None:
+    conversation.state = state.model_dump(mode="json")
+    conversation.has_draft = state.draft is not None
+    conversation.last_activity_at = (
+        datetime.fromtimestamp(state.last_activity_epoch, UTC)
+        if state.last_activity_epoch is not None else None
+    )
+    conversation.updated_at = now
+
+
+def idle_drafts(session: Session, older_than: datetime, limit: int = 500) -> list[int]:
+    """Ids of conversations whose draft has had no activity since ``older_than``."""
+    rows = session.exec(
+        select(Conversation.id).where(col(Conversation.has_draft).is_(True),
+                                      col(Conversation.last_activity_at) < older_than)
+        .order_by(col(Conversation.last_activity_at)).limit(limit)
+    ).all()
+    return [row for row in rows if row is not None]

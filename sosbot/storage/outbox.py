@@ -1,0 +1,61 @@
+"""The outbox: messages to send, written with the change that caused them, sent by workers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from sosbot.storage.tables import Outbox
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+
+
+def add(session: Session, *, channel: str, chat_id: str, method: str,
+        payload: dict[str, Any], now: datetime, report_id: int | None = None) -> Outbox:
+    # Marked queued now: the caller queues it right after commit, and if that fails the
+    # sweeper finds it once ``enqueued_at`` is stale.
+    row = Outbox(channel=channel, chat_id=chat_id, method=method, payload=payload,
+                 report_id=report_id, not_before=now, created_at=now, enqueued_at=now,
+                 status=PENDING)
+    session.add(row)
+    return row
+
+
+def mark_enqueued(session: Session, ids: list[int], now: datetime) -> None:
+    if not ids:
+        return
+    for row in session.exec(select(Outbox).where(col(Outbox.id).in_(ids))).all():
+        row.enqueued_at = now
+
+
+def pending_for_chat(session: Session, channel: str, chat_id: str, up_to_id: int,
+                     now: datetime) -> list[Outbox]:
+    """Rows of one chat still to send, oldest first, up to and including ``up_to_id``."""
+    return list(session.exec(
+        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
+                             Outbox.status == PENDING, col(Outbox.id) <= up_to_id)
+        .order_by(col(Outbox.id))
+    ).all())
+
+
+def stranded(session: Session, now: datetime, stale_after: timedelta,
+             limit: int = 500) -> list[Outbox]:
+    """Pending rows that are due and that no job has picked up for a while (or ever)."""
+    stale = now - stale_after
+    return list(session.exec(
+        select(Outbox).where(Outbox.status == PENDING, Outbox.not_before <= now,
+                             (col(Outbox.enqueued_at).is_(None))
+                             | (col(Outbox.enqueued_at) < stale))
+        .order_by(col(Outbox.id)).limit(limit)
+    ).all())
+
+
+def messages_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:
+    return list(session.exec(
+        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id)
+        .order_by(col(Outbox.id))
+    ).all())

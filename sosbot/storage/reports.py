@@ -1,0 +1,160 @@
+"""Reports, their media rows and their audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from sosbot.core.model import Draft, Location, MediaRef, ReportStatus
+from sosbot.core.sanitize import truncate
+from sosbot.storage.tables import AuditLog, Media, Report, ReportCounter
+
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_DESCRIPTION = 8000
+
+
+def next_code(session: Session, now: datetime) -> str:
+    """The next report code of the (local) year: SOS-260001, SOS-260002, …
+
+    One atomic upsert on the year's counter row, so two processes never get the same code.
+    """
+    year = now.astimezone(LOCAL_TIME).year % 100
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    last = col(ReportCounter.last)
+    upsert = insert(ReportCounter).values(year=year, last=1).on_conflict_do_update(
+        index_elements=["year"], set_={"last": last + 1}
+    ).returning(last)
+    number = session.execute(upsert).scalar_one()
+    return f"SOS-{year:02d}{number:04d}"
+
+
+def audit(session: Session, *, actor: str, action: str, now: datetime,
+          report_id: int | None = None, **detail: Any) -> None:
+    session.add(AuditLog(at=now, actor=actor, action=action, report_id=report_id,
+                         detail=detail))
+
+
+def add_media(session: Session, *, channel: str, report_id: int | None,
+              refs: tuple[MediaRef, ...], now: datetime) -> list[int]:
+    """Media rows waiting for download; returns their ids."""
+    rows = [
+        Media(report_id=report_id, channel=channel, kind=ref.kind.value,
+              platform_file_id=ref.file_id, unique_id=ref.unique_id,
+              claimed_mime=ref.claimed_mime, claimed_size=ref.size,
+              file_name=ref.file_name, created_at=now)
+        for ref in refs
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+@dataclass(frozen=True)
+class NewReport:
+    report: Report
+    media_ids: list[int]
+
+
+def create_report(session: Session, *, channel: str, chat_id: str, reporter_id: int | None,
+                  draft: Draft, lang: str, phone: str | None, now: datetime,
+                  actor: str) -> NewReport:
+    """Store a complete draft as a new report with its media rows and an audit entry."""
+    assert draft.category is not None, "the conversation submits complete drafts only"
+    loc = draft.location
+    report = Report(
+        code=next_code(session, now), channel=channel, chat_id=chat_id,
+        reporter_id=reporter_id, category=draft.category.value,
+        status=ReportStatus.NEW.value,
+        lat=loc.lat if loc else None, lon=loc.lon if loc else None,
+        accuracy_m=loc.accuracy_m if loc else None,
+        location_source=loc.source.value if loc else "address",
+        location_label=truncate(loc.label, 512) if loc and loc.label else None,
+        address_text=draft.address_text, description=draft.description, lang=lang,
+        phone=phone, created_at=now, updated_at=now,
+    )
+    session.add(report)
+    session.flush()
+    assert report.id is not None
+    media_ids = add_media(session, channel=channel, report_id=report.id, refs=draft.media,
+                          now=now)
+    audit(session, actor=actor, action="report.created", now=now, report_id=report.id,
+          code=report.code, category=report.category, media=len(media_ids))
+    return NewReport(report=report, media_ids=media_ids)
+
+
+def by_code(session: Session, code: str, *, lock: bool = False) -> Report | None:
+    query = select(Report).where(Report.code == code)
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def add_extras(session: Session, report: Report, *, text: str, refs: tuple[MediaRef, ...],
+               now: datetime, actor: str) -> list[int]:
+    """Text and media a resident sent after submitting, added to their report."""
+    assert report.id is not None
+    if text:
+        stamp = now.astimezone(LOCAL_TIME).strftime("%H:%M")
+        joined = f"{report.description}\n[{stamp}] {text}" if report.description else text
+        report.description = truncate(joined, MAX_DESCRIPTION)
+    media_ids = add_media(session, channel=report.channel, report_id=report.id, refs=refs,
+                          now=now)
+    report.updated_at = now
+    audit(session, actor=actor, action="report.extra", now=now, report_id=report.id,
+          text=bool(text), media=len(media_ids))
+    return media_ids
+
+
+def refine_location(session: Session, report: Report, location: Location, now: datetime,
+                    actor: str) -> None:
+    report.lat, report.lon = location.lat, location.lon
+    report.accuracy_m = location.accuracy_m
+    report.location_source = location.source.value
+    report.updated_at = now
+    audit(session, actor=actor, action="report.location_refined", now=now,
+          report_id=report.id)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A report as ``sosbot reports`` lists it."""
+
+    code: str
+    category: str
+    status: str
+    lat: float | None
+    lon: float | None
+    channel: str
+    created_at: datetime
+    media_count: int
+    description: str
+    address_text: str | None
+
+
+def list_reports(session: Session, limit: int = 1000) -> list[ReportRow]:
+    media_count = (
+        select(sa.func.count(Media.id))  # type: ignore[arg-type]
+        .where(Media.report_id == Report.id).scalar_subquery()
+    )
+    rows = session.execute(
+        select(Report, media_count).order_by(Report.created_at.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    ).all()
+    return [
+        ReportRow(code=r.code, category=r.category, status=r.status, lat=r.lat, lon=r.lon,
+                  channel=r.channel, created_at=r.created_at, media_count=int(n),
+                  description=r.description, address_text=r.address_text)
+        for r, n in rows
+    ]
+
+
+def media_of(session: Session, report_id: int) -> list[Media]:
+    return list(session.exec(select(Media).where(Media.report_id == report_id)
+                             .order_by(Media.id)).all())  # type: ignore[arg-type]

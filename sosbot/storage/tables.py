@@ -1,0 +1,186 @@
+"""SQLModel tables. The schema changes only through Alembic migrations (``sosbot migrate``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC as a naive timestamp (SQLite has no time zones) and returns aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(*, index: bool = False, nullable: bool = False) -> Any:
+    # No default: every writer sets its times from the clock it was given.
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=nullable))
+
+
+class Reporter(SQLModel, table=True):
+    """A resident as one platform knows them."""
+
+    __tablename__ = "reporter"
+    __table_args__ = (sa.UniqueConstraint("channel", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=256)
+    username: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    lang: str = Field(default="vi", max_length=8)
+    created_at: datetime = _time()
+
+
+class Conversation(SQLModel, table=True):
+    """The state of one resident chat; ``state`` is the core ConversationState as JSON."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "chat_id"),
+        sa.Index("ix_conversation_draft_activity", "has_draft", "last_activity_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    reporter_id: int | None = Field(default=None, foreign_key="reporter.id")
+    state: dict[str, Any] = _json()
+    has_draft: bool = Field(default=False)
+    last_activity_at: datetime | None = _time(nullable=True)
+    updated_at: datetime = _time()
+
+
+class InboundEvent(SQLModel, table=True):
+    """Every platform event we accepted; the unique key makes retried deliveries no-ops."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (sa.UniqueConstraint("channel", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    event_id: str = Field(max_length=128)
+    kind: str = Field(max_length=64)
+    chat_id: str | None = Field(default=None, max_length=64)
+    received_at: datetime = _time()
+    payload: dict[str, Any] = _json()
+
+
+class ReportCounter(SQLModel, table=True):
+    """The last report number used in a year: SOS-YYNNNN codes come from here."""
+
+    __tablename__ = "report_counter"
+
+    year: int = Field(primary_key=True)
+    last: int = Field(default=0)
+
+
+class Report(SQLModel, table=True):
+    __tablename__ = "report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    reporter_id: int | None = Field(default=None, foreign_key="reporter.id", index=True)
+    category: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=16, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    location_source: str | None = Field(default=None, max_length=16)
+    location_label: str | None = Field(default=None, max_length=512)
+    address_text: str | None = Field(default=None, max_length=512)
+    description: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
+    lang: str = Field(default="vi", max_length=8)
+    phone: str | None = Field(default=None, max_length=32)
+    ward_code: str | None = Field(default=None, max_length=16, index=True)
+    created_at: datetime = _time(index=True)
+    updated_at: datetime = _time()
+
+
+class Media(SQLModel, table=True):
+    """A photo/video/file: what the platform told us, then what we stored."""
+
+    __tablename__ = "media"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    channel: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    platform_file_id: str = Field(max_length=1024)
+    unique_id: str | None = Field(default=None, max_length=128)
+    claimed_mime: str | None = Field(default=None, max_length=128)
+    claimed_size: int | None = None
+    file_name: str | None = Field(default=None, max_length=256)
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    sha256: str | None = Field(default=None, max_length=64, index=True)
+    size: int | None = None
+    mime: str | None = Field(default=None, max_length=128)
+    error: str | None = Field(default=None, max_length=512)
+    created_at: datetime = _time()
+    next_try_at: datetime | None = _time(nullable=True)
+    stored_at: datetime | None = _time(nullable=True)
+
+
+class Outbox(SQLModel, table=True):
+    """One message to send, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.Index("ix_outbox_status_due", "status", "not_before"),
+        sa.Index("ix_outbox_chat", "channel", "chat_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    method: str = Field(max_length=32)
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    not_before: datetime = _time()
+    created_at: datetime = _time()
+    enqueued_at: datetime | None = _time(nullable=True)
+    sent_at: datetime | None = _time(nullable=True)
+    platform_message_id: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=512)
+
+
+class AuditLog(SQLModel, table=True):
+    """What happened to a report, who did it and when; rows are only ever appended."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _time(index=True)
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=64)
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    detail: dict[str, Any] = _json()

@@ -1,0 +1,168 @@
+"""The aiohttp application: each platform's webhook, and health.
+
+A webhook handler authenticates, parses, and hands the events to the intake in one
+database transaction (on a worker thread, so the event loop never blocks on the
+database), then queues the outbox rows on rq and answers 200. It never sends a message
+itself. Updates from one chat are handled in arrival order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from sosbot.bots.telegram import inbound as telegram_inbound
+from sosbot.bots.telegram import security as telegram_security
+from sosbot.chat_locks import KeyedLocks
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.errors import PayloadError
+from sosbot.core.events import PlatformEvent
+from sosbot.routing.intake import IntakeResult, take_events
+from sosbot.routing.queueing import Dispatcher
+from sosbot.storage.db import ping, transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WebDeps:
+    """Everything the web process shares between requests."""
+
+    engine: Engine
+    redis: Redis
+    dispatcher: Dispatcher
+    conversation: ConversationSettings
+    telegram_secret: str
+    telegram_path: str = "/webhooks/telegram"
+    max_body_bytes: int = 1024 * 1024
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+DEPS = web.AppKey("deps", WebDeps)
+LOCKS = web.AppKey("locks", KeyedLocks)
+
+
+def create_app(deps: WebDeps) -> web.Application:
+    app = web.Application(client_max_size=deps.max_body_bytes, middlewares=[_errors])
+    app[DEPS] = deps
+    app[LOCKS] = KeyedLocks()
+    app.router.add_post(deps.telegram_path, telegram_webhook)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def _answer(status: int, description: str) -> web.Response:
+    return web.json_response({"ok": status < 400, "description": description}, status=status)
+
+
+@web.middleware
+async def _errors(request: web.Request,
+                  handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                  ) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _answer(500, "internal error")
+
+
+async def _read_body(request: web.Request, channel: str) -> bytes | web.Response:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        log.warning("%s webhook: body over %d bytes from %s refused", channel,
+                    request.app[DEPS].max_body_bytes, request.remote)
+        return _answer(413, "request body too large")
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    header = request.headers.get(telegram_security.HEADER)
+    if not telegram_security.secret_matches(header, deps.telegram_secret):
+        log.warning("telegram webhook: wrong or missing secret token from %s", request.remote)
+        return _answer(403, "forbidden")
+    body = await _read_body(request, "telegram")
+    if isinstance(body, web.Response):
+        return body
+    try:
+        data = json.loads(body)
+        events = telegram_inbound.parse_update(data)
+    except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
+        log.warning("telegram webhook: unparseable body refused (%s)", exc)
+        return _answer(400, f"bad update: {exc}")
+    return await accept(request.app, events, data)
+
+
+async def accept(app: web.Application, events: list[PlatformEvent],
+                 payload: dict[str, Any]) -> web.Response:
+    """Store the events (in order per chat), queue what they produced, answer 200."""
+    deps = app[DEPS]
+    if not events:
+        return _answer(200, "ignored")
+    chat = events[0].chat
+    loop = asyncio.get_running_loop()
+    started = time.perf_counter()
+    async with app[LOCKS].hold((chat.channel, chat.chat_id)):
+        try:
+            result = await loop.run_in_executor(None, _store, deps, events, payload)
+        except (OperationalError, InterfaceError, PoolTimeout) as exc:
+            # The platform will retry: nothing was half-written (the transaction rolled back).
+            log.error("database unavailable, answering 503: %s", exc)
+            return _answer(503, "database unavailable, retry later")
+    if result.outbox_ids or result.media_ids:
+        await loop.run_in_executor(None, _enqueue, deps, result)
+    log.debug("%s %s: %d new, %d duplicate, %d outbox, %.1f ms", chat.channel,
+              events[0].event_id, result.accepted, result.duplicates, len(result.outbox_ids),
+              (time.perf_counter() - started) * 1000)
+    return _answer(200, "ok" if result.accepted else "duplicate")
+
+
+def _store(deps: WebDeps, events: list[PlatformEvent], payload: dict[str, Any]) -> IntakeResult:
+    with transaction(deps.engine) as session:
+        return take_events(session, events, payload, deps.clock(), deps.conversation)
+
+
+def _enqueue(deps: WebDeps, result: IntakeResult) -> None:
+    try:
+        deps.dispatcher.outbox(result.outbox_ids)
+        deps.dispatcher.media(result.media_ids)
+    except RedisError as exc:
+        # The rows are committed: the sweeper queues them once Redis is back.
+        log.warning("could not queue %d outbox rows / %d media (%s); the sweeper will",
+                    len(result.outbox_ids), len(result.media_ids), exc)
+    except Exception:
+        # Committed all the same: answering 500 would only make the platform resend.
+        log.exception("queueing failed; the sweeper will queue the rows")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    loop = asyncio.get_running_loop()
+    checks: dict[str, str] = {}
+    try:
+        await loop.run_in_executor(None, ping, deps.engine)
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - health reports any failure as such
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        await loop.run_in_executor(None, deps.redis.ping)
+        checks["redis"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["redis"] = f"error: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return web.json_response({"ok": healthy, **checks}, status=200 if healthy else 503)
