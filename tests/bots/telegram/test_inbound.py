@@ -1,0 +1,190 @@
+"""Fixture-driven tests of the Telegram parser: one documented payload, one line each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sosbot.bots.telegram import inbound
+from sosbot.core.errors import PayloadError
+from sosbot.core.events import (
+    ButtonPressed,
+    ChatMigrated,
+    CommandReceived,
+    ContactShared,
+    Ignored,
+    LocationReceived,
+    MediaReceived,
+    MembershipChanged,
+    PlatformEvent,
+    TextReceived,
+    UnsupportedReceived,
+)
+from sosbot.core.model import ChatKind, LocationSource, MediaKind
+
+FIXTURES = Path(inbound.__file__).parent / "fixtures"
+USED: set[str] = set()
+
+
+def load(name: str) -> Any:
+    USED.add(name)
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def events_of(name: str) -> list[PlatformEvent]:
+    data = load(name)
+    updates = data if isinstance(data, list) else [data]
+    return [event for update in updates
+            for event in inbound.parse(json.dumps(update).encode())]
+
+
+def check(fixture: str, event_type: type, /, **expected: Any) -> PlatformEvent:
+    events = events_of(fixture)
+    assert len(events) == 1, events
+    event = events[0]
+    assert isinstance(event, event_type), event
+    for attr, value in expected.items():
+        actual: Any = event
+        for part in attr.split("__"):
+            actual = getattr(actual, part)
+        assert actual == value, (attr, actual)
+    return event
+
+
+def test_text() -> None:
+    check("text", TextReceived, text="Có hai thanh niên giật túi xách trước chợ",
+          chat__chat_id="111222333", chat__kind=ChatKind.PRIVATE, event_id="900001",
+          message_id="101", sender__display_name="Lan Nguyễn")
+
+
+def test_command_start() -> None:
+    check("command_start", CommandReceived, name="start", args="")
+
+
+def test_location_keeps_accuracy() -> None:
+    check("location", LocationReceived, location__lat=10.776889, location__accuracy_m=14.5,
+          is_update=False, live_period_s=None)
+
+
+def test_live_location() -> None:
+    check("live_location", LocationReceived, live_period_s=900, message_id="104")
+
+
+def test_live_location_edit_refines() -> None:
+    check("live_location_edit", LocationReceived, is_update=True, message_id="104",
+          location__lat=10.777012, location__accuracy_m=8.0)
+
+
+def test_venue() -> None:
+    check("venue", LocationReceived, location__source=LocationSource.VENUE,
+          location__label="Chợ Bến Thành, Lê Lợi, Phường Bến Thành, Quận 1")
+
+
+def test_photo_keeps_the_largest_size() -> None:
+    check("photo_with_caption", MediaReceived, media__kind=MediaKind.PHOTO,
+          media__file_id="AgACAgUAAxkBAAIBF2VxS-large", media__width=1280,
+          caption="Khói bốc lên từ tầng 2", album_id=None)
+
+
+def test_album_of_three_shares_one_album_id() -> None:
+    events = events_of("album_of_three")
+    assert [type(e) for e in events] == [MediaReceived] * 3
+    assert {e.album_id for e in events if isinstance(e, MediaReceived)} == {"13612345678901234"}
+
+
+def test_video() -> None:
+    check("video", MediaReceived, media__kind=MediaKind.VIDEO, media__duration_s=14,
+          media__claimed_mime="video/mp4", caption="Va chạm giữa xe tải và xe máy")
+
+
+def test_animation_is_taken_as_video() -> None:
+    check("animation", MediaReceived, media__kind=MediaKind.VIDEO)
+
+
+def test_document() -> None:
+    check("document", MediaReceived, media__kind=MediaKind.DOCUMENT,
+          media__file_name="IMG_1201.HEIC", media__size=2411200)
+
+
+def test_sticker_is_unsupported() -> None:
+    check("sticker", UnsupportedReceived, kind="sticker")
+
+
+def test_voice_is_unsupported() -> None:
+    check("voice", UnsupportedReceived, kind="voice")
+
+
+def test_own_contact() -> None:
+    check("contact_own", ContactShared, phone="+84901234567", own=True)
+
+
+def test_someone_elses_contact() -> None:
+    check("contact_other", ContactShared, own=False)
+
+
+def test_callback_query() -> None:
+    check("callback_query", ButtonPressed, data="cat:fire", callback_id="4382bfdwdsb323b2d9",
+          message_id="150")
+
+
+def test_bot_added_to_group() -> None:
+    check("my_chat_member", MembershipChanged, joined=True, chat__kind=ChatKind.GROUP,
+          chat__chat_id="-1001234567890")
+
+
+def test_bot_removed_from_group() -> None:
+    check("my_chat_member_kicked", MembershipChanged, joined=False, status="kicked")
+
+
+def test_group_migrated_to_supergroup() -> None:
+    check("migrate_to_chat_id", ChatMigrated, new_chat_id="-1001234567890",
+          chat__chat_id="-912345678")
+
+
+def test_edited_text_is_ignored() -> None:
+    check("edited_message", Ignored, reason="edited message")
+
+
+def test_group_command() -> None:
+    check("group_text", CommandReceived, name="ack", args="SOS-260001",
+          chat__kind=ChatKind.GROUP)
+
+
+def test_service_message_is_ignored() -> None:
+    check("new_chat_members", Ignored)
+
+
+@pytest.mark.parametrize("body", [
+    b"not json", b"[]", b'{"message": {}}', b'{"update_id": "12"}', b'{"update_id": true}',
+    b'{"update_id": 5, "message": {"message_id": 1}}', b"\xff\xfe",
+    b'{"update_id": 5, "message": {"message_id": 1, "date": 1, "chat": {"id": 1, '
+    b'"type": "private"}, "location": {"latitude": "x", "longitude": 1}}}',
+])
+def test_unparseable_bodies_raise_payload_error(body: bytes) -> None:
+    with pytest.raises(PayloadError):
+        inbound.parse(body)
+
+
+def test_unknown_update_kind_parses_to_nothing() -> None:
+    body = {"update_id": 7, "inline_query": {"id": "1", "query": "cháy", "offset": "",
+            "from": {"id": 1, "is_bot": False, "first_name": "A"}}}
+    assert inbound.parse(json.dumps(body).encode()) == []
+
+
+def test_every_fixture_is_used_and_every_kind_has_a_fixture() -> None:
+    """Meta-test: runs last in this module (pytest keeps definition order)."""
+    on_disk = {path.stem for path in FIXTURES.glob("*.json")}
+    assert on_disk - USED == set(), "fixtures without a test"
+    covered: set[str] = set()
+    for name in on_disk:
+        data = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+        for update in data if isinstance(data, list) else [data]:
+            for field, value in update.items():
+                covered.add(field)
+                if field in ("message", "edited_message"):
+                    covered.update(value)
+    kinds = set(inbound.UPDATE_KINDS) | set(inbound.MESSAGE_KINDS)
+    assert kinds - covered == set(), "supported kinds without a fixture"

@@ -1,0 +1,131 @@
+"""Storage on SQLite and PostgreSQL: migrations, codes, de-duplication, outbox, media store."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from PIL import Image
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from sosbot.core.errors import MediaRejected
+from sosbot.core.model import Category, Draft, Location, MediaKind, MediaRef
+from sosbot.storage import inbound, outbox, reports
+from sosbot.storage.db import transaction
+from sosbot.storage.media_store import MediaStore
+from sosbot.storage.migrate import current_revision
+
+NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
+
+
+def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
+    assert current_revision(engine) == "0001"
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_report_codes_are_sequential_per_local_year(engine: Engine) -> None:
+    with transaction(engine) as session:
+        codes = [reports.next_code(session, NOW) for _ in range(3)]
+        # 31 Dec 17:30 UTC is already 1 Jan in Ho Chi Minh City.
+        new_year = reports.next_code(session, datetime(2026, 12, 31, 17, 30, tzinfo=UTC))
+    assert codes == ["SOS-260001", "SOS-260002", "SOS-260003"]
+    assert new_year == "SOS-270001"
+
+
+def test_concurrent_report_codes_never_repeat(engine: Engine) -> None:
+    codes: list[str] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        for _ in range(10):
+            with transaction(engine) as session:
+                code = reports.next_code(session, NOW)
+            with lock:
+                codes.append(code)
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(codes) == 40 and len(set(codes)) == 40
+
+
+def test_an_event_is_recorded_once(engine: Engine) -> None:
+    with transaction(engine) as session:
+        first = inbound.record_once(session, channel="telegram", event_id="42", kind="Text",
+                                    chat_id="1", payload={"update_id": 42}, now=NOW)
+        again = inbound.record_once(session, channel="telegram", event_id="42", kind="Text",
+                                    chat_id="1", payload={"update_id": 42}, now=NOW)
+        other = inbound.record_once(session, channel="zalo", event_id="42", kind="Text",
+                                    chat_id="1", payload={}, now=NOW)
+    assert (first, again, other) == (True, False, True)
+    with transaction(engine) as session:
+        assert inbound.count(session) == 2
+
+
+def test_create_report_with_media_and_audit(engine: Engine) -> None:
+    draft = Draft(category=Category.FIRE, location=Location(lat=10.78, lon=106.70,
+                                                            accuracy_m=9.5),
+                  description="Cháy nhà", media=(MediaRef(kind=MediaKind.PHOTO, file_id="a"),
+                                                 MediaRef(kind=MediaKind.VIDEO, file_id="b")))
+    with transaction(engine) as session:
+        new = reports.create_report(session, channel="telegram", chat_id="9", reporter_id=None,
+                                    draft=draft, lang="vi", phone=None, now=NOW,
+                                    actor="telegram:9")
+    with transaction(engine) as session:
+        stored = reports.by_code(session, new.report.code)
+        assert stored is not None and stored.accuracy_m == 9.5 and stored.created_at == NOW
+        assert [m.kind for m in reports.media_of(session, stored.id or 0)] == ["photo", "video"]
+        rows = reports.list_reports(session)
+    assert rows[0].media_count == 2 and rows[0].category == "fire"
+
+
+def test_stranded_outbox_rows(engine: Engine) -> None:
+    with transaction(engine) as session:
+        fresh = outbox.add(session, channel="telegram", chat_id="1", method="message",
+                           payload={"text": "a"}, now=NOW)
+        old = outbox.add(session, channel="telegram", chat_id="1", method="message",
+                         payload={"text": "b"}, now=NOW - timedelta(minutes=5))
+        later = outbox.add(session, channel="telegram", chat_id="1", method="message",
+                           payload={"text": "c"}, now=NOW - timedelta(minutes=5))
+        later.not_before = NOW + timedelta(minutes=1)
+    with transaction(engine) as session:
+        ids = [row.id for row in outbox.stranded(session, NOW, timedelta(seconds=60))]
+    assert ids == [old.id], (fresh.id, later.id)
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_media_store_is_content_addressed_and_sniffs(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path, limit_bytes=1024 * 1024)
+    data = _jpeg()
+    first = store.put(data)
+    second = store.put(data)
+    assert first == second
+    assert first.sha256 == hashlib.sha256(data).hexdigest()
+    assert first.mime == "image/jpeg" and store.read(first.sha256) == data
+    assert len(list(tmp_path.rglob("*"))) == 3  # two folders and one file
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "empty"),
+    (b"<html>not a photo</html>", "not a photo"),
+    (b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024), "too large"),
+])
+def test_media_store_refuses(tmp_path: Path, data: bytes, reason: str) -> None:
+    with pytest.raises(MediaRejected, match=reason):
+        MediaStore(tmp_path, limit_bytes=1024 * 1024).put(data)

@@ -1,0 +1,188 @@
+"""The Telegram webhook through real HTTP (aiohttp's test client) on real databases and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from redis import Redis
+from rq import Queue
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from sosbot.bots.telegram.security import HEADER
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.routing.queueing import Dispatcher
+from sosbot.storage import inbound
+from sosbot.storage.db import make_engine, transaction
+from sosbot.storage.tables import Conversation, InboundEvent, Outbox, Report
+from sosbot.webhooks import WebDeps, create_app
+
+SECRET = "test-secret-0123456789abcdef"
+PATH = "/webhooks/telegram"
+_update_ids = itertools.count(1000)
+
+
+def update(text: str | None = None, *, chat: int = 5001, update_id: int | None = None,
+           **content: Any) -> dict[str, Any]:
+    uid = update_id if update_id is not None else next(_update_ids)
+    message: dict[str, Any] = {
+        "message_id": uid, "date": 1763820000,
+        "chat": {"id": chat, "type": "private", "first_name": "Lan"},
+        "from": {"id": chat, "is_bot": False, "first_name": "Lan"}, **content,
+    }
+    if text is not None:
+        message["text"] = text
+    return {"update_id": uid, "message": message}
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Any, engine: Engine, redis: Redis, queue_name: str,
+                conversation_settings: ConversationSettings) -> Any:
+    async def make(**overrides: Any) -> TestClient:
+        fields: dict[str, Any] = {
+            "engine": engine, "redis": redis, "dispatcher": Dispatcher(redis, queue_name),
+            "conversation": conversation_settings, "telegram_secret": SECRET,
+            "max_body_bytes": 64 * 1024,
+        }
+        fields.update(overrides)
+        return await aiohttp_client(create_app(WebDeps(**fields)))  # type: ignore[no-any-return]
+    return make
+
+
+async def post(client: TestClient, body: Any, secret: str | None = SECRET) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[HEADER] = secret
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = await client.post(PATH, data=data, headers=headers)
+    return response.status, await response.json()
+
+
+def stored_events(engine: Engine) -> int:
+    with transaction(engine) as session:
+        return inbound.count(session)
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", SECRET + "x"])
+async def test_forged_or_missing_secret_is_refused_and_nothing_stored(
+        make_client: Any, engine: Engine, secret: str | None) -> None:
+    client = await make_client()
+    status, _ = await post(client, update("/start"), secret=secret)
+    assert status == 403
+    assert stored_events(engine) == 0
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"update_id": "x"}', b"\xff\xfe"])
+async def test_unparseable_body_is_400(make_client: Any, engine: Engine, body: bytes) -> None:
+    client = await make_client()
+    status, answer = await post(client, body)
+    assert status == 400 and "bad update" in answer["description"]
+    assert stored_events(engine) == 0
+
+
+async def test_oversized_body_is_413(make_client: Any, engine: Engine) -> None:
+    client = await make_client()
+    status, _ = await post(client, update("x" * 70_000))
+    assert status == 413
+    assert stored_events(engine) == 0
+
+
+async def test_update_is_stored_stepped_and_queued(make_client: Any, engine: Engine,
+                                                    redis: Redis, queue_name: str) -> None:
+    client = await make_client()
+    status, answer = await post(client, update("/start"))
+    assert (status, answer["description"]) == (200, "ok")
+    with transaction(engine) as session:
+        rows = session.exec(select(Outbox)).all()
+        conversation = session.exec(select(Conversation)).one()
+    assert [row.method for row in rows] == ["message"]
+    assert "Xin chào" in rows[0].payload["text"]
+    assert conversation.state["stage"] == "category"
+    assert Queue(queue_name, connection=redis).job_ids == [f"outbox-{rows[0].id}-0"]
+
+
+async def test_a_retried_update_changes_nothing(make_client: Any, engine: Engine) -> None:
+    client = await make_client()
+    body = update("/start")
+    assert (await post(client, body))[1]["description"] == "ok"
+    assert (await post(client, body))[1]["description"] == "duplicate"
+    results = await asyncio.gather(*[post(client, body) for _ in range(5)])
+    assert all(status == 200 for status, _ in results)
+    with transaction(engine) as session:
+        assert inbound.count(session) == 1
+        assert len(session.exec(select(Outbox)).all()) == 1
+
+
+async def test_duplicate_delivery_of_a_submission_makes_one_report(make_client: Any,
+                                                                   engine: Engine) -> None:
+    client = await make_client()
+    for body in (update("/start"), update("3"),
+                 update(location={"latitude": 10.7769, "longitude": 106.7009}),
+                 update("Cháy quán ăn"), update("xong")):
+        assert (await post(client, body))[0] == 200
+    submit = update("gửi")
+    results = await asyncio.gather(*[post(client, submit) for _ in range(4)])
+    assert sorted(answer["description"] for _, answer in results) == \
+        ["duplicate", "duplicate", "duplicate", "ok"]
+    with transaction(engine) as session:
+        assert len(session.exec(select(Report)).all()) == 1
+
+
+async def test_concurrent_updates_of_one_chat_are_processed_in_arrival_order(
+        make_client: Any, engine: Engine) -> None:
+    client = await make_client()
+    for body in (update("/start"), update("1"),
+                 update(location={"latitude": 10.7769, "longitude": 106.7009})):
+        await post(client, body)
+    bodies = [update(f"chi tiết {i}") for i in range(12)]
+    results = await asyncio.gather(*[post(client, body) for body in bodies])
+    assert all(status == 200 for status, _ in results)
+    with transaction(engine) as session:
+        arrival = [row.event_id for row in session.exec(
+            select(InboundEvent).where(col(InboundEvent.id) > 3).order_by(col(InboundEvent.id)))]
+        draft = session.exec(select(Conversation)).one().state["draft"]
+    by_id = {str(body["update_id"]): body["message"]["text"] for body in bodies}
+    assert draft["description"].split("\n") == [by_id[event_id] for event_id in arrival]
+
+
+async def test_unhandled_update_kind_is_answered_200(make_client: Any, engine: Engine) -> None:
+    client = await make_client()
+    body = {"update_id": 77, "inline_query": {"id": "1", "query": "", "offset": "",
+                                              "from": {"id": 1, "is_bot": False,
+                                                       "first_name": "A"}}}
+    status, answer = await post(client, body)
+    assert (status, answer["description"]) == (200, "ignored")
+
+
+async def test_database_down_answers_503_so_the_platform_retries(make_client: Any) -> None:
+    dead = make_engine("postgresql://postgres@127.0.0.1:9/none")
+    client = await make_client(engine=dead)
+    status, _ = await post(client, update("/start"))
+    assert status == 503
+
+
+async def test_redis_down_still_answers_200_and_keeps_the_rows(make_client: Any,
+                                                                engine: Engine) -> None:
+    dead = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
+    client = await make_client(redis=dead, dispatcher=Dispatcher(dead, "nowhere"))
+    status, _ = await post(client, update("/start"))
+    assert status == 200
+    with transaction(engine) as session:
+        rows = session.exec(select(Outbox)).all()
+    assert len(rows) == 1 and rows[0].status == "pending"
+
+
+async def test_health(make_client: Any) -> None:
+    client = await make_client()
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"ok": True, "database": "ok", "redis": "ok"}
+    dead = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
+    client = await make_client(redis=dead)
+    response = await client.get("/healthz")
+    assert response.status == 503 and (await response.json())["redis"].startswith("error")
