@@ -1,0 +1,253 @@
+"""Outbox delivery and media download through the real Telegram client against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import io
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from PIL import Image
+from redis import Redis
+from rq import Queue
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from sosbot.bots.telegram.emulator import create_app as create_emulator
+from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
+from sosbot.bots.telegram.outbound import TelegramOutbound
+from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.model import ConversationState, Draft, Stage
+from sosbot.loop_thread import BackgroundLoop
+from sosbot.routing import delivery
+from sosbot.routing.context import JobContext, Limits
+from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.sweeper import sweep
+from sosbot.storage import outbox
+from sosbot.storage.db import transaction
+from sosbot.storage.media_store import MediaStore
+from sosbot.storage.tables import Conversation, Media, Outbox
+
+TOKEN = "7000000001:TEST-delivery-token"
+USER = 5101
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[str]:
+    app = create_emulator(bots=[BotSpec(token=TOKEN, username="sos_test_bot")],
+                          config=EmulatorConfig(retry_base_s=0.05))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        await http.post(f"{base}/_emu/users", json={"first_name": "Lan", "id": USER})
+    yield base
+    await runner.cleanup()
+
+
+@pytest.fixture
+def loop_thread() -> Iterator[BackgroundLoop]:
+    loop = BackgroundLoop().start()
+    yield loop
+    loop.stop()
+
+
+def make_context(engine: Engine, redis: Redis, queue_name: str, base: str,
+                 loop: BackgroundLoop, media_dir: Path, settings: ConversationSettings,
+                 start: bool = True, **limits: Any) -> JobContext:
+    telegram = TelegramOutbound(TOKEN, base, timeout_s=3)
+    if start:
+        loop.run(telegram.start())
+    return JobContext(engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue_name),
+                      outbound={"telegram": telegram}, media_store=MediaStore(media_dir),
+                      conversation=settings, limits=Limits(**limits), run=loop.run_any,
+                      clock=lambda: datetime.now(UTC))
+
+
+@pytest.fixture
+async def ctx(engine: Engine, redis: Redis, queue_name: str, emulator: str,
+              loop_thread: BackgroundLoop, tmp_path: Path,
+              conversation_settings: ConversationSettings) -> JobContext:
+    # Off the test's event loop: the emulator answering getMe runs on it.
+    return await asyncio.get_running_loop().run_in_executor(None, lambda: make_context(
+        engine, redis, queue_name, emulator, loop_thread, tmp_path / "media",
+        conversation_settings, max_send_attempts=2, media_attempts=2))
+
+
+def queue_messages(engine: Engine, texts: list[str], chat: int = USER) -> list[int]:
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        rows = [outbox.add(session, channel="telegram", chat_id=str(chat), method="message",
+                           payload=message_to_dict(OutgoingMessage(text=text)), now=now)
+                for text in texts]
+        session.flush()
+        return [row.id for row in rows if row.id is not None]
+
+
+async def in_thread(func: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+
+async def emulator_get(base: str, path: str) -> Any:
+    async with aiohttp.ClientSession() as http, http.get(f"{base}{path}") as response:
+        return await response.json()
+
+
+async def emulator_post(base: str, path: str, body: dict[str, Any]) -> Any:
+    async with aiohttp.ClientSession() as http, http.post(f"{base}{path}",
+                                                          json=body) as response:
+        return await response.json()
+
+
+async def bot_texts(base: str, chat: int = USER) -> list[str]:
+    messages = (await emulator_get(base, f"/_emu/chats/{chat}/messages"))["messages"]
+    return [m.get("text", "") for m in messages if m["from"]["is_bot"]]
+
+
+def statuses(engine: Engine, ids: list[int]) -> list[str]:
+    with transaction(engine) as session:
+        rows = session.exec(select(Outbox).where(col(Outbox.id).in_(ids))
+                            .order_by(col(Outbox.id))).all()
+        return [row.status for row in rows]
+
+
+async def test_rows_of_a_chat_are_sent_in_order_by_any_job(ctx: JobContext, engine: Engine,
+                                                           emulator: str) -> None:
+    ids = queue_messages(engine, ["một", "hai", "ba"])
+    assert await in_thread(delivery.deliver, ctx, ids[-1]) == "sent"
+    assert await bot_texts(emulator) == ["một", "hai", "ba"]
+    assert statuses(engine, ids) == ["sent"] * 3
+    # The older rows' own jobs find nothing left to do.
+    assert await in_thread(delivery.deliver, ctx, ids[0]) == "sent"
+    assert await bot_texts(emulator) == ["một", "hai", "ba"]
+
+
+async def test_user_text_is_escaped_and_buttons_rendered(ctx: JobContext, engine: Engine,
+                                                         emulator: str) -> None:
+    nasty = "<b>Cháy</b> & <script>x</script> 5 < 6"
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        row = outbox.add(session, channel="telegram", chat_id=str(USER), method="message",
+                         payload=message_to_dict(OutgoingMessage(
+                             text=nasty, choices=((Choice("Gửi", "submit"),),))), now=now)
+        session.flush()
+        row_id = row.id
+    assert await in_thread(delivery.deliver, ctx, row_id) == "sent"
+    message = (await emulator_get(emulator, f"/_emu/chats/{USER}/messages"))["messages"][-1]
+    assert message["text"] == nasty
+    assert message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "submit"
+
+
+async def test_a_429_defers_the_chat_until_retry_after(ctx: JobContext, engine: Engine,
+                                                       emulator: str, redis: Redis,
+                                                       queue_name: str) -> None:
+    await emulator_post(emulator, "/_emu/config", {"private_capacity": 1, "private_per_s": 0.5})
+    ids = queue_messages(engine, ["first", "second"])
+    assert await in_thread(delivery.deliver, ctx, ids[1]) == "deferred"
+    assert statuses(engine, ids) == ["sent", "pending"]
+    with transaction(engine) as session:
+        second = session.get(Outbox, ids[1])
+        assert second is not None and second.attempts == 0
+        wait = (second.not_before - datetime.now(UTC)).total_seconds()
+    assert 0 < wait <= 2.5
+    assert Queue(queue_name, connection=redis).scheduled_job_registry.count == 1
+    # Before the time has come the job waits instead of sending.
+    assert await in_thread(delivery.deliver, ctx, ids[1]) == "waiting"
+    await asyncio.sleep(wait + 0.1)
+    assert await in_thread(delivery.deliver, ctx, ids[1]) == "sent"
+    calls = await emulator_get(emulator, "/_emu/calls")
+    assert [c["status"] for c in calls if c["method"] == "sendMessage"] == [200, 429, 200]
+
+
+async def test_blocked_user_fails_for_good(ctx: JobContext, engine: Engine,
+                                           emulator: str) -> None:
+    await emulator_post(emulator, f"/_emu/users/{USER}/block", {"token": TOKEN})
+    ids = queue_messages(engine, ["a", "b"])
+    assert await in_thread(delivery.deliver, ctx, ids[1]) == "sent"
+    assert statuses(engine, ids) == ["failed", "failed"]
+    with transaction(engine) as session:
+        row = session.get(Outbox, ids[0])
+        assert row is not None and "RecipientGone" in (row.last_error or "")
+
+
+async def test_temporary_failures_are_retried_then_given_up(
+        engine: Engine, redis: Redis, queue_name: str, loop_thread: BackgroundLoop,
+        tmp_path: Path, conversation_settings: ConversationSettings) -> None:
+    dead = make_context(engine, redis, queue_name, "http://127.0.0.1:9", loop_thread,
+                        tmp_path, conversation_settings, start=False, max_send_attempts=2)
+    [row_id] = queue_messages(engine, ["không tới được"])
+    assert await in_thread(delivery.deliver, dead, row_id) == "deferred"
+    with transaction(engine) as session:
+        row = session.get(Outbox, row_id)
+        assert row is not None and row.attempts == 1 and row.status == "pending"
+        row.not_before = datetime.now(UTC)
+    assert await in_thread(delivery.deliver, dead, row_id) == "sent"  # nothing left pending
+    assert statuses(engine, [row_id]) == ["failed"]
+
+
+def _jpeg(width: int = 1000, height: int = 700) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (220, 60, 20)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+async def test_media_download_stores_the_largest_photo(ctx: JobContext, engine: Engine,
+                                                       emulator: str) -> None:
+    data = _jpeg()
+    await emulator_post(emulator, "/_emu/send", {
+        "token": TOKEN, "from": USER, "wait": False,
+        "photo": {"data_b64": base64.b64encode(data).decode()}})
+    message = (await emulator_get(emulator, f"/_emu/chats/{USER}/messages"))["messages"][-1]
+    largest = message["photo"][-1]
+    with transaction(engine) as session:
+        good = Media(channel="telegram", kind="photo", platform_file_id=largest["file_id"],
+                     created_at=datetime.now(UTC))
+        bad = Media(channel="telegram", kind="photo", platform_file_id="no-such-file",
+                    created_at=datetime.now(UTC))
+        session.add_all([good, bad])
+        session.flush()
+        good_id, bad_id = good.id, bad.id
+    assert await in_thread(delivery.download, ctx, good_id) == "stored"
+    assert await in_thread(delivery.download, ctx, bad_id) == "failed"
+    with transaction(engine) as session:
+        stored = session.get(Media, good_id)
+        failed = session.get(Media, bad_id)
+    assert stored is not None and stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert stored.mime == "image/jpeg" and stored.size == len(data)
+    assert ctx.media_store.read(stored.sha256) == data
+    assert failed is not None and failed.error
+
+
+async def test_sweeper_requeues_stranded_rows_and_expires_idle_drafts(
+        ctx: JobContext, engine: Engine, redis: Redis, queue_name: str) -> None:
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    [row_id] = queue_messages(engine, ["bị kẹt"])
+    state = ConversationState(stage=Stage.CATEGORY, draft=Draft(),
+                              last_activity_epoch=long_ago.timestamp())
+    with transaction(engine) as session:
+        stuck = session.get(Outbox, row_id)
+        assert stuck is not None
+        stuck.enqueued_at = long_ago
+        session.add(Conversation(channel="telegram", chat_id="5202", state=state.model_dump(
+            mode="json"), has_draft=True, last_activity_at=long_ago, updated_at=long_ago))
+    report = await in_thread(sweep, ctx)
+    assert (report.outbox_requeued, report.drafts_expired) == (1, 1)
+    with transaction(engine) as session:
+        expired = session.exec(select(Outbox).where(Outbox.chat_id == "5202")).one()
+        conversation = session.exec(select(Conversation)).one()
+    assert "30 phút" in expired.payload["text"]
+    assert conversation.has_draft is False
+    jobs = Queue(queue_name, connection=redis).job_ids
+    assert len(jobs) == 2 and any(job.startswith(f"outbox-{row_id}-") for job in jobs)
+    assert (await in_thread(sweep, ctx)).outbox_requeued == 0, "re-queued once, not every sweep"
