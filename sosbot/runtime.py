@@ -4,6 +4,7 @@ knows every package."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from redis import Redis
@@ -17,6 +18,7 @@ from sosbot.routing.channels import Outbound
 from sosbot.routing.context import JobContext, Limits
 from sosbot.routing.geo import CityOutline
 from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.storage.db import make_engine
 from sosbot.storage.media_store import MediaStore
 from sosbot.webhooks import WebDeps
@@ -83,5 +85,5 @@ def job_context(settings: Settings, engine: Engine, redis: Redis,
         limits=Limits(max_send_attempts=queue.max_send_attempts,
                       media_attempts=queue.media_attempts,
                       outbox_stale_after_s=queue.outbox_stale_after_s),
-        run=loop.run_any, clock=utcnow,
+        run=loop.run_any, clock=utcnow, limiter=SendRateLimiter(redis), sleep=time.sleep,
     )

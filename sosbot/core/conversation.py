@@ -50,29 +50,16 @@ from sosbot.core.model import (
     SubmittedReport,
 )
 from sosbot.core.sanitize import clean_user_text, fold
+from sosbot.core.summary import render_summary
 from sosbot.core.texts import LANGUAGES, category_label, text
-
-CATEGORY_ORDER = (Category.SECURITY, Category.TRAFFIC, Category.FIRE, Category.OTHER)
-
-_CATEGORY_WORDS: dict[str, Category] = {
-    **{str(i + 1): c for i, c in enumerate(CATEGORY_ORDER)},
-    "an ninh": Category.SECURITY, "an ninh trat tu": Category.SECURITY,
-    "toi pham": Category.SECURITY, "an ninh trat tu toi pham": Category.SECURITY,
-    "security": Category.SECURITY, "crime": Category.SECURITY,
-    "crime public order": Category.SECURITY,
-    "tai nan": Category.TRAFFIC, "tai nan giao thong": Category.TRAFFIC,
-    "giao thong": Category.TRAFFIC, "traffic": Category.TRAFFIC,
-    "traffic accident": Category.TRAFFIC, "accident": Category.TRAFFIC,
-    "chay": Category.FIRE, "chay no": Category.FIRE, "fire": Category.FIRE,
-    "fire explosion": Category.FIRE, "explosion": Category.FIRE,
-    "khac": Category.OTHER, "su co khac": Category.OTHER, "other": Category.OTHER,
-    "other emergency": Category.OTHER,
-}
-_SUBMIT_WORDS = {"gui", "gui tin bao", "dong y", "ok", "xac nhan", "send", "send report", "yes",
-                 "co", "dung"}
-_CANCEL_WORDS = {"huy", "cancel", "huy bo"}
-_DONE_WORDS = {"xong", "done", "bo qua", "skip", "khong", "khong co", "no", "het"}
-_GREETINGS = {"hi", "hello", "xin chao", "chao", "alo", "start", "bat dau"}
+from sosbot.core.vocabulary import (
+    CANCEL_WORDS,
+    CATEGORY_ORDER,
+    CATEGORY_WORDS,
+    DONE_WORDS,
+    GREETINGS,
+    SUBMIT_WORDS,
+)
 
 
 @dataclass(frozen=True)
@@ -97,15 +84,6 @@ def step(
     turn = _Turn(state, now.timestamp(), settings)
     turn.handle(event)
     return turn.state, turn.actions
-
-
-def draft_expired(state: ConversationState, now: datetime, settings: Settings) -> bool:
-    """True when a draft has waited longer than the draft lifetime."""
-    return (
-        state.draft is not None
-        and state.last_activity_epoch is not None
-        and now.timestamp() - state.last_activity_epoch >= settings.draft_ttl_s
-    )
 
 
 class _Turn:
@@ -215,27 +193,7 @@ class _Turn:
         )
 
     def _summary(self) -> str:
-        d = self.draft
-        assert d.category is not None
-        return self.t(
-            "summary",
-            category=category_label(self.state.lang, d.category),
-            place=self._place_text(d),
-            description=d.description or self.t("no_description"),
-            media_count=len(d.media),
-        )
-
-    def _place_text(self, d: Draft) -> str:
-        if d.location is None:
-            return d.address_text or ""
-        loc = d.location
-        parts = [loc.label] if loc.label else []
-        parts.append(f"{loc.lat:.5f}, {loc.lon:.5f}")
-        if loc.accuracy_m:
-            parts.append(f"({self.t('accuracy', meters=round(loc.accuracy_m))})")
-        if d.address_text:
-            parts.append(f"— {d.address_text}")
-        return " ".join(parts)
+        return render_summary(self.draft, self.state.lang)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -326,24 +284,24 @@ class _Turn:
             return
         folded = fold(raw)
         extras = self._in_extras_window()
-        if extras is not None and folded not in _GREETINGS:
+        if extras is not None and folded not in GREETINGS:
             self.actions.append(AttachToReport(code=extras.code, text=raw))
             self.say("extra_attached", code=extras.code)
             return
         if self.state.draft is None:
-            if folded in _GREETINGS:
+            if folded in GREETINGS:
                 self._start(greet=True)
                 return
             self._set(draft=Draft())
-            if folded in _CATEGORY_WORDS and not folded.isdigit():
-                self._set_draft(category=_CATEGORY_WORDS[folded])
+            if folded in CATEGORY_WORDS and not folded.isdigit():
+                self._set_draft(category=CATEGORY_WORDS[folded])
             else:
                 self._add_description(raw)
             self.ask_next()
             return
         stage = self.state.stage
         if stage is Stage.CATEGORY:
-            category = _CATEGORY_WORDS.get(folded)
+            category = CATEGORY_WORDS.get(folded)
             if category is not None:
                 self._set_draft(category=category)
                 self.ask_next()
@@ -354,11 +312,11 @@ class _Turn:
         elif stage is Stage.LOCATION:
             self._set_draft(address_text=clean_user_text(raw, self.settings.max_address_chars))
             self.ask_next()
-        elif stage is Stage.MEDIA and folded in _DONE_WORDS:
+        elif stage is Stage.MEDIA and folded in DONE_WORDS:
             self.ask_next()
-        elif stage is Stage.CONFIRM and folded in _SUBMIT_WORDS:
+        elif stage is Stage.CONFIRM and folded in SUBMIT_WORDS:
             self._submit()
-        elif stage is Stage.CONFIRM and folded in _CANCEL_WORDS:
+        elif stage is Stage.CONFIRM and folded in CANCEL_WORDS:
             self._cancel()
         else:
             self._add_description(raw)
@@ -432,8 +390,11 @@ class _Turn:
         if seen_album:
             return  # one answer per album, not one per photo
         if self.state.stage is Stage.MEDIA:
+            # Album items arrive one by one: the count at the first would be wrong.
+            received = self.t("album_received") if event.album_id else \
+                self.t("media_received", count=len(self.draft.media))
             self.reply(OutgoingMessage(
-                text=self.t("media_received", count=len(self.draft.media)),
+                text=received,
                 choices=((Choice(self.t("button_done"), "done"),),),
             ))
         else:

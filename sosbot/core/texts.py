@@ -43,6 +43,7 @@ VI: dict[str, str] = {
         "toàn cho bạn. Gửi xong thì bấm «Xong»."
     ),
     "media_received": "Đã nhận {count} ảnh/video. Gửi thêm hoặc bấm «Xong».",
+    "album_received": "Đã nhận các ảnh/video bạn gửi. Gửi thêm hoặc bấm «Xong».",
     "media_too_large": (
         "Tệp này quá lớn (tối đa {limit_mb} MB). Vui lòng gửi ảnh, hoặc quay một đoạn video "
         "ngắn hơn."
@@ -135,6 +136,7 @@ EN: dict[str, str] = {
         "safe for you. When you are done, tap «Done»."
     ),
     "media_received": "Received {count} photo(s)/video(s). Send more or tap «Done».",
+    "album_received": "Received your photos/videos. Send more or tap «Done».",
     "media_too_large": (
         "That file is too large (at most {limit_mb} MB). Please send a photo or a shorter video."
     ),

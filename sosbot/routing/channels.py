@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
+
+from sosbot.core.rates import RateRule
 
 
 class Outbound(Protocol):
     """Sends outbox rows to one platform and fetches the media residents sent there."""
 
     channel: str
+
+    def rate_rules(self, chat_id: str, method: str) -> Sequence[RateRule]:
+        """The platform limits one send of ``method`` to ``chat_id`` counts against."""
+        ...
 
     async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
         """Carry out one outbox row; the platform's message id when one was created."""

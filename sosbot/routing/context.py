@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.routing.channels import Outbound
 from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.storage.media_store import MediaStore
 
 T = TypeVar("T")
@@ -38,6 +39,8 @@ class JobContext:
     limits: Limits
     run: Callable[[Awaitable[Any]], Any]  # runs a coroutine on the worker's event loop
     clock: Callable[[], datetime]
+    limiter: SendRateLimiter
+    sleep: Callable[[float], None]
 
 
 _installed: JobContext | None = None

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 LOCK_TIMEOUT_S = 120
 LOCK_WAIT_S = 20
 MAX_BACKOFF_S = 300.0
+# Waits this short are slept in the job (holding the chat lock keeps the order); longer
+# ones give the worker back and come again through the scheduler.
+INLINE_WAIT_S = 2.0
+INLINE_RETRIES = 3
 
 
 def backoff_s(attempt: int) -> float:
@@ -101,29 +105,47 @@ def _send_one(ctx: JobContext, row: _Row) -> bool:
     if adapter is None:
         _finish(ctx, row.id, outbox.FAILED, error=f"no adapter for channel {row.channel}")
         return True
-    try:
-        message_id = ctx.run(adapter.send(row.chat_id, row.method, row.payload))
-    except RateLimited as exc:
-        log.info("outbox %s: rate limited for %.1fs", row.id, exc.retry_after)
-        _defer(ctx, row, exc.retry_after, str(exc), count_attempt=False)
-        return False
-    except TemporarySendError as exc:
-        if row.attempts + 1 >= ctx.limits.max_send_attempts:
-            log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1,
-                      exc)
-            _finish(ctx, row.id, outbox.FAILED, error=str(exc), attempts=row.attempts + 1)
+    rules = adapter.rate_rules(row.chat_id, row.method)
+    for _ in range(INLINE_RETRIES + 1):
+        wait = ctx.limiter.try_acquire(rules)
+        if wait > INLINE_WAIT_S:
+            _defer(ctx, row, wait, "waiting for the platform's rate limit", count_attempt=False)
+            return False
+        if wait > 0:
+            ctx.sleep(wait)
+            continue
+        try:
+            message_id = ctx.run(adapter.send(row.chat_id, row.method, row.payload))
+        except RateLimited as exc:
+            log.warning("outbox %s: platform said 429 (retry after %.1fs)", row.id,
+                        exc.retry_after)
+            if exc.retry_after <= INLINE_WAIT_S:
+                ctx.sleep(exc.retry_after)
+                continue
+            _defer(ctx, row, exc.retry_after, str(exc), count_attempt=False)
+            return False
+        except TemporarySendError as exc:
+            return _temporary_failure(ctx, row, exc)
+        except (RecipientGone, ChatMoved, PermanentSendError) as exc:
+            log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
+                        row.chat_id, exc)
+            _finish(ctx, row.id, outbox.FAILED, error=f"{type(exc).__name__}: {exc}",
+                    attempts=row.attempts + 1)
             return True
-        log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
-        _defer(ctx, row, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
-        return False
-    except (RecipientGone, ChatMoved, PermanentSendError) as exc:
-        log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
-                    row.chat_id, exc)
-        _finish(ctx, row.id, outbox.FAILED, error=f"{type(exc).__name__}: {exc}",
-                attempts=row.attempts + 1)
+        _finish(ctx, row.id, outbox.SENT, message_id=message_id, attempts=row.attempts + 1)
         return True
-    _finish(ctx, row.id, outbox.SENT, message_id=message_id, attempts=row.attempts + 1)
-    return True
+    _defer(ctx, row, INLINE_WAIT_S, "still rate limited", count_attempt=False)
+    return False
+
+
+def _temporary_failure(ctx: JobContext, row: _Row, exc: TemporarySendError) -> bool:
+    if row.attempts + 1 >= ctx.limits.max_send_attempts:
+        log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
+        _finish(ctx, row.id, outbox.FAILED, error=str(exc), attempts=row.attempts + 1)
+        return True
+    log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
+    _defer(ctx, row, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
+    return False
 
 
 def _finish(ctx: JobContext, outbox_id: int, status: str, *, error: str | None = None,

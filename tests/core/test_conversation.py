@@ -240,8 +240,9 @@ def test_album_becomes_one_draft_with_one_answer() -> None:
     all_actions: list[Action] = []
     for _ in range(3):
         all_actions += d.send(photo(album="album-1"), after=timedelta(milliseconds=200))
-    assert len(replies(all_actions)) == 1
+    assert replies(all_actions) == ["Đã nhận các ảnh/video bạn gửi. Gửi thêm hoặc bấm «Xong»."]
     assert d.state.draft is not None and len(d.state.draft.media) == 3
+    assert "Ảnh/video: 3" in replies(d.send(press("done")))[0]
 
 
 def test_album_as_first_message() -> None:

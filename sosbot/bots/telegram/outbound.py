@@ -43,12 +43,34 @@ from sosbot.core.errors import (
     RecipientGone,
     TemporarySendError,
 )
+from sosbot.core.rates import RateRule
 from sosbot.core.sanitize import truncate
 
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+# Telegram's limits (Bot FAQ): about 1 message/s in a chat with short bursts, 20 a minute
+# in a group, about 30/s overall. Answering a button press sends no message.
+GLOBAL_PER_S = 30
+GROUP_PER_MIN = 20
+CHAT_BURST = 3
+UNCOUNTED_METHODS = frozenset({"answer_button"})
+# Sends reach Telegram a little earlier or later than we time them: keep a margin so the
+# jitter of a busy machine or network never turns into a 429.
+MARGIN = 1.2
+
+
+def rate_rules(chat_id: str, method: str) -> list[RateRule]:
+    """The limits one send of ``method`` to ``chat_id`` counts against."""
+    if method in UNCOUNTED_METHODS:
+        return []
+    rules = [RateRule("telegram:global", "window", GLOBAL_PER_S, 1.0 * MARGIN),
+             RateRule(f"telegram:chat:{chat_id}", "bucket", CHAT_BURST, 1.0 * MARGIN)]
+    if chat_id.startswith("-"):  # groups and supergroups have negative ids
+        rules.append(RateRule(f"telegram:group:{chat_id}", "window", GROUP_PER_MIN,
+                              60.0 + MARGIN))
+    return rules
 T = TypeVar("T")
 
 
@@ -96,6 +118,9 @@ class TelegramOutbound:
 
     async def close(self) -> None:
         await self.bot.shutdown()
+
+    def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
+        return rate_rules(chat_id, method)
 
     async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
         """Carry out one outbox row; returns the platform message id when one was created."""

@@ -1,0 +1,75 @@
+"""A send-rate limiter shared by every worker, in Redis: stay under the platform's limits
+before the platform has to answer 429.
+
+All rules for one send are checked and taken in one Lua script, so two workers never both
+take the last slot. Buckets use GCRA (one timestamp per key); windows keep a sorted set of
+the send times in the last period.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+
+from redis import Redis
+
+from sosbot.core.rates import RateRule
+
+_SCRIPT = """
+local now = tonumber(ARGV[1])
+local n = #KEYS
+local wait = 0
+for i = 1, n do
+  local kind = ARGV[1 + (i - 1) * 3 + 1]
+  local limit = tonumber(ARGV[1 + (i - 1) * 3 + 2])
+  local period = tonumber(ARGV[1 + (i - 1) * 3 + 3])
+  if kind == 'bucket' then
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    local tolerance = period * (limit - 1)
+    local w = math.max(tat, now) - tolerance - now
+    if w > wait then wait = w end
+  else
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - period)
+    if redis.call('ZCARD', KEYS[i]) >= limit then
+      local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+      local w = tonumber(oldest[2]) + period - now
+      if w > wait then wait = w end
+    end
+  end
+end
+if wait > 0 then return tostring(wait) end
+for i = 1, n do
+  local kind = ARGV[1 + (i - 1) * 3 + 1]
+  local period = tonumber(ARGV[1 + (i - 1) * 3 + 3])
+  if kind == 'bucket' then
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    local new = math.max(tat, now) + period
+    redis.call('SET', KEYS[i], tostring(new), 'PX', math.ceil((new - now) * 1000) + 1000)
+  else
+    redis.call('ZADD', KEYS[i], now, ARGV[#ARGV] .. ':' .. i)
+    redis.call('PEXPIRE', KEYS[i], math.ceil(period * 1000) + 1000)
+  end
+end
+return '0'
+"""
+
+
+class SendRateLimiter:
+    """Takes a slot under every rule of a send, or says how long to wait for one."""
+
+    def __init__(self, redis: Redis, prefix: str = "sosbot:rate") -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self._script = redis.register_script(_SCRIPT)
+
+    def try_acquire(self, rules: Sequence[RateRule], now: float | None = None) -> float:
+        """0.0 when the send may go now (its slots are taken); else seconds to wait."""
+        if not rules:
+            return 0.0
+        keys = [f"{self.prefix}:{rule.key}" for rule in rules]
+        args: list[str | float | int] = [time.time() if now is None else now]
+        for rule in rules:
+            args += [rule.kind, rule.limit, rule.period_s]
+        args.append(uuid.uuid4().hex)  # makes each window entry unique
+        return float(self._script(keys=keys, args=args))

@@ -1,0 +1,59 @@
+"""The shared send-rate limiter on real Redis, with a controlled clock."""
+
+from __future__ import annotations
+
+import threading
+
+from redis import Redis
+
+from sosbot.core.rates import RateRule
+from sosbot.routing.send_rate import SendRateLimiter
+
+BUCKET = RateRule("t:chat:1", "bucket", 3, 1.0)
+WINDOW = RateRule("t:group:-1", "window", 20, 60.0)
+
+
+def test_bucket_allows_a_burst_then_one_per_period(redis: Redis) -> None:
+    limiter = SendRateLimiter(redis)
+    t = 1000.0
+    assert [limiter.try_acquire([BUCKET], t) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert abs(limiter.try_acquire([BUCKET], t) - 1.0) < 1e-6
+    assert limiter.try_acquire([BUCKET], t + 1.0) == 0.0
+    assert limiter.try_acquire([BUCKET], t + 1.5) > 0
+
+
+def test_window_allows_limit_per_rolling_period(redis: Redis) -> None:
+    limiter = SendRateLimiter(redis)
+    for i in range(20):
+        assert limiter.try_acquire([WINDOW], 1000.0 + i) == 0.0
+    assert abs(limiter.try_acquire([WINDOW], 1030.0) - 30.0) < 1e-6
+    assert limiter.try_acquire([WINDOW], 1060.5) == 0.0
+
+
+def test_a_refused_send_takes_no_slot_from_any_rule(redis: Redis) -> None:
+    limiter = SendRateLimiter(redis)
+    tight = RateRule("t:chat:2", "bucket", 1, 10.0)
+    assert limiter.try_acquire([tight, WINDOW], 1000.0) == 0.0
+    assert limiter.try_acquire([tight, WINDOW], 1001.0) > 0
+    # The window kept only the first send: 19 more fit.
+    assert all(limiter.try_acquire([WINDOW], 1002.0) == 0.0 for _ in range(19))
+    assert limiter.try_acquire([WINDOW], 1002.0) > 0
+
+
+def test_workers_never_share_the_last_slot(redis: Redis) -> None:
+    limiter = SendRateLimiter(redis)
+    granted: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(10):
+            wait = limiter.try_acquire([WINDOW], 5000.0)
+            with lock:
+                granted.append(wait)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(1 for wait in granted if wait == 0.0) == 20
