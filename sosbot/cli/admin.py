@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
+from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.config import load_settings, problems
 from sosbot.runtime import engine_for
 from sosbot.storage.migrate import current_revision, upgrade
@@ -18,6 +20,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.add_argument("--demo", action="store_true",
                        help="accept the built-in demo secrets (quick start only)")
     check.set_defaults(func=run_check)
+    hook = commands.add_parser("set-webhook",
+                               help="point Telegram at this service's public webhook URL")
+    hook.add_argument("url", help="e.g. https://sos.example.vn/webhooks/telegram")
+    hook.set_defaults(func=run_set_webhook)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
@@ -42,4 +48,25 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"  - {line}", file=sys.stderr)
         return 1
     print("configuration OK")
+    return 0
+
+
+def run_set_webhook(args: argparse.Namespace) -> int:
+    """Register the webhook with the secret token, as Telegram's setWebhook expects."""
+    settings = load_settings()
+    secrets = settings.secrets
+    if not secrets.telegram_bot_token or not secrets.telegram_webhook_secret:
+        print("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first", file=sys.stderr)
+        return 2
+
+    async def register() -> None:
+        telegram = TelegramOutbound(secrets.telegram_bot_token, settings.telegram_api_base)
+        await telegram.start()
+        try:
+            await telegram.set_webhook(args.url, secrets.telegram_webhook_secret)
+        finally:
+            await telegram.close()
+
+    asyncio.run(register())
+    print(f"Telegram will deliver updates to {args.url}")
     return 0

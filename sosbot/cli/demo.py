@@ -83,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(args: argparse.Namespace, deps: WebDeps, webhook_path: str,
                  redis_url: str) -> None:
+    # Handlers first: a Ctrl-C during start-up then stops cleanly instead of a traceback.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     token = os.environ["TELEGRAM_BOT_TOKEN"]
     emulator = web.AppRunner(create_telegram_emulator(
         bots=[BotSpec(token=token, username="sos_antt_demo_bot", first_name="SOS ANTT")]))
@@ -112,10 +117,7 @@ Play a resident (in another terminal):
   sosbot reports
 Press Ctrl-C to stop.
 """, flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    print("stopping…", flush=True)
     await app.cleanup()
     await emulator.cleanup()

@@ -134,6 +134,7 @@ class ReportRow:
     channel: str
     created_at: datetime
     media_count: int
+    media_missing: int  # media that could not be downloaded (failed or refused)
     description: str
     address_text: str | None
 
@@ -143,15 +144,21 @@ def list_reports(session: Session, limit: int = 1000) -> list[ReportRow]:
         select(sa.func.count(Media.id))  # type: ignore[arg-type]
         .where(Media.report_id == Report.id).scalar_subquery()
     )
+    media_missing = (
+        select(sa.func.count(Media.id))  # type: ignore[arg-type]
+        .where(Media.report_id == Report.id, Media.status == "failed").scalar_subquery()
+    )
     rows = session.execute(
-        select(Report, media_count).order_by(Report.created_at.desc())  # type: ignore[attr-defined]
+        select(Report, media_count, media_missing)
+        .order_by(Report.created_at.desc())  # type: ignore[attr-defined]
         .limit(limit)
     ).all()
     return [
         ReportRow(code=r.code, category=r.category, status=r.status, lat=r.lat, lon=r.lon,
                   channel=r.channel, created_at=r.created_at, media_count=int(n),
-                  description=r.description, address_text=r.address_text)
-        for r, n in rows
+                  media_missing=int(missing), description=r.description,
+                  address_text=r.address_text)
+        for r, n, missing in rows
     ]
 
 

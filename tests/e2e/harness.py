@@ -20,7 +20,6 @@ from aiohttp import web
 
 from sosbot.bots.telegram.emulator import create_app as create_emulator
 from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
-from sosbot.bots.telegram.outbound import TelegramOutbound
 
 TOKEN = "7000000002:E2E-telegram-token"
 SECRET = "e2e-webhook-secret-0123456789"
@@ -196,10 +195,7 @@ async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_ur
         if time.monotonic() > deadline:
             raise AssertionError("the web process did not become healthy\n" + system.logs())
         await asyncio.sleep(0.2)
-    bot = TelegramOutbound(TOKEN, emulator_url)
-    await bot.start()
-    await bot.set_webhook(f"{system.web_url}/webhooks/telegram", SECRET)
-    await bot.close()
+    await system.run("set-webhook", f"{system.web_url}/webhooks/telegram")
     return system, emulator
 
 
