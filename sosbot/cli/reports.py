@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 
 from sosbot.config import load_settings
 from sosbot.runtime import engine_for
@@ -18,16 +19,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
 def run(args: argparse.Namespace) -> int:
     engine = engine_for(load_settings())
     with transaction(engine) as session:
         rows = list_reports(session, args.limit)
     if args.json:
         print(json.dumps([
-            {"code": r.code, "category": r.category, "status": r.status, "lat": r.lat,
-             "lon": r.lon, "channel": r.channel, "created_at": r.created_at.isoformat(),
+            {"code": r.code, "category": r.category.value, "status": r.status.value,
+             "lat": r.location.lat if r.location else None,
+             "lon": r.location.lon if r.location else None,
+             "accuracy_m": r.location.accuracy_m if r.location else None,
+             "channel": r.channel.value, "created_at": _iso(r.created_at_epoch),
              "media_count": r.media_count, "media_missing": r.media_missing,
-             "description": r.description,
+             "ward_code": r.ward_code, "description": r.description,
              "address_text": r.address_text}
             for r in rows
         ], ensure_ascii=False, indent=2))
@@ -36,10 +44,11 @@ def run(args: argparse.Namespace) -> int:
           f"{'channel':<9} {'created (UTC)':<16} media")
     missing = 0
     for r in rows:
-        lat = f"{r.lat:.5f}" if r.lat is not None else "-"
-        lon = f"{r.lon:.5f}" if r.lon is not None else "-"
-        print(f"{r.code:<11} {r.category:<9} {r.status:<12} {lat:>9} {lon:>10} "
-              f"{r.channel:<9} {r.created_at:%Y-%m-%d %H:%M} {r.media_count:>5}"
+        lat = f"{r.location.lat:.5f}" if r.location else "-"
+        lon = f"{r.location.lon:.5f}" if r.location else "-"
+        created = datetime.fromtimestamp(r.created_at_epoch, UTC)
+        print(f"{r.code:<11} {r.category.value:<9} {r.status.value:<12} {lat:>9} {lon:>10} "
+              f"{r.channel.value:<9} {created:%Y-%m-%d %H:%M} {r.media_count:>5}"
               + (f" ({r.media_missing} missing)" if r.media_missing else ""))
         missing += r.media_missing
     print(f"{len(rows)} report(s)" + (f"; {missing} media could not be downloaded"

@@ -183,3 +183,23 @@ class ConversationState(Frozen):
     phone: str | None = None
     reply_keyboard: bool = False  # a location/contact keyboard is showing
     reports_submitted: int = Field(default=0, ge=0)
+
+
+class Report(Frozen):
+    """A stored report as every part of the system sees it (cards, digests, the API)."""
+
+    code: str
+    category: Category
+    status: ReportStatus
+    channel: Channel
+    chat_id: str
+    lang: str = "vi"
+    location: Location | None = None
+    address_text: str | None = None
+    description: str = ""
+    reporter_name: str = ""
+    phone: str | None = None
+    ward_code: str | None = None
+    media_count: int = 0
+    media_missing: int = 0
+    created_at_epoch: float

@@ -11,7 +11,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from sosbot.core.model import Draft, Location, MediaRef, ReportStatus
+from sosbot.core.model import (
+    Category,
+    Channel,
+    Draft,
+    Location,
+    LocationSource,
+    MediaRef,
+    ReportStatus,
+)
+from sosbot.core.model import Report as CoreReport
 from sosbot.core.sanitize import truncate
 from sosbot.storage.tables import AuditLog, Media, Report, ReportCounter
 
@@ -122,24 +131,25 @@ def refine_location(session: Session, report: Report, location: Location, now: d
           report_id=report.id)
 
 
-@dataclass(frozen=True)
-class ReportRow:
-    """A report as ``sosbot reports`` lists it."""
+def to_core(row: Report, *, reporter_name: str = "", media_count: int = 0,
+            media_missing: int = 0) -> CoreReport:
+    """The core model of a stored report."""
+    location = None
+    if row.lat is not None and row.lon is not None:
+        location = Location(lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m,
+                            source=LocationSource(row.location_source or "pin"),
+                            label=row.location_label)
+    return CoreReport(
+        code=row.code, category=Category(row.category), status=ReportStatus(row.status),
+        channel=Channel(row.channel), chat_id=row.chat_id, lang=row.lang, location=location,
+        address_text=row.address_text, description=row.description,
+        reporter_name=reporter_name, phone=row.phone, ward_code=row.ward_code,
+        media_count=media_count, media_missing=media_missing,
+        created_at_epoch=row.created_at.timestamp(),
+    )
 
-    code: str
-    category: str
-    status: str
-    lat: float | None
-    lon: float | None
-    channel: str
-    created_at: datetime
-    media_count: int
-    media_missing: int  # media that could not be downloaded (failed or refused)
-    description: str
-    address_text: str | None
 
-
-def list_reports(session: Session, limit: int = 1000) -> list[ReportRow]:
+def list_reports(session: Session, limit: int = 1000) -> list[CoreReport]:
     media_count = (
         select(sa.func.count(Media.id))  # type: ignore[arg-type]
         .where(Media.report_id == Report.id).scalar_subquery()
@@ -153,13 +163,8 @@ def list_reports(session: Session, limit: int = 1000) -> list[ReportRow]:
         .order_by(Report.created_at.desc())  # type: ignore[attr-defined]
         .limit(limit)
     ).all()
-    return [
-        ReportRow(code=r.code, category=r.category, status=r.status, lat=r.lat, lon=r.lon,
-                  channel=r.channel, created_at=r.created_at, media_count=int(n),
-                  media_missing=int(missing), description=r.description,
-                  address_text=r.address_text)
-        for r, n, missing in rows
-    ]
+    return [to_core(r, media_count=int(n), media_missing=int(missing))
+            for r, n, missing in rows]
 
 
 def media_of(session: Session, report_id: int) -> list[Media]:
