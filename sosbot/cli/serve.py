@@ -12,11 +12,10 @@ from aiohttp import web
 from sosbot import embedded_redis
 from sosbot.config import load_settings, problems
 from sosbot.runtime import engine_for, redis_for, web_deps
-from sosbot.storage.migrate import current_revision
+from sosbot.storage.migrate import current_revision, head_revision
 from sosbot.webhooks import create_app
 
 log = logging.getLogger(__name__)
-HEAD = "0001"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     engine = engine_for(settings)
     revision = current_revision(engine)
-    if revision is None:
-        print("sosbot serve: the database has no schema; run `sosbot migrate` first",
-              file=sys.stderr)
+    if revision != head_revision():
+        print(f"sosbot serve: the database schema is at {revision or 'nothing'}, this code "
+              f"needs {head_revision()}: run `sosbot migrate` first", file=sys.stderr)
         return 2
     redis_url, embedded = embedded_redis.resolve(settings.redis_url,
                                                  allow_embedded=args.embedded,

@@ -119,6 +119,11 @@ class Report(SQLModel, table=True):
     lang: str = Field(default="vi", max_length=8)
     phone: str | None = Field(default=None, max_length=32)
     ward_code: str | None = Field(default=None, max_length=16, index=True)
+    ward_name: str | None = Field(default=None, max_length=128)
+    # How the ward was found: inside, boundary, nearest, outside, geocoded, unknown.
+    location_how: str | None = Field(default=None, max_length=16)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    duplicates: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _time(index=True)
     updated_at: datetime = _time()
 
@@ -171,6 +176,97 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = _time(nullable=True)
     platform_message_id: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, max_length=512)
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", index=True)
+
+
+class Binding(SQLModel, table=True):
+    """A group chat bound to a ward, a department, the command centre or the escalation chat."""
+
+    __tablename__ = "binding"
+    __table_args__ = (sa.UniqueConstraint("channel", "chat_id"),
+                      sa.Index("ix_binding_target", "target_kind", "target_code", "status"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    target_kind: str = Field(max_length=16)  # ward, department, command, escalation
+    target_code: str = Field(max_length=32)
+    title: str = Field(default="", max_length=256)
+    status: str = Field(default="active", max_length=16)  # active, dead
+    bound_by: str = Field(default="", max_length=128)
+    bound_at: datetime = _time()
+    dead_at: datetime | None = _time(nullable=True)
+    dead_reason: str | None = Field(default=None, max_length=256)
+
+
+class BindingCode(SQLModel, table=True):
+    """A one-time code an administrator hands to officers to bind their group."""
+
+    __tablename__ = "binding_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    target_kind: str = Field(max_length=16)
+    target_code: str = Field(max_length=32)
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    used_at: datetime | None = _time(nullable=True)
+    used_chat: str | None = Field(default=None, max_length=96)
+
+
+class Delivery(SQLModel, table=True):
+    """One report to one target chat: its card, and that target's acknowledgement."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (sa.UniqueConstraint("report_id", "channel", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    role: str = Field(max_length=16)  # ward, department, command, escalation
+    target_code: str = Field(max_length=32)
+    binding_id: int | None = Field(default=None, foreign_key="binding.id")
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)  # pending, sent, failed
+    card_message_id: str | None = Field(default=None, max_length=64)
+    album_message_ids: list[str] = Field(default_factory=list,
+                                         sa_column=sa.Column(sa.JSON(), nullable=False))
+    ack_state: str = Field(default="new", max_length=16)
+    acked_by: str | None = Field(default=None, max_length=256)
+    acked_at: datetime | None = _time(nullable=True)
+    escalation_level: int = 0
+    created_at: datetime = _time()
+    sent_at: datetime | None = _time(nullable=True)
+    last_error: str | None = Field(default=None, max_length=512)
+
+
+class Ack(SQLModel, table=True):
+    """An officer's action on a report in a target chat: who, what, when, where."""
+
+    __tablename__ = "ack"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", index=True)
+    action: str = Field(max_length=16)  # acknowledged, in_progress, resolved, false_report
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    user_name: str = Field(default="", max_length=256)
+    at: datetime = _time(index=True)
+
+
+class PlatformToken(SQLModel, table=True):
+    """Rotating platform credentials (Zalo's access/refresh pair), stored before use."""
+
+    __tablename__ = "platform_token"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    access_token: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    refresh_token: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    access_expires_at: datetime = _time()
+    version: int = 0
+    updated_at: datetime = _time()
 
 
 class AuditLog(SQLModel, table=True):

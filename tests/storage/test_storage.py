@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
 
 
 def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
@@ -129,3 +129,14 @@ def test_media_store_is_content_addressed_and_sniffs(tmp_path: Path) -> None:
 def test_media_store_refuses(tmp_path: Path, data: bytes, reason: str) -> None:
     with pytest.raises(MediaRejected, match=reason):
         MediaStore(tmp_path, limit_bytes=1024 * 1024).put(data)
+
+
+def test_migrations_downgrade_and_upgrade_again(engine: Engine) -> None:
+    from alembic import command
+
+    from sosbot.storage.migrate import alembic_config, upgrade
+
+    command.downgrade(alembic_config(engine), "base")
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == "0002"
