@@ -22,7 +22,8 @@ class OutgoingMessage:
 
     ``choices`` are rows of inline buttons. ``request`` asks the platform for a reply
     keyboard that shares the resident's location or phone number, where it has one.
-    ``numbered`` lets channels without buttons print the choices as "1. …" lines.
+    Channels without buttons print the choices as numbered lines followed by
+    ``choice_hint``; the conversation maps a typed number back to the choice.
     """
 
     text: str
@@ -30,6 +31,7 @@ class OutgoingMessage:
     request: Literal["location", "contact"] | None = None
     request_label: str = ""
     remove_keyboard: bool = False
+    choice_hint: str = ""  # "Trả lời 1, 2, 3 hoặc 4 để chọn." for channels that print choices
     link: tuple[str, str] | None = None  # (label, url) for a button that opens a page
 
 
@@ -103,6 +105,7 @@ def message_to_dict(message: OutgoingMessage) -> dict[str, object]:
                     for row in message.choices],
         "request": message.request,
         "request_label": message.request_label,
+        "choice_hint": message.choice_hint,
         "remove_keyboard": message.remove_keyboard,
         "link": list(message.link) if message.link else None,
     }
@@ -119,6 +122,7 @@ def message_from_dict(data: dict[str, Any]) -> OutgoingMessage:
         request="location" if request == "location" else "contact" if request == "contact"
         else None,
         request_label=str(data.get("request_label") or ""),
+        choice_hint=str(data.get("choice_hint") or ""),
         remove_keyboard=bool(data.get("remove_keyboard")),
         link=(str(link[0]), str(link[1])) if isinstance(link, list) and len(link) == 2 else None,
     )

@@ -12,7 +12,7 @@ A resident may start with anything: a text, a pin, a photo, a command.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sosbot.core.actions import (
@@ -129,12 +129,15 @@ class _Turn:
         return text(self.state.lang, key, **params)
 
     def reply(self, message: OutgoingMessage) -> None:
+        if message.choices:
+            values = tuple(c.value for row in message.choices for c in row)
+            self._set(offered=values)
+            numbers = ", ".join(str(i + 1) for i in range(len(values)))
+            message = replace(message, choice_hint=self.t("choose_by_number", numbers=numbers))
         if message.request is not None:
             self._set(reply_keyboard=True)
         elif self.state.reply_keyboard and not message.choices:
-            message = OutgoingMessage(
-                text=message.text, remove_keyboard=True, link=message.link
-            )
+            message = replace(message, remove_keyboard=True)
             self._set(reply_keyboard=False)
         self.actions.append(Reply(message))
 
@@ -283,6 +286,11 @@ class _Turn:
                 self.ask_next()
             return
         folded = fold(raw)
+        picked = self._typed_choice(folded)
+        if picked is not None:
+            self.on_button(ButtonPressed(data=picked, chat=event.chat, sender=event.sender,
+                                         event_id=event.event_id))
+            return
         extras = self._in_extras_window()
         if extras is not None and folded not in GREETINGS:
             self.actions.append(AttachToReport(code=extras.code, text=raw))
@@ -321,6 +329,14 @@ class _Turn:
         else:
             self._add_description(raw)
             self.ask_next()
+
+    def _typed_choice(self, folded: str) -> str | None:
+        """A number typed in answer to the last choices shown ("2" → its value)."""
+        offered = self.state.offered
+        if not folded.isdigit() or not offered or self.state.draft is None:
+            return None
+        index = int(folded) - 1
+        return offered[index] if 0 <= index < len(offered) else None
 
     def on_location(self, event: LocationReceived) -> None:
         loc = event.location

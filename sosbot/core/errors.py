@@ -49,3 +49,7 @@ class ChatMoved(SendError):
 
 class PermanentSendError(SendError):
     """The platform will never accept this message as it is (400)."""
+
+
+class DeliveryWindowClosed(PermanentSendError):
+    """The platform no longer lets us message this user (Zalo's 7 days, Messenger's 24 h)."""

@@ -182,6 +182,7 @@ class ConversationState(Frozen):
     last_report: SubmittedReport | None = None
     phone: str | None = None
     reply_keyboard: bool = False  # a location/contact keyboard is showing
+    offered: tuple[str, ...] = ()  # values of the last choices shown, for typed numbers
     reports_submitted: int = Field(default=0, ge=0)
 
 

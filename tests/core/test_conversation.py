@@ -470,3 +470,20 @@ def test_step_is_pure() -> None:
     first = step(state, event, T0, SETTINGS)
     second = step(state, event, T0, SETTINGS)
     assert first == second and state == ConversationState()
+
+
+def test_typed_numbers_pick_the_choices_last_shown() -> None:
+    """Channels without buttons print numbered choices; "1" means the first one shown."""
+    d = Dialogue()
+    actions = d.send(command("start"))
+    hint = only(actions, Reply)[0].message.choice_hint
+    assert hint == "Trả lời bằng số (1, 2, 3, 4) để chọn."
+    d.send(text("3"))
+    assert d.state.draft is not None and d.state.draft.category is Category.FIRE
+    d.send(pin())
+    d.send(text("Cháy chợ"))
+    d.send(text("1"))  # "Bỏ qua" is the only choice at the media question
+    assert d.state.stage is Stage.CONFIRM
+    actions = d.send(text("1"))  # 1 = Gửi tin báo
+    assert only(actions, SubmitReport)
+    assert only(d.send(text("9")), AttachToReport), "outside any choice: an extra, kept"
