@@ -15,12 +15,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sosbot.core.errors import ConfigError
+from sosbot.core.model import Category
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/sosbot.db"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_MEDIA_DIR = "./var/media"
 DEMO_TELEGRAM_TOKEN = "123456:DEMO-telegram-token"
 DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
+DEMO_CALLBACK_SECRET = "demo-callback-secret-not-for-production"
 
 
 class Section(BaseModel):
@@ -55,6 +57,66 @@ class ChannelsConfig(Section):
     telegram: TelegramConfig = TelegramConfig()
 
 
+class DepartmentConfig(Section):
+    code: str = Field(pattern=r"^[A-Z0-9]{2,16}$")
+    name_vi: str
+    name_en: str
+    categories: list[Category]
+
+
+class DuplicateWindow(Section):
+    radius_m: float = Field(gt=0, le=5000)
+    window_minutes: float = Field(gt=0, le=24 * 60)
+
+
+def _default_departments() -> list[DepartmentConfig]:
+    return [
+        DepartmentConfig(code="PC07", name_vi="Phòng Cảnh sát PCCC và CNCH",
+                         name_en="Fire and rescue police (PC07)", categories=[Category.FIRE]),
+        DepartmentConfig(code="PC08", name_vi="Phòng Cảnh sát giao thông",
+                         name_en="Traffic police (PC08)", categories=[Category.TRAFFIC]),
+        DepartmentConfig(code="PC02", name_vi="Phòng Cảnh sát hình sự",
+                         name_en="Criminal police (PC02)", categories=[Category.SECURITY]),
+    ]
+
+
+class RoutingConfig(Section):
+    """Who receives what, and how long a report may wait for an acknowledgement."""
+
+    command_centre_vi: str = "Trung tâm Thông tin chỉ huy"
+    command_centre_en: str = "Command centre"
+    departments: list[DepartmentConfig] = Field(default_factory=_default_departments)
+    # Minutes without an acknowledgement from the ward before a reminder in the ward group;
+    # twice that, the command centre is alerted; three times, the escalation chat.
+    escalation_minutes: dict[Category, float] = Field(default_factory=lambda: {
+        Category.FIRE: 2, Category.TRAFFIC: 3, Category.SECURITY: 5, Category.OTHER: 10})
+    duplicates: dict[Category, DuplicateWindow] = Field(default_factory=lambda: {
+        Category.FIRE: DuplicateWindow(radius_m=500, window_minutes=60),
+        Category.TRAFFIC: DuplicateWindow(radius_m=200, window_minutes=30),
+        Category.SECURITY: DuplicateWindow(radius_m=150, window_minutes=30),
+        Category.OTHER: DuplicateWindow(radius_m=150, window_minutes=30)})
+    binding_code_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    callback_ttl_days: int = Field(default=14, ge=1, le=365)
+    # Platform user ids allowed to /unbind a group from inside it.
+    administrators: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("escalation_minutes")
+    @classmethod
+    def _positive(cls, value: dict[Category, float]) -> dict[Category, float]:
+        for category, minutes in value.items():
+            if minutes <= 0:
+                raise ValueError(f"{category.value}: must be more than 0 minutes")
+        return value
+
+    @field_validator("departments")
+    @classmethod
+    def _unique_codes(cls, value: list[DepartmentConfig]) -> list[DepartmentConfig]:
+        codes = [d.code for d in value]
+        if len(codes) != len(set(codes)):
+            raise ValueError("department codes must be unique")
+        return value
+
+
 class QueueConfig(Section):
     name: str = "sosbot"
     sweep_interval_s: float = Field(default=10.0, gt=0)
@@ -75,6 +137,7 @@ class FileConfig(Section):
     geo: GeoConfig = GeoConfig()
     conversation: ConversationConfig = ConversationConfig()
     channels: ChannelsConfig = ChannelsConfig()
+    routing: RoutingConfig = RoutingConfig()
     queue: QueueConfig = QueueConfig()
     web: WebConfig = WebConfig()
 
@@ -85,6 +148,7 @@ class Secrets:
 
     telegram_bot_token: str
     telegram_webhook_secret: str
+    callback_secret: str  # signs button data on officers' cards
 
 
 @dataclass(frozen=True)
@@ -155,6 +219,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secrets=Secrets(
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            callback_secret=env.get("SOSBOT_CALLBACK_SECRET", ""),
         ),
     )
 
@@ -166,6 +231,10 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
                         ("geo.city_file", settings.geo.city_file)):
         if not path.exists():
             found.append(f"{label}: file not found: {path}")
+    if not demo and (len(settings.secrets.callback_secret) < 32
+                     or settings.secrets.callback_secret == DEMO_CALLBACK_SECRET):
+        found.append("SOSBOT_CALLBACK_SECRET: not set, shorter than 32 characters, or still "
+                     "the demo value")
     if settings.file.channels.telegram.enabled and not demo:
         secrets = settings.secrets
         if not secrets.telegram_bot_token or secrets.telegram_bot_token == DEMO_TELEGRAM_TOKEN:

@@ -90,9 +90,17 @@ class RememberPhone:
     code: str | None = None  # the report it was shared for, if any
 
 
+@dataclass(frozen=True)
+class RelayAnswer:
+    """Post the resident's answer to an officer's question under the report's cards."""
+
+    code: str
+    text: str
+
+
 Action = (
     Reply | AnswerButton | ClearButtons | SubmitReport | AttachToReport
-    | RefineReportLocation | RememberPhone
+    | RefineReportLocation | RememberPhone | RelayAnswer
 )
 
 

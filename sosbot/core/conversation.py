@@ -23,6 +23,7 @@ from sosbot.core.actions import (
     ClearButtons,
     OutgoingMessage,
     RefineReportLocation,
+    RelayAnswer,
     RememberPhone,
     Reply,
     SubmitReport,
@@ -35,6 +36,7 @@ from sosbot.core.events import (
     Event,
     LocationReceived,
     MediaReceived,
+    OfficerAsked,
     PlatformEvent,
     ReportSubmitted,
     TextReceived,
@@ -46,6 +48,7 @@ from sosbot.core.model import (
     ConversationState,
     Draft,
     LocationSource,
+    PendingQuestion,
     Stage,
     SubmittedReport,
 )
@@ -72,6 +75,7 @@ class Settings:
     max_media_bytes: int = 20 * 1024 * 1024
     max_description_chars: int = 3000
     max_address_chars: int = 300
+    question_window_s: int = 60 * 60  # how long a resident's next text answers an officer
 
 
 DEFAULT_SETTINGS = Settings()
@@ -102,7 +106,10 @@ class _Turn:
             self._expire_if_idle()
             return
         if isinstance(event, ReportSubmitted):
-            self._report_submitted(event.code, event.draft)
+            self._report_submitted(event)
+            return
+        if isinstance(event, OfficerAsked):
+            self._officer_asked(event)
             return
         if event.chat.kind is not ChatKind.PRIVATE:
             return  # group chats are the officers' side, handled by routing
@@ -230,22 +237,40 @@ class _Turn:
         self.actions.append(SubmitReport(draft=d, phone=self.state.phone))
         self._set(draft=None, stage=Stage.IDLE)
 
-    def _report_submitted(self, code: str, draft: Draft) -> None:
+    def _report_submitted(self, event: ReportSubmitted) -> None:
+        draft = event.draft
         self._set(
             last_report=SubmittedReport(
-                code=code, submitted_at_epoch=self.now,
+                code=event.code, submitted_at_epoch=self.now,
                 location_message_id=draft.location_message_id,
                 live_until_epoch=draft.live_until_epoch,
                 album_ids=draft.album_ids,
             ),
             reports_submitted=self.state.reports_submitted + 1,
         )
-        self.reply(OutgoingMessage(text=self.t("submitted", code=code), choices=(
+        if event.duplicate_of:
+            text_ = self.t("duplicate_submitted", code=event.duplicate_of)
+        else:
+            if not event.location_known:
+                routing = self.t("location_unknown")
+            elif event.unit:
+                unit = event.unit.get(self.state.lang) or event.unit.get("vi", "")
+                routing = self.t("routed_to_unit", unit=unit)
+            else:
+                routing = self.t("routed_generic")
+            text_ = self.t("submitted", code=event.code, routing=routing)
+        self.reply(OutgoingMessage(text=text_, choices=(
             (Choice(self.t("button_new_report"), "new"),),
         )))
         if self.state.phone is None:
             self.reply(OutgoingMessage(text=self.t("offer_phone"), request="contact",
                                        request_label=self.t("button_share_phone")))
+
+    def _officer_asked(self, event: OfficerAsked) -> None:
+        unit = event.unit.get(self.state.lang) or event.unit.get("vi", "")
+        self._set(question=PendingQuestion(
+            code=event.code, until_epoch=self.now + self.settings.question_window_s))
+        self.say("officer_question", unit=unit, code=event.code, question=event.question)
 
     # -- event handlers ---------------------------------------------------------------------
 
@@ -286,6 +311,13 @@ class _Turn:
                 self.ask_next()
             return
         folded = fold(raw)
+        question = self.state.question
+        if question is not None and self.now <= question.until_epoch \
+                and self.state.draft is None:
+            self.actions.append(RelayAnswer(code=question.code, text=raw))
+            self._set(question=None)
+            self.say("answer_relayed")
+            return
         picked = self._typed_choice(folded)
         if picked is not None:
             self.on_button(ButtonPressed(data=picked, chat=event.chat, sender=event.sender,

@@ -97,10 +97,27 @@ class ClockTick:
 
 @dataclass(frozen=True)
 class ReportSubmitted:
-    """Storage created the report for the draft; the conversation tells the resident."""
+    """Storage created (and routing routed) the report; the conversation tells the resident.
+
+    ``unit`` names the ward police it went to, per language; ``duplicate_of`` is the code
+    of the open report this one was attached to; ``location_known`` is False when neither
+    a pin nor the typed address gave a place.
+    """
 
     code: str
     draft: Draft
+    unit: dict[str, str] | None = None
+    duplicate_of: str | None = None
+    location_known: bool = True
 
 
-Event = PlatformEvent | ClockTick | ReportSubmitted
+@dataclass(frozen=True)
+class OfficerAsked:
+    """An officer asked the resident a question about their report."""
+
+    code: str
+    question: str
+    unit: dict[str, str]
+
+
+Event = PlatformEvent | ClockTick | ReportSubmitted | OfficerAsked

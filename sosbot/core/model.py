@@ -161,6 +161,13 @@ class SubmittedReport(Frozen):
     album_ids: tuple[str, ...] = ()
 
 
+class PendingQuestion(Frozen):
+    """An officer's question the resident's next message answers."""
+
+    code: str
+    until_epoch: float
+
+
 class Stage(StrEnum):
     """Which question the bot last asked."""
 
@@ -183,6 +190,7 @@ class ConversationState(Frozen):
     phone: str | None = None
     reply_keyboard: bool = False  # a location/contact keyboard is showing
     offered: tuple[str, ...] = ()  # values of the last choices shown, for typed numbers
+    question: PendingQuestion | None = None
     reports_submitted: int = Field(default=0, ge=0)
 
 

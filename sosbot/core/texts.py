@@ -64,11 +64,40 @@ VI: dict[str, str] = {
     "button_cancel": "✖️ Huỷ",
     "submitted": (
         "Đã gửi tin báo. Mã tin báo của bạn: {code}\n"
-        "Tin báo đang được chuyển đến công an phường/xã nơi xảy ra sự việc và Trung tâm "
-        "Thông tin chỉ huy. Bạn sẽ nhận được thông báo khi cán bộ tiếp nhận.\n"
+        "{routing}\n"
         "Trong 15 phút tới, bạn vẫn có thể gửi thêm ảnh, video hoặc thông tin; chúng sẽ được "
         "bổ sung vào tin báo này."
     ),
+    "routed_to_unit": (
+        "Tin báo đã được chuyển đến {unit} và Trung tâm Thông tin chỉ huy. Bạn sẽ nhận được "
+        "thông báo khi cán bộ tiếp nhận."
+    ),
+    "routed_generic": (
+        "Tin báo đang được chuyển đến công an phường/xã nơi xảy ra sự việc và Trung tâm Thông "
+        "tin chỉ huy. Bạn sẽ nhận được thông báo khi cán bộ tiếp nhận."
+    ),
+    "location_unknown": (
+        "Hệ thống chưa xác định được địa chỉ bạn nhập, nên tin báo đã được chuyển đến Trung tâm "
+        "Thông tin chỉ huy. Để lực lượng đến nhanh hơn, bạn hãy gửi vị trí (📎 → Vị trí)."
+    ),
+    "duplicate_submitted": (
+        "Sự việc này đã có người báo và đang được xử lý (mã tin báo {code}). Thông tin và hình "
+        "ảnh của bạn đã được bổ sung vào tin báo đó. Cảm ơn bạn!"
+    ),
+    "status.acknowledged": "{unit} đã tiếp nhận tin báo {code} lúc {time}.",
+    "status.in_progress": (
+        "{unit} đang xử lý tin báo {code}; lực lượng chức năng đang đến hiện trường."
+    ),
+    "status.resolved": "{unit} đã xử lý xong tin báo {code}. Cảm ơn bạn đã báo tin.",
+    "status.false_report": (
+        "{unit} xác định tin báo {code} không chính xác. Nếu bạn cho rằng có nhầm lẫn, hãy "
+        "gọi 113."
+    ),
+    "officer_question": (
+        "Cán bộ {unit} hỏi về tin báo {code}:\n{question}\n\n"
+        "Bạn trả lời bằng cách nhắn tin ngay tại đây."
+    ),
+    "answer_relayed": "Đã chuyển câu trả lời của bạn cho cán bộ.",
     "offer_phone": (
         "Để cán bộ gọi lại khi cần, bạn có thể chia sẻ số điện thoại của mình (không bắt buộc)."
     ),
@@ -157,11 +186,37 @@ EN: dict[str, str] = {
     "button_cancel": "✖️ Cancel",
     "submitted": (
         "Report sent. Your report code: {code}\n"
-        "It is being passed to the police of the ward where it happened and to the command "
-        "centre. You will be told when an officer takes it.\n"
+        "{routing}\n"
         "For the next 15 minutes you can still send more photos, video or details; they will be "
         "added to this report."
     ),
+    "routed_to_unit": (
+        "It has been passed to {unit} and to the command centre. You will be told when an "
+        "officer takes it."
+    ),
+    "routed_generic": (
+        "It is being passed to the police of the ward where it happened and to the command "
+        "centre. You will be told when an officer takes it."
+    ),
+    "location_unknown": (
+        "We could not find the address you typed, so the report went to the command centre. "
+        "To help officers get there faster, please send your location (📎 → Location)."
+    ),
+    "duplicate_submitted": (
+        "This incident has already been reported and is being handled (report {code}). Your "
+        "details and photos have been added to that report. Thank you!"
+    ),
+    "status.acknowledged": "{unit} took report {code} at {time}.",
+    "status.in_progress": "{unit} is handling report {code}; officers are on their way.",
+    "status.resolved": "{unit} has dealt with report {code}. Thank you for reporting.",
+    "status.false_report": (
+        "{unit} found report {code} to be inaccurate. If you think this is a mistake, call 113."
+    ),
+    "officer_question": (
+        "An officer of {unit} asks about report {code}:\n{question}\n\n"
+        "Reply by sending a message here."
+    ),
+    "answer_relayed": "Your answer has been passed to the officer.",
     "offer_phone": (
         "So that an officer can call you back if needed, you may share your phone number "
         "(optional)."

@@ -487,3 +487,53 @@ def test_typed_numbers_pick_the_choices_last_shown() -> None:
     actions = d.send(text("1"))  # 1 = Gửi tin báo
     assert only(actions, SubmitReport)
     assert only(d.send(text("9")), AttachToReport), "outside any choice: an extra, kept"
+
+
+def _submitted(d: Dialogue, **routing: object) -> list[Action]:
+    d.send(command("start"))
+    d.send(press("cat:fire"))
+    d.send(pin())
+    d.send(text("Cháy"))
+    d.send(press("skip"))
+    d.now += timedelta(seconds=5)
+    d.state, actions = step(d.state, press("submit"), d.now, d.settings)
+    draft = only(actions, SubmitReport)[0].draft
+    d.state, more = step(d.state, ReportSubmitted(code="SOS-260077", draft=draft, **routing),
+                         d.now, d.settings)  # type: ignore[arg-type]
+    return more
+
+
+def test_resident_is_told_which_ward_police_got_the_report() -> None:
+    d = Dialogue()
+    actions = _submitted(d, unit={"vi": "Công an phường Tân Phú", "en": "Tan Phu Ward Police"})
+    assert "đã được chuyển đến Công an phường Tân Phú" in replies(actions)[0]
+
+
+def test_duplicate_points_to_the_report_already_being_handled() -> None:
+    d = Dialogue()
+    actions = _submitted(d, duplicate_of="SOS-260010")
+    assert "đang được xử lý (mã tin báo SOS-260010)" in replies(actions)[0]
+
+
+def test_unknown_place_asks_for_a_pin() -> None:
+    d = Dialogue()
+    actions = _submitted(d, location_known=False)
+    assert "gửi vị trí" in replies(actions)[0]
+
+
+def test_officer_question_and_the_residents_answer_is_relayed_once() -> None:
+    from sosbot.core.actions import RelayAnswer
+    from sosbot.core.events import OfficerAsked
+
+    d = Dialogue()
+    _submitted(d)
+    actions = d.send(OfficerAsked(code="SOS-260077", question="Có ai bị thương không?",
+                                  unit={"vi": "Công an phường Tân Phú"}),
+                     after=timedelta(minutes=20))
+    assert "Có ai bị thương không?" in replies(actions)[0]
+    actions = d.send(text("Có một người bị bỏng nhẹ"))
+    assert only(actions, RelayAnswer) == [RelayAnswer(code="SOS-260077",
+                                                      text="Có một người bị bỏng nhẹ")]
+    assert "Đã chuyển câu trả lời" in replies(actions)[0]
+    actions = d.send(text("Cảm ơn"))
+    assert not only(actions, RelayAnswer), "only the first message answers the question"

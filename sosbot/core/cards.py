@@ -1,0 +1,154 @@
+"""The report card officers see in their group chats. Pure: text and buttons from a view.
+
+Cards are written in Vietnamese: they go to police chats. The same view renders every
+copy (ward, departments, command centre), so every copy shows the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sosbot.core.actions import Choice, OutgoingMessage
+from sosbot.core.callbacks import OfficerAction
+from sosbot.core.model import CATEGORY_EMOJI, FINAL_STATUSES, Report, ReportStatus
+from sosbot.core.sanitize import truncate
+from sosbot.core.texts import category_label
+
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+CARD_DESCRIPTION_CHARS = 1500
+
+ACK_LABELS = {
+    "new": "⏳ chưa tiếp nhận",
+    "acknowledged": "✅ đã tiếp nhận",
+    "in_progress": "🚓 đang xử lý",
+    "resolved": "✔️ đã xử lý",
+    "false_report": "❌ tin báo sai",
+}
+STATUS_LABELS = {
+    ReportStatus.NEW: "Mới",
+    ReportStatus.ROUTED: "Đã chuyển, chờ tiếp nhận",
+    ReportStatus.ACKNOWLEDGED: "Đã tiếp nhận",
+    ReportStatus.IN_PROGRESS: "Đang xử lý",
+    ReportStatus.RESOLVED: "Đã xử lý xong",
+    ReportStatus.FALSE_REPORT: "Tin báo sai",
+    ReportStatus.DUPLICATE: "Trùng với tin báo khác",
+}
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "messenger": "Messenger"}
+# Text commands for chats without buttons (Zalo groups); the same work on Telegram.
+COMMANDS = (("ack", "tiếp nhận"), ("dangxuly", "đang xử lý"), ("xong", "đã xử lý"),
+            ("sai", "tin báo sai"))
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """One target chat's view of the report: whose unit, and how far it has got."""
+
+    role: str  # ward, department, command, escalation
+    unit: str  # "Công an phường Tân Phú", "Phòng Cảnh sát PCCC và CNCH", …
+    ack_state: str = "new"
+    acked_by: str | None = None
+    acked_at_epoch: float | None = None
+
+
+@dataclass(frozen=True)
+class CardView:
+    report: Report
+    ward_name: str | None
+    location_how: str | None
+    reporter_channel: str
+    duplicates: int = 0
+    ward_has_group: bool = True
+    targets: tuple[TargetState, ...] = ()
+
+
+def local_time(epoch: float, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    return datetime.fromtimestamp(epoch, LOCAL_TIME).strftime(fmt)
+
+
+def police_unit(full_name: str) -> str:
+    """ "Phường Tân Phú" → "Công an phường Tân Phú" (the unit residents are told about)."""
+    for kind in ("Phường ", "Xã ", "Đặc khu "):
+        if full_name.startswith(kind):
+            return "Công an " + kind.lower() + full_name[len(kind):]
+    return "Công an " + full_name
+
+
+def map_links(lat: float, lon: float) -> tuple[str, str]:
+    google = f"https://www.google.com/maps?q={lat:.6f},{lon:.6f}"
+    osm = (f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}"
+           f"#map=18/{lat:.6f}/{lon:.6f}")
+    return google, osm
+
+
+def card_text(view: CardView) -> str:
+    r = view.report
+    lines = [f"{CATEGORY_EMOJI[r.category]} {category_label('vi', r.category).upper()} — {r.code}"]
+    if view.ward_name:
+        note = {"boundary": " (giáp ranh)", "nearest": " (gần nhất)"}.get(
+            view.location_how or "", "")
+        lines.append(f"📍 {view.ward_name}{note}")
+    else:
+        lines.append("📍 Chưa xác định được phường/xã — cần xác minh vị trí")
+    if not view.ward_has_group and view.ward_name:
+        lines.append("⚠️ Phường/xã này chưa có nhóm nhận tin: Trung tâm chỉ huy điều phối.")
+    if r.location is not None:
+        loc = r.location
+        where = f"{loc.lat:.5f}, {loc.lon:.5f}"
+        if loc.accuracy_m:
+            where += f" (±{round(loc.accuracy_m)} m)"
+        if loc.label:
+            where = f"{loc.label} — {where}"
+        lines.append(where)
+        google, osm = map_links(loc.lat, loc.lon)
+        lines.append(f"Bản đồ: {google}")
+        lines.append(f"OSM: {osm}")
+    if r.address_text:
+        lines.append(f"Địa chỉ người báo nhập: {r.address_text}")
+    lines.append(f"🕒 {local_time(r.created_at_epoch)}")
+    if r.description:
+        lines.append(f"📝 {truncate(r.description, CARD_DESCRIPTION_CHARS)}")
+    who = r.reporter_name or "Người báo tin"
+    reporter = f"👤 {who} ({CHANNEL_NAMES.get(view.reporter_channel, view.reporter_channel)})"
+    if r.phone:
+        reporter += f" · ☎ {r.phone}"
+    lines.append(reporter)
+    if r.media_count:
+        media = f"📷 {r.media_count} ảnh/video"
+        if r.media_missing:
+            media += f" ({r.media_missing} không tải được)"
+        lines.append(media)
+    if view.duplicates:
+        lines.append(f"➕ {view.duplicates} báo cáo trùng về cùng sự việc")
+    lines.append("")
+    lines.append(f"Trạng thái: {STATUS_LABELS[r.status]}")
+    for target in view.targets:
+        state = ACK_LABELS.get(target.ack_state, target.ack_state)
+        line = f" • {target.unit}: {state}"
+        if target.acked_by and target.acked_at_epoch:
+            line += f" — {target.acked_by}, {local_time(target.acked_at_epoch, '%H:%M')}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def commands_hint(code: str) -> str:
+    parts = [f"/{command} {code} ({meaning})" for command, meaning in COMMANDS]
+    return "Trả lời trong nhóm: " + " · ".join(parts)
+
+
+def render_card(view: CardView, sign: Callable[[OfficerAction], str], *,
+                buttons: bool = True) -> OutgoingMessage:
+    """The card for one target chat; ``sign`` makes that chat's button data."""
+    text = card_text(view)
+    if view.report.status in FINAL_STATUSES:
+        return OutgoingMessage(text=text)
+    if not buttons:
+        return OutgoingMessage(text=f"{text}\n\n{commands_hint(view.report.code)}")
+    return OutgoingMessage(text=text, choices=(
+        (Choice("✅ Tiếp nhận", sign(OfficerAction.ACKNOWLEDGE)),
+         Choice("🚓 Đang xử lý", sign(OfficerAction.IN_PROGRESS))),
+        (Choice("✔️ Đã xử lý", sign(OfficerAction.RESOLVE)),
+         Choice("❌ Tin báo sai", sign(OfficerAction.FALSE_REPORT))),
+    ))
