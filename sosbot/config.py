@@ -89,7 +89,7 @@ class RoutingConfig(Section):
     # Minutes without an acknowledgement from the ward before a reminder in the ward group;
     # twice that, the command centre is alerted; three times, the escalation chat.
     escalation_minutes: dict[Category, float] = Field(default_factory=lambda: {
-        Category.FIRE: 2, Category.TRAFFIC: 3, Category.SECURITY: 5, Category.OTHER: 10})
+        Category.FIRE: 2.0, Category.TRAFFIC: 3.0, Category.SECURITY: 5.0, Category.OTHER: 10.0})
     duplicates: dict[Category, DuplicateWindow] = Field(default_factory=lambda: {
         Category.FIRE: DuplicateWindow(radius_m=500, window_minutes=60),
         Category.TRAFFIC: DuplicateWindow(radius_m=200, window_minutes=30),

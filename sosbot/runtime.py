@@ -16,8 +16,9 @@ from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing.channels import Outbound
 from sosbot.routing.context import JobContext, Limits
-from sosbot.routing.geo import CityOutline
+from sosbot.routing.geo import CityOutline, WardIndex
 from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.rules import RoutingRules
 from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.storage.db import make_engine
 from sosbot.storage.media_store import MediaStore
@@ -50,10 +51,18 @@ def redis_for(url: str) -> Redis:
                           health_check_interval=30)
 
 
-def web_deps(settings: Settings, engine: Engine, redis: Redis) -> WebDeps:
+def routing_rules(settings: Settings) -> RoutingRules:
+    """The routing policy with the ward polygons loaded (about half a second, 25 MB)."""
+    wards = WardIndex.from_file(settings.geo.wards_file, settings.geo.city_file)
+    return RoutingRules(settings.file.routing, wards, settings.secrets.callback_secret)
+
+
+def web_deps(settings: Settings, engine: Engine, redis: Redis,
+             rules: RoutingRules | None = None) -> WebDeps:
     return WebDeps(
         engine=engine, redis=redis, dispatcher=Dispatcher(redis, settings.file.queue.name),
         conversation=conversation_settings(settings),
+        rules=rules if rules is not None else routing_rules(settings),
         telegram_secret=settings.secrets.telegram_webhook_secret,
         telegram_path=settings.file.channels.telegram.webhook_path,
         max_body_bytes=settings.file.web.max_body_bytes, clock=utcnow,
@@ -86,4 +95,5 @@ def job_context(settings: Settings, engine: Engine, redis: Redis,
                       media_attempts=queue.media_attempts,
                       outbox_stale_after_s=queue.outbox_stale_after_s),
         run=loop.run_any, clock=utcnow, limiter=SendRateLimiter(redis), sleep=time.sleep,
+        rules=routing_rules(settings),
     )

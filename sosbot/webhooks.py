@@ -30,8 +30,9 @@ from sosbot.chat_locks import KeyedLocks
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.errors import PayloadError
 from sosbot.core.events import PlatformEvent
-from sosbot.routing.intake import IntakeResult, take_events
+from sosbot.routing.intake import IntakePolicy, IntakeResult, take_events
 from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.rules import RoutingRules
 from sosbot.storage.db import ping, transaction
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class WebDeps:
     dispatcher: Dispatcher
     conversation: ConversationSettings
     telegram_secret: str
+    rules: RoutingRules | None = None
     telegram_path: str = "/webhooks/telegram"
     max_body_bytes: int = 1024 * 1024
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -124,7 +126,7 @@ async def accept(app: web.Application, events: list[PlatformEvent],
             # The platform will retry: nothing was half-written (the transaction rolled back).
             log.error("database unavailable, answering 503: %s", exc)
             return _answer(503, "database unavailable, retry later")
-    if result.outbox_ids or result.media_ids:
+    if result.outbox_ids or result.media_ids or result.timers:
         await loop.run_in_executor(None, _enqueue, deps, result)
     log.debug("%s %s: %d new, %d duplicate, %d outbox, %.1f ms", chat.channel,
               events[0].event_id, result.accepted, result.duplicates, len(result.outbox_ids),
@@ -133,16 +135,20 @@ async def accept(app: web.Application, events: list[PlatformEvent],
 
 
 def _store(deps: WebDeps, events: list[PlatformEvent], payload: dict[str, Any]) -> IntakeResult:
+    policy = IntakePolicy(conversation=deps.conversation, rules=deps.rules)
     with transaction(deps.engine) as session:
-        return take_events(session, events, payload, deps.clock(), deps.conversation)
+        return take_events(session, events, payload, deps.clock(), policy)
 
 
 def _enqueue(deps: WebDeps, result: IntakeResult) -> None:
     try:
         deps.dispatcher.outbox(result.outbox_ids)
         deps.dispatcher.media(result.media_ids)
+        for timer in result.timers:
+            deps.dispatcher.later(timer.job, timer.item_id, timer.delay_s, timer.tag)
     except RedisError as exc:
-        # The rows are committed: the sweeper queues them once Redis is back.
+        # The rows are committed: the sweeper queues them (and catches up on escalations)
+        # once Redis is back.
         log.warning("could not queue %d outbox rows / %d media (%s); the sweeper will",
                     len(result.outbox_ids), len(result.media_ids), exc)
     except Exception:

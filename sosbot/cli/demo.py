@@ -21,7 +21,13 @@ from sosbot import embedded_redis
 from sosbot.bots.telegram.emulator import create_app as create_telegram_emulator
 from sosbot.bots.telegram.emulator_state import BotSpec
 from sosbot.bots.telegram.outbound import TelegramOutbound
-from sosbot.config import DEMO_TELEGRAM_TOKEN, DEMO_WEBHOOK_SECRET, load_settings, problems
+from sosbot.config import (
+    DEMO_CALLBACK_SECRET,
+    DEMO_TELEGRAM_TOKEN,
+    DEMO_WEBHOOK_SECRET,
+    load_settings,
+    problems,
+)
 from sosbot.runtime import engine_for, redis_for, web_deps
 from sosbot.storage.migrate import upgrade
 from sosbot.webhooks import WebDeps, create_app
@@ -42,6 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _demo_environment(args: argparse.Namespace) -> None:
     os.environ.setdefault("TELEGRAM_BOT_TOKEN", DEMO_TELEGRAM_TOKEN)
     os.environ.setdefault("TELEGRAM_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET)
+    os.environ.setdefault("SOSBOT_CALLBACK_SECRET", DEMO_CALLBACK_SECRET)
     os.environ["TELEGRAM_API_BASE"] = f"http://{args.host}:{args.telegram_port}"
 
 

@@ -139,16 +139,26 @@ def commands_hint(code: str) -> str:
 
 
 def render_card(view: CardView, sign: Callable[[OfficerAction], str], *,
-                buttons: bool = True) -> OutgoingMessage:
-    """The card for one target chat; ``sign`` makes that chat's button data."""
+                buttons: bool = True, split: tuple[str, str] | None = None) -> OutgoingMessage:
+    """The card for one target chat; ``sign`` makes that chat's button data.
+
+    ``split`` is (code, button data) of the latest near-duplicate merged into this report,
+    so an officer can make it a report of its own.
+    """
     text = card_text(view)
     if view.report.status in FINAL_STATUSES:
         return OutgoingMessage(text=text)
     if not buttons:
-        return OutgoingMessage(text=f"{text}\n\n{commands_hint(view.report.code)}")
-    return OutgoingMessage(text=text, choices=(
+        hint = commands_hint(view.report.code)
+        if view.duplicates:
+            hint += " · /tach <mã> (tách báo cáo trùng)"
+        return OutgoingMessage(text=f"{text}\n\n{hint}")
+    rows: list[tuple[Choice, ...]] = [
         (Choice("✅ Tiếp nhận", sign(OfficerAction.ACKNOWLEDGE)),
          Choice("🚓 Đang xử lý", sign(OfficerAction.IN_PROGRESS))),
         (Choice("✔️ Đã xử lý", sign(OfficerAction.RESOLVE)),
          Choice("❌ Tin báo sai", sign(OfficerAction.FALSE_REPORT))),
-    ))
+    ]
+    if split is not None:
+        rows.append((Choice(f"✂️ Tách {split[0]} thành tin báo riêng", split[1]),))
+    return OutgoingMessage(text=text, choices=tuple(rows))

@@ -34,3 +34,15 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w\s]", " ", plain).split())
+
+
+_ZALO_MENTION = re.compile(r"\[@[^\]]*\]")
+
+
+def neutralize_mentions(text: str) -> str:
+    """Resident text relayed into a police group must not mention or ping anyone.
+
+    Zalo's ``[@user_id]`` syntax is removed; any other ``@`` becomes a full-width ＠ that no
+    platform reads as a mention.
+    """
+    return _ZALO_MENTION.sub("", text).replace("@", "＠")

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.routing.channels import Outbound
 from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.resident import IntakePolicy
+from sosbot.routing.rules import RoutingRules
 from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.storage.media_store import MediaStore
 
@@ -41,6 +43,11 @@ class JobContext:
     clock: Callable[[], datetime]
     limiter: SendRateLimiter
     sleep: Callable[[float], None]
+    rules: RoutingRules | None = None
+
+    @property
+    def policy(self) -> IntakePolicy:
+        return IntakePolicy(conversation=self.conversation, rules=self.rules)
 
 
 _installed: JobContext | None = None

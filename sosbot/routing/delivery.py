@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import LockError
+from sqlmodel import Session
 
 from sosbot.core.errors import (
     ChatMoved,
@@ -23,12 +24,14 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.routing import card_posts
 from sosbot.routing.context import JobContext
+from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.queueing import DELIVER, DOWNLOAD
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaRejected
-from sosbot.storage.tables import Media, Outbox
+from sosbot.storage.tables import Media, Outbox, Report
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +102,37 @@ def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int) -> str:
             return "deferred"
 
 
+def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
+    """What to send for this row: as stored, or a card/album rendered from the database."""
+    if row.method not in card_posts.METHODS:
+        return card_posts.Prepared(row.method, row.payload)
+    if ctx.rules is None:
+        raise PermanentSendError("routing is not configured in this worker")
+    with transaction(ctx.engine) as session:
+        prepared = card_posts.prepare(session, row.method, row.payload, ctx.rules, ctx.clock())
+    for item in prepared.payload.get("items", []):
+        item["path"] = str(ctx.media_store.path_for(item["sha256"]))
+    return prepared
+
+
 def _send_one(ctx: JobContext, row: _Row) -> bool:
     """Send one row and record the outcome; False when the chat must wait before the next."""
     adapter = ctx.outbound.get(row.channel)
     if adapter is None:
-        _finish(ctx, row.id, outbox.FAILED, error=f"no adapter for channel {row.channel}")
+        _finish(ctx, row, outbox.FAILED, error=PermanentSendError(
+            f"no adapter for channel {row.channel}"))
         return True
-    rules = adapter.rate_rules(row.chat_id, row.method)
+    try:
+        prepared = _prepare(ctx, row)
+    except PermanentSendError as exc:
+        _finish(ctx, row, outbox.FAILED, error=exc)
+        return True
+    if prepared.method is None:
+        _finish(ctx, row, outbox.SENT)
+        return True
+    rules = adapter.rate_rules(row.chat_id, prepared.method)
     for _ in range(INLINE_RETRIES + 1):
-        wait = ctx.limiter.try_acquire(rules)
+        wait = ctx.limiter.try_acquire(rules, cost=prepared.cost)
         if wait > INLINE_WAIT_S:
             _defer(ctx, row, wait, "waiting for the platform's rate limit", count_attempt=False)
             return False
@@ -115,7 +140,7 @@ def _send_one(ctx: JobContext, row: _Row) -> bool:
             ctx.sleep(wait)
             continue
         try:
-            message_id = ctx.run(adapter.send(row.chat_id, row.method, row.payload))
+            message_id = ctx.run(adapter.send(row.chat_id, prepared.method, prepared.payload))
         except RateLimited as exc:
             log.warning("outbox %s: platform said 429 (retry after %.1fs)", row.id,
                         exc.retry_after)
@@ -129,10 +154,9 @@ def _send_one(ctx: JobContext, row: _Row) -> bool:
         except (RecipientGone, ChatMoved, PermanentSendError) as exc:
             log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
                         row.chat_id, exc)
-            _finish(ctx, row.id, outbox.FAILED, error=f"{type(exc).__name__}: {exc}",
-                    attempts=row.attempts + 1)
+            _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1)
             return True
-        _finish(ctx, row.id, outbox.SENT, message_id=message_id, attempts=row.attempts + 1)
+        _finish(ctx, row, outbox.SENT, message_id=message_id, attempts=row.attempts + 1)
         return True
     _defer(ctx, row, INLINE_WAIT_S, "still rate limited", count_attempt=False)
     return False
@@ -141,26 +165,35 @@ def _send_one(ctx: JobContext, row: _Row) -> bool:
 def _temporary_failure(ctx: JobContext, row: _Row, exc: TemporarySendError) -> bool:
     if row.attempts + 1 >= ctx.limits.max_send_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
-        _finish(ctx, row.id, outbox.FAILED, error=str(exc), attempts=row.attempts + 1)
+        _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1)
         return True
     log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
     _defer(ctx, row, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
     return False
 
 
-def _finish(ctx: JobContext, outbox_id: int, status: str, *, error: str | None = None,
+def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None = None,
             message_id: str | None = None, attempts: int | None = None) -> None:
+    """Record the outcome, with what the delivery learns from it, in one transaction."""
+    now = ctx.clock()
     with transaction(ctx.engine) as session:
-        row = session.get(Outbox, outbox_id, with_for_update=True)
-        if row is None:
+        stored = session.get(Outbox, row.id, with_for_update=True)
+        if stored is None:
             return
-        row.status = status
-        row.last_error = error[:512] if error else None
-        row.platform_message_id = message_id
+        stored.status = status
+        stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
+        stored.platform_message_id = message_id
         if attempts is not None:
-            row.attempts = attempts
+            stored.attempts = attempts
         if status == outbox.SENT:
-            row.sent_at = ctx.clock()
+            stored.sent_at = now
+        if row.method in card_posts.METHODS:
+            if status == outbox.SENT:
+                card_posts.after_sent(session, row.method, row.payload, message_id, now)
+            elif error is not None:
+                card_posts.after_failed(session, row.method, row.payload, error, now)
+        follow_up = outbox.take_added(session)
+    ctx.dispatcher.outbox(follow_up)
 
 
 def _defer(ctx: JobContext, row: _Row, delay_s: float, error: str, *,
@@ -217,6 +250,9 @@ def download(ctx: JobContext, media_id: int) -> str:
             row.status, row.sha256, row.size, row.mime = "stored", stored.sha256, stored.size, \
                 stored.mime
             row.stored_at, row.error = ctx.clock(), None
+            _post_when_complete(session, row, ctx)
+        follow_up = outbox.take_added(session)
+    ctx.dispatcher.outbox(follow_up)
     log.info("media %s stored: %s (%s, %d bytes)", media_id, stored.sha256[:12], stored.mime,
              stored.size)
     return "stored"
@@ -228,4 +264,16 @@ def _media_failed(ctx: JobContext, media_id: int, error: str) -> str:
         row = session.get(Media, media_id, with_for_update=True)
         if row is not None:
             row.status, row.error = "failed", error[:512]
+            _post_when_complete(session, row, ctx)
+        follow_up = outbox.take_added(session)
+    ctx.dispatcher.outbox(follow_up)
     return "failed"
+
+
+def _post_when_complete(session: Session, media: Media, ctx: JobContext) -> None:
+    """The report's last download is done: its photos go under its cards."""
+    if ctx.rules is None or media.report_id is None:
+        return
+    report = session.get(Report, media.report_id)
+    if report is not None:
+        queue_albums_if_ready(session, report, ctx.clock())

@@ -21,7 +21,8 @@ FAILURE_TTL_S = 7 * 24 * 3600
 
 DELIVER = "sosbot.routing.jobs.deliver_outbox"
 DOWNLOAD = "sosbot.routing.jobs.download_media"
-_PREFIX = {DELIVER: "outbox", DOWNLOAD: "media"}
+ESCALATE = "sosbot.routing.jobs.escalate_report"
+_PREFIX = {DELIVER: "outbox", DOWNLOAD: "media", ESCALATE: "escalate"}
 
 
 class Dispatcher:

@@ -18,36 +18,43 @@ from sosbot.core.rates import RateRule
 
 _SCRIPT = """
 local now = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
 local n = #KEYS
 local wait = 0
 for i = 1, n do
-  local kind = ARGV[1 + (i - 1) * 3 + 1]
-  local limit = tonumber(ARGV[1 + (i - 1) * 3 + 2])
-  local period = tonumber(ARGV[1 + (i - 1) * 3 + 3])
+  local kind = ARGV[2 + (i - 1) * 3 + 1]
+  local limit = tonumber(ARGV[2 + (i - 1) * 3 + 2])
+  local period = tonumber(ARGV[2 + (i - 1) * 3 + 3])
   if kind == 'bucket' then
     local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
     local tolerance = period * (limit - 1)
-    local w = math.max(tat, now) - tolerance - now
+    local w = math.max(tat, now) + period * (cost - 1) - tolerance - now
     if w > wait then wait = w end
   else
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - period)
-    if redis.call('ZCARD', KEYS[i]) >= limit then
-      local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-      local w = tonumber(oldest[2]) + period - now
+    local count = redis.call('ZCARD', KEYS[i])
+    if count + cost > limit then
+      local index = count + cost - limit - 1
+      if index >= count then index = count - 1 end
+      local entry = redis.call('ZRANGE', KEYS[i], index, index, 'WITHSCORES')
+      local w = period
+      if entry[2] then w = tonumber(entry[2]) + period - now end
       if w > wait then wait = w end
     end
   end
 end
 if wait > 0 then return tostring(wait) end
 for i = 1, n do
-  local kind = ARGV[1 + (i - 1) * 3 + 1]
-  local period = tonumber(ARGV[1 + (i - 1) * 3 + 3])
+  local kind = ARGV[2 + (i - 1) * 3 + 1]
+  local period = tonumber(ARGV[2 + (i - 1) * 3 + 3])
   if kind == 'bucket' then
     local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-    local new = math.max(tat, now) + period
+    local new = math.max(tat, now) + period * cost
     redis.call('SET', KEYS[i], tostring(new), 'PX', math.ceil((new - now) * 1000) + 1000)
   else
-    redis.call('ZADD', KEYS[i], now, ARGV[#ARGV] .. ':' .. i)
+    for c = 1, cost do
+      redis.call('ZADD', KEYS[i], now, ARGV[#ARGV] .. ':' .. i .. ':' .. c)
+    end
     redis.call('PEXPIRE', KEYS[i], math.ceil(period * 1000) + 1000)
   end
 end
@@ -63,12 +70,14 @@ class SendRateLimiter:
         self.prefix = prefix
         self._script = redis.register_script(_SCRIPT)
 
-    def try_acquire(self, rules: Sequence[RateRule], now: float | None = None) -> float:
-        """0.0 when the send may go now (its slots are taken); else seconds to wait."""
+    def try_acquire(self, rules: Sequence[RateRule], now: float | None = None,
+                    cost: int = 1) -> float:
+        """0.0 when the send may go now (``cost`` slots taken under every rule); else the
+        seconds to wait. An album of N photos costs N messages."""
         if not rules:
             return 0.0
         keys = [f"{self.prefix}:{rule.key}" for rule in rules]
-        args: list[str | float | int] = [time.time() if now is None else now]
+        args: list[str | float | int] = [time.time() if now is None else now, max(cost, 1)]
         for rule in rules:
             args += [rule.kind, rule.limit, rule.period_s]
         args.append(uuid.uuid4().hex)  # makes each window entry unique

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from sosbot.routing import escalation
 from sosbot.routing.context import JobContext
 from sosbot.routing.intake import expire_idle
 from sosbot.routing.queueing import DELIVER, DOWNLOAD
@@ -28,6 +29,7 @@ class SweepReport:
     outbox_requeued: int = 0
     media_requeued: int = 0
     drafts_expired: int = 0
+    escalated: int = 0
     skipped: bool = False
 
 
@@ -38,7 +40,8 @@ def sweep(ctx: JobContext, lock_timeout_s: float = 60.0) -> SweepReport:
     try:
         return SweepReport(outbox_requeued=_requeue_outbox(ctx),
                            media_requeued=_requeue_media(ctx),
-                           drafts_expired=_expire_drafts(ctx))
+                           drafts_expired=_expire_drafts(ctx),
+                           escalated=_escalate_due(ctx))
     finally:
         if lock.owned():
             lock.release()
@@ -85,6 +88,21 @@ def _expire_drafts(ctx: JobContext) -> int:
     outbox_ids: list[int] = []
     for conversation_id in ids:
         with transaction(ctx.engine) as session:
-            outbox_ids += expire_idle(session, conversation_id, now, ctx.conversation).outbox_ids
+            outbox_ids += expire_idle(session, conversation_id, now, ctx.policy).outbox_ids
     ctx.dispatcher.outbox(outbox_ids)
     return len(ids)
+
+
+def _escalate_due(ctx: JobContext) -> int:
+    """Catch up on escalations whose timers were lost (Redis restarted, worker died)."""
+    if ctx.rules is None:
+        return 0
+    now = ctx.clock()
+    with transaction(ctx.engine) as session:
+        due = escalation.due_reports(session, now, ctx.rules)
+    for report_id in due:
+        with transaction(ctx.engine) as session:
+            escalation.escalate(session, report_id, now, ctx.rules)
+            follow_up = outbox.take_added(session)
+        ctx.dispatcher.outbox(follow_up)
+    return len(due)

@@ -7,22 +7,33 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from sosbot.storage.tables import Outbox
+from sosbot.storage.tables import Delivery, Outbox
 
+_ADDED = "sosbot.outbox.added"
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 
 
 def add(session: Session, *, channel: str, chat_id: str, method: str,
-        payload: dict[str, Any], now: datetime, report_id: int | None = None) -> Outbox:
+        payload: dict[str, Any], now: datetime, report_id: int | None = None,
+        delivery_id: int | None = None) -> Outbox:
     # Marked queued now: the caller queues it right after commit, and if that fails the
     # sweeper finds it once ``enqueued_at`` is stale.
     row = Outbox(channel=channel, chat_id=chat_id, method=method, payload=payload,
-                 report_id=report_id, not_before=now, created_at=now, enqueued_at=now,
-                 status=PENDING)
+                 report_id=report_id, delivery_id=delivery_id, not_before=now,
+                 created_at=now, enqueued_at=now, status=PENDING)
     session.add(row)
+    session.info.setdefault(_ADDED, []).append(row)
     return row
+
+
+def take_added(session: Session) -> list[int]:
+    """Ids of the rows this session added since the last call (flushes first)."""
+    rows: list[Outbox] = session.info.pop(_ADDED, [])
+    if rows:
+        session.flush()
+    return [row.id for row in rows if row.id is not None]
 
 
 def mark_enqueued(session: Session, ids: list[int], now: datetime) -> None:
@@ -59,3 +70,18 @@ def messages_for_chat(session: Session, channel: str, chat_id: str) -> list[Outb
         select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id)
         .order_by(col(Outbox.id))
     ).all())
+
+
+def for_delivery(session: Session, delivery: Delivery, method: str, now: datetime,
+                 **payload: Any) -> Outbox:
+    """A row about one delivery (card, edit, album, note), rendered when it is sent."""
+    assert delivery.id is not None
+    return add(session, channel=delivery.channel, chat_id=delivery.chat_id, method=method,
+               payload={"delivery_id": delivery.id, **payload}, now=now,
+               report_id=delivery.report_id, delivery_id=delivery.id)
+
+
+def rows_of_delivery(session: Session, delivery_id: int, method: str) -> list[Outbox]:
+    return list(session.exec(select(Outbox).where(Outbox.delivery_id == delivery_id,
+                                                  Outbox.method == method)).all())
+

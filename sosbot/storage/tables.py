@@ -124,6 +124,7 @@ class Report(SQLModel, table=True):
     location_how: str | None = Field(default=None, max_length=16)
     duplicate_of_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     duplicates: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    escalation_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _time(index=True)
     updated_at: datetime = _time()
 

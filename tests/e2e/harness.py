@@ -23,6 +23,7 @@ from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
 
 TOKEN = "7000000002:E2E-telegram-token"
 SECRET = "e2e-webhook-secret-0123456789"
+CALLBACK_SECRET = "e2e-callback-secret-0123456789abcdef"
 
 
 def free_port() -> int:
@@ -176,7 +177,8 @@ async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_ur
     env = {**os.environ, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
            "REDIS_URL": redis_url, "SOSBOT_MEDIA_DIR": str(tmp / "media"),
            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
-           "TELEGRAM_API_BASE": emulator_url, "SOSBOT_LOG_LEVEL": "INFO"}
+           "TELEGRAM_API_BASE": emulator_url, "SOSBOT_CALLBACK_SECRET": CALLBACK_SECRET,
+           "SOSBOT_LOG_LEVEL": "INFO"}
     web_port = free_port()
     system = System(tmp=tmp, env=env, emulator_url=emulator_url,
                     web_url=f"http://127.0.0.1:{web_port}", http=aiohttp.ClientSession())

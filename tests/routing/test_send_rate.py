@@ -57,3 +57,12 @@ def test_workers_never_share_the_last_slot(redis: Redis) -> None:
     for thread in threads:
         thread.join()
     assert sum(1 for wait in granted if wait == 0.0) == 20
+
+
+def test_an_album_costs_one_slot_per_item(redis: Redis) -> None:
+    limiter = SendRateLimiter(redis)
+    assert limiter.try_acquire([WINDOW], 1000.0, cost=10) == 0.0
+    assert limiter.try_acquire([WINDOW], 1001.0, cost=10) == 0.0
+    assert abs(limiter.try_acquire([WINDOW], 1002.0, cost=3) - 58.0) < 1e-6
+    assert limiter.try_acquire([BUCKET], 2000.0, cost=3) == 0.0
+    assert abs(limiter.try_acquire([BUCKET], 2000.0, cost=2) - 2.0) < 1e-6

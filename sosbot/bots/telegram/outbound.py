@@ -17,6 +17,9 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
     KeyboardButton,
     LinkPreviewOptions,
     ReplyKeyboardMarkup,
@@ -178,8 +181,65 @@ async def _clear_buttons(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str
     return None
 
 
+async def _edit_message(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+    message = message_from_dict(payload["message"])
+    try:
+        await bot.edit_message_text(render_text(message.text), chat_id=chat_id,
+                                    message_id=int(payload["message_id"]),
+                                    parse_mode=ParseMode.HTML,
+                                    reply_markup=render_markup(message),
+                                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+    except BadRequest as exc:
+        if "message is not modified" not in str(exc):
+            raise
+    return str(payload["message_id"])
+
+
+_INPUT_MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo,
+                "document": InputMediaDocument}
+
+
+async def _media_group(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+    """Photos/videos (and, separately, documents) from the media store, under a card."""
+    reply_to = int(payload["reply_to"]) if payload.get("reply_to") else None
+    caption = render_text(str(payload["caption"]))[:1024] if payload.get("caption") else None
+    items = payload["items"]
+    visual = [i for i in items if i["kind"] in ("photo", "video")]
+    documents = [i for i in items if i["kind"] not in ("photo", "video")]
+    first: str | None = None
+    for group in (visual, documents):
+        if not group:
+            continue
+        if len(group) == 1:
+            item = group[0]
+            with open(item["path"], "rb") as handle:
+                common: dict[str, Any] = {"reply_to_message_id": reply_to, "caption": caption,
+                                          "parse_mode": ParseMode.HTML}
+                if item["kind"] == "photo":
+                    sent = await bot.send_photo(chat_id, handle, **common)
+                elif item["kind"] == "video":
+                    sent = await bot.send_video(chat_id, handle, **common)
+                else:
+                    sent = await bot.send_document(chat_id, handle, **common)
+            caption = None
+            first = first or str(sent.message_id)
+            continue
+        media = []
+        for item in group:
+            with open(item["path"], "rb") as handle:
+                kind = _INPUT_MEDIA.get(item["kind"], InputMediaDocument)
+                media.append(kind(handle.read(), caption=caption, parse_mode=ParseMode.HTML)
+                             if caption and not media else kind(handle.read()))
+        caption = None
+        messages = await bot.send_media_group(chat_id, media, reply_to_message_id=reply_to)
+        first = first or str(messages[0].message_id)
+    return first
+
+
 _METHODS: dict[str, Callable[[Bot, str, dict[str, Any]], Awaitable[str | None]]] = {
     "message": _send_message,
+    "edit_message": _edit_message,
+    "media_group": _media_group,
     "answer_button": _answer_button,
     "clear_buttons": _clear_buttons,
 }

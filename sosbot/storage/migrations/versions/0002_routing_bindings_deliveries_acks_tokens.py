@@ -115,6 +115,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('location_how', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
         batch_op.add_column(sa.Column('duplicate_of_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('duplicates', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('escalation_level', sa.Integer(), nullable=False, server_default='0'))
         batch_op.create_index(batch_op.f('ix_report_duplicate_of_id'), ['duplicate_of_id'], unique=False)
         batch_op.create_foreign_key('fk_report_duplicate_of_id', 'report', ['duplicate_of_id'], ['id'])
 
@@ -129,6 +130,7 @@ def downgrade() -> None:
         # https://alembic.sqlalchemy.org/en/latest/naming.html
         batch_op.drop_constraint('fk_report_duplicate_of_id', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_report_duplicate_of_id'))
+        batch_op.drop_column('escalation_level')
         batch_op.drop_column('duplicates')
         batch_op.drop_column('duplicate_of_id')
         batch_op.drop_column('location_how')

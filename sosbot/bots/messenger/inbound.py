@@ -1,0 +1,359 @@
+"""Messenger webhook body → core events. Pure: no I/O.
+
+Meta batches deliveries: one POST holds ``entry[]``, each with ``messaging[]``; every event
+of the batch is returned, in order. Dispatch is by table: ``EVENT_KINDS`` maps each messaging
+field we take to its parser, ``ATTACHMENT_KINDS`` each attachment type. Echoes of the page's
+own messages, delivery and read receipts become ``Ignored``; stickers, audio and attachment
+types we do not take become ``UnsupportedReceived`` (all answered 200). A body that is not a
+Page webhook raises PayloadError (400).
+
+Ids: the chat is the resident's page-scoped id (PSID). ``event_id`` is the message's ``mid``
+(the postback's ``mid`` for a button), or ``"<psid>:<timestamp>"`` when there is none; a
+message with several attachments gives one event per attachment, the first keeping the
+``mid`` and the n-th after it ``"<mid>#n"``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import PurePosixPath
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sosbot.core.errors import PayloadError
+from sosbot.core.events import (
+    ButtonPressed,
+    CommandReceived,
+    Ignored,
+    LocationReceived,
+    MediaReceived,
+    PlatformEvent,
+    TextReceived,
+    UnsupportedReceived,
+)
+from sosbot.core.model import (
+    Channel,
+    ChatKind,
+    ChatRef,
+    Location,
+    LocationSource,
+    MediaKind,
+    MediaRef,
+    Sender,
+)
+
+from .maplinks import coordinates_from_url, urls_in
+
+log = logging.getLogger(__name__)
+
+CHANNEL = Channel.MESSENGER
+
+
+class _Model(BaseModel):
+    # Meta sends ids as strings but numbers now and then (sticker_id); keep them as text.
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class Party(_Model):
+    id: str
+
+
+class QuickReply(_Model):
+    payload: str = ""
+
+
+class Coordinates(_Model):
+    lat: float
+    long: float
+
+
+class AttachmentPayload(_Model):
+    url: str | None = None
+    title: str | None = None
+    sticker_id: str | None = None
+    coordinates: Coordinates | None = None
+
+
+class Attachment(_Model):
+    type: str
+    payload: AttachmentPayload | None = None
+    title: str | None = None  # fallback and legacy location attachments before v6
+    url: str | None = None
+
+
+class ReplyTo(_Model):
+    mid: str | None = None
+
+
+class Message(_Model):
+    mid: str | None = None
+    text: str | None = None
+    is_echo: bool = False
+    quick_reply: QuickReply | None = None
+    reply_to: ReplyTo | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    sticker_id: str | None = None
+
+
+class Postback(_Model):
+    mid: str | None = None
+    title: str | None = None
+    payload: str = ""
+
+
+class Messaging(_Model):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    sender: Party
+    recipient: Party
+    timestamp: int | None = None
+    message: Message | None = None
+    postback: Postback | None = None
+    delivery: dict[str, Any] | None = None
+    read: dict[str, Any] | None = None
+
+
+class Entry(_Model):
+    id: str
+    time: int | None = None
+    messaging: list[Messaging] = Field(default_factory=list)
+    standby: list[Messaging] = Field(default_factory=list)
+
+
+class WebhookBody(_Model):
+    object: Literal["page"]
+    entry: list[Entry]
+
+
+def parse(body: bytes) -> list[PlatformEvent]:
+    """Turn one webhook body into events; raise PayloadError when it is not a Page webhook."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"not JSON: {exc}") from exc
+    return parse_body(data)
+
+
+def parse_body(data: Any) -> list[PlatformEvent]:
+    """Events of an already decoded webhook body."""
+    try:
+        webhook = WebhookBody.model_validate(data)
+    except ValidationError as exc:
+        raise PayloadError(f"not a Messenger Page webhook: {_first_error(exc)}") from exc
+    events: list[PlatformEvent] = []
+    for entry in webhook.entry:
+        for item in entry.messaging:
+            events.extend(_messaging(item))
+        for item in entry.standby:  # another app owns the thread (handover protocol)
+            events.append(Ignored(reason="standby", **_common(item, None)))
+    return events
+
+
+def batch_time_ms(body: bytes) -> int | None:
+    """The oldest ``entry.time`` (epoch ms) of a webhook body, for refusing stale replays."""
+    try:
+        data = json.loads(body)
+        times = [int(e["time"]) for e in data["entry"] if isinstance(e, dict) and "time" in e]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return min(times) if times else None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(part) for part in err["loc"])
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
+
+
+def _messaging(item: Messaging) -> list[PlatformEvent]:
+    for field, parser in EVENT_KINDS.items():
+        value = getattr(item, field)
+        if value is not None:
+            return parser(item, value)
+    kinds = sorted((item.model_extra or {}).keys())
+    log.info("messenger event from %s of a kind we do not take: %s", item.sender.id, kinds)
+    return [Ignored(reason=f"unsupported event: {', '.join(kinds) or 'empty'}",
+                    **_common(item, None))]
+
+
+def _common(item: Messaging, mid: str | None, *, chat_id: str | None = None) -> dict[str, Any]:
+    psid = chat_id or item.sender.id
+    return {
+        "chat": ChatRef(channel=CHANNEL, chat_id=psid, kind=ChatKind.PRIVATE),
+        "sender": Sender(user_id=psid),
+        "event_id": mid or f"{psid}:{item.timestamp or 0}",
+    }
+
+
+def _message(item: Messaging, message: Message) -> list[PlatformEvent]:
+    if message.is_echo:  # the page's own message: sender is the page, the chat the recipient
+        common = _common(item, message.mid, chat_id=item.recipient.id)
+        return [Ignored(reason="echo", **(common | {"sender": None}))]
+    common = _common(item, message.mid)
+    common["message_id"] = message.mid
+    common["reply_to_message_id"] = message.reply_to.mid if message.reply_to else None
+    if message.quick_reply is not None:
+        # The tapped title comes as text too; the payload is what we asked for.
+        return [ButtonPressed(data=message.quick_reply.payload,
+                              **(common | {"message_id": None}))]
+    if message.attachments:
+        return _numbered(_attachments(message, common), common["event_id"])
+    return [_text(message.text or "", common)]
+
+
+def _text(text: str, common: dict[str, Any]) -> PlatformEvent:
+    if text.startswith("/"):
+        head, _, args = text.partition(" ")
+        name = head[1:].lower()
+        if name:
+            return CommandReceived(name=name, args=args.strip(), **common)
+    if not text.strip():
+        return UnsupportedReceived(kind="empty", **common)
+    return TextReceived(text=text, **common)
+
+
+def _numbered(events: list[PlatformEvent], event_id: str) -> list[PlatformEvent]:
+    """The first event keeps the message's id, the n-th after it gets ``#n``."""
+    return [replace(event, event_id=f"{event_id}#{index}") if index else event
+            for index, event in enumerate(events)]
+
+
+def _is_sticker(attachment: Attachment, message: Message) -> bool:
+    # Until 30 Aug 2026 a sticker comes as an ``image`` with ``sticker_id`` *and* a
+    # ``sticker`` attachment; after that as the ``sticker`` attachment alone.
+    if attachment.type == "sticker":
+        return True
+    has_id = attachment.payload is not None and attachment.payload.sticker_id is not None
+    return attachment.type == "image" and (has_id or message.sticker_id is not None)
+
+
+def _attachments(message: Message, common: dict[str, Any]) -> list[PlatformEvent]:
+    events: list[PlatformEvent] = []
+    sticker_seen = False
+    text_used = False
+    for attachment in message.attachments:
+        if _is_sticker(attachment, message):
+            if not sticker_seen:  # one sticker, however many forms of it arrive
+                events.append(UnsupportedReceived(kind="sticker", **common))
+            sticker_seen = True
+            continue
+        parser = ATTACHMENT_KINDS.get(attachment.type)
+        if parser is None:
+            events.append(UnsupportedReceived(kind=attachment.type, **common))
+            continue
+        made, used = parser(attachment, "" if text_used else message.text or "", common)
+        text_used = text_used or used
+        events.extend(made)
+    if message.text and not text_used:
+        events.insert(0, _text(message.text, common))
+    return events
+
+
+AttachmentParser = Callable[[Attachment, str, dict[str, Any]], tuple[list[PlatformEvent], bool]]
+"""(attachment, message text, common fields) → (events, whether the text was used)."""
+
+
+def _url(attachment: Attachment) -> str | None:
+    if attachment.payload is not None and attachment.payload.url:
+        return attachment.payload.url
+    return attachment.url
+
+
+def _file_name(url: str) -> str | None:
+    try:
+        name = unquote(PurePosixPath(urlsplit(url).path).name)
+    except ValueError:
+        return None
+    return name[:255] if "." in name else None
+
+
+def _media(kind: MediaKind) -> AttachmentParser:
+    def parse_media(attachment: Attachment, text: str,
+                    common: dict[str, Any]) -> tuple[list[PlatformEvent], bool]:
+        url = _url(attachment)
+        if not url:
+            return [UnsupportedReceived(kind=f"{attachment.type} without url", **common)], False
+        name = _file_name(url) if kind is MediaKind.DOCUMENT else None
+        media = MediaRef(kind=kind, file_id=url, file_name=name)
+        return [MediaReceived(media=media, caption=text, **common)], True
+
+    return parse_media
+
+
+def _unsupported(kind: str) -> AttachmentParser:
+    def parse_unsupported(attachment: Attachment, text: str,
+                          common: dict[str, Any]) -> tuple[list[PlatformEvent], bool]:
+        return [UnsupportedReceived(kind=kind, **common)], False
+
+    return parse_unsupported
+
+
+def _fallback(attachment: Attachment, text: str,
+              common: dict[str, Any]) -> tuple[list[PlatformEvent], bool]:
+    """A shared link: a point when it is a map link with coordinates, else the link as text."""
+    url = _url(attachment)
+    title = (attachment.payload.title if attachment.payload else None) or attachment.title
+    candidates = ([url] if url else []) + urls_in(text)
+    for candidate in candidates:
+        point = coordinates_from_url(candidate)
+        if point is not None:
+            location = Location(lat=point[0], lon=point[1], source=LocationSource.PIN,
+                                label=title[:512] if title else None)
+            events: list[PlatformEvent] = [LocationReceived(location=location, **common)]
+            rest = text
+            for link in urls_in(text):
+                rest = rest.replace(link, " ")
+            if rest.strip(" \t\n:,.-–"):
+                events.append(TextReceived(text=text, **common))
+            return events, True
+    if text.strip():
+        return [TextReceived(text=text, **common)], True
+    if url:
+        return [TextReceived(text=url, **common)], True
+    return [UnsupportedReceived(kind="fallback", **common)], True
+
+
+def _legacy_location(attachment: Attachment, text: str,
+                     common: dict[str, Any]) -> tuple[list[PlatformEvent], bool]:
+    coords = attachment.payload.coordinates if attachment.payload else None
+    if coords is None:
+        return [UnsupportedReceived(kind="location without coordinates", **common)], False
+    location = Location(lat=coords.lat, lon=coords.long, source=LocationSource.PIN)
+    return [LocationReceived(location=location, **common)], False
+
+
+def _postback(item: Messaging, postback: Postback) -> list[PlatformEvent]:
+    return [ButtonPressed(data=postback.payload, **_common(item, postback.mid))]
+
+
+def _receipt(kind: str) -> Callable[[Messaging, dict[str, Any]], list[PlatformEvent]]:
+    def parse_receipt(item: Messaging, receipt: dict[str, Any]) -> list[PlatformEvent]:
+        common = _common(item, None)
+        common["event_id"] = f"{kind}:{item.sender.id}:{receipt.get('watermark', 0)}"
+        return [Ignored(reason=f"{kind} receipt", **common)]
+
+    return parse_receipt
+
+
+ATTACHMENT_KINDS: dict[str, AttachmentParser] = {
+    "image": _media(MediaKind.PHOTO),
+    "video": _media(MediaKind.VIDEO),
+    "file": _media(MediaKind.DOCUMENT),
+    "audio": _unsupported("audio"),
+    "sticker": _unsupported("sticker"),  # checked first, with the image form; see _is_sticker
+    "fallback": _fallback,
+    "location": _legacy_location,  # no longer sent by Messenger; kept for old clients
+}
+"""Attachment types we know; any other type becomes ``UnsupportedReceived(type)``."""
+
+EVENT_KINDS: dict[str, Callable[[Messaging, Any], list[PlatformEvent]]] = {
+    "message": _message,
+    "postback": _postback,
+    "delivery": _receipt("delivery"),
+    "read": _receipt("read"),
+}

@@ -1,0 +1,207 @@
+"""Sending to Messenger through the Graph Send API, with aiohttp.
+
+The same code talks to graph.facebook.com or to the local emulator: only ``api_base``
+differs. Every send is ``POST /{version}/me/messages?access_token=<page token>`` with the
+``messaging_type`` the 24-hour window allows (see :mod:`window`); an image is uploaded with
+the message as multipart ``filedata``. Graph errors are mapped onto the core's error tree
+(see :mod:`graph_errors`). One aiohttp session (one connection pool) per instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import mimetypes
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from sosbot.core.actions import message_from_dict
+from sosbot.core.errors import PermanentSendError, SendError, TemporarySendError
+from sosbot.core.rates import RateRule
+
+from .graph_errors import parse_graph_error, to_send_error
+from .render import render_message
+from .window import messaging_fields
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://graph.facebook.com"
+DEFAULT_API_VERSION = "v26.0"
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # Meta's limit for attachments
+# Meta's Send API limits per page: 300 calls/s for text, links and stickers, 10 calls/s for
+# audio and video; too many messages to one thread are limited too (no figure given). Keep
+# a margin under each, as the Telegram adapter does.
+PAGE_PER_S = 250
+MEDIA_PER_S = 8
+THREAD_BURST = 3
+NO_OP_METHODS = frozenset({"answer_button", "clear_buttons"})
+
+Clock = Callable[[], float]
+
+
+def rate_rules(chat_id: str, method: str) -> list[RateRule]:
+    """The limits one send of ``method`` to ``chat_id`` counts against."""
+    if method in NO_OP_METHODS:
+        return []
+    rules = [RateRule("messenger:page", "window", PAGE_PER_S, 1.0),
+             RateRule(f"messenger:thread:{chat_id}", "bucket", THREAD_BURST, 1.0)]
+    if method == "image":
+        rules.append(RateRule("messenger:page:media", "window", MEDIA_PER_S, 1.0))
+    return rules
+
+
+class MessengerOutbound:
+    """Sends outbox rows to Messenger residents and downloads what they sent."""
+
+    channel = "messenger"
+
+    def __init__(self, page_token: str, *, api_base: str = DEFAULT_API_BASE,
+                 api_version: str = DEFAULT_API_VERSION, timeout_s: float = 15.0,
+                 upload_timeout_s: float = 60.0, clock: Clock = time.time) -> None:
+        self._token = page_token
+        self.api_base = api_base.rstrip("/")
+        self.api_version = api_version.strip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=5.0)
+        self.upload_timeout = aiohttp.ClientTimeout(total=upload_timeout_s, connect=5.0)
+        self.clock = clock
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def messages_url(self) -> str:
+        """The Send API endpoint."""
+        return f"{self.api_base}/{self.api_version}/me/messages"
+
+    async def start(self) -> None:
+        """Open the HTTP session (also done on first use)."""
+        self._get_session()
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
+        return rate_rules(chat_id, method)
+
+    async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
+        """Carry out one outbox row; returns the platform message id when one was created."""
+        handler = _METHODS.get(method)
+        if handler is None:
+            raise PermanentSendError(f"unknown outbox method {method!r}")
+        return await handler(self, chat_id, payload)
+
+    async def fetch_media(self, file_id: str) -> bytes:
+        """Download a file a resident sent: ``file_id`` is the attachment's CDN URL."""
+        try:
+            async with self._get_session().get(file_id, timeout=self.upload_timeout) as resp:
+                if resp.status >= 400:
+                    error = f"download failed: HTTP {resp.status}"
+                    if resp.status >= 500 or resp.status == 429:
+                        raise TemporarySendError(error)
+                    raise PermanentSendError(error + " (the link may have expired)")
+                if (resp.content_length or 0) > MAX_DOWNLOAD_BYTES:
+                    raise PermanentSendError(f"file too big: {resp.content_length} bytes")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in resp.content.iter_chunked(256 * 1024):
+                    size += len(chunk)
+                    if size > MAX_DOWNLOAD_BYTES:
+                        raise PermanentSendError(f"file too big: over {MAX_DOWNLOAD_BYTES} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TemporarySendError(self._scrub(f"download failed: {_describe(exc)}")) from exc
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def _send_message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        fields = messaging_fields(payload, self.clock())
+        body = {"recipient": {"id": chat_id}, **fields,
+                "message": render_message(message_from_dict(payload))}
+        answer = await self._post(data=json.dumps(body, ensure_ascii=False).encode(),
+                                  headers={"Content-Type": "application/json"},
+                                  timeout=self.timeout)
+        return _message_id(answer)
+
+    async def _send_image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        fields = messaging_fields(payload, self.clock())
+        path = Path(str(payload["path"]))
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise PermanentSendError(f"cannot read image {path}: {exc}") from exc
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise PermanentSendError(f"image too big to send: {len(data)} bytes")
+        form = aiohttp.FormData()
+        form.add_field("recipient", json.dumps({"id": chat_id}))
+        for name, value in fields.items():
+            form.add_field(name, value)
+        attachment = {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
+        form.add_field("message", json.dumps(attachment))
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        form.add_field("filedata", data, filename=path.name, content_type=mime)
+        answer = await self._post(data=form, headers={}, timeout=self.upload_timeout)
+        return _message_id(answer)
+
+    async def _no_op(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        # Quick replies vanish once one is tapped and nothing needs acknowledging.
+        return None
+
+    async def _post(self, *, data: Any, headers: Mapping[str, str],
+                    timeout: aiohttp.ClientTimeout) -> dict[str, Any]:
+        params = {"access_token": self._token}
+        try:
+            async with self._get_session().post(self.messages_url, params=params, data=data,
+                                                headers=headers, timeout=timeout) as resp:
+                raw = await resp.read()
+                if resp.status != 200:
+                    error = parse_graph_error(resp.status, raw)
+                    log.info("Send API refused (HTTP %s): %s", resp.status, error.describe())
+                    raise to_send_error(error, resp.headers)
+        except SendError:
+            raise
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TemporarySendError(self._scrub(f"Send API unreachable: {_describe(exc)}")) \
+                from exc
+        try:
+            answer = json.loads(raw)
+        except ValueError as exc:
+            raise TemporarySendError("Send API answered 200 with a body that is not JSON") \
+                from exc
+        if not isinstance(answer, dict):
+            raise TemporarySendError("Send API answered 200 with a body that is not an object")
+        return answer
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    def _scrub(self, text: str) -> str:
+        """Never let the page token reach a log line or an error message."""
+        return text.replace(self._token, "***") if self._token else text
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _message_id(answer: dict[str, Any]) -> str | None:
+    value = answer.get("message_id")
+    return str(value) if value else None
+
+
+_METHODS: dict[str, Callable[[MessengerOutbound, str, dict[str, Any]],
+                             Awaitable[str | None]]] = {
+    "message": MessengerOutbound._send_message,
+    "image": MessengerOutbound._send_image,
+    "answer_button": MessengerOutbound._no_op,
+    "clear_buttons": MessengerOutbound._no_op,
+}

@@ -1,0 +1,313 @@
+"""Sending to Zalo through the OA Open API, with aiohttp.
+
+One ``aiohttp.ClientSession`` per instance, created on first use. The same code talks to
+openapi.zalo.me or to the local emulator: only ``api_base`` differs. Zalo answers errors
+with HTTP 200 and ``{"error": <negative code>, "message": …}``; they are mapped onto the
+core's error tree here. A refused access token (-216/-220) is refreshed once and the call
+retried. Buttons (at most five, ``oa.query.show``) send their payload back as the user's
+text, so every choice is also printed as a numbered line and its button sends the number:
+pressing and typing are the same answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from PIL import Image, UnidentifiedImageError
+
+from sosbot.bots.zalo.tokens import TokenManager
+from sosbot.core.actions import OutgoingMessage, message_from_dict
+from sosbot.core.errors import (
+    DeliveryWindowClosed,
+    PermanentSendError,
+    RateLimited,
+    TemporarySendError,
+)
+from sosbot.core.rates import RateRule
+from sosbot.core.sanitize import truncate
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://openapi.zalo.me"
+CS_PATH = "/v3.0/oa/message/cs"
+GROUP_MESSAGE_PATH = "/v3.0/oa/group/message"
+UPLOAD_IMAGE_PATH = "/v2.0/oa/upload/image"
+
+TEXT_LIMIT = 2000
+MAX_BUTTONS = 5
+BUTTON_TITLE_LIMIT = 100
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+UPLOAD_IMAGE_BYTES = 1024 * 1024  # Zalo takes JPEG/PNG up to 1 MB
+# Zalo allows 4,000 requests a minute per app; keep a margin for timing jitter.
+APP_RULE = RateRule("zalo:app", "window", 3800, 60.0)
+NO_OP_METHODS = frozenset({"answer_button", "clear_buttons"})
+
+TOKEN_REFUSED = frozenset({-216, -220})
+RATE_LIMITED = -32
+RATE_RETRY_AFTER_S = 60.0
+OUTSIDE_WINDOW = frozenset({-230, -232})
+
+_MENTION = re.compile(r"\[@[^\]\n]*\] ?")
+_VIETNAMESE = re.compile(
+    "[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]",
+    re.IGNORECASE)
+LOCATION_HINT = {
+    "vi": "Trên Zalo: bấm ⋯ cạnh ô soạn tin, chọn «Vị trí» rồi gửi vị trí hiện tại.",
+    "en": "On Zalo: tap ⋯ next to the message box, choose «Location» and send your "
+          "current location.",
+}
+
+
+def strip_mentions(text: str) -> str:
+    """Drop Zalo's ``[@user_id]`` mention syntax, so relayed text can notify nobody."""
+    return _MENTION.sub("", text).strip()
+
+
+def render_message(message: OutgoingMessage) -> dict[str, Any]:
+    """The ``message`` object of a CS send: text with numbered choices, and buttons."""
+    flat = [choice for row in message.choices for choice in row]
+    parts = [message.text.strip()]
+    if flat:
+        parts.append("\n".join(f"{n}. {c.label}" for n, c in enumerate(flat, start=1)))
+        if message.choice_hint:
+            parts.append(message.choice_hint)
+    if message.request == "location":
+        # Zalo has no "share location" button; tell the resident where Zalo keeps it.
+        parts.append(LOCATION_HINT["vi" if _VIETNAMESE.search(message.text) else "en"])
+    buttons: list[dict[str, Any]] = [
+        {"title": truncate(c.label, BUTTON_TITLE_LIMIT), "type": "oa.query.show",
+         "payload": str(n)}
+        for n, c in enumerate(flat[:MAX_BUTTONS], start=1)
+    ]
+    if message.link is not None:
+        label, url = message.link
+        if len(buttons) < MAX_BUTTONS:
+            buttons.append({"title": truncate(label, BUTTON_TITLE_LIMIT), "type": "oa.open.url",
+                            "payload": {"url": url}})
+        else:
+            parts.append(f"{label}: {url}")
+    rendered: dict[str, Any] = {"text": truncate("\n\n".join(p for p in parts if p),
+                                                 TEXT_LIMIT)}
+    if buttons:
+        rendered["attachment"] = {"type": "template", "payload": {"buttons": buttons}}
+    return rendered
+
+
+def image_message(attachment_id: str, caption: str) -> dict[str, Any]:
+    """The ``message`` object that shows an uploaded image, with an optional caption."""
+    rendered: dict[str, Any] = {"attachment": {"type": "template", "payload": {
+        "template_type": "media",
+        "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}}
+    if caption.strip():
+        rendered["text"] = truncate(caption.strip(), TEXT_LIMIT)
+    return rendered
+
+
+def fit_image(data: bytes, limit: int = UPLOAD_IMAGE_BYTES) -> tuple[bytes, str]:
+    """``data`` as a JPEG or PNG of at most ``limit`` bytes (re-encoded smaller if needed)."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            kind = (img.format or "").upper()
+            if len(data) <= limit and kind in ("JPEG", "PNG"):
+                return data, "image/png" if kind == "PNG" else "image/jpeg"
+            img.load()
+            picture = img.convert("RGB")
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+        raise PermanentSendError(f"not an image Zalo can take: {exc}") from exc
+    for side in (2560, 2048, 1600, 1280, 1024, 800, 640):
+        picture.thumbnail((side, side))
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=82, optimize=True)
+        if buffer.tell() <= limit:
+            return buffer.getvalue(), "image/jpeg"
+    raise PermanentSendError("image still too large for Zalo after downscaling")
+
+
+class ZaloOutbound:
+    """Carries out outbox rows on Zalo and downloads what residents sent."""
+
+    channel = "zalo"
+
+    def __init__(self, tokens: TokenManager, *, api_base: str = DEFAULT_API_BASE,
+                 timeout_s: float = 15.0, max_download_bytes: int = MAX_DOWNLOAD_BYTES) -> None:
+        self.tokens = tokens
+        self.api_base = api_base.rstrip("/")
+        self.timeout_s = timeout_s
+        self.max_download_bytes = max_download_bytes
+        self._session: aiohttp.ClientSession | None = None
+
+    def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
+        """Every API call counts against the app's 4,000 a minute; no-ops count nothing."""
+        return [] if method in NO_OP_METHODS else [APP_RULE]
+
+    async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
+        """Carry out one outbox row; Zalo's message id when a message was created."""
+        if method in NO_OP_METHODS:
+            return None  # no button spinner to stop, no inline keyboard to remove
+        handler = _METHODS.get(method)
+        if handler is None:
+            raise PermanentSendError(f"unknown outbox method {method!r} for zalo")
+        return await handler(self, chat_id, payload)
+
+    async def fetch_media(self, file_id: str) -> bytes:
+        """Download a file a resident sent: ``file_id`` is its URL on Zalo's CDN."""
+        if not file_id.startswith(("http://", "https://")):
+            raise PermanentSendError(f"not a Zalo media URL: {file_id!r}")
+        try:
+            async with self._http().get(file_id) as resp:
+                if resp.status >= 500 or resp.status == 429:
+                    raise TemporarySendError(f"media download answered HTTP {resp.status}")
+                if resp.status >= 400:
+                    raise PermanentSendError(f"media download answered HTTP {resp.status}")
+                if (resp.content_length or 0) > self.max_download_bytes:
+                    raise PermanentSendError(f"file too big: {resp.content_length} bytes")
+                data = bytearray()
+                async for chunk in resp.content.iter_chunked(256 * 1024):
+                    data += chunk
+                    if len(data) > self.max_download_bytes:
+                        raise PermanentSendError(
+                            f"file too big: over {self.max_download_bytes} bytes")
+                return bytes(data)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TemporarySendError(f"media download failed: {exc!r}") from exc
+
+    async def close(self) -> None:
+        """Close the HTTP session (and the token manager's)."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        await self.tokens.close()
+
+    # -- methods ----------------------------------------------------------------------
+
+    async def _message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        body = {"recipient": {"user_id": chat_id},
+                "message": render_message(message_from_dict(payload))}
+        return _message_id(await self._call(CS_PATH, body))
+
+    async def _group_text(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        text = truncate(strip_mentions(str(payload.get("text") or "")), TEXT_LIMIT)
+        if not text:
+            raise PermanentSendError("empty group message")
+        body = {"recipient": {"group_id": chat_id}, "message": {"text": text}}
+        return _message_id(await self._call(GROUP_MESSAGE_PATH, body))
+
+    async def _image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        attachment_id = await self._upload_image(payload)
+        message = image_message(attachment_id, str(payload.get("caption") or ""))
+        body = {"recipient": {"user_id": chat_id}, "message": message}
+        return _message_id(await self._call(CS_PATH, body))
+
+    async def _group_image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        attachment_id = await self._upload_image(payload)
+        caption = strip_mentions(str(payload.get("caption") or ""))
+        body = {"recipient": {"group_id": chat_id},
+                "message": image_message(attachment_id, caption)}
+        return _message_id(await self._call(GROUP_MESSAGE_PATH, body))
+
+    async def _upload_image(self, payload: dict[str, Any]) -> str:
+        path = Path(str(payload.get("path") or ""))
+        if not path.is_absolute():
+            raise PermanentSendError(f"image path must be absolute: {path}")
+        try:
+            raw = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise PermanentSendError(f"cannot read image {path}: {exc}") from exc
+        data, mime = await asyncio.to_thread(fit_image, raw)
+        name = path.stem + (".png" if mime == "image/png" else ".jpg")
+
+        def form() -> aiohttp.FormData:
+            built = aiohttp.FormData()
+            built.add_field("file", data, filename=name, content_type=mime)
+            return built
+
+        answer = await self._call(UPLOAD_IMAGE_PATH, form=form)
+        attachment_id = (answer.get("data") or {}).get("attachment_id")
+        if not isinstance(attachment_id, str) or not attachment_id:
+            raise TemporarySendError("zalo upload answered without an attachment_id")
+        return attachment_id
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    async def _call(self, path: str, json_body: dict[str, Any] | None = None, *,
+                    form: Callable[[], aiohttp.FormData] | None = None) -> dict[str, Any]:
+        """POST to the OA API with the current token; refresh it once if Zalo refuses it."""
+        token = await self.tokens.access_token()
+        answer = await self._post(path, token, json_body, form)
+        if answer.get("error") in TOKEN_REFUSED:
+            log.info("zalo refused the access token (%s) on %s; refreshing",
+                     answer.get("error"), path)
+            token = await self.tokens.refresh(rejected=token)
+            answer = await self._post(path, token, json_body, form)
+        _raise_for(answer, path)
+        return answer
+
+    async def _post(self, path: str, token: str, json_body: dict[str, Any] | None,
+                    form: Callable[[], aiohttp.FormData] | None) -> dict[str, Any]:
+        url = self.api_base + path
+        headers = {"access_token": token}
+        try:
+            if form is not None:
+                request = self._http().post(url, data=form(), headers=headers)
+            else:
+                request = self._http().post(url, json=json_body, headers=headers)
+            async with request as resp:
+                if resp.status == 429:
+                    raise RateLimited(RATE_RETRY_AFTER_S, f"zalo answered HTTP 429 on {path}")
+                if resp.status >= 500:
+                    raise TemporarySendError(f"zalo answered HTTP {resp.status} on {path}")
+                if resp.status >= 400:
+                    raise PermanentSendError(f"zalo answered HTTP {resp.status} on {path}")
+                answer = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TemporarySendError(f"zalo call {path} failed: {exc!r}") from exc
+        except ValueError as exc:
+            raise TemporarySendError(f"zalo answered {path} with something not JSON") from exc
+        if not isinstance(answer, dict):
+            raise TemporarySendError(f"zalo answered {path} with something not an object")
+        return answer
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s, connect=5.0))
+        return self._session
+
+
+def _raise_for(answer: dict[str, Any], path: str) -> None:
+    """Map Zalo's ``error`` code (HTTP 200) onto the core's errors."""
+    code = answer.get("error")
+    if code == 0:
+        return
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise TemporarySendError(f"zalo answered {path} without an error code")
+    reason = f"zalo error {code} on {path}: {answer.get('message', '')}"
+    if code in TOKEN_REFUSED:
+        raise TemporarySendError(reason + " (even after a token refresh)")
+    if code == RATE_LIMITED:
+        raise RateLimited(RATE_RETRY_AFTER_S, reason)
+    if code in OUTSIDE_WINDOW:
+        raise DeliveryWindowClosed(reason)
+    raise PermanentSendError(reason)
+
+
+def _message_id(answer: dict[str, Any]) -> str | None:
+    data = answer.get("data")
+    if isinstance(data, dict) and data.get("message_id"):
+        return str(data["message_id"])
+    return None
+
+
+_METHODS: dict[str, Callable[[ZaloOutbound, str, dict[str, Any]], Awaitable[str | None]]] = {
+    "message": ZaloOutbound._message,
+    "group_text": ZaloOutbound._group_text,
+    "image": ZaloOutbound._image,
+    "group_image": ZaloOutbound._group_image,
+}

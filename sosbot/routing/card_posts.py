@@ -1,0 +1,156 @@
+"""Outbox rows about deliveries (cards, edits, albums, notes) become platform sends here,
+rendered from the database at the moment they go out.
+
+A card queued while the report was new but sent after an officer acted already shows the
+action; one pending edit per copy is enough however many changes happened meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from sosbot.core.actions import OutgoingMessage, message_to_dict
+from sosbot.core.callbacks import OfficerAction, sign
+from sosbot.core.cards import CardView, TargetState, render_card
+from sosbot.core.errors import RecipientGone, SendError
+from sosbot.routing.rules import COMMAND, WARD, RoutingRules
+from sosbot.storage import bindings, deliveries, outbox, reports
+from sosbot.storage.tables import Binding, Delivery, Media, Report, Reporter
+
+log = logging.getLogger(__name__)
+
+METHODS = frozenset({"card", "card_edit", "card_album", "note"})
+BUTTON_CHANNELS = frozenset({"telegram"})  # where cards carry buttons and can be edited
+MAX_ALBUM = 10
+
+
+@dataclass
+class Prepared:
+    """What to send for one row; ``method`` None means there is nothing left to send."""
+
+    method: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    cost: int = 1
+
+
+def card_view(session: Session, report: Report, rules: RoutingRules) -> CardView:
+    assert report.id is not None
+    reporter = session.get(Reporter, report.reporter_id) if report.reporter_id else None
+    media = reports.media_of(session, report.id)
+    targets = [d for d in deliveries.for_report(session, report.id)
+               if d.status != "failed" and d.ack_state != "merged"]
+    core = reports.to_core(report, reporter_name=reporter.display_name if reporter else "",
+                           media_count=len(media),
+                           media_missing=sum(1 for m in media if m.status == "failed"))
+    return CardView(
+        report=core, ward_name=report.ward_name, location_how=report.location_how,
+        reporter_channel=report.channel, duplicates=report.duplicates,
+        ward_has_group=any(d.role == WARD for d in targets) or report.ward_code is None,
+        targets=tuple(
+            TargetState(role=d.role, unit=rules.unit(d.role, d.target_code).vi,
+                        ack_state=d.ack_state, acked_by=d.acked_by,
+                        acked_at_epoch=d.acked_at.timestamp() if d.acked_at else None)
+            for d in targets if d.role != "escalation" and d.ack_state != "merged"),
+    )
+
+
+def _signer(rules: RoutingRules, delivery: Delivery, now: datetime) -> Any:
+    expires = int((now + timedelta(days=rules.config.callback_ttl_days)).timestamp())
+    assert delivery.id is not None
+    delivery_id = delivery.id
+    return lambda action: sign(rules.callback_secret, action, delivery_id, expires)
+
+
+def _message(message: OutgoingMessage, reply_to: str | None = None) -> dict[str, Any]:
+    payload = message_to_dict(message)
+    if reply_to:
+        payload["reply_to"] = reply_to
+    return payload
+
+
+def prepare(session: Session, row_method: str, payload: dict[str, Any],
+            rules: RoutingRules, now: datetime) -> Prepared:
+    """The platform send for one delivery row, from the database as it is now."""
+    delivery = session.get(Delivery, int(payload["delivery_id"]))
+    if delivery is None:
+        return Prepared(None)
+    report = session.get(Report, delivery.report_id)
+    assert report is not None
+    buttons = delivery.channel in BUTTON_CHANNELS
+    if row_method in ("card", "card_edit"):
+        if row_method == "card_edit" and (not buttons or not delivery.card_message_id):
+            return Prepared(None)  # no editing there: the replies under it carry the news
+        split = None
+        merged = deliveries.latest_merged(session, report.id or 0, delivery.channel,
+                                          delivery.chat_id) if report.duplicates else None
+        if merged is not None and buttons:
+            split = (merged[0].code, _signer(rules, merged[1], now)(OfficerAction.SPLIT))
+        message = render_card(card_view(session, report, rules),
+                              _signer(rules, delivery, now), buttons=buttons, split=split)
+        if row_method == "card":
+            return Prepared("message", _message(message))
+        return Prepared("edit_message", {"message_id": delivery.card_message_id,
+                                         "message": message_to_dict(message)})
+    if row_method == "note":
+        return Prepared("message", _message(OutgoingMessage(text=str(payload["text"])),
+                                            reply_to=delivery.card_message_id))
+    if row_method == "card_album":
+        items = []
+        for media_id in payload.get("media_ids", [])[:MAX_ALBUM]:
+            media = session.get(Media, int(media_id))
+            if media is not None and media.status == "stored" and media.sha256:
+                items.append({"kind": media.kind, "sha256": media.sha256, "mime": media.mime})
+        if not items:
+            return Prepared(None)
+        under = delivery
+        if payload.get("under_delivery_id"):
+            under = session.get(Delivery, int(payload["under_delivery_id"])) or delivery
+        return Prepared("media_group", {"items": items, "reply_to": under.card_message_id,
+                                        "caption": payload.get("caption")}, cost=len(items))
+    raise ValueError(f"not a delivery method: {row_method}")
+
+
+def after_sent(session: Session, row_method: str, payload: dict[str, Any],
+               message_id: str | None, now: datetime) -> None:
+    """Remember where a card landed, so edits, replies and acknowledgements can find it."""
+    delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
+    if delivery is None:
+        return
+    if row_method == "card":
+        delivery.card_message_id = message_id
+        delivery.status, delivery.sent_at = "sent", now
+    elif row_method == "card_album" and message_id:
+        delivery.album_message_ids = [*delivery.album_message_ids, message_id]
+
+
+def after_failed(session: Session, row_method: str, payload: dict[str, Any],
+                 error: SendError, now: datetime) -> None:
+    """A card that cannot reach its chat: the command centre is told, nothing is lost."""
+    if row_method != "card":
+        return
+    delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
+    if delivery is None:
+        return
+    delivery.status, delivery.last_error = "failed", str(error)[:512]
+    report = session.get(Report, delivery.report_id)
+    binding = session.get(Binding, delivery.binding_id) \
+        if delivery.binding_id is not None else None
+    if isinstance(error, RecipientGone) and binding is not None:
+        bindings.mark_dead(binding, f"send refused: {error}", now)
+    if delivery.role == COMMAND or report is None:
+        log.error("card for %s could not reach the command centre chat %s: %s",
+                  report.code if report else "?", delivery.chat_id, error)
+        return
+    title = binding.title if binding is not None and binding.title else delivery.chat_id
+    text = (f"⚠️ Không gửi được tin báo {report.code} tới nhóm «{title}» "
+            f"({delivery.role} {delivery.target_code}): {error}. Trung tâm chỉ huy điều phối "
+            f"tin báo này.")
+    for command in bindings.active_for(session, COMMAND, COMMAND):
+        outbox.add(session, channel=command.channel, chat_id=command.chat_id, method="message",
+                   payload=message_to_dict(OutgoingMessage(text=text)), now=now,
+                   report_id=report.id)

@@ -1,0 +1,198 @@
+"""A submitted report reaches the right chats: ward, departments, command centre.
+
+Runs inside the transaction that stores the report, so the deliveries and their outbox
+rows exist exactly when the report does. Cards are rendered when they are sent, so a
+card sent late already shows the latest state.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from sosbot.core.model import Category, ReportStatus
+from sosbot.routing.media_posts import queue_albums_if_ready
+from sosbot.routing.rules import COMMAND, DEPARTMENT, WARD, RoutingRules
+from sosbot.storage import bindings, deliveries, outbox, reports
+from sosbot.storage.tables import Delivery, Report
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = (ReportStatus.NEW.value, ReportStatus.ROUTED.value,
+                 ReportStatus.ACKNOWLEDGED.value, ReportStatus.IN_PROGRESS.value)
+ESCALATION_LEVELS = 3
+MERGED = "merged"  # the ack_state of a near-duplicate's silent delivery
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A job to run later: (rq job path, id, delay in seconds, attempt tag)."""
+
+    job: str
+    item_id: int
+    delay_s: float
+    tag: int
+
+
+@dataclass
+class RoutingOutcome:
+    unit: dict[str, str] | None = None
+    duplicate_of: str | None = None
+    location_known: bool = True
+    timers: list[Timer] = field(default_factory=list)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def locate(report: Report, rules: RoutingRules) -> None:
+    """Set the report's ward from its pin, or from its typed address (offline geocoder)."""
+    if report.lat is not None and report.lon is not None:
+        match = rules.locate(report.lat, report.lon)
+        report.location_how = match.how
+        if match.ward is not None:
+            report.ward_code, report.ward_name = match.ward.code, match.ward.full_name
+        return
+    found = rules.geocode(report.address_text) if report.address_text else None
+    if found is not None and found.ward_code is not None:
+        ward = rules.wards.by_code(found.ward_code)
+        report.ward_code, report.ward_name = ward.code, ward.full_name
+        report.location_how = "geocoded"
+    else:
+        report.location_how = "unknown"
+
+
+def route(session: Session, report: Report, now: datetime, rules: RoutingRules,
+          actor: str) -> RoutingOutcome:
+    """Locate, then attach to an open near-duplicate or fan out to every bound target."""
+    assert report.id is not None
+    locate(report, rules)
+    outcome = RoutingOutcome(location_known=report.location_how != "unknown")
+    main = near_duplicate(session, report, rules, now)
+    if main is not None:
+        attach_duplicate(session, report, main, now, actor)
+        outcome.duplicate_of = main.code
+        return outcome
+    if report.ward_code is not None:
+        outcome.unit = rules.ward_unit(report.ward_code).names
+    created = fan_out(session, report, rules, now)
+    if created:
+        report.status = ReportStatus.ROUTED.value
+        report.updated_at = now
+        reports.audit(session, actor=actor, action="report.routed", now=now,
+                      report_id=report.id, ward=report.ward_code, how=report.location_how,
+                      targets=[f"{d.role}:{d.target_code}@{d.channel}:{d.chat_id}"
+                               for d in created])
+        outcome.timers = escalation_timers(report, rules, now)
+    else:
+        log.error("report %s reached no chat: no group is bound (not even the command "
+                  "centre); run `sosbot bind-code command`", report.code)
+        reports.audit(session, actor=actor, action="report.unrouted", now=now,
+                      report_id=report.id)
+    return outcome
+
+
+def fan_out(session: Session, report: Report, rules: RoutingRules,
+            now: datetime) -> list[Delivery]:
+    """One delivery, and one card, per bound chat of every target."""
+    assert report.id is not None
+    targets: list[tuple[str, str]] = []
+    if report.ward_code is not None:
+        targets.append((WARD, report.ward_code))
+    targets += [(DEPARTMENT, unit.code) for unit in rules.department_units(
+        Category(report.category))]
+    targets.append((COMMAND, COMMAND))
+    existing = {(d.channel, d.chat_id) for d in deliveries.for_report(session, report.id)}
+    created: list[Delivery] = []
+    for role, code in targets:
+        for binding in bindings.active_for(session, role, code):
+            if (binding.channel, binding.chat_id) in existing:
+                continue
+            existing.add((binding.channel, binding.chat_id))
+            delivery = deliveries.create(session, report_id=report.id, role=role,
+                                         target_code=code, channel=binding.channel,
+                                         chat_id=binding.chat_id, binding_id=binding.id,
+                                         now=now)
+            outbox.for_delivery(session, delivery, "card", now)
+            created.append(delivery)
+    queue_albums_if_ready(session, report, now)
+    return created
+
+
+def queue_card_edits(session: Session, report_id: int, now: datetime) -> None:
+    """Edit every copy of a report's card (one pending edit per copy is enough)."""
+    for delivery in deliveries.for_report(session, report_id):
+        if delivery.status == "failed" or delivery.id is None or delivery.ack_state == MERGED:
+            continue
+        if delivery.card_message_id is None and delivery.status == "pending":
+            continue  # the card is not out yet: it will be rendered with the latest state
+        if not deliveries.edit_pending(session, delivery.id):
+            outbox.for_delivery(session, delivery, "card_edit", now)
+
+
+def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:
+    assert report.id is not None
+    step_s = rules.escalation_s(Category(report.category))
+    return [Timer("sosbot.routing.jobs.escalate_report", report.id, step_s * level, level)
+            for level in range(1, ESCALATION_LEVELS + 1)]
+
+
+def near_duplicate(session: Session, report: Report, rules: RoutingRules,
+                   now: datetime) -> Report | None:
+    """The oldest open report of the same category close enough in place and time."""
+    radius_m, window_s = rules.duplicate_window(Category(report.category))
+    if report.lat is None or report.lon is None or radius_m <= 0:
+        return None
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(report.lat)), 0.01))
+    candidates = session.exec(
+        select(Report).where(
+            Report.category == report.category, col(Report.id) != report.id,
+            col(Report.duplicate_of_id).is_(None), col(Report.status).in_(OPEN_STATUSES),
+            Report.created_at >= now - timedelta(seconds=window_s),
+            col(Report.lat).between(report.lat - dlat, report.lat + dlat),
+            col(Report.lon).between(report.lon - dlon, report.lon + dlon))
+        .order_by(col(Report.created_at)).with_for_update()
+    ).all()
+    for candidate in candidates:
+        assert candidate.lat is not None and candidate.lon is not None
+        if distance_m(report.lat, report.lon, candidate.lat, candidate.lon) <= radius_m:
+            return candidate
+    return None
+
+
+def attach_duplicate(session: Session, report: Report, main: Report, now: datetime,
+                     actor: str) -> None:
+    """One fire, fifty reporters: the new report joins the open one.
+
+    It sends no card of its own: the main card is edited to count it (and offers to split
+    it off), and only its photos are posted, under the main card. Each target chat gets a
+    silent "merged" delivery for it, so a split or an acknowledgement can name it.
+    """
+    assert report.id is not None and main.id is not None
+    report.status = ReportStatus.DUPLICATE.value
+    report.duplicate_of_id = main.id
+    report.updated_at = now
+    main.duplicates += 1
+    main.updated_at = now
+    for target in deliveries.for_report(session, main.id):
+        if target.status == "failed" or target.ack_state == MERGED:
+            continue
+        note = deliveries.create(session, report_id=report.id, role=target.role,
+                                 target_code=target.target_code, channel=target.channel,
+                                 chat_id=target.chat_id, binding_id=target.binding_id,
+                                 now=now)
+        note.ack_state, note.status = MERGED, "sent"
+    queue_card_edits(session, main.id, now)
+    queue_albums_if_ready(session, report, now)
+    reports.audit(session, actor=actor, action="report.duplicate", now=now,
+                  report_id=report.id, duplicate_of=main.code)

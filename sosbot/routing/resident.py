@@ -1,0 +1,201 @@
+"""Carrying out what a resident's conversation decided: rows in the database.
+
+The conversation (core) is pure; this turns its actions into reports, media rows, outbox
+rows and routing, and feeds storage's answers (the new report's code and where it went)
+back into it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from sosbot.core.actions import (
+    Action,
+    AnswerButton,
+    AttachToReport,
+    ClearButtons,
+    RefineReportLocation,
+    RelayAnswer,
+    RememberPhone,
+    Reply,
+    SubmitReport,
+    message_to_dict,
+)
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.conversation import step
+from sosbot.core.events import Event, ReportSubmitted
+from sosbot.core.model import ConversationState, ReportStatus
+from sosbot.core.sanitize import neutralize_mentions, truncate
+from sosbot.routing.fanout import Timer, queue_card_edits, route
+from sosbot.routing.rules import RoutingRules
+from sosbot.storage import conversations, deliveries, outbox, reports
+from sosbot.storage.tables import Conversation, Report, Reporter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    """What intake needs beyond the database: conversation limits and routing rules."""
+
+    conversation: ConversationSettings
+    rules: RoutingRules | None = None  # None: store reports without routing them
+
+
+@dataclass
+class IntakeResult:
+    """What one delivery changed: rows to queue, timers to start, new events counted."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    outbox_ids: list[int] = field(default_factory=list)
+    media_ids: list[int] = field(default_factory=list)
+    report_codes: list[str] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+
+    def merge(self, other: IntakeResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.outbox_ids += other.outbox_ids
+        self.media_ids += other.media_ids
+        self.report_codes += other.report_codes
+        self.timers += other.timers
+
+
+def step_resident(session: Session, conversation: Conversation, reporter: Reporter | None,
+                  event: Event, now: datetime, policy: IntakePolicy) -> IntakeResult:
+    """Step one resident's conversation (its row already locked) and carry out the actions."""
+    state, actions = step(conversations.load_state(conversation), event, now,
+                          policy.conversation)
+    runner = ActionRunner(session, conversation, reporter, now, policy)
+    state = runner.run(state, actions)
+    conversations.save_state(conversation, state, now)
+    if reporter is not None:
+        reporter.lang = state.lang
+    session.flush()
+    return runner.result
+
+
+class ActionRunner:
+    """Turns the conversation's actions into rows, feeding storage's answers back in."""
+
+    def __init__(self, session: Session, conversation: Conversation,
+                 reporter: Reporter | None, now: datetime, policy: IntakePolicy) -> None:
+        self.session = session
+        self.conversation = conversation
+        self.reporter = reporter
+        self.now = now
+        self.policy = policy
+        self.result = IntakeResult()
+        self.actor = (f"{conversation.channel}:{reporter.platform_user_id}"
+                      if reporter is not None else f"{conversation.channel}:unknown")
+
+    def run(self, state: ConversationState, actions: list[Action]) -> ConversationState:
+        queue = deque(actions)
+        while queue:
+            action = queue.popleft()
+            if isinstance(action, SubmitReport):
+                state, more = self._submit(state, action)
+                queue.extendleft(reversed(more))
+            else:
+                self._apply(action)
+        self.session.flush()
+        return state
+
+    def _submit(self, state: ConversationState,
+                action: SubmitReport) -> tuple[ConversationState, list[Action]]:
+        new = reports.create_report(
+            self.session, channel=self.conversation.channel,
+            chat_id=self.conversation.chat_id,
+            reporter_id=self.reporter.id if self.reporter else None, draft=action.draft,
+            lang=state.lang, phone=action.phone, now=self.now, actor=self.actor)
+        self.result.media_ids += new.media_ids
+        self.result.report_codes.append(new.report.code)
+        event = ReportSubmitted(code=new.report.code, draft=action.draft)
+        rules = self.policy.rules
+        if rules is not None:
+            outcome = route(self.session, new.report, self.now, rules, self.actor)
+            self.result.timers += outcome.timers
+            event = ReportSubmitted(code=new.report.code, draft=action.draft,
+                                    unit=outcome.unit, duplicate_of=outcome.duplicate_of,
+                                    location_known=outcome.location_known)
+        log.info("report %s created (%s) from %s", new.report.code, new.report.category,
+                 self.conversation.channel)
+        return step(state, event, self.now, self.policy.conversation)
+
+    def _queue(self, method: str, payload: dict[str, Any]) -> None:
+        outbox.add(self.session, channel=self.conversation.channel,
+                   chat_id=self.conversation.chat_id, method=method, payload=payload,
+                   now=self.now)
+
+    def _apply(self, action: Action) -> None:
+        if isinstance(action, Reply):
+            self._queue("message", message_to_dict(action.message))
+        elif isinstance(action, AnswerButton):
+            self._queue("answer_button", {"callback_id": action.callback_id,
+                                          "text": action.text})
+        elif isinstance(action, ClearButtons):
+            self._queue("clear_buttons", {"message_id": action.message_id})
+        elif isinstance(action, AttachToReport):
+            self._attach(action)
+        elif isinstance(action, RefineReportLocation):
+            report = self._own_report(action.code)
+            if report is not None:
+                reports.refine_location(self.session, report, action.location, self.now,
+                                        self.actor)
+                self._edit_cards(report)
+        elif isinstance(action, RememberPhone):
+            if self.reporter is not None:
+                self.reporter.phone = action.phone
+            report = self._own_report(action.code) if action.code else None
+            if report is not None:
+                report.phone = action.phone
+                reports.audit(self.session, actor=self.actor, action="report.phone_shared",
+                              now=self.now, report_id=report.id)
+                self._edit_cards(report)
+        elif isinstance(action, RelayAnswer):
+            self._relay(action)
+
+    def _attach(self, action: AttachToReport) -> None:
+        report = self._own_report(action.code)
+        if report is None:
+            return
+        self.result.media_ids += reports.add_extras(
+            self.session, report, text=action.text, refs=action.media, now=self.now,
+            actor=self.actor)
+        if action.text:
+            self._edit_cards(report)
+
+    def _edit_cards(self, report: Report) -> None:
+        if self.policy.rules is not None and report.id is not None \
+                and report.status != ReportStatus.DUPLICATE.value:
+            queue_card_edits(self.session, report.id, self.now)
+
+    def _relay(self, action: RelayAnswer) -> None:
+        """The resident's answer goes under the report's card in every target chat."""
+        report = self._own_report(action.code)
+        if report is None or report.id is None:
+            return
+        text = truncate(neutralize_mentions(action.text), 3000)
+        for delivery in deliveries.for_report(self.session, report.id):
+            if delivery.status != "failed":
+                outbox.for_delivery(self.session, delivery, "note", self.now,
+                                    text=f"💬 Người báo tin trả lời ({report.code}): {text}")
+        reports.audit(self.session, actor=self.actor, action="report.answer", now=self.now,
+                      report_id=report.id)
+
+    def _own_report(self, code: str | None) -> Report | None:
+        """The report with ``code`` if this resident made it; never someone else's."""
+        if code is None:
+            return None
+        report = reports.by_code(self.session, code, lock=True)
+        if report is None or self.reporter is None or report.reporter_id != self.reporter.id:
+            log.warning("resident %s referred to report %s that is not theirs", self.actor, code)
+            return None
+        return report
