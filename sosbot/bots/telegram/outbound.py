@@ -224,7 +224,7 @@ async def _media_group(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str |
             caption = None
             first = first or str(sent.message_id)
             continue
-        media = []
+        media: list[Any] = []
         for item in group:
             with open(item["path"], "rb") as handle:
                 kind = _INPUT_MEDIA.get(item["kind"], InputMediaDocument)
