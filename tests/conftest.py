@@ -84,16 +84,46 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def redis() -> Iterator[Redis]:
-    client = Redis.from_url(TEST_REDIS_URL)
+_CLAIM = "sosbot:test-session-claim"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own for this test session.
+
+    Test runs on one machine (a developer's and a helper's, say) would otherwise flush each
+    other's locks and queues. Databases 15 down to 1 are tried; the first unclaimed wins.
+    """
+    base = Redis.from_url(TEST_REDIS_URL)
     try:
-        client.ping()
+        base.ping()
     except (RedisError, OSError) as exc:
         unavailable(f"Redis at {TEST_REDIS_URL}", str(exc))
+    token = uuid.uuid4().hex
+    preferred = base.connection_pool.connection_kwargs.get("db", 15)
+    for db in [preferred, *range(15, 0, -1)]:
+        client = Redis.from_url(TEST_REDIS_URL, db=db)
+        if client.set(_CLAIM, token, nx=True, ex=6 * 3600):
+            yield TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
+            if client.get(_CLAIM) == token.encode():
+                client.delete(_CLAIM)
+            client.close()
+            return
+        client.close()
+    unavailable("a free Redis database", "databases 1–15 are all claimed by other test runs")
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    token = client.get(_CLAIM)
     client.flushdb()
+    if token is not None:
+        client.set(_CLAIM, token, ex=6 * 3600)
     yield client
     client.flushdb()
+    if token is not None:
+        client.set(_CLAIM, token, ex=6 * 3600)
     client.close()
 
 

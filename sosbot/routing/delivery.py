@@ -80,7 +80,8 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
         try:
             lock.release()
         except LockError:
-            log.warning("chat lock for %s:%s expired while sending", channel, chat_id)
+            log.warning("chat lock for %s:%s expired while sending", channel, chat_id,
+                        exc_info=True)
 
 
 def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int) -> str:

@@ -14,7 +14,6 @@ from PIL import Image
 from redis import Redis
 
 from sosbot.storage.db import make_engine
-from tests.conftest import TEST_REDIS_URL
 from tests.e2e.harness import System, b64, start_system, stop_system
 
 pytestmark = pytest.mark.e2e
@@ -30,10 +29,10 @@ def photo(colour: tuple[int, int, int]) -> bytes:
 
 
 @pytest.fixture
-async def system(tmp_path: Path, shared_data: Path, redis: Redis,
+async def system(tmp_path: Path, shared_data: Path, redis: Redis, redis_url: str,
                  queue_name: str) -> AsyncIterator[System]:
     running, emulator = await start_system(tmp_path, shared_data,
-                                           f"sqlite:///{tmp_path / 'e2e.db'}", TEST_REDIS_URL,
+                                           f"sqlite:///{tmp_path / 'e2e.db'}", redis_url,
                                            queue_name)
     try:
         yield running

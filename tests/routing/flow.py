@@ -1,0 +1,206 @@
+"""An in-process routing rig: the Telegram emulator, the real web app, real Redis and rq
+jobs run by a drain loop, a controllable clock. Everything talks real HTTP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from PIL import Image
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from sosbot.bots.telegram.emulator import create_app as create_emulator
+from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
+from sosbot.bots.telegram.outbound import TelegramOutbound
+from sosbot.config import RoutingConfig
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.loop_thread import BackgroundLoop
+from sosbot.routing import context
+from sosbot.routing.context import JobContext, Limits
+from sosbot.routing.geo import WardIndex
+from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.rules import RoutingRules
+from sosbot.routing.send_rate import SendRateLimiter
+from sosbot.storage import bindings
+from sosbot.storage.db import transaction
+from sosbot.storage.media_store import MediaStore
+from sosbot.storage.tables import Report
+from sosbot.webhooks import WebDeps, create_app
+
+TOKEN = "7000000003:ROUTING-token"
+SECRET = "routing-webhook-secret-0123456789"
+CALLBACK_SECRET = "routing-callback-secret-0123456789abcdef"
+TAN_PHU = (10.77760, 106.64370)     # Âu Cơ street, Phường Tân Phú (27031)
+BEN_THANH = (10.77250, 106.69800)   # Bến Thành market: no group bound in these tests
+
+
+def jpeg(colour: tuple[int, int, int]) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), colour).save(buffer, "JPEG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Rig:
+    def __init__(self, engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
+                 conversation: ConversationSettings, tmp: Path,
+                 config: RoutingConfig | None = None) -> None:
+        self.engine, self.redis, self.queue_name = engine, redis, queue_name
+        self.rules = RoutingRules(config or RoutingConfig(), wards, CALLBACK_SECRET)
+        self.conversation = conversation
+        self.tmp = tmp
+        self.clock = Clock()
+        self.http = aiohttp.ClientSession()
+        self.loop_thread = BackgroundLoop().start()
+
+    async def start(self, *, limits: bool = False) -> None:
+        self.emulator = web.AppRunner(create_emulator(
+            bots=[BotSpec(token=TOKEN, username="sos_routing_bot")],
+            config=EmulatorConfig(retry_base_s=0.05, limits=limits)))
+        await self.emulator.setup()
+        site = web.TCPSite(self.emulator, "127.0.0.1", 0)
+        await site.start()
+        self.emu = f"http://127.0.0.1:{self.emulator.addresses[0][1]}"
+        dispatcher = Dispatcher(self.redis, self.queue_name)
+        self.server = TestServer(create_app(WebDeps(
+            engine=self.engine, redis=self.redis, dispatcher=dispatcher,
+            conversation=self.conversation, telegram_secret=SECRET, rules=self.rules,
+            clock=self.clock)))
+        await self.server.start_server()
+        telegram = TelegramOutbound(TOKEN, self.emu, timeout_s=5)
+        await asyncio.get_running_loop().run_in_executor(
+            None, self.loop_thread.run, telegram.start())
+        self.ctx = JobContext(
+            engine=self.engine, redis=self.redis, dispatcher=dispatcher,
+            outbound={"telegram": telegram}, media_store=MediaStore(self.tmp / "media"),
+            conversation=self.conversation, limits=Limits(), run=self.loop_thread.run_any,
+            clock=self.clock, limiter=SendRateLimiter(self.redis), sleep=time.sleep,
+            rules=self.rules)
+        context.install(self.ctx)
+        await self.http.post(f"{self.emu}/bot{TOKEN}/setWebhook", json={
+            "url": str(self.server.make_url("/webhooks/telegram")), "secret_token": SECRET})
+
+    async def stop(self) -> None:
+        context.install(None)
+        await self.server.close()
+        await self.emulator.cleanup()
+        await self.http.close()
+        self.loop_thread.stop()
+
+    # -- the emulator's control API --------------------------------------------------------
+
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        async with self.http.post(f"{self.emu}{path}", json=body) as response:
+            data = await response.json()
+            assert response.status == 200, data
+            return data
+
+    async def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        async with self.http.get(f"{self.emu}/_emu/chats/{chat_id}/messages") as response:
+            return (await response.json())["messages"]  # type: ignore[no-any-return]
+
+    async def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return [m for m in await self.messages(chat_id) if m["from"]["is_bot"]]
+
+    async def get_callback_answers(self) -> list[dict[str, Any]]:
+        async with self.http.get(f"{self.emu}/_emu/callback_answers") as response:
+            return await response.json()  # type: ignore[no-any-return]
+
+    async def in_thread(self, func: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+    async def user(self, user_id: int, name: str) -> int:
+        await self.post("/_emu/users", {"id": user_id, "first_name": name})
+        return user_id
+
+    async def group(self, title: str, members: list[int]) -> int:
+        group = (await self.post("/_emu/groups", {"title": title, "type": "supergroup",
+                                                  "members": members}))["id"]
+        await self.post(f"/_emu/groups/{group}/add_bot", {"token": TOKEN, "by": members[0]})
+        await self.drain()
+        return int(group)
+
+    async def send(self, user: int, chat: int | None = None, **content: Any) -> Any:
+        body = {"token": TOKEN, "from": user, **content}
+        if chat is not None:
+            body["chat_id"] = chat
+        answer = await self.post("/_emu/send", body)
+        await self.drain()
+        return answer
+
+    async def press(self, user: int, chat: int, message_id: int, data: str,
+                    force: bool = False) -> None:
+        await self.post("/_emu/press", {"token": TOKEN, "from": user, "chat_id": chat,
+                                        "message_id": message_id, "data": data,
+                                        "force": force})
+        await self.drain()
+
+    # -- the system's side -----------------------------------------------------------------
+
+    async def drain(self) -> int:
+        """Run every queued rq job, as a worker would, until the queue is empty."""
+        queue = Queue(self.queue_name, connection=self.redis)
+        loop = asyncio.get_running_loop()
+        ran = 0
+        while True:
+            raw = self.redis.lpop(queue.key)
+            if raw is None:
+                return ran
+            job = Job.fetch(raw.decode(), connection=self.redis)
+            await loop.run_in_executor(None, job.perform)
+            ran += 1
+
+    async def bind(self, officer: int, group: int, kind: str, target: str) -> None:
+        with transaction(self.engine) as session:
+            code = bindings.create_code(session, kind, target, self.clock(),
+                                        timedelta(minutes=15))
+        await self.send(officer, chat=group, text=f"/bind {code}")
+
+    async def report(self, resident: int, category: str, point: tuple[float, float],
+                     description: str, photos: int = 0) -> str:
+        """A resident reports through the whole Telegram conversation; returns the code."""
+        await self.send(resident, text="/start")
+        menu = (await self.bot_messages(resident))[-1]
+        await self.press(resident, resident, menu["message_id"], f"cat:{category}")
+        await self.send(resident, location={"latitude": point[0], "longitude": point[1],
+                                            "horizontal_accuracy": 20})
+        await self.send(resident, text=description)
+        if photos:
+            colours = [(200, 40 * i % 255, 30) for i in range(photos)]
+            if photos == 1:
+                await self.send(resident, photo={"data_b64": jpeg(colours[0])})
+            else:
+                await self.send(resident, album=[{"type": "photo", "data_b64": jpeg(c)}
+                                                 for c in colours])
+        last = (await self.bot_messages(resident))[-1]
+        await self.press(resident, resident, last["message_id"],
+                         "done" if photos else "skip")
+        summary = (await self.bot_messages(resident))[-1]
+        await self.press(resident, resident, summary["message_id"], "submit")
+        with transaction(self.engine) as session:
+            newest = session.exec(select(Report).order_by(col(Report.id).desc())).first()
+        assert newest is not None
+        return newest.code

@@ -1,0 +1,267 @@
+"""The routing core end to end through the Telegram emulator: binding groups, fan-out to the
+ward, departments and command centre, acknowledgements, near-duplicates, escalation on a
+controlled clock, officers' questions, and what happens when a group is lost."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.routing.geo import WardIndex
+from sosbot.storage.db import transaction
+from sosbot.storage.tables import Ack, AuditLog, Binding, Delivery, Report
+from tests.routing.flow import BEN_THANH, TAN_PHU, Rig
+
+RESIDENT, WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER, STRANGER = 9001, 9101, 9102, 9103, 9199
+
+
+@pytest.fixture(scope="module")
+def wards(shared_data: Path) -> WardIndex:
+    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
+                               shared_data / "hcmc-city-2025.geojson.gz")
+
+
+@pytest.fixture
+async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
+              conversation_settings: ConversationSettings,
+              tmp_path: Path) -> AsyncIterator[Rig]:
+    rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path)
+    await rig.start()
+    try:
+        yield rig
+    finally:
+        await rig.stop()
+
+
+@pytest.fixture
+async def groups(rig: Rig) -> dict[str, int]:
+    """The Tân Phú ward group, the fire police (PC07) and the command centre, bound."""
+    for user, name in ((RESIDENT, "Mai"), (WARD_OFFICER, "Trung úy Hùng"),
+                       (FIRE_OFFICER, "Đại úy Lâm"), (DUTY_OFFICER, "Thiếu tá Vy"),
+                       (STRANGER, "Người lạ")):
+        await rig.user(user, name)
+    chats = {"ward": await rig.group("CA phường Tân Phú", [WARD_OFFICER]),
+             "pc07": await rig.group("PC07 trực ban", [FIRE_OFFICER]),
+             "command": await rig.group("TTTTCH", [DUTY_OFFICER]),
+             "other": await rig.group("Nhóm khác", [STRANGER])}
+    await rig.bind(WARD_OFFICER, chats["ward"], "ward", "27031")
+    await rig.bind(FIRE_OFFICER, chats["pc07"], "department", "PC07")
+    await rig.bind(DUTY_OFFICER, chats["command"], "command", "command")
+    return chats
+
+
+def cards(messages: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    return [m for m in messages if "SOS-" in (m.get("text") or "") and m.get("reply_markup")]
+
+
+async def test_binding_answers_in_the_group(rig: Rig, groups: dict[str, int]) -> None:
+    ward = [m["text"] for m in await rig.bot_messages(groups["ward"])]
+    assert any("Xin chào" in t for t in ward)
+    assert any("liên kết với: Công an phường Tân Phú" in t for t in ward)
+    with transaction(rig.engine) as session:
+        rows = session.exec(select(Binding)).all()
+    assert sorted((b.target_kind, b.target_code) for b in rows) == \
+        [("command", "command"), ("department", "PC07"), ("ward", "27031")]
+
+
+async def test_a_binding_code_works_once_and_guessing_is_stopped(rig: Rig,
+                                                                 groups: dict[str, int]) -> None:
+    await rig.send(STRANGER, chat=groups["other"], text="/bind AAAA-BBBB")
+    assert "không đúng" in (await rig.bot_messages(groups["other"]))[-1]["text"]
+    for _ in range(5):
+        await rig.send(STRANGER, chat=groups["other"], text="/bind CCCC-DDDD")
+    assert "quá nhiều lần" in (await rig.bot_messages(groups["other"]))[-1]["text"]
+    with transaction(rig.engine) as session:
+        assert session.exec(select(Binding).where(
+            Binding.chat_id == str(groups["other"]))).first() is None
+
+
+async def test_fire_reaches_ward_fire_police_and_command_centre_and_is_acknowledged(
+        rig: Rig, groups: dict[str, int]) -> None:
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy nhà kho gỗ trên đường Âu Cơ",
+                            photos=2)
+    assert "Công an phường Tân Phú" in (await rig.bot_messages(RESIDENT))[-2]["text"]
+    for chat in groups["ward"], groups["pc07"], groups["command"]:
+        messages = await rig.bot_messages(chat)
+        [card] = cards(messages)
+        assert code in card["text"] and "Phường Tân Phú" in card["text"]
+        assert "google.com/maps?q=10.777600,106.643700" in card["text"]
+        albums = [m for m in messages if m.get("photo")]
+        assert len(albums) == 2 and all(m["reply_to_message"]["message_id"] ==
+                                        card["message_id"] for m in albums)
+    assert cards(await rig.bot_messages(groups["other"])) == []
+
+    ward_card = cards(await rig.bot_messages(groups["ward"]))[0]
+    ack = ward_card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    # The same button data pressed in a chat the report was not sent to: refused.
+    await rig.press(STRANGER, groups["other"], ward_card["message_id"], ack, force=True)
+    with transaction(rig.engine) as session:
+        assert session.exec(select(Ack)).all() == []
+    await rig.press(WARD_OFFICER, groups["ward"], ward_card["message_id"], ack)
+
+    with transaction(rig.engine) as session:
+        report = session.exec(select(Report).where(Report.code == code)).one()
+        [recorded] = session.exec(select(Ack)).all()
+        assert report.status == "acknowledged"
+        assert (recorded.user_id, recorded.chat_id) == (str(WARD_OFFICER), str(groups["ward"]))
+    told = (await rig.bot_messages(RESIDENT))[-1]["text"]
+    assert told.startswith(f"Công an phường Tân Phú đã tiếp nhận tin báo {code} lúc ")
+    for chat in groups["ward"], groups["pc07"], groups["command"]:
+        card = cards(await rig.bot_messages(chat))[0]
+        assert "Trạng thái: Đã tiếp nhận" in card["text"] and "Trung úy Hùng" in card["text"]
+    answers = [a["text"] or "" for a in await rig.get_callback_answers()]
+    assert any("không được giao" in a for a in answers)
+    assert any("Đã ghi nhận" in a for a in answers)
+
+
+async def test_forged_button_data_is_refused(rig: Rig, groups: dict[str, int]) -> None:
+    await rig.report(RESIDENT, "fire", TAN_PHU, "Khói đen")
+    card = cards(await rig.bot_messages(groups["ward"]))[0]
+    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    forged = data.rsplit(".", 1)[0] + ".AAAAAAAAAAAAAAAA"
+    await rig.press(WARD_OFFICER, groups["ward"], card["message_id"], forged, force=True)
+    with transaction(rig.engine) as session:
+        assert session.exec(select(Ack)).all() == []
+    assert "không hợp lệ" in (await rig.get_callback_answers())[-1]["text"]
+
+
+async def test_text_commands_and_replies_acknowledge_too(rig: Rig,
+                                                         groups: dict[str, int]) -> None:
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy xe máy")
+    await rig.send(FIRE_OFFICER, chat=groups["pc07"], text=f"/dangxuly {code}")
+    pc07_card = cards(await rig.bot_messages(groups["pc07"]))[0]
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text=f"/ack {code}")
+    await rig.send(STRANGER, chat=groups["other"], text=f"/xong {code}")
+    assert "không được giao" in (await rig.bot_messages(groups["other"]))[-1]["text"]
+    await rig.send(FIRE_OFFICER, chat=groups["pc07"], text="/xong",
+                   reply_to_message_id=pc07_card["message_id"])
+    with transaction(rig.engine) as session:
+        report = session.exec(select(Report).where(Report.code == code)).one()
+        states = {d.role: d.ack_state for d in session.exec(select(Delivery))}
+    assert report.status == "resolved"
+    assert states == {"ward": "acknowledged", "department": "resolved",
+                      "command": "new"}
+    told = [m["text"] for m in await rig.bot_messages(RESIDENT)][-2:]
+    # The ward's later acknowledgement moves nothing forward, so it is not announced.
+    assert "Phòng Cảnh sát PCCC và CNCH đang xử lý" in told[0]
+    assert "đã xử lý xong" in told[1]
+
+
+async def test_a_ward_without_a_group_falls_back_to_the_command_centre(
+        rig: Rig, groups: dict[str, int]) -> None:
+    code = await rig.report(RESIDENT, "security", BEN_THANH, "Giật túi xách")
+    [card] = cards(await rig.bot_messages(groups["command"]))
+    assert code in card["text"] and "Phường Bến Thành" in card["text"]
+    assert "chưa có nhóm nhận tin" in card["text"]
+    assert cards(await rig.bot_messages(groups["ward"])) == []
+
+
+async def test_near_duplicates_collapse_into_one_card_and_can_be_split(
+        rig: Rig, groups: dict[str, int]) -> None:
+    first = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy lớn")
+    await rig.user(9002, "Bình")
+    second = await rig.report(9002, "fire", (TAN_PHU[0] + 0.001, TAN_PHU[1]), "Thấy khói",
+                              photos=1)
+    told = [m["text"] for m in await rig.bot_messages(9002) if m.get("text")]
+    assert any(f"đang được xử lý (mã tin báo {first})" in t for t in told)
+    messages = await rig.bot_messages(groups["ward"])
+    [card] = cards(messages)
+    assert first in card["text"] and "➕ 1 báo cáo trùng" in card["text"]
+    photo = [m for m in messages if m.get("photo")]
+    assert len(photo) == 1 and photo[0]["caption"] == f"➕ {second}"
+    assert photo[0]["reply_to_message"]["message_id"] == card["message_id"]
+    split = card["reply_markup"]["inline_keyboard"][-1][0]
+    assert second in split["text"]
+    await rig.press(WARD_OFFICER, groups["ward"], card["message_id"], split["callback_data"])
+    messages = await rig.bot_messages(groups["ward"])
+    assert [c for c in cards(messages) if second in c["text"].split("\n")[0]]
+    with transaction(rig.engine) as session:
+        split_report = session.exec(select(Report).where(Report.code == second)).one()
+        main = session.exec(select(Report).where(Report.code == first)).one()
+    assert (split_report.status, split_report.duplicate_of_id) == ("routed", None)
+    assert main.duplicates == 0
+
+
+async def test_escalation_on_a_controlled_clock(rig: Rig, groups: dict[str, int]) -> None:
+    from sosbot.routing.jobs import escalate_report
+
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy chưa ai nhận")
+    with transaction(rig.engine) as session:
+        report_id = session.exec(select(Report.id).where(Report.code == code)).one()
+
+    async def run_at(minutes: float) -> int:
+        rig.clock.advance(minutes=minutes)
+        level = await rig.in_thread(escalate_report, report_id)
+        await rig.drain()
+        return int(level)
+
+    assert await run_at(1.5) == 0  # fire: 2 minutes
+    assert await run_at(1) == 1
+    reminder = (await rig.bot_messages(groups["ward"]))[-1]
+    assert reminder["text"].startswith(f"⏰ NHẮC: 🔥 {code}") and "2 phút" in reminder["text"]
+    assert reminder["reply_to_message"]["message_id"] == \
+        cards(await rig.bot_messages(groups["ward"]))[0]["message_id"]
+    assert await run_at(1) == 1, "nothing new before 4 minutes"
+    assert await run_at(1.5) == 2
+    alert = (await rig.bot_messages(groups["command"]))[-1]["text"]
+    assert alert.startswith(f"🚨 QUÁ HẠN: 🔥 {code}") and "4 phút" in alert
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text=f"/ack {code}")
+    assert await run_at(10) == 2, "acknowledged: no further escalation"
+    with transaction(rig.engine) as session:
+        steps = session.exec(select(AuditLog).where(AuditLog.action == "report.escalated")).all()
+    assert [s.detail["level"] for s in steps] == [1, 2]
+
+
+async def test_officer_question_reaches_the_resident_and_the_answer_the_cards(
+        rig: Rig, groups: dict[str, int]) -> None:
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy")
+    card = cards(await rig.bot_messages(groups["ward"]))[0]
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text="/hoi Có ai bị kẹt bên trong không?",
+                   reply_to_message_id=card["message_id"])
+    asked = (await rig.bot_messages(RESIDENT))[-1]["text"]
+    assert "Công an phường Tân Phú hỏi về tin báo" in asked and "bị kẹt" in asked
+    await rig.send(RESIDENT, text="Có 2 người @all [@123] trên tầng 2")
+    for chat in groups["ward"], groups["pc07"], groups["command"]:
+        answer = (await rig.bot_messages(chat))[-1]
+        assert answer["text"].startswith(f"💬 Người báo tin trả lời ({code}): Có 2 người")
+        assert "@" not in answer["text"] and "[" not in answer["text"]
+
+
+async def test_a_lost_group_is_marked_and_the_command_centre_told(
+        rig: Rig, groups: dict[str, int]) -> None:
+    await rig.post(f"/_emu/groups/{groups['pc07']}/remove_bot",
+                   {"token": "7000000003:ROUTING-token", "by": FIRE_OFFICER})
+    await rig.drain()
+    alert = (await rig.bot_messages(groups["command"]))[-1]["text"]
+    assert "bị xoá khỏi nhóm" in alert and "PCCC" in alert
+    with transaction(rig.engine) as session:
+        pc07 = session.exec(select(Binding).where(Binding.target_code == "PC07")).one()
+    assert pc07.status == "dead"
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy sau khi PC07 mất nhóm")
+    assert cards(await rig.bot_messages(groups["command"]))[-1]["text"].startswith(
+        "🔥 CHÁY NỔ — " + code)
+
+
+async def test_group_migration_keeps_the_binding(rig: Rig, groups: dict[str, int]) -> None:
+    await rig.post("/_emu/groups", {"title": "x", "type": "group", "members": [STRANGER]})
+    old = (await rig.post("/_emu/groups", {"title": "CA phường (nhóm thường)",
+                                            "type": "group", "members": [WARD_OFFICER]}))["id"]
+    await rig.post(f"/_emu/groups/{old}/add_bot", {"token": "7000000003:ROUTING-token",
+                                                   "by": WARD_OFFICER})
+    await rig.drain()
+    await rig.bind(WARD_OFFICER, old, "ward", "26740")  # Phường Sài Gòn
+    new = (await rig.post(f"/_emu/groups/{old}/migrate",
+                          {"token": "7000000003:ROUTING-token"}))["new_id"]
+    await rig.drain()
+    with transaction(rig.engine) as session:
+        binding = session.exec(select(Binding).where(Binding.target_code == "26740")).one()
+    assert (binding.chat_id, binding.status) == (str(new), "active")
+    code = await rig.report(RESIDENT, "security", (10.77979, 106.69902), "Đánh nhau")
+    assert cards(await rig.bot_messages(new))[0]["text"].startswith("🚨")
+    assert code in cards(await rig.bot_messages(new))[0]["text"]
