@@ -101,10 +101,12 @@ def redis_url() -> Iterator[str]:
         unavailable(f"Redis at {TEST_REDIS_URL}", str(exc))
     token = uuid.uuid4().hex
     preferred = base.connection_pool.connection_kwargs.get("db", 15)
+    root = TEST_REDIS_URL.rsplit("/", 1)[0]
     for db in [preferred, *range(15, 0, -1)]:
-        client = Redis.from_url(TEST_REDIS_URL, db=db)
+        # The database must be in the URL: redis-py lets the URL's win over db=.
+        client = Redis.from_url(f"{root}/{db}")
         if client.set(_CLAIM, token, nx=True, ex=6 * 3600):
-            yield TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
+            yield f"{root}/{db}"
             if client.get(_CLAIM) == token.encode():
                 client.delete(_CLAIM)
             client.close()

@@ -106,6 +106,8 @@ def run_tick(args: argparse.Namespace) -> int:
         with transaction(engine) as session:
             level = escalation.escalate(session, report_id, at, rules)
             queued = outbox.take_added(session)
+            # Escalated as of --at, but sent now: a row dated in the future would wait for it.
+            outbox.send_now(session, queued, datetime.now(UTC))
         dispatcher.outbox(queued)
         print(f"report {report_id}: escalation level {level} ({len(queued)} message(s))")
     print(f"{len(due)} report(s) escalated at {at.isoformat()}")
