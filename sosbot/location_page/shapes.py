@@ -6,7 +6,7 @@ wards still meet exactly (simplifying polygon by polygon would open gaps and ove
 along every border). Work is done in metres (an equirectangular frame around the city), so
 ``tolerance_m`` means what it says; coordinates are then rounded to 5 decimals (about 1 m)
 and written as compact GeoJSON with each ward's ``code``, ``name`` (Vietnamese, e.g.
-"Phường Tân Phú") and ``name_en``.
+"Phường Tân Phú"), ``name_en`` and ``label`` (a ``[lon, lat]`` inside it for its name).
 """
 
 from __future__ import annotations
@@ -63,6 +63,14 @@ def _is_ring(value: Any) -> bool:
     return isinstance(first, (list, tuple)) and bool(first) and isinstance(first[0], float)
 
 
+def _label_point(geometry: shapely.Geometry) -> list[float]:
+    """Where the ward's name goes: a point surely inside its largest part."""
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    largest = max(parts, key=lambda part: part.area)
+    point = shapely.point_on_surface(largest)
+    return [round(point.x, DECIMALS), round(point.y, DECIMALS)]
+
+
 def build_ward_shapes(wards_geojson_gz: Path, tolerance_m: float = 30) -> bytes:
     """Compact GeoJSON of the simplified wards (UTF-8 bytes, a few hundred kB)."""
     with gzip.open(wards_geojson_gz, "rt", encoding="utf-8") as handle:
@@ -80,7 +88,8 @@ def build_ward_shapes(wards_geojson_gz: Path, tolerance_m: float = 30) -> bytes:
             "type": "Feature",
             "properties": {"code": str(props["code"]),
                            "name": props.get("full_name") or props["name"],
-                           "name_en": props.get("full_name_en") or props.get("name_en") or ""},
+                           "name_en": props.get("full_name_en") or props.get("name_en") or "",
+                           "label": _label_point(geometry)},
             "geometry": {"type": geo["type"], "coordinates": _rounded(geo["coordinates"])},
         })
     body = {"type": "FeatureCollection", "features": out_features}

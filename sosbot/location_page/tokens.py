@@ -24,17 +24,18 @@ log = logging.getLogger(__name__)
 DEFAULT_TTL_S = 1800
 USED_MARK_TTL_S = 24 * 3600
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# Take the ticket and leave a "used" mark holding its language (for the "already used" page).
+# Take the ticket; unless it had expired, leave a "used" mark holding its language (for the
+# "already used" page).
 _CONSUME = """
 local value = redis.call('GETDEL', KEYS[1])
-if value then
-  local ok, ticket = pcall(cjson.decode, value)
-  local lang = 'vi'
-  if ok and type(ticket) == 'table' and type(ticket['lang']) == 'string' then
-    lang = ticket['lang']
-  end
-  redis.call('SET', KEYS[2], lang, 'EX', ARGV[1])
-end
+if not value then return nil end
+local ok, ticket = pcall(cjson.decode, value)
+if not ok or type(ticket) ~= 'table' then return value end
+local expires = tonumber(ticket['expires_at_epoch'])
+if expires and expires <= tonumber(ARGV[2]) then return nil end
+local lang = 'vi'
+if type(ticket['lang']) == 'string' then lang = ticket['lang'] end
+redis.call('SET', KEYS[2], lang, 'EX', ARGV[1])
 return value
 """
 
@@ -105,7 +106,7 @@ class LocationTokens:
         if not well_formed(token):
             return None
         raw = self._consume(keys=[self._key(token), self._used_key(token)],
-                            args=[USED_MARK_TTL_S])
+                            args=[USED_MARK_TTL_S, repr(self.clock())])
         return self._live(raw)
 
     def used_lang(self, token: str) -> str | None:

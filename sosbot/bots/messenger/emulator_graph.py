@@ -151,10 +151,13 @@ async def _send(request: web.Request, state: EmulatorState,
         params = await read_params(request)
     except BodyError as exc:
         raise invalid_param(str(exc)) from None
-    page = request.match_info.get("page", "me")
-    if page not in ("me", state.config.page_id) or _token_of(request, params) \
-            != state.config.page_token:
+    if _token_of(request, params) != state.config.page_token:
         raise invalid_token()
+    page = request.match_info.get("page", "me")
+    if page not in ("me", state.config.page_id):
+        raise GraphApiError(100, f"Unsupported post request. Object with ID '{page}' does not "
+                            "exist, cannot be loaded due to missing permissions, or does not "
+                            "support this operation.", subcode=33)
     injected = state.take_failure()
     if injected is not None:
         raise injected

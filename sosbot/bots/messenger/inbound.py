@@ -5,7 +5,10 @@ of the batch is returned, in order. Dispatch is by table: ``EVENT_KINDS`` maps e
 field we take to its parser, ``ATTACHMENT_KINDS`` each attachment type. Echoes of the page's
 own messages, delivery and read receipts become ``Ignored``; stickers, audio and attachment
 types we do not take become ``UnsupportedReceived`` (all answered 200). A body that is not a
-Page webhook raises PayloadError (400).
+Page webhook raises PayloadError (400); so does a batch none of whose events is readable,
+while unreadable events among readable ones are logged and skipped (a 400 would make Meta
+retry, and finally drop, the good events with the bad). Events in the ``changes`` notation
+(``{"field": "messaging_postbacks", "value": {...}}``) are read like ``messaging`` ones.
 
 Ids: the chat is the resident's page-scoped id (PSID). ``event_id`` is the message's ``mid``
 (the postback's ``mid`` for a button), or ``"<psid>:<timestamp>"`` when there is none; a
@@ -20,10 +23,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from sosbot.core.errors import PayloadError
 from sosbot.core.events import (
@@ -48,86 +51,11 @@ from sosbot.core.model import (
 )
 
 from .maplinks import coordinates_from_url, urls_in
+from .payload import Attachment, Message, Messaging, Postback, WebhookBody
 
 log = logging.getLogger(__name__)
 
 CHANNEL = Channel.MESSENGER
-
-
-class _Model(BaseModel):
-    # Meta sends ids as strings but numbers now and then (sticker_id); keep them as text.
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-class Party(_Model):
-    id: str
-
-
-class QuickReply(_Model):
-    payload: str = ""
-
-
-class Coordinates(_Model):
-    lat: float
-    long: float
-
-
-class AttachmentPayload(_Model):
-    url: str | None = None
-    title: str | None = None
-    sticker_id: str | None = None
-    coordinates: Coordinates | None = None
-
-
-class Attachment(_Model):
-    type: str
-    payload: AttachmentPayload | None = None
-    title: str | None = None  # fallback and legacy location attachments before v6
-    url: str | None = None
-
-
-class ReplyTo(_Model):
-    mid: str | None = None
-
-
-class Message(_Model):
-    mid: str | None = None
-    text: str | None = None
-    is_echo: bool = False
-    quick_reply: QuickReply | None = None
-    reply_to: ReplyTo | None = None
-    attachments: list[Attachment] = Field(default_factory=list)
-    sticker_id: str | None = None
-
-
-class Postback(_Model):
-    mid: str | None = None
-    title: str | None = None
-    payload: str = ""
-
-
-class Messaging(_Model):
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
-
-    sender: Party
-    recipient: Party
-    timestamp: int | None = None
-    message: Message | None = None
-    postback: Postback | None = None
-    delivery: dict[str, Any] | None = None
-    read: dict[str, Any] | None = None
-
-
-class Entry(_Model):
-    id: str
-    time: int | None = None
-    messaging: list[Messaging] = Field(default_factory=list)
-    standby: list[Messaging] = Field(default_factory=list)
-
-
-class WebhookBody(_Model):
-    object: Literal["page"]
-    entry: list[Entry]
 
 
 def parse(body: bytes) -> list[PlatformEvent]:
@@ -146,11 +74,26 @@ def parse_body(data: Any) -> list[PlatformEvent]:
     except ValidationError as exc:
         raise PayloadError(f"not a Messenger Page webhook: {_first_error(exc)}") from exc
     events: list[PlatformEvent] = []
+    malformed: list[str] = []
     for entry in webhook.entry:
-        for item in entry.messaging:
-            events.extend(_messaging(item))
-        for item in entry.standby:  # another app owns the thread (handover protocol)
-            events.append(Ignored(reason="standby", **_common(item, None)))
+        raw_items = [(raw, False) for raw in entry.messaging]
+        raw_items += [(c.value, False) for c in entry.changes if c.value is not None]
+        raw_items += [(raw, True) for raw in entry.standby]
+        for raw, standby in raw_items:
+            try:
+                item = Messaging.model_validate(raw)
+            except ValidationError as exc:
+                malformed.append(_first_error(exc))
+                continue
+            if standby:  # another app owns the thread (handover protocol)
+                events.append(Ignored(reason="standby", **_common(item, None)))
+            else:
+                events.extend(_messaging(item))
+    if malformed:
+        if not events:
+            raise PayloadError(f"no event of the batch is readable: {malformed[0]}")
+        log.warning("messenger batch: %d unreadable event(s) skipped, first: %s",
+                    len(malformed), malformed[0])
     return events
 
 
@@ -176,13 +119,13 @@ def _messaging(item: Messaging) -> list[PlatformEvent]:
         if value is not None:
             return parser(item, value)
     kinds = sorted((item.model_extra or {}).keys())
-    log.info("messenger event from %s of a kind we do not take: %s", item.sender.id, kinds)
+    log.info("messenger event from %s of a kind we do not take: %s", item.sender.key, kinds)
     return [Ignored(reason=f"unsupported event: {', '.join(kinds) or 'empty'}",
                     **_common(item, None))]
 
 
 def _common(item: Messaging, mid: str | None, *, chat_id: str | None = None) -> dict[str, Any]:
-    psid = chat_id or item.sender.id
+    psid = chat_id or item.sender.key
     return {
         "chat": ChatRef(channel=CHANNEL, chat_id=psid, kind=ChatKind.PRIVATE),
         "sender": Sender(user_id=psid),
@@ -192,7 +135,7 @@ def _common(item: Messaging, mid: str | None, *, chat_id: str | None = None) -> 
 
 def _message(item: Messaging, message: Message) -> list[PlatformEvent]:
     if message.is_echo:  # the page's own message: sender is the page, the chat the recipient
-        common = _common(item, message.mid, chat_id=item.recipient.id)
+        common = _common(item, message.mid, chat_id=item.recipient.key)
         return [Ignored(reason="echo", **(common | {"sender": None}))]
     common = _common(item, message.mid)
     common["message_id"] = message.mid
@@ -334,7 +277,7 @@ def _postback(item: Messaging, postback: Postback) -> list[PlatformEvent]:
 def _receipt(kind: str) -> Callable[[Messaging, dict[str, Any]], list[PlatformEvent]]:
     def parse_receipt(item: Messaging, receipt: dict[str, Any]) -> list[PlatformEvent]:
         common = _common(item, None)
-        common["event_id"] = f"{kind}:{item.sender.id}:{receipt.get('watermark', 0)}"
+        common["event_id"] = f"{kind}:{item.sender.key}:{receipt.get('watermark', 0)}"
         return [Ignored(reason=f"{kind} receipt", **common)]
 
     return parse_receipt

@@ -168,13 +168,12 @@ class MessengerOutbound:
         except SendError:
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TemporarySendError(self._scrub(f"Send API unreachable: {_describe(exc)}")) \
-                from exc
+            message = self._scrub(f"Send API unreachable: {_describe(exc)}")
+            raise TemporarySendError(message) from exc
         try:
             answer = json.loads(raw)
-        except ValueError as exc:
-            raise TemporarySendError("Send API answered 200 with a body that is not JSON") \
-                from exc
+        except ValueError:
+            answer = None
         if not isinstance(answer, dict):
             raise TemporarySendError("Send API answered 200 with a body that is not an object")
         return answer

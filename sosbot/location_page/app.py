@@ -1,0 +1,175 @@
+"""The location page as an aiohttp sub-application, mounted under ``/l``.
+
+=========================  ====================================================================
+``GET /l/{token}``         the map page (Vietnamese, English when the ticket says ``en``), or
+                           404 with a clear message when the token is unknown, used or expired
+``POST /l/{token}``        ``{"lat", "lon", "accuracy_m"}`` (JSON): checked (400), the ticket
+                           consumed (410 if already used, 404 if unknown or expired), then
+                           ``on_point`` stores the point and returns the confirmation text
+``GET /l/wards.json``      the simplified ward polygons the page draws
+``GET /l/static/…``        the page's script, map module and styles
+=========================  ====================================================================
+
+Every answer forbids framing, sniffing and referrers (the token is in the URL) and allows
+scripts, styles and requests to this origin only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .page import render_gone, render_page
+from .texts import texts_for
+from .tokens import LocationTicket, LocationTokens, well_formed
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/l"
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 4096
+MAX_ACCURACY_M = 100_000.0
+
+OnPoint = Callable[[LocationTicket, float, float, float | None], Awaitable[str]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+TOKENS_KEY = web.AppKey("location_tokens", LocationTokens)
+ON_POINT_KEY: web.AppKey[OnPoint] = web.AppKey("location_on_point")
+SHAPES_KEY = web.AppKey("location_ward_shapes", bytes)
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+class BadPoint(ValueError):
+    """A posted point that is not a place on Earth."""
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Add the page's security headers to every answer, errors included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    response.headers.update(_SECURITY_HEADERS)
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+def parse_point(body: Any) -> tuple[float, float, float | None]:
+    """``(lat, lon, accuracy_m)`` from a posted JSON object; BadPoint when it is not sane."""
+    if not isinstance(body, dict):
+        raise BadPoint("body must be a JSON object")
+    values: list[float | None] = []
+    for name, low, high, required in (("lat", -90.0, 90.0, True), ("lon", -180.0, 180.0, True),
+                                      ("accuracy_m", 0.0, MAX_ACCURACY_M, False)):
+        value = body.get(name)
+        if value is None and not required:
+            values.append(None)
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadPoint(f"{name} must be a number")
+        number = float(value)
+        if not math.isfinite(number) or not low <= number <= high:
+            raise BadPoint(f"{name} must be between {low:g} and {high:g}")
+        values.append(number)
+    lat, lon, accuracy = values
+    assert lat is not None and lon is not None
+    return lat, lon, accuracy
+
+
+def _json(status: int, lang: str | None, *, ok: bool, key: str | None = None,
+          message: str | None = None, error: str | None = None) -> web.Response:
+    text = message if message is not None else texts_for(lang)[key] if key else ""
+    body: dict[str, Any] = {"ok": ok, "message": text}
+    if error:
+        body["error"] = error
+    return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
+
+
+async def show_page(request: web.Request) -> web.Response:
+    """``GET /l/{token}``: the map page, or the page saying the link cannot be used."""
+    tokens = request.app[TOKENS_KEY]
+    token = request.match_info["token"]
+    ticket = await asyncio.to_thread(tokens.peek, token)
+    headers = {"Cache-Control": "no-store"}
+    if ticket is None:
+        used = await asyncio.to_thread(tokens.used_lang, token)
+        return web.Response(text=render_gone(used), status=404, content_type="text/html",
+                            headers=headers)
+    return web.Response(text=render_page(ticket), content_type="text/html", headers=headers)
+
+
+async def receive_point(request: web.Request) -> web.Response:
+    """``POST /l/{token}``: store the resident's point, once."""
+    tokens = request.app[TOKENS_KEY]
+    token = request.match_info["token"]
+    if request.content_type != "application/json":
+        return _json(415, None, ok=False, key="bad_point", error="send application/json")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _json(413, None, ok=False, key="bad_point", error="body too large")
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        return _json(413, None, ok=False, key="bad_point", error="body too large")
+    try:
+        lat, lon, accuracy = parse_point(json.loads(raw))
+    except (ValueError, UnicodeDecodeError) as exc:  # BadPoint and JSON errors alike
+        return _json(400, None, ok=False, key="bad_point", error=str(exc))
+    if not well_formed(token):
+        return _json(404, None, ok=False, key="expired", error="unknown link")
+    ticket = await asyncio.to_thread(tokens.consume, token)
+    if ticket is None:
+        used = await asyncio.to_thread(tokens.used_lang, token)
+        if used is not None:
+            return _json(410, used, ok=False, key="used", error="link already used")
+        return _json(404, None, ok=False, key="expired", error="unknown or expired link")
+    try:
+        confirmation = await request.app[ON_POINT_KEY](ticket, lat, lon, accuracy)
+    except Exception:  # the edge: the resident must be able to try again
+        log.exception("storing the location of %s:%s failed", ticket.channel, ticket.chat_id)
+        await asyncio.to_thread(tokens.restore, ticket)
+        return _json(500, ticket.lang, ok=False, key="send_failed", error="not stored")
+    log.info("location page: point received for %s:%s", ticket.channel, ticket.chat_id)
+    return _json(200, ticket.lang, ok=True, message=confirmation)
+
+
+async def serve_ward_shapes(request: web.Request) -> web.Response:
+    """``GET /l/wards.json``: the ward polygons (compressed when the browser takes it)."""
+    response = web.Response(body=request.app[SHAPES_KEY], content_type="application/json",
+                            charset="utf-8",
+                            headers={"Cache-Control": "public, max-age=86400"})
+    response.enable_compression()
+    return response
+
+
+def create_location_app(*, tokens: LocationTokens, ward_shapes: bytes,
+                        on_point: OnPoint) -> web.Application:
+    """The location page sub-application; mount it with ``app.add_subapp(PREFIX, ...)``.
+
+    ``on_point(ticket, lat, lon, accuracy_m)`` stores the point for the ticket's chat and
+    returns the confirmation the page shows (e.g. "Đã nhận vị trí: Phường Tân Phú").
+    """
+    app = web.Application(middlewares=[security_headers])
+    app[TOKENS_KEY] = tokens
+    app[ON_POINT_KEY] = on_point
+    app[SHAPES_KEY] = ward_shapes
+    app.router.add_get("/wards.json", serve_ward_shapes)
+    app.router.add_static("/static/", STATIC_DIR, append_version=False)
+    app.router.add_get(r"/{token:[A-Za-z0-9_-]{8,128}}", show_page)
+    app.router.add_post(r"/{token:[A-Za-z0-9_-]{8,128}}", receive_point)
+    return app
