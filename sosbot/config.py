@@ -53,8 +53,26 @@ class TelegramConfig(Section):
         return value.rstrip("/")
 
 
+class ZaloConfig(Section):
+    enabled: bool = True
+    api_base: str = "https://openapi.zalo.me"
+    oauth_base: str = "https://oauth.zaloapp.com"
+    webhook_path: str = "/webhooks/zalo"
+    replay_window_s: float = Field(default=24 * 3600, gt=0)  # older deliveries are refused
+
+
+class MessengerConfig(Section):
+    enabled: bool = True
+    api_base: str = "https://graph.facebook.com"
+    api_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
+    webhook_path: str = "/webhooks/messenger"
+    replay_window_s: float = Field(default=24 * 3600, gt=0)
+
+
 class ChannelsConfig(Section):
     telegram: TelegramConfig = TelegramConfig()
+    zalo: ZaloConfig = ZaloConfig()
+    messenger: MessengerConfig = MessengerConfig()
 
 
 class DepartmentConfig(Section):
@@ -149,6 +167,13 @@ class Secrets:
     telegram_bot_token: str
     telegram_webhook_secret: str
     callback_secret: str  # signs button data on officers' cards
+    zalo_app_id: str = ""
+    zalo_app_secret: str = ""  # OAuth secret_key
+    zalo_oa_secret_key: str = ""  # webhook signatures
+    zalo_refresh_token: str = ""  # the first seed; afterwards the stored, rotated one wins
+    messenger_app_secret: str = ""
+    messenger_verify_token: str = ""
+    messenger_page_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +195,26 @@ class Settings:
     def telegram_api_base(self) -> str:
         return os.environ.get("TELEGRAM_API_BASE", "").rstrip("/") or \
             self.file.channels.telegram.api_base
+
+    @property
+    def zalo_api_base(self) -> str:
+        return os.environ.get("ZALO_API_BASE", "").rstrip("/") or \
+            self.file.channels.zalo.api_base
+
+    @property
+    def zalo_oauth_base(self) -> str:
+        return os.environ.get("ZALO_OAUTH_BASE", "").rstrip("/") or \
+            self.file.channels.zalo.oauth_base
+
+    @property
+    def messenger_api_base(self) -> str:
+        return os.environ.get("MESSENGER_API_BASE", "").rstrip("/") or \
+            self.file.channels.messenger.api_base
+
+    @property
+    def messenger_api_version(self) -> str:
+        return os.environ.get("MESSENGER_API_VERSION", "") or \
+            self.file.channels.messenger.api_version
 
 
 def _resolve(base: Path, path: Path) -> Path:
@@ -220,6 +265,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
             callback_secret=env.get("SOSBOT_CALLBACK_SECRET", ""),
+            zalo_app_id=env.get("ZALO_APP_ID", ""),
+            zalo_app_secret=env.get("ZALO_APP_SECRET", ""),
+            zalo_oa_secret_key=env.get("ZALO_OA_SECRET_KEY", ""),
+            zalo_refresh_token=env.get("ZALO_REFRESH_TOKEN", ""),
+            messenger_app_secret=env.get("MESSENGER_APP_SECRET", ""),
+            messenger_verify_token=env.get("MESSENGER_VERIFY_TOKEN", ""),
+            messenger_page_token=env.get("MESSENGER_PAGE_TOKEN", ""),
         ),
     )
 
@@ -235,12 +287,25 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
                      or settings.secrets.callback_secret == DEMO_CALLBACK_SECRET):
         found.append("SOSBOT_CALLBACK_SECRET: not set, shorter than 32 characters, or still "
                      "the demo value")
+    secrets = settings.secrets
     if settings.file.channels.telegram.enabled and not demo:
-        secrets = settings.secrets
         if not secrets.telegram_bot_token or secrets.telegram_bot_token == DEMO_TELEGRAM_TOKEN:
             found.append("TELEGRAM_BOT_TOKEN: not set (or still the demo value)")
         if len(secrets.telegram_webhook_secret) < 16 or \
                 secrets.telegram_webhook_secret == DEMO_WEBHOOK_SECRET:
             found.append("TELEGRAM_WEBHOOK_SECRET: not set, shorter than 16 characters, "
                          "or still the demo value")
+    channels = settings.file.channels
+    if channels.zalo.enabled and not demo:
+        for name, value in (("ZALO_APP_ID", secrets.zalo_app_id),
+                            ("ZALO_APP_SECRET", secrets.zalo_app_secret),
+                            ("ZALO_OA_SECRET_KEY", secrets.zalo_oa_secret_key)):
+            if not value:
+                found.append(f"{name}: not set (or set channels.zalo.enabled: false)")
+    if channels.messenger.enabled and not demo:
+        for name, value in (("MESSENGER_APP_SECRET", secrets.messenger_app_secret),
+                            ("MESSENGER_VERIFY_TOKEN", secrets.messenger_verify_token),
+                            ("MESSENGER_PAGE_TOKEN", secrets.messenger_page_token)):
+            if not value:
+                found.append(f"{name}: not set (or set channels.messenger.enabled: false)")
     return found

@@ -3,14 +3,20 @@ knows every package."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from sqlalchemy.engine import Engine
 
+from sosbot.bots.messenger.outbound import MessengerOutbound
 from sosbot.bots.telegram.outbound import TelegramOutbound
+from sosbot.bots.zalo.outbound import ZaloOutbound
+from sosbot.bots.zalo.tokens import TokenManager
 from sosbot.config import Settings
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.loop_thread import BackgroundLoop
@@ -22,6 +28,7 @@ from sosbot.routing.rules import RoutingRules
 from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.storage.db import make_engine
 from sosbot.storage.media_store import MediaStore
+from sosbot.storage.tokens import DbTokenStore, seed
 from sosbot.webhooks import WebDeps
 
 log = logging.getLogger(__name__)
@@ -65,12 +72,49 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         rules=rules if rules is not None else routing_rules(settings),
         telegram_secret=settings.secrets.telegram_webhook_secret,
         telegram_path=settings.file.channels.telegram.webhook_path,
+        zalo_oa_secret=settings.secrets.zalo_oa_secret_key
+        if settings.file.channels.zalo.enabled else "",
+        zalo_path=settings.file.channels.zalo.webhook_path,
+        messenger_app_secret=settings.secrets.messenger_app_secret
+        if settings.file.channels.messenger.enabled else "",
+        messenger_verify_token=settings.secrets.messenger_verify_token,
+        messenger_path=settings.file.channels.messenger.webhook_path,
+        replay_window_s=settings.file.channels.zalo.replay_window_s,
         max_body_bytes=settings.file.web.max_body_bytes, clock=utcnow,
     )
 
 
-def outbound_adapters(settings: Settings, loop: BackgroundLoop) -> dict[str, Outbound]:
+def zalo_outbound(settings: Settings, engine: Engine) -> ZaloOutbound:
+    """The Zalo client: tokens in the database, one refresh at a time via a Redis lock."""
+    secrets = settings.secrets
+    store = DbTokenStore(engine, "zalo")
+    if secrets.zalo_refresh_token and asyncio.run(store.load()) is None:
+        seed(engine, "zalo", secrets.zalo_refresh_token, utcnow())
+        log.info("seeded the Zalo refresh token from ZALO_REFRESH_TOKEN")
+    redis_url = settings.redis_url
+    locks: dict[str, AsyncRedis] = {}
+
+    def lock() -> Any:
+        # The async client is made on first use, on the worker's event loop.
+        client = locks.setdefault("client", AsyncRedis.from_url(redis_url))
+        return client.lock("sosbot:zalo:token-refresh", timeout=60, blocking_timeout=30)
+
+    manager = TokenManager(store, lock, app_id=secrets.zalo_app_id,
+                           app_secret=secrets.zalo_app_secret,
+                           oauth_base=settings.zalo_oauth_base)
+    return ZaloOutbound(manager, api_base=settings.zalo_api_base)
+
+
+def outbound_adapters(settings: Settings, loop: BackgroundLoop,
+                      engine: Engine | None = None) -> dict[str, Outbound]:
     adapters: dict[str, Outbound] = {}
+    channels = settings.file.channels
+    if channels.zalo.enabled and settings.secrets.zalo_app_id and engine is not None:
+        adapters["zalo"] = zalo_outbound(settings, engine)
+    if channels.messenger.enabled and settings.secrets.messenger_page_token:
+        adapters["messenger"] = MessengerOutbound(
+            settings.secrets.messenger_page_token, api_base=settings.messenger_api_base,
+            api_version=settings.messenger_api_version)
     if settings.file.channels.telegram.enabled and settings.secrets.telegram_bot_token:
         telegram = TelegramOutbound(settings.secrets.telegram_bot_token,
                                     settings.telegram_api_base)
@@ -87,7 +131,7 @@ def job_context(settings: Settings, engine: Engine, redis: Redis,
     queue = settings.file.queue
     return JobContext(
         engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue.name),
-        outbound=outbound_adapters(settings, loop),
+        outbound=outbound_adapters(settings, loop, engine),
         media_store=MediaStore(settings.media_dir,
                                settings.file.conversation.max_media_mb * 1024 * 1024),
         conversation=conversation_settings(settings),

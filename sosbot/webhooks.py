@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,8 +25,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from sosbot.bots.messenger import inbound as messenger_inbound
+from sosbot.bots.messenger import security as messenger_security
 from sosbot.bots.telegram import inbound as telegram_inbound
 from sosbot.bots.telegram import security as telegram_security
+from sosbot.bots.zalo import inbound as zalo_inbound
+from sosbot.bots.zalo import security as zalo_security
 from sosbot.chat_locks import KeyedLocks
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.errors import PayloadError
@@ -49,6 +54,12 @@ class WebDeps:
     telegram_secret: str
     rules: RoutingRules | None = None
     telegram_path: str = "/webhooks/telegram"
+    zalo_oa_secret: str = ""  # empty: the Zalo webhook is not served
+    zalo_path: str = "/webhooks/zalo"
+    messenger_app_secret: str = ""  # empty: the Messenger webhook is not served
+    messenger_verify_token: str = ""
+    messenger_path: str = "/webhooks/messenger"
+    replay_window_s: float = 24 * 3600
     max_body_bytes: int = 1024 * 1024
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -62,6 +73,11 @@ def create_app(deps: WebDeps) -> web.Application:
     app[DEPS] = deps
     app[LOCKS] = KeyedLocks()
     app.router.add_post(deps.telegram_path, telegram_webhook)
+    if deps.zalo_oa_secret:
+        app.router.add_post(deps.zalo_path, zalo_webhook)
+    if deps.messenger_app_secret:
+        app.router.add_get(deps.messenger_path, messenger_verification)
+        app.router.add_post(deps.messenger_path, messenger_webhook)
     app.router.add_get("/healthz", healthz)
     return app
 
@@ -110,6 +126,65 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     return await accept(request.app, events, data)
 
 
+async def zalo_webhook(request: web.Request) -> web.Response:
+    """Zalo OA events: signed with the OA secret key; answered well inside Zalo's 2 s."""
+    deps = request.app[DEPS]
+    body = await _read_body(request, "zalo")
+    if isinstance(body, web.Response):
+        return body
+    if not zalo_security.signature_ok(body, request.headers.get(zalo_security.HEADER),
+                                      deps.zalo_oa_secret):
+        log.warning("zalo webhook: bad or missing signature from %s", request.remote)
+        return _answer(401, "bad signature")
+    try:
+        data = json.loads(body)
+        events = zalo_inbound.parse(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
+        log.warning("zalo webhook: unparseable body refused (%s)", exc)
+        return _answer(400, f"bad event: {exc}")
+    if zalo_security.too_old(str(data.get("timestamp", "")), deps.clock().timestamp(),
+                             deps.replay_window_s):
+        log.warning("zalo webhook: delivery older than %.0fs refused (replay?)",
+                    deps.replay_window_s)
+        return _answer(401, "too old")
+    return await accept(request.app, events, data)
+
+
+async def messenger_verification(request: web.Request) -> web.Response:
+    """Meta's subscription handshake: echo hub.challenge for the right verify token."""
+    deps = request.app[DEPS]
+    query = request.query
+    if query.get("hub.mode") == "subscribe" and messenger_security.verify_token_ok(
+            query.get("hub.verify_token"), deps.messenger_verify_token):
+        return web.Response(text=query.get("hub.challenge", ""))
+    log.warning("messenger verification refused from %s", request.remote)
+    return _answer(403, "verification failed")
+
+
+async def messenger_webhook(request: web.Request) -> web.Response:
+    """Messenger events, batched; signed with the app secret over the raw body."""
+    deps = request.app[DEPS]
+    body = await _read_body(request, "messenger")
+    if isinstance(body, web.Response):
+        return body
+    header = request.headers.get(messenger_security.SIGNATURE_HEADER)
+    if not messenger_security.signature_ok(body, header, deps.messenger_app_secret):
+        log.warning("messenger webhook: bad or missing signature from %s", request.remote)
+        return _answer(401, "bad signature")
+    try:
+        data = json.loads(body)
+        events = messenger_inbound.parse(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
+        log.warning("messenger webhook: unparseable body refused (%s)", exc)
+        return _answer(400, f"bad event: {exc}")
+    if messenger_security.too_old(messenger_inbound.batch_time_ms(body),
+                                  deps.clock().timestamp(), deps.replay_window_s):
+        log.warning("messenger webhook: delivery older than %.0fs refused (replay?)",
+                    deps.replay_window_s)
+        return _answer(401, "too old")
+    return await accept(request.app, events, data)
+
+
 async def accept(app: web.Application, events: list[PlatformEvent],
                  payload: dict[str, Any]) -> web.Response:
     """Store the events (in order per chat), queue what they produced, answer 200."""
@@ -119,7 +194,11 @@ async def accept(app: web.Application, events: list[PlatformEvent],
     chat = events[0].chat
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
-    async with app[LOCKS].hold((chat.channel, chat.chat_id)):
+    # A batch (Messenger) may hold several chats: hold each one's lock, in a fixed order.
+    keys = sorted({(e.chat.channel.value, e.chat.chat_id) for e in events})
+    async with AsyncExitStack() as locks:
+        for key in keys:
+            await locks.enter_async_context(app[LOCKS].hold(key))
         try:
             result = await loop.run_in_executor(None, _store, deps, events, payload)
         except (OperationalError, InterfaceError, PoolTimeout) as exc:

@@ -24,6 +24,10 @@ def register(commands: argparse._SubParsersAction) -> None:
                                help="point Telegram at this service's public webhook URL")
     hook.add_argument("url", help="e.g. https://sos.example.vn/webhooks/telegram")
     hook.set_defaults(func=run_set_webhook)
+    zalo = commands.add_parser("zalo-token", help="seed the Zalo OA refresh token")
+    zalo.add_argument("--set", dest="refresh_token", required=True,
+                      help="a refresh token from the Zalo OA admin (single use; it rotates)")
+    zalo.set_defaults(func=run_zalo_token)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
@@ -69,4 +73,16 @@ def run_set_webhook(args: argparse.Namespace) -> int:
 
     asyncio.run(register())
     print(f"Telegram will deliver updates to {args.url}")
+    return 0
+
+
+def run_zalo_token(args: argparse.Namespace) -> int:
+    """Store a fresh refresh token; workers use it at their next send (and rotate it)."""
+    from datetime import UTC, datetime
+
+    from sosbot.storage.tokens import seed
+
+    version = seed(engine_for(load_settings()), "zalo", args.refresh_token, datetime.now(UTC))
+    print(f"Zalo refresh token stored (version {version}); the next send refreshes the "
+          f"access token.")
     return 0

@@ -68,9 +68,15 @@ def _signer(rules: RoutingRules, delivery: Delivery, now: datetime) -> Any:
 
 def _message(message: OutgoingMessage, reply_to: str | None = None) -> dict[str, Any]:
     payload = message_to_dict(message)
+    payload["group"] = True  # deliveries always go to group chats
     if reply_to:
         payload["reply_to"] = reply_to
     return payload
+
+
+def group_message(text: str) -> dict[str, Any]:
+    """An outbox payload for a plain text to a group chat."""
+    return {**message_to_dict(OutgoingMessage(text=text)), "group": True}
 
 
 def prepare(session: Session, row_method: str, payload: dict[str, Any],
@@ -95,7 +101,7 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
         if row_method == "card":
             return Prepared("message", _message(message))
         return Prepared("edit_message", {"message_id": delivery.card_message_id,
-                                         "message": message_to_dict(message)})
+                                         "message": message_to_dict(message), "group": True})
     if row_method == "note":
         return Prepared("message", _message(OutgoingMessage(text=str(payload["text"])),
                                             reply_to=delivery.card_message_id))
@@ -111,7 +117,8 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
         if payload.get("under_delivery_id"):
             under = session.get(Delivery, int(payload["under_delivery_id"])) or delivery
         return Prepared("media_group", {"items": items, "reply_to": under.card_message_id,
-                                        "caption": payload.get("caption")}, cost=len(items))
+                                        "caption": payload.get("caption"), "group": True},
+                        cost=len(items))
     raise ValueError(f"not a delivery method: {row_method}")
 
 
@@ -152,5 +159,4 @@ def after_failed(session: Session, row_method: str, payload: dict[str, Any],
             f"tin báo này.")
     for command in bindings.active_for(session, COMMAND, COMMAND):
         outbox.add(session, channel=command.channel, chat_id=command.chat_id, method="message",
-                   payload=message_to_dict(OutgoingMessage(text=text)), now=now,
-                   report_id=report.id)
+                   payload=group_message(text), now=now, report_id=report.id)

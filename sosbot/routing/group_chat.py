@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import CallbackRefused, OfficerAction, looks_signed, verify
 from sosbot.core.events import (
     ButtonPressed,
@@ -26,6 +25,7 @@ from sosbot.core.events import (
 )
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.routing import acks
+from sosbot.routing.card_posts import group_message
 from sosbot.routing.resident import IntakePolicy, IntakeResult, step_resident
 from sosbot.routing.rules import COMMAND, RoutingRules
 from sosbot.storage import bindings, conversations, deliveries, outbox, reports
@@ -71,7 +71,7 @@ class _Group:
 
     def say(self, text: str) -> None:
         """Answer in the group, under the message that asked."""
-        payload = message_to_dict(OutgoingMessage(text=text))
+        payload = group_message(text)
         if self.event.message_id:
             payload["reply_to"] = self.event.message_id
         outbox.add(self.session, channel=self.channel, chat_id=self.chat_id, method="message",
@@ -259,8 +259,7 @@ def alert_command_centre(session: Session, now: datetime, text: str,
         if exclude is not None and binding.id == exclude.id:
             continue
         outbox.add(session, channel=binding.channel, chat_id=binding.chat_id,
-                   method="message", payload=message_to_dict(OutgoingMessage(text=text)),
-                   now=now)
+                   method="message", payload=group_message(text), now=now)
 
 
 _HANDLERS: dict[type, Callable[[_Group, PlatformEvent], None]] = {

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from sosbot.bots.zalo.tokens import TokenPair
+from sosbot.core.tokens import TokenPair
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import PlatformToken
 

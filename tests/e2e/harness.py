@@ -158,7 +158,9 @@ def b64(data: bytes) -> str:
 
 async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_url: str,
                        queue_name: str, *, workers: int = 1,
-                       emulator_config: EmulatorConfig | None = None
+                       emulator_config: EmulatorConfig | None = None,
+                       extra_env: dict[str, str] | None = None,
+                       channels: dict[str, Any] | None = None,
                        ) -> tuple[System, web.AppRunner]:
     emulator = web.AppRunner(create_emulator(
         bots=[BotSpec(token=TOKEN, username="sos_antt_e2e_bot", first_name="SOS ANTT")],
@@ -173,13 +175,14 @@ async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_ur
         "geo": {"wards_file": str(shared_data / "hcmc-wards-2025.geojson.gz"),
                 "city_file": str(shared_data / "hcmc-city-2025.geojson.gz")},
         "queue": {"name": queue_name, "sweep_interval_s": 1, "outbox_stale_after_s": 5},
+        "channels": channels or {"zalo": {"enabled": False}, "messenger": {"enabled": False}},
     }))
     env = {**os.environ, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
            "REDIS_URL": redis_url, "SOSBOT_MEDIA_DIR": str(tmp / "media"),
            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
            "TELEGRAM_API_BASE": emulator_url, "SOSBOT_CALLBACK_SECRET": CALLBACK_SECRET,
-           "SOSBOT_LOG_LEVEL": "INFO"}
-    web_port = free_port()
+           "SOSBOT_LOG_LEVEL": "INFO", **(extra_env or {})}
+    web_port = int(env.get("SOSBOT_TEST_WEB_PORT") or free_port())
     system = System(tmp=tmp, env=env, emulator_url=emulator_url,
                     web_url=f"http://127.0.0.1:{web_port}", http=aiohttp.ClientSession())
     await system.run("migrate")

@@ -188,9 +188,28 @@ class ZaloOutbound:
     # -- methods ----------------------------------------------------------------------
 
     async def _message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        if payload.get("group"):
+            # Group messages (GMF) carry text only: no buttons, no replies.
+            return await self._group_text(chat_id, {"text": message_from_dict(payload).text})
         body = {"recipient": {"user_id": chat_id},
                 "message": render_message(message_from_dict(payload))}
         return _message_id(await self._call(CS_PATH, body))
+
+    async def _media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        """Photos from the media store, one image message each (Zalo has no albums).
+
+        Videos and files cannot be posted into a group: they are counted on the card.
+        """
+        first: str | None = None
+        caption = str(payload.get("caption") or "")
+        for item in payload.get("items", []):
+            if item.get("kind") != "photo":
+                continue
+            single = {"path": item["path"], "caption": caption}
+            sent = await (self._group_image(chat_id, single) if payload.get("group")
+                          else self._image(chat_id, single))
+            first, caption = first or sent, ""
+        return first
 
     async def _group_text(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         text = truncate(strip_mentions(str(payload.get("text") or "")), TEXT_LIMIT)
@@ -310,4 +329,5 @@ _METHODS: dict[str, Callable[[ZaloOutbound, str, dict[str, Any]], Awaitable[str 
     "group_text": ZaloOutbound._group_text,
     "image": ZaloOutbound._image,
     "group_image": ZaloOutbound._group_image,
+    "media_group": ZaloOutbound._media_group,
 }

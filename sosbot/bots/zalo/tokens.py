@@ -16,12 +16,12 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 
 from sosbot.core.errors import PermanentSendError, TemporarySendError
+from sosbot.core.tokens import TokenPair, TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -31,29 +31,6 @@ DEFAULT_LIFETIME_S = 25 * 3600.0
 SEED_HINT = "an administrator must seed a new one with `sosbot zalo-token --set`"
 
 LockFactory = Callable[[], AbstractAsyncContextManager[Any]]
-
-
-@dataclass(frozen=True)
-class TokenPair:
-    """An access token, the refresh token issued with it, and the stored version."""
-
-    access_token: str
-    refresh_token: str
-    access_expires_at: float  # epoch seconds
-    version: int = 0
-
-
-class TokenStore(Protocol):
-    """Durable home of the current pair, shared by every worker."""
-
-    async def load(self) -> TokenPair | None:
-        """The current pair, or None before an administrator seeded one."""
-        ...
-
-    async def save(self, pair: TokenPair, expected_version: int) -> bool:
-        """Replace the pair stored at ``expected_version`` by ``pair`` (stored with version
-        ``expected_version + 1``); False, changing nothing, if the version moved on."""
-        ...
 
 
 class TokenManager:
