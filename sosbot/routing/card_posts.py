@@ -17,7 +17,7 @@ from sqlmodel import Session
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction, sign
 from sosbot.core.cards import CardView, TargetState, render_card
-from sosbot.core.errors import RecipientGone, SendError
+from sosbot.core.errors import DeliveryWindowClosed, RecipientGone, SendError
 from sosbot.routing.rules import COMMAND, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, outbox, reports
 from sosbot.storage.tables import Binding, Delivery, Media, Report, Reporter
@@ -160,3 +160,23 @@ def after_failed(session: Session, row_method: str, payload: dict[str, Any],
     for command in bindings.active_for(session, COMMAND, COMMAND):
         outbox.add(session, channel=command.channel, chat_id=command.chat_id, method="message",
                    payload=group_message(text), now=now, report_id=report.id)
+
+
+def resident_unreachable(session: Session, channel: str, report_id: int,
+                         error: SendError, now: datetime) -> None:
+    """A message to a resident cannot be delivered (window closed, bot blocked): the
+    command centre sees it, so an officer can call the resident instead."""
+    report = session.get(Report, report_id)
+    if report is None:
+        return
+    why = ("đã quá thời hạn nền tảng cho phép nhắn tin lại" if isinstance(
+        error, DeliveryWindowClosed) else "người báo tin đã chặn hoặc không còn nhận tin")
+    phone = f" Số điện thoại: {report.phone}." if report.phone else ""
+    text = (f"⚠️ Không gửi được tin nhắn cập nhật tin báo {report.code} tới người báo tin "
+            f"trên {channel.capitalize()}: {why}.{phone}")
+    for command in bindings.active_for(session, COMMAND, COMMAND):
+        outbox.add(session, channel=command.channel, chat_id=command.chat_id,
+                   method="message", payload=group_message(text), now=now,
+                   report_id=report.id)
+    reports.audit(session, actor="system", action="report.resident_unreachable", now=now,
+                  report_id=report.id, channel=channel, error=str(error)[:200])

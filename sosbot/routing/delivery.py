@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from sosbot.core.errors import (
     ChatMoved,
+    DeliveryWindowClosed,
     PermanentSendError,
     RateLimited,
     RecipientGone,
@@ -193,6 +194,10 @@ def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None 
                 card_posts.after_sent(session, row.method, row.payload, message_id, now)
             elif error is not None:
                 card_posts.after_failed(session, row.method, row.payload, error, now)
+        elif status == outbox.FAILED and stored.report_id is not None \
+                and not row.payload.get("group") \
+                and isinstance(error, DeliveryWindowClosed | RecipientGone):
+            card_posts.resident_unreachable(session, row.channel, stored.report_id, error, now)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
 

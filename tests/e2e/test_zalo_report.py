@@ -92,7 +92,7 @@ async def test_traffic_accident_reported_on_zalo(zalo_system: tuple[System, str]
                     lambda ms: any("liên kết với: Công an phường Tân Phú" in t
                                    for t in oa_texts(ms)))
     pc08 = await bound_group(system, 8202, "PC08 trực ban", "dept", "PC08")
-    await bound_group(system, 8203, "TTTTCH", "command")
+    command = await bound_group(system, 8203, "TTTTCH", "command")
 
     lan = (await zalo(system, zalo_url, "POST", "/_emu/users", {"name": "Lan"}))["id"]
     inbox = f"/_emu/users/{lan}/messages"
@@ -131,4 +131,16 @@ async def test_traffic_accident_reported_on_zalo(zalo_system: tuple[System, str]
     await zalo_wait(system, zalo_url, inbox, lambda ms: any(
         t.startswith(f"Công an phường Tân Phú đã tiếp nhận tin báo {report}")
         for t in oa_texts(ms)))
+
+    # Eight days on, Zalo no longer lets the OA message Lan: the update is not retried
+    # forever; the command centre is told instead.
+    await zalo(system, zalo_url, "POST", "/_emu/clock", {"advance_s": 8 * 24 * 3600})
+    await zalo(system, zalo_url, "POST", "/_emu/send",
+               {"from": officer, "group_id": group, "text": f"/xong {report}"})
+    await wait_for(system, command, lambda ms: any(
+        (m.get("text") or "").startswith(f"⚠️ Không gửi được tin nhắn cập nhật tin báo {report}")
+        for m in ms))
+    calls = await zalo(system, zalo_url, "GET", "/_emu/calls")
+    refused = [c for c in calls if c.get("error") == -230]
+    assert len(refused) == 1, "a closed window is not retried"
     assert TOKEN  # the Telegram side ran on the same system

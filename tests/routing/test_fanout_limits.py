@@ -230,7 +230,8 @@ async def run_worker(rig: Rig, ctx: JobContext, bound_s: float,
 
 async def api_calls(rig: Rig) -> list[dict[str, Any]]:
     async with rig.http.get(f"{rig.emu}/_emu/calls") as response:
-        return await response.json()  # type: ignore[no-any-return]
+        calls: list[dict[str, Any]] = await response.json()
+        return calls
 
 
 async def counted_sends(rig: Rig, calls: list[dict[str, Any]],
@@ -322,6 +323,7 @@ async def test_a_burst_of_200_reports_to_one_ward_stays_under_telegrams_limits(
         for code, copies in found.items():
             assert len(copies) == 1, f"{name}: {len(copies)} cards for {code}"
             report = by_code[code]
+            assert report.id is not None
             expected = merged_into[report.id]
             assert report.duplicates == expected == BURST_REPORTS // BURST_SPOTS - 1
             shown = DUPLICATES.search(copies[0]["text"])
@@ -367,7 +369,7 @@ async def test_redis_restarted_in_the_middle_of_a_fan_out_loses_and_repeats_no_c
     queue = Queue(rig.queue_name, connection=rig.redis)
     for _ in range(8):
         raw = rig.redis.lpop(queue.key)
-        assert raw is not None
+        assert isinstance(raw, bytes)
         job = Job.fetch(raw.decode(), connection=rig.redis)
         await rig.in_thread(job.perform)
     left = pending_outbox(rig)
