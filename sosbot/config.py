@@ -186,6 +186,7 @@ class Settings:
     redis_url: str
     media_dir: Path
     secrets: Secrets
+    public_url: str = "http://127.0.0.1:8080"  # where residents' browsers reach this service
 
     @property
     def geo(self) -> GeoConfig:
@@ -261,6 +262,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
         media_dir=Path(env.get("SOSBOT_MEDIA_DIR") or DEFAULT_MEDIA_DIR).resolve(),
+        public_url=(env.get("SOSBOT_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
         secrets=Secrets(
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),

@@ -19,6 +19,7 @@ from sosbot.bots.zalo.outbound import ZaloOutbound
 from sosbot.bots.zalo.tokens import TokenManager
 from sosbot.config import Settings
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.location_page import LocationTokens, build_ward_shapes
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing.channels import Outbound
 from sosbot.routing.context import JobContext, Limits
@@ -80,6 +81,8 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         messenger_verify_token=settings.secrets.messenger_verify_token,
         messenger_path=settings.file.channels.messenger.webhook_path,
         replay_window_s=settings.file.channels.zalo.replay_window_s,
+        location_tokens=LocationTokens(redis),
+        ward_shapes=build_ward_shapes(settings.geo.wards_file),
         max_body_bytes=settings.file.web.max_body_bytes, clock=utcnow,
     )
 
@@ -139,5 +142,6 @@ def job_context(settings: Settings, engine: Engine, redis: Redis,
                       media_attempts=queue.media_attempts,
                       outbox_stale_after_s=queue.outbox_stale_after_s),
         run=loop.run_any, clock=utcnow, limiter=SendRateLimiter(redis), sleep=time.sleep,
-        rules=routing_rules(settings),
+        rules=routing_rules(settings), location_tokens=LocationTokens(redis),
+        public_url=settings.public_url,
     )

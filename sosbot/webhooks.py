@@ -34,7 +34,11 @@ from sosbot.bots.zalo import security as zalo_security
 from sosbot.chat_locks import KeyedLocks
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.errors import PayloadError
-from sosbot.core.events import PlatformEvent
+from sosbot.core.events import LocationReceived, PlatformEvent
+from sosbot.core.model import Channel, ChatRef, Location, LocationSource, Sender
+from sosbot.core.texts import text
+from sosbot.location_page import PREFIX as LOCATION_PREFIX
+from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
 from sosbot.routing.intake import IntakePolicy, IntakeResult, take_events
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
@@ -60,6 +64,8 @@ class WebDeps:
     messenger_verify_token: str = ""
     messenger_path: str = "/webhooks/messenger"
     replay_window_s: float = 24 * 3600
+    location_tokens: LocationTokens | None = None  # the one-time location page, when served
+    ward_shapes: bytes = b""
     max_body_bytes: int = 1024 * 1024
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -79,7 +85,30 @@ def create_app(deps: WebDeps) -> web.Application:
         app.router.add_get(deps.messenger_path, messenger_verification)
         app.router.add_post(deps.messenger_path, messenger_webhook)
     app.router.add_get("/healthz", healthz)
+    if deps.location_tokens is not None and deps.ward_shapes:
+        app.add_subapp(LOCATION_PREFIX, create_location_app(
+            tokens=deps.location_tokens, ward_shapes=deps.ward_shapes,
+            on_point=lambda ticket, lat, lon, accuracy: location_point(
+                app, ticket, lat, lon, accuracy)))
     return app
+
+
+async def location_point(app: web.Application, ticket: LocationTicket, lat: float, lon: float,
+                         accuracy: float | None) -> str:
+    """A point from the location page joins the resident's conversation like a pin."""
+    deps = app[DEPS]
+    event = LocationReceived(
+        location=Location(lat=lat, lon=lon, accuracy_m=accuracy, source=LocationSource.PAGE),
+        chat=ChatRef(channel=Channel(ticket.channel), chat_id=ticket.chat_id),
+        sender=Sender(user_id=ticket.chat_id), event_id=f"page:{ticket.token}")
+    response = await accept(app, [event], {"location_page": ticket.token})
+    if response.status >= 500:
+        raise RuntimeError("the point could not be stored")
+    ward = deps.rules.locate(lat, lon).ward if deps.rules is not None else None
+    if ward is None:
+        return text(ticket.lang, "page_point_received")
+    place = ward.full_name_en if ticket.lang == "en" else ward.full_name
+    return text(ticket.lang, "page_point_in_ward", place=place)
 
 
 def _answer(status: int, description: str) -> web.Response:

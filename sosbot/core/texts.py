@@ -98,6 +98,10 @@ VI: dict[str, str] = {
         "Bạn trả lời bằng cách nhắn tin ngay tại đây."
     ),
     "answer_relayed": "Đã chuyển câu trả lời của bạn cho cán bộ.",
+    "page_point_received": "Đã nhận vị trí. Bạn quay lại cuộc trò chuyện để tiếp tục.",
+    "page_point_in_ward": "Đã nhận vị trí: {place}. Bạn quay lại cuộc trò chuyện để tiếp tục.",
+    "location_link_label": "🗺️ Chọn vị trí trên bản đồ",
+    "location_link_line": "Hoặc chọn vị trí trên bản đồ: {url}",
     "offer_phone": (
         "Để cán bộ gọi lại khi cần, bạn có thể chia sẻ số điện thoại của mình (không bắt buộc)."
     ),
@@ -217,6 +221,10 @@ EN: dict[str, str] = {
         "Reply by sending a message here."
     ),
     "answer_relayed": "Your answer has been passed to the officer.",
+    "page_point_received": "Location received. You can go back to the chat.",
+    "page_point_in_ward": "Location received: {place}. You can go back to the chat.",
+    "location_link_label": "🗺️ Pick the place on a map",
+    "location_link_line": "Or pick the place on a map: {url}",
     "offer_phone": (
         "So that an officer can call you back if needed, you may share your phone number "
         "(optional)."

@@ -99,8 +99,8 @@ def tell_reporters(session: Session, report: Report, status: ReportStatus,
         message = text(lang, f"status.{status.value}", unit=unit.get(lang, unit["vi"]),
                        code=report.code, time=local_time(now.timestamp(), "%H:%M"))
         outbox.add(session, channel=row.channel, chat_id=row.chat_id, method="message",
-                   payload=message_to_dict(OutgoingMessage(text=message)), now=now,
-                   report_id=row.id)
+                   payload={**message_to_dict(OutgoingMessage(text=message)),
+                            "kind": "status"}, now=now, report_id=row.id)
 
 
 def split(session: Session, report: Report, now: datetime, rules: RoutingRules,

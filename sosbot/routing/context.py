@@ -11,6 +11,7 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.location_page import LocationTokens
 from sosbot.routing.channels import Outbound
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.resident import IntakePolicy
@@ -44,6 +45,8 @@ class JobContext:
     limiter: SendRateLimiter
     sleep: Callable[[float], None]
     rules: RoutingRules | None = None
+    location_tokens: LocationTokens | None = None
+    public_url: str = ""
 
     @property
     def policy(self) -> IntakePolicy:

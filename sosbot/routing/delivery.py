@@ -25,7 +25,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
-from sosbot.routing import card_posts
+from sosbot.routing import card_posts, resident_sends
 from sosbot.routing.context import JobContext
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.queueing import DELIVER, DOWNLOAD
@@ -107,7 +107,13 @@ def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int) -> str:
 def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
     """What to send for this row: as stored, or a card/album rendered from the database."""
     if row.method not in card_posts.METHODS:
-        return card_posts.Prepared(row.method, row.payload)
+        if row.payload.get("group"):
+            return card_posts.Prepared(row.method, row.payload)
+        with transaction(ctx.engine) as session:
+            payload = resident_sends.enrich(session, row.channel, row.chat_id, row.method,
+                                            row.payload, tokens=ctx.location_tokens,
+                                            public_url=ctx.public_url)
+        return card_posts.Prepared(row.method, payload)
     if ctx.rules is None:
         raise PermanentSendError("routing is not configured in this worker")
     with transaction(ctx.engine) as session:

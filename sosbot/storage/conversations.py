@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -70,3 +71,9 @@ def idle_drafts(session: Session, older_than: datetime, limit: int = 500) -> lis
         .order_by(col(Conversation.last_activity_at)).limit(limit)
     ).all()
     return [row for row in rows if row is not None]
+
+
+def select_conversation(channel: str, chat_id: str) -> Any:
+    """The query for one chat's conversation row (not locked: for reading)."""
+    return select(Conversation).where(Conversation.channel == channel,
+                                      Conversation.chat_id == chat_id)

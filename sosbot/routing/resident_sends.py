@@ -1,0 +1,43 @@
+"""What a message to a resident needs from the platform's side, added when it is sent.
+
+- Where the conversation asks for a place, a link to the one-time location page (the only
+  way on Messenger; an alternative to the pin on Telegram and Zalo).
+- On Messenger, the time of the resident's last message (the 24-hour window) and whether
+  the message is a report status update (the only kind allowed after it, with a tag).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from sosbot.core.texts import text
+from sosbot.location_page import LocationTokens
+from sosbot.storage import conversations
+
+LINK_TTL_S = 30 * 60
+
+
+def enrich(session: Session, channel: str, chat_id: str, method: str, payload: dict[str, Any],
+           *, tokens: LocationTokens | None, public_url: str) -> dict[str, Any]:
+    if payload.get("group") or method != "message":
+        return payload
+    conversation = session.exec(
+        conversations.select_conversation(channel, chat_id)).first()
+    state = conversations.load_state(conversation) if conversation is not None else None
+    lang = state.lang if state is not None else "vi"
+    enriched = dict(payload)
+    if payload.get("request") == "location" and tokens is not None and public_url:
+        ticket = tokens.issue(channel, chat_id, lang, ttl_s=LINK_TTL_S)
+        url = f"{public_url.rstrip('/')}/l/{ticket.token}"
+        if channel == "telegram":
+            # Telegram keeps its own location keyboard; the page is offered beside it.
+            line = text(lang, "location_link_line", url=url)
+            enriched["text"] = f"{payload.get('text', '')}\n{line}"
+        else:
+            enriched["link"] = [text(lang, "location_link_label"), url]
+    if channel == "messenger":
+        enriched["last_user_message_at"] = state.last_activity_epoch if state else None
+        enriched["tag_allowed"] = payload.get("kind") == "status"
+    return enriched

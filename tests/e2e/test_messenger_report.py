@@ -1,0 +1,138 @@
+"""End to end on Messenger: a resident reports a security incident, sets the place on the
+one-time location page in headless Chromium, adds a photo; the ward's group gets the card;
+the officer's acknowledgement reaches the resident on Messenger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from redis import Redis
+
+from sosbot.bots.messenger.emulator import create_app as create_messenger
+from sosbot.bots.messenger.emulator_state import MessengerEmulatorConfig
+from tests.e2e.harness import TOKEN, System, b64, free_port, start_system, stop_system
+from tests.e2e.test_routing_e2e import bound_group, wait_for
+from tests.e2e.test_telegram_report import photo
+from tests.location_page.test_location_page import CHROMIUM_ARGS, _browser_or_skip
+
+pytestmark = pytest.mark.e2e
+APP_SECRET, VERIFY, PAGE_TOKEN = "messenger-app-secret", "messenger-verify", "EAAG-page-token"
+
+
+@pytest.fixture
+async def messenger_system(tmp_path: Path, shared_data: Path, redis: Redis, redis_url: str,
+                           queue_name: str) -> AsyncIterator[tuple[System, str]]:
+    web_port = free_port()
+    emulator = web.AppRunner(create_messenger(config=MessengerEmulatorConfig(
+        webhook_url=f"http://127.0.0.1:{web_port}/webhooks/messenger", app_secret=APP_SECRET,
+        verify_token=VERIFY, page_token=PAGE_TOKEN)))
+    await emulator.setup()
+    port = free_port()
+    await web.TCPSite(emulator, "127.0.0.1", port).start()
+    url = f"http://127.0.0.1:{port}"
+    env = {"MESSENGER_APP_SECRET": APP_SECRET, "MESSENGER_VERIFY_TOKEN": VERIFY,
+           "MESSENGER_PAGE_TOKEN": PAGE_TOKEN, "MESSENGER_API_BASE": url,
+           "SOSBOT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+           "SOSBOT_TEST_WEB_PORT": str(web_port)}
+    running, telegram = await start_system(
+        tmp_path, shared_data, f"sqlite:///{tmp_path / 'e2e.db'}", redis_url, queue_name,
+        extra_env=env, channels={"zalo": {"enabled": False}, "messenger": {"enabled": True}})
+    try:
+        yield running, url
+    finally:
+        await stop_system(running, telegram)
+        await emulator.cleanup()
+
+
+async def emu(system: System, base: str, method: str, path: str,
+              body: dict[str, Any] | None = None) -> Any:
+    async with system.http.request(method, f"{base}{path}", json=body) as response:
+        data = await response.json()
+        assert response.status == 200, data
+        return data
+
+
+async def page_says(system: System, base: str, psid: str, fragment: str,
+                    after: int, timeout: float = 30) -> tuple[dict[str, Any], int]:
+    """Wait for a message from the page containing ``fragment``; (message, new count)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = [m for m in (await emu(system, base, "GET", f"/_emu/users/{psid}/messages"))
+               ["messages"] if m["direction"] == "out"]
+        for index, message in enumerate(out[after:], start=after):
+            if fragment in json.dumps(message, ensure_ascii=False):
+                return message, index + 1
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the page never said {fragment!r}: {out}\n{system.logs()}")
+
+
+async def test_security_report_on_messenger_with_the_location_page(
+        messenger_system: tuple[System, str], tmp_path: Path) -> None:
+    async_playwright = _browser_or_skip()
+    system, base = messenger_system
+    assert (await emu(system, base, "POST", "/_emu/subscribe", {}))
+    ward = await bound_group(system, 8301, "CA phường Tân Phú", "ward", "27031")
+    await bound_group(system, 8303, "TTTTCH", "command")
+    psid = (await emu(system, base, "POST", "/_emu/users", {"first_name": "Tuấn"}))["psid"]
+
+    async def say(**content: Any) -> None:
+        answer = await emu(system, base, "POST", "/_emu/send", {"from": psid, **content})
+        assert answer["deliveries"] == [200], (answer, system.logs())
+
+    await say(text="Có người lạ cạy cửa nhà hàng xóm")
+    menu, seen = await page_says(system, base, psid, "Bạn muốn báo sự việc gì", 0)
+    assert menu["messaging_type"] == "RESPONSE"
+    replies = {q["payload"]: q["title"] for q in menu["quick_replies"]}
+    assert "cat:security" in replies
+    await say(quick_reply={"payload": "cat:security", "text": replies["cat:security"]})
+    ask, seen = await page_says(system, base, psid, "/l/", seen)
+    link = next(b["url"] for b in ask["attachment"]["payload"]["buttons"] if b.get("url"))
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                           args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(
+                geolocation={"latitude": 10.7776, "longitude": 106.6437, "accuracy": 30},
+                permissions=["geolocation"], viewport={"width": 390, "height": 800},
+                locale="vi-VN")
+            page = await context.new_page()
+            await page.goto(link)
+            await page.wait_for_selector("body[data-state='located']", state="attached",
+                                         timeout=15000)
+            assert await page.text_content("#ward") == "Phường Tân Phú"
+            await page.click("#submit")
+            await page.wait_for_selector("body[data-state='sent']", state="attached",
+                                         timeout=15000)
+            confirmation = await page.text_content("#confirmation") or ""
+            await page.screenshot(path=str(tmp_path / "location-page.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert "Đã nhận vị trí: Phường Tân Phú" in confirmation
+
+    _, seen = await page_says(system, base, psid, "gửi ảnh hoặc video", seen)
+    await say(image={"data_b64": b64(photo((90, 60, 200)))})
+    done, seen = await page_says(system, base, psid, "Đã nhận 1 ảnh/video", seen)
+    await say(quick_reply={"payload": "done", "text": "Xong"})
+    _, seen = await page_says(system, base, psid, "Vui lòng kiểm tra lại tin báo", seen)
+    await say(quick_reply={"payload": "submit", "text": "Gửi tin báo"})
+    submitted, seen = await page_says(system, base, psid, "Mã tin báo của bạn", seen)
+    code = submitted["text"].split("Mã tin báo của bạn: ")[1].split()[0]
+
+    messages = await wait_for(system, ward, lambda ms: any(
+        code in (m.get("text") or "") for m in ms) and any(m.get("photo") for m in ms))
+    card = next(m for m in messages if code in (m.get("text") or ""))
+    assert "Tuấn" not in card["text"] or "(Messenger)" in card["text"]
+    ack = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await system.control("/_emu/press", {"token": TOKEN, "from": 8301, "chat_id": ward,
+                                         "message_id": card["message_id"], "data": ack})
+    told, _ = await page_says(system, base, psid, "đã tiếp nhận tin báo", seen)
+    assert told["text"].startswith(f"Công an phường Tân Phú đã tiếp nhận tin báo {code}")
+    assert told["messaging_type"] == "RESPONSE"
