@@ -30,6 +30,7 @@ from rq.job import Job
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from sosbot.bots.telegram.outbound import rate_rules
 from sosbot.config import DuplicateWindow, QueueConfig, RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Category, Draft, Location
@@ -63,6 +64,7 @@ COUNTED = frozenset({"sendMessage", "sendPhoto", "sendVideo", "sendDocument", "s
 CARD_HEAD = re.compile(r"^🔥 CHÁY NỔ — (SOS-\d+)")
 DUPLICATES = re.compile(r"➕ (\d+) báo cáo trùng")
 M_PER_DEG_LAT = 111_320.0
+SCHEDULER_INTERVAL_S = 1.0  # how often rq's scheduler moves due jobs (RQScheduler.interval)
 
 
 def routing_config() -> RoutingConfig:
@@ -200,18 +202,22 @@ class WorkerRun:
 
 async def run_worker(rig: Rig, ctx: JobContext, bound_s: float,
                      sweep_every_s: float | None = None) -> WorkerRun:
-    """Work the queue as ``sosbot worker`` does (jobs, rq's scheduler, and the sweeper every
-    ``sweep_every_s`` when given) until no outbox row is pending, within ``bound_s``."""
+    """Work the queue as ``sosbot worker`` does (jobs, rq's scheduler every second, and the
+    sweeper every ``sweep_every_s`` when given) until no outbox row is pending, within
+    ``bound_s``."""
     run = WorkerRun()
     started = time.monotonic()
+    next_tick = started
     next_sweep = started + sweep_every_s if sweep_every_s is not None else math.inf
     while True:
         run.jobs += await rig.drain()
         run.drains += 1
-        moved = enqueue_due_scheduled(rig.redis, rig.queue_name)
-        run.scheduled_moved += moved
-        if moved:
-            continue
+        if time.monotonic() >= next_tick:
+            next_tick = time.monotonic() + SCHEDULER_INTERVAL_S
+            moved = enqueue_due_scheduled(rig.redis, rig.queue_name)
+            run.scheduled_moved += moved
+            if moved:
+                continue
         if pending_outbox(rig) == 0:
             break
         now = time.monotonic()
@@ -354,6 +360,35 @@ async def test_a_burst_of_200_reports_to_one_ward_stays_under_telegrams_limits(
               f"{f['edits']} edits), busiest rolling minute {f['busiest minute']}/"
               f"{GROUP_LIMIT}, last card at {f['last card s']:.1f}s vs. "
               f"{f['earliest possible s']:.1f}s at the earliest")
+
+
+STRANDED = (
+    "sosbot/routing/delivery.py:101 and :224 re-schedule the job for the head row of the "
+    "chat (row.id) instead of the row the job was for (up_to): when the group's window is "
+    "full, rows queued behind the deferred head lose their job and wait for the sweeper "
+    "(outbox_stale_after_s after enqueued_at, and again after every re-queue that meets a "
+    "deferred head). Fix: schedule DELIVER for up_to in both places (pass up_to to _send_one "
+    "and _defer), with a fresh attempt tag such as int(now.timestamp() * 1000).")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=STRANDED)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_cards_queued_behind_a_deferred_card_go_when_the_group_frees_up(
+        rig: Rig, groups: dict[str, int], wards: WardIndex) -> None:
+    """Without the sweeper: the scheduler's re-queue of a deferred card is all it takes."""
+    ctx = dataclasses.replace(rig.ctx, clock=utcnow)
+    context.install(ctx)
+    # The ward group's minute is full: 20 messages went there 55 s ago (by another worker).
+    group_rule = [rule for rule in rate_rules(str(groups["ward"]), "message")
+                  if rule.key.startswith("telegram:group:")]
+    while ctx.limiter.try_acquire(group_rule, now=time.time() - 55) == 0:
+        pass
+    codes, ids = await rig.in_thread(submit, rig, incident_spots(wards, 3))
+    rig.ctx.dispatcher.outbox(ids)
+    # The first ward card waits ~6 s for the window; the two behind it must follow it.
+    await run_worker(rig, ctx, bound_s=25.0)
+    found = cards_by_code(await rig.bot_messages(groups["ward"]))
+    assert sorted(found) == sorted(codes)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", pytest.param(
