@@ -98,9 +98,11 @@ def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int) -> str:
                        dict(first.payload), first.attempts, first.not_before)
         if row.not_before > now:
             delay = (row.not_before - now).total_seconds()
-            ctx.dispatcher.later(DELIVER, row.id, delay, attempt=row.attempts)
+            # Reschedule the whole chain (up to ``up_to``), not only the row in front: the
+            # rows behind it have no job of their own any more.
+            ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(now))
             return "waiting"
-        if not _send_one(ctx, row):
+        if not _send_one(ctx, row, up_to):
             return "deferred"
 
 
@@ -123,7 +125,12 @@ def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
     return prepared
 
 
-def _send_one(ctx: JobContext, row: _Row) -> bool:
+def _fresh_tag(now: datetime) -> int:
+    """A job id suffix no earlier job of this row used."""
+    return int(now.timestamp() * 1000)
+
+
+def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
     """Send one row and record the outcome; False when the chat must wait before the next."""
     adapter = ctx.outbound.get(row.channel)
     if adapter is None:
@@ -142,7 +149,8 @@ def _send_one(ctx: JobContext, row: _Row) -> bool:
     for _ in range(INLINE_RETRIES + 1):
         wait = ctx.limiter.try_acquire(rules, cost=prepared.cost)
         if wait > INLINE_WAIT_S:
-            _defer(ctx, row, wait, "waiting for the platform's rate limit", count_attempt=False)
+            _defer(ctx, row, up_to, wait, "waiting for the platform's rate limit",
+                   count_attempt=False)
             return False
         if wait > 0:
             ctx.sleep(wait)
@@ -155,10 +163,10 @@ def _send_one(ctx: JobContext, row: _Row) -> bool:
             if exc.retry_after <= INLINE_WAIT_S:
                 ctx.sleep(exc.retry_after)
                 continue
-            _defer(ctx, row, exc.retry_after, str(exc), count_attempt=False)
+            _defer(ctx, row, up_to, exc.retry_after, str(exc), count_attempt=False)
             return False
         except TemporarySendError as exc:
-            return _temporary_failure(ctx, row, exc)
+            return _temporary_failure(ctx, row, up_to, exc)
         except (RecipientGone, ChatMoved, PermanentSendError) as exc:
             log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
                         row.chat_id, exc)
@@ -166,17 +174,18 @@ def _send_one(ctx: JobContext, row: _Row) -> bool:
             return True
         _finish(ctx, row, outbox.SENT, message_id=message_id, attempts=row.attempts + 1)
         return True
-    _defer(ctx, row, INLINE_WAIT_S, "still rate limited", count_attempt=False)
+    _defer(ctx, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
     return False
 
 
-def _temporary_failure(ctx: JobContext, row: _Row, exc: TemporarySendError) -> bool:
+def _temporary_failure(ctx: JobContext, row: _Row, up_to: int,
+                       exc: TemporarySendError) -> bool:
     if row.attempts + 1 >= ctx.limits.max_send_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
         _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1)
         return True
     log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
-    _defer(ctx, row, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
+    _defer(ctx, row, up_to, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
     return False
 
 
@@ -208,7 +217,7 @@ def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None 
     ctx.dispatcher.outbox(follow_up)
 
 
-def _defer(ctx: JobContext, row: _Row, delay_s: float, error: str, *,
+def _defer(ctx: JobContext, row: _Row, up_to: int, delay_s: float, error: str, *,
            count_attempt: bool) -> None:
     now = ctx.clock()
     attempts = row.attempts + 1 if count_attempt else row.attempts
@@ -220,8 +229,8 @@ def _defer(ctx: JobContext, row: _Row, delay_s: float, error: str, *,
         stored.attempts = attempts
         stored.last_error = error[:512]
         stored.enqueued_at = now
-    # A distinct job id per try: the rate-limited and retried tries never collide.
-    ctx.dispatcher.later(DELIVER, row.id, delay_s, attempt=int(now.timestamp() * 1000))
+    # The job carries the whole chain; a distinct id per try, so tries never collide.
+    ctx.dispatcher.later(DELIVER, up_to, delay_s, attempt=_fresh_tag(now))
 
 
 def download(ctx: JobContext, media_id: int) -> str:
