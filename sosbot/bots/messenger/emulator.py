@@ -24,10 +24,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
-from sosbot.emulation.request_body import ParamError
+from sosbot.emulation.control import answer_control
 
 from .emulator_control import add_control_routes
-from .emulator_errors import ControlError
 from .emulator_graph import add_graph_routes
 from .emulator_state import STATE_KEY, EmulatorState, MessengerEmulatorConfig
 
@@ -37,12 +36,6 @@ __all__ = ["STATE_KEY", "EmulatorState", "MessengerEmulatorConfig", "create_app"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type",
-}
-
 
 @web.middleware
 async def control_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -50,23 +43,7 @@ async def control_errors(request: web.Request, handler: Handler) -> web.StreamRe
     CORS so a browser sandbox page can drive the emulator."""
     if not request.path.startswith("/_emu/"):
         return await handler(request)
-    if request.method == "OPTIONS":
-        return web.Response(status=204, headers=_CORS)
-    response: web.StreamResponse
-    try:
-        response = await handler(request)
-    except ControlError as exc:
-        response = web.json_response({"error": exc.message}, status=exc.status)
-    except ParamError as exc:
-        response = web.json_response({"error": str(exc)}, status=400)
-    except web.HTTPException as exc:
-        response = web.json_response({"error": exc.reason}, status=exc.status)
-    except (TypeError, ValueError, KeyError) as exc:
-        log.exception("malformed control request %s %s", request.method, request.path)
-        response = web.json_response({"error": f"malformed request: {exc}"}, status=400)
-    if not response.prepared:
-        response.headers.update(_CORS)
-    return response
+    return await answer_control(request, handler)
 
 
 def create_app(*, config: MessengerEmulatorConfig | None = None) -> web.Application:

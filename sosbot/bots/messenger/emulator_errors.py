@@ -6,6 +6,8 @@ import logging
 import secrets
 from typing import Any
 
+from sosbot.emulation.control import ControlError  # noqa: F401  (re-exported)
+
 log = logging.getLogger(__name__)
 
 OUTSIDE_WINDOW = (
@@ -73,12 +75,3 @@ def rate_limited() -> GraphApiError:
 def unknown_path(path: str) -> GraphApiError:
     """``2500``: no such endpoint."""
     return GraphApiError(2500, f"Unknown path components: {path}")
-
-
-class ControlError(Exception):
-    """A malformed or impossible control request; answered 400 (or ``status``) as JSON."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status

@@ -17,11 +17,10 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
-from sosbot.emulation.request_body import ParamError
+from sosbot.emulation.control import answer_control
 
 from .emulator_api import add_api_routes
 from .emulator_control import add_control_routes
-from .emulator_errors import ControlError
 from .emulator_state import STATE_KEY, BotSpec, EmulatorConfig, EmulatorState
 
 log = logging.getLogger(__name__)
@@ -29,13 +28,6 @@ log = logging.getLogger(__name__)
 __all__ = ["STATE_KEY", "BotSpec", "EmulatorConfig", "EmulatorState", "create_app", "main"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type",
-}
 
 
 @web.middleware
@@ -49,23 +41,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         except web.HTTPNotFound:
             body = {"ok": False, "error_code": 404, "description": "Not Found"}
             return web.json_response(body, status=404)
-    if request.method == "OPTIONS":
-        return web.Response(status=204, headers=_CORS)
-    response: web.StreamResponse
-    try:
-        response = await handler(request)
-    except ControlError as exc:
-        response = web.json_response({"error": exc.message}, status=exc.status)
-    except ParamError as exc:
-        response = web.json_response({"error": str(exc)}, status=400)
-    except web.HTTPException as exc:
-        response = web.json_response({"error": exc.reason}, status=exc.status)
-    except (TypeError, ValueError, KeyError) as exc:
-        log.exception("malformed control request %s %s", request.method, request.path)
-        response = web.json_response({"error": f"malformed request: {exc}"}, status=400)
-    if not response.prepared:
-        response.headers.update(_CORS)
-    return response
+    return await answer_control(request, handler)
 
 
 def create_app(

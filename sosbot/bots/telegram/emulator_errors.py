@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sosbot.emulation.control import ControlError  # noqa: F401  (re-exported)
+
 log = logging.getLogger(__name__)
 
 NOT_MODIFIED = (
@@ -67,12 +69,3 @@ def too_many_requests(retry_after: int) -> ApiError:
     return ApiError(
         429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
     )
-
-
-class ControlError(Exception):
-    """A malformed or impossible control request; answered 400 (or ``status``) as JSON."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status

@@ -19,9 +19,10 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
+from sosbot.emulation.control import answer_control
+
 from .emulator_api import add_api_routes
 from .emulator_control import add_control_routes
-from .emulator_errors import ControlError
 from .emulator_state import STATE_KEY, ZaloEmulatorConfig, ZaloEmulatorState
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,6 @@ log = logging.getLogger(__name__)
 __all__ = ["STATE_KEY", "ZaloEmulatorConfig", "ZaloEmulatorState", "create_app", "main"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type",
-}
 
 
 @web.middleware
@@ -46,18 +41,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             return await handler(request)
         except web.HTTPNotFound:
             return web.json_response({"error": -404, "message": "Not Found"}, status=404)
-    if request.method == "OPTIONS":
-        return web.Response(status=204, headers=_CORS)
-    response: web.StreamResponse
-    try:
-        response = await handler(request)
-    except ControlError as exc:
-        response = web.json_response({"error": exc.message}, status=exc.status)
-    except web.HTTPException as exc:
-        response = web.json_response({"error": exc.reason}, status=exc.status)
-    if not response.prepared:
-        response.headers.update(_CORS)
-    return response
+    return await answer_control(request, handler)
 
 
 def create_app(*, config: ZaloEmulatorConfig | None = None) -> web.Application:
