@@ -54,6 +54,33 @@ def conversation_settings(city: CityOutline) -> ConversationSettings:
     return ConversationSettings(in_service_area=city.contains)
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of its own for this test session, dropped at the end.
+
+    Concurrent test runs on one server would otherwise wipe each other's schema. Without
+    the right to create databases, the database at TEST_DATABASE_URL itself is used.
+    """
+    admin = sa.create_engine(normalize_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+    name = f"sosbot_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.ProgrammingError:
+        admin.dispose()
+        yield TEST_DATABASE_URL
+        return
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        unavailable("PostgreSQL at TEST_DATABASE_URL", str(exc).splitlines()[0])
+        return
+    url = sa.engine.make_url(TEST_DATABASE_URL).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 def _reset_postgres(url: str) -> None:
     engine = sa.create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
     try:
@@ -68,11 +95,12 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database: a SQLite file, or the PostgreSQL test database wiped."""
+    """A fresh, empty database: a SQLite file, or this session's PostgreSQL database wiped."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'sosbot.db'}"
-    _reset_postgres(TEST_DATABASE_URL)
-    return TEST_DATABASE_URL
+    url: str = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return url
 
 
 @pytest.fixture

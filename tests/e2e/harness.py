@@ -185,6 +185,15 @@ async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_ur
     web_port = int(env.get("SOSBOT_TEST_WEB_PORT") or free_port())
     system = System(tmp=tmp, env=env, emulator_url=emulator_url,
                     web_url=f"http://127.0.0.1:{web_port}", http=aiohttp.ClientSession())
+    try:
+        await _start_processes(system, web_port, workers)
+    except BaseException:
+        await stop_system(system, emulator)  # nothing left running when start-up fails
+        raise
+    return system, emulator
+
+
+async def _start_processes(system: System, web_port: int, workers: int) -> None:
     await system.run("migrate")
     await system.start("web", "serve", "--port", str(web_port))
     for index in range(workers):
@@ -201,7 +210,6 @@ async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_ur
             raise AssertionError("the web process did not become healthy\n" + system.logs())
         await asyncio.sleep(0.2)
     await system.run("set-webhook", f"{system.web_url}/webhooks/telegram")
-    return system, emulator
 
 
 async def stop_system(system: System, emulator: web.AppRunner) -> None:
