@@ -30,43 +30,54 @@ even where the (much coarser) city outline disagrees.
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 import math
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from sosbot.routing.city import DEFAULT_CITY_TOLERANCE_M, CityOutline
+from sosbot.routing.geo_frame import (
+    M_PER_DEG_LAT,
+    M_PER_DEG_LON,
+    FloatArray,
+    check_finite,
+    load_features,
+    polygonal,
+    project,
+    project_geometries,
+)
+from sosbot.routing.ward_names import (
+    NAME_PREFIX_RE,
+    NAME_SUFFIX_RE,
+    fold_diacritics,
+    has_diacritics,
+    name_keys,
+    tone_key,
+)
+
+__all__ = ["CityOutline", "MatchHow", "UnitType", "Ward", "WardBatch", "WardIndex", "WardMatch",
+           "fold_diacritics", "name_keys", "project", "tone_key"]
+
 log = logging.getLogger(__name__)
 
 MatchHow = Literal["inside", "boundary", "nearest", "outside"]
 UnitType = Literal["phuong", "xa", "dac_khu"]
 
-#: Latitude (degrees) of the equirectangular projection's standard parallel.
-REFERENCE_LAT = 10.8
-_EARTH_RADIUS_M = 6_371_008.8
-#: Metres per degree of longitude / latitude in the local frame.
-M_PER_DEG_LON = _EARTH_RADIUS_M * math.cos(math.radians(REFERENCE_LAT)) * math.pi / 180.0
-M_PER_DEG_LAT = _EARTH_RADIUS_M * math.pi / 180.0
 
 DEFAULT_BOUNDARY_TOLERANCE_M = 5.0
 DEFAULT_NEAREST_MAX_M = 500.0
-DEFAULT_CITY_TOLERANCE_M = 50.0
 
 #: Codes used in :attr:`WardBatch.how`, indexable by those codes.
 HOW_CODES: tuple[MatchHow, ...] = ("inside", "boundary", "nearest", "outside")
 _INSIDE, _BOUNDARY, _NEAREST, _OUTSIDE = 0, 1, 2, 3
 
-FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 
@@ -119,165 +130,6 @@ class WardBatch:
         return int(self.ward_idx.shape[0])
 
 
-# --------------------------------------------------------------------------------------------
-# Names
-# --------------------------------------------------------------------------------------------
-
-_TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
-_WORD_RE = re.compile(r"\w+")
-
-
-def fold_diacritics(text: str) -> str:
-    """Lower-case ``text`` and strip Vietnamese diacritics (``"Đặc khu"`` → ``"dac khu"``)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.replace("đ", "d")
-
-
-def tone_key(word: str) -> str:
-    """An accent-preserving key for one word, insensitive to where the tone mark is placed.
-
-    ``"hoà"`` and ``"hòa"`` (old and new tone placement) give the same key; ``"thanh"`` and
-    ``"thạnh"`` do not.
-    """
-    tones = ""
-    kept: list[str] = []
-    for ch in unicodedata.normalize("NFD", word.lower()):
-        tone = _TONE_MARKS.get(ch)
-        if tone is None:
-            kept.append(ch)
-        else:
-            tones += tone
-    return unicodedata.normalize("NFC", "".join(kept)) + tones
-
-
-def name_keys(text: str) -> tuple[str, str]:
-    """``(plain, accented)`` keys of a name: words folded without / with their diacritics."""
-    words = _WORD_RE.findall(unicodedata.normalize("NFC", text))
-    plain = " ".join(fold_diacritics(w) for w in words)
-    accented = " ".join(tone_key(w) for w in words)
-    return plain, accented
-
-
-def has_diacritics(text: str) -> bool:
-    """True if ``text`` contains any Vietnamese diacritic (or đ)."""
-    lowered = unicodedata.normalize("NFC", text.lower())
-    return fold_diacritics(lowered) != lowered
-
-
-_NAME_PREFIX_RE = re.compile(
-    r"^\s*(?:phường|phuong|xã|xa|đặc\s+khu|dac\s+khu|ward|commune|p|x|đk|dk)(?:\s*\.\s*|\s+)",
-    re.IGNORECASE,
-)
-_NAME_SUFFIX_RE = re.compile(
-    r"\s+(?:ward|commune|special\s+administrative\s+region)\s*$", re.IGNORECASE
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Geometry helpers
-# --------------------------------------------------------------------------------------------
-
-
-def project(lats: npt.ArrayLike, lons: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Project WGS84 latitudes/longitudes to the local metric frame, returning ``(x, y)``."""
-    x = np.asarray(lons, dtype=np.float64) * M_PER_DEG_LON
-    y = np.asarray(lats, dtype=np.float64) * M_PER_DEG_LAT
-    return x, y
-
-
-def _project_geometries(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    scale = np.array([M_PER_DEG_LON, M_PER_DEG_LAT])
-    return cast(
-        npt.NDArray[np.object_],
-        shapely.transform(geoms, lambda coords: coords * scale),
-    )
-
-
-def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    """Keep only the polygonal parts of ``geom`` (``make_valid`` can emit lines/points)."""
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    polys: list[BaseGeometry] = []
-    for part in parts:
-        polys.extend(shapely.get_parts(part))
-    return shapely.MultiPolygon(polys)
-
-
-def _load_features(path: Path) -> list[dict[str, Any]]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        data = json.load(fh)
-    if data.get("type") != "FeatureCollection":
-        raise ValueError(f"{path}: expected a GeoJSON FeatureCollection")
-    return cast(list[dict[str, Any]], data["features"])
-
-
-def _check_finite(x: FloatArray, y: FloatArray) -> None:
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("latitude/longitude must be finite numbers")
-
-
-# --------------------------------------------------------------------------------------------
-# City outline
-# --------------------------------------------------------------------------------------------
-
-
-class CityOutline:
-    """The city's outline, for "is this pin in Ho Chi Minh City at all?".
-
-    :meth:`contains` is True within ``tolerance_m`` (default 50 m) of the outline, so pins on the
-    coast or on the provincial border are not refused.  Note that the published outline is
-    much coarser than the ward polygons (their borders differ by ~150 m on median), so the
-    ward polygons take precedence wherever both are available.
-    """
-
-    def __init__(
-        self, geometry_lonlat: BaseGeometry, *, tolerance_m: float = DEFAULT_CITY_TOLERANCE_M
-    ) -> None:
-        """Build from a (Multi)Polygon in ``[lon, lat]`` order."""
-        if tolerance_m < 0:
-            raise ValueError("tolerance_m must be >= 0")
-        self.tolerance_m = tolerance_m
-        projected = _project_geometries(np.array([shapely.make_valid(geometry_lonlat)]))[0]
-        self._area: BaseGeometry = (
-            shapely.buffer(projected, tolerance_m, quad_segs=4) if tolerance_m else projected
-        )
-        shapely.prepare(self._area)
-        min_lon, min_lat, max_lon, max_lat = geometry_lonlat.bounds
-        self.bbox: tuple[float, float, float, float] = (min_lat, min_lon, max_lat, max_lon)
-        """``(min_lat, min_lon, max_lat, max_lon)`` of the outline itself."""
-
-    @classmethod
-    def from_file(cls, path: Path, *, tolerance_m: float = DEFAULT_CITY_TOLERANCE_M) -> CityOutline:
-        """Load the outline from a gzipped GeoJSON FeatureCollection (all features unioned)."""
-        features = _load_features(path)
-        geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
-        if not geoms:
-            raise ValueError(f"{path}: no features")
-        outline = shapely.union_all(shapely.make_valid(np.array(geoms)))
-        log.debug("city outline %s: %d vertices", path, shapely.get_num_coordinates(outline))
-        return cls(outline, tolerance_m=tolerance_m)
-
-    def contains(self, lat: float, lon: float) -> bool:
-        """True if the point is in the city (or within the tolerance of its outline)."""
-        x, y = lon * M_PER_DEG_LON, lat * M_PER_DEG_LAT
-        return bool(shapely.intersects_xy(self._area, x, y))
-
-    def contains_many(self, lats: npt.ArrayLike, lons: npt.ArrayLike) -> npt.NDArray[np.bool_]:
-        """Vectorised :meth:`contains`."""
-        x, y = project(lats, lons)
-        return self._contains_xy(x, y)
-
-    def _contains_xy(self, x: FloatArray, y: FloatArray) -> npt.NDArray[np.bool_]:
-        return cast(npt.NDArray[np.bool_], shapely.intersects_xy(self._area, x, y))
-
-
-# --------------------------------------------------------------------------------------------
-# Ward index
-# --------------------------------------------------------------------------------------------
-
-
 class WardIndex:
     """Point → ward lookups over the city's ward polygons (see the module docstring)."""
 
@@ -310,12 +162,12 @@ class WardIndex:
 
         raw = np.empty(len(order), dtype=object)
         raw[:] = [geometries_lonlat[i] for i in order]
-        projected = _project_geometries(raw)
+        projected = project_geometries(raw)
         valid = shapely.is_valid(projected)
         if not valid.all():
             log.info("repairing %d invalid ward geometries", int((~valid).sum()))
         fixed = shapely.make_valid(projected)
-        self._geoms = np.array([_polygonal(g) for g in fixed], dtype=object)
+        self._geoms = np.array([polygonal(g) for g in fixed], dtype=object)
         shapely.prepare(self._geoms)
         self._warm_up()
         self._tree = shapely.STRtree(self._geoms)
@@ -336,7 +188,7 @@ class WardIndex:
     ) -> WardIndex:
         """Load the wards from a gzipped GeoJSON FeatureCollection, and the city outline from
         ``city_path`` if given (see :meth:`CityOutline.from_file`)."""
-        features = _load_features(path)
+        features = load_features(path)
         wards: list[Ward] = []
         geoms: list[BaseGeometry] = []
         for feature in features:
@@ -438,7 +290,7 @@ class WardIndex:
         placement aside), only those are returned, so ``"Thạnh An"`` finds one ward while
         ``"thanh an"`` finds both "Thanh An" and "Thạnh An".  Returns [] if nothing matches.
         """
-        bare = _NAME_SUFFIX_RE.sub("", _NAME_PREFIX_RE.sub("", text, count=1))
+        bare = NAME_SUFFIX_RE.sub("", NAME_PREFIX_RE.sub("", text, count=1))
         plain, accented = name_keys(bare)
         found = [self._wards[i] for i in self._names.get(plain, [])]
         if has_diacritics(text) and len(found) > 1:
@@ -510,7 +362,7 @@ class WardIndex:
         y = np.atleast_1d(y).ravel()
         if x.shape != y.shape:
             raise ValueError("lats and lons differ in length")
-        _check_finite(x, y)
+        check_finite(x, y)
         n = x.shape[0]
         tol = self.boundary_tolerance_m
         ward_idx = np.full(n, -1, dtype=np.intp)

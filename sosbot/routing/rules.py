@@ -9,7 +9,8 @@ from sosbot.config import RoutingConfig
 from sosbot.core.cards import police_unit
 from sosbot.core.model import Category
 from sosbot.routing.geo import WardIndex, WardMatch
-from sosbot.routing.geocoding import GeocodeResult, OfflineWardGeocoder
+from sosbot.routing.geocoding import GeocodeResult
+from sosbot.routing.offline_geocoder import OfflineWardGeocoder
 
 WARD = "ward"
 DEPARTMENT = "department"

@@ -22,8 +22,8 @@ from sosbot.routing.geocoding import (
     GeocodeResult,
     GeocodingUnavailable,
     GeopyGeocoder,
-    OfflineWardGeocoder,
 )
+from sosbot.routing.offline_geocoder import OfflineWardGeocoder
 
 DATA = Path(
     os.environ.get("SOSBOT_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
