@@ -1,0 +1,209 @@
+"""One step of the conversation in progress: its state, the questions it asks, the draft's
+lifecycle. Pure, like everything in core; ``conversation.step`` drives it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from sosbot.core.actions import (
+    Action,
+    Choice,
+    OutgoingMessage,
+    Reply,
+    SubmitReport,
+)
+from sosbot.core.events import OfficerAsked, ReportSubmitted
+from sosbot.core.model import (
+    ConversationState,
+    Draft,
+    PendingQuestion,
+    Stage,
+    SubmittedReport,
+)
+from sosbot.core.sanitize import clean_user_text
+from sosbot.core.summary import render_summary
+from sosbot.core.texts import category_label, text
+from sosbot.core.vocabulary import CATEGORY_ORDER
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Limits and the one question the core cannot answer alone (is a point in the city?)."""
+
+    in_service_area: Callable[[float, float], bool] = field(default=lambda lat, lon: True)
+    draft_ttl_s: int = 30 * 60
+    extras_window_s: int = 15 * 60
+    max_media_bytes: int = 20 * 1024 * 1024
+    max_description_chars: int = 3000
+    max_address_chars: int = 300
+    question_window_s: int = 60 * 60  # how long a resident's next text answers an officer
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+class Turn:
+    """The working copy of one step: state helpers, the questions, the draft's lifecycle.
+
+    ``state`` and ``actions`` are the result. Event handlers live in conversation.py.
+    """
+
+    def __init__(self, state: ConversationState, now: float, settings: Settings) -> None:
+        self.state = state
+        self.now = now
+        self.settings = settings
+        self.actions: list[Action] = []
+
+    # -- state helpers ----------------------------------------------------------------------
+
+    def _set(self, **changes: object) -> None:
+        self.state = self.state.model_copy(update=changes)
+
+    def _set_draft(self, **changes: object) -> None:
+        draft = self.state.draft or Draft()
+        self._set(draft=draft.model_copy(update=changes))
+
+    @property
+    def draft(self) -> Draft:
+        return self.state.draft or Draft()
+
+    def t(self, key: str, **params: object) -> str:
+        return text(self.state.lang, key, **params)
+
+    def reply(self, message: OutgoingMessage) -> None:
+        if message.choices:
+            values = tuple(c.value for row in message.choices for c in row)
+            self._set(offered=values)
+            numbers = ", ".join(str(i + 1) for i in range(len(values)))
+            message = replace(message, choice_hint=self.t("choose_by_number", numbers=numbers))
+        if message.request is not None:
+            self._set(reply_keyboard=True)
+        elif self.state.reply_keyboard and not message.choices:
+            message = replace(message, remove_keyboard=True)
+            self._set(reply_keyboard=False)
+        self.actions.append(Reply(message))
+
+    def say(self, key: str, **params: object) -> None:
+        self.reply(OutgoingMessage(text=self.t(key, **params)))
+
+    def _in_extras_window(self) -> SubmittedReport | None:
+        last = self.state.last_report
+        if self.state.draft is None and last is not None:
+            if self.now - last.submitted_at_epoch <= self.settings.extras_window_s:
+                return last
+        return None
+
+    def _add_description(self, value: str) -> None:
+        cleaned = clean_user_text(value, self.settings.max_description_chars)
+        if not cleaned:
+            return
+        joined = f"{self.draft.description}\n{cleaned}" if self.draft.description else cleaned
+        self._set_draft(description=clean_user_text(joined, self.settings.max_description_chars))
+
+    # -- questions --------------------------------------------------------------------------
+
+    def ask_next(self, prefix: str | None = None) -> None:
+        """Ask for the first thing still missing, or show the summary to confirm."""
+        d = self.draft
+        lead = f"{prefix}\n\n" if prefix else ""
+        if d.category is None:
+            self._set(stage=Stage.CATEGORY)
+            self.reply(OutgoingMessage(text=lead + self.t("ask_category"),
+                                       choices=self._category_choices()))
+        elif not d.has_place:
+            self._set(stage=Stage.LOCATION)
+            self.reply(OutgoingMessage(text=lead + self.t("ask_location"), request="location",
+                                       request_label=self.t("button_send_location")))
+        elif not d.description and (not d.media or not d.description_asked):
+            self._set(stage=Stage.DESCRIPTION)
+            self._set_draft(description_asked=True)
+            skip = ((Choice(self.t("button_skip"), "skip"),),) if d.media else ()
+            self.reply(OutgoingMessage(text=lead + self.t("ask_description"), choices=skip))
+        elif not d.media and not d.media_asked:
+            self._set(stage=Stage.MEDIA)
+            self._set_draft(media_asked=True)
+            self.reply(OutgoingMessage(text=lead + self.t("ask_media"),
+                                       choices=((Choice(self.t("button_skip"), "skip"),),)))
+        else:
+            self._set(stage=Stage.CONFIRM)
+            self.reply(OutgoingMessage(text=lead + self._summary(), choices=(
+                (Choice(self.t("button_submit"), "submit"),
+                 Choice(self.t("button_cancel"), "cancel")),
+            )))
+
+    def _category_choices(self) -> tuple[tuple[Choice, ...], ...]:
+        return tuple(
+            (Choice(category_label(self.state.lang, c), f"cat:{c.value}"),)
+            for c in CATEGORY_ORDER
+        )
+
+    def _summary(self) -> str:
+        return render_summary(self.draft, self.state.lang)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def _expire_if_idle(self) -> None:
+        last = self.state.last_activity_epoch
+        if self.state.draft is None or last is None:
+            return
+        if self.now - last >= self.settings.draft_ttl_s:
+            self._set(draft=None, stage=Stage.IDLE)
+            self.say("expired", minutes=self.settings.draft_ttl_s // 60)
+
+    def _start(self, greet: bool) -> None:
+        self._set(draft=Draft(), stage=Stage.IDLE)
+        self.ask_next(self.t("greeting") if greet else None)
+
+    def _cancel(self) -> None:
+        if self.state.draft is None:
+            self.say("nothing_to_cancel")
+            return
+        self._set(draft=None, stage=Stage.IDLE)
+        self.say("cancelled")
+
+    def _submit(self) -> None:
+        d = self.state.draft
+        if d is None:
+            self.say("already_submitted")
+            return
+        if d.category is None or not d.has_place or not (d.description or d.media):
+            self.ask_next()
+            return
+        self.actions.append(SubmitReport(draft=d, phone=self.state.phone))
+        self._set(draft=None, stage=Stage.IDLE)
+
+    def _report_submitted(self, event: ReportSubmitted) -> None:
+        draft = event.draft
+        self._set(
+            last_report=SubmittedReport(
+                code=event.code, submitted_at_epoch=self.now,
+                location_message_id=draft.location_message_id,
+                live_until_epoch=draft.live_until_epoch,
+                album_ids=draft.album_ids,
+            ),
+            reports_submitted=self.state.reports_submitted + 1,
+        )
+        if event.duplicate_of:
+            text_ = self.t("duplicate_submitted", code=event.duplicate_of)
+        else:
+            if not event.location_known:
+                routing = self.t("location_unknown")
+            elif event.unit:
+                unit = event.unit.get(self.state.lang) or event.unit.get("vi", "")
+                routing = self.t("routed_to_unit", unit=unit)
+            else:
+                routing = self.t("routed_generic")
+            text_ = self.t("submitted", code=event.code, routing=routing)
+        self.reply(OutgoingMessage(text=text_, choices=(
+            (Choice(self.t("button_new_report"), "new"),),
+        )))
+        if self.state.phone is None:
+            self.reply(OutgoingMessage(text=self.t("offer_phone"), request="contact",
+                                       request_label=self.t("button_share_phone")))
+
+    def _officer_asked(self, event: OfficerAsked) -> None:
+        unit = event.unit.get(self.state.lang) or event.unit.get("vi", "")
+        self._set(question=PendingQuestion(
+            code=event.code, until_epoch=self.now + self.settings.question_window_s))
+        self.say("officer_question", unit=unit, code=event.code, question=event.question)
