@@ -19,12 +19,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from sosbot import metrics
 from sosbot.bots.messenger import inbound as messenger_inbound
 from sosbot.bots.messenger import security as messenger_security
 from sosbot.bots.telegram import inbound as telegram_inbound
@@ -42,6 +44,7 @@ from sosbot.location_page import LocationTicket, LocationTokens, create_location
 from sosbot.routing.intake import IntakePolicy, IntakeResult, take_events
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
+from sosbot.storage import outbox
 from sosbot.storage.db import ping, transaction
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,8 @@ def create_app(deps: WebDeps) -> web.Application:
         app.router.add_get(deps.messenger_path, messenger_verification)
         app.router.add_post(deps.messenger_path, messenger_webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
     if deps.location_tokens is not None and deps.ward_shapes:
         app.add_subapp(LOCATION_PREFIX, create_location_app(
             tokens=deps.location_tokens, ward_shapes=deps.ward_shapes,
@@ -142,6 +147,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     header = request.headers.get(telegram_security.HEADER)
     if not telegram_security.secret_matches(header, deps.telegram_secret):
         log.warning("telegram webhook: wrong or missing secret token from %s", request.remote)
+        metrics.WEBHOOKS.labels("telegram", "forbidden").inc()
         return _answer(403, "forbidden")
     body = await _read_body(request, "telegram")
     if isinstance(body, web.Response):
@@ -151,6 +157,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         events = telegram_inbound.parse_update(data)
     except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
         log.warning("telegram webhook: unparseable body refused (%s)", exc)
+        metrics.WEBHOOKS.labels("telegram", "bad_request").inc()
         return _answer(400, f"bad update: {exc}")
     return await accept(request.app, events, data)
 
@@ -164,12 +171,14 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     if not zalo_security.signature_ok(body, request.headers.get(zalo_security.HEADER),
                                       deps.zalo_oa_secret):
         log.warning("zalo webhook: bad or missing signature from %s", request.remote)
+        metrics.WEBHOOKS.labels("zalo", "forbidden").inc()
         return _answer(401, "bad signature")
     try:
         data = json.loads(body)
         events = zalo_inbound.parse(body)
     except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
         log.warning("zalo webhook: unparseable body refused (%s)", exc)
+        metrics.WEBHOOKS.labels("zalo", "bad_request").inc()
         return _answer(400, f"bad event: {exc}")
     if zalo_security.too_old(str(data.get("timestamp", "")), deps.clock().timestamp(),
                              deps.replay_window_s):
@@ -199,12 +208,14 @@ async def messenger_webhook(request: web.Request) -> web.Response:
     header = request.headers.get(messenger_security.SIGNATURE_HEADER)
     if not messenger_security.signature_ok(body, header, deps.messenger_app_secret):
         log.warning("messenger webhook: bad or missing signature from %s", request.remote)
+        metrics.WEBHOOKS.labels("messenger", "forbidden").inc()
         return _answer(401, "bad signature")
     try:
         data = json.loads(body)
         events = messenger_inbound.parse(body)
     except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
         log.warning("messenger webhook: unparseable body refused (%s)", exc)
+        metrics.WEBHOOKS.labels("messenger", "bad_request").inc()
         return _answer(400, f"bad event: {exc}")
     if messenger_security.too_old(messenger_inbound.batch_time_ms(body),
                                   deps.clock().timestamp(), deps.replay_window_s):
@@ -221,6 +232,7 @@ async def accept(app: web.Application, events: list[PlatformEvent],
     if not events:
         return _answer(200, "ignored")
     chat = events[0].chat
+    channel = chat.channel.value
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     # A batch (Messenger) may hold several chats: hold each one's lock, in a fixed order.
@@ -233,12 +245,16 @@ async def accept(app: web.Application, events: list[PlatformEvent],
         except (OperationalError, InterfaceError, PoolTimeout) as exc:
             # The platform will retry: nothing was half-written (the transaction rolled back).
             log.error("database unavailable, answering 503: %s", exc)
+            metrics.WEBHOOKS.labels(channel, "unavailable").inc()
             return _answer(503, "database unavailable, retry later")
     if result.outbox_ids or result.media_ids or result.timers:
         await loop.run_in_executor(None, _enqueue, deps, result)
     log.debug("%s %s: %d new, %d duplicate, %d outbox, %.1f ms", chat.channel,
               events[0].event_id, result.accepted, result.duplicates, len(result.outbox_ids),
               (time.perf_counter() - started) * 1000)
+    metrics.WEBHOOKS.labels(channel, "accepted" if result.accepted else "duplicate").inc()
+    for category in result.report_categories:
+        metrics.REPORTS.labels(category).inc()
     return _answer(200, "ok" if result.accepted else "duplicate")
 
 
@@ -280,3 +296,33 @@ async def healthz(request: web.Request) -> web.Response:
         checks["redis"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return web.json_response({"ok": healthy, **checks}, status=200 if healthy else 503)
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to take traffic: database, Redis, and the ward data loaded."""
+    response = await healthz(request)
+    checks = json.loads(response.text or "{}")
+    checks["wards"] = "ok" if request.app[DEPS].rules is not None else "not loaded"
+    checks.pop("ok", None)
+    ready = all(value == "ok" for value in checks.values())
+    return web.json_response({"ok": ready, **checks}, status=200 if ready else 503)
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """Prometheus text format; queue depths and pending outbox rows measured now."""
+    deps = request.app[DEPS]
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, _measure_queues, deps)
+    except (RedisError, OperationalError) as exc:
+        log.warning("metrics: could not measure queues (%s)", exc)
+    body = generate_latest(metrics.REGISTRY)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _measure_queues(deps: WebDeps) -> None:
+    queue = deps.dispatcher.queue
+    metrics.QUEUE_DEPTH.labels("queued").set(queue.count)
+    metrics.QUEUE_DEPTH.labels("scheduled").set(queue.scheduled_job_registry.count)
+    with transaction(deps.engine) as session:
+        metrics.OUTBOX_PENDING.set(outbox.pending_count(session))

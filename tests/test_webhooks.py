@@ -186,3 +186,31 @@ async def test_health(make_client: Any) -> None:
     client = await make_client(redis=dead)
     response = await client.get("/healthz")
     assert response.status == 503 and (await response.json())["redis"].startswith("error")
+
+
+async def test_metrics_count_webhooks_and_reports(make_client: Any) -> None:
+    from sosbot.metrics import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    forbidden = sample("sosbot_webhooks_total", channel="telegram", outcome="forbidden")
+    fires = sample("sosbot_reports_created_total", category="fire")
+    client = await make_client()
+    await post(client, update("/start"), secret="wrong")
+    for body in (update("/start"), update("3"),
+                 update(location={"latitude": 10.7769, "longitude": 106.7009}),
+                 update("Cháy quán ăn"), update("xong"), update("gửi")):
+        await post(client, body)
+    text = await (await client.get("/metrics")).text()
+    assert sample("sosbot_webhooks_total", channel="telegram", outcome="forbidden") == \
+        forbidden + 1
+    assert sample("sosbot_reports_created_total", category="fire") == fires + 1
+    assert 'sosbot_reports_created_total{category="fire"}' in text
+    assert "sosbot_outbox_pending" in text and 'sosbot_queue_depth{state="queued"}' in text
+
+
+async def test_readiness_needs_the_ward_data(make_client: Any) -> None:
+    client = await make_client()  # built without routing rules: not ready for routing
+    response = await client.get("/readyz")
+    assert response.status == 503 and (await response.json())["wards"] == "not loaded"

@@ -6,8 +6,10 @@ import argparse
 import logging
 import threading
 
+from prometheus_client import start_http_server
 from rq import Queue, SimpleWorker
 
+from sosbot import metrics
 from sosbot.config import load_settings
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing import context
@@ -22,6 +24,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("worker", help="run an rq worker for the outbound queue")
     parser.add_argument("--burst", action="store_true",
                         help="sweep once, run every queued job, then exit")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="serve this worker's Prometheus metrics on 127.0.0.1:PORT")
     parser.set_defaults(func=run)
 
 
@@ -42,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     loop = BackgroundLoop().start()
     ctx = job_context(settings, engine, redis, loop)
     context.install(ctx)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr="127.0.0.1", registry=metrics.REGISTRY)
     stop = threading.Event()
     try:
         log.info("first sweep: %s", sweep(ctx))

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from sosbot import metrics
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction
 from sosbot.core.cards import local_time
@@ -69,6 +70,9 @@ def act(session: Session, delivery: Delivery, action: OfficerAction, officer: Se
     if status in FINAL_STATUSES:
         return (f"Tin báo {report.code} đã kết thúc, không thể cập nhật.", [])
     unit = rules.unit(delivery.role, delivery.target_code)
+    if delivery.ack_state == "new":
+        metrics.ACK_LATENCY.labels(delivery.role).observe(
+            max((now - report.created_at).total_seconds(), 0.0))
     delivery.ack_state = ACK_STATE[action]
     delivery.acked_by = officer.display_name or officer.username or officer.user_id
     delivery.acked_at = now

@@ -16,6 +16,7 @@ from typing import Any
 from redis.exceptions import LockError
 from sqlmodel import Session
 
+from sosbot import metrics
 from sosbot.core.errors import (
     ChatMoved,
     DeliveryWindowClosed,
@@ -160,6 +161,7 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
         except RateLimited as exc:
             log.warning("outbox %s: platform said 429 (retry after %.1fs)", row.id,
                         exc.retry_after)
+            metrics.RATE_LIMITED.labels(row.channel).inc()
             if exc.retry_after <= INLINE_WAIT_S:
                 ctx.sleep(exc.retry_after)
                 continue
@@ -193,6 +195,7 @@ def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None 
             message_id: str | None = None, attempts: int | None = None) -> None:
     """Record the outcome, with what the delivery learns from it, in one transaction."""
     now = ctx.clock()
+    metrics.DELIVERIES.labels(row.channel, status).inc()
     with transaction(ctx.engine) as session:
         stored = session.get(Outbox, row.id, with_for_update=True)
         if stored is None:

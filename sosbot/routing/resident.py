@@ -57,6 +57,7 @@ class IntakeResult:
     outbox_ids: list[int] = field(default_factory=list)
     media_ids: list[int] = field(default_factory=list)
     report_codes: list[str] = field(default_factory=list)
+    report_categories: list[str] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
 
     def merge(self, other: IntakeResult) -> None:
@@ -65,6 +66,7 @@ class IntakeResult:
         self.outbox_ids += other.outbox_ids
         self.media_ids += other.media_ids
         self.report_codes += other.report_codes
+        self.report_categories += other.report_categories
         self.timers += other.timers
 
 
@@ -117,6 +119,7 @@ class ActionRunner:
             lang=state.lang, phone=action.phone, now=self.now, actor=self.actor)
         self.result.media_ids += new.media_ids
         self.result.report_codes.append(new.report.code)
+        self.result.report_categories.append(new.report.category)
         event = ReportSubmitted(code=new.report.code, draft=action.draft)
         rules = self.policy.rules
         if rules is not None:

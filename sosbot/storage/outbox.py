@@ -91,3 +91,10 @@ def send_now(session: Session, ids: list[int], now: datetime) -> None:
     """Make rows due at ``now`` (they were written at another, simulated time)."""
     for row in session.exec(select(Outbox).where(col(Outbox.id).in_(ids))).all():
         row.not_before = min(row.not_before, now)
+
+
+def pending_count(session: Session) -> int:
+    import sqlalchemy as sa
+
+    return int(session.exec(select(sa.func.count()).select_from(Outbox)
+                            .where(Outbox.status == PENDING)).one())
