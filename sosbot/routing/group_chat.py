@@ -24,7 +24,7 @@ from sosbot.core.events import (
     TextReceived,
 )
 from sosbot.core.sanitize import clean_user_text, fold
-from sosbot.routing import acks
+from sosbot.routing import acks, command_chat
 from sosbot.routing.card_posts import group_message
 from sosbot.routing.resident import IntakePolicy, IntakeResult, step_resident
 from sosbot.routing.rules import COMMAND, RoutingRules
@@ -130,6 +130,13 @@ class _Group:
                 self.act(delivery, ACK_COMMANDS[name], reply=self.say)
         elif name in ASK_COMMANDS:
             self.ask(event.args)
+        elif name in command_chat.COMMANDS:
+            binding = self.bound()
+            if binding is None or binding.target_kind != COMMAND:
+                self.say("⛔ Lệnh này chỉ dùng trong nhóm Trung tâm Thông tin chỉ huy.")
+                return
+            self.say(command_chat.COMMANDS[name](self.session, event.args, self.rules,
+                                                 self.now))
 
     def on_text(self, event: TextReceived) -> None:
         if event.reply_to_message_id and fold(event.text) in ACK_WORDS:

@@ -265,3 +265,20 @@ async def test_group_migration_keeps_the_binding(rig: Rig, groups: dict[str, int
     code = await rig.report(RESIDENT, "security", (10.77979, 106.69902), "Đánh nhau")
     assert cards(await rig.bot_messages(new))[0]["text"].startswith("🚨")
     assert code in cards(await rig.bot_messages(new))[0]["text"]
+
+
+async def test_command_centre_commands_and_only_there(rig: Rig, groups: dict[str, int]) -> None:
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy kho sơn")
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text=f"/ack {code}")
+    await rig.send(DUTY_OFFICER, chat=groups["command"], text=f"/report {code}")
+    story = (await rig.bot_messages(groups["command"]))[-1]["text"]
+    assert story.startswith(f"🔥 CHÁY NỔ — {code}")
+    assert "Các nhóm nhận:" in story and "Công an phường Tân Phú (telegram)" in story
+    assert "tạo tin báo" in story and "cán bộ cập nhật" in story
+    await rig.send(DUTY_OFFICER, chat=groups["command"], text="/ward tan phu")
+    listing = (await rig.bot_messages(groups["command"]))[-1]["text"]
+    assert listing.startswith("Phường Tân Phú: 1 tin báo đang mở") and code in listing
+    await rig.send(DUTY_OFFICER, chat=groups["command"], text="/ward 26740")
+    assert "không có tin báo đang mở" in (await rig.bot_messages(groups["command"]))[-1]["text"]
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text=f"/report {code}")
+    assert "chỉ dùng trong nhóm Trung tâm" in (await rig.bot_messages(groups["ward"]))[-1]["text"]
