@@ -62,7 +62,8 @@ def redis_for(url: str) -> Redis:
 def routing_rules(settings: Settings) -> RoutingRules:
     """The routing policy with the ward polygons loaded (about half a second, 25 MB)."""
     wards = WardIndex.from_file(settings.geo.wards_file, settings.geo.city_file)
-    return RoutingRules(settings.file.routing, wards, settings.secrets.callback_secret)
+    return RoutingRules(settings.file.routing, wards, settings.secrets.callback_secret,
+                        wards_file=settings.geo.wards_file)
 
 
 def web_deps(settings: Settings, engine: Engine, redis: Redis,

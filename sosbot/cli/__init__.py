@@ -14,7 +14,16 @@ log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
-    from sosbot.cli import admin, demo, reports, routing_admin, serve, ward_for, worker
+    from sosbot.cli import (
+        admin,
+        demo,
+        digest,
+        reports,
+        routing_admin,
+        serve,
+        ward_for,
+        worker,
+    )
 
     parser = argparse.ArgumentParser(
         prog="sosbot",
@@ -23,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default=os.environ.get("SOSBOT_LOG_LEVEL", "INFO"),
                         help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, worker, demo, admin, routing_admin, reports, ward_for):
+    for module in (serve, worker, demo, admin, routing_admin, reports, digest, ward_for):
         module.register(commands)
     return parser
 

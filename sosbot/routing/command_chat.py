@@ -4,10 +4,11 @@ reports. Answers are plain text in Vietnamese, sent as replies in the same chat.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from sosbot.command_centre import posting
 from sosbot.core.cards import card_text, local_time
 from sosbot.routing import card_posts
 from sosbot.routing.rules import RoutingRules
@@ -89,3 +90,23 @@ COMMANDS: dict[str, Callable[[Session, str, RoutingRules, datetime], str]] = {
     "ward": ward_open_reports,
     "phuong": ward_open_reports,
 }
+
+
+def _digest(session: Session, args: str, rules: RoutingRules, now: datetime) -> str:
+    return posting.text(posting.digest_for(session, rules, now, posting.period(args)))
+
+
+def _open(session: Session, args: str, rules: RoutingRules, now: datetime) -> str:
+    return posting.open_list(posting.digest_for(session, rules, now, timedelta(days=31)),
+                             overdue_only=False)
+
+
+def _overdue(session: Session, args: str, rules: RoutingRules, now: datetime) -> str:
+    return posting.open_list(posting.digest_for(session, rules, now, timedelta(days=31)),
+                             overdue_only=True)
+
+
+COMMANDS.update({"digest": _digest, "stats": _digest, "open": _open, "overdue": _overdue,
+                 "quahan": _overdue})
+# Commands whose answer is followed by the digest's charts and map.
+WITH_IMAGES = frozenset({"digest", "stats"})

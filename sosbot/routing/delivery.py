@@ -17,6 +17,7 @@ from redis.exceptions import LockError
 from sqlmodel import Session
 
 from sosbot import metrics
+from sosbot.command_centre import posting
 from sosbot.core.errors import (
     ChatMoved,
     DeliveryWindowClosed,
@@ -109,6 +110,13 @@ def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int) -> str:
 
 def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
     """What to send for this row: as stored, or a card/album rendered from the database."""
+    if row.method == posting.IMAGES_METHOD:
+        if ctx.rules is None or ctx.rules.wards_file is None:
+            raise PermanentSendError("the digest needs the routing rules and the ward data")
+        with transaction(ctx.engine) as session:
+            payload = posting.images(session, row.payload, ctx.rules, ctx.media_store,
+                                     ctx.rules.wards_file, ctx.clock())
+        return card_posts.Prepared("media_group", payload, cost=len(payload["items"]))
     if row.method not in card_posts.METHODS:
         if row.payload.get("group"):
             return card_posts.Prepared(row.method, row.payload)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from sosbot.command_centre import posting
 from sosbot.core.callbacks import CallbackRefused, OfficerAction, looks_signed, verify
 from sosbot.core.events import (
     ButtonPressed,
@@ -137,6 +138,13 @@ class _Group:
                 return
             self.say(command_chat.COMMANDS[name](self.session, event.args, self.rules,
                                                  self.now))
+            if name in command_chat.WITH_IMAGES:
+                span = posting.period(event.args)
+                outbox.add(self.session, channel=self.channel, chat_id=self.chat_id,
+                           method=posting.IMAGES_METHOD,
+                           payload={"since": (self.now - span).isoformat(),
+                                    "until": self.now.isoformat(), "group": True},
+                           now=self.now)
 
     def on_text(self, event: TextReceived) -> None:
         if event.reply_to_message_id and fold(event.text) in ACK_WORDS:

@@ -4,6 +4,7 @@ always; and the timings (escalation, near-duplicate windows) from config.yaml.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sosbot.config import RoutingConfig
 from sosbot.core.cards import police_unit
@@ -35,8 +36,10 @@ class Unit:
 class RoutingRules:
     """The routing policy, resolved once at start-up."""
 
-    def __init__(self, config: RoutingConfig, wards: WardIndex, callback_secret: str) -> None:
+    def __init__(self, config: RoutingConfig, wards: WardIndex, callback_secret: str,
+                 wards_file: Path | None = None) -> None:
         self.config = config
+        self.wards_file = wards_file  # the polygons' file, for drawing maps
         self.wards = wards
         self.callback_secret = callback_secret
         self._geocoder = OfflineWardGeocoder(wards)

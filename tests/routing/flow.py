@@ -39,6 +39,7 @@ from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tables import Report
 from sosbot.webhooks import WebDeps, create_app
+from tests.conftest import SHARED_DATA
 
 TOKEN = "7000000003:ROUTING-token"
 SECRET = "routing-webhook-secret-0123456789"
@@ -69,7 +70,8 @@ class Rig:
                  conversation: ConversationSettings, tmp: Path,
                  config: RoutingConfig | None = None) -> None:
         self.engine, self.redis, self.queue_name = engine, redis, queue_name
-        self.rules = RoutingRules(config or RoutingConfig(), wards, CALLBACK_SECRET)
+        self.rules = RoutingRules(config or RoutingConfig(), wards, CALLBACK_SECRET,
+                                  wards_file=SHARED_DATA / "hcmc-wards-2025.geojson.gz")
         self.conversation = conversation
         self.tmp = tmp
         self.clock = Clock()
