@@ -135,6 +135,13 @@ class RoutingConfig(Section):
         return value
 
 
+class DigestConfig(Section):
+    """When the command centre gets the digest without asking (local time, Asia/Ho_Chi_Minh)."""
+
+    every_minutes: int = Field(default=60, ge=0, le=24 * 60)  # 0: no periodic digest
+    daily_at: str | None = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class QueueConfig(Section):
     name: str = "sosbot"
     sweep_interval_s: float = Field(default=10.0, gt=0)
@@ -156,6 +163,7 @@ class FileConfig(Section):
     conversation: ConversationConfig = ConversationConfig()
     channels: ChannelsConfig = ChannelsConfig()
     routing: RoutingConfig = RoutingConfig()
+    digest: DigestConfig = DigestConfig()
     queue: QueueConfig = QueueConfig()
     web: WebConfig = WebConfig()
 

@@ -22,7 +22,7 @@ from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.location_page import LocationTokens, build_ward_shapes
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing.channels import Outbound
-from sosbot.routing.context import JobContext, Limits
+from sosbot.routing.context import DigestSchedule, JobContext, Limits
 from sosbot.routing.geo import CityOutline, WardIndex
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
@@ -145,4 +145,6 @@ def job_context(settings: Settings, engine: Engine, redis: Redis,
         run=loop.run_any, clock=utcnow, limiter=SendRateLimiter(redis), sleep=time.sleep,
         rules=routing_rules(settings), location_tokens=LocationTokens(redis),
         public_url=settings.public_url,
+        digest=DigestSchedule(every_minutes=settings.file.digest.every_minutes,
+                              daily_at=settings.file.digest.daily_at),
     )

@@ -29,6 +29,13 @@ class Limits:
     outbox_stale_after_s: float = 60.0
 
 
+@dataclass
+class DigestSchedule:
+    every_minutes: int = 60
+    daily_at: str | None = "07:00"
+    started: bool = False  # the first sweep only claims the slots under way
+
+
 @dataclass(frozen=True)
 class JobContext:
     """One per worker process: the database, Redis, the platform clients and the clock."""
@@ -47,6 +54,7 @@ class JobContext:
     rules: RoutingRules | None = None
     location_tokens: LocationTokens | None = None
     public_url: str = ""
+    digest: DigestSchedule | None = None
 
     @property
     def policy(self) -> IntakePolicy:

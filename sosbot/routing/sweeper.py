@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from sosbot.command_centre import schedule
 from sosbot.routing import escalation
 from sosbot.routing.context import JobContext
 from sosbot.routing.intake import expire_idle
@@ -30,6 +31,7 @@ class SweepReport:
     media_requeued: int = 0
     drafts_expired: int = 0
     escalated: int = 0
+    digests: int = 0
     skipped: bool = False
 
 
@@ -41,7 +43,8 @@ def sweep(ctx: JobContext, lock_timeout_s: float = 60.0) -> SweepReport:
         return SweepReport(outbox_requeued=_requeue_outbox(ctx),
                            media_requeued=_requeue_media(ctx),
                            drafts_expired=_expire_drafts(ctx),
-                           escalated=_escalate_due(ctx))
+                           escalated=_escalate_due(ctx),
+                           digests=_scheduled_digests(ctx))
     finally:
         if lock.owned():
             lock.release()
@@ -106,3 +109,21 @@ def _escalate_due(ctx: JobContext) -> int:
             follow_up = outbox.take_added(session)
         ctx.dispatcher.outbox(follow_up)
     return len(due)
+
+
+def _scheduled_digests(ctx: JobContext) -> int:
+    """Post the digests whose time slot has come (once per slot across all workers)."""
+    if ctx.rules is None or ctx.digest is None:
+        return 0
+    now = ctx.clock()
+    posted = 0
+    first = not ctx.digest.started
+    ctx.digest.started = True
+    for slot in schedule.due_slots(now, ctx.digest.every_minutes, ctx.digest.daily_at):
+        if not schedule.claim(ctx.redis, slot, first_seen=first):
+            continue
+        with transaction(ctx.engine) as session:
+            posted += schedule.post_digest(session, ctx.rules, now, slot.span)
+            follow_up = outbox.take_added(session)
+        ctx.dispatcher.outbox(follow_up)
+    return posted

@@ -304,3 +304,21 @@ async def test_digest_answers_with_text_then_charts_and_map(rig: Rig,
     async with rig.http.get(f"{rig.emu}/_emu/files/{photos[2]['photo'][-1]['file_id']}") as r:
         image = Image.open(io.BytesIO(await r.read()))
     assert image.width >= 800 and len(set(image.convert("RGB").getdata())) > 20
+
+
+async def test_scheduled_digest_is_posted_once_per_slot(rig: Rig, groups: dict[str, int]) -> None:
+    import dataclasses
+
+    from sosbot.routing.context import DigestSchedule
+    from sosbot.routing.sweeper import sweep
+
+    await rig.report(RESIDENT, "traffic", TAN_PHU, "Va chạm xe máy")
+    schedule = DigestSchedule(every_minutes=60, daily_at=None, started=True)
+    ctx = dataclasses.replace(rig.ctx, digest=schedule)
+    first = await rig.in_thread(sweep, ctx)
+    second = await rig.in_thread(sweep, ctx)
+    await rig.drain()
+    assert (first.digests, second.digests) == (1, 0)
+    messages = await rig.bot_messages(groups["command"])
+    assert sum(1 for m in messages if "TỔNG HỢP TIN BÁO" in (m.get("text") or "")) == 1
+    assert len([m for m in messages if m.get("photo")]) == 3
