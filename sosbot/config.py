@@ -182,6 +182,8 @@ class Secrets:
     messenger_app_secret: str = ""
     messenger_verify_token: str = ""
     messenger_page_token: str = ""
+    api_token: str = ""  # read-only JSON API (no personal data)
+    api_pii_token: str = ""  # read-only JSON API with residents' names and phone numbers
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             messenger_app_secret=env.get("MESSENGER_APP_SECRET", ""),
             messenger_verify_token=env.get("MESSENGER_VERIFY_TOKEN", ""),
             messenger_page_token=env.get("MESSENGER_PAGE_TOKEN", ""),
+            api_token=env.get("SOSBOT_API_TOKEN", ""),
+            api_pii_token=env.get("SOSBOT_API_PII_TOKEN", ""),
         ),
     )
 
@@ -305,6 +309,12 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
                 secrets.telegram_webhook_secret == DEMO_WEBHOOK_SECRET:
             found.append("TELEGRAM_WEBHOOK_SECRET: not set, shorter than 16 characters, "
                          "or still the demo value")
+    for name, value in (("SOSBOT_API_TOKEN", secrets.api_token),
+                        ("SOSBOT_API_PII_TOKEN", secrets.api_pii_token)):
+        if value and len(value) < 24 and not demo:
+            found.append(f"{name}: shorter than 24 characters")
+    if secrets.api_token and secrets.api_token == secrets.api_pii_token:
+        found.append("SOSBOT_API_PII_TOKEN: must differ from SOSBOT_API_TOKEN")
     channels = settings.file.channels
     if channels.zalo.enabled and not demo:
         for name, value in (("ZALO_APP_ID", secrets.zalo_app_id),

@@ -84,6 +84,7 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         replay_window_s=settings.file.channels.zalo.replay_window_s,
         location_tokens=LocationTokens(redis),
         ward_shapes=build_ward_shapes(settings.geo.wards_file),
+        api_token=settings.secrets.api_token, api_pii_token=settings.secrets.api_pii_token,
         max_body_bytes=settings.file.web.max_body_bytes, clock=utcnow,
     )
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sosbot import metrics
+from sosbot.api import create_api_app
 from sosbot.bots.messenger import inbound as messenger_inbound
 from sosbot.bots.messenger import security as messenger_security
 from sosbot.bots.telegram import inbound as telegram_inbound
@@ -69,6 +70,8 @@ class WebDeps:
     replay_window_s: float = 24 * 3600
     location_tokens: LocationTokens | None = None  # the one-time location page, when served
     ward_shapes: bytes = b""
+    api_token: str = ""  # the read-only JSON API; empty: not served
+    api_pii_token: str = ""  # the token that also shows residents' personal data
     max_body_bytes: int = 1024 * 1024
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -90,6 +93,9 @@ def create_app(deps: WebDeps) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    if deps.api_token:
+        app.add_subapp("/api/v1", create_api_app(engine=deps.engine, token=deps.api_token,
+                                                 pii_token=deps.api_pii_token))
     if deps.location_tokens is not None and deps.ward_shapes:
         app.add_subapp(LOCATION_PREFIX, create_location_app(
             tokens=deps.location_tokens, ward_shapes=deps.ward_shapes,

@@ -214,3 +214,14 @@ async def test_readiness_needs_the_ward_data(make_client: Any) -> None:
     client = await make_client()  # built without routing rules: not ready for routing
     response = await client.get("/readyz")
     assert response.status == 503 and (await response.json())["wards"] == "not loaded"
+
+
+async def test_the_json_api_is_served_with_its_token(make_client: Any) -> None:
+    token, pii = "api-token-0123456789abcdefgh", "pii-token-0123456789abcdefgh"
+    client = await make_client(api_token=token, api_pii_token=pii)
+    await post(client, update("/start"))
+    assert (await client.get("/api/v1/reports")).status == 401
+    response = await client.get("/api/v1/reports",
+                                headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200 and (await response.json())["items"] == []
+    assert (await client.get("/api/v1/openapi.json")).status == 200
