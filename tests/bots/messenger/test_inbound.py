@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,37 +16,19 @@ from sosbot.core.events import (
     Ignored,
     LocationReceived,
     MediaReceived,
-    PlatformEvent,
     TextReceived,
     UnsupportedReceived,
 )
 from sosbot.core.model import ChatKind, LocationSource, MediaKind
+from tests.bots.fixture_book import FixtureBook
 
 FIXTURES = Path(inbound.__file__).parent / "fixtures"
-USED: set[str] = set()
 LAN = "6234567890123456"
 
 
-def load(name: str) -> Any:
-    USED.add(name)
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def events_of(name: str) -> list[PlatformEvent]:
-    return inbound.parse(json.dumps(load(name)).encode())
-
-
-def check(fixture: str, event_type: type, /, **expected: Any) -> PlatformEvent:
-    events = events_of(fixture)
-    assert len(events) == 1, events
-    event = events[0]
-    assert isinstance(event, event_type), event
-    for attr, value in expected.items():
-        actual: Any = event
-        for part in attr.split("__"):
-            actual = getattr(actual, part)
-        assert actual == value, (attr, actual)
-    return event
+BOOK = FixtureBook(FIXTURES, lambda data: inbound.parse(json.dumps(data).encode()))
+USED = BOOK.used
+load, events_of, check = BOOK.load, BOOK.events_of, BOOK.check
 
 
 def test_text() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,39 +18,20 @@ from sosbot.core.events import (
     LocationReceived,
     MediaReceived,
     MembershipChanged,
-    PlatformEvent,
     TextReceived,
     UnsupportedReceived,
 )
 from sosbot.core.model import ChatKind, LocationSource, MediaKind
+from tests.bots.fixture_book import FixtureBook
 
 FIXTURES = Path(inbound.__file__).parent / "fixtures"
-USED: set[str] = set()
 
 
-def load(name: str) -> Any:
-    USED.add(name)
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def events_of(name: str) -> list[PlatformEvent]:
-    data = load(name)
-    updates = data if isinstance(data, list) else [data]
-    return [event for update in updates
-            for event in inbound.parse(json.dumps(update).encode())]
-
-
-def check(fixture: str, event_type: type, /, **expected: Any) -> PlatformEvent:
-    events = events_of(fixture)
-    assert len(events) == 1, events
-    event = events[0]
-    assert isinstance(event, event_type), event
-    for attr, value in expected.items():
-        actual: Any = event
-        for part in attr.split("__"):
-            actual = getattr(actual, part)
-        assert actual == value, (attr, actual)
-    return event
+BOOK = FixtureBook(FIXTURES, lambda data: [
+    event for update in (data if isinstance(data, list) else [data])
+    for event in inbound.parse(json.dumps(update).encode())])
+USED = BOOK.used
+load, events_of, check = BOOK.load, BOOK.events_of, BOOK.check
 
 
 def test_text() -> None:

@@ -17,39 +17,21 @@ from sosbot.core.events import (
     LocationReceived,
     MediaReceived,
     MembershipChanged,
-    PlatformEvent,
     TextReceived,
     UnsupportedReceived,
 )
 from sosbot.core.model import Channel, ChatKind, MediaKind
+from tests.bots.fixture_book import FixtureBook
 
 FIXTURES = Path(inbound.__file__).parent / "fixtures"
-USED: set[str] = set()
 USER = "2468458835296117922"
 GROUP = "f414c8f76fa586fbdfb4"
 
 
-def load(name: str) -> Any:
-    USED.add(name)
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def events_of(name: str) -> list[PlatformEvent]:
-    USED.add(name)
-    return inbound.parse((FIXTURES / f"{name}.json").read_bytes())
-
-
-def check(fixture: str, event_type: type, /, **expected: Any) -> PlatformEvent:
-    events = events_of(fixture)
-    assert len(events) == 1, events
-    event = events[0]
-    assert isinstance(event, event_type), event
-    for attr, value in expected.items():
-        actual: Any = event
-        for part in attr.split("__"):
-            actual = getattr(actual, part)
-        assert actual == value, (attr, actual)
-    return event
+BOOK = FixtureBook(FIXTURES, lambda data: inbound.parse(
+    json.dumps(data, ensure_ascii=False).encode()))
+USED = BOOK.used
+load, events_of, check = BOOK.load, BOOK.events_of, BOOK.check
 
 
 def test_text() -> None:
