@@ -36,13 +36,6 @@ def take_added(session: Session) -> list[int]:
     return [row.id for row in rows if row.id is not None]
 
 
-def mark_enqueued(session: Session, ids: list[int], now: datetime) -> None:
-    if not ids:
-        return
-    for row in session.exec(select(Outbox).where(col(Outbox.id).in_(ids))).all():
-        row.enqueued_at = now
-
-
 def pending_for_chat(session: Session, channel: str, chat_id: str, up_to_id: int,
                      now: datetime) -> list[Outbox]:
     """Rows of one chat still to send, oldest first, up to and including ``up_to_id``."""
@@ -65,13 +58,6 @@ def stranded(session: Session, now: datetime, stale_after: timedelta,
     ).all())
 
 
-def messages_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:
-    return list(session.exec(
-        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id)
-        .order_by(col(Outbox.id))
-    ).all())
-
-
 def for_delivery(session: Session, delivery: Delivery, method: str, now: datetime,
                  **payload: Any) -> Outbox:
     """A row about one delivery (card, edit, album, note), rendered when it is sent."""
@@ -84,7 +70,6 @@ def for_delivery(session: Session, delivery: Delivery, method: str, now: datetim
 def rows_of_delivery(session: Session, delivery_id: int, method: str) -> list[Outbox]:
     return list(session.exec(select(Outbox).where(Outbox.delivery_id == delivery_id,
                                                   Outbox.method == method)).all())
-
 
 
 def send_now(session: Session, ids: list[int], now: datetime) -> None:
