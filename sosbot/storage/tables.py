@@ -54,6 +54,13 @@ class Reporter(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     lang: str = Field(default="vi", max_length=8)
     created_at: datetime = _time()
+    # The command centre's block list (/block, /unblock): a blocked resident's messages are
+    # answered with a refusal and never become reports.
+    blocked_at: datetime | None = _time(nullable=True)
+    blocked_by: str | None = Field(default=None, max_length=128)
+    blocked_reason: str | None = Field(default=None, max_length=256)
+    # Set when ``sosbot purge`` removed this resident's personal data (retention).
+    purged_at: datetime | None = _time(nullable=True)
 
 
 class Conversation(SQLModel, table=True):
@@ -127,6 +134,8 @@ class Report(SQLModel, table=True):
     escalation_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _time(index=True)
     updated_at: datetime = _time()
+    # Set when ``sosbot purge`` anonymised the report (statistics stay, personal data goes).
+    purged_at: datetime | None = _time(nullable=True)
 
 
 class Media(SQLModel, table=True):
@@ -161,6 +170,8 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_status_due", "status", "not_before"),
         sa.Index("ix_outbox_chat", "channel", "chat_id", "status"),
+        # A bulletin reaches each subscriber's chat at most once.
+        sa.Index("ux_outbox_bulletin_chat", "bulletin_id", "channel", "chat_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -178,6 +189,11 @@ class Outbox(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, max_length=512)
     delivery_id: int | None = Field(default=None, foreign_key="delivery.id", index=True)
+    bulletin_id: int | None = Field(default=None, foreign_key="bulletin.id", index=True)
+    # The send attempt is recorded (and committed) before the platform is called, so a
+    # worker that dies between the call and the commit leaves a trace to reconcile from.
+    attempt_started_at: datetime | None = _time(nullable=True)
+    idempotency_key: str | None = Field(default=None, max_length=64)
 
 
 class Binding(SQLModel, table=True):
@@ -281,3 +297,48 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=64)
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     detail: dict[str, Any] = _json()
+    # Tamper evidence: each row's hash covers its content and the previous row's hash.
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+
+
+class Subscription(SQLModel, table=True):
+    """A resident who asked for safety bulletins: city-wide or for one ward."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (sa.UniqueConstraint("channel", "chat_id"),
+                      sa.Index("ix_subscription_scope", "active", "scope", "ward_code"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    reporter_id: int | None = Field(default=None, foreign_key="reporter.id", index=True)
+    scope: str = Field(default="city", max_length=8)  # city, ward
+    ward_code: str | None = Field(default=None, max_length=16)
+    ward_name: str | None = Field(default=None, max_length=128)
+    lang: str = Field(default="vi", max_length=8)
+    active: bool = Field(default=True)
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class Bulletin(SQLModel, table=True):
+    """A safety bulletin from the command centre to subscribers, and how its sending went."""
+
+    __tablename__ = "bulletin"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _time(index=True)
+    created_by: str = Field(max_length=128)
+    ward_code: str | None = Field(default=None, max_length=16)  # None: the whole city
+    ward_name: str | None = Field(default=None, max_length=128)
+    text: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    media_sha256: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="draft", max_length=16)  # draft, sending, done, cancelled
+    total: int = 0
+    skipped_at_start: int = 0
+    origin_channel: str | None = Field(default=None, max_length=16)
+    origin_chat_id: str | None = Field(default=None, max_length=64)
+    progress_posted: int = 0  # the last progress step (in %) posted back to the origin chat
+    started_at: datetime | None = _time(nullable=True)
+    finished_at: datetime | None = _time(nullable=True)

@@ -20,13 +20,13 @@ from sosbot.core.model import Category, Draft, Location, MediaKind, MediaRef
 from sosbot.storage import inbound, outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
-from sosbot.storage.migrate import current_revision
+from sosbot.storage.migrate import current_revision, head_revision
 
 NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
 
 
 def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
@@ -139,4 +139,4 @@ def test_migrations_downgrade_and_upgrade_again(engine: Engine) -> None:
     command.downgrade(alembic_config(engine), "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
