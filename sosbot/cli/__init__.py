@@ -18,6 +18,7 @@ def _parser() -> argparse.ArgumentParser:
         admin,
         demo,
         digest,
+        privacy,
         reports,
         routing_admin,
         serve,
@@ -32,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default=os.environ.get("SOSBOT_LOG_LEVEL", "INFO"),
                         help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, worker, demo, admin, routing_admin, reports, digest, ward_for):
+    for module in (serve, worker, demo, admin, routing_admin, reports, digest, ward_for,
+                   privacy):
         module.register(commands)
     return parser
 

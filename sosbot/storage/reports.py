@@ -22,7 +22,8 @@ from sosbot.core.model import (
 )
 from sosbot.core.model import Report as CoreReport
 from sosbot.core.sanitize import truncate
-from sosbot.storage.tables import AuditLog, Media, Report, ReportCounter
+from sosbot.storage import audit as audit_chain
+from sosbot.storage.tables import Media, Report, ReportCounter
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DESCRIPTION = 8000
@@ -46,8 +47,10 @@ def next_code(session: Session, now: datetime) -> str:
 
 def audit(session: Session, *, actor: str, action: str, now: datetime,
           report_id: int | None = None, **detail: Any) -> None:
-    session.add(AuditLog(at=now, actor=actor, action=action, report_id=report_id,
-                         detail=detail))
+    """Append to the tamper-evident audit log at commit (see storage/audit.py); ``detail``
+    never holds personal data."""
+    audit_chain.record(session, actor=actor, action=action, now=now, report_id=report_id,
+                       detail=detail)
 
 
 def add_media(session: Session, *, channel: str, report_id: int | None,

@@ -1,0 +1,215 @@
+"""The audit log as a hash chain: every row carries the hash of the one before it.
+
+Each row's ``row_hash`` is the SHA-256 of a canonical serialisation of its content (id, at,
+actor, action, report_id, detail) and of ``prev_hash``, the previous row's ``row_hash``.
+Changing, deleting or inserting a row anywhere breaks the chain at that row or the next;
+:func:`verify` walks it and names the first broken row.
+
+Writers in several processes append at once, so the chain must stay one line: the rows of
+a transaction are written at its commit, under a lock (PostgreSQL: a transaction-scoped
+advisory lock; SQLite: ``BEGIN IMMEDIATE`` already lets one writer in at a time). Taking
+the lock last, just before the commit, means a transaction never waits for the lock while
+holding row locks another one waits for: no deadlock, and the lock is held for
+milliseconds.
+
+Rows written before the chain existed (migration 0003) have no hashes; the chain starts at
+the first hashed row, and every row after it must be hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from sosbot.storage.tables import AuditLog
+
+GENESIS = "0" * 64
+# Any fixed 64-bit number: the key of the advisory lock that serialises appends.
+CHAIN_LOCK_KEY = 0x736F73_6175646974  # "sos" "audit"
+_PENDING = "sosbot.audit.pending"
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    actor: str
+    action: str
+    report_id: int | None
+    detail: dict[str, Any]
+
+
+def normalized_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    """``detail`` as it reads back from the JSON column (tuples become lists, and so on)."""
+    value = json.loads(json.dumps(detail, ensure_ascii=False, allow_nan=False, default=str))
+    assert isinstance(value, dict)
+    return value
+
+
+def canonical(row_id: int, at: datetime, actor: str, action: str, report_id: int | None,
+              detail: dict[str, Any], prev_hash: str) -> bytes:
+    """The bytes a row's hash covers: sorted-key compact JSON, UTC time to the microsecond."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return json.dumps(
+        {"id": row_id, "at": stamp, "actor": actor, "action": action,
+         "report_id": report_id, "detail": detail, "prev_hash": prev_hash},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+    ).encode("utf-8")
+
+
+def row_hash(row_id: int, at: datetime, actor: str, action: str, report_id: int | None,
+             detail: dict[str, Any], prev_hash: str) -> str:
+    return hashlib.sha256(canonical(row_id, at, actor, action, report_id, detail,
+                                    prev_hash)).hexdigest()
+
+
+def hash_of(row: AuditLog) -> str:
+    """What ``row.row_hash`` must be, recomputed from the row as stored."""
+    assert row.id is not None
+    return row_hash(row.id, row.at, row.actor, row.action, row.report_id, row.detail,
+                    row.prev_hash or "")
+
+
+def record(session: Session, *, actor: str, action: str, now: datetime,
+           report_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Append an audit row when this session's transaction commits (nothing on rollback).
+
+    ``detail`` must not hold personal data (names, phone numbers, descriptions, platform
+    user ids of residents): the chain is never rewritten, so ``sosbot purge`` could not
+    remove it.
+    """
+    if now.tzinfo is None:
+        raise ValueError("naive datetime given to the audit log")
+    pending: list[Entry] = session.info.setdefault(_PENDING, [])
+    pending.append(Entry(at=now, actor=actor, action=action, report_id=report_id,
+                         detail=normalized_detail(detail or {})))
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _append_pending(session: OrmSession) -> None:
+    pending: list[Entry] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    session.flush()  # the rows the entries refer to (new reports) first
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": CHAIN_LOCK_KEY})
+    prev = session.execute(
+        select(AuditLog.row_hash).where(col(AuditLog.row_hash).is_not(None))
+        .order_by(col(AuditLog.id).desc()).limit(1)).scalar_one_or_none() or GENESIS
+    for entry in pending:
+        row_id = _next_id(session, dialect)
+        digest = row_hash(row_id, entry.at, entry.actor, entry.action, entry.report_id,
+                          entry.detail, prev)
+        session.add(AuditLog(id=row_id, at=entry.at, actor=entry.actor, action=entry.action,
+                             report_id=entry.report_id, detail=entry.detail, prev_hash=prev,
+                             row_hash=digest))
+        session.flush()
+        prev = digest
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_pending(session: OrmSession) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _next_id(session: OrmSession, dialect: str) -> int:
+    # The id is part of the hash, so it is taken before the insert (no UPDATE afterwards).
+    if dialect == "postgresql":
+        return int(session.execute(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")).scalar_one())
+    # SQLite: the one writer holds the database lock, so max + 1 is ours.
+    last = session.execute(select(sa.func.max(AuditLog.id))).scalar_one_or_none()
+    return int(last or 0) + 1
+
+
+@dataclass
+class Verdict:
+    """The outcome of walking the chain."""
+
+    rows: int = 0  # every row seen
+    unhashed_before_chain: int = 0  # rows from before the chain existed (not checked)
+    checked: int = 0  # hashed rows whose hash and link were checked
+    head_id: int | None = None
+    head_hash: str | None = None
+    broken_id: int | None = None
+    reason: str = ""
+    anchors_checked: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None and not self.reason
+
+
+_COLUMNS = [col(AuditLog.id), col(AuditLog.at), col(AuditLog.actor), col(AuditLog.action),
+            col(AuditLog.report_id), col(AuditLog.detail), col(AuditLog.prev_hash),
+            col(AuditLog.row_hash)]
+
+
+def _rows(session: Session, batch: int) -> Iterator[AuditLog]:
+    # Keyset pages of plain rows: constant memory, no ORM identity map to fill.
+    after = 0
+    while True:
+        page = session.execute(sa.select(*_COLUMNS).where(col(AuditLog.id) > after)
+                               .order_by(col(AuditLog.id)).limit(batch)).all()
+        if not page:
+            return
+        for values in page:
+            yield AuditLog.model_construct(**values._asdict())
+        after = page[-1].id
+
+
+def verify(session: Session, *, anchors: dict[int, str] | None = None,
+           batch: int = 5000) -> Verdict:
+    """Walk the whole chain in id order; stop at the first broken row.
+
+    ``anchors`` are (row id → row hash) pairs recorded elsewhere earlier (``sosbot audit
+    verify`` prints the head to record): each must still be in the chain with that hash,
+    which also catches rows cut off the end.
+    """
+    verdict = Verdict()
+    wanted = dict(anchors or {})
+    prev: str | None = None  # None: the chain has not started yet
+    for row in _rows(session, batch):
+        assert row.id is not None
+        verdict.rows += 1
+        if row.row_hash is None and row.prev_hash is None and prev is None:
+            verdict.unhashed_before_chain += 1
+            if row.id in wanted:
+                return _broken(verdict, row.id, "an anchored row has no hash")
+            continue
+        expected_prev = GENESIS if prev is None else prev
+        if row.row_hash is None or row.prev_hash is None:
+            return _broken(verdict, row.id, "row without a hash inside the chain "
+                                            "(inserted or altered)")
+        if row.prev_hash != expected_prev:
+            return _broken(verdict, row.id, "does not follow the previous row "
+                                            "(a row before it was deleted, inserted or altered)")
+        if hash_of(row) != row.row_hash:
+            return _broken(verdict, row.id, "content does not match its hash (altered)")
+        if row.id in wanted and wanted.pop(row.id) != row.row_hash:
+            return _broken(verdict, row.id, "hash differs from the anchor recorded earlier")
+        if row.id in (anchors or {}):
+            verdict.anchors_checked.append(row.id)
+        prev = row.row_hash
+        verdict.checked += 1
+        verdict.head_id, verdict.head_hash = row.id, row.row_hash
+    if wanted:
+        missing = min(wanted)
+        verdict.broken_id = missing
+        verdict.reason = "anchored row is missing (deleted or cut off the end)"
+    return verdict
+
+
+def _broken(verdict: Verdict, row_id: int, reason: str) -> Verdict:
+    verdict.broken_id, verdict.reason = row_id, reason
+    return verdict

@@ -1,0 +1,214 @@
+"""The audit log is a hash chain: altering, deleting or inserting a row is caught, and the
+chain stays one line when many processes append at once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from sosbot.cli import main
+from sosbot.storage import audit
+from sosbot.storage.db import transaction
+from sosbot.storage.reports import audit as write_audit
+from sosbot.storage.tables import AuditLog
+
+T0 = datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=UTC)
+
+
+def append(engine: Engine, count: int, *, start: int = 0) -> None:
+    for n in range(start, start + count):
+        with transaction(engine) as session:
+            write_audit(session, actor=f"telegram:{9100 + n % 3}", action="report.ack",
+                        now=T0 + timedelta(seconds=n), state="acknowledged", n=n,
+                        chat="telegram:-100123", note="Đã tiếp nhận")
+
+
+def verdict(engine: Engine, **kwargs: dict[int, str]) -> audit.Verdict:
+    with transaction(engine) as session:
+        return audit.verify(session, **kwargs)
+
+
+def ids(engine: Engine) -> list[int]:
+    with transaction(engine) as session:
+        return [i for i in session.exec(select(AuditLog.id).order_by(col(AuditLog.id))).all()
+                if i is not None]
+
+
+def test_an_untouched_chain_verifies(engine: Engine) -> None:
+    append(engine, 12)
+    result = verdict(engine)
+    assert result.ok, result.reason
+    assert (result.rows, result.checked) == (12, 12)
+    with transaction(engine) as session:
+        rows = session.exec(select(AuditLog).order_by(col(AuditLog.id))).all()
+    assert rows[0].prev_hash == audit.GENESIS
+    assert all(b.prev_hash == a.row_hash for a, b in zip(rows, rows[1:], strict=False))
+    assert result.head_hash == rows[-1].row_hash
+
+
+def test_a_rolled_back_transaction_leaves_no_audit_row(engine: Engine) -> None:
+    append(engine, 2)
+    with pytest.raises(RuntimeError), transaction(engine) as session:
+        write_audit(session, actor="system", action="report.escalated", now=T0, level=1)
+        raise RuntimeError("the change failed")
+    append(engine, 1, start=2)
+    assert len(ids(engine)) == 3
+    assert verdict(engine).ok
+
+
+def test_altered_content_is_caught_at_that_row(engine: Engine) -> None:
+    append(engine, 10)
+    target = ids(engine)[4]
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET actor = 'telegram:1' WHERE id = :id"),
+                     {"id": target})
+    result = verdict(engine)
+    assert not result.ok
+    assert result.broken_id == target
+    assert "altered" in result.reason
+
+
+def test_altered_detail_and_time_are_caught(engine: Engine) -> None:
+    append(engine, 6)
+    first, second = ids(engine)[1], ids(engine)[3]
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET at = :at WHERE id = :id"),
+                     {"id": second, "at": datetime(2026, 3, 1, 9, 0)})
+    assert verdict(engine).broken_id == second
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET detail = :d WHERE id = :id"),
+                     {"id": first, "d": '{"state": "resolved"}'})
+    assert verdict(engine).broken_id == first  # the first broken row is named
+
+
+def test_a_deleted_row_is_caught_at_the_next_one(engine: Engine) -> None:
+    append(engine, 10)
+    all_ids = ids(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log WHERE id = :id"), {"id": all_ids[5]})
+    result = verdict(engine)
+    assert result.broken_id == all_ids[6]
+    assert "deleted" in result.reason
+
+
+def test_deleting_the_first_hashed_row_is_caught(engine: Engine) -> None:
+    append(engine, 4)
+    all_ids = ids(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log WHERE id = :id"), {"id": all_ids[0]})
+    assert verdict(engine).broken_id == all_ids[1]
+
+
+def test_an_inserted_row_is_caught(engine: Engine) -> None:
+    append(engine, 5)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO audit_log (at, actor, action, detail) "
+            "VALUES (:at, 'telegram:9101', 'report.ack', '{}')"), {"at": datetime(2026, 3, 2)})
+    inserted = ids(engine)[-1]
+    assert verdict(engine).broken_id == inserted
+    append(engine, 2, start=5)  # later writers chain on, the forged row stays flagged
+    assert verdict(engine).broken_id == inserted
+
+
+def test_an_inserted_row_with_a_made_up_hash_is_caught(engine: Engine) -> None:
+    append(engine, 5)
+    with transaction(engine) as session:
+        forged_at = datetime(2026, 3, 2, tzinfo=UTC)
+    # Right link, right algorithm, but the middle of the chain: the next row no longer follows.
+    middle = ids(engine)[2]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log WHERE id = :id"), {"id": middle})
+    with transaction(engine) as session:
+        before = session.exec(select(AuditLog).where(AuditLog.id == middle - 1)).one()
+    digest = audit.row_hash(middle, forged_at, "system", "report.ack", None, {},
+                            before.row_hash or "")
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO audit_log (id, at, actor, action, detail, prev_hash, row_hash) "
+            "VALUES (:id, :at, 'system', 'report.ack', '{}', :prev, :hash)"),
+            {"id": middle, "at": forged_at.replace(tzinfo=None), "prev": before.row_hash,
+             "hash": digest})
+    result = verdict(engine)
+    assert result.broken_id == middle + 1
+
+
+def test_rows_from_before_the_chain_are_counted_not_checked(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(sa.text("INSERT INTO audit_log (at, actor, action, detail) "
+                                 "VALUES (:at, 'system', 'report.created', '{}')"),
+                         {"at": datetime(2025, 1, 1 + n)})
+    append(engine, 4)
+    result = verdict(engine)
+    assert result.ok, result.reason
+    assert (result.unhashed_before_chain, result.checked) == (3, 4)
+
+
+def test_an_anchor_catches_rows_cut_off_the_end(engine: Engine) -> None:
+    append(engine, 8)
+    head = verdict(engine)
+    assert head.head_id is not None and head.head_hash is not None
+    anchors = {head.head_id: head.head_hash}
+    assert verdict(engine, anchors=anchors).ok
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log WHERE id >= :id"),
+                     {"id": head.head_id - 2})
+    assert verdict(engine).ok  # the chain alone cannot see a cut end …
+    cut = verdict(engine, anchors=anchors)  # … the anchor kept outside can
+    assert cut.broken_id == head.head_id
+    assert "missing" in cut.reason
+
+
+def test_concurrent_writers_keep_one_line(engine: Engine) -> None:
+    """PostgreSQL: the advisory lock; SQLite: BEGIN IMMEDIATE."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def writer(worker: int) -> None:
+        try:
+            start.wait()
+            for n in range(25):
+                with transaction(engine) as session:
+                    write_audit(session, actor=f"worker:{worker}", action="report.ack",
+                                now=datetime.now(UTC), n=n)
+                    write_audit(session, actor=f"worker:{worker}", action="report.status",
+                                now=datetime.now(UTC), n=n)
+        except BaseException as exc:  # collected and re-raised in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    result = verdict(engine)
+    assert result.ok, result.reason
+    assert result.checked == 8 * 25 * 2
+
+
+def test_the_cli_verifies_and_names_the_broken_row(
+        engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SOSBOT_CONFIG", str(tmp_path / "none.yaml"))
+    append(engine, 5)
+    assert main(["audit", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "5 in the chain" in out and "chain intact; head" in out
+    head = out.split("head ", 1)[1].split()[0]
+    assert main(["audit", "verify", "--anchor", head]) == 0
+    target = ids(engine)[2]
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET action = 'report.deleted' WHERE id = :id"),
+                     {"id": target})
+    assert main(["audit", "verify"]) == 1
+    assert f"BROKEN at row {target}" in capsys.readouterr().err
+    assert main(["audit", "verify", "--anchor", "x:y"]) == 2
