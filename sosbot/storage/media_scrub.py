@@ -1,0 +1,141 @@
+"""Copies of stored media fit to leave the system: photos without their metadata.
+
+A resident's photo may carry where it was taken (EXIF GPS), the phone's make and serial,
+the owner's name (XMP, comments). The media store keeps the original untouched, under its
+SHA-256, as evidence; what is posted to officers' chats or anywhere else is a scrubbed
+copy: JPEG, PNG and WebP re-saved by Pillow with no EXIF, XMP, comment, ICC profile or
+text chunk, the EXIF orientation applied to the pixels first so the photo stays upright.
+A JPEG that needs no rotation keeps its quantisation tables (``quality="keep"``), so its
+pixels do not degrade.
+
+Other images Pillow can read (GIF, BMP, TIFF, …) are converted to PNG. Images it cannot
+read (HEIC without a plugin) are not sent at all: failing closed. Videos, audio and PDFs
+are sent as stored — see docs/reliability/privacy.md for what that leaves in them.
+
+Scrubbed copies are cached beside the store (``<root>/scrubbed/ab/<sha256>.<ext>``), keyed
+by the original's hash, so a photo sent to five chats is scrubbed once.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from sosbot.storage.media_store import MediaStore
+
+log = logging.getLogger(__name__)
+
+SCRUBBED_DIR = "scrubbed"
+_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+_ORIENTATION = 0x0112
+# What may remain in a scrubbed file's info: image structure, nothing about its origin.
+_HARMLESS_INFO = frozenset({"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi",
+                            "transparency", "loop", "duration", "background", "gamma",
+                            "aspect", "progressive", "progression", "adobe",
+                            "adobe_transform", "lossless", "interlace", "timestamp",
+                            "default_image", "blend", "disposal"})
+
+
+class NotScrubbable(ValueError):
+    """An image whose metadata cannot be removed here: it must not be sent out."""
+
+
+def is_image(mime: str | None) -> bool:
+    return bool(mime) and str(mime).startswith("image/")
+
+
+def scrub(data: bytes) -> tuple[bytes, str]:
+    """The image without metadata, and its file extension; raise NotScrubbable."""
+    image: Image.Image
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise NotScrubbable(f"not an image Pillow can read: {exc}") from exc
+    source_format = image.format or ""
+    animated = bool(getattr(image, "is_animated", False))
+    rotated = False
+    if not animated and image.getexif().get(_ORIENTATION, 1) not in (0, 1):
+        image = ImageOps.exif_transpose(image)
+        rotated = True
+    transparency = image.info.get("transparency")
+    image.info.clear()
+    if transparency is not None:
+        image.info["transparency"] = transparency
+    target = source_format if source_format in _FORMATS else "PNG"
+    if target == "PNG" and image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    if target == "JPEG":
+        if rotated:
+            image.save(out, "JPEG", quality=95, optimize=True)
+        else:
+            image.save(out, "JPEG", quality="keep", subsampling="keep")
+    elif target == "WEBP":
+        image.save(out, "WEBP", quality=95, save_all=animated, exif=b"", xmp=b"")
+    else:
+        image.save(out, "PNG", save_all=animated)
+    result = out.getvalue()
+    _check_clean(result)
+    return result, _FORMATS[target]
+
+
+def _check_clean(data: bytes) -> None:
+    # Belt and braces: what Pillow reads back must hold no metadata at all.
+    with Image.open(io.BytesIO(data)) as image:
+        left = set(image.info) - _HARMLESS_INFO
+        if left or len(image.getexif()):
+            raise NotScrubbable(f"metadata left after scrubbing: {sorted(left) or 'exif'}")
+
+
+class OutgoingMedia:
+    """The paths of files fit to send, for originals in a :class:`MediaStore`."""
+
+    def __init__(self, store: MediaStore) -> None:
+        self.store = store
+        self.root = store.root / SCRUBBED_DIR
+
+    def cached(self, sha256: str) -> list[Path]:
+        folder = self.root / sha256[:2]
+        return [folder / f"{sha256}{ext}" for ext in _FORMATS.values()
+                if (folder / f"{sha256}{ext}").exists()]
+
+    def path_for(self, sha256: str, mime: str | None) -> Path:
+        """The file to upload for the stored original ``sha256``.
+
+        Images: a scrubbed copy (made once, then cached); raise NotScrubbable when that is
+        impossible. Anything else: the original.
+        """
+        original = self.store.path_for(sha256)
+        if not is_image(mime):
+            return original
+        existing = self.cached(sha256)
+        if existing:
+            return existing[0]
+        data, ext = scrub(original.read_bytes())
+        path = self.root / sha256[:2] / f"{sha256}{ext}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scrubbing-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)  # concurrent workers write the same bytes: last one wins
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        log.info("media %s: scrubbed copy made (%d → %d bytes)", sha256[:12],
+                 original.stat().st_size, len(data))
+        return path
+
+    def forget(self, sha256: str) -> int:
+        """Delete the scrubbed copies of ``sha256``; returns how many files went."""
+        gone = 0
+        for path in self.cached(sha256):
+            path.unlink(missing_ok=True)
+            gone += 1
+        return gone
