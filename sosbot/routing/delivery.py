@@ -33,6 +33,7 @@ from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.queueing import DELIVER, DOWNLOAD
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
+from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia
 from sosbot.storage.media_store import MediaRejected
 from sosbot.storage.tables import Media, Outbox, Report
 
@@ -129,8 +130,29 @@ def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
         raise PermanentSendError("routing is not configured in this worker")
     with transaction(ctx.engine) as session:
         prepared = card_posts.prepare(session, row.method, row.payload, ctx.rules, ctx.clock())
-    for item in prepared.payload.get("items", []):
-        item["path"] = str(ctx.media_store.path_for(item["sha256"]))
+    return _outgoing_files(ctx, prepared)
+
+
+def _outgoing_files(ctx: JobContext, prepared: card_posts.Prepared) -> card_posts.Prepared:
+    """Point media items at copies fit to leave the system: photos without EXIF/GPS.
+
+    The originals stay in the media store as evidence; a photo whose metadata cannot be
+    removed is left out (fail closed)."""
+    if "items" not in prepared.payload:
+        return prepared
+    outgoing = OutgoingMedia(ctx.media_store)
+    items = []
+    for item in prepared.payload["items"]:
+        try:
+            item["path"] = str(outgoing.path_for(item["sha256"], item.get("mime")))
+        except NotScrubbable as exc:
+            log.warning("media %s left out of the album: %s", str(item["sha256"])[:12], exc)
+            continue
+        items.append(item)
+    if not items:
+        return card_posts.Prepared(None)
+    prepared.payload["items"] = items
+    prepared.cost = len(items)
     return prepared
 
 
