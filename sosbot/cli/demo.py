@@ -1,7 +1,10 @@
-"""``sosbot demo``: the whole system on embedded defaults, on this machine only.
+"""``sosbot demo``: the whole system on embedded defaults, on this machine only, with the
+browser sandbox at one URL.
 
-SQLite under ./var, Redis at REDIS_URL or an embedded one, the Telegram Bot API emulator,
-the web app, and one worker process. Residents are played through the emulator.
+SQLite under ./var (fresh each run unless ``--keep-data``: the emulators forget their chats
+when they stop, so yesterday's bindings would point at chats that no longer exist), Redis at
+REDIS_URL or an embedded one, the Telegram, Zalo and Messenger emulators, the web app with
+the sandbox mounted at ``/sandbox/``, and worker processes.
 """
 
 from __future__ import annotations
@@ -13,47 +16,106 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from sosbot import embedded_redis
+from sosbot.bots.messenger.emulator import create_app as create_messenger_emulator
+from sosbot.bots.messenger.emulator_state import MessengerEmulatorConfig
 from sosbot.bots.telegram.emulator import create_app as create_telegram_emulator
-from sosbot.bots.telegram.emulator_state import BotSpec
+from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
 from sosbot.bots.telegram.outbound import TelegramOutbound
+from sosbot.bots.zalo.emulator import create_app as create_zalo_emulator
+from sosbot.bots.zalo.emulator_state import ZaloEmulatorConfig
 from sosbot.config import (
+    DEFAULT_DATABASE_URL,
     DEMO_CALLBACK_SECRET,
     DEMO_TELEGRAM_TOKEN,
     DEMO_WEBHOOK_SECRET,
+    Settings,
     load_settings,
     problems,
 )
 from sosbot.runtime import engine_for, redis_for, web_deps
+from sosbot.sandbox import SandboxConfig, create_sandbox_app
 from sosbot.storage.migrate import upgrade
+from sosbot.storage.tokens import seed
 from sosbot.webhooks import WebDeps, create_app
 
 log = logging.getLogger(__name__)
 
+DEMO_ZALO_APP_ID = "360846524940903967"
+DEMO_ZALO_APP_SECRET = "demo-zalo-app-secret"
+DEMO_ZALO_OA_SECRET = "demo-zalo-oa-secret-key"
+DEMO_MESSENGER_APP_SECRET = "demo-messenger-app-secret"
+DEMO_MESSENGER_VERIFY = "demo-messenger-verify-token"
+DEMO_MESSENGER_PAGE_TOKEN = "EAAG-demo-messenger-page-token"
+SANDBOX_PATH = "/sandbox/"
+
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("demo", help="run everything locally on embedded defaults")
+    parser = commands.add_parser("demo", help="run everything locally, with the browser sandbox")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080, help="the web app")
+    parser.add_argument("--port", type=int, default=8080, help="the web app and the sandbox")
     parser.add_argument("--telegram-port", type=int, default=8081,
                         help="the Telegram Bot API emulator")
+    parser.add_argument("--zalo-port", type=int, default=8082, help="the Zalo OA API emulator")
+    parser.add_argument("--messenger-port", type=int, default=8083,
+                        help="the Messenger Platform emulator")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--keep-data", action="store_true",
+                        help="keep ./var/sosbot.db from the last run")
     parser.set_defaults(func=run)
 
 
-def _demo_environment(args: argparse.Namespace) -> None:
+@dataclass(frozen=True)
+class Ports:
+    host: str
+    web: int
+    telegram: int
+    zalo: int
+    messenger: int
+
+    def url(self, port: int) -> str:
+        return f"http://{self.host}:{port}"
+
+
+def _demo_environment(ports: Ports) -> None:
     os.environ.setdefault("TELEGRAM_BOT_TOKEN", DEMO_TELEGRAM_TOKEN)
     os.environ.setdefault("TELEGRAM_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET)
     os.environ.setdefault("SOSBOT_CALLBACK_SECRET", DEMO_CALLBACK_SECRET)
-    os.environ["TELEGRAM_API_BASE"] = f"http://{args.host}:{args.telegram_port}"
+    os.environ["TELEGRAM_API_BASE"] = ports.url(ports.telegram)
+    zalo = ports.url(ports.zalo)
+    os.environ.update({
+        "ZALO_APP_ID": DEMO_ZALO_APP_ID, "ZALO_APP_SECRET": DEMO_ZALO_APP_SECRET,
+        "ZALO_OA_SECRET_KEY": DEMO_ZALO_OA_SECRET, "ZALO_API_BASE": zalo,
+        "ZALO_OAUTH_BASE": zalo,
+        "MESSENGER_APP_SECRET": DEMO_MESSENGER_APP_SECRET,
+        "MESSENGER_VERIFY_TOKEN": DEMO_MESSENGER_VERIFY,
+        "MESSENGER_PAGE_TOKEN": DEMO_MESSENGER_PAGE_TOKEN,
+        "MESSENGER_API_BASE": ports.url(ports.messenger),
+        "SOSBOT_PUBLIC_URL": ports.url(ports.web),
+    })
+
+
+def _fresh_database(keep: bool) -> None:
+    """Start from an empty demo database: the emulators' chats do not outlive a run."""
+    if keep or os.environ.get("DATABASE_URL"):
+        return
+    path = Path(DEFAULT_DATABASE_URL.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    _demo_environment(args)
+    ports = Ports(args.host, args.port, args.telegram_port, args.zalo_port, args.messenger_port)
+    _demo_environment(ports)
+    _fresh_database(args.keep_data)
     settings = load_settings()
     found = problems(settings, demo=True)
     if found:
@@ -65,16 +127,9 @@ def run(args: argparse.Namespace) -> int:
     redis_url, embedded = embedded_redis.resolve(settings.redis_url, allow_embedded=True,
                                                  folder=Path("var"))
     os.environ["REDIS_URL"] = redis_url
-    settings = load_settings()
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "sosbot.cli", "--log-level",
-                          logging.getLevelName(logging.getLogger().level), "worker"],
-                         env=dict(os.environ))
-        for _ in range(max(args.workers, 1))
-    ]
+    workers: list[subprocess.Popen[bytes]] = []
     try:
-        asyncio.run(_serve(args, web_deps(settings, engine, redis_for(redis_url)),
-                           settings.file.channels.telegram.webhook_path, redis_url))
+        asyncio.run(_serve(args, ports, engine, workers))
     finally:
         for worker in workers:
             worker.terminate()
@@ -88,43 +143,98 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(args: argparse.Namespace, deps: WebDeps, webhook_path: str,
-                 redis_url: str) -> None:
+def _start_workers(count: int) -> list[subprocess.Popen[bytes]]:
+    level = logging.getLevelName(logging.getLogger().level)
+    return [subprocess.Popen([sys.executable, "-m", "sosbot.cli", "--log-level", level,
+                              "worker"], env=dict(os.environ))
+            for _ in range(max(count, 1))]
+
+
+async def _start(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def _serve(args: argparse.Namespace, ports: Ports, engine: Engine,
+                 workers: list[subprocess.Popen[bytes]]) -> None:
     # Handlers first: a Ctrl-C during start-up then stops cleanly instead of a traceback.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     token = os.environ["TELEGRAM_BOT_TOKEN"]
-    emulator = web.AppRunner(create_telegram_emulator(
-        bots=[BotSpec(token=token, username="sos_antt_demo_bot", first_name="SOS ANTT")]))
-    app = web.AppRunner(create_app(deps), access_log=None)
-    await emulator.setup()
-    await app.setup()
-    await web.TCPSite(emulator, args.host, args.telegram_port).start()
-    await web.TCPSite(app, args.host, args.port).start()
+    runners: list[web.AppRunner] = []
+    try:
+        runners.append(await _start(create_telegram_emulator(
+            bots=[BotSpec(token=token, username="sos_antt_demo_bot", first_name="SOS ANTT")],
+            config=EmulatorConfig(retry_base_s=0.5)), args.host, ports.telegram))
+        runners.append(await _start(create_zalo_emulator(config=ZaloEmulatorConfig(
+            app_id=DEMO_ZALO_APP_ID, app_secret=DEMO_ZALO_APP_SECRET,
+            oa_secret_key=DEMO_ZALO_OA_SECRET,
+            webhook_url=f"{ports.url(ports.web)}/webhooks/zalo",
+            retry_schedule_s=(1.0, 5.0, 30.0))), args.host, ports.zalo))
+        runners.append(await _start(create_messenger_emulator(config=MessengerEmulatorConfig(
+            webhook_url=f"{ports.url(ports.web)}/webhooks/messenger",
+            app_secret=DEMO_MESSENGER_APP_SECRET, verify_token=DEMO_MESSENGER_VERIFY,
+            page_token=DEMO_MESSENGER_PAGE_TOKEN, retry_base_s=0.5)),
+            args.host, ports.messenger))
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{ports.url(ports.zalo)}/_emu/tokens", json={}) as answer:
+                tokens = await answer.json()
+            # The stored pair (if any) was issued by an emulator that is gone: replace it.
+            seed(engine, "zalo", tokens["refresh_token"], datetime.now(UTC))
+            os.environ["ZALO_REFRESH_TOKEN"] = tokens["refresh_token"]
+            settings = load_settings()
+            workers.extend(_start_workers(args.workers))
+            deps = web_deps(settings, engine, redis_for(os.environ["REDIS_URL"]))
+            app = create_app(deps)
+            app.add_subapp(SANDBOX_PATH.rstrip("/"), create_sandbox_app(
+                _sandbox_config(settings, ports, token, deps, engine)))
+            app.router.add_get("/", _to_sandbox)
+            runners.append(await _start(app, args.host, ports.web))
+            await _connect_platforms(http, settings, ports, token)
+        print(f"""
+sosbot demo is running. Open the sandbox in a browser:
 
-    telegram = TelegramOutbound(token, os.environ["TELEGRAM_API_BASE"])
-    await telegram.start()
-    webhook = f"http://{args.host}:{args.port}{webhook_path}"
-    await telegram.set_webhook(webhook, os.environ["TELEGRAM_WEBHOOK_SECRET"])
-    await telegram.close()
+    {ports.url(ports.web)}{SANDBOX_PATH}
 
-    emu = os.environ["TELEGRAM_API_BASE"]
-    print(f"""
-sosbot demo is running.
-  web app (webhooks, health):  http://{args.host}:{args.port}/healthz
-  Telegram emulator:           {emu}
-  Redis:                       {redis_url}
-
-Play a resident (in another terminal):
-  curl -s -XPOST {emu}/_emu/users -d '{{"first_name":"Lan","id":5001}}'
-  curl -s -XPOST {emu}/_emu/send -d '{{"token":"{token}","from":5001,"text":"/start"}}'
-  curl -s {emu}/_emu/chats/5001/messages
-  sosbot reports
 Press Ctrl-C to stop.
 """, flush=True)
-    await stop.wait()
-    print("stopping…", flush=True)
-    await app.cleanup()
-    await emulator.cleanup()
+        await stop.wait()
+        print("stopping…", flush=True)
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
+
+
+async def _to_sandbox(request: web.Request) -> web.Response:
+    raise web.HTTPFound(SANDBOX_PATH)
+
+
+def _sandbox_config(settings: Settings, ports: Ports, token: str, deps: WebDeps,
+                    engine: Engine) -> SandboxConfig:
+    assert deps.rules is not None
+    return SandboxConfig(
+        telegram_url=ports.url(ports.telegram), telegram_token=token,
+        zalo_url=ports.url(ports.zalo), messenger_url=ports.url(ports.messenger),
+        engine=engine, redis_url=os.environ["REDIS_URL"], queue_name=settings.file.queue.name,
+        rules=deps.rules, ward_shapes=deps.ward_shapes,
+        code_ttl=timedelta(minutes=settings.file.routing.binding_code_minutes))
+
+
+async def _connect_platforms(http: aiohttp.ClientSession, settings: Settings, ports: Ports,
+                             token: str) -> None:
+    """Point the Telegram bot's webhook at the web app; let Messenger verify its webhook."""
+    telegram = TelegramOutbound(token, os.environ["TELEGRAM_API_BASE"])
+    await telegram.start()
+    try:
+        await telegram.set_webhook(
+            f"{ports.url(ports.web)}{settings.file.channels.telegram.webhook_path}",
+            os.environ["TELEGRAM_WEBHOOK_SECRET"])
+    finally:
+        await telegram.close()
+    async with http.post(f"{ports.url(ports.messenger)}/_emu/subscribe", json={}) as answer:
+        if answer.status != 200:
+            log.error("Messenger webhook verification failed: %s", await answer.text())
