@@ -38,12 +38,16 @@ class ConversationConfig(Section):
     draft_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
     extras_window_minutes: int = Field(default=15, ge=0, le=24 * 60)
     max_media_mb: int = Field(default=20, ge=1, le=2000)
+    reports_per_hour: int = Field(default=5, ge=1, le=1000)
 
 
 class TelegramConfig(Section):
     enabled: bool = True
     api_base: str = "https://api.telegram.org"
     webhook_path: str = "/webhooks/telegram"
+    # false only against a Bot API without flood limits (the emulator with its limits off,
+    # as the end-to-end benchmark runs it): sends then go out as fast as workers take them.
+    flood_limits: bool = True
 
     @field_validator("api_base")
     @classmethod

@@ -47,6 +47,7 @@ def conversation_settings(settings: Settings) -> ConversationSettings:
         draft_ttl_s=conv.draft_ttl_minutes * 60,
         extras_window_s=conv.extras_window_minutes * 60,
         max_media_bytes=conv.max_media_mb * 1024 * 1024,
+        reports_per_hour=conv.reports_per_hour,
     )
 
 
@@ -122,7 +123,8 @@ def outbound_adapters(settings: Settings, loop: BackgroundLoop,
             api_version=settings.messenger_api_version)
     if settings.file.channels.telegram.enabled and settings.secrets.telegram_bot_token:
         telegram = TelegramOutbound(settings.secrets.telegram_bot_token,
-                                    settings.telegram_api_base)
+                                    settings.telegram_api_base,
+                                    flood_limits=channels.telegram.flood_limits)
         try:
             loop.run(telegram.start(), timeout=30)
         except Exception as exc:  # noqa: BLE001 - the worker starts anyway; sends will retry

@@ -98,9 +98,20 @@ class RelayAnswer:
     text: str
 
 
+@dataclass(frozen=True)
+class ChangeSubscription:
+    """Start or stop safety bulletins for this chat.
+
+    ``scope`` is ``city`` (every bulletin), ``ward`` (the ward of the resident's last
+    report) or ``off``. Storage answers with a SubscriptionChanged event.
+    """
+
+    scope: Literal["city", "ward", "off"]
+
+
 Action = (
     Reply | AnswerButton | ClearButtons | SubmitReport | AttachToReport
-    | RefineReportLocation | RememberPhone | RelayAnswer
+    | RefineReportLocation | RememberPhone | RelayAnswer | ChangeSubscription
 )
 
 

@@ -20,6 +20,7 @@ from sosbot.core.actions import (
     Action,
     AnswerButton,
     AttachToReport,
+    ChangeSubscription,
     Choice,
     ClearButtons,
     OutgoingMessage,
@@ -38,6 +39,8 @@ from sosbot.core.events import (
     OfficerAsked,
     PlatformEvent,
     ReportSubmitted,
+    SubmitRefused,
+    SubscriptionChanged,
     TextReceived,
     UnsupportedReceived,
 )
@@ -51,7 +54,16 @@ from sosbot.core.model import (
 )
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.core.texts import LANGUAGES
-from sosbot.core.turn import DEFAULT_SETTINGS, Settings, Turn
+from sosbot.core.turn import (
+    DEFAULT_SETTINGS,
+    STANDALONE_CHOICES,
+    SUB_CITY,
+    SUB_WARD,
+    SUBSCRIBE_COMMANDS,
+    UNSUBSCRIBE_COMMANDS,
+    Settings,
+    Turn,
+)
 from sosbot.core.vocabulary import (
     CANCEL_WORDS,
     CATEGORY_WORDS,
@@ -85,6 +97,12 @@ class _Turn(Turn):
         if isinstance(event, OfficerAsked):
             self._officer_asked(event)
             return
+        if isinstance(event, SubscriptionChanged):
+            self._subscription_changed(event)
+            return
+        if isinstance(event, SubmitRefused):
+            self._submit_refused(event)
+            return
         if event.chat.kind is not ChatKind.PRIVATE:
             return  # group chats are the officers' side, handled by routing
         self._expire_if_idle()
@@ -108,6 +126,10 @@ class _Turn(Turn):
             self._cancel()
         elif name in ("help", "trogiup"):
             self.say("help")
+        elif name in SUBSCRIBE_COMMANDS:
+            self._offer_subscription()
+        elif name in UNSUBSCRIBE_COMMANDS:
+            self.actions.append(ChangeSubscription(scope="off"))
         elif name in ("lang", "language", "ngonngu"):
             wanted = event.args.strip().lower()
             if wanted in LANGUAGES:
@@ -186,8 +208,11 @@ class _Turn(Turn):
     def _typed_choice(self, folded: str) -> str | None:
         """A number typed in answer to the last choices shown ("2" → its value)."""
         offered = self.state.offered
-        if not folded.isdigit() or not offered or self.state.draft is None:
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if not folded.isdecimal() or len(folded) > 3 or not offered:
             return None
+        if self.state.draft is None and not all(v in STANDALONE_CHOICES for v in offered):
+            return None  # a number typed after a report is more detail for it
         index = int(folded) - 1
         return offered[index] if 0 <= index < len(offered) else None
 
@@ -307,6 +332,10 @@ class _Turn(Turn):
             self._start(greet=False)
         elif data.startswith("lang:") and data[5:] in LANGUAGES:
             self._switch_lang(data[5:])
+        elif data == SUB_CITY:
+            self.actions.append(ChangeSubscription(scope="city"))
+        elif data == SUB_WARD:
+            self.actions.append(ChangeSubscription(scope="ward"))
 
     def on_unsupported(self, event: UnsupportedReceived) -> None:
         self.say("unsupported")

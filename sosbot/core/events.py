@@ -120,4 +120,30 @@ class OfficerAsked:
     unit: dict[str, str]
 
 
-Event = PlatformEvent | ClockTick | ReportSubmitted | OfficerAsked
+@dataclass(frozen=True)
+class SubscriptionChanged:
+    """Storage carried out a ChangeSubscription.
+
+    ``scope`` is what the chat now gets: ``city``, ``ward`` or ``off``; ``ward`` names the
+    ward per language when ``scope`` is ``ward``; ``wanted_ward`` is True when the resident
+    asked for their ward but no report of theirs had one (they get the city's bulletins);
+    ``was_active`` tells whether bulletins were on before.
+    """
+
+    scope: str
+    ward: dict[str, str] | None = None
+    wanted_ward: bool = False
+    was_active: bool = False
+
+
+@dataclass(frozen=True)
+class SubmitRefused:
+    """Storage refused to file the draft: the resident sent too many reports lately."""
+
+    draft: Draft
+    limit: int
+    retry_after_min: int
+
+
+Event = (PlatformEvent | ClockTick | ReportSubmitted | OfficerAsked | SubscriptionChanged
+         | SubmitRefused)

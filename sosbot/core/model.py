@@ -192,6 +192,7 @@ class ConversationState(Frozen):
     offered: tuple[str, ...] = ()  # values of the last choices shown, for typed numbers
     question: PendingQuestion | None = None
     reports_submitted: int = Field(default=0, ge=0)
+    subscribed: str | None = None  # safety bulletins: "city", "ward" or None
 
 
 class Report(Frozen):

@@ -126,7 +126,8 @@ VI: dict[str, str] = {
         "2. Gửi vị trí hoặc nhập địa chỉ.\n"
         "3. Mô tả sự việc, gửi kèm ảnh/video nếu có.\n"
         "4. Kiểm tra lại và bấm «Gửi tin báo».\n\n"
-        "Lệnh: /start – báo sự việc mới, /cancel – huỷ tin đang soạn, /lang en – English.\n"
+        "Lệnh: /start – báo sự việc mới, /cancel – huỷ tin đang soạn, /lang en – English, "
+        "/dangky – nhận bản tin an ninh, /huy – ngừng nhận bản tin.\n"
         "Khẩn cấp: gọi 113 (công an), 114 (cứu hoả), 115 (cấp cứu)."
     ),
     "choose_lang": "Chọn ngôn ngữ / Choose your language:",
@@ -136,6 +137,43 @@ VI: dict[str, str] = {
         "ảnh, video hoặc tệp."
     ),
     "unknown_command": "Không có lệnh này. Gửi /help để xem hướng dẫn.",
+    "subscribe_offer": (
+        "🔔 Nhận bản tin an ninh trật tự của Công an TP. Hồ Chí Minh: cảnh báo thủ đoạn "
+        "tội phạm mới, an toàn phòng cháy chữa cháy… Bạn muốn nhận bản tin của:"
+    ),
+    "button_sub_city": "🔔 Toàn thành phố",
+    "button_sub_ward": "🔔 Phường/xã nơi tôi báo tin",
+    "subscribed_city": (
+        "✅ Bạn đã đăng ký nhận bản tin an ninh của toàn TP. Hồ Chí Minh. Gửi /huy để ngừng "
+        "nhận bất cứ lúc nào."
+    ),
+    "subscribed_ward": (
+        "✅ Bạn đã đăng ký nhận bản tin an ninh của {ward}. Gửi /huy để ngừng nhận bất cứ "
+        "lúc nào."
+    ),
+    "subscribed_ward_unknown": (
+        "Chưa xác định được phường/xã từ tin báo của bạn, nên bạn sẽ nhận bản tin của toàn "
+        "TP. Hồ Chí Minh. Gửi /huy để ngừng nhận bất cứ lúc nào."
+    ),
+    "unsubscribed": "Bạn đã ngừng nhận bản tin an ninh. Gửi /dangky nếu muốn nhận lại.",
+    "not_subscribed": "Bạn chưa đăng ký nhận bản tin an ninh. Gửi /dangky để đăng ký.",
+    "bulletin_header": "📢 BẢN TIN AN NINH TRẬT TỰ — Công an TP. Hồ Chí Minh",
+    "bulletin_header_ward": "📢 BẢN TIN AN NINH TRẬT TỰ — {ward}",
+    "bulletin_footer": "Gửi /huy để ngừng nhận bản tin.",
+    "too_many_reports": (
+        "Bạn đã gửi {limit} tin báo trong một giờ qua, nên tin này chưa được gửi đi. Tin đang "
+        "soạn vẫn được giữ lại: khoảng {minutes} phút nữa bạn bấm «Gửi tin báo» lại. Nếu có "
+        "nguy hiểm đến tính mạng, hãy gọi ngay 113 (công an), 114 (cứu hoả), 115 (cấp cứu)."
+    ),
+    "too_many_reports_later": (
+        "Bạn đã gửi {limit} tin báo trong một giờ qua, nên tin này chưa được gửi đi. Vui lòng "
+        "báo lại sau khoảng {minutes} phút. Nếu có nguy hiểm đến tính mạng, hãy gọi ngay 113 "
+        "(công an), 114 (cứu hoả), 115 (cấp cứu)."
+    ),
+    "blocked": (
+        "Tài khoản của bạn đã bị tạm ngừng gửi tin báo qua kênh này. Nếu có nguy hiểm đến "
+        "tính mạng, hãy gọi ngay 113 (công an), 114 (cứu hoả), 115 (cấp cứu)."
+    ),
 }
 
 EN: dict[str, str] = {
@@ -248,7 +286,8 @@ EN: dict[str, str] = {
         "2. Send your location or type the address.\n"
         "3. Describe what happened and add photos/video if you have them.\n"
         "4. Check the summary and tap «Send report».\n\n"
-        "Commands: /start – new report, /cancel – drop the draft, /lang vi – Tiếng Việt.\n"
+        "Commands: /start – new report, /cancel – drop the draft, /lang vi – Tiếng Việt, "
+        "/dangky – safety bulletins, /huy – stop bulletins.\n"
         "Emergency: call 113 (police), 114 (fire), 115 (ambulance)."
     ),
     "choose_lang": "Chọn ngôn ngữ / Choose your language:",
@@ -258,6 +297,42 @@ EN: dict[str, str] = {
         "photos, video or a file."
     ),
     "unknown_command": "Unknown command. Send /help to see how to report.",
+    "subscribe_offer": (
+        "🔔 Get safety bulletins from Ho Chi Minh City police: warnings about new scams and "
+        "crimes, fire safety advice… Which bulletins would you like?"
+    ),
+    "button_sub_city": "🔔 The whole city",
+    "button_sub_ward": "🔔 The ward I reported in",
+    "subscribed_city": (
+        "✅ You will get safety bulletins for the whole of Ho Chi Minh City. Send /huy to "
+        "stop at any time."
+    ),
+    "subscribed_ward": (
+        "✅ You will get safety bulletins for {ward}. Send /huy to stop at any time."
+    ),
+    "subscribed_ward_unknown": (
+        "Your reports do not tell us your ward yet, so you will get the bulletins for the "
+        "whole of Ho Chi Minh City. Send /huy to stop at any time."
+    ),
+    "unsubscribed": "You will no longer get safety bulletins. Send /dangky to start again.",
+    "not_subscribed": "You are not getting safety bulletins. Send /dangky to start.",
+    "bulletin_header": "📢 SAFETY BULLETIN — Ho Chi Minh City police",
+    "bulletin_header_ward": "📢 SAFETY BULLETIN — {ward}",
+    "bulletin_footer": "Send /huy to stop these bulletins.",
+    "too_many_reports": (
+        "You have sent {limit} reports in the past hour, so this one has not gone out yet. "
+        "Your draft is kept: tap «Send report» again in about {minutes} minutes. If a life "
+        "is in danger, call 113 (police), 114 (fire) or 115 (ambulance) now."
+    ),
+    "too_many_reports_later": (
+        "You have sent {limit} reports in the past hour, so this one has not gone out. "
+        "Please report again in about {minutes} minutes. If a life is in danger, call 113 "
+        "(police), 114 (fire) or 115 (ambulance) now."
+    ),
+    "blocked": (
+        "Your account may no longer send reports through this channel. If a life is in "
+        "danger, call 113 (police), 114 (fire) or 115 (ambulance) now."
+    ),
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"vi": VI, "en": EN}

@@ -13,7 +13,12 @@ from sosbot.core.actions import (
     Reply,
     SubmitReport,
 )
-from sosbot.core.events import OfficerAsked, ReportSubmitted
+from sosbot.core.events import (
+    OfficerAsked,
+    ReportSubmitted,
+    SubmitRefused,
+    SubscriptionChanged,
+)
 from sosbot.core.model import (
     ConversationState,
     Draft,
@@ -38,9 +43,18 @@ class Settings:
     max_description_chars: int = 3000
     max_address_chars: int = 300
     question_window_s: int = 60 * 60  # how long a resident's next text answers an officer
+    reports_per_hour: int = 5  # per resident; storage refuses more (SubmitRefused)
 
 
 DEFAULT_SETTINGS = Settings()
+
+# Safety bulletins: the button values and the commands that start and stop them.
+SUB_CITY = "sub:city"
+SUB_WARD = "sub:ward"
+SUBSCRIBE_COMMANDS = frozenset({"dangky", "subscribe", "bantin"})
+UNSUBSCRIBE_COMMANDS = frozenset({"huy", "huydangky", "unsubscribe", "stop"})
+# Choices a typed number may pick even with no draft open.
+STANDALONE_CHOICES = frozenset({"new", SUB_CITY, SUB_WARD})
 
 
 class Turn:
@@ -195,9 +209,12 @@ class Turn:
             else:
                 routing = self.t("routed_generic")
             text_ = self.t("submitted", code=event.code, routing=routing)
-        self.reply(OutgoingMessage(text=text_, choices=(
-            (Choice(self.t("button_new_report"), "new"),),
-        )))
+        choices: list[tuple[Choice, ...]] = [(Choice(self.t("button_new_report"), "new"),)]
+        if self.state.subscribed is None:
+            # The end of a report is when a resident most wants to hear from the police.
+            choices.append(self._subscription_choices(ward=event.location_known
+                                                      and not event.duplicate_of))
+        self.reply(OutgoingMessage(text=text_, choices=tuple(choices)))
         if self.state.phone is None:
             self.reply(OutgoingMessage(text=self.t("offer_phone"), request="contact",
                                        request_label=self.t("button_share_phone")))
@@ -207,3 +224,42 @@ class Turn:
         self._set(question=PendingQuestion(
             code=event.code, until_epoch=self.now + self.settings.question_window_s))
         self.say("officer_question", unit=unit, code=event.code, question=event.question)
+
+    # -- safety bulletins -------------------------------------------------------------------
+
+    def _subscription_choices(self, ward: bool) -> tuple[Choice, ...]:
+        city = Choice(self.t("button_sub_city"), SUB_CITY)
+        return (Choice(self.t("button_sub_ward"), SUB_WARD), city) if ward else (city,)
+
+    def _offer_subscription(self) -> None:
+        self.reply(OutgoingMessage(
+            text=self.t("subscribe_offer"),
+            choices=(self._subscription_choices(ward=self.state.last_report is not None),)))
+
+    def _subscription_changed(self, event: SubscriptionChanged) -> None:
+        if event.scope == "off":
+            self._set(subscribed=None)
+            self.say("unsubscribed" if event.was_active else "not_subscribed")
+            return
+        self._set(subscribed=event.scope)
+        if event.scope == "ward" and event.ward:
+            ward = event.ward.get(self.state.lang) or event.ward.get("vi", "")
+            self.say("subscribed_ward", ward=ward)
+        elif event.wanted_ward:
+            self.say("subscribed_ward_unknown")
+        else:
+            self.say("subscribed_city")
+
+    def _submit_refused(self, event: SubmitRefused) -> None:
+        """Too many reports lately: keep the draft if it can wait, say when it can go."""
+        if event.retry_after_min * 60 >= self.settings.draft_ttl_s:
+            # The draft would expire before then: no promise that it is kept.
+            self.say("too_many_reports_later", limit=event.limit,
+                     minutes=event.retry_after_min)
+            return
+        self._set(draft=event.draft, stage=Stage.CONFIRM)
+        self.reply(OutgoingMessage(
+            text=self.t("too_many_reports", limit=event.limit,
+                        minutes=max(event.retry_after_min, 1)),
+            choices=((Choice(self.t("button_submit"), "submit"),
+                      Choice(self.t("button_cancel"), "cancel")),)))

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from sosbot.command_centre import posting
 from sosbot.core.cards import card_text, local_time
 from sosbot.routing import card_posts
+from sosbot.routing.geo import Ward
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import deliveries, reports
 from sosbot.storage.tables import AuditLog, Report
@@ -55,20 +56,9 @@ def ward_open_reports(session: Session, query: str, rules: RoutingRules,
     query = query.strip()
     if not query:
         return "Ghi tên hoặc mã phường/xã, ví dụ: /ward Tân Phú hoặc /ward 27031"
-    ward = None
-    if query.isdigit():
-        try:
-            ward = rules.wards.by_code(query)
-        except KeyError:
-            ward = None
+    ward, problem = find_ward(rules, query)
     if ward is None:
-        found = rules.wards.find_by_name(query)
-        if len(found) > 1:
-            names = ", ".join(f"{w.full_name} ({w.code})" for w in found[:5])
-            return f"Có nhiều phường/xã trùng tên: {names}. Ghi mã để chọn."
-        ward = found[0] if found else None
-    if ward is None:
-        return f"Không tìm thấy phường/xã «{query}»."
+        return problem
     rows = session.exec(select(Report).where(Report.ward_code == ward.code,
                                              col(Report.status).in_(OPEN))
                         .order_by(col(Report.created_at))).all()
@@ -77,6 +67,23 @@ def ward_open_reports(session: Session, query: str, rules: RoutingRules,
     return "\n".join([f"{ward.full_name}: {len(rows)} tin báo đang mở"] + [
         _line(row, now) for row in rows[:MAX_LINES]]
         + ([f"… và {len(rows) - MAX_LINES} tin báo khác"] if len(rows) > MAX_LINES else []))
+
+
+def find_ward(rules: RoutingRules, query: str) -> tuple[Ward | None, str]:
+    """The ward a name or code names, or why there is none (in Vietnamese)."""
+    query = query.strip()
+    if query.isdigit():
+        try:
+            return rules.wards.by_code(query), ""
+        except KeyError:
+            pass
+    found = rules.wards.find_by_name(query)
+    if len(found) > 1:
+        names = ", ".join(f"{w.full_name} ({w.code})" for w in found[:5])
+        return None, f"Có nhiều phường/xã trùng tên: {names}. Ghi mã để chọn."
+    if not found:
+        return None, f"Không tìm thấy phường/xã «{query}»."
+    return found[0], ""
 
 
 def _line(row: Report, now: datetime) -> str:

@@ -25,7 +25,7 @@ from sosbot.core.events import (
     TextReceived,
 )
 from sosbot.core.sanitize import clean_user_text, fold
-from sosbot.routing import acks, command_chat
+from sosbot.routing import acks, command_actions, command_chat
 from sosbot.routing.card_posts import group_message
 from sosbot.routing.resident import IntakePolicy, IntakeResult, step_resident
 from sosbot.routing.rules import COMMAND, RoutingRules
@@ -131,10 +131,14 @@ class _Group:
                 self.act(delivery, ACK_COMMANDS[name], reply=self.say)
         elif name in ASK_COMMANDS:
             self.ask(event.args)
+        elif name.replace("_", "") in command_actions.COMMANDS:
+            if not self.in_command_centre():
+                return
+            asked = command_actions.Asked(self.session, self.rules, self.channel,
+                                          self.chat_id, self.actor, self.now)
+            self.say(command_actions.COMMANDS[name.replace("_", "")](asked, event.args))
         elif name in command_chat.COMMANDS:
-            binding = self.bound()
-            if binding is None or binding.target_kind != COMMAND:
-                self.say("⛔ Lệnh này chỉ dùng trong nhóm Trung tâm Thông tin chỉ huy.")
+            if not self.in_command_centre():
                 return
             self.say(command_chat.COMMANDS[name](self.session, event.args, self.rules,
                                                  self.now))
@@ -145,6 +149,13 @@ class _Group:
                            payload={"since": (self.now - span).isoformat(),
                                     "until": self.now.isoformat(), "group": True},
                            now=self.now)
+
+    def in_command_centre(self) -> bool:
+        binding = self.bound()
+        if binding is None or binding.target_kind != COMMAND:
+            self.say("⛔ Lệnh này chỉ dùng trong nhóm Trung tâm Thông tin chỉ huy.")
+            return False
+        return True
 
     def on_text(self, event: TextReceived) -> None:
         if event.reply_to_message_id and fold(event.text) in ACK_WORDS:

@@ -17,7 +17,12 @@ from sqlmodel import Session
 from sosbot.core.events import ClockTick, PlatformEvent
 from sosbot.core.model import ChatKind
 from sosbot.routing.group_chat import handle_group_event
-from sosbot.routing.resident import IntakePolicy, IntakeResult, step_resident
+from sosbot.routing.resident import (
+    IntakePolicy,
+    IntakeResult,
+    refuse_blocked,
+    step_resident,
+)
 from sosbot.storage import conversations, inbound, outbox
 from sosbot.storage.tables import Conversation, Reporter
 
@@ -43,6 +48,9 @@ def take_events(session: Session, events: list[PlatformEvent], payload: dict[str
             reporter = conversations.reporter_for(session, channel, event.sender, now)
             conversation = conversations.locked_conversation(
                 session, channel, event.chat.chat_id, reporter.id, now)
+            if reporter.blocked_at is not None:
+                refuse_blocked(session, conversation, reporter, now)
+                continue
             result.merge(step_resident(session, conversation, reporter, event, now, policy))
         elif event.chat.kind is ChatKind.GROUP and policy.rules is not None:
             result.merge(handle_group_event(session, event, now, policy))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -19,7 +19,9 @@ from sosbot.core.actions import (
     Action,
     AnswerButton,
     AttachToReport,
+    ChangeSubscription,
     ClearButtons,
+    OutgoingMessage,
     RefineReportLocation,
     RelayAnswer,
     RememberPhone,
@@ -29,13 +31,23 @@ from sosbot.core.actions import (
 )
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.conversation import step
-from sosbot.core.events import Event, ReportSubmitted
+from sosbot.core.events import Event, ReportSubmitted, SubmitRefused, SubscriptionChanged
 from sosbot.core.model import ConversationState, ReportStatus
 from sosbot.core.sanitize import neutralize_mentions, truncate
+from sosbot.core.texts import text
 from sosbot.routing.fanout import Timer, queue_card_edits, route
 from sosbot.routing.rules import RoutingRules
-from sosbot.storage import conversations, deliveries, outbox, reports
+from sosbot.storage import (
+    conversations,
+    deliveries,
+    outbox,
+    reports,
+    residents,
+    subscriptions,
+)
 from sosbot.storage.tables import Conversation, Report, Reporter
+
+REFUSAL_NOTICE_EVERY = timedelta(hours=1)
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +117,10 @@ class ActionRunner:
             if isinstance(action, SubmitReport):
                 state, more = self._submit(state, action)
                 queue.extendleft(reversed(more))
+            elif isinstance(action, ChangeSubscription):
+                state, more = step(state, self._subscribe(state, action), self.now,
+                                   self.policy.conversation)
+                queue.extendleft(reversed(more))
             else:
                 self._apply(action)
         self.session.flush()
@@ -112,6 +128,9 @@ class ActionRunner:
 
     def _submit(self, state: ConversationState,
                 action: SubmitReport) -> tuple[ConversationState, list[Action]]:
+        refused = self._over_rate(action)
+        if refused is not None:
+            return step(state, refused, self.now, self.policy.conversation)
         new = reports.create_report(
             self.session, channel=self.conversation.channel,
             chat_id=self.conversation.chat_id,
@@ -131,6 +150,54 @@ class ActionRunner:
         log.info("report %s created (%s) from %s", new.report.code, new.report.category,
                  self.conversation.channel)
         return step(state, event, self.now, self.policy.conversation)
+
+    def _over_rate(self, action: SubmitReport) -> SubmitRefused | None:
+        """The resident's reports in the past hour reached the limit: hold this one back."""
+        limit = self.policy.conversation.reports_per_hour
+        since = self.now - timedelta(hours=1)
+        recent = residents.created_since(self.session, self.conversation.channel,
+                                       self.conversation.chat_id, since)
+        if len(recent) < limit:
+            return None
+        wait = recent[-limit] + timedelta(hours=1) - self.now
+        log.warning("%s: %d reports in the past hour (limit %d); holding the next back",
+                    self.actor, len(recent), limit)
+        reports.audit(self.session, actor=self.actor, action="resident.rate_limited",
+                      now=self.now, limit=limit)
+        return SubmitRefused(draft=action.draft, limit=limit,
+                             retry_after_min=int(wait.total_seconds() // 60) + 1)
+
+    def _subscribe(self, state: ConversationState,
+                   action: ChangeSubscription) -> SubscriptionChanged:
+        channel, chat_id = self.conversation.channel, self.conversation.chat_id
+        if action.scope == "off":
+            was = subscriptions.unsubscribe(self.session, channel, chat_id, self.now)
+            return SubscriptionChanged(scope="off", was_active=was)
+        before = subscriptions.for_chat(self.session, channel, chat_id)
+        was = bool(before and before.active)
+        ward = residents.last_ward(self.session, channel, chat_id) \
+            if action.scope == "ward" else None
+        scope = "ward" if ward is not None else "city"
+        subscriptions.subscribe(
+            self.session, channel=channel, chat_id=chat_id,
+            reporter_id=self.reporter.id if self.reporter else None, scope=scope,
+            ward_code=ward[0] if ward else None, ward_name=ward[1] if ward else None,
+            lang=state.lang, now=self.now)
+        log.info("%s subscribed to %s bulletins%s", self.actor, scope,
+                 f" ({ward[0]})" if ward else "")
+        return SubscriptionChanged(scope=scope, was_active=was,
+                                   ward=self._ward_names(*ward) if ward else None,
+                                   wanted_ward=action.scope == "ward")
+
+    def _ward_names(self, code: str, name: str) -> dict[str, str]:
+        rules = self.policy.rules
+        try:
+            ward = rules.wards.by_code(code) if rules is not None else None
+        except KeyError:
+            ward = None
+        if ward is None:
+            return {"vi": name, "en": name}
+        return {"vi": ward.full_name, "en": ward.full_name_en}
 
     def _queue(self, method: str, payload: dict[str, Any]) -> None:
         outbox.add(self.session, channel=self.conversation.channel,
@@ -202,3 +269,22 @@ class ActionRunner:
             log.warning("resident %s referred to report %s that is not theirs", self.actor, code)
             return None
         return report
+
+
+def refuse_blocked(session: Session, conversation: Conversation, reporter: Reporter,
+                   now: datetime) -> list[int]:
+    """A blocked resident wrote: nothing is stepped; a short notice at most once an hour."""
+    actor = f"{conversation.channel}:{reporter.platform_user_id}"
+    if residents.audited_since(session, actor=actor, action="resident.refused",
+                             since=now - REFUSAL_NOTICE_EVERY):
+        log.info("%s is blocked; message dropped (notice already given)", actor)
+        return []
+    log.warning("%s is blocked; message refused with a notice", actor)
+    reports.audit(session, actor=actor, action="resident.refused", now=now)
+    lang = conversations.load_state(conversation).lang
+    row = outbox.add(session, channel=conversation.channel, chat_id=conversation.chat_id,
+                     method="message",
+                     payload=message_to_dict(OutgoingMessage(text=text(lang, "blocked"))),
+                     now=now)
+    session.flush()
+    return [row.id] if row.id is not None else []

@@ -21,14 +21,15 @@ LINK_TTL_S = 30 * 60
 
 def enrich(session: Session, channel: str, chat_id: str, method: str, payload: dict[str, Any],
            *, tokens: LocationTokens | None, public_url: str) -> dict[str, Any]:
-    if payload.get("group") or method != "message":
+    if payload.get("group") or method not in ("message", "media_group"):
         return payload
     conversation = session.exec(
         conversations.select_conversation(channel, chat_id)).first()
     state = conversations.load_state(conversation) if conversation is not None else None
     lang = state.lang if state is not None else "vi"
     enriched = dict(payload)
-    if payload.get("request") == "location" and tokens is not None and public_url:
+    if method == "message" and payload.get("request") == "location" \
+            and tokens is not None and public_url:
         ticket = tokens.issue(channel, chat_id, lang, ttl_s=LINK_TTL_S)
         url = f"{public_url.rstrip('/')}/l/{ticket.token}"
         if channel == "telegram":

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from sosbot.command_centre import schedule
+from sosbot.command_centre import bulletins, schedule
 from sosbot.routing import escalation
 from sosbot.routing.context import JobContext
 from sosbot.routing.intake import expire_idle
@@ -32,6 +32,7 @@ class SweepReport:
     drafts_expired: int = 0
     escalated: int = 0
     digests: int = 0
+    bulletin_posts: int = 0
     skipped: bool = False
 
 
@@ -44,10 +45,20 @@ def sweep(ctx: JobContext, lock_timeout_s: float = 60.0) -> SweepReport:
                            media_requeued=_requeue_media(ctx),
                            drafts_expired=_expire_drafts(ctx),
                            escalated=_escalate_due(ctx),
-                           digests=_scheduled_digests(ctx))
+                           digests=_scheduled_digests(ctx),
+                           bulletin_posts=_bulletin_progress(ctx))
     finally:
         if lock.owned():
             lock.release()
+
+
+def _bulletin_progress(ctx: JobContext) -> int:
+    """Bulletins being sent: progress back to the sender, the final count when done."""
+    with transaction(ctx.engine) as session:
+        posted = bulletins.report_progress(session, ctx.clock())
+        follow_up = outbox.take_added(session)
+    ctx.dispatcher.outbox(follow_up)
+    return posted
 
 
 def _requeue_outbox(ctx: JobContext) -> int:
