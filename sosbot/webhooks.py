@@ -40,6 +40,7 @@ from sosbot.core.errors import PayloadError
 from sosbot.core.events import LocationReceived, PlatformEvent
 from sosbot.core.model import Channel, ChatRef, Location, LocationSource, Sender
 from sosbot.core.texts import text
+from sosbot.core.webhook_body import decode_body
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
 from sosbot.routing.intake import IntakePolicy, IntakeResult, take_events
@@ -159,9 +160,9 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     if isinstance(body, web.Response):
         return body
     try:
-        data = json.loads(body)
+        data = decode_body(body)
         events = telegram_inbound.parse_update(data)
-    except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
+    except PayloadError as exc:
         log.warning("telegram webhook: unparseable body refused (%s)", exc)
         metrics.WEBHOOKS.labels("telegram", "bad_request").inc()
         return _answer(400, f"bad update: {exc}")
@@ -180,9 +181,9 @@ async def zalo_webhook(request: web.Request) -> web.Response:
         metrics.WEBHOOKS.labels("zalo", "forbidden").inc()
         return _answer(401, "bad signature")
     try:
-        data = json.loads(body)
-        events = zalo_inbound.parse(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
+        data = decode_body(body)
+        events = zalo_inbound.parse_event(data)
+    except PayloadError as exc:
         log.warning("zalo webhook: unparseable body refused (%s)", exc)
         metrics.WEBHOOKS.labels("zalo", "bad_request").inc()
         return _answer(400, f"bad event: {exc}")
@@ -217,9 +218,9 @@ async def messenger_webhook(request: web.Request) -> web.Response:
         metrics.WEBHOOKS.labels("messenger", "forbidden").inc()
         return _answer(401, "bad signature")
     try:
-        data = json.loads(body)
-        events = messenger_inbound.parse(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, PayloadError) as exc:
+        data = decode_body(body)
+        events = messenger_inbound.parse_body(data)
+    except PayloadError as exc:
         log.warning("messenger webhook: unparseable body refused (%s)", exc)
         metrics.WEBHOOKS.labels("messenger", "bad_request").inc()
         return _answer(400, f"bad event: {exc}")

@@ -18,7 +18,6 @@ message with several attachments gives one event per attachment, the first keepi
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -49,6 +48,7 @@ from sosbot.core.model import (
     MediaRef,
     Sender,
 )
+from sosbot.core.webhook_body import decode_body
 
 from .maplinks import coordinates_from_url, urls_in
 from .payload import Attachment, Message, Messaging, Postback, WebhookBody
@@ -60,10 +60,7 @@ CHANNEL = Channel.MESSENGER
 
 def parse(body: bytes) -> list[PlatformEvent]:
     """Turn one webhook body into events; raise PayloadError when it is not a Page webhook."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"not JSON: {exc}") from exc
+    data = decode_body(body)
     return parse_body(data)
 
 
@@ -100,9 +97,9 @@ def parse_body(data: Any) -> list[PlatformEvent]:
 def batch_time_ms(body: bytes) -> int | None:
     """The oldest ``entry.time`` (epoch ms) of a webhook body, for refusing stale replays."""
     try:
-        data = json.loads(body)
+        data = decode_body(body)
         times = [int(e["time"]) for e in data["entry"] if isinstance(e, dict) and "time" in e]
-    except (ValueError, TypeError, KeyError):
+    except (PayloadError, ValueError, TypeError, KeyError, OverflowError):
         return None
     return min(times) if times else None
 

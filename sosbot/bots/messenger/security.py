@@ -59,4 +59,8 @@ def too_old(timestamp_ms: int | float | None, now: float, window_s: float) -> bo
     """
     if timestamp_ms is None:
         return False
-    return float(timestamp_ms) / 1000.0 < now - window_s
+    try:
+        stamp_s = float(timestamp_ms) / 1000.0
+    except OverflowError:  # past any float: far in the future, which is not a replay
+        return False
+    return stamp_s < now - window_s

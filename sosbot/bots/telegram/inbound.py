@@ -7,7 +7,6 @@ Dispatch is by table: ``UPDATE_KINDS`` maps each update field we take to its par
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +38,7 @@ from sosbot.core.model import (
     MediaRef,
     Sender,
 )
+from sosbot.core.webhook_body import decode_body
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,7 @@ SERVICE_CONTENT = ("new_chat_members", "left_chat_member", "new_chat_title", "ne
 
 def parse(body: bytes) -> list[PlatformEvent]:
     """Turn one webhook body into events; raise PayloadError when it is not an Update."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"not JSON: {exc}") from exc
+    data = decode_body(body)
     return parse_update(data)
 
 
@@ -69,7 +66,8 @@ def parse_update(data: Any) -> list[PlatformEvent]:
         raise PayloadError("not a Telegram Update: no integer update_id")
     try:
         update = Update.de_json(data, None)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    # OverflowError, OSError: a date past what datetime.fromtimestamp can hold.
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as exc:
         raise PayloadError(f"malformed Update: {exc!r}") from exc
     event_id = str(update.update_id)
     for field, parser in UPDATE_KINDS.items():
@@ -77,7 +75,8 @@ def parse_update(data: Any) -> list[PlatformEvent]:
         if value is not None:
             try:
                 return parser(value, event_id)
-            except (ValidationError, TypeError, ValueError, AttributeError) as exc:
+            except (ValidationError, TypeError, ValueError, AttributeError,
+                    OverflowError) as exc:
                 raise PayloadError(f"malformed {field}: {exc}") from exc
     log.info("telegram update %s has no kind we handle: %s", event_id,
              sorted(k for k in data if k != "update_id"))

@@ -42,6 +42,7 @@ from sosbot.core.model import (
     MediaRef,
     Sender,
 )
+from sosbot.core.webhook_body import decode_body
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,7 @@ Handler = Callable[[Envelope], list[PlatformEvent]]
 
 def parse(body: bytes) -> list[PlatformEvent]:
     """Turn one webhook body into events; raise PayloadError when it is not a Zalo event."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PayloadError(f"not JSON: {exc}") from exc
+    data = decode_body(body)
     return parse_event(data)
 
 

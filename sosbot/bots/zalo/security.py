@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
+
+from sosbot.core.errors import PayloadError
+from sosbot.core.webhook_body import decode_body
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +62,15 @@ def too_old(timestamp_ms: str, now: float, window_s: float) -> bool:
         stamp_s = int(str(timestamp_ms).strip()) / 1000.0
     except ValueError:
         return True
+    except OverflowError:  # past any float: far in the future, which is not a replay
+        return False
     return now - stamp_s > window_s
 
 
 def _signed_fields(raw_body: bytes) -> tuple[str, str] | None:
     try:
-        data: Any = json.loads(raw_body)
-    except (UnicodeDecodeError, ValueError):
+        data: Any = decode_body(raw_body)
+    except PayloadError:
         return None
     if not isinstance(data, dict):
         return None

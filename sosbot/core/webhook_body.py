@@ -1,0 +1,52 @@
+"""Decoding a webhook body's JSON, refusing what no platform sends.
+
+``json.loads`` alone lets three kinds of hostile body through as something other than a
+clean refusal: nesting deep enough to exhaust the interpreter's recursion limit (here, or
+later in the parser or the JSON column that stores the payload), integers too long for
+Python's digit limit (a ``ValueError`` that is not a ``JSONDecodeError``), and the
+non-standard ``NaN``/``Infinity`` literals. Each becomes a PayloadError (answered 400).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sosbot.core.errors import PayloadError
+
+MAX_DEPTH = 32
+"""Platform payloads nest about ten levels deep; anything past this is not one of theirs."""
+
+
+def decode_body(body: bytes) -> Any:
+    """The JSON value of ``body``; PayloadError when it is not strict JSON of sane depth."""
+    try:
+        value = json.loads(body, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # JSONDecodeError is a ValueError, as is an integer over the digit limit.
+        raise PayloadError(f"not JSON: {exc}") from exc
+    if _too_deep(value):
+        raise PayloadError(f"not a platform payload: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether containers nest past MAX_DEPTH; iterative, so it cannot recurse too deep."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        pending.extend((child, depth + 1) for child in children
+                       if isinstance(child, dict | list))
+    return False
