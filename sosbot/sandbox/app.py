@@ -86,7 +86,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except BadAction as exc:
         return _bad(request, 400, str(exc))
     except EmulatorRefused as exc:
-        return _bad(request, 400 if 400 <= exc.status < 500 else 502, str(exc))
+        return _bad(request, exc.status if 400 <= exc.status < 500 else 502, str(exc))
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -170,8 +170,10 @@ async def act(request: web.Request) -> web.Response:
     sandbox = _sandbox(request)
     body = await _json_body(request)
     pane_id = body.get("pane")
+    if not isinstance(pane_id, str):
+        raise BadAction("pane must be a string")
     await sandbox.world.ensure_residents()
-    pane = sandbox.world.pane(pane_id) if isinstance(pane_id, str) else None
+    pane = sandbox.world.pane(pane_id)
     if pane is None:
         raise BadAction(f"unknown pane {pane_id!r}")
     answer = await perform(sandbox.emulators, pane, body.get("action"))

@@ -5,7 +5,11 @@ cards reach the ward and PC07 group panes, an officer acknowledges (✅ on Teleg
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +30,11 @@ async def page(demo: Demo, tmp_path: Path) -> AsyncIterator[Any]:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = await browser.new_context(viewport={"width": 1440, "height": 900},
-                                                locale="vi-VN")
+            # The one-time location page (opened from Messenger) asks the browser where it is.
+            context = await browser.new_context(
+                viewport={"width": 1440, "height": 900}, locale="vi-VN",
+                geolocation={"latitude": TAN_PHU[0], "longitude": TAN_PHU[1], "accuracy": 20},
+                permissions=["geolocation"])
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -55,8 +62,9 @@ async def says(page: Any, root: str, fragment: str) -> str:
 
 
 async def tap(page: Any, root: str, label: str) -> None:
-    """Tap the newest button labelled ``label`` (inline, quick reply or keyboard)."""
-    await page.locator(f"{root} button.kb[data-label='{label}']").last.click()
+    """Tap the newest button whose label starts with ``label`` (inline, quick reply or
+    keyboard; Messenger cuts quick-reply titles at 20 characters)."""
+    await page.locator(f"{root} button.kb[data-label^='{label}']").last.click()
 
 
 async def write(page: Any, root: str, text: str) -> None:
@@ -173,6 +181,12 @@ async def test_fire_from_zalo_acknowledged_with_a_text_command(page: Any, demo: 
     await page.wait_for_selector(f"#events li[data-kind='ack'][data-code='{code}']",
                                  timeout=WAIT_MS)
 
+    # The officer asks the resident a question from the card's shortcut.
+    await card.locator(f"button[data-fill='/hoi {code} ']").click()
+    await page.type("#group .composer .text", "Có ai bị mắc kẹt không?")
+    await page.press("#group .composer .text", "Enter")
+    await says(page, zl, "Có ai bị mắc kẹt không?")
+
     # The page chrome speaks English too; the bot's words stay as the bot wrote them.
     await page.click("[data-set-lang='en']")
     await page.wait_for_selector("h1:has-text('sandbox')", timeout=WAIT_MS)
@@ -180,3 +194,79 @@ async def test_fire_from_zalo_acknowledged_with_a_text_command(page: Any, demo: 
         f"#events li[data-kind='ack'][data-code='{code}']").inner_text()
     await page.screenshot(path=str(tmp_path / "sandbox-zalo.png"))
     assert (tmp_path / "sandbox-zalo.png").stat().st_size > 10_000
+
+
+async def test_security_from_messenger_with_the_location_page(page: Any, demo: Demo,
+                                                              tmp_path: Path) -> None:
+    fb = pane("messenger")
+    await tap(page, fb, "Xin chào")
+    await says(page, fb, "Bạn muốn báo sự việc gì")
+    await tap(page, fb, "An ninh trật tự")
+    await says(page, fb, "Sự việc xảy ra ở đâu")
+    assert await page.locator(f"{fb} .locate").is_hidden(), "Messenger has no location pin"
+    async with page.context.expect_page() as opened:
+        await page.locator(f"{fb} .buttons button.kb").last.click()
+    location_page = await opened.value
+    await location_page.wait_for_selector("body[data-state='located']", state="attached",
+                                          timeout=WAIT_MS)
+    await location_page.click("#submit")
+    await location_page.wait_for_selector("body[data-state='sent']", state="attached",
+                                          timeout=WAIT_MS)
+    await location_page.close()
+    await says(page, fb, "mô tả ngắn gọn")
+    await write(page, fb, "Có người lạ cạy cửa nhà hàng xóm")
+    await says(page, fb, "gửi ảnh hoặc video")
+    await tap(page, fb, "Bỏ qua")
+    await says(page, fb, "Vui lòng kiểm tra lại tin báo")
+    await tap(page, fb, "✅ Gửi tin báo")
+    code = report_code(await says(page, fb, "Mã tin báo của bạn"))
+
+    card = await card_in(page, "PC02", code)
+    await card.locator("button.kb[data-label^='🚓']").click()
+    await says(page, fb, f"tin báo {code}")
+    await page.wait_for_selector(f"#events li[data-kind='ack'][data-code='{code}']",
+                                 timeout=WAIT_MS)
+    await page.screenshot(path=str(tmp_path / "sandbox-messenger.png"))
+
+def _post(url: str, body: bytes) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.mark.parametrize(("path", "body", "status"), [
+    ("api/act", b"not json", 400),
+    ("api/act", b"[1]", 400),
+    ("api/act", json.dumps({"pane": "nowhere", "action": {"type": "text", "text": "x"}}), 400),
+    ("api/act", json.dumps({"pane": "telegram", "action": "text"}), 400),
+    ("api/act", json.dumps({"pane": "telegram", "action": {"type": "fly"}}), 400),
+    ("api/act", json.dumps({"pane": "telegram", "action": {"type": "text", "text": ""}}), 400),
+    ("api/act", json.dumps({"pane": "zalo", "action": {"type": "location", "lat": 91,
+                                                       "lon": 106}}), 400),
+    ("api/act", json.dumps({"pane": "zalo", "action": {"type": "sample",
+                                                       "name": "../app.py"}}), 400),
+    ("api/act", json.dumps({"pane": "messenger", "action": {"type": "media", "kind": "photo",
+                                                            "data_b64": "%%%"}}), 400),
+    ("api/act", json.dumps({"pane": "messenger", "action": {"type": "location", "lat": 10,
+                                                            "lon": 106}}), 400),
+    ("api/clock", json.dumps({"minutes": 0}), 400),
+    ("api/clock", json.dumps({"minutes": "5"}), 400),
+    ("api/clock", json.dumps({"minutes": 10**6}), 400),
+])
+def test_bad_input_is_refused_with_400(demo: Demo, path: str, body: bytes | str,
+                                       status: int) -> None:
+    raw = body.encode() if isinstance(body, str) else body
+    code, answer = _post(demo.url + path, raw)
+    assert code == status, answer
+    assert "error" in json.loads(answer)
+
+
+def test_media_is_served_only_from_the_emulators(demo: Demo) -> None:
+    url = demo.url + "api/media?u=" + urllib.parse.quote("http://127.0.0.1:9/secret", safe="")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=10)
+    assert refused.value.code == 403
