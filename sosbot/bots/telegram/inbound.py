@@ -85,14 +85,21 @@ def parse_update(data: Any) -> list[PlatformEvent]:
 
 def _chat(chat: Chat) -> ChatRef:
     kind = ChatKind.PRIVATE if chat.type == Chat.PRIVATE else ChatKind.GROUP
-    return ChatRef(channel=CHANNEL, chat_id=str(chat.id), kind=kind)
+    return ChatRef(channel=CHANNEL, chat_id=_integer_id(chat.id, "chat.id"), kind=kind)
 
 
 def _sender(user: User | None) -> Sender | None:
     if user is None:
         return None
-    return Sender(user_id=str(user.id), display_name=user.full_name, username=user.username,
-                  language_code=user.language_code)
+    return Sender(user_id=_integer_id(user.id, "from.id"), display_name=user.full_name,
+                  username=user.username, language_code=user.language_code)
+
+
+def _integer_id(value: Any, what: str) -> str:
+    """Telegram's chat and user ids are integers; the client library does not check."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PayloadError(f"{what} must be an integer")
+    return str(value)
 
 
 def _common(message: Message, event_id: str) -> dict[str, Any]:
