@@ -2,8 +2,9 @@
 
 An action is a JSON object with ``type``: ``text`` {text}, ``press`` {message_id, data}
 (a Telegram inline button), ``quick_reply`` / ``postback`` {payload, title} (Messenger),
-``location`` {lat, lon}, ``media`` {kind: photo|video, data_b64, name?} or ``sample``
-{name} (one of the bundled sample photos). Anything else is a ``BadAction`` (400).
+``location`` {lat, lon}, ``contact`` (Telegram's "share my phone number"), ``media``
+{kind: photo|video, data_b64, name?} or ``sample`` {name} (one of the bundled sample
+photos). Anything else is a ``BadAction`` (400).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SAMPLES_DIR = Path(__file__).parent / "static" / "samples"
 SAMPLES = ("fire.jpg", "traffic.jpg", "flood.jpg")
 MAX_TEXT = 2000
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
+DEMO_PHONE = "+84901234567"
 
 
 class BadAction(ValueError):
@@ -94,6 +96,11 @@ async def _telegram(emulators: Emulators, pane: Pane, action: dict[str, Any]) ->
             raise BadAction("message_id must be an integer")
         return await emulators.post("telegram", "/_emu/press", {
             **base, "message_id": message_id, "data": _text(action, "data", 64)})
+    if kind == "contact" and pane.kind == "resident":
+        # Telegram's "share my phone number": the resident's own contact card.
+        return await emulators.post("telegram", "/_emu/send", {**base, "contact": {
+            "phone_number": DEMO_PHONE, "first_name": pane.actor_name,
+            "user_id": int(pane.actor_id)}})
     if kind == "location":
         return await emulators.post("telegram", "/_emu/send", {**base, "location": {
             "latitude": _coordinate(action, "lat", 90), "longitude":

@@ -94,6 +94,8 @@ def telegram_keyboard(keyboard: dict[str, Any] | None) -> list[list[dict[str, An
             label = button["text"] if isinstance(button, dict) else str(button)
             if isinstance(button, dict) and button.get("request_location"):
                 buttons.append({"label": label, "act": {"type": "map"}})
+            elif isinstance(button, dict) and button.get("request_contact"):
+                buttons.append({"label": label, "act": {"type": "contact"}})
             else:
                 buttons.append({"label": label, "act": {"type": "text", "text": label}})
         rows.append(buttons)

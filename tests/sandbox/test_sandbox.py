@@ -130,6 +130,9 @@ async def test_fire_from_telegram_acknowledged_with_the_button(page: Any, demo: 
     await says(page, tg, "Vui lòng kiểm tra lại tin báo")
     await tap(page, tg, "✅ Gửi tin báo")
     code = report_code(await says(page, tg, "Mã tin báo của bạn"))
+    await says(page, tg, "bạn có thể chia sẻ số điện thoại")
+    await tap(page, f"{tg} .keyboard", "📞")
+    await says(page, tg, "Cảm ơn bạn. Số điện thoại")
     assert await page.locator(f"{tg} .msg[data-who='me'] .media img").count() == 1
     assert await page.locator(f"{tg} .msg[data-who='me'] .place").count() == 1
 
