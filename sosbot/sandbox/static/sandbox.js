@@ -280,8 +280,11 @@ function drawTimeline(events) {
     return;
   }
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const now = Date.now() / 1000;
   list.replaceChildren(...events.map((e) => el("li", { "data-kind": e.kind, "data-code": e.code },
-    el("time", {}, new Date(e.at * 1000).toLocaleTimeString(ui.lang === "vi" ? "vi-VN" : "en-GB")),
+    // Steps run by the fast-forward carry the simulated time they fell due at.
+    el("time", e.at > now + 5 ? { title: w().simulated } : {},
+      (e.at > now + 5 ? "⏩" : "") + new Date(e.at * 1000).toLocaleTimeString(ui.lang === "vi" ? "vi-VN" : "en-GB")),
     el("span", {}, EVENT_ICONS[e.kind] || "•"), el("span", {}, w().ev[e.kind](e, w())))));
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
