@@ -70,6 +70,10 @@ def telegram_messages(raw: list[dict[str, Any]], actor_id: str, file_url: Any,
 
 
 def _service_text(item: dict[str, Any]) -> str:
+    if item.get("contact"):
+        return "📞 " + str(item["contact"].get("phone_number", ""))
+    if item.get("sticker"):
+        return str(item["sticker"].get("emoji") or "🖼️")
     if item.get("new_chat_members"):
         return "➕ " + ", ".join(m.get("first_name", "") for m in item["new_chat_members"])
     return ""

@@ -29,6 +29,10 @@ def test_a_telegram_card_keeps_its_buttons_photo_and_reply() -> None:
     assert ack["act"] == {"type": "press", "data": "k1", "message_id": 7}
     assert link["act"] == {"type": "url", "url": "http://x/l/t"}
     assert pin["who"] == "me" and pin["location"] == {"lat": 10.7, "lon": 106.6}
+    [shared] = views.telegram_messages([{"message_id": 9, "from": {"id": 42}, "date": 1,
+                                         "contact": {"phone_number": "+84901234567",
+                                                     "first_name": "Lan"}}], "42", file_url, {})
+    assert shared["text"] == "📞 +84901234567"
 
 
 def test_a_location_request_opens_the_map() -> None:
