@@ -144,6 +144,9 @@ async def events(request: web.Request) -> web.StreamResponse:
             except (EmulatorRefused, OSError) as exc:
                 log.warning("sandbox: could not read the emulators: %s", exc)
                 data = last
+            except Exception:  # noqa: BLE001 - the stream's edge: log it, keep the page open
+                log.exception("sandbox: could not build the picture")
+                data = last
             if data != last:
                 await response.write(f"data: {data}\n\n".encode())
                 last, written = data, time.monotonic()

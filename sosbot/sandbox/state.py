@@ -55,7 +55,7 @@ class Picture:
         return {
             "panes": [{**pane.public(), "messages": messages, "keyboard": keyboard}
                       for pane, (messages, keyboard) in zip(panes, chats, strict=True)],
-            "seeded": bool(self.world.groups),
+            "seeded": self.world.seeded,
             "clock": {"offset_s": self.clock.offset_s},
             "timeline": events,
         }

@@ -20,7 +20,7 @@ from sosbot.routing.rules import COMMAND, DEPARTMENT, ESCALATION, WARD, RoutingR
 from sosbot.storage import bindings
 from sosbot.storage.db import transaction
 
-from .emulators import Emulators, EmulatorUrls
+from .emulators import EmulatorRefused, Emulators, EmulatorUrls
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,12 @@ class World:
     residents: dict[str, Pane] = field(default_factory=dict)
     groups: list[Pane] = field(default_factory=list)
     names: dict[tuple[str, str], str] = field(default_factory=dict)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _residents_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _seed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def seeded(self) -> bool:
+        return len(self.groups) == len(DEMO_GROUPS)
 
     def panes(self) -> list[Pane]:
         return [*self.residents.values(), *self.groups]
@@ -115,37 +120,43 @@ class World:
         return next((p for p in self.panes() if p.id == pane_id), None)
 
     async def ensure_residents(self) -> None:
-        async with self._lock:
+        async with self._residents_lock:
             if not self.residents:
-                await self._make_residents()
+                self.residents = await self._make_residents()
+                for pane in self.residents.values():
+                    self.names[(pane.platform, pane.actor_id)] = pane.actor_name
 
-    async def _make_residents(self) -> None:
+    async def _make_residents(self) -> dict[str, Pane]:
         emu = self.emulators
+        residents: dict[str, Pane] = {}
         tg_id = str(TELEGRAM_RESIDENT_ID)
-        await emu.post("telegram", "/_emu/users", {
-            "id": TELEGRAM_RESIDENT_ID, "first_name": RESIDENTS["telegram"],
-            "language_code": "vi"})
-        self.residents["telegram"] = Pane("telegram", "telegram", "resident", tg_id, tg_id,
-                                          RESIDENTS["telegram"], "Telegram")
+        try:
+            await emu.post("telegram", "/_emu/users", {
+                "id": TELEGRAM_RESIDENT_ID, "first_name": RESIDENTS["telegram"],
+                "language_code": "vi"})
+        except EmulatorRefused as exc:
+            if "taken" not in exc.detail:  # made by an earlier try that failed further on
+                raise
+        residents["telegram"] = Pane("telegram", "telegram", "resident", tg_id, tg_id,
+                                     RESIDENTS["telegram"], "Telegram")
         # Following the OA: the bot greets the resident with its menu, as on Zalo.
         zalo = await emu.post("zalo", "/_emu/users", {"name": RESIDENTS["zalo"]})
-        self.residents["zalo"] = Pane("zalo", "zalo", "resident", str(zalo["id"]),
-                                      str(zalo["id"]), RESIDENTS["zalo"], "Zalo")
+        residents["zalo"] = Pane("zalo", "zalo", "resident", str(zalo["id"]),
+                                 str(zalo["id"]), RESIDENTS["zalo"], "Zalo")
         messenger = await emu.post("messenger", "/_emu/users",
                                    {"first_name": RESIDENTS["messenger"], "locale": "vi_VN"})
         psid = str(messenger["psid"])
-        self.residents["messenger"] = Pane("messenger", "messenger", "resident", psid, psid,
-                                           RESIDENTS["messenger"], "Messenger")
-        for pane in self.residents.values():
-            self.names[(pane.platform, pane.actor_id)] = pane.actor_name
+        residents["messenger"] = Pane("messenger", "messenger", "resident", psid, psid,
+                                      RESIDENTS["messenger"], "Messenger")
+        return residents
 
     async def seed(self) -> list[Pane]:
-        """Make and bind the demo groups (once); the group panes."""
+        """Make and bind the demo groups (once; a seed cut short goes on where it
+        stopped); the group panes."""
         await self.ensure_residents()
-        async with self._lock:
-            if not self.groups:
-                for group in DEMO_GROUPS:
-                    self.groups.append(await self._bind(group))
+        async with self._seed_lock:
+            for group in DEMO_GROUPS[len(self.groups):]:
+                self.groups.append(await self._bind(group))
         return self.groups
 
     async def _bind(self, group: DemoGroup) -> Pane:
