@@ -42,6 +42,10 @@ function applyLang() {
   for (const button of document.querySelectorAll("[data-set-lang]")) {
     button.setAttribute("aria-pressed", String(button.dataset.setLang === ui.lang));
   }
+  if (ui.map) {
+    ui.map.options.labelKey = ui.lang === "vi" ? "name" : "name_en";
+    ui.map.redraw();
+  }
   ui.drawn.clear();
   if (ui.snapshot) render(ui.snapshot);
 }
