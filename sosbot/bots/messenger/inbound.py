@@ -56,6 +56,9 @@ from .payload import Attachment, Message, Messaging, Postback, WebhookBody
 log = logging.getLogger(__name__)
 
 CHANNEL = Channel.MESSENGER
+# Far more than a resident sends at once; each attachment becomes an event that is stored
+# and stepped, so a message with thousands must not cost thousands.
+MAX_ATTACHMENTS = 50
 
 
 def parse(body: bytes) -> list[PlatformEvent]:
@@ -84,8 +87,11 @@ def parse_body(data: Any) -> list[PlatformEvent]:
                 continue
             if standby:  # another app owns the thread (handover protocol)
                 events.append(Ignored(reason="standby", **_common(item, None)))
-            else:
+                continue
+            try:
                 events.extend(_messaging(item))
+            except ValidationError as exc:  # e.g. a point at 1e999: not a number we keep
+                malformed.append(_first_error(exc))
     if malformed:
         if not events:
             raise PayloadError(f"no event of the batch is readable: {malformed[0]}")
@@ -176,7 +182,10 @@ def _attachments(message: Message, common: dict[str, Any]) -> list[PlatformEvent
     events: list[PlatformEvent] = []
     sticker_seen = False
     text_used = False
-    for attachment in message.attachments:
+    if len(message.attachments) > MAX_ATTACHMENTS:
+        log.warning("messenger message %s: %d attachments, only the first %d taken",
+                    message.mid, len(message.attachments), MAX_ATTACHMENTS)
+    for attachment in message.attachments[:MAX_ATTACHMENTS]:
         if _is_sticker(attachment, message):
             if not sticker_seen:  # one sticker, however many forms of it arrive
                 events.append(UnsupportedReceived(kind="sticker", **common))

@@ -64,6 +64,12 @@ def parse_update(data: Any) -> list[PlatformEvent]:
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
             or isinstance(data.get("update_id"), bool):
         raise PayloadError("not a Telegram Update: no integer update_id")
+    if not any(field in data for field in UPDATE_KINDS):
+        # Read nothing we do not take: the client library's idea of a poll or a reaction
+        # may be newer or older than what Telegram sends, and that is not a bad update.
+        log.info("telegram update %s has no kind we handle: %s", data["update_id"],
+                 sorted(str(k) for k in data if k != "update_id"))
+        return []
     try:
         update = Update.de_json(data, None)
     # OverflowError, OSError: a date past what datetime.fromtimestamp can hold.

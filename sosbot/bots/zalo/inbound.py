@@ -47,6 +47,9 @@ from sosbot.core.webhook_body import decode_body
 log = logging.getLogger(__name__)
 
 CHANNEL = Channel.ZALO
+# Far more than a resident sends at once; each attachment becomes an event that is stored
+# and stepped, so a message with thousands must not cost thousands.
+MAX_ATTACHMENTS = 50
 GROUP_PREFIX = "user_send_group_"
 
 
@@ -88,7 +91,10 @@ class Envelope:
             raise PayloadError(f"{self.name}: message.attachments must be a non-empty list")
         if not all(isinstance(item, dict) for item in raw):
             raise PayloadError(f"{self.name}: every attachment must be an object")
-        return raw
+        if len(raw) > MAX_ATTACHMENTS:
+            log.warning("zalo %s %s: %d attachments, only the first %d taken", self.name,
+                        self.msg_id, len(raw), MAX_ATTACHMENTS)
+        return raw[:MAX_ATTACHMENTS]
 
 
 Handler = Callable[[Envelope], list[PlatformEvent]]
