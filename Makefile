@@ -29,6 +29,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
 
+# Benchmarks (about 15 minutes): prints the table, writes bench/RESULTS.md and bench/results.json.
+# Needs the PostgreSQL and Redis of the tests; installs Debian's wrk when missing and we may.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is not installed: saturation runs use the aiohttp load client (apt-get install wrk)"; fi; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check sosbot tests
 	$(BIN)/mypy

@@ -1,0 +1,393 @@
+"""End to end: from the webhook request that submits a report to its card accepted by the
+Telegram emulator in every target chat (ward group, department, command centre), with the
+platform's flood limits off on both sides; and the resident side, from a resident's message
+to the bot's reply accepted by the emulator.
+
+Real `sosbot serve` and `sosbot worker` processes on PostgreSQL and Redis. Each resident's
+draft (category, pin, description) is stored ready to submit beforehand, so the measured
+webhook is the submission itself ("gửi"). Near-duplicate merging and escalations are set
+out of the way (1 m radius, 10 h) so that every report gets its own cards and nothing else
+is sent meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import random
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench import services
+from bench.load import percentile
+from bench.services import SECRET, TOKEN, Emulator, Process
+from sosbot.core.model import Category, ConversationState, Draft, Location, Stage
+from sosbot.routing.geo import WardIndex
+from sosbot.storage.db import make_engine, transaction
+from sosbot.storage.tables import Conversation
+
+MARKER = re.compile(r"#r(\d+)")
+CATEGORIES = (Category.FIRE, Category.TRAFFIC, Category.SECURITY, Category.OTHER)
+DEPARTMENT = {Category.FIRE: "PC07", Category.TRAFFIC: "PC08", Category.SECURITY: "PC02"}
+OFFICER = 9_500_001
+
+
+@dataclass(frozen=True)
+class Options:
+    rates: tuple[float, ...] = (5.0, 20.0, 100.0)
+    seconds: dict[float, float] | None = None  # per rate; default 60 s each
+    workers: int = 2
+    wards: int = 20
+    resident_rate: float = 10.0
+    resident_seconds: float = 15.0
+    drain_timeout_s: float = 120.0
+    database: str = "postgres"
+
+    def seconds_for(self, rate: float) -> float:
+        return (self.seconds or {}).get(rate, 60.0)
+
+
+def routing_overrides() -> dict[str, Any]:
+    return {"duplicates": {c.value: {"radius_m": 1, "window_minutes": 1} for c in Category},
+            "escalation_minutes": {c.value: 600 for c in Category}}
+
+
+def points_inside(wards: WardIndex, code: str, count: int,
+                  rng: random.Random) -> list[tuple[float, float]]:
+    """``count`` random points strictly inside the ward, within ~600 m of its centre."""
+    lat0, lon0 = wards.centroid(code)
+    found: list[tuple[float, float]] = []
+    while len(found) < count:
+        angle, radius = rng.uniform(0, 2 * math.pi), rng.uniform(0, 600)
+        lat = lat0 + radius * math.sin(angle) / 111_320
+        lon = lon0 + radius * math.cos(angle) / (111_320 * math.cos(math.radians(lat0)))
+        match = wards.ward_for(lat, lon)
+        if match.ward is not None and match.ward.code == code and match.how == "inside":
+            found.append((lat, lon))
+    return found
+
+
+def submit_update(update_id: int, uid: int, text: str) -> bytes:
+    return json.dumps({"update_id": update_id, "message": {
+        "message_id": 10, "date": int(time.time()),
+        "chat": {"id": uid, "type": "private", "first_name": "Dân"},
+        "from": {"id": uid, "is_bot": False, "first_name": "Dân", "language_code": "vi"},
+        "text": text, **({"entities": [{"type": "bot_command", "offset": 0,
+                                        "length": len(text)}]} if text.startswith("/") else {})
+    }}, ensure_ascii=False).encode()
+
+
+@dataclass
+class Planned:
+    number: int
+    uid: int
+    category: Category
+    point: tuple[float, float]
+    ward: str
+
+    @property
+    def targets(self) -> int:
+        return 3 if self.category in DEPARTMENT else 2
+
+
+def prepare_drafts(database_url: str, plans: list[Planned]) -> None:
+    """Each resident's conversation as it stands just before "gửi": everything told."""
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    try:
+        with transaction(engine) as session:
+            for plan in plans:
+                draft = Draft(category=plan.category,
+                              location=Location(lat=plan.point[0], lon=plan.point[1],
+                                                accuracy_m=15),
+                              description=f"#r{plan.number:06d} Sự việc do người dân báo, "
+                                          f"cần lực lượng xuống kiểm tra",
+                              media_asked=True, description_asked=True)
+                state = ConversationState(stage=Stage.CONFIRM, draft=draft,
+                                          last_activity_epoch=now.timestamp())
+                session.add(Conversation(channel="telegram", chat_id=str(plan.uid),
+                                         state=state.model_dump(mode="json"), has_draft=True,
+                                         last_activity_at=now, updated_at=now))
+    finally:
+        engine.dispose()
+
+
+async def paced(rate: float, count: int, send: Callable[[int], Any]) -> None:
+    """Call ``send(i)`` for i < count at ``rate`` per second (open loop)."""
+    start = time.monotonic()
+    tasks = []
+    for index in range(count):
+        await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
+        tasks.append(asyncio.create_task(send(index)))
+    await asyncio.gather(*tasks)
+
+
+async def wait_for(done: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+class Phase:
+    """Reports submitted at one rate and their cards as the emulator accepted them."""
+
+    def __init__(self, emulator: Emulator, plans: list[Planned]) -> None:
+        self.emulator = emulator
+        self.plans = {plan.number: plan for plan in plans}
+        self.sent_at: dict[int, float] = {}
+        self.answer_ms: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.seen_from = len(emulator.accepted)
+
+    def cards(self) -> dict[int, list[float]]:
+        found: dict[int, list[float]] = {}
+        for at, _, message in self.emulator.accepted[self.seen_from:]:
+            if message.get("chat", {}).get("id", 0) >= 0:
+                continue
+            marker = MARKER.search(message.get("text") or "")
+            if marker and int(marker.group(1)) in self.plans:
+                found.setdefault(int(marker.group(1)), []).append(at)
+        return found
+
+    def complete(self) -> bool:
+        cards = self.cards()
+        return all(len(cards.get(n, [])) >= p.targets for n, p in self.plans.items())
+
+    def figures(self, stopped_at: float) -> dict[str, Any]:
+        """Percentiles over every report; one whose cards had not all arrived when the wait
+        ended counts with the time until then, so the figures are then lower bounds."""
+        cards = self.cards()
+        latencies, complete = [], 0
+        for number, plan in self.plans.items():
+            got = cards.get(number, [])
+            if len(got) >= plan.targets:
+                latencies.append((max(got[:plan.targets]) - self.sent_at[number]) * 1000)
+                complete += 1
+            else:
+                latencies.append((stopped_at - self.sent_at[number]) * 1000)
+        return {"reports": len(self.plans), "complete": complete,
+                "lower_bound": complete < len(self.plans),
+                "cards": sum(min(len(v), self.plans[n].targets) for n, v in cards.items()),
+                "p50_ms": round(percentile(latencies, 50), 1),
+                "p95_ms": round(percentile(latencies, 95), 1),
+                "p99_ms": round(percentile(latencies, 99), 1),
+                "max_ms": round(max(latencies, default=0.0), 1),
+                "webhook_p99_ms": round(percentile(self.answer_ms, 99), 1),
+                "webhook_errors": sum(1 for s in self.statuses.values() if s != 200)}
+
+
+async def post(http: aiohttp.ClientSession, url: str, body: bytes) -> int:
+    async with http.post(url, data=body, headers={
+            "Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+        await response.read()
+        return response.status
+
+
+async def run_fresh(options: Options, folder: Path, log: Callable[[str], None] = print
+                    ) -> dict[str, Any]:
+    """Each rate on a system of its own (a fresh database, Redis and processes), so that a
+    backlog left by one rate does not weigh on the next; the resident side on the first."""
+    merged: dict[str, Any] = {}
+    for index, rate in enumerate(options.rates):
+        one = await run(replace(options, rates=(rate,)), folder / f"rate-{rate:g}", log,
+                        resident=index == 0)
+        rates = merged.get("rates", {})
+        merged.update({k: v for k, v in one.items() if k != "resident" or index == 0})
+        merged["rates"] = {**rates, **one["rates"]}
+    return merged
+
+
+async def run(options: Options, folder: Path, log: Callable[[str], None] = print,
+              resident: bool = True) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
+    wards = WardIndex.from_file(services.WARDS_FILE, services.CITY_FILE)
+    codes = [w.code for w in wards.wards][:: max(1, len(wards.wards) // options.wards)]
+    codes = codes[:options.wards]
+    rng = random.Random(20)
+    emulator = await services.start_emulator(limits=False)
+    results: dict[str, Any] = {"workers": options.workers, "database": options.database,
+                               "wards": len(codes), "rates": {}}
+    try:
+        with services.redis_database() as redis_url, \
+                _database(options.database, folder) as db_url:
+            async with services.sosbot(folder, db_url, redis_url, api_base=emulator.url,
+                                       flood_limits=False,
+                                       routing=routing_overrides()) as system, \
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as http:
+                await emulator.control(http, "/_emu/users", {"id": OFFICER,
+                                                             "first_name": "Trung úy Hùng"})
+                groups: dict[tuple[str, str], int] = {}
+                for kind, target in [*(("ward", c) for c in codes),
+                                     *(("department", d) for d in DEPARTMENT.values()),
+                                     ("command", "command")]:
+                    group = await emulator.control(http, "/_emu/groups", {
+                        "title": f"{kind} {target}", "type": "supergroup",
+                        "members": [OFFICER]})
+                    await emulator.control(http, f"/_emu/groups/{group['id']}/add_bot",
+                                           {"token": TOKEN, "by": OFFICER})
+                    groups[(kind, target)] = int(group["id"])
+                services.bind_groups(db_url, groups)
+                await system.serve()
+                await system.start_workers(options.workers)
+                await asyncio.sleep(3)  # workers' first sweep and start-up
+                web = system.web
+                assert web is not None
+                webhook = f"{system.web_url}/webhooks/telegram"
+                results["rss_mb_idle"] = {p.name: round(p.rss_mb(), 1)
+                                          for p in system.processes}
+                next_number, next_uid, update_id = 1, 200_000_000, 900_000_000
+                if resident:  # first, on the idle system
+                    results["resident"] = await resident_side(
+                        options, emulator, http, webhook, 300_000_000, 990_000_000, log)
+                for rate in options.rates:
+                    count = max(1, int(rate * options.seconds_for(rate)))
+                    plans = []
+                    for _ in range(count):
+                        code = rng.choice(codes)
+                        plans.append(Planned(next_number, next_uid,
+                                             CATEGORIES[next_number % len(CATEGORIES)],
+                                             points_inside(wards, code, 1, rng)[0], code))
+                        next_number += 1
+                        next_uid += 1
+                    for plan in plans:
+                        await emulator.control(http, "/_emu/users", {
+                            "id": plan.uid, "first_name": f"Dân {plan.uid % 1000}"})
+                    await asyncio.get_running_loop().run_in_executor(
+                        None, prepare_drafts, db_url, plans)
+                    phase = Phase(emulator, plans)
+                    first_update = update_id
+                    update_id += count
+
+                    async def submit(index: int, phase: Phase = phase,
+                                     plans: list[Planned] = plans,
+                                     first_update: int = first_update) -> None:
+                        plan = plans[index]
+                        body = submit_update(first_update + index, plan.uid, "gửi")
+                        phase.sent_at[plan.number] = time.time()
+                        phase.statuses[plan.number] = await post(http, webhook, body)
+                        phase.answer_ms.append((time.time() - phase.sent_at[plan.number]) * 1000)
+
+                    sampler = RssSampler(system.processes)
+                    sampler.start()
+                    await paced(rate, count, submit)
+                    drained = await wait_for(phase.complete, options.drain_timeout_s)
+                    await sampler.stop()
+                    figures = phase.figures(time.time())
+                    figures.update(seconds=options.seconds_for(rate), drained=drained,
+                                   rss_mb_peak=sampler.peaks())
+                    results["rates"][str(int(rate))] = figures
+                    log(f"  e2e {rate:5.0f} reports/s × {options.seconds_for(rate):.0f} s, "
+                        f"{options.workers} workers: p50 {figures['p50_ms']:.0f} ms, "
+                        f"p95 {figures['p95_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms "
+                        f"({figures['complete']}/{figures['reports']} complete)")
+                results["rss_mb_end"] = {p.name: round(p.rss_mb(), 1) for p in system.processes}
+    finally:
+        await emulator.runner.cleanup()
+    return results
+
+
+@contextmanager
+def _database(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'e2e.db'}"
+        return
+    with services.postgres_database() as url:
+        yield url
+
+
+async def resident_side(options: Options, emulator: Emulator, http: aiohttp.ClientSession,
+                        webhook: str, first_uid: int, first_update: int,
+                        log: Callable[[str], None]) -> dict[str, Any]:
+    """Residents who write /start: the time until the bot's first answer is accepted."""
+    count = max(1, int(options.resident_rate * options.resident_seconds))
+    uids = [first_uid + i for i in range(count)]
+    for uid in uids:
+        await emulator.control(http, "/_emu/users", {"id": uid, "first_name": "Dân"})
+    sent_at: dict[int, float] = {}
+    seen_from = len(emulator.accepted)
+
+    async def write(index: int) -> None:
+        uid = uids[index]
+        sent_at[uid] = time.time()
+        await post(http, webhook, submit_update(first_update + index, uid, "/start"))
+
+    def answered() -> dict[int, float]:
+        first: dict[int, float] = {}
+        for at, _, message in emulator.accepted[seen_from:]:
+            chat = message.get("chat", {}).get("id")
+            if chat in sent_at and chat not in first:
+                first[chat] = at
+        return first
+
+    await paced(options.resident_rate, count, write)
+    await wait_for(lambda: len(answered()) == count, 60)
+    latencies = [(at - sent_at[uid]) * 1000 for uid, at in answered().items()]
+    figures = {"messages": count, "answered": len(latencies),
+               "rate": options.resident_rate,
+               "p50_ms": round(percentile(latencies, 50), 1),
+               "p99_ms": round(percentile(latencies, 99), 1)}
+    log(f"  resident /start → reply at {options.resident_rate:.0f}/s: "
+        f"p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms "
+        f"({len(latencies)}/{count} answered)")
+    return figures
+
+
+class RssSampler:
+    """The peak RSS of each process while a phase runs."""
+
+    def __init__(self, processes: list[Process]) -> None:
+        self.processes = processes
+        self.peak = {p.name: p.rss_mb() for p in processes}
+        self.done = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._sample())
+
+    async def _sample(self) -> None:
+        while not self.done.is_set():
+            for process in self.processes:
+                self.peak[process.name] = max(self.peak[process.name], process.rss_mb())
+            await asyncio.sleep(0.25)
+
+    async def stop(self) -> None:
+        self.done.set()
+        if self.task is not None:
+            await self.task
+
+    def peaks(self) -> dict[str, float]:
+        return {name: round(value, 1) for name, value in self.peak.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="end-to-end latency benchmark")
+    parser.add_argument("--rates", default="5,20,100")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--folder", type=Path, default=Path("var/bench/e2e"))
+    args = parser.parse_args(argv)
+    rates = tuple(float(r) for r in args.rates.split(","))
+    options = Options(rates=rates, seconds=dict.fromkeys(rates, args.seconds),
+                      workers=args.workers, database=args.database)
+    print(json.dumps(asyncio.run(run(options, args.folder)), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Webhook ingest: the full durable path of `sosbot serve` (verify, parse, dedupe, persist,
+conversation step, outbox, enqueue) against a bare aiohttp endpoint and python-telegram-bot's
+own webhook server, in the same run, with load from a separate process on loopback.
+
+Each server is offered fixed rates (open loop) and then driven to saturation. sosbot runs on
+SQLite and on PostgreSQL, with every ward, department and the command centre bound to a
+group (routing runs in the transaction when a report is submitted). No worker runs: the
+queue only fills, as it would while the workers are busy elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import services, updates
+from bench.load import bench_env, run_load
+from bench.peers import WEBHOOK_PATH
+from bench.services import SECRET, TOKEN, Process, redis_database
+from sosbot.routing.geo import WardIndex
+
+
+@dataclass(frozen=True)
+class Options:
+    seconds: float = 10.0
+    rates: tuple[float, ...] = (100.0, 500.0)
+    connections: int = 32
+    databases: tuple[str, ...] = ("sqlite", "postgres")
+    peers: tuple[str, ...] = ("bare", "ptb")
+    saturation_bodies: int = 40_000
+
+
+class Bodies:
+    """Update streams that never repeat an update id across runs (each run a fresh one)."""
+
+    def __init__(self, folder: Path, points: list[tuple[float, float]],
+                 group_chats: list[int]) -> None:
+        self.folder, self.points, self.group_chats = folder, points, group_chats
+        self.next_update = 500_000_000
+        self.next_user = 100_000_000
+        self.made = 0
+
+    def file(self, count: int) -> Path:
+        self.made += 1
+        bodies = updates.stream(count, self.points, first_update_id=self.next_update,
+                                first_user=self.next_user, date=int(time.time()),
+                                group_chats=self.group_chats, seed=self.made)
+        self.next_update += 10 * count
+        self.next_user += 2 * count
+        path = self.folder / f"bodies-{self.made}.jsonl"
+        path.write_bytes(b"\n".join(bodies) + b"\n")
+        return path
+
+
+async def peak_rss(process: Process, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """Run ``work`` while sampling the process's RSS; its result with ``rss_mb_peak``."""
+    peak = process.rss_mb()
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, process.rss_mb())
+            await asyncio.sleep(0.25)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        result = await work
+    finally:
+        done.set()
+        await sampler
+    result["rss_mb_peak"] = round(peak, 1)
+    return result
+
+
+async def measure(name: str, url: str, process: Process, options: Options,
+                  bodies_for: Callable[[int], Path], log: Callable[[str], None]
+                  ) -> dict[str, Any]:
+    """Fixed rates, then saturation, against one server."""
+    found: dict[str, Any] = {"rss_mb_idle": round(process.rss_mb(), 1), "rates": {}}
+    for rate in options.rates:
+        bodies = bodies_for(int(rate * options.seconds) + 10)
+        result = await peak_rss(process, run_load("rate", url, bodies, secret=SECRET,
+                                                  seconds=options.seconds, rate=rate))
+        found["rates"][str(int(rate))] = result
+        log(f"  {name:16} {rate:6.0f}/s offered: {result['rps']:8.1f}/s answered, "
+            f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+            f"{result['errors']} errors")
+    bodies = bodies_for(options.saturation_bodies)
+    result = await peak_rss(process, run_load("saturate", url, bodies, secret=SECRET,
+                                              seconds=options.seconds,
+                                              connections=options.connections))
+    found["saturation"] = result
+    found["rss_mb_under_load"] = result["rss_mb_peak"]
+    log(f"  {name:16} saturation: {result['rps']:8.1f}/s, p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['tool']})")
+    return found
+
+
+def bindings_for(wards: WardIndex) -> dict[tuple[str, str], int]:
+    groups: dict[tuple[str, str], int] = {}
+    for index, ward in enumerate(wards.wards):
+        groups[("ward", ward.code)] = -1_001_000_000_000 - index
+    for index, dept in enumerate(("PC07", "PC08", "PC02")):
+        groups[("department", dept)] = -1_002_000_000_000 - index
+    groups[("command", "command")] = -1_003_000_000_000
+    return groups
+
+
+async def run(options: Options, folder: Path, log: Callable[[str], None] = print
+              ) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
+    wards = WardIndex.from_file(services.WARDS_FILE, services.CITY_FILE)
+    points = [wards.centroid(ward.code) for ward in wards.wards]
+    groups = bindings_for(wards)
+    bodies = Bodies(folder, points, list(groups.values())[:20])
+    results: dict[str, Any] = {"options": {"seconds": options.seconds,
+                                           "rates": list(options.rates),
+                                           "connections": options.connections}}
+    emulator = await services.start_emulator(limits=False)
+    try:
+        for peer in options.peers:
+            port = services.free_port()
+            args = [sys.executable, "-m", "bench.peers", peer, "--port", str(port),
+                    "--api-base", emulator.url, "--token", TOKEN, "--secret", SECRET]
+            process = await services.start_process(f"peer-{peer}", args, bench_env(),
+                                                   folder)
+            url = f"http://127.0.0.1:{port}/{WEBHOOK_PATH}"
+            try:
+                await services.wait_http(url, process)
+                results[peer] = await measure(peer, url, process, options, bodies.file, log)
+            finally:
+                await process.stop()
+        for database in options.databases:
+            with redis_database() as redis_url:
+                results[f"sosbot_{database}"] = await _sosbot(
+                    database, folder / database, redis_url, groups, options, bodies, log)
+    finally:
+        await emulator.runner.cleanup()
+    return results
+
+
+async def _sosbot(database: str, folder: Path, redis_url: str,
+                  groups: dict[tuple[str, str], int], options: Options, bodies: Bodies,
+                  log: Callable[[str], None]) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if database == "sqlite":
+        return await _sosbot_on(f"sqlite:///{folder / 'ingest.db'}", folder, redis_url, groups,
+                                options, bodies, log)
+    with services.postgres_database() as url:
+        return await _sosbot_on(url, folder, redis_url, groups, options, bodies, log)
+
+
+async def _sosbot_on(database_url: str, folder: Path, redis_url: str,
+                     groups: dict[tuple[str, str], int], options: Options, bodies: Bodies,
+                     log: Callable[[str], None]) -> dict[str, Any]:
+    async with services.sosbot(folder, database_url, redis_url) as system:
+        services.bind_groups(database_url, groups)
+        await system.serve()
+        assert system.web is not None
+        name = "sosbot " + database_url.split(":", 1)[0].replace("postgresql", "postgres")
+        return await measure(name, f"{system.web_url}/webhooks/telegram", system.web, options,
+                             bodies.file, log)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="webhook ingest benchmark")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rates", default="100,500")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--peers", default="bare,ptb")
+    parser.add_argument("--folder", type=Path, default=Path("var/bench/ingest"))
+    args = parser.parse_args(argv)
+    options = Options(seconds=args.seconds,
+                      rates=tuple(float(r) for r in args.rates.split(",") if r),
+                      databases=tuple(d for d in args.databases.split(",") if d),
+                      peers=tuple(p for p in args.peers.split(",") if p))
+    print(json.dumps(asyncio.run(run(options, args.folder)), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

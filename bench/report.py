@@ -1,0 +1,254 @@
+"""The headline figures (bench/results.json) and the Markdown report (bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+FINDINGS = Path(__file__).resolve().parent / "FINDINGS.md"
+
+REQUIRED_KEYS = (
+    "ingest_rps_sqlite", "ingest_rps_postgres", "ingest_rps_bare_aiohttp", "ingest_rps_ptb_noop",
+    "ingest_p99_ms_at_500", "e2e_p99_ms_at_20", "fanout_429_count",
+    "fanout_last_card_over_minimum", "ward_single_p99_us", "ward_batch_points_per_s",
+    "web_rss_mb_under_load", "measured_at",
+)
+
+
+def _get(data: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def headline(results: dict[str, Any]) -> dict[str, Any]:
+    """The figures of results.json (None where the step did not run or is undefined)."""
+    ingest = results.get("ingest", {})
+    e2e = results.get("e2e", {})
+    fanout = results.get("fanout", {})
+    wards = results.get("wards", {})
+    rss = [_get(ingest, name, "rss_mb_under_load") for name in
+           ("sosbot_sqlite", "sosbot_postgres")]
+    rss += [_get(figures, "rss_mb_peak", "web") for figures in e2e.get("rates", {}).values()]
+    ratios = [s["last_card_over_minimum"] for s in fanout.values()
+              if s.get("last_card_over_minimum") is not None]
+    figures: dict[str, Any] = {
+        "ingest_rps_sqlite": _get(ingest, "sosbot_sqlite", "saturation", "rps"),
+        "ingest_rps_postgres": _get(ingest, "sosbot_postgres", "saturation", "rps"),
+        "ingest_rps_bare_aiohttp": _get(ingest, "bare", "saturation", "rps"),
+        "ingest_rps_ptb_noop": _get(ingest, "ptb", "saturation", "rps"),
+        "ingest_p99_ms_at_500": _get(ingest, "sosbot_sqlite", "rates", "500", "p99_ms"),
+        "e2e_p99_ms_at_20": _get(e2e, "rates", "20", "p99_ms"),
+        "fanout_429_count": sum(s["status_429"] for s in fanout.values()) if fanout else None,
+        "fanout_last_card_over_minimum": max(ratios) if ratios else None,
+        "ward_single_p99_us": wards.get("single_p99_us"),
+        "ward_batch_points_per_s": wards.get("batch_points_per_s"),
+        "web_rss_mb_under_load": max((r for r in rss if r is not None), default=None),
+    }
+    figures["ingest_sqlite_over_ptb"] = _ratio(figures["ingest_rps_sqlite"],
+                                               figures["ingest_rps_ptb_noop"])
+    figures["ingest_sqlite_over_bare"] = _ratio(figures["ingest_rps_sqlite"],
+                                                figures["ingest_rps_bare_aiohttp"])
+    figures["ingest_postgres_over_ptb"] = _ratio(figures["ingest_rps_postgres"],
+                                                 figures["ingest_rps_ptb_noop"])
+    figures["ingest_ptb_over_bare"] = _ratio(figures["ingest_rps_ptb_noop"],
+                                             figures["ingest_rps_bare_aiohttp"])
+    return figures
+
+
+def goals(figures: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    def check(value: Any, test: Any) -> bool | None:
+        return None if value is None else bool(test(value))
+
+    f = figures
+    sqlite_vs_ptb = f["ingest_sqlite_over_ptb"]
+    return [
+        ("Ingest on SQLite ≥ python-telegram-bot's no-op webhook server",
+         f"{_n(f['ingest_rps_sqlite'])}/s vs {_n(f['ingest_rps_ptb_noop'])}/s "
+         f"(× {_n(sqlite_vs_ptb, 2)})", check(sqlite_vs_ptb, lambda r: r >= 1.0)),
+        ("Ingest p99 < 50 ms at 500 updates/s (SQLite)",
+         f"{_n(f['ingest_p99_ms_at_500'], 1)} ms", check(f["ingest_p99_ms_at_500"],
+                                                          lambda v: v < 50)),
+        ("End-to-end p99 < 250 ms at 20 reports/s, two workers",
+         f"{_n(f['e2e_p99_ms_at_20'])} ms", check(f["e2e_p99_ms_at_20"], lambda v: v < 250)),
+        ("Fan-out: zero 429s", _n(f["fanout_429_count"]),
+         check(f["fanout_429_count"], lambda v: v == 0)),
+        ("Fan-out: last card within 10 % of the theoretical minimum",
+         f"× {_n(f['fanout_last_card_over_minimum'], 3)}",
+         check(f["fanout_last_card_over_minimum"], lambda v: v <= 1.10)),
+        ("Ward lookup p99 < 200 µs (single point)", f"{_n(f['ward_single_p99_us'], 1)} µs",
+         check(f["ward_single_p99_us"], lambda v: v < 200)),
+        ("Ward lookup > 50,000 points/s (batched)", f"{_n(f['ward_batch_points_per_s'])}/s",
+         check(f["ward_batch_points_per_s"], lambda v: v > 50_000)),
+        ("Web process < 250 MB RSS under load", f"{_n(f['web_rss_mb_under_load'], 1)} MB",
+         check(f["web_rss_mb_under_load"], lambda v: v < 250)),
+    ]
+
+
+def _n(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and digits:
+        return f"{value:,.{digits}f}"
+    return f"{round(value):,}" if isinstance(value, int | float) else str(value)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def render(results: dict[str, Any], figures: dict[str, Any]) -> str:
+    m = results.get("machine", {})
+    out = ["# Benchmark results", ""]
+    if results.get("quick"):
+        out += ["**Smoke run with tiny parameters: these figures mean nothing.**", ""]
+    out += [f"Measured {figures.get('measured_at', '')} (started {results.get('started_at')}) "
+            f"by `make bench` (`python -m bench.run`) on {m.get('cpu')}, {m.get('cores')} "
+            f"logical cores, {m.get('memory_gib')} GiB, Python {m.get('python')}.", "",
+            f"Load average (1, 5, 15 min) at the start {m.get('load_at_start')}, at the end "
+            f"{m.get('load_at_end')}. The machine is shared: other jobs ran at the same "
+            "time, so absolute figures are noisy (easily ±30 %, more for tail latencies); "
+            "compare the ratios, which were measured in the same run, minutes apart.", "",
+            "## Goals", ""]
+    out += _table(["goal", "measured", "met"],
+                  [[g, v, {True: "yes", False: "**no**", None: "—"}[ok]]
+                   for g, v, ok in goals(figures)])
+    out += _ingest(results.get("ingest"), figures)
+    out += _e2e(results.get("e2e"))
+    out += _fanout(results.get("fanout"))
+    out += _wards(results.get("wards"))
+    out += _memory(results)
+    durations = results.get("durations_s", {})
+    out += ["Time taken per step (s): " + ", ".join(f"{k} {v}" for k, v in durations.items()),
+            ""]
+    if FINDINGS.exists():
+        out += [FINDINGS.read_text().rstrip(), ""]
+    return "\n".join(out)
+
+
+def _ingest(ingest: dict[str, Any] | None, figures: dict[str, Any]) -> list[str]:
+    if not ingest:
+        return []
+    opts = ingest.get("options", {})
+    out = ["## 1. Webhook ingest", "",
+           f"One server process; load from a separate process on loopback: fixed offered rates "
+           f"for {opts.get('seconds')} s each (open loop, latency from when each request was "
+           f"due), then saturation ({opts.get('connections')} connections, "
+           f"{ingest.get('sosbot_sqlite', {}).get('saturation', {}).get('tool', 'wrk')}). "
+           "sosbot: the whole durable path of `sosbot serve` (secret, parse, dedupe, "
+           "conversation step, report and routing on submission, outbox, rq enqueue) on a mix "
+           "of residents' reports (/start, category, pin, description, photo for one in three, "
+           "submit), officers' group chatter and 2 % Telegram retries; every ward bound.", ""]
+    rates = [str(int(r)) for r in opts.get("rates", [])]
+    header = ["server"] + [f"{r}/s offered: answered/s, p50/p99 ms" for r in rates] + [
+        "saturation req/s", "p50 / p99 ms", "errors", "× PTB", "× bare", "RSS idle / load MB"]
+    rows = []
+    names = {"bare": "bare aiohttp (ceiling)", "ptb": "python-telegram-bot no-op",
+             "sosbot_sqlite": "sosbot, SQLite", "sosbot_postgres": "sosbot, PostgreSQL"}
+    ptb = _get(ingest, "ptb", "saturation", "rps")
+    bare = _get(ingest, "bare", "saturation", "rps")
+    for key, label in names.items():
+        found = ingest.get(key)
+        if not found:
+            continue
+        sat = found["saturation"]
+        row = [label]
+        for r in rates:
+            x = found["rates"].get(r, {})
+            row.append(f"{_n(x.get('rps'))}, {_n(x.get('p50_ms'), 1)} / "
+                       f"{_n(x.get('p99_ms'), 1)}")
+        row += [_n(sat["rps"]), f"{_n(sat['p50_ms'], 1)} / {_n(sat['p99_ms'], 1)}",
+                sat["errors"], _n(_ratio(sat["rps"], ptb), 3), _n(_ratio(sat["rps"], bare), 3),
+                f"{found['rss_mb_idle']} / {found['rss_mb_under_load']}"]
+        rows.append(row)
+    return out + _table(header, rows)
+
+
+def _e2e(e2e: dict[str, Any] | None) -> list[str]:
+    if not e2e:
+        return []
+    out = ["## 2. End to end: webhook → card in every target chat", "",
+           f"Real `sosbot serve` + {e2e.get('workers')} `sosbot worker` processes on "
+           f"{e2e.get('database')}, Telegram emulator with its flood limits off and sosbot's "
+           f"own limiter off (`channels.telegram.flood_limits: false`); {e2e.get('wards')} "
+           "ward groups + PC07/PC08/PC02 + the command centre; every report gets its own "
+           "cards (3 targets, 2 for 'other'). Latency: from sending the submitting webhook "
+           "to the last of its cards accepted by the emulator. Each rate runs on a fresh "
+           "system. Where not every card had arrived when the wait ended, the undelivered "
+           "count with the time until then: those figures are lower bounds (marked ≥).", ""]
+    rows = []
+    for rate, f in e2e.get("rates", {}).items():
+        mark = "≥ " if f.get("lower_bound") else ""
+        rows.append([rate, f.get("seconds"), f["reports"], f"{f['complete']}/{f['reports']}",
+                     f"{mark}{_n(f['p50_ms'])}", f"{mark}{_n(f['p95_ms'])}",
+                     f"{mark}{_n(f['p99_ms'])}", _n(f["webhook_p99_ms"]),
+                     f["webhook_errors"],
+                     ", ".join(f"{k} {v}" for k, v in f.get("rss_mb_peak", {}).items())])
+    out += _table(["reports/s", "for s", "reports", "all cards in", "p50 ms", "p95 ms",
+                   "p99 ms", "webhook p99 ms", "webhook errors", "peak RSS MB"], rows)
+    resident = e2e.get("resident")
+    if resident:
+        out += ["## 5. Resident side: message → bot reply accepted", "",
+                f"{resident['messages']} residents writing /start at {resident['rate']}/s on "
+                f"the idle system: p50 {_n(resident['p50_ms'], 1)} ms, p99 "
+                f"{_n(resident['p99_ms'], 1)} ms ({resident['answered']}/"
+                f"{resident['messages']} answered).", ""]
+    return out
+
+
+def _fanout(fanout: dict[str, Any] | None) -> list[str]:
+    if not fanout:
+        return []
+    out = ["## 3. Fan-out at the platform's limits", "",
+           "Telegram emulator with its flood limits on (20 messages a rolling minute per group, "
+           "30/s per bot). Reports stored and routed as a submission does, then queued at once "
+           "(the burst); near-duplicates (several reporters of one incident) fold into one "
+           "card. Minimum: when the last card could be accepted at the earliest under the caps "
+           "from the moment of the burst.", ""]
+    rows = []
+    for name, f in fanout.items():
+        rows.append([name, f["reports"], f["wards"], f["groups"], f["cards"],
+                     f["routed_s"], f["delivered_per_s"], f["cap_per_s"],
+                     f["busiest_group_minute"], f["status_429"], f["last_card_s"],
+                     f["minimum_s"], _n(f["last_card_over_minimum"], 3), f["left_pending"]])
+    return out + _table(["burst", "reports", "wards", "groups", "cards", "routed in s",
+                         "delivered msg/s", "cap msg/s", "busiest group minute", "429s",
+                         "last card s", "minimum s", "÷ minimum", "left pending"], rows)
+
+
+def _wards(wards: dict[str, Any] | None) -> list[str]:
+    if not wards:
+        return []
+    return ["## 4. Ward lookup", "",
+            f"{wards['wards']} ward polygons, STRtree; points around ward centres with 2 % "
+            f"anywhere in the city's bounding box ({wards['single_how']}).", ""] + _table(
+        ["single p50 µs", "single p99 µs", "single mean µs", "batch points/s",
+         "load s", "polygons' RSS MB"],
+        [[wards["single_p50_us"], wards["single_p99_us"], wards["single_mean_us"],
+          _n(wards["batch_points_per_s"]), wards["load_s"], wards["polygons_rss_mb"]]])
+
+
+def _memory(results: dict[str, Any]) -> list[str]:
+    rows = []
+    ingest = results.get("ingest", {})
+    for key in ("sosbot_sqlite", "sosbot_postgres"):
+        if key in ingest:
+            rows.append([f"web ({key.split('_')[1]}), ingest", ingest[key]["rss_mb_idle"],
+                         ingest[key]["rss_mb_under_load"]])
+    e2e = results.get("e2e", {})
+    idle = e2e.get("rss_mb_idle", {})
+    for rate, f in e2e.get("rates", {}).items():
+        for name, peak in f.get("rss_mb_peak", {}).items():
+            rows.append([f"{name}, e2e at {rate}/s", idle.get(name, "—"), peak])
+    if not rows:
+        return []
+    return ["## 6. Memory (RSS)", "", "Ward data loaded in every process.", ""] + _table(
+        ["process", "idle MB", "under load MB"], rows)

@@ -1,0 +1,319 @@
+"""What a benchmark runs against: a Redis database and a PostgreSQL database of its own, the
+real `sosbot serve` / `sosbot worker` processes, the peers, and the Telegram emulator.
+
+The same Redis claim as the test suite's (tests/conftest.py) keeps a benchmark and a test
+run on one machine out of each other's keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+import sqlalchemy as sa
+import yaml
+from aiohttp import web
+from redis import Redis
+
+from sosbot.bots.telegram.emulator import create_app as create_emulator
+from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
+from sosbot.storage import bindings
+from sosbot.storage.db import make_engine, normalize_url, transaction
+from sosbot.storage.migrate import upgrade
+from sosbot.storage.tables import utcnow
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("SOSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
+WARDS_FILE = SHARED_DATA / "hcmc-wards-2025.geojson.gz"
+CITY_FILE = SHARED_DATA / "hcmc-city-2025.geojson.gz"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+POSTGRES_URL = os.environ.get("BENCH_DATABASE_URL", os.environ.get(
+    "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+
+TOKEN = "7000000009:BENCH-telegram-token"
+BOT_ID = 7000000009
+SECRET = "bench-webhook-secret-0123456789"
+CALLBACK_SECRET = "bench-callback-secret-0123456789abcdef"
+_CLAIM = "sosbot:test-session-claim"  # the key tests/conftest.py claims a Redis database with
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def redis_database() -> Iterator[str]:
+    """A Redis database no test session holds, flushed before and after; its URL."""
+    root = REDIS_URL.rsplit("/", 1)[0]
+    token = uuid.uuid4().hex
+    for db in range(15, 0, -1):
+        client = Redis.from_url(f"{root}/{db}")
+        if client.set(_CLAIM, token, nx=True, ex=3600):
+            _flush_keeping_claim(client, token)
+            try:
+                yield f"{root}/{db}"
+            finally:
+                _flush_keeping_claim(client, token)
+                if client.get(_CLAIM) == token.encode():
+                    client.delete(_CLAIM)
+                client.close()
+            return
+        client.close()
+    raise RuntimeError("no free Redis database: 1-15 are all claimed by test runs")
+
+
+def _flush_keeping_claim(client: Redis, token: str) -> None:
+    client.flushdb()
+    client.set(_CLAIM, token, ex=3600)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A PostgreSQL database of its own, dropped afterwards; its URL."""
+    admin = sa.create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"sosbot_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@dataclass
+class Process:
+    name: str
+    proc: asyncio.subprocess.Process
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return int(self.proc.pid)
+
+    def rss_mb(self) -> float:
+        return float(psutil.Process(self.pid).memory_info().rss) / 2**20
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+    def tail(self, lines: int = 30) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return f"--- {self.name} ---\n" + "\n".join(text.splitlines()[-lines:])
+
+
+async def start_process(name: str, args: list[str], env: dict[str, str],
+                        folder: Path) -> Process:
+    log = folder / f"{name}.log"
+    with log.open("wb") as handle:
+        proc = await asyncio.create_subprocess_exec(*args, env=env, stdout=handle,
+                                                    stderr=asyncio.subprocess.STDOUT)
+    return Process(name, proc, log)
+
+
+async def wait_http(url: str, process: Process, timeout_s: float = 60) -> None:
+    """Until ``url`` answers 200 (or anything below 500 for a peer without health)."""
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession() as http:
+        while True:
+            if process.proc.returncode is not None:
+                raise RuntimeError(f"{process.name} exited\n{process.tail()}")
+            try:
+                async with http.get(url) as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{process.name} did not answer {url}\n{process.tail()}")
+            await asyncio.sleep(0.2)
+
+
+@dataclass
+class Emulator:
+    """The Telegram emulator, in this process, with a record of every message it accepted."""
+
+    runner: web.AppRunner
+    url: str
+    accepted: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
+
+    async def control(self, http: aiohttp.ClientSession, path: str,
+                      body: dict[str, Any] | None = None) -> Any:
+        request = http.get(f"{self.url}{path}") if body is None else \
+            http.post(f"{self.url}{path}", json=body)
+        async with request as response:
+            data = await response.json()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: {response.status} {data}")
+            return data
+
+    async def calls(self, http: aiohttp.ClientSession) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.control(http, "/_emu/calls")
+        return result
+
+
+async def start_emulator(*, limits: bool) -> Emulator:
+    app = create_emulator(bots=[BotSpec(token=TOKEN, username="sos_bench_bot",
+                                        first_name="SOS ANTT")],
+                          config=EmulatorConfig(limits=limits, retry_base_s=0.2))
+    accepted: list[tuple[float, str, dict[str, Any]]] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        # When a message was accepted, as the platform would see it: the moment the call
+        # answered 200, with the message it created (the call log has no text).
+        response = await handler(request)
+        if response.status == 200 and request.path.startswith("/bot") \
+                and request.path.rsplit("/", 1)[-1].startswith("send") \
+                and isinstance(response, web.Response) and response.body is not None:
+            body = json.loads(bytes(response.body))  # type: ignore[arg-type]
+            result = body.get("result")
+            if isinstance(result, dict):
+                accepted.append((time.time(), request.path.rsplit("/", 1)[-1], result))
+        return response
+
+    app.middlewares.append(record)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return Emulator(runner, f"http://127.0.0.1:{port}", accepted)
+
+
+@dataclass
+class Sosbot:
+    """`sosbot serve` and `sosbot worker` processes on one database and Redis."""
+
+    folder: Path
+    env: dict[str, str]
+    database_url: str
+    web_url: str = ""
+    web: Process | None = None
+    workers: list[Process] = field(default_factory=list)
+
+    @property
+    def processes(self) -> list[Process]:
+        return ([self.web] if self.web else []) + self.workers
+
+    async def command(self, *args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sosbot.cli", *args, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sosbot {' '.join(args)} failed:\n{err.decode()}")
+        return out.decode()
+
+    async def serve(self) -> None:
+        port = free_port()
+        self.web = await start_process("web", [sys.executable, "-m", "sosbot.cli", "serve",
+                                               "--port", str(port)], self.env, self.folder)
+        self.web_url = f"http://127.0.0.1:{port}"
+        await wait_http(f"{self.web_url}/healthz", self.web)
+
+    async def start_workers(self, count: int) -> None:
+        for _ in range(count):
+            self.workers.append(await start_process(
+                f"worker-{len(self.workers)}", [sys.executable, "-m", "sosbot.cli", "worker"],
+                self.env, self.folder))
+
+    async def stop(self) -> None:
+        for process in self.processes:
+            await process.stop()
+
+    def logs(self) -> str:
+        return "\n".join(process.tail() for process in self.processes)
+
+
+@asynccontextmanager
+async def sosbot(folder: Path, database_url: str, redis_url: str, *,
+                 api_base: str = "http://127.0.0.1:9", queue: str = "bench",
+                 flood_limits: bool = True, routing: dict[str, Any] | None = None,
+                 ) -> AsyncIterator[Sosbot]:
+    """A migrated database and the environment to run `sosbot` commands against it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "geo": {"wards_file": str(WARDS_FILE), "city_file": str(CITY_FILE)},
+        "queue": {"name": queue, "sweep_interval_s": 5, "outbox_stale_after_s": 30},
+        "channels": {"zalo": {"enabled": False}, "messenger": {"enabled": False},
+                     "telegram": {"flood_limits": flood_limits}},
+        "digest": {"every_minutes": 0},  # no digest posts in the middle of a measurement
+        **({"routing": routing} if routing else {}),
+    }))
+    env = {**os.environ, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
+           "REDIS_URL": redis_url, "SOSBOT_MEDIA_DIR": str(folder / "media"),
+           "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
+           "TELEGRAM_API_BASE": api_base, "SOSBOT_CALLBACK_SECRET": CALLBACK_SECRET,
+           "SOSBOT_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+    system = Sosbot(folder, env, database_url)
+    await asyncio.get_running_loop().run_in_executor(None, _migrate, database_url)
+    try:
+        yield system
+    finally:
+        await system.stop()
+
+
+def _migrate(database_url: str) -> None:
+    """What `sosbot migrate` does, without starting a process for it."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def bind_groups(database_url: str, groups: dict[tuple[str, str], int]) -> None:
+    """Bind group chats directly, as `/bind CODE` would: ``(kind, target) -> chat id``."""
+    engine = make_engine(database_url)
+    try:
+        now = utcnow()
+        with transaction(engine) as session:
+            for (kind, target), chat_id in groups.items():
+                code = bindings.create_code(session, kind, target, now, timedelta(minutes=15))
+                bound = bindings.redeem(session, code, channel="telegram", chat_id=str(chat_id),
+                                        title=f"{kind} {target}", by="bench", now=now)
+                if bound is None:
+                    raise RuntimeError(f"could not bind {kind} {target}")
+    finally:
+        engine.dispose()
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()
+    return {"cpu": model or "unknown", "cores": psutil.cpu_count(logical=True),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": sys.version.split()[0], "platform": sys.platform,
+            "load_at_start": [round(x, 2) for x in load]}

@@ -1,0 +1,83 @@
+"""Smoke runs of every benchmark script with tiny parameters, so that none of them rots.
+
+A benchmark is not a test: nothing here asserts a timing. Each run must complete and give
+well-formed figures with the keys the report and results.json are built from, and the
+deliveries it drives must all arrive (that is correctness, not speed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import e2e, fanout, ingest, report, wards
+from bench import run as bench_run
+
+pytestmark = pytest.mark.e2e
+
+LATENCY_KEYS = ("p50_ms", "p99_ms")
+
+
+def numbers(figures: dict[str, Any], *keys: str) -> None:
+    for key in keys:
+        assert isinstance(figures[key], int | float) and figures[key] >= 0, (key, figures)
+
+
+async def test_ward_lookup_benchmark(shared_data: Path) -> None:
+    found = await wards.run_in_process(points=2_000, single=200)
+    numbers(found, "single_p50_us", "single_p99_us", "batch_points_per_s", "polygons_rss_mb")
+    assert found["wards"] == 168
+    assert sum(found["single_how"].values()) == 200
+
+
+async def test_ingest_benchmark(shared_data: Path, tmp_path: Path) -> None:
+    options = ingest.Options(seconds=0.5, rates=(100.0,), connections=4,
+                             databases=("sqlite",), saturation_bodies=400)
+    found = await ingest.run(options, tmp_path, log=lambda _: None)
+    for server in ("bare", "ptb", "sosbot_sqlite"):
+        runs = [found[server]["rates"]["100"], found[server]["saturation"]]
+        for result in runs:
+            numbers(result, "rps", "requests", *LATENCY_KEYS)
+            assert result["errors"] == 0, (server, result)
+            assert result["ok"] > 0
+        numbers(found[server], "rss_mb_idle", "rss_mb_under_load")
+
+
+async def test_end_to_end_benchmark(shared_data: Path, tmp_path: Path) -> None:
+    options = e2e.Options(rates=(5.0,), seconds={5.0: 1.0}, workers=1, wards=2,
+                          resident_rate=5.0, resident_seconds=0.4, drain_timeout_s=60.0,
+                          database="sqlite")
+    found = await e2e.run(options, tmp_path, log=lambda _: None)
+    phase = found["rates"]["5"]
+    numbers(phase, "p50_ms", "p95_ms", "p99_ms", "webhook_p99_ms")
+    assert phase["complete"] == phase["reports"] == 5, phase  # every card arrived
+    assert phase["webhook_errors"] == 0
+    assert found["resident"]["answered"] == found["resident"]["messages"] == 2
+    assert set(phase["rss_mb_peak"]) == {"web", "worker-0"}
+
+
+async def test_fanout_benchmark(shared_data: Path, tmp_path: Path) -> None:
+    options = fanout.Options(reports=8, wards=2, workers=1, timeout_s=60.0,
+                             scenarios=("wards",))
+    found = (await fanout.run(options, tmp_path, log=lambda _: None))["wards"]
+    assert found["left_pending"] == 0, found
+    assert found["status_429"] == 0
+    # 2 incidents (one per ward, 4 reporters each) → ward, department and command centre
+    assert found["cards"] == 2 * 3, found
+    numbers(found, "last_card_s", "minimum_s", "delivered_per_s")
+
+
+def test_the_runner_writes_the_table_and_every_headline_key(tmp_path: Path,
+                                                            shared_data: Path) -> None:
+    assert bench_run.main(["--quick", "--only", "wards", "--out", str(tmp_path),
+                           "--folder", str(tmp_path / "work")]) == 0
+    figures = json.loads((tmp_path / "results.json").read_text())
+    assert set(report.REQUIRED_KEYS) <= set(figures)
+    numbers(figures, "ward_single_p99_us", "ward_batch_points_per_s")
+    assert figures["details"]["quick"] is True
+    markdown = (tmp_path / "RESULTS.md").read_text()
+    assert "## Goals" in markdown and "## 4. Ward lookup" in markdown
+
