@@ -5,8 +5,8 @@ the owner's name (XMP, comments). The media store keeps the original untouched, 
 SHA-256, as evidence; what is posted to officers' chats or anywhere else is a scrubbed
 copy: JPEG, PNG and WebP re-saved by Pillow with no EXIF, XMP, comment, ICC profile or
 text chunk, the EXIF orientation applied to the pixels first so the photo stays upright.
-A JPEG that needs no rotation keeps its quantisation tables (``quality="keep"``), so its
-pixels do not degrade.
+A JPEG that needs no rotation is not re-encoded at all: its metadata segments are cut out
+and the coded image copied byte for byte, so the pixels are exactly the original's.
 
 Other images Pillow can read (GIF, BMP, TIFF, …) are converted to PNG. Images it cannot
 read (HEIC without a plugin) are not sent at all: failing closed. Videos, audio and PDFs
@@ -71,11 +71,12 @@ def scrub(data: bytes) -> tuple[bytes, str]:
     if target == "PNG" and image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
         image = image.convert("RGB")
     out = io.BytesIO()
+    if target == "JPEG" and not rotated:
+        result = strip_jpeg(data)  # no re-encoding: the very same pixels
+        _check_clean(result)
+        return result, _FORMATS[target]
     if target == "JPEG":
-        if rotated:
-            image.save(out, "JPEG", quality=95, optimize=True)
-        else:
-            image.save(out, "JPEG", quality="keep", subsampling="keep")
+        image.save(out, "JPEG", quality=95, optimize=True)
     elif target == "WEBP":
         image.save(out, "WEBP", quality=95, save_all=animated, exif=b"", xmp=b"")
     else:
@@ -85,12 +86,70 @@ def scrub(data: bytes) -> tuple[bytes, str]:
     return result, _FORMATS[target]
 
 
+_SOI, _EOI, _SOS = 0xD8, 0xD9, 0xDA
+_KEEP_APP = frozenset({0xE0, 0xEE})  # APP0 (JFIF), APP14 (Adobe colour transform)
+_DROP = frozenset(range(0xE1, 0xF0)) | {0xFE}  # APP1–APP15 (EXIF, XMP, ICC, MPF…), COM
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """The JPEG with its metadata segments (APP1–APP15 but Adobe's, comments) removed and
+    anything after the image's end (a second, unscrubbed picture) cut; the coded image
+    data is copied byte for byte. Raise NotScrubbable on a malformed file."""
+    if data[:2] != b"\xff\xd8":
+        raise NotScrubbable("not a JPEG (no start-of-image marker)")
+    out = bytearray(b"\xff\xd8")
+    pos, size = 2, len(data)
+    while pos < size:
+        if data[pos] != 0xFF:
+            raise NotScrubbable(f"JPEG marker expected at byte {pos}")
+        marker = data[pos + 1] if pos + 1 < size else -1
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == _EOI:
+            out += b"\xff\xd9"
+            return bytes(out)
+        if pos + 4 > size:
+            raise NotScrubbable("JPEG cut short in a segment header")
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        end = pos + 2 + length
+        if length < 2 or end > size:
+            raise NotScrubbable(f"JPEG segment at byte {pos} runs past the end")
+        if marker not in _DROP or marker in _KEEP_APP:
+            out += data[pos:end]
+        pos = end
+        if marker == _SOS:
+            scan_end = _end_of_scan(data, pos)
+            out += data[pos:scan_end]
+            pos = scan_end
+    raise NotScrubbable("JPEG without an end-of-image marker")
+
+
+def _end_of_scan(data: bytes, pos: int) -> int:
+    """Where the entropy-coded data after a start-of-scan header ends: the next marker
+    that is neither a stuffed 0xFF00 nor a restart marker."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            raise NotScrubbable("JPEG scan data without an end")
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            pos += 1 if following == 0xFF else 2
+            continue
+        return pos
+
+
 def _check_clean(data: bytes) -> None:
     # Belt and braces: what Pillow reads back must hold no metadata at all.
-    with Image.open(io.BytesIO(data)) as image:
-        left = set(image.info) - _HARMLESS_INFO
-        if left or len(image.getexif()):
-            raise NotScrubbable(f"metadata left after scrubbing: {sorted(left) or 'exif'}")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            left = set(image.info) - _HARMLESS_INFO
+            has_exif = len(image.getexif()) > 0
+    except (UnidentifiedImageError, OSError) as exc:
+        raise NotScrubbable(f"the scrubbed image does not decode: {exc}") from exc
+    if left or has_exif:
+        raise NotScrubbable(f"metadata left after scrubbing: {sorted(left) or 'exif'}")
 
 
 class OutgoingMedia:
