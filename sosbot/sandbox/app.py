@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from sosbot.location_page.app import STATIC_DIR as LOCATION_STATIC
@@ -87,6 +88,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _bad(request, 400, str(exc))
     except EmulatorRefused as exc:
         return _bad(request, exc.status if 400 <= exc.status < 500 else 502, str(exc))
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return _bad(request, 502, f"an emulator did not answer: {exc!r}")
+    except web.HTTPRequestEntityTooLarge:
+        log.warning("sandbox %s %s: 413 body too large", request.method, request.path)
+        raise
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
