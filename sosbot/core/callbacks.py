@@ -48,7 +48,8 @@ def sign(secret: str, action: OfficerAction, delivery_id: int, expires_epoch: in
 def verify(secret: str, data: str, now_epoch: float) -> SignedAction:
     """The action a button carries; raises CallbackRefused unless genuine and current."""
     parts = data.split(".")
-    if len(parts) != 4 or not secret:
+    # Genuine data is ASCII; anything else (even a lone surrogate from a JSON escape) is not.
+    if len(parts) != 4 or not secret or not data.isascii():
         raise CallbackRefused("malformed")
     body = ".".join(parts[:3])
     if not hmac.compare_digest(parts[3], _signature(secret, body)):

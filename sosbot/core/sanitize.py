@@ -8,7 +8,8 @@ import unicodedata
 # Invisible characters that hide or reorder text. U+200D (zero-width joiner) stays: emoji
 # sequences such as 👨‍🚒 need it.
 _INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Lone surrogates too (a JSON "\\ud800" escape decodes to one): no UTF-8 can carry them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 

@@ -5,17 +5,20 @@ clean refusal: nesting deep enough to exhaust the interpreter's recursion limit 
 later in the parser or the JSON column that stores the payload), integers too long for
 Python's digit limit (a ``ValueError`` that is not a ``JSONDecodeError``), and the
 non-standard ``NaN``/``Infinity`` literals. Each becomes a PayloadError (answered 400).
+A lone surrogate (``"\\ud800"``, which no UTF-8 can carry) becomes U+FFFD.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sosbot.core.errors import PayloadError
 
 MAX_DEPTH = 32
 """Platform payloads nest about ten levels deep; anything past this is not one of theirs."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def decode_body(body: bytes) -> Any:
@@ -27,6 +30,21 @@ def decode_body(body: bytes) -> Any:
         raise PayloadError(f"not JSON: {exc}") from exc
     if _too_deep(value):
         raise PayloadError(f"not a platform payload: nested deeper than {MAX_DEPTH} levels")
+    if _SURROGATE_ESCAPE.search(body):
+        value = _without_lone_surrogates(value)
+    return value
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate (from a ``\\ud800`` escape) made U+FFFD: no
+    UTF-8 text, column or outgoing message can carry one."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v)
+                for k, v in value.items()}
     return value
 
 

@@ -116,7 +116,8 @@ SENDER = Sender(user_id="9001", display_name="Nguyễn Thị Mai")
 words = st.sampled_from(sorted(CATEGORY_WORDS) + [
     "xin chào", "gửi", "hủy", "xong", "bỏ qua", "1", "2", "3", "9", "²", "٣", "0", "-1",
     "Có người đánh nhau trước chợ Bến Thành", "123 Lê Lợi, phường Bến Thành", "/start",
-    "", "   ", "\u200b", "ok", "done", "submit", "cancel"])
+    "", "   ", "\u200b", "ok", "done", "submit", "cancel", "Cháy \ud800 nhà", "\udcff",
+    "a\x00b"])
 texts = words | st.text(max_size=60) | st.text(min_size=2990, max_size=3100)
 button_data = st.sampled_from([
     "cat:fire", "cat:security", "cat:traffic", "cat:other", "cat:nope", "cat:", "skip",

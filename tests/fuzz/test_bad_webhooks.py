@@ -78,6 +78,14 @@ def invalid_utf8(make: Callable[[], dict[str, Any]], marker: str) -> Callable[[]
     return body
 
 
+def escaped(make: Callable[[], dict[str, Any]], marker: str, escape: bytes
+            ) -> Callable[[], bytes]:
+    """The payload with a JSON escape (``\\ud800``, ``\\u0000``) written into its text."""
+    def body() -> bytes:
+        return encode(make()).replace(marker.encode(), escape, 1)
+    return body
+
+
 def raw(data: bytes) -> Callable[[], bytes]:
     return lambda: data
 
@@ -142,6 +150,9 @@ TELEGRAM = [
     Bad("deep nesting: 200 levels in an extra field",
         edited(telegram_text, _set(("extra",), nested(200))), 400),
     Bad("deep nesting: 100 000 brackets", raw(b"[" * 100_000 + b"]" * 100_000), 400),
+    Bad("a lone surrogate escape (made U+FFFD)", escaped(telegram_text, "đánh", b"\\ud800"),
+        200, "ok"),
+    Bad("NUL escape in the text", escaped(telegram_text, "đánh", b"\\u0000"), 200, "ok"),
     Bad("invalid UTF-8 in the text", invalid_utf8(telegram_text, "đánh"), 400),
     Bad("number as string: update_id", edited(telegram_text, _set(("update_id",), str)), 400),
     Bad("number as string: chat.id",
@@ -207,6 +218,9 @@ ZALO = [
     Bad("huge array: 3000 attachments (the first 50 taken)", zalo_images(3000), 200, "ok"),
     Bad("deep nesting: 200 levels in an extra field",
         edited(zalo_text, _set(("extra",), nested(200))), 401),
+    Bad("a lone surrogate escape (made U+FFFD)", escaped(zalo_text, "cháy", b"\\ud800"),
+        200, "ok"),
+    Bad("NUL escape in the text", escaped(zalo_text, "cháy", b"\\u0000"), 200, "ok"),
     Bad("invalid UTF-8 in the text", invalid_utf8(zalo_text, "cháy"), 401),
     Bad("number as number: sender.id", edited(zalo_text, _set(("sender", "id"), int)), 200,
         "ok"),
@@ -284,6 +298,9 @@ MESSENGER = [
         200, "ok"),
     Bad("deep nesting: 200 levels in an extra field",
         edited(messenger_text, _set(("extra",), nested(200))), 400),
+    Bad("a lone surrogate escape (made U+FFFD)", escaped(messenger_text, "tai", b"\\ud800"),
+        200, "ok"),
+    Bad("NUL escape in the text", escaped(messenger_text, "tai", b"\\u0000"), 200, "ok"),
     Bad("invalid UTF-8 in the text", invalid_utf8(messenger_text, "tai"), 400),
     Bad("number as string: entry.time",
         edited(messenger_text, _set(("entry", 0, "time"), str)), 200, "ok"),

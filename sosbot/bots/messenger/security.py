@@ -38,7 +38,10 @@ def signature_ok(raw_body: bytes, header: str | None, app_secret: str) -> bool:
     if received[: len(_PREFIX)].lower() != _PREFIX:
         return False
     expected = sign(raw_body, app_secret)
-    return hmac.compare_digest(_PREFIX + received[len(_PREFIX):].lower(), expected)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a
+    # refusal), and the header is whatever the sender wrote.
+    given = (_PREFIX + received[len(_PREFIX):].lower()).encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(given, expected.encode("ascii"))
 
 
 def verify_token_ok(given: str | None, expected: str) -> bool:
@@ -48,7 +51,9 @@ def verify_token_ok(given: str | None, expected: str) -> bool:
     """
     if not expected or given is None:
         return False
-    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    # surrogatepass: a query of undecodable bytes arrives with lone surrogates in it.
+    return secrets.compare_digest(given.encode("utf-8", "surrogatepass"),
+                                  expected.encode("utf-8"))
 
 
 def too_old(timestamp_ms: int | float | None, now: float, window_s: float) -> bool:

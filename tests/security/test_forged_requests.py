@@ -1,0 +1,236 @@
+"""Forged webhook deliveries, per platform, over real HTTP: each is refused with the
+platform's status (Telegram 403, Zalo and Messenger 401), logged, and stores nothing — no
+inbound event, conversation, reporter, report or outbox row.
+
+Forgeries: no or an empty secret/signature, a wrong one, one made with another key, one
+over a different body, a body changed after signing, a replayed delivery older than the
+window, and length tricks (a prefix, a suffix, a truncated digest, non-ASCII bytes). The
+verifiers themselves compare in constant time (checked on their source below).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import logging
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from redis import Redis
+from sqlalchemy.engine import Engine
+
+from sosbot.bots.messenger import security as messenger_security
+from sosbot.bots.telegram import security as telegram_security
+from sosbot.bots.zalo import security as zalo_security
+from sosbot.core import callbacks
+from sosbot.core.conversation import Settings as ConversationSettings
+from tests.security.webapp import (
+    MESSENGER_APP_SECRET,
+    REPLAY_WINDOW_S,
+    TELEGRAM_SECRET,
+    WEBHOOKS,
+    ZALO_OA_SECRET,
+    encode,
+    make_client,
+    messenger_text,
+    post,
+    stored_rows,
+    zalo_text,
+)
+
+Forgery = Callable[[], tuple[bytes, dict[str, str]]]
+
+
+def _telegram(header: str | None) -> Forgery:
+    def forge() -> tuple[bytes, dict[str, str]]:
+        body = encode(WEBHOOKS["telegram"].good())
+        return body, {} if header is None else {telegram_security.HEADER: header}
+    return forge
+
+
+TELEGRAM: dict[str, Forgery] = {
+    "no secret": _telegram(None),
+    "empty secret": _telegram(""),
+    "wrong secret": _telegram("telegram-secret-token-9876543210"),
+    "a prefix of the secret": _telegram(TELEGRAM_SECRET[:-1]),
+    "the secret and more": _telegram(TELEGRAM_SECRET + "0"),
+    "the secret in upper case": _telegram(TELEGRAM_SECRET.upper()),
+    "the secret with a space inside": _telegram(TELEGRAM_SECRET[:8] + " " + TELEGRAM_SECRET[8:]),
+    "a non-ASCII secret": _telegram("bí-mật-" + TELEGRAM_SECRET[7:]),
+}
+
+
+def _zalo_mac(body: bytes, key: str = ZALO_OA_SECRET, signed: bytes | None = None) -> str:
+    app_id, timestamp = "", ""
+    data = __import__("json").loads(signed or body)
+    app_id, timestamp = str(data["app_id"]), str(data["timestamp"])
+    return zalo_security.expected_mac(app_id, signed or body, timestamp, key)
+
+
+def _zalo(make_header: Callable[[bytes], str | None], age_s: float = 0,
+          change: Callable[[bytes], bytes] | None = None) -> Forgery:
+    def forge() -> tuple[bytes, dict[str, str]]:
+        body = encode(zalo_text(age_s=age_s))
+        header = make_header(body)
+        sent = change(body) if change else body
+        return sent, {} if header is None else {zalo_security.HEADER: header}
+    return forge
+
+
+ZALO: dict[str, Forgery] = {
+    "no signature": _zalo(lambda b: None),
+    "empty signature": _zalo(lambda b: "mac="),
+    "wrong signature": _zalo(lambda b: "mac=" + "0" * 64),
+    "signed with another key": _zalo(lambda b: "mac=" + _zalo_mac(b, "another-key")),
+    "signature of another body": _zalo(lambda b: "mac=" + _zalo_mac(
+        b, signed=encode(zalo_text("Một tin khác")))),
+    "body changed after signing": _zalo(lambda b: "mac=" + _zalo_mac(b),
+                                        change=lambda b: b.replace("cháy".encode(),
+                                                                   "nổ".encode())),
+    "timestamp changed after signing": _zalo(
+        lambda b: "mac=" + _zalo_mac(b), change=lambda b: b.replace(b'"timestamp": "1',
+                                                                    b'"timestamp": "2')),
+    "replayed: signed, older than the window": _zalo(lambda b: "mac=" + _zalo_mac(b),
+                                                      age_s=REPLAY_WINDOW_S + 60),
+    "truncated signature": _zalo(lambda b: "mac=" + _zalo_mac(b)[:32]),
+    "signature and more": _zalo(lambda b: "mac=" + _zalo_mac(b) + "00"),
+    "non-ASCII signature": _zalo(lambda b: "mac=" + _zalo_mac(b)[:-1] + "é"),
+}
+
+
+def _messenger(make_header: Callable[[bytes], str | None], age_s: float = 0,
+               change: Callable[[bytes], bytes] | None = None) -> Forgery:
+    def forge() -> tuple[bytes, dict[str, str]]:
+        body = encode(messenger_text(age_s=age_s))
+        header = make_header(body)
+        sent = change(body) if change else body
+        return sent, {} if header is None else {messenger_security.SIGNATURE_HEADER: header}
+    return forge
+
+
+def _meta(body: bytes, key: str = MESSENGER_APP_SECRET) -> str:
+    return messenger_security.sign(body, key)
+
+
+MESSENGER: dict[str, Forgery] = {
+    "no signature": _messenger(lambda b: None),
+    "empty signature": _messenger(lambda b: "sha256="),
+    "wrong signature": _messenger(lambda b: "sha256=" + "0" * 64),
+    "the old sha1 header form": _messenger(lambda b: "sha1=" + _meta(b)[7:47]),
+    "no sha256= prefix": _messenger(lambda b: _meta(b)[7:]),
+    "signed with another key": _messenger(lambda b: _meta(b, "another-app-secret")),
+    "signature of another body": _messenger(lambda b: _meta(encode(messenger_text("Khác")))),
+    "body changed after signing": _messenger(
+        _meta, change=lambda b: b.replace("tai nạn".encode(), "hỏa hoạn".encode())),
+    "replayed: signed, older than the window": _messenger(_meta, age_s=REPLAY_WINDOW_S + 60),
+    "truncated signature": _messenger(lambda b: _meta(b)[:40]),
+    "signature and more": _messenger(lambda b: _meta(b) + "00"),
+    "non-ASCII signature": _messenger(lambda b: _meta(b)[:-1] + "é"),
+}
+
+FORGERIES = {"telegram": (TELEGRAM, 403), "zalo": (ZALO, 401), "messenger": (MESSENGER, 401)}
+CASES = [(platform, name) for platform, (table, _) in FORGERIES.items() for name in table]
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, engine: Engine, redis: Redis, queue_name: str,
+                 conversation_settings: ConversationSettings) -> TestClient:
+    return await make_client(aiohttp_client, engine, redis, queue_name, conversation_settings)
+
+
+@pytest.mark.parametrize("platform", sorted(FORGERIES))
+async def test_forged_deliveries_are_refused_and_store_nothing(
+        platform: str, client: TestClient, engine: Engine,
+        caplog: pytest.LogCaptureFixture) -> None:
+    table, refusal = FORGERIES[platform]
+    hook = WEBHOOKS[platform]
+    empty = stored_rows(engine)
+    assert set(empty.values()) == {0}
+    wrong: list[str] = []
+    for name, forge in table.items():
+        body, headers = forge()
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="sosbot.webhooks"):
+            status, answer = await post(client, hook, body, headers=headers)
+        if status != refusal:
+            wrong.append(f"{name}: {status} {answer}")
+        if not any(r.name == "sosbot.webhooks" for r in caplog.records):
+            wrong.append(f"{name}: refused without a log line")
+    assert wrong == []
+    assert stored_rows(engine) == empty
+    # The same app takes the genuine article: the refusals were not an outage.
+    status, answer = await post(client, hook, encode(hook.good()))
+    assert (status, answer["description"]) == (200, "ok")
+    assert stored_rows(engine)["inbound_event"] == 1
+
+
+async def test_undecodable_header_bytes_are_refused_not_a_500(client: TestClient,
+                                                              engine: Engine) -> None:
+    """Header bytes that are not UTF-8 (sent raw: no client library would) are a 403/401."""
+    port = client.server.port
+    results = []
+    for path, header in (("/webhooks/telegram", telegram_security.HEADER),
+                         ("/webhooks/messenger", messenger_security.SIGNATURE_HEADER),
+                         ("/webhooks/zalo", zalo_security.HEADER)):
+        body = encode(WEBHOOKS[path.rsplit("/", 1)[1]].good())
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     + header.encode() + b": sha256=\xff\xfe\xed\xa0\x80\r\n"
+                     b"Content-Type: application/json\r\nConnection: close\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        writer.close()
+        results.append(int(status_line.split()[1]))
+    assert results == [403, 401, 401]
+    assert set(stored_rows(engine).values()) == {0}
+
+
+async def test_the_verification_handshake_refuses_odd_tokens(client: TestClient) -> None:
+    for token in ("", "verify-me ", "VERIFY-ME", "verify-mé", "%FF%FE"):
+        response = await client.get("/webhooks/messenger", params={
+            "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "42"})
+        assert response.status == 403, token
+
+
+# -- the comparisons themselves ---------------------------------------------------------------
+
+VERIFIERS = [telegram_security.secret_matches, zalo_security.signature_ok,
+             messenger_security.signature_ok, messenger_security.verify_token_ok,
+             callbacks.verify]
+SECRET_NAMES = {"expected", "expected_mac", "sign", "_signature", "received", "given"}
+
+
+@pytest.mark.parametrize("verifier", VERIFIERS, ids=lambda f: f"{f.__module__}.{f.__name__}")
+def test_secrets_are_compared_in_constant_time(verifier: Callable[..., Any]) -> None:
+    """A compare_digest call, and no ``==``/``!=`` between a secret and what was received
+    (prefix checks on public parts, such as ``sha256=``, are fine)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(verifier)))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and ast.unparse(node.func).endswith("compare_digest")]
+    assert calls, "no compare_digest"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(isinstance(op, ast.Eq | ast.NotEq)
+                                                 for op in node.ops):
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            sides = [node.left, *node.comparators]
+            secret_sides = [s for s in sides if {n.id for n in ast.walk(s)
+                                                 if isinstance(n, ast.Name)} & SECRET_NAMES
+                            and not _is_prefix_slice(s)]
+            assert len(secret_sides) < 2 and not (names & {"expected", "expected_mac"}), \
+                ast.unparse(node)
+
+
+def _is_prefix_slice(node: ast.expr) -> bool:
+    text = ast.unparse(node)
+    return "PREFIX" in text or "len(" in text
+
+
+@pytest.mark.parametrize("data", ["k.1.2.ồ", "k.1.2.\udcff", "k.1.2." + "A" * 5000])
+def test_odd_button_signatures_are_refused_not_raised(data: str) -> None:
+    with pytest.raises(callbacks.CallbackRefused):
+        callbacks.verify("s" * 32, data, now_epoch=0)
