@@ -29,9 +29,9 @@ def append(engine: Engine, count: int, *, start: int = 0) -> None:
                         chat="telegram:-100123", note="Đã tiếp nhận")
 
 
-def verdict(engine: Engine, **kwargs: dict[int, str]) -> audit.Verdict:
+def verdict(engine: Engine, anchors: dict[int, str] | None = None) -> audit.Verdict:
     with transaction(engine) as session:
-        return audit.verify(session, **kwargs)
+        return audit.verify(session, anchors=anchors)
 
 
 def ids(engine: Engine) -> list[int]:
