@@ -107,8 +107,7 @@ class ActionRunner:
         self.now = now
         self.policy = policy
         self.result = IntakeResult()
-        self.actor = (f"{conversation.channel}:{reporter.platform_user_id}"
-                      if reporter is not None else f"{conversation.channel}:unknown")
+        self.actor = resident_actor(conversation, reporter)
 
     def run(self, state: ConversationState, actions: list[Action]) -> ConversationState:
         queue = deque(actions)
@@ -271,10 +270,19 @@ class ActionRunner:
         return report
 
 
+def resident_actor(conversation: Conversation, reporter: Reporter | None) -> str:
+    """Who a resident is in the audit log and the logs: the reporter row's id, never the
+    platform user id. The audit chain is never rewritten, so what it names must become
+    anonymous when ``sosbot purge`` anonymises the reporter row."""
+    if reporter is None or reporter.id is None:
+        return f"resident:{conversation.channel}:unknown"
+    return f"resident:{reporter.id}"
+
+
 def refuse_blocked(session: Session, conversation: Conversation, reporter: Reporter,
                    now: datetime) -> list[int]:
     """A blocked resident wrote: nothing is stepped; a short notice at most once an hour."""
-    actor = f"{conversation.channel}:{reporter.platform_user_id}"
+    actor = resident_actor(conversation, reporter)
     if residents.audited_since(session, actor=actor, action="resident.refused",
                              since=now - REFUSAL_NOTICE_EVERY):
         log.info("%s is blocked; message dropped (notice already given)", actor)
