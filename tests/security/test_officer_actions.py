@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -102,7 +103,7 @@ async def test_after_too_many_guesses_even_a_valid_code_waits_an_hour(rig: Rig) 
     assert bound_chats(rig) == {str(group)}
 
 
-async def ward_report(rig: Rig) -> tuple[int, int, str, dict[str, object]]:
+async def ward_report(rig: Rig) -> tuple[int, int, str, dict[str, Any]]:
     """A fire report routed to the bound Tân Phú group, plus a group bound elsewhere."""
     ward = await rig.group("CA phường Tân Phú", [WARD_OFFICER])
     other = await rig.group("CA phường khác", [OTHER_OFFICER])
@@ -121,19 +122,19 @@ def acks(rig: Rig) -> list[Ack]:
 
 async def test_a_button_pressed_after_it_expired_is_refused(rig: Rig) -> None:
     ward, _, _, card = await ward_report(rig)
-    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
+    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     rig.clock.advance(days=rig.rules.config.callback_ttl_days, minutes=1)
-    await rig.press(WARD_OFFICER, ward, int(card["message_id"]), data)  # type: ignore[arg-type]
+    await rig.press(WARD_OFFICER, ward, int(card["message_id"]), data)
     assert acks(rig) == []
     assert "hết hạn" in (await rig.get_callback_answers())[-1]["text"]
 
 
 async def test_acknowledgements_count_only_from_the_chats_given_the_report(rig: Rig) -> None:
     ward, other, code, card = await ward_report(rig)
-    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
+    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     # A bound group that was not given this report: the genuine button, /ack with the code,
     # and a reply naming it are all refused.
-    await rig.press(OTHER_OFFICER, other, int(card["message_id"]), data,  # type: ignore[arg-type]
+    await rig.press(OTHER_OFFICER, other, int(card["message_id"]), data,
                     force=True)
     await rig.send(OTHER_OFFICER, chat=other, text=f"/ack {code}")
     assert "không được giao" in await last_text(rig, other)
