@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, PngImagePlugin
-from PIL.ExifTags import GPS, IFD
 from sqlmodel import select
 
 from sosbot.storage.db import transaction
@@ -17,30 +15,8 @@ from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia, scrub
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tables import Media
 from tests.privacy.conftest import RESIDENT_A
+from tests.privacy.steps import XMP, exif_block, photo_with_gps, report
 from tests.routing.flow import TAN_PHU, Rig
-
-ORIENTATION = 0x0112
-XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><dc:creator>Nguyen Thi Hoa'
-       b'</dc:creator></rdf:RDF></x:xmpmeta>')
-
-
-def exif_block(orientation: int = 1) -> bytes:
-    exif = Image.Exif()
-    exif[ORIENTATION] = orientation
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0xA431] = "SN-445566"  # BodySerialNumber
-    exif[IFD.GPSInfo] = {GPS.GPSLatitudeRef: "N", GPS.GPSLatitude: (10.0, 46.0, 39.36),
-                         GPS.GPSLongitudeRef: "E", GPS.GPSLongitude: (106.0, 38.0, 37.32)}
-    return exif.tobytes()
-
-
-def photo_with_gps(size: tuple[int, int] = (640, 480), orientation: int = 1) -> bytes:
-    image = Image.new("RGB", size, (180, 60, 20))
-    image.paste((20, 60, 180), (0, 0, size[0] // 4, size[1] // 2))  # a mark to see rotation
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=88, exif=exif_block(orientation), xmp=XMP,
-               comment=b"Nguyen Thi Hoa, 0901234567")
-    return out.getvalue()
 
 
 def assert_clean(data: bytes) -> None:
@@ -137,16 +113,7 @@ def test_the_scrubbed_copy_is_made_once_and_videos_pass_as_stored(tmp_path: Path
 async def test_a_gps_photo_reaches_the_police_groups_without_exif(
         rig: Rig, groups: dict[str, int]) -> None:
     original = photo_with_gps()
-    await rig.send(RESIDENT_A, text="/start")
-    menu = (await rig.bot_messages(RESIDENT_A))[-1]
-    await rig.press(RESIDENT_A, RESIDENT_A, menu["message_id"], "cat:fire")
-    await rig.send(RESIDENT_A, location={"latitude": TAN_PHU[0], "longitude": TAN_PHU[1]})
-    await rig.send(RESIDENT_A, text="Cháy kho gỗ cuối hẻm")
-    await rig.send(RESIDENT_A, photo={"data_b64": base64.b64encode(original).decode()})
-    last = (await rig.bot_messages(RESIDENT_A))[-1]
-    await rig.press(RESIDENT_A, RESIDENT_A, last["message_id"], "done")
-    summary = (await rig.bot_messages(RESIDENT_A))[-1]
-    await rig.press(RESIDENT_A, RESIDENT_A, summary["message_id"], "submit")
+    await report(rig, RESIDENT_A, "fire", TAN_PHU, "Cháy kho gỗ cuối hẻm", photo=original)
 
     for chat in groups["ward"], groups["pc07"], groups["command"]:
         [album] = [m for m in await rig.bot_messages(chat) if m.get("photo")]
