@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -332,4 +333,65 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
                             ("MESSENGER_PAGE_TOKEN", secrets.messenger_page_token)):
             if not value:
                 found.append(f"{name}: not set (or set channels.messenger.enabled: false)")
+    if not demo:
+        found += weak_secrets(settings.secrets)
+    return found
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def off_machine_platforms(settings: Settings) -> list[str]:
+    """Platform APIs not on this machine: demo secrets may only ever meet the emulators."""
+    channels = settings.file.channels
+    bases = [("TELEGRAM_API_BASE", settings.telegram_api_base, channels.telegram.enabled),
+             ("ZALO_API_BASE", settings.zalo_api_base, channels.zalo.enabled),
+             ("ZALO_OAUTH_BASE", settings.zalo_oauth_base, channels.zalo.enabled),
+             ("MESSENGER_API_BASE", settings.messenger_api_base, channels.messenger.enabled)]
+    found = []
+    for name, base, enabled in bases:
+        host = (urlsplit(base).hostname or "").lower()
+        if enabled and host not in _LOCAL_HOSTS and not host.startswith("127."):
+            found.append(f"{name}: {base} is not on this machine; demo secrets are for the "
+                         f"emulators only")
+    return found
+
+
+PLACEHOLDER_WORDS = ("demo", "changeme", "change-me", "example", "placeholder", "xxxxxx")
+_SECRET_NAMES = {
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "callback_secret": "SOSBOT_CALLBACK_SECRET",
+    "zalo_app_secret": "ZALO_APP_SECRET",
+    "zalo_oa_secret_key": "ZALO_OA_SECRET_KEY",
+    "zalo_refresh_token": "ZALO_REFRESH_TOKEN",
+    "messenger_app_secret": "MESSENGER_APP_SECRET",
+    "messenger_verify_token": "MESSENGER_VERIFY_TOKEN",
+    "messenger_page_token": "MESSENGER_PAGE_TOKEN",
+    "api_token": "SOSBOT_API_TOKEN",
+    "api_pii_token": "SOSBOT_API_PII_TOKEN",
+}
+
+
+def weak_secrets(secrets: Secrets) -> list[str]:
+    """Secrets that are set but not fit for production: a placeholder or demo value
+    (``sosbot demo``'s Zalo and Messenger values included), stray whitespace, one value
+    doing two jobs, or a callback secret of too few different characters."""
+    found: list[str] = []
+    seen: dict[str, str] = {}
+    for field_name, env_name in _SECRET_NAMES.items():
+        value = getattr(secrets, field_name)
+        if not value:
+            continue
+        if value != value.strip():
+            found.append(f"{env_name}: starts or ends with whitespace")
+        if any(word in value.lower() for word in PLACEHOLDER_WORDS):
+            found.append(f"{env_name}: a placeholder or demo value")
+        if value in seen:
+            found.append(f"{env_name}: the same value as {seen[value]}; every secret must "
+                         f"be its own")
+        seen.setdefault(value, env_name)
+    if secrets.callback_secret and len(set(secrets.callback_secret)) < 10:
+        found.append("SOSBOT_CALLBACK_SECRET: too few different characters (use e.g. "
+                     "`openssl rand -hex 32`)")
     return found

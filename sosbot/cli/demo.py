@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
 def _start_workers(count: int) -> list[subprocess.Popen[bytes]]:
     level = logging.getLevelName(logging.getLogger().level)
     return [subprocess.Popen([sys.executable, "-m", "sosbot.cli", "--log-level", level,
-                              "worker"], env=dict(os.environ))
+                              "worker", "--demo"], env=dict(os.environ))
             for _ in range(max(count, 1))]
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import threading
 
 from prometheus_client import start_http_server
 from rq import Queue, SimpleWorker
 
 from sosbot import metrics
-from sosbot.config import load_settings
+from sosbot.config import load_settings, off_machine_platforms, problems
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing import context
 from sosbot.routing.context import JobContext
@@ -26,6 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="sweep once, run every queued job, then exit")
     parser.add_argument("--metrics-port", type=int, default=None,
                         help="serve this worker's Prometheus metrics on 127.0.0.1:PORT")
+    parser.add_argument("--demo", action="store_true",
+                        help="accept the built-in demo secrets; only with every platform API "
+                             "on this machine (the emulators, as `sosbot demo` runs them)")
     parser.set_defaults(func=run)
 
 
@@ -41,6 +45,13 @@ def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    found = problems(settings, demo=args.demo)
+    if args.demo:
+        found += off_machine_platforms(settings)
+    if found:
+        print("sosbot worker: fix the configuration first:\n  - " + "\n  - ".join(found),
+              file=sys.stderr)
+        return 2
     engine = engine_for(settings)
     redis = redis_for(settings.redis_url)
     loop = BackgroundLoop().start()
