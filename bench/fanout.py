@@ -165,8 +165,11 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
             # SQLite: storing and routing 500 reports on the shared PostgreSQL server takes
             # minutes on a loaded machine, and the caps, not the database, bound this test.
             db_url = f"sqlite:///{folder / 'fanout.db'}"
+            # The sweeper must not queue the first rows while the rest are still being
+            # routed: the burst starts when all of them are queued at once.
             async with services.sosbot(folder, db_url, redis_url, api_base=emulator.url,
-                                       routing=routing_overrides()) as system, \
+                                       routing=routing_overrides(),
+                                       stale_after_s=3600) as system, \
                     aiohttp.ClientSession() as http:
                 await emulator.control(http, "/_emu/users", {"id": OFFICER,
                                                              "first_name": "Thiếu tá Vy"})
@@ -216,6 +219,8 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
     last = max((max(times) for times in cards.values()), default=burst_from) - burst_from
     minimum = theoretical_minimum_s({chat: len(times) for chat, times in cards.items()})
     seconds = last if last > 0 else 1.0
+    latest = max(cards, key=lambda chat: max(cards[chat]), default=None)
+    timeline = [round(t - burst_from, 1) for t in sorted(cards[latest])] if latest else []
     busiest = {chat: _busiest_window([c["at"] for c in delivered if c["chat_id"] == chat])
                for chat in chats}
     figures = {
@@ -231,6 +236,8 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
         "last_card_s": round(last, 1), "minimum_s": round(minimum, 1),
         "last_card_over_minimum": round(last / minimum, 3) if minimum else None,
         "calls": Counter(c["method"] for c in in_burst),
+        # When each card of the group that finished last went out, from the burst (s).
+        "last_group_cards_s": timeline,
     }
     log(f"  fan-out {scenario:8}: {len(plan)} reports → {figures['cards']} cards in "
         f"{len(chats)} groups; routed in {figures['routed_s']:.1f} s; last card at "

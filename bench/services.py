@@ -252,13 +252,14 @@ class Sosbot:
 async def sosbot(folder: Path, database_url: str, redis_url: str, *,
                  api_base: str = "http://127.0.0.1:9", queue: str = "bench",
                  flood_limits: bool = True, routing: dict[str, Any] | None = None,
-                 ) -> AsyncIterator[Sosbot]:
+                 stale_after_s: float = 60.0) -> AsyncIterator[Sosbot]:
     """A migrated database and the environment to run `sosbot` commands against it."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
         "geo": {"wards_file": str(WARDS_FILE), "city_file": str(CITY_FILE)},
-        "queue": {"name": queue, "sweep_interval_s": 5, "outbox_stale_after_s": 30},
+        "queue": {"name": queue, "sweep_interval_s": 10,
+                  "outbox_stale_after_s": stale_after_s},
         "channels": {"zalo": {"enabled": False}, "messenger": {"enabled": False},
                      "telegram": {"flood_limits": flood_limits}},
         "digest": {"every_minutes": 0},  # no digest posts in the middle of a measurement
