@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -71,7 +71,7 @@ def row_hash(row_id: int, at: datetime, actor: str, action: str, report_id: int 
                                     prev_hash)).hexdigest()
 
 
-def hash_of(row: AuditLog) -> str:
+def hash_of(row: AuditLog | _Stored) -> str:
     """What ``row.row_hash`` must be, recomputed from the row as stored."""
     assert row.id is not None
     return row_hash(row.id, row.at, row.actor, row.action, row.report_id, row.detail,
@@ -106,15 +106,16 @@ def _append_pending(session: OrmSession) -> None:
     prev = session.execute(
         select(AuditLog.row_hash).where(col(AuditLog.row_hash).is_not(None))
         .order_by(col(AuditLog.id).desc()).limit(1)).scalar_one_or_none() or GENESIS
-    for entry in pending:
-        row_id = _next_id(session, dialect)
+    rows = []
+    for row_id, entry in zip(_next_ids(session, dialect, len(pending)), pending, strict=True):
         digest = row_hash(row_id, entry.at, entry.actor, entry.action, entry.report_id,
                           entry.detail, prev)
-        session.add(AuditLog(id=row_id, at=entry.at, actor=entry.actor, action=entry.action,
+        rows.append(AuditLog(id=row_id, at=entry.at, actor=entry.actor, action=entry.action,
                              report_id=entry.report_id, detail=entry.detail, prev_hash=prev,
                              row_hash=digest))
-        session.flush()
         prev = digest
+    session.add_all(rows)
+    session.flush()
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -122,14 +123,15 @@ def _forget_pending(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
 
 
-def _next_id(session: OrmSession, dialect: str) -> int:
+def _next_ids(session: OrmSession, dialect: str, count: int) -> list[int]:
     # The id is part of the hash, so it is taken before the insert (no UPDATE afterwards).
     if dialect == "postgresql":
-        return int(session.execute(sa.text(
-            "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")).scalar_one())
-    # SQLite: the one writer holds the database lock, so max + 1 is ours.
+        return sorted(int(i) for i in session.execute(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    # SQLite: the one writer holds the database lock, so max + 1 onwards are ours.
     last = session.execute(select(sa.func.max(AuditLog.id))).scalar_one_or_none()
-    return int(last or 0) + 1
+    return list(range(int(last or 0) + 1, int(last or 0) + 1 + count))
 
 
 @dataclass
@@ -155,7 +157,18 @@ _COLUMNS = [col(AuditLog.id), col(AuditLog.at), col(AuditLog.actor), col(AuditLo
             col(AuditLog.row_hash)]
 
 
-def _rows(session: Session, batch: int) -> Iterator[AuditLog]:
+class _Stored(NamedTuple):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    report_id: int | None
+    detail: dict[str, Any]
+    prev_hash: str | None
+    row_hash: str | None
+
+
+def _rows(session: Session, batch: int) -> Iterator[_Stored]:
     # Keyset pages of plain rows: constant memory, no ORM identity map to fill.
     after = 0
     while True:
@@ -164,7 +177,7 @@ def _rows(session: Session, batch: int) -> Iterator[AuditLog]:
         if not page:
             return
         for values in page:
-            yield AuditLog.model_construct(**values._asdict())
+            yield _Stored(*values)
         after = page[-1].id
 
 
