@@ -9,8 +9,9 @@ A JPEG that needs no rotation is not re-encoded at all: its metadata segments ar
 and the coded image copied byte for byte, so the pixels are exactly the original's.
 
 Other images Pillow can read (GIF, BMP, TIFF, …) are converted to PNG. Images it cannot
-read (HEIC without a plugin) are not sent at all: failing closed. Videos, audio and PDFs
-are sent as stored — see docs/reliability/privacy.md for what that leaves in them.
+read (HEIC without a plugin) are not sent at all: failing closed. MP4/QuickTime videos
+lose their metadata boxes (storage/video_scrub.py: GPS, make, model) without re-encoding;
+other videos, audio and PDFs are sent as stored — see docs/reliability/privacy.md.
 
 Scrubbed copies are cached beside the store (``<root>/scrubbed/ab/<sha256>.<ext>``), keyed
 by the original's hash, so a photo sent to five chats is scrubbed once.
@@ -27,6 +28,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sosbot.storage.media_store import MediaStore
+from sosbot.storage.video_scrub import VIDEO_TYPES, MalformedVideo, scrub_mp4
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +163,7 @@ class OutgoingMedia:
 
     def cached(self, sha256: str) -> list[Path]:
         folder = self.root / sha256[:2]
-        return [folder / f"{sha256}{ext}" for ext in _FORMATS.values()
+        return [folder / f"{sha256}{ext}" for ext in (*_FORMATS.values(), *VIDEO_TYPES.values())
                 if (folder / f"{sha256}{ext}").exists()]
 
     def path_for(self, sha256: str, mime: str | None) -> Path:
@@ -171,12 +173,19 @@ class OutgoingMedia:
         impossible. Anything else: the original.
         """
         original = self.store.path_for(sha256)
-        if not is_image(mime):
+        video_ext = VIDEO_TYPES.get(str(mime))
+        if not is_image(mime) and video_ext is None:
             return original
         existing = self.cached(sha256)
         if existing:
             return existing[0]
-        data, ext = scrub(original.read_bytes())
+        if video_ext is not None:
+            try:
+                data, ext = scrub_mp4(original.read_bytes()), video_ext
+            except MalformedVideo as exc:
+                raise NotScrubbable(f"not a well-formed MP4: {exc}") from exc
+        else:
+            data, ext = scrub(original.read_bytes())
         path = self.root / sha256[:2] / f"{sha256}{ext}"
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scrubbing-")

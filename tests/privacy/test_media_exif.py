@@ -96,7 +96,7 @@ def test_other_images_become_png_and_unreadable_ones_are_refused() -> None:
         scrub(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64)  # HEIC without a decoder
 
 
-def test_the_scrubbed_copy_is_made_once_and_videos_pass_as_stored(tmp_path: Path) -> None:
+def test_the_scrubbed_copy_is_made_once_and_audio_passes_as_stored(tmp_path: Path) -> None:
     store = MediaStore(tmp_path / "media")
     stored = store.put(photo_with_gps())
     outgoing = OutgoingMedia(store)
@@ -106,7 +106,7 @@ def test_the_scrubbed_copy_is_made_once_and_videos_pass_as_stored(tmp_path: Path
     assert outgoing.path_for(stored.sha256, stored.mime) == first
     assert first.stat().st_mtime_ns == made
     assert hashlib.sha256(stored.path.read_bytes()).hexdigest() == stored.sha256
-    assert outgoing.path_for("ab" * 32, "video/mp4") == store.path_for("ab" * 32)
+    assert outgoing.path_for("ab" * 32, "audio/ogg") == store.path_for("ab" * 32)
     assert outgoing.forget(stored.sha256) == 1 and outgoing.cached(stored.sha256) == []
 
 
