@@ -6,8 +6,11 @@ import argparse
 import logging
 import sys
 import threading
+import time
 
 from prometheus_client import start_http_server
+from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from sosbot import metrics
@@ -19,6 +22,9 @@ from sosbot.routing.sweeper import sweep
 from sosbot.runtime import engine_for, job_context, redis_for
 
 log = logging.getLogger(__name__)
+
+REDIS_RETRY_MAX_S = 4.0
+REDIS_POLL_S = 0.5
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,6 +49,32 @@ def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) ->
             log.exception("sweep failed; trying again in %.0fs", interval_s)
 
 
+def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
+    """Run rq's worker; when it gives up because Redis went away, wait for Redis and run it
+    again, so sends resume within seconds of Redis coming back (without a restart that
+    would load the ward map again)."""
+    while True:
+        worker = SimpleWorker([Queue(queue_name, connection=redis)], connection=redis)
+        # rq waits up to a minute between tries when Redis is gone.
+        worker.max_connection_wait_time = REDIS_RETRY_MAX_S
+        try:
+            worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+        except RedisError as exc:
+            log.warning("the rq worker lost Redis: %s", exc)
+        if burst or getattr(worker, "_stop_requested", False) or _answers(redis):
+            return
+        log.warning("Redis does not answer; the worker starts again once it does")
+        while not _answers(redis):
+            time.sleep(REDIS_POLL_S)
+
+
+def _answers(redis: Redis) -> bool:
+    try:
+        return bool(redis.ping())
+    except RedisError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     found = problems(settings, demo=args.demo)
@@ -61,13 +93,14 @@ def run(args: argparse.Namespace) -> int:
         start_http_server(args.metrics_port, addr="127.0.0.1", registry=metrics.REGISTRY)
     stop = threading.Event()
     try:
-        log.info("first sweep: %s", sweep(ctx))
+        try:
+            log.info("first sweep: %s", sweep(ctx))
+        except RedisError as exc:
+            log.warning("first sweep skipped, Redis does not answer (%s)", exc)
         if not args.burst:
             threading.Thread(target=_sweep_forever, name="sosbot-sweeper", daemon=True,
                              args=(ctx, settings.file.queue.sweep_interval_s, stop)).start()
-        worker = SimpleWorker([Queue(settings.file.queue.name, connection=redis)],
-                              connection=redis)
-        worker.work(burst=args.burst, with_scheduler=True, logging_level="WARNING")
+        _work(redis, settings.file.queue.name, burst=args.burst)
     finally:
         stop.set()
         loop.stop()

@@ -17,7 +17,12 @@ from sqlmodel import Session
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction, sign
 from sosbot.core.cards import CardView, TargetState, render_card
-from sosbot.core.errors import DeliveryWindowClosed, RecipientGone, SendError
+from sosbot.core.errors import (
+    DeliveryWindowClosed,
+    RecipientGone,
+    SendError,
+    TemporarySendError,
+)
 from sosbot.routing.rules import COMMAND, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, outbox, reports
 from sosbot.storage.tables import Binding, Delivery, Media, Report, Reporter
@@ -169,8 +174,12 @@ def resident_unreachable(session: Session, channel: str, report_id: int,
     report = session.get(Report, report_id)
     if report is None:
         return
-    why = ("đã quá thời hạn nền tảng cho phép nhắn tin lại" if isinstance(
-        error, DeliveryWindowClosed) else "người báo tin đã chặn hoặc không còn nhận tin")
+    if isinstance(error, DeliveryWindowClosed):
+        why = "đã quá thời hạn nền tảng cho phép nhắn tin lại"
+    elif isinstance(error, TemporarySendError):
+        why = "nền tảng liên tục báo lỗi, đã thử lại nhiều lần không được"
+    else:
+        why = "người báo tin đã chặn hoặc không còn nhận tin"
     phone = f" Số điện thoại: {report.phone}." if report.phone else ""
     text = (f"⚠️ Không gửi được tin nhắn cập nhật tin báo {report.code} tới người báo tin "
             f"trên {channel.capitalize()}: {why}.{phone}")

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
+import threading
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
+from redis.lock import Lock
 from sqlmodel import Session
 
 from sosbot import metrics
 from sosbot.command_centre import posting
+from sosbot.core import idempotency
 from sosbot.core.errors import (
     ChatMoved,
     DeliveryWindowClosed,
@@ -39,7 +44,9 @@ from sosbot.storage.tables import Media, Outbox, Report
 
 log = logging.getLogger(__name__)
 
-LOCK_TIMEOUT_S = 120
+# The chat lock lives this long unless its holder renews it (every third of it, while it
+# works): a worker killed while sending frees its chats within this time.
+LOCK_TIMEOUT_S = 15
 LOCK_WAIT_S = 20
 MAX_BACKOFF_S = 300.0
 # Waits this short are slept in the job (holding the chat lock keeps the order); longer
@@ -51,6 +58,35 @@ INLINE_RETRIES = 3
 def backoff_s(attempt: int) -> float:
     """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
     return min(MAX_BACKOFF_S, 2.0 ** max(attempt, 1)) * random.uniform(0.5, 1.5)
+
+
+class LockKeeper:
+    """Renews a held Redis lock every third of its lifetime until stopped, so a lock can be
+    short-lived (freed soon after its holder dies) yet held through a long send."""
+
+    def __init__(self, lock: Lock, name: str) -> None:
+        self.lock = lock
+        self.name = name
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lock-keeper {name}",
+                                        daemon=True)
+
+    def start(self) -> LockKeeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = (self.lock.timeout or LOCK_TIMEOUT_S) / 3
+        while not self._stop.wait(interval):
+            try:
+                self.lock.reacquire()
+            except (LockError, RedisError) as exc:
+                log.warning("could not renew the chat lock for %s: %s", self.name, exc)
+                return
 
 
 @dataclass(frozen=True)
@@ -73,14 +109,17 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
         if row.status != outbox.PENDING:
             return row.status
         channel, chat_id = row.channel, row.chat_id
+    # Not thread-local: the LockKeeper renews it from a thread of its own.
     lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}", timeout=LOCK_TIMEOUT_S,
-                          blocking_timeout=LOCK_WAIT_S)
+                          blocking_timeout=LOCK_WAIT_S, thread_local=False)
     if not lock.acquire():
         ctx.dispatcher.later(DELIVER, outbox_id, 5.0, attempt=int(ctx.clock().timestamp()))
         return "chat busy"
+    keeper = LockKeeper(lock, f"{channel}:{chat_id}").start()
     try:
         return _send_chat(ctx, channel, chat_id, outbox_id)
     finally:
+        keeper.stop()
         try:
             lock.release()
         except LockError:
@@ -177,7 +216,7 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
         _finish(ctx, row, outbox.SENT)
         return True
     rules = adapter.rate_rules(row.chat_id, prepared.method)
-    for _ in range(INLINE_RETRIES + 1):
+    for inline_try in range(INLINE_RETRIES + 1):
         wait = ctx.limiter.try_acquire(rules, cost=prepared.cost)
         if wait > INLINE_WAIT_S:
             _defer(ctx, row, up_to, wait, "waiting for the platform's rate limit",
@@ -186,8 +225,10 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
         if wait > 0:
             ctx.sleep(wait)
             continue
+        key = _start_attempt(ctx, row, retrying_after_429=inline_try > 0)
         try:
-            message_id = ctx.run(adapter.send(row.chat_id, prepared.method, prepared.payload))
+            message_id = ctx.run(_keyed(key, adapter.send(row.chat_id, prepared.method,
+                                                          prepared.payload)))
         except RateLimited as exc:
             log.warning("outbox %s: platform said 429 (retry after %.1fs)", row.id,
                         exc.retry_after)
@@ -208,6 +249,37 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
         return True
     _defer(ctx, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
     return False
+
+
+async def _keyed(key: str, send: Awaitable[str | None]) -> str | None:
+    """Run ``send`` with its idempotency key on every platform call it makes."""
+    with idempotency.sending(key):
+        return await send
+
+
+def _start_attempt(ctx: JobContext, row: _Row, *, retrying_after_429: bool = False) -> str:
+    """Record (and commit) that row ``row`` is about to be sent; its idempotency key.
+
+    A row whose previous attempt was recorded but never finished is "in doubt": the worker
+    died, or lost the database, between calling the platform and recording the answer. It
+    is sent again with the same key. A platform that honours ``Idempotency-Key`` (the
+    emulators do) answers with the first message instead of posting a second one; Telegram,
+    Zalo and Messenger do not, so there the resident or group may see it twice. Sending
+    again is the choice for an emergency intake: a report seen twice beats one never seen.
+    """
+    with transaction(ctx.engine) as session:
+        stored = session.get(Outbox, row.id, with_for_update=True)
+        if stored is None:
+            return f"outbox-{row.id}"
+        if stored.attempt_started_at is not None and not retrying_after_429:
+            log.warning("outbox %s to %s:%s is in doubt: an attempt started at %s never "
+                        "finished; sending again with idempotency key %s", row.id,
+                        row.channel, row.chat_id, stored.attempt_started_at.isoformat(),
+                        stored.idempotency_key)
+        if not stored.idempotency_key:
+            stored.idempotency_key = f"sosbot-{row.id}-{secrets.token_hex(8)}"
+        stored.attempt_started_at = ctx.clock()
+        return stored.idempotency_key
 
 
 def _temporary_failure(ctx: JobContext, row: _Row, up_to: int,
@@ -244,7 +316,7 @@ def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None 
                 card_posts.after_failed(session, row.method, row.payload, error, now)
         elif status == outbox.FAILED and stored.report_id is not None \
                 and not row.payload.get("group") \
-                and isinstance(error, DeliveryWindowClosed | RecipientGone):
+                and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
             card_posts.resident_unreachable(session, row.channel, stored.report_id, error, now)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
@@ -262,6 +334,7 @@ def _defer(ctx: JobContext, row: _Row, up_to: int, delay_s: float, error: str, *
         stored.attempts = attempts
         stored.last_error = error[:512]
         stored.enqueued_at = now
+        stored.attempt_started_at = None  # the platform answered: not in doubt
     # The job carries the whole chain; a distinct id per try, so tries never collide.
     ctx.dispatcher.later(DELIVER, up_to, delay_s, attempt=_fresh_tag(now))
 

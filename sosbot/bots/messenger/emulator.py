@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
+from sosbot.emulation import faults, idempotency
 from sosbot.emulation.control import answer_control
 
 from .emulator_control import add_control_routes
@@ -54,6 +55,8 @@ def create_app(*, config: MessengerEmulatorConfig | None = None) -> web.Applicat
                           middlewares=[control_errors])
     app[STATE_KEY] = state
     add_control_routes(app)
+    faults.install(app)
+    idempotency.install(app)
     add_graph_routes(app)
 
     async def close_state(_: web.Application) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from sosbot.emulation import faults
+from sosbot.emulation.idempotency import IDEMPOTENCY_KEY, IdempotencyCache
 from sosbot.emulation.request_body import BodyError, Params, UploadedFile, read_params
 
 from .emulator_errors import (
@@ -23,6 +25,7 @@ from .emulator_errors import (
     invalid_token,
     no_matching_user,
     outside_window,
+    rate_limited,
     unknown_path,
     user_unavailable,
 )
@@ -136,13 +139,44 @@ async def send_message(request: web.Request) -> web.Response:
     """``POST /{version}/me/messages``: the Send API."""
     state = request.app[STATE_KEY]
     call: dict[str, Any] = {"method": "POST", "path": request.path}
+    drawn = request.app[faults.FAULTS_KEY].draw()
+    if drawn is not None:
+        return await _random_fault(request, drawn, state, call)
+    key = IdempotencyCache.key_of(request)
+    remembered = request.app[IDEMPOTENCY_KEY].replay(request.path, key)
+    if remembered is not None:
+        log.info("Send API: answered again for Idempotency-Key %s", key)
+        return web.json_response(remembered)
     try:
         result = await _send(request, state, call)
     except GraphApiError as exc:
         _record(state, call, exc.status, exc)
         return web.json_response(exc.payload(), status=exc.status)
     _record(state, call, 200, None)
+    request.app[IDEMPOTENCY_KEY].remember(request.path, key, result)
     return web.json_response(result)
+
+
+async def _random_fault(request: web.Request, kind: str, state: EmulatorState,
+                        call: dict[str, Any]) -> web.Response:
+    """An injected fault as Graph shows it: ``613`` for the rate limit (HTTP 400, no wait
+    named), code 2 "unexpected error" with ``is_transient`` (HTTP 500)."""
+    call["fault"] = kind
+    if kind == faults.RATE_LIMITED:
+        error = rate_limited()
+    elif kind == faults.SERVER_ERROR:
+        error = GraphApiError(2, "An unexpected error has occurred. Please retry your request "
+                              "later.", status=500)
+    else:
+        state.record_call(call)
+        settings = request.app[faults.FAULTS_KEY].settings
+        return await faults.transport_fault(request, kind, settings) or \
+            faults.drop_connection(request)
+    _record(state, call, error.status, error)
+    body = error.payload()
+    if error.code == 2:
+        body["error"]["is_transient"] = True
+    return web.json_response(body, status=error.status)
 
 
 async def _send(request: web.Request, state: EmulatorState,

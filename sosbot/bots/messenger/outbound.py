@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from sosbot.core import idempotency
 from sosbot.core.actions import message_from_dict
 from sosbot.core.errors import PermanentSendError, SendError, TemporarySendError
 from sosbot.core.rates import RateRule
@@ -159,7 +160,8 @@ class MessengerOutbound:
         params = {"access_token": self._token}
         try:
             async with self._get_session().post(self.messages_url, params=params, data=data,
-                                                headers=headers, timeout=timeout) as resp:
+                                                headers={**headers, **idempotency.headers()},
+                                                timeout=timeout) as resp:
                 raw = await resp.read()
                 if resp.status != 200:
                     error = parse_graph_error(resp.status, raw)

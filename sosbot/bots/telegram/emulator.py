@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
+from sosbot.emulation import faults, idempotency
 from sosbot.emulation.control import answer_control
 
 from .emulator_api import add_api_routes
@@ -57,6 +58,8 @@ def create_app(
     )
     app[STATE_KEY] = state
     add_api_routes(app)
+    faults.install(app)
+    idempotency.install(app)
     add_control_routes(app)
 
     async def close_state(_: web.Application) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from sosbot.emulation import faults
+from sosbot.emulation.idempotency import IDEMPOTENCY_KEY, IdempotencyCache
 from sosbot.emulation.request_body import BodyError, ParamError, read_params
 
 from . import emulator_send as send
@@ -21,6 +23,7 @@ from .emulator_errors import (
     GET_UPDATES_TERMINATED,
     ApiError,
     bad_request,
+    too_many_requests,
 )
 from .emulator_state import STATE_KEY, ApiCall, EmulatorState, Webhook
 
@@ -297,6 +300,15 @@ async def handle_api(request: web.Request) -> web.Response:
         except web.HTTPRequestEntityTooLarge:
             raise ApiError(413, "Request Entity Too Large") from None
         entry["chat_id"] = _chat_id_for_log(params.raw("chat_id"))
+        chat = None if entry["chat_id"] is None else str(entry["chat_id"])
+        fault = request.app[faults.FAULTS_KEY].draw(chat)
+        if fault is not None:
+            return await _fault(request, fault, entry, state)
+        key = IdempotencyCache.key_of(request)
+        remembered = request.app[IDEMPOTENCY_KEY].replay(f"{bot.token}:{entry['method']}", key)
+        if remembered is not None:
+            log.info("%s: answered again for Idempotency-Key %s", entry["method"], key)
+            return web.json_response(remembered)
         result = await handler(ApiCall(state, bot, params))
         body = {"ok": True}
         if isinstance(result, Described):
@@ -314,9 +326,31 @@ async def handle_api(request: web.Request) -> web.Response:
     entry["status"] = status
     entry["error_code"] = None if status == 200 else status
     state.calls.append(entry)
+    if status == 200 and bot is not None:
+        request.app[IDEMPOTENCY_KEY].remember(f"{bot.token}:{entry['method']}",
+                                               IdempotencyCache.key_of(request), body)
     if status != 200:
         log.info("%s -> %s %s", entry["method"], status, body.get("description"))
     return web.json_response(body, status=status)
+
+
+async def _fault(request: web.Request, kind: str, entry: dict[str, Any],
+                 state: EmulatorState) -> web.Response:
+    """An injected fault, answered as Telegram answers (or does not answer)."""
+    settings = request.app[faults.FAULTS_KEY].settings
+    entry["status"] = entry["error_code"] = None
+    entry["fault"] = kind
+    state.calls.append(entry)
+    if kind == faults.RATE_LIMITED:
+        err = too_many_requests(settings.retry_after_s)
+    elif kind == faults.SERVER_ERROR:
+        err = ApiError(500, "Internal Server Error")
+    else:
+        return await faults.transport_fault(request, kind, settings) or \
+            faults.drop_connection(request)
+    entry["status"] = entry["error_code"] = err.code
+    log.info("%s -> injected %s", entry["method"], err.code)
+    return web.json_response(err.payload(), status=err.code)
 
 
 async def handle_file(request: web.Request) -> web.StreamResponse:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import httpx
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -38,6 +39,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
+from sosbot.core import idempotency
 from sosbot.core.actions import OutgoingMessage, message_from_dict
 from sosbot.core.errors import (
     ChatMoved,
@@ -100,6 +102,12 @@ def render_markup(message: OutgoingMessage) -> Any:
     return None
 
 
+async def _idempotency_key(request: httpx.Request) -> None:
+    """Put the send's ``Idempotency-Key`` on the call (the Bot API ignores the header; the
+    emulator honours it)."""
+    request.headers.update(idempotency.headers())
+
+
 class TelegramOutbound:
     """One bot client per process (one HTTP connection pool), shared by every job."""
 
@@ -111,7 +119,8 @@ class TelegramOutbound:
         self.flood_limits = flood_limits
         request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=timeout_s,
                                write_timeout=timeout_s, connect_timeout=5.0,
-                               pool_timeout=timeout_s)
+                               pool_timeout=timeout_s,
+                               httpx_kwargs={"event_hooks": {"request": [_idempotency_key]}})
         file_request = HTTPXRequest(connection_pool_size=4, read_timeout=60.0,
                                     write_timeout=60.0, connect_timeout=5.0)
         self.bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",

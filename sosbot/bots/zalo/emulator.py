@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
+from sosbot.emulation import faults, idempotency
 from sosbot.emulation.control import answer_control
 
 from .emulator_api import add_api_routes
@@ -51,6 +52,8 @@ def create_app(*, config: ZaloEmulatorConfig | None = None) -> web.Application:
     app = web.Application(client_max_size=25 * 1024 * 1024, middlewares=[json_errors])
     app[STATE_KEY] = state
     add_api_routes(app)
+    faults.install(app)
+    idempotency.install(app)
     add_control_routes(app)
 
     async def close_state(_: web.Application) -> None:

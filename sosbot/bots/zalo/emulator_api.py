@@ -17,6 +17,9 @@ from typing import Any
 from aiohttp import web
 from PIL import Image, UnidentifiedImageError
 
+from sosbot.emulation import faults
+from sosbot.emulation.idempotency import IDEMPOTENCY_KEY, IdempotencyCache
+
 from .emulator_state import STATE_KEY, ZaloEmulatorState, new_hex_id
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,8 @@ OAUTH_PATH = "/v4/oa/access_token"
 BUTTON_TYPES = frozenset({"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms",
                           "oa.open.phone"})
 TEXT_LIMIT = 2000
+RATE_LIMIT_ERROR = -32
+RATE_LIMIT_MESSAGE = "Exceeded the limit of 4000 requests per minute"
 OAUTH_DOC = ("https://developers.zalo.me/docs/official-account/bat-dau/"
              "xac-thuc-va-uy-quyen-cho-ung-dung-new")
 
@@ -57,6 +62,14 @@ def api(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def serve(request: web.Request) -> web.Response:
         state = request.app[STATE_KEY]
         entry: dict[str, Any] = {"path": request.path, "at": state.now_ms()}
+        drawn = request.app[faults.FAULTS_KEY].draw()
+        if drawn is not None:
+            return await _random_fault(request, drawn, entry, state)
+        key = IdempotencyCache.key_of(request)
+        remembered = request.app[IDEMPOTENCY_KEY].replay(request.path, key)
+        if remembered is not None:
+            log.info("%s: answered again for Idempotency-Key %s", request.path, key)
+            return web.json_response(remembered)
         try:
             fault = state.take_fault(request.path)
             if fault is not None and fault.http_status is not None:
@@ -68,18 +81,37 @@ def api(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
                 raise ZaloError(fault.error or -1, fault.message)
             entry["access_token"] = _authorise(request, state)
             if state.config.limits and state.limiter.try_acquire("app") > 0:
-                raise ZaloError(-32, "Exceeded the limit of 4000 requests per minute")
+                raise ZaloError(RATE_LIMIT_ERROR, RATE_LIMIT_MESSAGE)
             body: dict[str, Any] = {"data": await handler(request, state), "error": 0,
                                     "message": "Success"}
         except ZaloError as exc:
             body = {"error": exc.code, "message": exc.message}
         entry["error"] = body["error"]
         state.calls.append(entry)
+        if body["error"] == 0:
+            request.app[IDEMPOTENCY_KEY].remember(request.path, key, body)
         if body["error"] != 0:
             log.info("%s -> %s %s", request.path, body["error"], body["message"])
         return web.json_response(body)
 
     return serve
+
+
+async def _random_fault(request: web.Request, kind: str, entry: dict[str, Any],
+                        state: ZaloEmulatorState) -> web.Response:
+    """An injected fault as Zalo shows it: over the limit is ``-32`` with HTTP 200 (Zalo
+    names no wait), a server error HTTP 500."""
+    entry["fault"] = kind
+    state.calls.append(entry)
+    if kind == faults.RATE_LIMITED:
+        entry["error"] = RATE_LIMIT_ERROR
+        return web.json_response({"error": RATE_LIMIT_ERROR, "message": RATE_LIMIT_MESSAGE})
+    if kind == faults.SERVER_ERROR:
+        entry["http_status"] = 500
+        return web.json_response({"error": -1, "message": "Internal Server Error"}, status=500)
+    settings = request.app[faults.FAULTS_KEY].settings
+    return await faults.transport_fault(request, kind, settings) or \
+        faults.drop_connection(request)
 
 
 def _authorise(request: web.Request, state: ZaloEmulatorState) -> str:

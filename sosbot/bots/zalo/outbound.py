@@ -23,6 +23,7 @@ import aiohttp
 from PIL import Image, UnidentifiedImageError
 
 from sosbot.bots.zalo.tokens import TokenManager
+from sosbot.core import idempotency
 from sosbot.core.actions import OutgoingMessage, message_from_dict
 from sosbot.core.errors import (
     DeliveryWindowClosed,
@@ -271,7 +272,7 @@ class ZaloOutbound:
     async def _post(self, path: str, token: str, json_body: dict[str, Any] | None,
                     form: Callable[[], aiohttp.FormData] | None) -> dict[str, Any]:
         url = self.api_base + path
-        headers = {"access_token": token}
+        headers = {"access_token": token, **idempotency.headers()}
         try:
             if form is not None:
                 request = self._http().post(url, data=form(), headers=headers)

@@ -1,0 +1,292 @@
+"""What the chaos tests share: the real system (``sosbot serve`` and ``sosbot worker``
+processes against the Telegram emulator, see tests/e2e/harness.py), residents reporting
+fires through the emulator, processes killed and started again, and the checks made at the
+end: every report once, every card once, nothing left to send."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import re
+import signal
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from sosbot.routing.geo import WardIndex
+from sosbot.storage.db import make_engine
+from tests.e2e.harness import TOKEN, Process, System
+
+CARD_HEAD = re.compile(r"^🔥 CHÁY NỔ — (SOS-\d+)")
+CODE_TOLD = re.compile(r"Mã tin báo của bạn: (SOS-\d+)")
+M_PER_DEG_LAT = 111_320.0
+# Default fire near-duplicate radius is 500 m: spots this far apart never merge.
+SPOT_SPACING_M = 1_200.0
+CENTRE = (10.7769, 106.7009)  # Bến Thành
+WEB, WORKER = "web", "worker"
+# How long a resident waits for each answer of the bot before the test gives up: long
+# enough for a killed worker's chat lock to expire and the sweeper to re-queue its work.
+ANSWER_TIMEOUT_S = 180.0
+POLL_S = 0.4
+
+
+def report_count(default: int) -> int:
+    """How many residents report: SOSBOT_CHAOS_REPORTS, or the CI-sized default."""
+    return int(os.environ.get("SOSBOT_CHAOS_REPORTS", default))
+
+
+def spots(wards: WardIndex, count: int) -> list[tuple[float, float]]:
+    """``count`` points inside the city's wards, SPOT_SPACING_M apart on a square lattice
+    around the centre (nearest first), so no two fires are near-duplicates."""
+    lat0, lon0 = CENTRE
+    m_per_deg_lon = M_PER_DEG_LAT * math.cos(math.radians(lat0))
+    found: list[tuple[float, float, float]] = []
+    side = int(math.sqrt(count * 2)) + 4
+    for row in range(-side, side + 1):
+        for column in range(-side, side + 1):
+            x, y = column * SPOT_SPACING_M, row * SPOT_SPACING_M
+            lat, lon = lat0 + y / M_PER_DEG_LAT, lon0 + x / m_per_deg_lon
+            match = wards.ward_for(lat, lon)
+            if match.ward is not None and match.how == "inside":
+                found.append((math.hypot(x, y), lat, lon))
+    found.sort()
+    assert len(found) >= count, f"only {len(found)} spots found"
+    return [(lat, lon) for _, lat, lon in found[:count]]
+
+
+@dataclass
+class Outcome:
+    """What one resident's report came to, as the resident saw it."""
+
+    user_id: int
+    code: str | None = None
+    statuses: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+class Chaos:
+    """The running system, with its processes found by name and restartable."""
+
+    def __init__(self, system: System, web_port: int) -> None:
+        self.system = system
+        self.web_port = web_port
+        self.kills: Counter[str] = Counter()
+        self.incarnations = 0
+
+    def process(self, name: str) -> Process:
+        return next(p for p in reversed(self.system.processes) if p.name == name)
+
+    def names(self) -> list[str]:
+        return sorted({p.name for p in self.system.processes})
+
+    async def kill9(self, name: str) -> None:
+        """SIGKILL the process and its children (rq's scheduler runs in a child process):
+        no clean-up, no finally blocks, no flushing, as the OOM killer or a lost machine."""
+        process = self.process(name)
+        assert process.proc.returncode is None, \
+            f"{name} died by itself\n{process.tail()}"
+        for child in children(process.proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        os.kill(process.proc.pid, signal.SIGKILL)
+        await process.proc.wait()
+        self.kills[name.split("-")[0]] += 1
+
+    async def start(self, name: str) -> Process:
+        """Start ``name`` again (after it was killed, or died)."""
+        old = self.process(name)
+        assert old.proc.returncode is not None, f"{name} is still running"
+        self.system.processes.remove(old)
+        if old.log.exists():  # keep what the dead one wrote: the new one writes afresh
+            self.incarnations += 1
+            old.log.rename(old.log.with_name(f"{old.log.name}.{self.incarnations}"))
+        if name == WEB:
+            return await self.system.start(name, "serve", "--port", str(self.web_port))
+        return await self.system.start(name, "worker")
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        """Start again any process that exits, as systemd's ``Restart=always`` would."""
+        while not stop.is_set():
+            for name in self.names():
+                if self.process(name).proc.returncode is not None:
+                    await self.start(name)
+            await asyncio.sleep(0.5)
+
+    async def healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                async with self.system.http.get(f"{self.system.web_url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            await asyncio.sleep(0.2)
+        raise AssertionError("the web process did not come back\n" + self.system.logs())
+
+
+def children(pid: int) -> list[int]:
+    """The process's children, and theirs (from /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for child in task.read_text().split():
+                found += [int(child), *children(int(child))]
+    return found
+
+
+async def bot_messages(system: System, chat: int) -> list[dict[str, Any]]:
+    data = await system.control(f"/_emu/chats/{chat}/messages?token={TOKEN}")
+    return [m for m in data["messages"] if m["from"]["is_bot"]]
+
+
+async def expect(system: System, chat: int, seen: list[int], fragment: str,
+                 timeout: float = ANSWER_TIMEOUT_S) -> dict[str, Any]:
+    """The first bot message after ``seen[0]`` containing ``fragment``; moves ``seen``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = await bot_messages(system, chat)
+        for index, message in enumerate(messages[seen[0]:]):
+            if fragment in (message.get("text") or ""):
+                seen[0] += index + 1
+                return message
+        await asyncio.sleep(POLL_S)
+    raise AssertionError(f"resident {chat} never got {fragment!r}")
+
+
+async def send(system: System, outcome: Outcome, **content: Any) -> None:
+    answer = await system.control("/_emu/send", {"token": TOKEN, "from": outcome.user_id,
+                                                 **content})
+    outcome.statuses += answer["deliveries"]
+
+
+async def press(system: System, outcome: Outcome, message: dict[str, Any], data: str) -> None:
+    answer = await system.control("/_emu/press", {
+        "token": TOKEN, "from": outcome.user_id, "chat_id": outcome.user_id,
+        "message_id": message["message_id"], "data": data})
+    outcome.statuses += answer["deliveries"]
+
+
+async def report_fire(system: System, user_id: int, spot: tuple[float, float]) -> Outcome:
+    """One resident reports a fire at ``spot`` through the whole conversation."""
+    outcome = Outcome(user_id)
+    seen = [0]
+    try:
+        await system.control("/_emu/users", {"id": user_id, "first_name": f"Dân {user_id}",
+                                              "language_code": "vi"})
+        await send(system, outcome, text="/start")
+        menu = await expect(system, user_id, seen, "Bạn muốn báo sự việc gì?")
+        await press(system, outcome, menu, "cat:fire")
+        await expect(system, user_id, seen, "Sự việc xảy ra ở đâu?")
+        await send(system, outcome, location={"latitude": spot[0], "longitude": spot[1],
+                                              "horizontal_accuracy": 10})
+        await expect(system, user_id, seen, "mô tả ngắn gọn")
+        await send(system, outcome, text=f"Cháy nhà dân, khói đen bốc cao (tin {user_id})")
+        ask = await expect(system, user_id, seen, "gửi ảnh hoặc video")
+        await press(system, outcome, ask, "skip")
+        summary = await expect(system, user_id, seen, "Vui lòng kiểm tra lại tin báo")
+        await press(system, outcome, summary, "submit")
+        told = await expect(system, user_id, seen, "Mã tin báo của bạn:")
+        found = CODE_TOLD.search(told["text"])
+        outcome.code = found.group(1) if found else None
+    except AssertionError as exc:
+        outcome.error = str(exc)
+    return outcome
+
+
+async def run_residents(system: System, spots_: list[tuple[float, float]], first_user: int,
+                        concurrency: int) -> list[Outcome]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(index: int, spot: tuple[float, float]) -> Outcome:
+        async with gate:
+            return await report_fire(system, first_user + index, spot)
+
+    return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(spots_))))
+
+
+async def bound_group(system: System, officer: int, title: str, *target: str) -> int:
+    """A supergroup with the bot, bound to ``target`` with a one-time binding code."""
+    await system.control("/_emu/users", {"id": officer, "first_name": f"Cán bộ {officer}"})
+    chat = (await system.control("/_emu/groups", {"title": title, "type": "supergroup",
+                                                  "members": [officer]}))["id"]
+    await system.control(f"/_emu/groups/{chat}/add_bot", {"token": TOKEN, "by": officer})
+    printed = await system.run("bind-code", *target)
+    code = printed.split("binding code: ")[1].split()[0]
+    await system.control("/_emu/send", {"token": TOKEN, "from": officer, "chat_id": chat,
+                                        "text": f"/bind {code}"})
+    seen = [0]
+    await expect(system, int(chat), seen, "liên kết với", timeout=60)
+    return int(chat)
+
+
+async def settled(database_url: str, timeout: float,
+                  while_waiting: Callable[[], Awaitable[None]] | None = None) -> int:
+    """Wait until no outbox row is pending; the rows still pending when time ran out."""
+    engine = make_engine(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with engine.connect() as conn:
+                pending = int(conn.execute(sa.text(
+                    "SELECT count(*) FROM outbox WHERE status = 'pending'")).scalar_one())
+            if pending == 0 or time.monotonic() > deadline:
+                return pending
+            if while_waiting is not None:
+                await while_waiting()
+            await asyncio.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
+def database_facts(database_url: str) -> dict[str, Any]:
+    """Reports per resident, deliveries by status, outbox rows by status, half-done rows."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            per_chat = Counter({chat: n for chat, n in conn.execute(sa.text(
+                "SELECT chat_id, count(*) FROM report GROUP BY chat_id"))})
+            deliveries = Counter({s: n for s, n in conn.execute(sa.text(
+                "SELECT status, count(*) FROM delivery GROUP BY status"))})
+            rows = Counter({s: n for s, n in conn.execute(sa.text(
+                "SELECT status, count(*) FROM outbox GROUP BY status"))})
+            codes = {code: chat for code, chat in conn.execute(sa.text(
+                "SELECT code, chat_id FROM report"))}
+            in_doubt = int(conn.execute(sa.text(
+                "SELECT count(*) FROM outbox WHERE status = 'pending' "
+                "AND attempt_started_at IS NOT NULL")).scalar_one())
+        return {"reports_per_chat": per_chat, "deliveries": deliveries, "outbox": rows,
+                "codes": codes, "in_doubt": in_doubt}
+    finally:
+        engine.dispose()
+
+
+def cards_by_code(messages: list[dict[str, Any]]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for message in messages:
+        head = CARD_HEAD.match(message.get("text") or "")
+        if head:
+            found[head.group(1)] += 1
+    return found
+
+
+async def told_codes(system: System, user_id: int) -> list[str]:
+    """Every "your report code" message the resident got (should be exactly one)."""
+    return [m.group(1) for m in (CODE_TOLD.search(msg.get("text") or "")
+                                 for msg in await bot_messages(system, user_id)) if m]
+
+
+def log_lines(tmp: Path, fragment: str) -> int:
+    """How many lines of the processes' logs (every incarnation) contain ``fragment``."""
+    total = 0
+    for log in tmp.glob("*.log*"):
+        total += sum(1 for line in log.read_text(errors="replace").splitlines()
+                     if fragment in line)
+    return total
