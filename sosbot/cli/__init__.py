@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 def _parser() -> argparse.ArgumentParser:
     from sosbot.cli import (
         admin,
+        bulletin,
         demo,
         digest,
         privacy,
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (serve, worker, demo, admin, routing_admin, reports, digest, ward_for,
-                   privacy):
+                   privacy, bulletin):
         module.register(commands)
     return parser
 

@@ -242,6 +242,7 @@ def report_progress(session: Session, now: datetime) -> int:
         if bulletin is None or bulletin.status != SENDING:
             continue
         state = progress(session, bulletin)
+        log.debug("bulletin %s: %s", bulletin_id, state)
         if state.done:
             _finish(session, bulletin, state, now)
             posted += 1

@@ -34,6 +34,7 @@ from sosbot.core.events import (
     CommandReceived,
     ContactShared,
     Event,
+    Ignored,
     LocationReceived,
     MediaReceived,
     OfficerAsked,
@@ -105,6 +106,10 @@ class _Turn(Turn):
             return
         if event.chat.kind is not ChatKind.PRIVATE:
             return  # group chats are the officers' side, handled by routing
+        if isinstance(event, Ignored):
+            # Receipts and edits are not the resident writing: they must not reopen a
+            # platform's messaging window (Messenger's 24 hours, Zalo's 7 days).
+            return
         self._expire_if_idle()
         self._set(last_activity_epoch=self.now)
         handler = _HANDLERS.get(type(event))

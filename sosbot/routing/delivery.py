@@ -21,7 +21,7 @@ from redis.lock import Lock
 from sqlmodel import Session
 
 from sosbot import metrics
-from sosbot.command_centre import posting
+from sosbot.command_centre import bulletins, posting
 from sosbot.core import idempotency
 from sosbot.core.errors import (
     ChatMoved,
@@ -158,6 +158,9 @@ def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
                                      ctx.rules.wards_file, ctx.clock())
         return card_posts.Prepared("media_group", payload, cost=len(payload["items"]))
     if row.method not in card_posts.METHODS:
+        for item in row.payload.get("items", []):
+            if "sha256" in item and "path" not in item:  # a bulletin's image
+                item["path"] = str(ctx.media_store.path_for(item["sha256"]))
         if row.payload.get("group"):
             return card_posts.Prepared(row.method, row.payload)
         with transaction(ctx.engine) as session:
@@ -302,6 +305,8 @@ def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None 
         stored = session.get(Outbox, row.id, with_for_update=True)
         if stored is None:
             return
+        if stored.bulletin_id is not None:
+            status = bulletins.after_send(session, stored, status, error, now)
         stored.status = status
         stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
         stored.platform_message_id = message_id

@@ -51,6 +51,10 @@ class Dispatcher:
         self.queue.enqueue_in(timedelta(seconds=max(delay_s, 0.0)), job, item_id,
                               job_timeout=JOB_TIMEOUT_S, **self._options(job, item_id, attempt))
 
+    def waiting(self) -> int:
+        """Jobs on the queue that no worker has taken yet."""
+        return int(self.queue.count)
+
     def outbox(self, ids: Sequence[int]) -> None:
         self.now(DELIVER, [(i, 0) for i in ids])
 

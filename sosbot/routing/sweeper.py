@@ -66,6 +66,16 @@ def _requeue_outbox(ctx: JobContext) -> int:
     stale = timedelta(seconds=ctx.limits.outbox_stale_after_s)
     with transaction(ctx.engine) as session:
         rows = outbox.stranded(session, now, stale)
+        # A long queue is workers behind (a bulletin, a burst), not jobs lost: every pending
+        # row may already have its job waiting. Re-queue only what the queue cannot hold,
+        # so a backlog is never multiplied by each sweep. A queue Redis lost is empty.
+        waiting = ctx.dispatcher.waiting()
+        if waiting >= len(rows):
+            if rows:
+                log.info("sweeper: %d jobs waiting, %d rows not sent for %ss: workers are "
+                         "behind, nothing re-queued", waiting, len(rows), stale.seconds)
+            return 0
+        rows = rows[:len(rows) - waiting]
         items = [(row.id, row.attempts) for row in rows if row.id is not None]
         for row in rows:
             row.enqueued_at = now

@@ -110,3 +110,17 @@ def test_a_refusal_longer_than_the_draft_lives_does_not_promise_to_keep_it() -> 
     state, actions = step(state, SubmitRefused(draft=draft, limit=5, retry_after_min=50), d.now)
     assert state.draft is None
     assert "báo lại sau khoảng 50 phút" in replies(actions)[0]
+
+
+def test_receipts_do_not_count_as_the_resident_writing() -> None:
+    from datetime import timedelta
+
+    from sosbot.core.events import Ignored
+    from tests.core.test_conversation import CHAT, SENDER
+
+    d = Dialogue()
+    d.send(command("start"))
+    before = d.state.last_activity_epoch
+    d.send(Ignored(reason="read receipt", chat=CHAT, sender=SENDER, event_id="r1",
+                   message_id="r1"), after=timedelta(days=3))
+    assert d.state.last_activity_epoch == before

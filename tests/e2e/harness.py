@@ -198,7 +198,7 @@ async def _start_processes(system: System, web_port: int, workers: int) -> None:
     await system.start("web", "serve", "--port", str(web_port))
     for index in range(workers):
         await system.start(f"worker-{index}", "worker")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded machine takes a while to load the wards
     while True:
         try:
             async with system.http.get(f"{system.web_url}/healthz") as response:

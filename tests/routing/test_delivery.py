@@ -263,3 +263,26 @@ async def test_sweeper_requeues_stranded_rows_and_expires_idle_drafts(
     jobs = Queue(queue_name, connection=redis).job_ids
     assert len(jobs) == 2 and any(job.startswith(f"outbox-{row_id}-") for job in jobs)
     assert (await in_thread(sweep, ctx)).outbox_requeued == 0, "re-queued once, not every sweep"
+
+
+async def test_sweeper_does_not_multiply_a_backlog_the_workers_are_behind_on(
+        ctx: JobContext, engine: Engine, redis: Redis, queue_name: str) -> None:
+    """A big bulletin: hundreds of rows wait on the queue longer than the stale time. Their
+    jobs are there; the sweeper must not add another job per row at every sweep."""
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    ids = queue_messages(engine, [f"bản tin {n}" for n in range(30)])
+    with transaction(engine) as session:
+        for row_id in ids:
+            row = session.get(Outbox, row_id)
+            assert row is not None
+            row.enqueued_at = long_ago
+    ctx.dispatcher.outbox(ids)  # their jobs, still waiting for a worker
+    queue = Queue(queue_name, connection=redis)
+    assert queue.count == 30
+    assert (await in_thread(sweep, ctx)).outbox_requeued == 0
+    assert queue.count == 30
+    # Jobs that are gone (Redis lost them) are queued again, and only as many as are gone.
+    for job_id in queue.job_ids[:10]:
+        queue.remove(job_id)
+    assert (await in_thread(sweep, ctx)).outbox_requeued == 10
+    assert queue.count == 30

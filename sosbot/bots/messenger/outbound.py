@@ -52,7 +52,7 @@ def rate_rules(chat_id: str, method: str) -> list[RateRule]:
         return []
     rules = [RateRule("messenger:page", "window", PAGE_PER_S, 1.0),
              RateRule(f"messenger:thread:{chat_id}", "bucket", THREAD_BURST, 1.0)]
-    if method == "image":
+    if method in ("image", "media_group"):
         rules.append(RateRule("messenger:page:media", "window", MEDIA_PER_S, 1.0))
     return rules
 
@@ -146,10 +146,24 @@ class MessengerOutbound:
             form.add_field(name, value)
         attachment = {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
         form.add_field("message", json.dumps(attachment))
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        mime = _image_mime(data) or mimetypes.guess_type(path.name)[0] \
+            or "application/octet-stream"
         form.add_field("filedata", data, filename=path.name, content_type=mime)
         answer = await self._post(data=form, headers={}, timeout=self.upload_timeout)
         return _message_id(answer)
+
+    async def _send_media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        """Messenger has no albums or captions: each photo, then the caption as a text."""
+        first: str | None = None
+        for item in payload.get("items", []):
+            if item.get("kind") == "photo":
+                sent = await self._send_image(chat_id, {**payload, "path": item["path"]})
+                first = first or sent
+        if payload.get("caption"):
+            sent = await self._send_message(chat_id, {**payload, "text": payload["caption"],
+                                                      "choices": []})
+            first = first or sent
+        return first
 
     async def _no_op(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         # Quick replies vanish once one is tapped and nothing needs acknowledging.
@@ -199,10 +213,24 @@ def _message_id(answer: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+def _image_mime(data: bytes) -> str | None:
+    """The type of an image from its first bytes (media-store files have no extension)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 _METHODS: dict[str, Callable[[MessengerOutbound, str, dict[str, Any]],
                              Awaitable[str | None]]] = {
     "message": MessengerOutbound._send_message,
     "image": MessengerOutbound._send_image,
+    "media_group": MessengerOutbound._send_media_group,
     "answer_button": MessengerOutbound._no_op,
     "clear_buttons": MessengerOutbound._no_op,
 }
