@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import json
 import logging
 import textwrap
 from collections.abc import Callable
@@ -65,10 +66,10 @@ TELEGRAM: dict[str, Forgery] = {
 
 
 def _zalo_mac(body: bytes, key: str = ZALO_OA_SECRET, signed: bytes | None = None) -> str:
-    app_id, timestamp = "", ""
-    data = __import__("json").loads(signed or body)
-    app_id, timestamp = str(data["app_id"]), str(data["timestamp"])
-    return zalo_security.expected_mac(app_id, signed or body, timestamp, key)
+    """Zalo's MAC of ``signed`` (default: ``body``) under ``key``."""
+    data = json.loads(signed or body)
+    return zalo_security.expected_mac(str(data["app_id"]), signed or body,
+                                      str(data["timestamp"]), key)
 
 
 def _zalo(make_header: Callable[[bytes], str | None], age_s: float = 0,
