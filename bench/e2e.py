@@ -123,14 +123,25 @@ def prepare_drafts(database_url: str, plans: list[Planned]) -> None:
         engine.dispose()
 
 
-async def paced(rate: float, count: int, send: Callable[[int], Any]) -> None:
-    """Call ``send(i)`` for i < count at ``rate`` per second (open loop)."""
+async def paced(rate: float, count: int, send: Callable[[int], Any]
+                ) -> list[asyncio.Task[Any]]:
+    """Start ``send(i)`` for i < count at ``rate`` per second (open loop: whether or not the
+    earlier ones have been answered); the tasks, still running."""
     start = time.monotonic()
     tasks = []
     for index in range(count):
         await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
         tasks.append(asyncio.create_task(send(index)))
-    await asyncio.gather(*tasks)
+    return tasks
+
+
+async def abandon(tasks: list[asyncio.Task[Any]]) -> int:
+    """Stop waiting for the requests still unanswered; how many there were."""
+    left = [task for task in tasks if not task.done()]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return len(left)
 
 
 async def wait_for(done: Callable[[], bool], timeout_s: float) -> bool:
@@ -187,7 +198,8 @@ class Phase:
                 "p99_ms": round(percentile(latencies, 99), 1),
                 "max_ms": round(max(latencies, default=0.0), 1),
                 "webhook_p99_ms": round(percentile(self.answer_ms, 99), 1),
-                "webhook_errors": sum(1 for s in self.statuses.values() if s != 200)}
+                "webhook_errors": sum(1 for s in self.statuses.values() if s != 200),
+                "webhook_answered": len(self.statuses)}
 
 
 async def post(http: aiohttp.ClientSession, url: str, body: bytes) -> int:
@@ -284,12 +296,16 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
 
                     sampler = RssSampler(system.processes)
                     sampler.start()
-                    await paced(rate, count, submit)
+                    tasks = await paced(rate, count, submit)
+                    # At most drain_timeout_s more, whatever is still queued: an overloaded
+                    # system's backlog would otherwise hold the run for many minutes.
                     drained = await wait_for(phase.complete, options.drain_timeout_s)
+                    stopped_at = time.time()
+                    unanswered = await abandon(tasks)
                     await sampler.stop()
-                    figures = phase.figures(time.time())
+                    figures = phase.figures(stopped_at)
                     figures.update(seconds=options.seconds_for(rate), drained=drained,
-                                   rss_mb_peak=sampler.peaks())
+                                   webhook_unanswered=unanswered, rss_mb_peak=sampler.peaks())
                     results["rates"][str(int(rate))] = figures
                     log(f"  e2e {rate:5.0f} reports/s × {options.seconds_for(rate):.0f} s, "
                         f"{options.workers} workers: p50 {figures['p50_ms']:.0f} ms, "
@@ -334,8 +350,9 @@ async def resident_side(options: Options, emulator: Emulator, http: aiohttp.Clie
                 first[chat] = at
         return first
 
-    await paced(options.resident_rate, count, write)
-    await wait_for(lambda: len(answered()) == count, 60)
+    tasks = await paced(options.resident_rate, count, write)
+    await wait_for(lambda: len(answered()) == count, options.drain_timeout_s)
+    await abandon(tasks)
     latencies = [(at - sent_at[uid]) * 1000 for uid, at in answered().items()]
     figures = {"messages": count, "answered": len(latencies),
                "rate": options.resident_rate,

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench import services, updates
 from bench.load import bench_env, run_load
 from bench.peers import WEBHOOK_PATH
@@ -80,27 +82,44 @@ async def peak_rss(process: Process, work: Awaitable[dict[str, Any]]) -> dict[st
     return result
 
 
+async def settle(process: Process, timeout_s: float = 45.0) -> float:
+    """Until the server has worked off what an overload left queued in it (its CPU use
+    falls under 15 % for a second); the seconds that took."""
+    began = time.monotonic()
+    quiet = 0
+    handle = psutil.Process(process.pid)
+    handle.cpu_percent()
+    while time.monotonic() - began < timeout_s and quiet < 2:
+        await asyncio.sleep(0.5)
+        quiet = quiet + 1 if handle.cpu_percent() < 15 else 0
+    return round(time.monotonic() - began, 1)
+
+
 async def measure(name: str, url: str, process: Process, options: Options,
                   bodies_for: Callable[[int], Path], log: Callable[[str], None]
                   ) -> dict[str, Any]:
-    """Fixed rates, then saturation, against one server."""
+    """Saturation on the fresh server, then each fixed rate; between two runs the server
+    first works off whatever the previous one left queued."""
     found: dict[str, Any] = {"rss_mb_idle": round(process.rss_mb(), 1), "rates": {}}
-    for rate in options.rates:
-        bodies = bodies_for(int(rate * options.seconds) + 10)
-        result = await peak_rss(process, run_load("rate", url, bodies, secret=SECRET,
-                                                  seconds=options.seconds, rate=rate))
-        found["rates"][str(int(rate))] = result
-        log(f"  {name:16} {rate:6.0f}/s offered: {result['rps']:8.1f}/s answered, "
-            f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-            f"{result['errors']} errors")
     bodies = bodies_for(options.saturation_bodies)
     result = await peak_rss(process, run_load("saturate", url, bodies, secret=SECRET,
                                               seconds=options.seconds,
                                               connections=options.connections))
+    result["settled_s"] = await settle(process)
     found["saturation"] = result
-    found["rss_mb_under_load"] = result["rss_mb_peak"]
     log(f"  {name:16} saturation: {result['rps']:8.1f}/s, p50 {result['p50_ms']:.1f} ms, "
         f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['tool']})")
+    for rate in options.rates:
+        bodies = bodies_for(int(rate * options.seconds) + 10)
+        result = await peak_rss(process, run_load("rate", url, bodies, secret=SECRET,
+                                                  seconds=options.seconds, rate=rate))
+        result["settled_s"] = await settle(process)
+        found["rates"][str(int(rate))] = result
+        log(f"  {name:16} {rate:6.0f}/s offered: {result['rps']:8.1f}/s answered, "
+            f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+            f"{result['errors']} errors")
+    found["rss_mb_under_load"] = max(r["rss_mb_peak"] for r in
+                                     [found["saturation"], *found["rates"].values()])
     return found
 
 

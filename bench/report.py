@@ -139,10 +139,12 @@ def _ingest(ingest: dict[str, Any] | None, figures: dict[str, Any]) -> list[str]
         return []
     opts = ingest.get("options", {})
     out = ["## 1. Webhook ingest", "",
-           f"One server process; load from a separate process on loopback: fixed offered rates "
-           f"for {opts.get('seconds')} s each (open loop, latency from when each request was "
-           f"due), then saturation ({opts.get('connections')} connections, "
-           f"{ingest.get('sosbot_sqlite', {}).get('saturation', {}).get('tool', 'wrk')}). "
+           f"One server process; load from a separate process on loopback: saturation "
+           f"({opts.get('connections')} connections, "
+           f"{ingest.get('sosbot_sqlite', {}).get('saturation', {}).get('tool', 'wrk')}), then "
+           f"fixed offered rates (open loop: latency counts from when each request was due; "
+           f"a request unanswered after 30 s is an error), {opts.get('seconds')} s each; "
+           "between two runs the server first works off what the last one left queued. "
            "sosbot: the whole durable path of `sosbot serve` (secret, parse, dedupe, "
            "conversation step, report and routing on submission, outbox, rq enqueue) on a mix "
            "of residents' reports (/start, category, pin, description, photo for one in three, "
@@ -182,18 +184,20 @@ def _e2e(e2e: dict[str, Any] | None) -> list[str]:
            "ward groups + PC07/PC08/PC02 + the command centre; every report gets its own "
            "cards (3 targets, 2 for 'other'). Latency: from sending the submitting webhook "
            "to the last of its cards accepted by the emulator. Each rate runs on a fresh "
-           "system. Where not every card had arrived when the wait ended, the undelivered "
-           "count with the time until then: those figures are lower bounds (marked ≥).", ""]
+           "system. The wait for the cards ends 45 s after the last submission at most; a "
+           "report whose cards had not all arrived by then counts with the time until then, "
+           "so those figures are lower bounds (marked ≥).", ""]
     rows = []
     for rate, f in e2e.get("rates", {}).items():
         mark = "≥ " if f.get("lower_bound") else ""
         rows.append([rate, f.get("seconds"), f["reports"], f"{f['complete']}/{f['reports']}",
                      f"{mark}{_n(f['p50_ms'])}", f"{mark}{_n(f['p95_ms'])}",
                      f"{mark}{_n(f['p99_ms'])}", _n(f["webhook_p99_ms"]),
-                     f["webhook_errors"],
+                     f"{f.get('webhook_answered', '—')} / {f['webhook_errors']}",
                      ", ".join(f"{k} {v}" for k, v in f.get("rss_mb_peak", {}).items())])
     out += _table(["reports/s", "for s", "reports", "all cards in", "p50 ms", "p95 ms",
-                   "p99 ms", "webhook p99 ms", "webhook errors", "peak RSS MB"], rows)
+                   "p99 ms", "webhook p99 ms", "webhooks answered / errors",
+                   "peak RSS MB"], rows)
     resident = e2e.get("resident")
     if resident:
         out += ["## 5. Resident side: message → bot reply accepted", "",

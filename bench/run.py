@@ -30,8 +30,8 @@ def full_options() -> dict[str, Any]:
         "ingest": ingest.Options(seconds=10.0, rates=(100.0, 500.0), connections=32),
         "e2e": e2e.Options(rates=(5.0, 20.0, 100.0), seconds={5.0: 60.0, 20.0: 60.0,
                                                                 100.0: 15.0},
-                           workers=2, drain_timeout_s=45.0, resident_rate=10.0,
-                           resident_seconds=15.0),
+                           workers=2, drain_timeout_s=45.0, resident_rate=5.0,
+                           resident_seconds=20.0),
         "fanout": fanout.Options(reports=500, wards=50, one_ward_spots=25, workers=2,
                                  timeout_s=300.0),
     }
