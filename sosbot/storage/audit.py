@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from sosbot.storage.tables import AuditLog
@@ -88,6 +89,10 @@ def record(session: Session, *, actor: str, action: str, now: datetime,
     """
     if now.tzinfo is None:
         raise ValueError("naive datetime given to the audit log")
+    if not session.in_transaction():
+        # Begin now, so that however the transaction ends without a commit (rollback,
+        # close), the entry goes with it instead of surfacing in a later commit.
+        session.connection()
     pending: list[Entry] = session.info.setdefault(_PENDING, [])
     pending.append(Entry(at=now, actor=actor, action=action, report_id=report_id,
                          detail=normalized_detail(detail or {})))
@@ -118,9 +123,12 @@ def _append_pending(session: OrmSession) -> None:
     session.flush()
 
 
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_pending(session: OrmSession) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_pending(session: OrmSession, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (rollback, or a session closed
+    # mid-way): its entries go with it. A savepoint's end leaves them queued.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _next_ids(session: OrmSession, dialect: str, count: int) -> list[int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from sosbot.cli import main
 from sosbot.storage import audit
@@ -59,6 +59,19 @@ def test_a_rolled_back_transaction_leaves_no_audit_row(engine: Engine) -> None:
         raise RuntimeError("the change failed")
     append(engine, 1, start=2)
     assert len(ids(engine)) == 3
+    assert verdict(engine).ok
+
+
+def test_a_session_closed_without_commit_leaves_no_audit_row(engine: Engine) -> None:
+    session = Session(engine)
+    write_audit(session, actor="system", action="report.escalated", now=T0, level=1)
+    session.close()  # abandoned: the entry must not surface in the session's next commit
+    with session.begin():
+        write_audit(session, actor="system", action="report.escalated", now=T0, level=2)
+    session.close()
+    with transaction(engine) as check:
+        levels = [row.detail["level"] for row in check.exec(select(AuditLog)).all()]
+    assert levels == [2]
     assert verdict(engine).ok
 
 
