@@ -35,11 +35,16 @@ def take_events(session: Session, events: list[PlatformEvent], payload: dict[str
                 now: datetime, policy: IntakePolicy) -> IntakeResult:
     """Record and process every event of one delivery, in order."""
     result = IntakeResult()
+    first: str | None = None
     for event in events:
         channel = event.chat.channel.value
+        # A batch (Messenger sends up to 1,000 events a POST) is stored once, with its
+        # first event; the others point to it.
+        kept = payload if first is None else {"same_delivery_as": first}
+        first = first or event.event_id
         fresh = inbound.record_once(session, channel=channel, event_id=event.event_id,
                                     kind=type(event).__name__, chat_id=event.chat.chat_id,
-                                    payload=payload, now=now)
+                                    payload=kept, now=now)
         if not fresh:
             result.duplicates += 1
             continue
