@@ -119,7 +119,7 @@ class Chaos:
                     await self.start(name)
             await asyncio.sleep(0.5)
 
-    async def healthy(self, timeout: float = 60) -> None:
+    async def healthy(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
