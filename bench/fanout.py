@@ -8,8 +8,9 @@ does (create_report + route, one transaction each) rather than through the conve
 which would take minutes at one message a second per resident chat.
 
 The theoretical minimum is when the last card could have been accepted at the earliest if
-every group's cards went out as fast as its cap allows from the moment of the burst:
-``max(⌊(n_group − 1) / 20⌋ · 60 s, ⌊(n_total − 1) / 30⌋ s)``.
+every group's cards went out as fast as Telegram's caps allow from the moment of the burst:
+one message a second in a chat and 20 a rolling minute in a group (25 cards: 0…19 s, then
+60…64 s), and 30 a second for the bot.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Outbox, utcnow
 
 GROUP_LIMIT, GROUP_WINDOW_S, GLOBAL_PER_S = 20, 60.0, 30
+CHAT_INTERVAL_S = 1.0  # Telegram: about one message a second in any one chat
 CARD_HEAD = re.compile(r"^\S+ [^—]+ — (SOS-\d+)")
 OFFICER = 9_600_001
 TAN_PHU_WARD = "27031"
@@ -148,9 +150,21 @@ def pending(database_url: str) -> int:
         engine.dispose()
 
 
+def earliest_last_s(cards: int) -> float:
+    """When a group's last of ``cards`` messages can go at the earliest from t = 0: at most
+    one a second in a chat, and 20 a rolling minute in a group."""
+    times: list[float] = []
+    for index in range(cards):
+        earliest = times[-1] + CHAT_INTERVAL_S if times else 0.0
+        if index >= GROUP_LIMIT:
+            earliest = max(earliest, times[index - GROUP_LIMIT] + GROUP_WINDOW_S)
+        times.append(earliest)
+    return times[-1] if times else 0.0
+
+
 def theoretical_minimum_s(cards_per_chat: dict[int, int]) -> float:
-    per_group = max((math.floor((n - 1) / GROUP_LIMIT) * GROUP_WINDOW_S
-                     for n in cards_per_chat.values() if n), default=0.0)
+    """The caps' minimum for the whole burst: its slowest group, or the bot's 30/s."""
+    per_group = max((earliest_last_s(n) for n in cards_per_chat.values()), default=0.0)
     total = sum(cards_per_chat.values())
     return max(per_group, math.floor((total - 1) / GLOBAL_PER_S) if total else 0.0)
 
@@ -234,6 +248,7 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
         "busiest_group_minute": max(busiest.values(), default=0),
         "status_429": sum(1 for c in calls if c["status"] == 429),
         "last_card_s": round(last, 1), "minimum_s": round(minimum, 1),
+        "most_cards_in_a_group": max((len(t) for t in cards.values()), default=0),
         "last_card_over_minimum": round(last / minimum, 3) if minimum else None,
         "calls": Counter(c["method"] for c in in_burst),
         # When each card of the group that finished last went out, from the burst (s).

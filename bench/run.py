@@ -3,7 +3,8 @@
 ``python -m bench.run`` (what ``make bench`` runs; about 15 minutes) or
 ``python -m bench.run --quick`` (tiny parameters, under a minute and a half: what the smoke
 tests run, and nothing to compare with anything).
-``--only ingest,wards`` runs a subset; ``--out DIR`` writes the results elsewhere.
+``--only ingest,wards`` runs a subset; ``--out DIR`` writes the results elsewhere;
+``--render`` only rewrites RESULTS.md from results.json (after editing FINDINGS.md).
 """
 
 from __future__ import annotations
@@ -82,12 +83,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(STEPS))
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     parser.add_argument("--folder", type=Path, default=Path("var/bench"))
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other steps' results from results.json")
+    parser.add_argument("--render", action="store_true",
+                        help="rewrite RESULTS.md from results.json, measuring nothing")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads((args.out / "results.json").read_text())
+        details = saved.pop("details")
+        (args.out / "RESULTS.md").write_text(render(details, saved))
+        return 0
     steps = tuple(s for s in args.only.split(",") if s)
     unknown = set(steps) - set(STEPS)
     if unknown:
         parser.error(f"unknown steps {sorted(unknown)}; choose from {STEPS}")
     results = asyncio.run(run(steps, args.quick, args.folder, lambda s: print(s, flush=True)))
+    if args.merge and (args.out / "results.json").exists():
+        earlier = json.loads((args.out / "results.json").read_text())["details"]
+        durations = {**earlier.get("durations_s", {}), **results["durations_s"]}
+        results = {**earlier, **{step: results[step] for step in steps},
+                   "durations_s": durations,
+                   "rerun": {"steps": list(steps), "at": results["started_at"],
+                             "load_at_start": results["machine"]["load_at_start"]}}
     figures = headline(results)
     figures["measured_at"] = datetime.now(UTC).date().isoformat()
     markdown = render(results, figures)
