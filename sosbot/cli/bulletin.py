@@ -25,6 +25,7 @@ from sosbot.routing.queueing import Dispatcher
 from sosbot.runtime import engine_for, redis_for, routing_rules, utcnow
 from sosbot.storage import outbox, reports
 from sosbot.storage.db import transaction
+from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia
 from sosbot.storage.media_store import MediaRejected, MediaStore
 from sosbot.storage.tables import Bulletin
 
@@ -75,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
         if not stored.mime.startswith("image/"):
             print(f"sosbot bulletin: {args.image} is {stored.mime}, not an image",
                   file=sys.stderr)
+            return 2
+        try:  # it leaves the system without its metadata: check that it can, now
+            OutgoingMedia(MediaStore(settings.media_dir)).path_for(stored.sha256, stored.mime)
+        except NotScrubbable as exc:
+            print(f"sosbot bulletin: {args.image} cannot be sent: {exc}", file=sys.stderr)
             return 2
         sha256 = stored.sha256
     actor = "cli"

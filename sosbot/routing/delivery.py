@@ -158,16 +158,14 @@ def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
                                      ctx.rules.wards_file, ctx.clock())
         return card_posts.Prepared("media_group", payload, cost=len(payload["items"]))
     if row.method not in card_posts.METHODS:
-        for item in row.payload.get("items", []):
-            if "sha256" in item and "path" not in item:  # a bulletin's image
-                item["path"] = str(ctx.media_store.path_for(item["sha256"]))
         if row.payload.get("group"):
             return card_posts.Prepared(row.method, row.payload)
         with transaction(ctx.engine) as session:
             payload = resident_sends.enrich(session, row.channel, row.chat_id, row.method,
                                             row.payload, tokens=ctx.location_tokens,
                                             public_url=ctx.public_url)
-        return card_posts.Prepared(row.method, payload)
+        # A bulletin's photo leaves the system scrubbed, like a report's.
+        return _outgoing_files(ctx, card_posts.Prepared(row.method, payload))
     if ctx.rules is None:
         raise PermanentSendError("routing is not configured in this worker")
     with transaction(ctx.engine) as session:
