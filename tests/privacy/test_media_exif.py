@@ -110,6 +110,9 @@ def test_the_scrubbed_copy_is_made_once_and_audio_passes_as_stored(tmp_path: Pat
     assert outgoing.forget(stored.sha256) == 1 and outgoing.cached(stored.sha256) == []
 
 
+# Driven through the emulator: on the production database only (the SQLite path is the
+# same code, covered by the storage and webhook tests on both).
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_gps_photo_reaches_the_police_groups_without_exif(
         rig: Rig, groups: dict[str, int]) -> None:
     original = photo_with_gps()

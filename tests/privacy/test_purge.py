@@ -88,6 +88,9 @@ async def old_and_new_reports(rig: Rig, groups: dict[str, int]) -> tuple[str, st
     return old, new, now
 
 
+# Driven through the emulator: on the production database only (the SQLite path is the
+# same code, covered by the storage and webhook tests on both).
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_purge_removes_personal_data_and_keeps_the_statistics(
         rig: Rig, groups: dict[str, int]) -> None:
     old, new, now = await old_and_new_reports(rig, groups)
@@ -135,6 +138,9 @@ async def test_purge_removes_personal_data_and_keeps_the_statistics(
             again.conversations, again.inbound_events, again.outbox_rows) == (0,) * 7
 
 
+# Driven through the emulator: on the production database only (the SQLite path is the
+# same code, covered by the storage and webhook tests on both).
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_returning_resident_starts_afresh_and_unlinked(
         rig: Rig, groups: dict[str, int]) -> None:
     old, _new, now = await old_and_new_reports(rig, groups)

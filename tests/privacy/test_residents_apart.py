@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.privacy.conftest import DUTY_OFFICER, RESIDENT_A, RESIDENT_B, STRANGER, WARD_OFFICER
 from tests.privacy.steps import cards, photo_with_gps, report
 from tests.routing.flow import TAN_PHU, Rig
@@ -30,6 +32,9 @@ async def share_phone(rig: Rig, resident: int, phone: str) -> None:
                                       "user_id": resident})
 
 
+# Driven through the emulator: on the production database only (the SQLite path is the
+# same code, covered by the storage and webhook tests on both).
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_duplicate_reporter_hears_nothing_of_the_first(
         rig: Rig, groups: dict[str, int]) -> None:
     first = await report(rig, RESIDENT_A, "fire", TAN_PHU, A["description"],
@@ -60,6 +65,9 @@ async def test_a_duplicate_reporter_hears_nothing_of_the_first(
     assert leaks(told_b, A) == [] and leaks(told_a, B) == []
 
 
+# Driven through the emulator: on the production database only (the SQLite path is the
+# same code, covered by the storage and webhook tests on both).
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_name_and_phone_reach_only_the_bound_police_chats(
         rig: Rig, groups: dict[str, int]) -> None:
     code = await report(rig, RESIDENT_A, "fire", TAN_PHU, A["description"])

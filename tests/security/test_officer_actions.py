@@ -30,6 +30,10 @@ RESIDENT, WARD_OFFICER, OTHER_OFFICER, STRANGER = 9301, 9302, 9303, 9304
 WARD, OTHER_WARD = "27031", "26743"  # Tân Phú; Bến Thành
 
 
+# Driven through the emulator: on the production database only (the SQLite path is the
+# same code, covered by the storage and webhook tests on both).
+pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+
 @pytest.fixture(scope="module")
 def wards(shared_data: Path) -> WardIndex:
     return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",

@@ -80,6 +80,8 @@ async def finish(rig: Rig) -> None:
     await rig.drain()
 
 
+# The production database only: the SQLite path is the same code.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_subscribe_from_a_report_and_by_command_then_a_city_and_a_ward_bulletin(
         rig: Rig, chats: dict[str, int]) -> None:
     # Mai reports a fire in Tân Phú and takes the ward's bulletins from the end of it.
@@ -209,24 +211,3 @@ async def test_the_command_centre_blocks_and_unblocks_a_resident(
     assert "SOS An ninh trật tự" in (await last_bot(rig, KHOA))["text"] \
         or "Bạn muốn báo" in (await last_bot(rig, KHOA))["text"]
 
-
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-async def test_a_bulletin_from_the_command_line_reports_to_the_command_centre(
-        rig: Rig, chats: dict[str, int]) -> None:
-    from sosbot.command_centre import bulletins
-    from sosbot.storage import outbox as outbox_rows
-    from sosbot.storage import subscriptions
-
-    with transaction(rig.engine) as session:
-        subscriptions.subscribe(session, channel="telegram", chat_id=str(HOA), reporter_id=None,
-                                scope="city", ward_code=None, ward_name=None, lang="en",
-                                now=rig.clock())
-        draft = bulletins.draft(session, body="Fire safety in the dry season", ward=None,
-                                created_by="cli", now=rig.clock())
-        bulletins.start(session, draft, rig.clock())
-        rig.ctx.dispatcher.outbox(outbox_rows.take_added(session))
-    await finish(rig)
-    got = [t for t in texts(await rig.bot_messages(HOA)) if "SAFETY BULLETIN" in t]
-    assert len(got) == 1 and "Send /huy to stop" in got[0]
-    final = (await last_bot(rig, chats["command"]))["text"]
-    assert "tới 1 người đăng ký: gửi được 1, bỏ qua 0" in final
