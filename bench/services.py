@@ -8,6 +8,7 @@ run on one machine out of each other's keys.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -141,12 +142,10 @@ async def wait_http(url: str, process: Process, timeout_s: float = 60) -> None:
         while True:
             if process.proc.returncode is not None:
                 raise RuntimeError(f"{process.name} exited\n{process.tail()}")
-            try:
+            with contextlib.suppress(aiohttp.ClientError):  # not listening yet
                 async with http.get(url) as response:
                     if response.status < 500:
                         return
-            except aiohttp.ClientError:
-                pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{process.name} did not answer {url}\n{process.tail()}")
             await asyncio.sleep(0.2)
@@ -311,8 +310,8 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
+    except OSError as exc:  # not Linux: the table says "unknown"
+        print(f"bench: no /proc/cpuinfo ({exc}); the CPU model is unknown", file=sys.stderr)
     load = os.getloadavg()
     return {"cpu": model or "unknown", "cores": psutil.cpu_count(logical=True),
             "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),

@@ -76,7 +76,7 @@ def find_ward(rules: RoutingRules, query: str) -> tuple[Ward | None, str]:
         try:
             return rules.wards.by_code(query), ""
         except KeyError:
-            pass
+            return None, f"Không có phường/xã mang mã {query}."
     found = rules.wards.find_by_name(query)
     if len(found) > 1:
         names = ", ".join(f"{w.full_name} ({w.code})" for w in found[:5])

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -159,10 +160,9 @@ async def events(request: web.Request) -> web.StreamResponse:
             elif time.monotonic() - written > KEEPALIVE_S:
                 await response.write(b": keep-alive\n\n")
                 written = time.monotonic()
-            try:
+            # The next look at the world, unless the sandbox is stopping first.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(sandbox.stopping.wait(), EVENT_INTERVAL_S)
-            except TimeoutError:
-                pass
     except ConnectionResetError:
         log.info("sandbox: a page closed its event stream")
     return response
