@@ -284,28 +284,6 @@ async def test_command_centre_commands_and_only_there(rig: Rig, groups: dict[str
     assert "chỉ dùng trong nhóm Trung tâm" in (await rig.bot_messages(groups["ward"]))[-1]["text"]
 
 
-async def test_digest_answers_with_text_then_charts_and_map(rig: Rig,
-                                                            groups: dict[str, int]) -> None:
-    import io
-
-    from PIL import Image
-
-    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy kho vải")
-    rig.clock.advance(minutes=5)
-    await rig.send(DUTY_OFFICER, chat=groups["command"], text="/overdue")
-    overdue = (await rig.bot_messages(groups["command"]))[-1]["text"]
-    assert overdue.startswith("Tin báo quá hạn chưa tiếp nhận (1)") and code in overdue
-    await rig.send(DUTY_OFFICER, chat=groups["command"], text="/digest 24h")
-    messages = await rig.bot_messages(groups["command"])
-    texts = [m["text"] for m in messages if m.get("text")]
-    assert any("1 tin báo" in t or "Tổng" in t for t in texts[-2:])
-    photos = [m for m in messages if m.get("photo")][-3:]
-    assert len(photos) == 3 and "1 tin báo" in photos[0]["caption"]
-    async with rig.http.get(f"{rig.emu}/_emu/files/{photos[2]['photo'][-1]['file_id']}") as r:
-        image = Image.open(io.BytesIO(await r.read()))
-    assert image.width >= 800 and len(image.convert("RGB").getcolors(1 << 24) or []) > 20
-
-
 async def test_scheduled_digest_is_posted_once_per_slot(rig: Rig, groups: dict[str, int]) -> None:
     import dataclasses
 
