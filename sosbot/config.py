@@ -159,6 +159,8 @@ class WebConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_in_flight: int = Field(default=256, ge=1)
+    intake_batch: int = Field(default=64, ge=1, le=1000)
 
 
 class FileConfig(Section):

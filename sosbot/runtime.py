@@ -39,11 +39,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def conversation_settings(settings: Settings) -> ConversationSettings:
-    city = CityOutline.from_file(settings.geo.city_file)
+def conversation_settings(settings: Settings,
+                          wards: WardIndex | None = None) -> ConversationSettings:
+    """The conversation's settings; with the ward polygons, a pin in any ward is in the
+    service area even where the coarser city outline leaves it out."""
+    in_service_area = wards.in_service_area if wards is not None \
+        else CityOutline.from_file(settings.geo.city_file).contains
     conv = settings.file.conversation
     return ConversationSettings(
-        in_service_area=city.contains,
+        in_service_area=in_service_area,
         draft_ttl_s=conv.draft_ttl_minutes * 60,
         extras_window_s=conv.extras_window_minutes * 60,
         max_media_bytes=conv.max_media_mb * 1024 * 1024,
@@ -69,10 +73,11 @@ def routing_rules(settings: Settings) -> RoutingRules:
 
 def web_deps(settings: Settings, engine: Engine, redis: Redis,
              rules: RoutingRules | None = None) -> WebDeps:
+    rules = rules if rules is not None else routing_rules(settings)
     return WebDeps(
         engine=engine, redis=redis, dispatcher=Dispatcher(redis, settings.file.queue.name),
-        conversation=conversation_settings(settings),
-        rules=rules if rules is not None else routing_rules(settings),
+        conversation=conversation_settings(settings, rules.wards),
+        rules=rules,
         telegram_secret=settings.secrets.telegram_webhook_secret,
         telegram_path=settings.file.channels.telegram.webhook_path,
         zalo_oa_secret=settings.secrets.zalo_oa_secret_key
@@ -86,7 +91,9 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         location_tokens=LocationTokens(redis),
         ward_shapes=build_ward_shapes(settings.geo.wards_file),
         api_token=settings.secrets.api_token, api_pii_token=settings.secrets.api_pii_token,
-        max_body_bytes=settings.file.web.max_body_bytes, clock=utcnow,
+        max_body_bytes=settings.file.web.max_body_bytes,
+        max_in_flight=settings.file.web.max_in_flight,
+        intake_batch=settings.file.web.intake_batch, clock=utcnow,
     )
 
 
@@ -136,17 +143,18 @@ def outbound_adapters(settings: Settings, loop: BackgroundLoop,
 def job_context(settings: Settings, engine: Engine, redis: Redis,
                 loop: BackgroundLoop) -> JobContext:
     queue = settings.file.queue
+    rules = routing_rules(settings)
     return JobContext(
         engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue.name),
         outbound=outbound_adapters(settings, loop, engine),
         media_store=MediaStore(settings.media_dir,
                                settings.file.conversation.max_media_mb * 1024 * 1024),
-        conversation=conversation_settings(settings),
+        conversation=conversation_settings(settings, rules.wards),
         limits=Limits(max_send_attempts=queue.max_send_attempts,
                       media_attempts=queue.media_attempts,
                       outbox_stale_after_s=queue.outbox_stale_after_s),
         run=loop.run_any, clock=utcnow, limiter=SendRateLimiter(redis), sleep=time.sleep,
-        rules=routing_rules(settings), location_tokens=LocationTokens(redis),
+        rules=rules, location_tokens=LocationTokens(redis),
         public_url=settings.public_url,
         digest=DigestSchedule(every_minutes=settings.file.digest.every_minutes,
                               daily_at=settings.file.digest.daily_at),

@@ -1,9 +1,11 @@
 """The aiohttp application: each platform's webhook, and health.
 
-A webhook handler authenticates, parses, and hands the events to the intake in one
-database transaction (on a worker thread, so the event loop never blocks on the
-database), then queues the outbox rows on rq and answers 200. It never sends a message
-itself. Updates from one chat are handled in arrival order.
+A webhook handler authenticates, parses, and hands the events to the intake writer, which
+stores them with the deliveries that arrived meanwhile in one database transaction (on a
+thread of its own, so the event loop never blocks on the database) and queues the outbox
+rows on rq; once they are committed the handler answers 200. It never sends a message
+itself. Updates from one chat are handled in arrival order. Beyond ``max_in_flight``
+deliveries at once it answers 503, and the platforms retry.
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import OperationalError
 
 from sosbot import metrics
 from sosbot.api import create_api_app
@@ -41,9 +42,10 @@ from sosbot.core.events import LocationReceived, PlatformEvent
 from sosbot.core.model import Channel, ChatRef, Location, LocationSource, Sender
 from sosbot.core.texts import text
 from sosbot.core.webhook_body import decode_body
+from sosbot.intake_writer import UNAVAILABLE, IntakeWriter
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
-from sosbot.routing.intake import IntakePolicy, IntakeResult, take_events
+from sosbot.routing.intake import IntakePolicy
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import outbox
@@ -74,17 +76,40 @@ class WebDeps:
     api_token: str = ""  # the read-only JSON API; empty: not served
     api_pii_token: str = ""  # the token that also shows residents' personal data
     max_body_bytes: int = 1024 * 1024
+    # Deliveries being handled at once; beyond it a webhook answers 503 and the platform
+    # retries later, so an overload queues at the platforms, not in this process's memory.
+    max_in_flight: int = 256
+    intake_batch: int = 64  # deliveries stored in one transaction at most
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 DEPS = web.AppKey("deps", WebDeps)
 LOCKS = web.AppKey("locks", KeyedLocks)
+WRITER = web.AppKey("writer", IntakeWriter)
+
+
+@dataclass
+class InFlight:
+    """Deliveries being handled now, and when the last refusal was logged."""
+
+    count: int = 0
+    shed: int = 0
+    last_logged: float = 0.0
+
+
+LOAD = web.AppKey("load", InFlight)
 
 
 def create_app(deps: WebDeps) -> web.Application:
     app = web.Application(client_max_size=deps.max_body_bytes, middlewares=[_errors])
     app[DEPS] = deps
     app[LOCKS] = KeyedLocks()
+    app[LOAD] = InFlight()
+    app[WRITER] = IntakeWriter(deps.engine,
+                               IntakePolicy(conversation=deps.conversation, rules=deps.rules),
+                               deps.dispatcher, deps.clock, max_batch=deps.intake_batch)
+    app.on_startup.append(_start_writer)
+    app.on_cleanup.append(_stop_writer)
     app.router.add_post(deps.telegram_path, telegram_webhook)
     if deps.zalo_oa_secret:
         app.router.add_post(deps.zalo_path, zalo_webhook)
@@ -103,6 +128,14 @@ def create_app(deps: WebDeps) -> web.Application:
             on_point=lambda ticket, lat, lon, accuracy: location_point(
                 app, ticket, lat, lon, accuracy)))
     return app
+
+
+async def _start_writer(app: web.Application) -> None:
+    app[WRITER].start()
+
+
+async def _stop_writer(app: web.Application) -> None:
+    await asyncio.get_running_loop().run_in_executor(None, app[WRITER].stop)
 
 
 async def location_point(app: web.Application, ticket: LocationTicket, lat: float, lon: float,
@@ -150,6 +183,9 @@ async def _read_body(request: web.Request, channel: str) -> bytes | web.Response
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
+    busy = _overloaded(request.app, "telegram")
+    if busy is not None:  # before reading and parsing the body: an overload costs little
+        return busy
     deps = request.app[DEPS]
     header = request.headers.get(telegram_security.HEADER)
     if not telegram_security.secret_matches(header, deps.telegram_secret):
@@ -171,6 +207,9 @@ async def telegram_webhook(request: web.Request) -> web.Response:
 
 async def zalo_webhook(request: web.Request) -> web.Response:
     """Zalo OA events: signed with the OA secret key; answered well inside Zalo's 2 s."""
+    busy = _overloaded(request.app, "zalo")
+    if busy is not None:  # before reading and parsing the body: an overload costs little
+        return busy
     deps = request.app[DEPS]
     body = await _read_body(request, "zalo")
     if isinstance(body, web.Response):
@@ -208,6 +247,9 @@ async def messenger_verification(request: web.Request) -> web.Response:
 
 async def messenger_webhook(request: web.Request) -> web.Response:
     """Messenger events, batched; signed with the app secret over the raw body."""
+    busy = _overloaded(request.app, "messenger")
+    if busy is not None:  # before reading and parsing the body: an overload costs little
+        return busy
     deps = request.app[DEPS]
     body = await _read_body(request, "messenger")
     if isinstance(body, web.Response):
@@ -240,7 +282,19 @@ async def accept(app: web.Application, events: list[PlatformEvent],
         return _answer(200, "ignored")
     chat = events[0].chat
     channel = chat.channel.value
-    loop = asyncio.get_running_loop()
+    load = app[LOAD]
+    if load.count >= deps.max_in_flight:
+        return _shed(load, channel, deps.max_in_flight)
+    load.count += 1
+    try:
+        return await _accept(app, events, payload)
+    finally:
+        load.count -= 1
+
+
+async def _accept(app: web.Application, events: list[PlatformEvent],
+                  payload: dict[str, Any]) -> web.Response:
+    channel = events[0].chat.channel.value
     started = time.perf_counter()
     # A batch (Messenger) may hold several chats: hold each one's lock, in a fixed order.
     keys = sorted({(e.chat.channel.value, e.chat.chat_id) for e in events})
@@ -248,15 +302,13 @@ async def accept(app: web.Application, events: list[PlatformEvent],
         for key in keys:
             await locks.enter_async_context(app[LOCKS].hold(key))
         try:
-            result = await loop.run_in_executor(None, _store, deps, events, payload)
-        except (OperationalError, InterfaceError, PoolTimeout) as exc:
+            result = await app[WRITER].store(events, payload)
+        except UNAVAILABLE as exc:
             # The platform will retry: nothing was half-written (the transaction rolled back).
             log.error("database unavailable, answering 503: %s", exc)
             metrics.WEBHOOKS.labels(channel, "unavailable").inc()
             return _answer(503, "database unavailable, retry later")
-    if result.outbox_ids or result.media_ids or result.timers:
-        await loop.run_in_executor(None, _enqueue, deps, result)
-    log.debug("%s %s: %d new, %d duplicate, %d outbox, %.1f ms", chat.channel,
+    log.debug("%s %s: %d new, %d duplicate, %d outbox, %.1f ms", channel,
               events[0].event_id, result.accepted, result.duplicates, len(result.outbox_ids),
               (time.perf_counter() - started) * 1000)
     metrics.WEBHOOKS.labels(channel, "accepted" if result.accepted else "duplicate").inc()
@@ -265,26 +317,23 @@ async def accept(app: web.Application, events: list[PlatformEvent],
     return _answer(200, "ok" if result.accepted else "duplicate")
 
 
-def _store(deps: WebDeps, events: list[PlatformEvent], payload: dict[str, Any]) -> IntakeResult:
-    policy = IntakePolicy(conversation=deps.conversation, rules=deps.rules)
-    with transaction(deps.engine) as session:
-        return take_events(session, events, payload, deps.clock(), policy)
+def _overloaded(app: web.Application, channel: str) -> web.Response | None:
+    load, limit = app[LOAD], app[DEPS].max_in_flight
+    return _shed(load, channel, limit) if load.count >= limit else None
 
 
-def _enqueue(deps: WebDeps, result: IntakeResult) -> None:
-    try:
-        deps.dispatcher.outbox(result.outbox_ids)
-        deps.dispatcher.media(result.media_ids)
-        for timer in result.timers:
-            deps.dispatcher.later(timer.job, timer.item_id, timer.delay_s, timer.tag)
-    except RedisError as exc:
-        # The rows are committed: the sweeper queues them (and catches up on escalations)
-        # once Redis is back.
-        log.warning("could not queue %d outbox rows / %d media (%s); the sweeper will",
-                    len(result.outbox_ids), len(result.media_ids), exc)
-    except Exception:
-        # Committed all the same: answering 500 would only make the platform resend.
-        log.exception("queueing failed; the sweeper will queue the rows")
+def _shed(load: InFlight, channel: str, limit: int) -> web.Response:
+    """Too much at once: 503 with Retry-After; the platform sends the update again."""
+    load.shed += 1
+    metrics.WEBHOOKS.labels(channel, "overloaded").inc()
+    now = time.monotonic()
+    if now - load.last_logged >= 1.0:  # one line a second, not one per refusal
+        log.warning("overloaded: %d deliveries in flight (limit %d); answered 503 to %d so "
+                    "far, the platforms will retry", load.count, limit, load.shed)
+        load.last_logged = now
+    response = _answer(503, "busy, retry later")
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 async def healthz(request: web.Request) -> web.Response:

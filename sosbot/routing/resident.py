@@ -89,7 +89,7 @@ def step_resident(session: Session, conversation: Conversation, reporter: Report
                           policy.conversation)
     runner = ActionRunner(session, conversation, reporter, now, policy)
     state = runner.run(state, actions)
-    conversations.save_state(conversation, state, now)
+    conversations.save_state(session, conversation, state, now)
     if reporter is not None:
         reporter.lang = state.lang
     session.flush()
@@ -199,9 +199,9 @@ class ActionRunner:
         return {"vi": ward.full_name, "en": ward.full_name_en}
 
     def _queue(self, method: str, payload: dict[str, Any]) -> None:
-        outbox.add(self.session, channel=self.conversation.channel,
-                   chat_id=self.conversation.chat_id, method=method, payload=payload,
-                   now=self.now)
+        outbox.add_message(self.session, channel=self.conversation.channel,
+                           chat_id=self.conversation.chat_id, method=method, payload=payload,
+                           now=self.now)
 
     def _apply(self, action: Action) -> None:
         if isinstance(action, Reply):

@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from sosbot.storage.tables import InboundEvent
 
+_TABLE: sa.Table = InboundEvent.__table__  # type: ignore[attr-defined]
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_COLUMNS = ("channel", "event_id", "kind", "chat_id", "payload", "received_at")
+
+
+@cache
+def _insert_once(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``, built once per dialect (building a
+    statement costs more CPU than running it)."""
+    return (_INSERTS[dialect](_TABLE).values({c: sa.bindparam(c) for c in _COLUMNS})
+            .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+            .returning(_TABLE.c.id))
+
 
 def record_once(session: Session, *, channel: str, event_id: str, kind: str,
                 chat_id: str | None, payload: dict[str, Any], now: datetime) -> bool:
-    """Record the event; False when it was already recorded (a retry or a duplicate)."""
-    exists = session.exec(
-        select(InboundEvent.id).where(InboundEvent.channel == channel,
-                                      InboundEvent.event_id == event_id)
-    ).first()
-    if exists is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(InboundEvent(channel=channel, event_id=event_id, kind=kind,
-                                     chat_id=chat_id, payload=payload, received_at=now))
-    except IntegrityError:
-        return False  # a concurrent delivery of the same event won the race
-    return True
+    """Record the event; False when it was already recorded (a retry or a duplicate).
+
+    One statement on the (channel, event id) key: a concurrent delivery of the same event
+    waits for the other transaction and then inserts nothing, and the transaction (which
+    may hold several deliveries) is never aborted by it.
+    """
+    statement = _insert_once(session.get_bind().dialect.name)
+    inserted = session.execute(statement, {
+        "channel": channel, "event_id": event_id, "kind": kind, "chat_id": chat_id,
+        "payload": payload, "received_at": now}).first()
+    return inserted is not None
 
 
 def count(session: Session, channel: str | None = None) -> int:

@@ -78,3 +78,13 @@ def test_the_runner_writes_the_table_and_every_headline_key(tmp_path: Path,
     markdown = (tmp_path / "RESULTS.md").read_text()
     assert "## Goals" in markdown and "## 4. Ward lookup" in markdown
 
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres",
+                                                             marks=pytest.mark.postgres)])
+def test_intake_cpu_benchmark(shared_data: Path, database: str) -> None:
+    from bench import intake_cpu
+
+    found = intake_cpu.measure(database, 40)
+    assert found["updates"] == 40
+    numbers(found, "wall_ms_per_update", "cpu_ms_per_update", "updates_per_s_one_thread")

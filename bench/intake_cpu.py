@@ -1,0 +1,104 @@
+"""The intake transaction alone: CPU per update, no HTTP, no Redis, one thread.
+
+The same update mix as the ingest benchmark (residents' reports, officers' chatter, every
+ward bound), parsed first, then stored one transaction per update as
+``routing.intake.take_events`` does in the web process. It prints wall and CPU time per
+update, and with ``--profile`` the functions that cost the most: this is how the hot path
+was found and how a change to it is judged (run it on two checkouts, minutes apart, and
+compare; see bench/FINDINGS.md).
+
+    python -m bench.intake_cpu [--updates 1500] [--database sqlite|postgres] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import json
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import services, updates
+from bench.ingest import bindings_for
+from sosbot.bots.telegram import inbound
+from sosbot.config import RoutingConfig
+from sosbot.core.conversation import Settings
+from sosbot.core.webhook_body import decode_body
+from sosbot.routing.geo import WardIndex
+from sosbot.routing.intake import IntakePolicy, take_events
+from sosbot.routing.rules import RoutingRules
+from sosbot.storage.db import make_engine, transaction
+from sosbot.storage.migrate import upgrade
+
+WARM_UP = 300
+
+
+@contextlib.contextmanager
+def database(kind: str) -> Iterator[str]:
+    if kind == "postgres":
+        with services.postgres_database() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="sosbot-intake-") as folder:
+        yield f"sqlite:///{Path(folder) / 'intake.db'}"
+
+
+def measure(kind: str, count: int, profile: bool = False) -> dict[str, Any]:
+    wards = WardIndex.from_file(services.WARDS_FILE, services.CITY_FILE)
+    groups = bindings_for(wards)
+    points = [wards.centroid(ward.code) for ward in wards.wards]
+    bodies = updates.stream(count + WARM_UP, points, first_update_id=1, first_user=1000,
+                            date=int(time.time()), group_chats=list(groups.values())[:20],
+                            seed=1)
+    parsed = [(inbound.parse_update(data), data) for data in map(decode_body, bodies)]
+    policy = IntakePolicy(conversation=Settings(), rules=RoutingRules(
+        RoutingConfig(), wards, services.CALLBACK_SECRET))
+    with database(kind) as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            services.bind_groups(url, groups)
+
+            def store(items: list[tuple[Any, dict[str, Any]]]) -> None:
+                for events, data in items:
+                    with transaction(engine) as session:
+                        take_events(session, events, data, datetime.now(UTC), policy)
+
+            store(parsed[:WARM_UP])
+            profiler = cProfile.Profile() if profile else None
+            wall, cpu = time.perf_counter(), time.process_time()
+            if profiler is not None:
+                profiler.enable()
+            store(parsed[WARM_UP:])
+            if profiler is not None:
+                profiler.disable()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        finally:
+            engine.dispose()
+    if profiler is not None:
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+    return {"database": kind, "updates": count,
+            "wall_ms_per_update": round(wall / count * 1000, 3),
+            "cpu_ms_per_update": round(cpu / count * 1000, 3),
+            "updates_per_s_one_thread": round(count / wall, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="CPU per update of the intake transaction")
+    parser.add_argument("--updates", type=int, default=1500)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--profile", action="store_true", help="cProfile to stderr")
+    args = parser.parse_args(argv)
+    print(json.dumps(measure(args.database, args.updates, args.profile)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

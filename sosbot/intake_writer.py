@@ -1,0 +1,193 @@
+"""Group commit: one thread stores every webhook's events, several deliveries per transaction.
+
+A webhook handler hands its events to the writer and waits for their commit before it
+answers 200, so what was answered 2xx is durable, exactly as with a transaction per
+delivery. But while one transaction runs, the deliveries that arrive queue up, and the next
+transaction takes all of them (up to ``max_batch``): one BEGIN and one COMMIT (one fsync)
+for many updates, and no threads fighting over SQLite's single write lock.
+
+If a batch fails, each of its deliveries is tried again in a transaction of its own, so one
+bad update never costs the others; a database that is away fails them all (the handlers
+answer 503 and the platforms retry). Updates of one chat never share a batch out of order:
+the web handler holds the chat's lock until its own update is committed.
+
+After the commit the writer queues the batch's outbox rows, downloads and timers on rq in
+one go; if Redis is away the rows are committed all the same and the sweeper queues them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from sosbot.core.events import PlatformEvent
+from sosbot.routing.intake import IntakePolicy, IntakeResult, take_events
+from sosbot.routing.queueing import Dispatcher
+from sosbot.storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+# The database is away (or its pool exhausted): retrying item by item would not help.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+@dataclass
+class _Delivery:
+    events: list[PlatformEvent]
+    payload: dict[str, Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[IntakeResult]
+
+
+class IntakeWriter:
+    """Stores deliveries in batches on a thread of its own; ``store`` awaits the commit."""
+
+    def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
+                 clock: Callable[[], datetime], max_batch: int = 64) -> None:
+        self.engine, self.policy, self.dispatcher, self.clock = engine, policy, dispatcher, clock
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Delivery | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.batches = 0
+        self.stored = 0
+
+    def start(self) -> IntakeWriter:
+        self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Finish what is queued, then end the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
+                    ) -> IntakeResult:
+        """Store one delivery's events; returns once they are committed (or raises)."""
+        if self._thread is None:
+            raise RuntimeError("the intake writer is not running")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IntakeResult] = loop.create_future()
+        self._queue.put(_Delivery(events, payload, loop, future))
+        return await asyncio.shield(future)
+
+    # -- the writer thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stopping = False
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            try:
+                self._write(batch)
+            except Exception as exc:  # noqa: BLE001 - the thread must outlive any one batch
+                log.exception("intake writer: batch of %d failed", len(batch))
+                for delivery in batch:
+                    _fail(delivery, exc)
+            if stopping:
+                return
+
+    def _write(self, batch: list[_Delivery]) -> None:
+        now = self.clock()
+        try:
+            with transaction(self.engine) as session:
+                results = [take_events(session, d.events, d.payload, now, self.policy)
+                           for d in batch]
+        except UNAVAILABLE as exc:
+            if not (len(batch) > 1 and _conflict(exc)):
+                for delivery in batch:
+                    _fail(delivery, exc)
+                return
+            # Another web process's batch locked the same rows in another order: PostgreSQL
+            # chose this one to roll back. Alone, each delivery waits for its rows instead.
+            log.warning("intake: a batch of %d met a lock conflict (%s); storing them one by "
+                        "one", len(batch), getattr(exc, "orig", exc))
+            for delivery in batch:
+                self._write([delivery])
+            return
+        except Exception as exc:
+            if len(batch) == 1:
+                log.exception("intake: delivery %s could not be stored",
+                              batch[0].events[0].event_id if batch[0].events else "?")
+                _fail(batch[0], exc)
+                return
+            log.warning("intake: a batch of %d failed (%s: %s); storing them one by one",
+                        len(batch), type(exc).__name__, exc)
+            for delivery in batch:
+                self._write([delivery])
+            return
+        self.batches += 1
+        self.stored += len(batch)
+        self._enqueue(results)
+        for delivery, result in zip(batch, results, strict=True):
+            _resolve(delivery, result)
+
+    def _enqueue(self, results: list[IntakeResult]) -> None:
+        outbox_ids = [i for r in results for i in r.outbox_ids]
+        media_ids = [i for r in results for i in r.media_ids]
+        timers = [t for r in results for t in r.timers]
+        try:
+            self.dispatcher.outbox(outbox_ids)
+            self.dispatcher.media(media_ids)
+            for timer in timers:
+                self.dispatcher.later(timer.job, timer.item_id, timer.delay_s, timer.tag)
+        except RedisError as exc:
+            # The rows are committed: the sweeper queues them (and catches up on
+            # escalations) once Redis is back.
+            log.warning("could not queue %d outbox rows / %d media (%s); the sweeper will",
+                        len(outbox_ids), len(media_ids), exc)
+        except Exception:
+            # Committed all the same: failing the deliveries would only make the platforms
+            # send them again.
+            log.exception("queueing failed; the sweeper will queue the rows")
+
+
+def _conflict(exc: Exception) -> bool:
+    """A deadlock or serialisation failure (SQLSTATE 40P01, 40001): worth trying again."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
+
+
+def _resolve(delivery: _Delivery, result: IntakeResult) -> None:
+    def settle() -> None:
+        if not delivery.future.done():
+            delivery.future.set_result(result)
+    _call_soon(delivery, settle)
+
+
+def _fail(delivery: _Delivery, exc: BaseException) -> None:
+    def settle() -> None:
+        if not delivery.future.done():
+            delivery.future.set_exception(exc)
+    _call_soon(delivery, settle)
+
+
+def _call_soon(delivery: _Delivery, callback: Callable[[], None]) -> None:
+    try:
+        delivery.loop.call_soon_threadsafe(callback)
+    except RuntimeError:
+        # The loop is closed (the server stopped while this was stored): nobody waits.
+        log.info("intake writer: the web loop closed before a delivery's answer")

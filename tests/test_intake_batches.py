@@ -1,0 +1,101 @@
+# ruff: noqa: F811  (the fixture is imported, then used by name as pytest does)
+"""Group commit and overload through the real webhook (aiohttp's test client) on SQLite and
+PostgreSQL: many deliveries share a transaction, one bad delivery costs no other, and past
+``max_in_flight`` the webhook answers 503 and stores nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+import pytest
+from redis import Redis
+from rq import Queue
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from sosbot import intake_writer
+from sosbot.storage.db import transaction
+from sosbot.storage.tables import Conversation, InboundEvent, Outbox
+from sosbot.webhooks import LOCKS, WRITER
+from tests.test_webhooks import make_client, post, update  # noqa: F401  (fixture)
+
+RESIDENTS = 60
+
+
+async def test_concurrent_deliveries_share_transactions_and_all_are_stored(
+        make_client: Any, engine: Engine, redis: Redis, queue_name: str) -> None:
+    client = await make_client()
+    answers = await asyncio.gather(*(post(client, update("/start", chat=7000 + i))
+                                     for i in range(RESIDENTS)))
+    assert [status for status, _ in answers] == [200] * RESIDENTS
+    writer = client.app[WRITER]
+    assert writer.stored == RESIDENTS
+    assert writer.batches < RESIDENTS  # several deliveries per commit
+    with transaction(engine) as session:
+        conversations = session.exec(select(Conversation)).all()
+        rows = session.exec(select(Outbox)).all()
+    assert sorted(int(c.chat_id) for c in conversations) == list(range(7000, 7000 + RESIDENTS))
+    assert all(c.state["stage"] == "category" for c in conversations)
+    assert len(rows) == RESIDENTS
+    queued = set(Queue(queue_name, connection=redis).job_ids)
+    assert queued == {f"outbox-{row.id}-0" for row in rows}
+
+
+async def test_one_failing_delivery_costs_no_other_in_its_batch(
+        make_client: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    real = intake_writer.take_events
+    first_taken, others_queued = threading.Event(), threading.Event()
+
+    def failing_for_one(session: Any, events: Any, payload: Any, now: Any, policy: Any) -> Any:
+        chat = events[0].chat.chat_id
+        if chat == "7000":  # the first batch: hold the writer until the others queue up
+            first_taken.set()
+            others_queued.wait(10)
+        if chat == "7013":
+            raise ValueError("a fault injected for chat 7013")
+        return real(session, events, payload, now, policy)
+
+    monkeypatch.setattr(intake_writer, "take_events", failing_for_one)
+    client = await make_client()
+    pending = [asyncio.create_task(post(client, update("/start", chat=7000)))]
+    await asyncio.get_running_loop().run_in_executor(None, first_taken.wait, 10)
+    pending += [asyncio.create_task(post(client, update("/start", chat=7000 + i)))
+                for i in range(1, 20)]
+    await asyncio.sleep(0.5)
+    others_queued.set()
+    answers = await asyncio.gather(*pending)
+    statuses = {7000 + i: status for i, (status, _) in enumerate(answers)}
+    assert statuses.pop(7013) == 500
+    assert set(statuses.values()) == {200}
+    with transaction(engine) as session:
+        stored = {e.chat_id for e in session.exec(select(InboundEvent)).all()}
+    assert stored == {str(chat) for chat in statuses}
+    assert "storing them one by one" in caplog.text
+
+
+async def test_past_the_limit_in_flight_the_webhook_answers_503_and_stores_nothing(
+        make_client: Any, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    client = await make_client(max_in_flight=3)
+    caplog.set_level(logging.WARNING)
+    # Three deliveries of one chat: the first holds the chat, the others wait behind it.
+    async with client.app[LOCKS].hold(("telegram", "7100")):
+        waiting = [asyncio.create_task(post(client, update(f"tin {i}", chat=7100)))
+                   for i in range(3)]
+        await asyncio.sleep(0.3)
+        response = await client.post("/webhooks/telegram", json=update("/start", chat=7200),
+                                     headers={"X-Telegram-Bot-Api-Secret-Token":
+                                              "test-secret-0123456789abcdef"})
+        assert response.status == 503 and response.headers["Retry-After"] == "1"
+        assert "retry" in (await response.json())["description"]
+    assert [status for status, _ in await asyncio.gather(*waiting)] == [200, 200, 200]
+    with transaction(engine) as session:
+        chats = [e.chat_id for e in session.exec(select(InboundEvent)).all()]
+    assert chats == ["7100"] * 3
+    assert "overloaded: 3 deliveries in flight (limit 3)" in caplog.text
+    # Once the load has passed, the same update is taken.
+    status, _ = await post(client, update("/start", chat=7200))
+    assert status == 200
