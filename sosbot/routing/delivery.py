@@ -329,6 +329,8 @@ def _defer(ctx: JobContext, row: _Row, up_to: int, delay_s: float, error: str, *
            count_attempt: bool) -> None:
     now = ctx.clock()
     attempts = row.attempts + 1 if count_attempt else row.attempts
+    log.info("outbox %s to %s:%s waits %.1fs: %s", row.id, row.channel, row.chat_id,
+             delay_s, error)
     with transaction(ctx.engine) as session:
         stored = session.get(Outbox, row.id, with_for_update=True)
         if stored is None:

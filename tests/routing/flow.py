@@ -162,15 +162,32 @@ class Rig:
 
     # -- the system's side -----------------------------------------------------------------
 
-    async def drain(self) -> int:
-        """Run every queued rq job, as a worker would, until the queue is empty."""
+    async def drain(self, patience_s: float | None = None) -> int:
+        """Run every queued rq job, as a worker would, until the queue is empty.
+
+        With ``patience_s``, jobs queued for later (a send waiting for the platform's rate
+        limit, a retry) that are due within that many seconds run too, as a worker's
+        scheduler would move them, and the clock moves on with the wait. Without it, they
+        stay scheduled, so tests of the clock decide when they run."""
         queue = Queue(self.queue_name, connection=self.redis)
+        scheduled = queue.scheduled_job_registry
         loop = asyncio.get_running_loop()
+        deadline = None if patience_s is None else time.time() + patience_s
         ran = 0
         while True:
             raw = self.redis.lpop(queue.key)
             if raw is None:
-                return ran
+                due = self.redis.zrange(scheduled.key, 0, 0, withscores=True)
+                if deadline is None or not due or due[0][1] > deadline:
+                    return ran
+                job_id, at = due[0]
+                pause = max(0.0, at - time.time())
+                await asyncio.sleep(pause)
+                # The system's clock moves on with the wait (at least rq's one-second grain).
+                self.clock.advance(seconds=max(pause, 1.0))
+                if not self.redis.zrem(scheduled.key, job_id):
+                    continue
+                raw = job_id
             job = Job.fetch(raw.decode(), connection=self.redis)
             await loop.run_in_executor(None, job.perform)
             ran += 1
