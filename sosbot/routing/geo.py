@@ -301,6 +301,14 @@ class WardIndex:
 
     # ----- single lookups -------------------------------------------------------------------
 
+    def in_service_area(self, lat: float, lon: float) -> bool:
+        """Is a report from here the city's to take? In (or next to) a ward, or inside the
+        city outline. The ward polygons decide first: they are more precise than the
+        outline, which misses strips of wards along the rivers and the coast."""
+        if self.ward_for(lat, lon).ward is not None:
+            return True
+        return self.city is not None and self.city.contains(lat, lon)
+
     def ward_for(self, lat: float, lon: float) -> WardMatch:
         """Classify one point (WGS84 degrees).  Raises ValueError on non-finite input."""
         x = float(lon) * M_PER_DEG_LON

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import sqlalchemy as sa
 
 from sosbot.routing.geo import WardIndex
@@ -34,6 +35,9 @@ WEB, WORKER = "web", "worker"
 # How long a resident waits for each answer of the bot before the test gives up: long
 # enough for a killed worker's chat lock to expire and the sweeper to re-queue its work.
 ANSWER_TIMEOUT_S = 180.0
+# How long the emulator may take to deliver one update, retries included (test_kill9's
+# emulator retries 12 times: the last try ~14 minutes after the first).
+DELIVERY_TIMEOUT_S = 20 * 60.0
 POLL_S = 0.4
 
 
@@ -42,9 +46,21 @@ def report_count(default: int) -> int:
     return int(os.environ.get("SOSBOT_CHAOS_REPORTS", default))
 
 
+def env_int(name: str, default: int) -> int:
+    """A positive whole number from the environment (a knob of the long runs)."""
+    value = int(os.environ.get(name) or default)
+    assert value > 0, f"{name} must be more than 0, not {value}"
+    return value
+
+
 def spots(wards: WardIndex, count: int) -> list[tuple[float, float]]:
     """``count`` points inside the city's wards, SPOT_SPACING_M apart on a square lattice
-    around the centre (nearest first), so no two fires are near-duplicates."""
+    around the centre (nearest first), so no two fires are near-duplicates.
+
+    Each point is also inside the city outline, the bot's service area: the outline is
+    coarser than the wards, and a point inside a ward but outside it (the 211th, at
+    10.75534, 106.78869 in Cát Lái) is answered "outside Ho Chi Minh City" — a resident who
+    never gets the description prompt, which the N=250 run first took for a lost update."""
     lat0, lon0 = CENTRE
     m_per_deg_lon = M_PER_DEG_LAT * math.cos(math.radians(lat0))
     found: list[tuple[float, float, float]] = []
@@ -54,7 +70,8 @@ def spots(wards: WardIndex, count: int) -> list[tuple[float, float]]:
             x, y = column * SPOT_SPACING_M, row * SPOT_SPACING_M
             lat, lon = lat0 + y / M_PER_DEG_LAT, lon0 + x / m_per_deg_lon
             match = wards.ward_for(lat, lon)
-            if match.ward is not None and match.how == "inside":
+            if match.ward is not None and match.how == "inside" \
+                    and (wards.city is None or wards.city.contains(lat, lon)):
                 found.append((math.hypot(x, y), lat, lon))
     found.sort()
     assert len(found) >= count, f"only {len(found)} spots found"
@@ -161,14 +178,24 @@ async def expect(system: System, chat: int, seen: list[int], fragment: str,
     raise AssertionError(f"resident {chat} never got {fragment!r}")
 
 
+async def delivered(system: System, path: str, body: dict[str, Any]) -> Any:
+    """``system.control`` for a resident's update: the emulator answers once the webhook
+    took it or it gave up retrying, which may take longer than aiohttp's 5-minute default."""
+    timeout = aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT_S)
+    async with system.http.post(f"{system.emulator_url}{path}", json=body,
+                                timeout=timeout) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
 async def send(system: System, outcome: Outcome, **content: Any) -> None:
-    answer = await system.control("/_emu/send", {"token": TOKEN, "from": outcome.user_id,
-                                                 **content})
+    answer = await delivered(system, "/_emu/send", {"token": TOKEN, "from": outcome.user_id,
+                                                    **content})
     outcome.statuses += answer["deliveries"]
 
 
 async def press(system: System, outcome: Outcome, message: dict[str, Any], data: str) -> None:
-    answer = await system.control("/_emu/press", {
+    answer = await delivered(system, "/_emu/press", {
         "token": TOKEN, "from": outcome.user_id, "chat_id": outcome.user_id,
         "message_id": message["message_id"], "data": data})
     outcome.statuses += answer["deliveries"]
@@ -202,12 +229,17 @@ async def report_fire(system: System, user_id: int, spot: tuple[float, float]) -
 
 
 async def run_residents(system: System, spots_: list[tuple[float, float]], first_user: int,
-                        concurrency: int) -> list[Outcome]:
+                        concurrency: int,
+                        done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Every resident reports (``concurrency`` at a time); ``done`` is told of each."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(index: int, spot: tuple[float, float]) -> Outcome:
         async with gate:
-            return await report_fire(system, first_user + index, spot)
+            outcome = await report_fire(system, first_user + index, spot)
+        if done is not None:
+            done(outcome)
+        return outcome
 
     return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(spots_))))
 
@@ -290,3 +322,116 @@ def log_lines(tmp: Path, fragment: str) -> int:
         total += sum(1 for line in log.read_text(errors="replace").splitlines()
                      if fragment in line)
     return total
+
+
+def _excerpt(text: str | None, length: int = 48) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def _kinds(message: dict[str, Any]) -> str:
+    """What a message holds besides text (a location, a photo…), e.g. " [location]"."""
+    kinds = [k for k in ("location", "photo", "video", "contact", "reply_markup",
+                         "edit_date") if message.get(k)]
+    return f" [{', '.join(kinds)}]" if kinds else ""
+
+
+def _outbox_text(payload: Any) -> str:
+    """The text of an outbox row's payload (a message's text or caption), if any."""
+    if isinstance(payload, dict):
+        for key in ("text", "caption"):
+            if isinstance(payload.get(key), str):
+                return str(payload[key])
+        for value in payload.values():
+            found = _outbox_text(value)
+            if found:
+                return found
+    return ""
+
+
+def chat_rows(database_url: str, chat: int) -> dict[str, list[dict[str, Any]]]:
+    """What the database holds about one chat: its inbound events, its conversation's
+    stage and its outbox rows, oldest first."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            def rows(sql: str) -> list[dict[str, Any]]:
+                return [dict(r._mapping) for r in conn.execute(sa.text(sql),
+                                                               {"chat": str(chat)})]
+            return {
+                "inbound": rows("SELECT id, event_id, kind, received_at FROM inbound_event "
+                                "WHERE chat_id = :chat ORDER BY id"),
+                "conversation": rows("SELECT id, state, has_draft, last_activity_at, "
+                                     "updated_at FROM conversation WHERE chat_id = :chat"),
+                "outbox": rows("SELECT id, method, status, attempts, attempt_started_at, "
+                               "idempotency_key, platform_message_id, created_at, sent_at, "
+                               "last_error, payload FROM outbox WHERE chat_id = :chat "
+                               "ORDER BY id"),
+            }
+    finally:
+        engine.dispose()
+
+
+def mentions(tmp: Path, fragments: list[str], limit: int = 60) -> list[str]:
+    """The processes' log lines (every incarnation, oldest log first) naming one of
+    ``fragments`` as a whole word; at most ``limit``, the last ones kept."""
+    if not fragments:
+        return []
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in fragments)
+                         + r")(?![\w-])")
+    found: list[str] = []
+    for log in sorted(tmp.glob("*.log*"), key=lambda p: p.stat().st_mtime):
+        found += [f"{log.name}: {line}" for line in
+                  log.read_text(errors="replace").splitlines() if pattern.search(line)]
+    return found[-limit:]
+
+
+async def diagnose(system: System, database_url: str, chat: int) -> str:
+    """Everything known about one chat, to print before the test's database is dropped:
+    inbound events, conversation stage, outbox rows, the emulator's messages in the chat
+    (every sender, in the chat's order) and the log lines naming the chat or its rows."""
+    lines = [f"===== chat {chat} ====="]
+    try:
+        held = chat_rows(database_url, chat)
+    except Exception as exc:  # noqa: BLE001 - a diagnostic must not hide the failure
+        held = {"inbound": [], "conversation": [], "outbox": []}
+        lines.append(f"database: {exc!r}")
+    lines.append("inbound_event (id, event id, kind, received_at):")
+    lines += [f"  {r['id']} {r['event_id']} {r['kind']} {r['received_at']}"
+              for r in held["inbound"]]
+    for conv in held["conversation"]:
+        state = conv["state"] if isinstance(conv["state"], dict) else {}
+        lines.append(f"conversation {conv['id']}: stage {state.get('stage')!r}, "
+                     f"has_draft {conv['has_draft']}, last activity "
+                     f"{conv['last_activity_at']}, updated {conv['updated_at']}")
+    if not held["conversation"]:
+        lines.append("conversation: none")
+    lines.append("outbox (id method status attempts attempt_started key message_id "
+                 "created sent error | text):")
+    lines += [f"  {r['id']} {r['method']} {r['status']} {r['attempts']} "
+              f"{r['attempt_started_at']} {r['idempotency_key']} {r['platform_message_id']} "
+              f"{r['created_at']} {r['sent_at']} {r['last_error']!r} | "
+              f"{_excerpt(_outbox_text(r['payload']))}" for r in held["outbox"]]
+    try:
+        data = await system.control(f"/_emu/chats/{chat}/messages?token={TOKEN}")
+        lines.append("emulator messages (in the chat's order):")
+        lines += [f"  #{m['message_id']} {'bot' if m['from']['is_bot'] else 'user'} "
+                  f"{m.get('date')} {_excerpt(m.get('text') or m.get('caption'))}"
+                  f"{_kinds(m)}" for m in data["messages"]]
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"emulator: {exc!r}")
+    fragments = [str(chat)] + [f"outbox {r['id']}" for r in held["outbox"]]
+    lines.append("log lines naming the chat or its outbox rows:")
+    lines += [f"  {line}" for line in mentions(system.tmp, fragments)]
+    return "\n".join(lines)
+
+
+def pending_chats(database_url: str) -> list[str]:
+    """The chats with outbox rows still pending."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return [c for (c,) in conn.execute(sa.text(
+                "SELECT DISTINCT chat_id FROM outbox WHERE status = 'pending'"))]
+    finally:
+        engine.dispose()

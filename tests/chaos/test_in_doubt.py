@@ -32,12 +32,6 @@ from tests.routing.test_fanout_limits import incident_spots, routing_config, sub
 DUTY_OFFICER = 9601
 
 
-@pytest.fixture(scope="module")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """SQLite only: PostgreSQL under the same faults is the kill -9 and outage tests' job."""

@@ -38,12 +38,6 @@ TAN_PHU_WARD = "27031"
 SEED = 20261123  # in the first 24 calls, every kind of fault comes up
 
 
-@pytest.fixture(scope="module")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """SQLite only: PostgreSQL under the same faults is the kill -9 and outage tests' job."""

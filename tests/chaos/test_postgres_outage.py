@@ -36,12 +36,6 @@ FIRST_RESIDENT, DIRECT = 7_500_000, 7_510_000
 DOWN_S = float(os.environ.get("SOSBOT_CHAOS_PG_DOWN_S", "10"))
 
 
-@pytest.fixture(scope="module")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 async def proxy(postgres_url: str) -> AsyncIterator[CuttableProxy]:
     target = sa.engine.make_url(postgres_url)

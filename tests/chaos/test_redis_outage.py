@@ -66,12 +66,6 @@ class RedisServer:
             await self.proc.wait()
 
 
-@pytest.fixture(scope="module")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
     server = RedisServer(free_port(), tmp_path)

@@ -444,3 +444,16 @@ def test_single_lookup_latency(index: WardIndex, record_property: Any) -> None:
     record_property("ward_for_p50_us", round(float(p50), 1))
     record_property("ward_for_p99_us", round(float(p99), 1))
     print(f"\nward_for: p50 {p50:.1f} µs, p99 {p99:.1f} µs")
+
+
+def test_a_pin_in_a_ward_is_in_the_service_area_where_the_outline_misses_it(
+        index: WardIndex) -> None:
+    # Cát Lái, by the river: inside a ward polygon, outside the coarser city outline. A
+    # resident there was once told they were outside Ho Chi Minh City (found by the kill -9
+    # chaos test's resident spots).
+    lat, lon = 10.75534, 106.78869
+    assert index.city is not None and not index.city.contains(lat, lon)
+    assert index.ward_for(lat, lon).ward is not None
+    assert index.in_service_area(lat, lon)
+    assert not index.in_service_area(10.9, 107.6)  # east of the city: another province
+    assert not index.in_service_area(21.03, 105.85)  # Hà Nội
