@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing.geo import CityOutline
+from sosbot.routing.geo import CityOutline, WardIndex
 from sosbot.storage.db import make_engine, normalize_url
 from sosbot.storage.migrate import upgrade
 
@@ -42,6 +42,13 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "hcmc-wards-2025.geojson.gz").exists():
         unavailable("the ward data", f"no hcmc-wards-2025.geojson.gz under {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def wards(shared_data: Path) -> WardIndex:
+    """The ward polygons with the city outline, loaded once (read-only, shared)."""
+    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
+                               shared_data / "hcmc-city-2025.geojson.gz")
 
 
 @pytest.fixture(scope="session")

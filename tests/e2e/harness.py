@@ -176,6 +176,9 @@ async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_ur
                 "city_file": str(shared_data / "hcmc-city-2025.geojson.gz")},
         "queue": {"name": queue_name, "sweep_interval_s": 1, "outbox_stale_after_s": 5},
         "channels": channels or {"zalo": {"enabled": False}, "messenger": {"enabled": False}},
+        # The wall clock drives these processes: a digest due on the hour would land in the
+        # command centre's chat in the middle of a test that counts what arrives there.
+        "digest": {"every_minutes": 0, "daily_at": None},
     }))
     env = {**os.environ, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
            "REDIS_URL": redis_url, "SOSBOT_MEDIA_DIR": str(tmp / "media"),

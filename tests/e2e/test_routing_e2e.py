@@ -69,6 +69,15 @@ def cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in messages if (m.get("text") or "").startswith("🔥 CHÁY NỔ")]
 
 
+def card_photos(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The photos posted as replies to the chat's one fire card (nothing else counts)."""
+    found = cards(messages)
+    if len(found) != 1:
+        return []
+    return [m for m in messages if m.get("photo")
+            and (m.get("reply_to_message") or {}).get("message_id") == found[0]["message_id"]]
+
+
 async def report_fire(resident: Resident, description: str, photos: list[bytes]) -> None:
     await resident.send(text="/start")
     menu = await resident.expect_text("Bạn muốn báo sự việc gì?")
@@ -103,12 +112,10 @@ async def test_fire_routed_acknowledged_and_escalated(system: System) -> None:
     assert "Công an phường Tân Phú" in submitted["text"]
 
     for chat in (ward, pc07, command):
-        messages = await wait_for(system, chat, lambda ms: len(
-            [m for m in ms if m.get("photo")]) == 2 and cards(ms))
+        messages = await wait_for(system, chat, lambda ms: len(card_photos(ms)) == 2)
         [card] = cards(messages)
         assert code in card["text"] and "Phường Tân Phú" in card["text"]
-        assert all(m["reply_to_message"]["message_id"] == card["message_id"]
-                   for m in messages if m.get("photo"))
+        assert card_photos(messages) == [m for m in messages if m.get("photo")]
 
     card = cards(await group_messages(system, ward))[0]
     ack = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]

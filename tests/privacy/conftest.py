@@ -17,12 +17,6 @@ RESIDENT_A, RESIDENT_B = 9301, 9302
 WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER, STRANGER = 9401, 9402, 9403, 9499
 
 
-@pytest.fixture(scope="package")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               conversation_settings: ConversationSettings,

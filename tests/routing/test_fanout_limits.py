@@ -74,12 +74,6 @@ def routing_config() -> RoutingConfig:
         Category.FIRE: DuplicateWindow(radius_m=FIRE_RADIUS_M, window_minutes=60)})
 
 
-@pytest.fixture(scope="module")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               conversation_settings: ConversationSettings,

@@ -24,12 +24,6 @@ from tests.routing.flow import BEN_THANH, TAN_PHU, Rig
 MAI, HOA, KHOA, DUTY_OFFICER, WARD_OFFICER = 9001, 9002, 9003, 9103, 9101
 
 
-@pytest.fixture(scope="module")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               conversation_settings: ConversationSettings,

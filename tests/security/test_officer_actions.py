@@ -34,12 +34,6 @@ WARD, OTHER_WARD = "27031", "26743"  # Tân Phú; Bến Thành
 # same code, covered by the storage and webhook tests on both).
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
-@pytest.fixture(scope="module")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
-
-
 @pytest.fixture
 async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               conversation_settings: ConversationSettings,
