@@ -169,9 +169,10 @@ class Phase:
         for at, _, message in self.emulator.accepted[self.seen_from:]:
             if message.get("chat", {}).get("id", 0) >= 0:
                 continue
-            marker = MARKER.search(message.get("text") or "")
-            if marker and int(marker.group(1)) in self.plans:
-                found.setdefault(int(marker.group(1)), []).append(at)
+            # A batch card carries several reports: each counts as delivered with it.
+            for marker in MARKER.finditer(message.get("text") or ""):
+                if int(marker.group(1)) in self.plans:
+                    found.setdefault(int(marker.group(1)), []).append(at)
         return found
 
     def complete(self) -> bool:

@@ -47,7 +47,8 @@ from sosbot.storage.tables import Outbox, utcnow
 
 GROUP_LIMIT, GROUP_WINDOW_S, GLOBAL_PER_S = 20, 60.0, 30
 CHAT_INTERVAL_S = 1.0  # Telegram: about one message a second in any one chat
-CARD_HEAD = re.compile(r"^\S+ [^—]+ — (SOS-\d+)")
+# A card's first line, or a report's first line in a batch card ("2. 🔥 CHÁY NỔ — SOS-…").
+CARD_HEAD = re.compile(r"^(?:\d+\. )?\S+ [^—\n]+ — (SOS-\d+)", re.MULTILINE)
 OFFICER = 9_600_001
 TAN_PHU_WARD = "27031"
 SPOT_SPACING_M = 300.0
@@ -63,16 +64,19 @@ class Options:
     one_ward_spots: int = 25
     workers: int = 2
     timeout_s: float = 400.0
-    scenarios: tuple[str, ...] = ("wards", "one_ward")
+    scenarios: tuple[str, ...] = ("wards", "one_ward", "one_ward_batched")
 
 
-def routing_overrides() -> dict[str, Any]:
+def routing_overrides(batched: bool = False) -> dict[str, Any]:
     # 25 distinct fires fit in Phường Tân Phú 300 m apart only with a 200 m fire radius (as in
     # tests/routing/test_fanout_limits.py); escalations are kept out of the measurement.
+    # Batch cards are off, so that every card is a message held to the caps, except in the
+    # "_batched" scenarios, which run as deployed (routing.batch_cards_from: 3).
     duplicates = {category.value: window.model_dump()
                   for category, window in RoutingConfig().duplicates.items()}
     duplicates["fire"] = {"radius_m": 200, "window_minutes": 60}
-    return {"duplicates": duplicates, "escalation_minutes": {c.value: 600 for c in Category}}
+    return {"duplicates": duplicates, "escalation_minutes": {c.value: 600 for c in Category},
+            "batch_cards_from": RoutingConfig().batch_cards_from if batched else 0}
 
 
 def lattice_spots(wards: WardIndex, code: str, count: int) -> list[tuple[float, float]]:
@@ -171,7 +175,8 @@ def theoretical_minimum_s(cards_per_chat: dict[int, int]) -> float:
 
 async def scenario_run(scenario: str, options: Options, folder: Path, wards: WardIndex,
                        log: Callable[[str], None]) -> dict[str, Any]:
-    plan = burst_plan(wards, scenario, options)
+    batched = scenario.endswith("_batched")
+    plan = burst_plan(wards, scenario.removesuffix("_batched"), options)
     used = sorted({code for _, _, code in plan})
     emulator = await services.start_emulator(limits=True)
     try:
@@ -182,7 +187,7 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
             # The sweeper must not queue the first rows while the rest are still being
             # routed: the burst starts when all of them are queued at once.
             async with services.sosbot(folder, db_url, redis_url, api_base=emulator.url,
-                                       routing=routing_overrides(),
+                                       routing=routing_overrides(batched),
                                        stale_after_s=3600) as system, \
                     aiohttp.ClientSession() as http:
                 await emulator.control(http, "/_emu/users", {"id": OFFICER,
@@ -202,7 +207,8 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
                 services.bind_groups(db_url, groups)
                 await system.start_workers(options.workers)
                 await asyncio.sleep(3)  # the workers' start-up and first sweep
-                rules = RoutingRules(RoutingConfig.model_validate(routing_overrides()), wards,
+                rules = RoutingRules(RoutingConfig.model_validate(routing_overrides(batched)),
+                                     wards,
                                      services.CALLBACK_SECRET, wards_file=services.WARDS_FILE)
                 loop = asyncio.get_running_loop()
                 created = time.time()
@@ -222,12 +228,20 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
     finally:
         await emulator.runner.cleanup()
     chats = set(groups.values())
-    cards: dict[int, list[float]] = {}
+    # When each report's card (or its block in a batch card) first reached each chat.
+    seen: dict[tuple[int, str], float] = {}
+    card_messages = 0
     for at, method, message in emulator.accepted:
         chat = message.get("chat", {}).get("id")
-        if method == "sendMessage" and chat in chats and message.get("reply_markup") \
-                and CARD_HEAD.match(message.get("text") or ""):
-            cards.setdefault(chat, []).append(at)
+        if method != "sendMessage" or chat not in chats or not message.get("reply_markup"):
+            continue
+        codes = CARD_HEAD.findall(message.get("text") or "")
+        card_messages += bool(codes)
+        for code in codes:
+            seen.setdefault((chat, code), at)
+    cards: dict[int, list[float]] = {}
+    for (chat, _), at in seen.items():
+        cards.setdefault(chat, []).append(at)
     in_burst = [c for c in calls if c["at"] >= burst_from and c["chat_id"] in chats]
     delivered = [c for c in in_burst if c["status"] == 200 and c["method"].startswith("send")]
     last = max((max(times) for times in cards.values()), default=burst_from) - burst_from
@@ -241,7 +255,9 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
         "reports": len(plan), "wards": len(used), "groups": len(chats),
         "workers": options.workers, "outbox_rows": len(ids), "left_pending": left,
         "routed_s": round(burst_from - created, 2),
+        "batched": batched,
         "cards": sum(len(t) for t in cards.values()),
+        "card_messages": card_messages,
         "messages_delivered": len(delivered),
         "delivered_per_s": round(len(delivered) / seconds, 2),
         "cap_per_s": round(min(GLOBAL_PER_S, len(chats) * GROUP_LIMIT / GROUP_WINDOW_S), 2),
@@ -278,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=500)
     parser.add_argument("--wards", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--scenarios", default="wards,one_ward")
+    parser.add_argument("--scenarios", default="wards,one_ward,one_ward_batched")
     parser.add_argument("--folder", type=Path, default=Path("var/bench/fanout"))
     args = parser.parse_args(argv)
     options = Options(reports=args.reports, wards=args.wards, workers=args.workers,

@@ -36,8 +36,9 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
     rss = [_get(ingest, name, "rss_mb_under_load") for name in
            ("sosbot_sqlite", "sosbot_postgres")]
     rss += [_get(figures, "rss_mb_peak", "web") for figures in e2e.get("rates", {}).values()]
+    # The caps' goal is about one card per message: batch cards beat that minimum on purpose.
     ratios = [s["last_card_over_minimum"] for s in fanout.values()
-              if s.get("last_card_over_minimum") is not None]
+              if s.get("last_card_over_minimum") is not None and not s.get("batched")]
     figures: dict[str, Any] = {
         "ingest_rps_sqlite": _get(ingest, "sosbot_sqlite", "saturation", "rps"),
         "ingest_rps_postgres": _get(ingest, "sosbot_postgres", "saturation", "rps"),
@@ -222,14 +223,20 @@ def _fanout(fanout: dict[str, Any] | None) -> list[str]:
            "card. Minimum: when the last card could be accepted at the earliest under the caps "
            "from the moment of the burst (one message a second in a chat, 20 a rolling minute "
            "in a group, 30 a second for the bot: 25 cards to a group take 64 s at least, 50 "
-           "take 129 s).", ""]
+           "take 129 s). Batch cards are off in these bursts (each card is a message held to "
+           "the caps), except in `…_batched`, which runs as deployed: the cards waiting for a "
+           "group go out together (routing.batch_cards_from 3, at most 8 a card); there a "
+           "card counts when its report's block first reaches the chat, and the time is "
+           "compared with the same one-card-per-message minimum.", ""]
     rows = []
     for name, f in fanout.items():
         rows.append([name, f["reports"], f["wards"], f["groups"], f["cards"],
+                     f.get("card_messages", f["cards"]),
                      f["routed_s"], f["delivered_per_s"], f["cap_per_s"],
                      f["busiest_group_minute"], f["status_429"], f["last_card_s"],
                      f["minimum_s"], _n(f["last_card_over_minimum"], 3), f["left_pending"]])
-    return out + _table(["burst", "reports", "wards", "groups", "cards", "routed in s",
+    return out + _table(["burst", "reports", "wards", "groups", "cards", "card messages",
+                         "routed in s",
                          "delivered msg/s", "cap msg/s", "busiest group minute", "429s",
                          "last card s", "minimum s", "÷ minimum", "left pending"], rows)
 

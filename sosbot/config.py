@@ -120,6 +120,11 @@ class RoutingConfig(Section):
         Category.OTHER: DuplicateWindow(radius_m=150, window_minutes=30)})
     binding_code_minutes: int = Field(default=15, ge=1, le=24 * 60)
     callback_ttl_days: int = Field(default=14, ge=1, le=365)
+    # When this many cards or more wait for one chat (it gets reports faster than its
+    # platform lets us post), they go out as one batch card of up to ``batch_cards_max``
+    # reports, each still acknowledged on its own. 0: never batch.
+    batch_cards_from: int = Field(default=3, ge=0, le=100)
+    batch_cards_max: int = Field(default=8, ge=2, le=20)
     # Platform user ids allowed to /unbind a group from inside it.
     administrators: dict[str, list[str]] = Field(default_factory=dict)
 

@@ -83,6 +83,16 @@ def map_links(lat: float, lon: float) -> tuple[str, str]:
     return google, osm
 
 
+def reporter_line(view: CardView) -> str:
+    """Who reported, on which platform, and their phone if they shared it (police only)."""
+    r = view.report
+    who = r.reporter_name or "Người báo tin"
+    line = f"👤 {who} ({CHANNEL_NAMES.get(view.reporter_channel, view.reporter_channel)})"
+    if r.phone:
+        line += f" · ☎ {r.phone}"
+    return line
+
+
 def card_text(view: CardView) -> str:
     r = view.report
     lines = [f"{CATEGORY_EMOJI[r.category]} {category_label('vi', r.category).upper()} — {r.code}"]
@@ -110,11 +120,7 @@ def card_text(view: CardView) -> str:
     lines.append(f"🕒 {local_time(r.created_at_epoch)}")
     if r.description:
         lines.append(f"📝 {truncate(r.description, CARD_DESCRIPTION_CHARS)}")
-    who = r.reporter_name or "Người báo tin"
-    reporter = f"👤 {who} ({CHANNEL_NAMES.get(view.reporter_channel, view.reporter_channel)})"
-    if r.phone:
-        reporter += f" · ☎ {r.phone}"
-    lines.append(reporter)
+    lines.append(reporter_line(view))
     if r.media_count:
         media = f"📷 {r.media_count} ảnh/video"
         if r.media_missing:
@@ -161,4 +167,73 @@ def render_card(view: CardView, sign: Callable[[OfficerAction], str], *,
     ]
     if split is not None:
         rows.append((Choice(f"✂️ Tách {split[0]} thành tin báo riêng", split[1]),))
+    return OutgoingMessage(text=text, choices=tuple(rows))
+
+
+# -- batch cards ----------------------------------------------------------------------------
+# When reports reach a chat faster than its platform lets us post (Telegram: about 20
+# messages a minute in a group), the cards waiting for it go out as one batch card: a block
+# of text and one row of buttons per report, each report still acknowledged on its own.
+
+BATCH_DESCRIPTION_CHARS = 200
+
+
+def batch_header(count: int) -> str:
+    return (f"📚 {count} TIN BÁO GỘP — nhiều tin báo đến cùng lúc nên được gửi chung một "
+            f"thẻ; mỗi tin vẫn tiếp nhận riêng theo mã.")
+
+
+def batch_entry_text(index: int, view: CardView) -> str:
+    """One report's block in a batch card: what an officer needs to act on it."""
+    r = view.report
+    lines = [f"{index}. {CATEGORY_EMOJI[r.category]} "
+             f"{category_label('vi', r.category).upper()} — {r.code}"]
+    where = view.ward_name or "Chưa xác định được phường/xã"
+    note = {"boundary": " (giáp ranh)", "nearest": " (gần nhất)"}.get(view.location_how or "", "")
+    lines.append(f"📍 {where}{note} · 🕒 {local_time(r.created_at_epoch, '%H:%M %d/%m')}")
+    if r.location is not None:
+        lines.append(f"Bản đồ: {map_links(r.location.lat, r.location.lon)[0]}")
+    if r.address_text:
+        lines.append(f"Địa chỉ: {truncate(r.address_text, 120)}")
+    if r.description:
+        lines.append(f"📝 {truncate(r.description, BATCH_DESCRIPTION_CHARS)}")
+    reporter = reporter_line(view)
+    if r.media_count:
+        reporter += f" · 📷 {r.media_count}"
+    lines.append(reporter)
+    if view.duplicates:
+        lines.append(f"➕ {view.duplicates} báo cáo trùng về cùng sự việc")
+    status = f"Trạng thái: {STATUS_LABELS[r.status]}"
+    acted = [t for t in view.targets if t.ack_state != "new" and t.acked_by]
+    if acted:
+        status += " — " + "; ".join(
+            f"{t.unit}: {ACK_LABELS.get(t.ack_state, t.ack_state)} ({t.acked_by})"
+            for t in acted)
+    lines.append(status)
+    return "\n".join(lines)
+
+
+def batch_buttons(code: str, sign: Callable[[OfficerAction], str]) -> tuple[Choice, ...]:
+    return (Choice(f"✅ Tiếp nhận {code}", sign(OfficerAction.ACKNOWLEDGE)),
+            Choice("🚓 Xử lý", sign(OfficerAction.IN_PROGRESS)),
+            Choice("✔️ Xong", sign(OfficerAction.RESOLVE)),
+            Choice("❌ Sai", sign(OfficerAction.FALSE_REPORT)))
+
+
+def render_batch(entries: list[tuple[CardView, Callable[[OfficerAction], str]]], *,
+                 buttons: bool = True) -> OutgoingMessage:
+    """One card for several reports; each entry is a report's view and its chat's signer.
+
+    Reports still open get a row of buttons each (or, without buttons, the text commands
+    with their code); a closed one keeps its block and loses its buttons."""
+    blocks = [batch_header(len(entries))]
+    rows: list[tuple[Choice, ...]] = []
+    for index, (view, sign) in enumerate(entries, start=1):
+        blocks.append(batch_entry_text(index, view))
+        if buttons and view.report.status not in FINAL_STATUSES:
+            rows.append(batch_buttons(view.report.code, sign))
+    text = "\n\n".join(blocks)
+    if not buttons:
+        text += ("\n\nTrả lời trong nhóm, ghi kèm mã tin báo: /ack <mã> (tiếp nhận) · "
+                 "/dangxuly <mã> · /xong <mã> · /sai <mã>")
     return OutgoingMessage(text=text, choices=tuple(rows))

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction, sign
-from sosbot.core.cards import CardView, TargetState, render_card
+from sosbot.core.cards import CardView, TargetState, render_batch, render_card
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     RecipientGone,
@@ -41,6 +41,7 @@ class Prepared:
     method: str | None
     payload: dict[str, Any] = field(default_factory=dict)
     cost: int = 1
+    members: tuple[int, ...] = ()  # a batch card: the outbox rows it carries, lead first
 
 
 def card_view(session: Session, report: Report, rules: RoutingRules) -> CardView:
@@ -96,6 +97,14 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
     if row_method in ("card", "card_edit"):
         if row_method == "card_edit" and (not buttons or not delivery.card_message_id):
             return Prepared(None)  # no editing there: the replies under it carry the news
+        if row_method == "card_edit":
+            assert delivery.card_message_id is not None
+            batch = deliveries.sharing_card(session, delivery.channel, delivery.chat_id,
+                                            delivery.card_message_id)
+            if len(batch) > 1:
+                return Prepared("edit_message", {
+                    "message_id": delivery.card_message_id, "group": True,
+                    "message": message_to_dict(batch_message(session, batch, rules, now))})
         split = None
         merged = deliveries.latest_merged(session, report.id or 0, delivery.channel,
                                           delivery.chat_id) if report.duplicates else None
@@ -121,10 +130,25 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
         under = delivery
         if payload.get("under_delivery_id"):
             under = session.get(Delivery, int(payload["under_delivery_id"])) or delivery
+        caption = payload.get("caption")
+        if caption is None and under.card_message_id and len(deliveries.sharing_card(
+                session, under.channel, under.chat_id, under.card_message_id)) > 1:
+            caption = f"📷 {report.code}"  # under a batch card: whose photos these are
         return Prepared("media_group", {"items": items, "reply_to": under.card_message_id,
-                                        "caption": payload.get("caption"), "group": True},
+                                        "caption": caption, "group": True},
                         cost=len(items))
     raise ValueError(f"not a delivery method: {row_method}")
+
+
+def batch_message(session: Session, batch: list[Delivery], rules: RoutingRules,
+                  now: datetime) -> OutgoingMessage:
+    """The batch card of these deliveries (one chat), as the database has them now."""
+    entries = []
+    for delivery in batch:
+        report = session.get(Report, delivery.report_id)
+        assert report is not None
+        entries.append((card_view(session, report, rules), _signer(rules, delivery, now)))
+    return render_batch(entries, buttons=bool(batch) and batch[0].channel in BUTTON_CHANNELS)
 
 
 def after_sent(session: Session, row_method: str, payload: dict[str, Any],

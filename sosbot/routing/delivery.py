@@ -32,15 +32,13 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
-from sosbot.routing import card_posts, resident_sends
+from sosbot.routing import card_batches, card_posts, resident_sends
 from sosbot.routing.context import JobContext
-from sosbot.routing.media_posts import queue_albums_if_ready
-from sosbot.routing.queueing import DELIVER, DOWNLOAD
+from sosbot.routing.queueing import DELIVER
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia
-from sosbot.storage.media_store import MediaRejected
-from sosbot.storage.tables import Media, Outbox, Report
+from sosbot.storage.tables import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +167,12 @@ def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
     if ctx.rules is None:
         raise PermanentSendError("routing is not configured in this worker")
     with transaction(ctx.engine) as session:
+        if row.method == "card":
+            lead = session.get(Outbox, row.id)
+            batch = card_batches.prepare(session, lead, ctx.rules, ctx.clock()) \
+                if lead is not None else None
+            if batch is not None:
+                return batch
         prepared = card_posts.prepare(session, row.method, row.payload, ctx.rules, ctx.clock())
     return _outgoing_files(ctx, prepared)
 
@@ -226,7 +230,8 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
         if wait > 0:
             ctx.sleep(wait)
             continue
-        key = _start_attempt(ctx, row, retrying_after_429=inline_try > 0)
+        key = _start_attempt(ctx, row, retrying_after_429=inline_try > 0,
+                             members=prepared.members)
         try:
             message_id = ctx.run(_keyed(key, adapter.send(row.chat_id, prepared.method,
                                                           prepared.payload)))
@@ -240,13 +245,15 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
             _defer(ctx, row, up_to, exc.retry_after, str(exc), count_attempt=False)
             return False
         except TemporarySendError as exc:
-            return _temporary_failure(ctx, row, up_to, exc)
+            return _temporary_failure(ctx, row, up_to, exc, prepared.members)
         except (RecipientGone, ChatMoved, PermanentSendError) as exc:
             log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
                         row.chat_id, exc)
-            _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1)
+            _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1,
+                    members=prepared.members)
             return True
-        _finish(ctx, row, outbox.SENT, message_id=message_id, attempts=row.attempts + 1)
+        _finish(ctx, row, outbox.SENT, message_id=message_id, attempts=row.attempts + 1,
+                members=prepared.members)
         return True
     _defer(ctx, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
     return False
@@ -258,7 +265,8 @@ async def _keyed(key: str, send: Awaitable[str | None]) -> str | None:
         return await send
 
 
-def _start_attempt(ctx: JobContext, row: _Row, *, retrying_after_429: bool = False) -> str:
+def _start_attempt(ctx: JobContext, row: _Row, *, retrying_after_429: bool = False,
+                   members: tuple[int, ...] = ()) -> str:
     """Record (and commit) that row ``row`` is about to be sent; its idempotency key.
 
     A row whose previous attempt was recorded but never finished is "in doubt": the worker
@@ -280,14 +288,17 @@ def _start_attempt(ctx: JobContext, row: _Row, *, retrying_after_429: bool = Fal
         if not stored.idempotency_key:
             stored.idempotency_key = f"sosbot-{row.id}-{secrets.token_hex(8)}"
         stored.attempt_started_at = ctx.clock()
+        if members:  # a batch card: a retry in doubt sends the same reports again
+            stored.payload = {**stored.payload, card_batches.BATCH_KEY: list(members)}
         return stored.idempotency_key
 
 
 def _temporary_failure(ctx: JobContext, row: _Row, up_to: int,
-                       exc: TemporarySendError) -> bool:
+                       exc: TemporarySendError, members: tuple[int, ...] = ()) -> bool:
     if row.attempts + 1 >= ctx.limits.max_send_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
-        _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1)
+        _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1,
+                members=members)
         return True
     log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
     _defer(ctx, row, up_to, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
@@ -295,34 +306,47 @@ def _temporary_failure(ctx: JobContext, row: _Row, up_to: int,
 
 
 def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None = None,
-            message_id: str | None = None, attempts: int | None = None) -> None:
-    """Record the outcome, with what the delivery learns from it, in one transaction."""
-    now = ctx.clock()
-    metrics.DELIVERIES.labels(row.channel, status).inc()
+            message_id: str | None = None, attempts: int | None = None,
+            members: tuple[int, ...] = ()) -> None:
+    """Record the outcome, with what the delivery learns from it, in one transaction; a
+    batch card's outcome is each of its rows' outcome."""
     with transaction(ctx.engine) as session:
-        stored = session.get(Outbox, row.id, with_for_update=True)
-        if stored is None:
-            return
-        if stored.bulletin_id is not None:
-            status = bulletins.after_send(session, stored, status, error, now)
-        stored.status = status
-        stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
-        stored.platform_message_id = message_id
-        if attempts is not None:
-            stored.attempts = attempts
-        if status == outbox.SENT:
-            stored.sent_at = now
-        if row.method in card_posts.METHODS:
-            if status == outbox.SENT:
-                card_posts.after_sent(session, row.method, row.payload, message_id, now)
-            elif error is not None:
-                card_posts.after_failed(session, row.method, row.payload, error, now)
-        elif status == outbox.FAILED and stored.report_id is not None \
-                and not row.payload.get("group") \
-                and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
-            card_posts.resident_unreachable(session, row.channel, stored.report_id, error, now)
+        for row_id in members or (row.id,):
+            _record(ctx, session, row if row_id == row.id else None, row_id, status,
+                    error=error, message_id=message_id,
+                    attempts=attempts if row_id == row.id else None)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
+
+
+def _record(ctx: JobContext, session: Session, row: _Row | None, row_id: int, status: str, *,
+            error: SendError | None, message_id: str | None, attempts: int | None) -> None:
+    now = ctx.clock()
+    stored = session.get(Outbox, row_id, with_for_update=True)
+    if stored is None:
+        return
+    if row is None:  # another row of a batch card: as stored
+        row = _Row(row_id, stored.channel, stored.chat_id, stored.method,
+                   dict(stored.payload), stored.attempts, stored.not_before)
+    metrics.DELIVERIES.labels(row.channel, status).inc()
+    if stored.bulletin_id is not None:
+        status = bulletins.after_send(session, stored, status, error, now)
+    stored.status = status
+    stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
+    stored.platform_message_id = message_id
+    if attempts is not None:
+        stored.attempts = attempts
+    if status == outbox.SENT:
+        stored.sent_at = now
+    if row.method in card_posts.METHODS:
+        if status == outbox.SENT:
+            card_posts.after_sent(session, row.method, row.payload, message_id, now)
+        elif error is not None:
+            card_posts.after_failed(session, row.method, row.payload, error, now)
+    elif status == outbox.FAILED and stored.report_id is not None \
+            and not row.payload.get("group") \
+            and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
+        card_posts.resident_unreachable(session, row.channel, stored.report_id, error, now)
 
 
 def _defer(ctx: JobContext, row: _Row, up_to: int, delay_s: float, error: str, *,
@@ -340,72 +364,8 @@ def _defer(ctx: JobContext, row: _Row, up_to: int, delay_s: float, error: str, *
         stored.last_error = error[:512]
         stored.enqueued_at = now
         stored.attempt_started_at = None  # the platform answered: not in doubt
+        if card_batches.BATCH_KEY in stored.payload:  # the next try batches afresh
+            stored.payload = {k: v for k, v in stored.payload.items()
+                              if k != card_batches.BATCH_KEY}
     # The job carries the whole chain; a distinct id per try, so tries never collide.
     ctx.dispatcher.later(DELIVER, up_to, delay_s, attempt=_fresh_tag(now))
-
-
-def download(ctx: JobContext, media_id: int) -> str:
-    """Fetch a resident's photo/video into the media store; bounded retries."""
-    now = ctx.clock()
-    with transaction(ctx.engine) as session:
-        media = session.get(Media, media_id, with_for_update=True)
-        if media is None:
-            return "missing"
-        if media.status != "pending":
-            return media.status
-        media.attempts += 1
-        attempts, channel, file_id = media.attempts, media.channel, media.platform_file_id
-    adapter = ctx.outbound.get(channel)
-    try:
-        if adapter is None:
-            raise PermanentSendError(f"no adapter for channel {channel}")
-        data = ctx.run(adapter.fetch_media(file_id))
-        stored = ctx.media_store.put(data)
-    except (TemporarySendError, RateLimited) as exc:
-        if attempts >= ctx.limits.media_attempts:
-            return _media_failed(ctx, media_id, f"gave up after {attempts} attempts: {exc}")
-        delay = exc.retry_after if isinstance(exc, RateLimited) else backoff_s(attempts)
-        with transaction(ctx.engine) as session:
-            row = session.get(Media, media_id)
-            if row is not None:
-                row.next_try_at = now + timedelta(seconds=delay)
-                row.error = str(exc)[:512]
-        ctx.dispatcher.later(DOWNLOAD, media_id, delay, attempt=attempts)
-        log.warning("media %s: download failed (%s), retry %d in %.0fs", media_id, exc,
-                    attempts, delay)
-        return "retrying"
-    except (SendError, MediaRejected) as exc:
-        return _media_failed(ctx, media_id, f"{type(exc).__name__}: {exc}")
-    with transaction(ctx.engine) as session:
-        row = session.get(Media, media_id, with_for_update=True)
-        if row is not None:
-            row.status, row.sha256, row.size, row.mime = "stored", stored.sha256, stored.size, \
-                stored.mime
-            row.stored_at, row.error = ctx.clock(), None
-            _post_when_complete(session, row, ctx)
-        follow_up = outbox.take_added(session)
-    ctx.dispatcher.outbox(follow_up)
-    log.info("media %s stored: %s (%s, %d bytes)", media_id, stored.sha256[:12], stored.mime,
-             stored.size)
-    return "stored"
-
-
-def _media_failed(ctx: JobContext, media_id: int, error: str) -> str:
-    log.error("media %s: %s", media_id, error)
-    with transaction(ctx.engine) as session:
-        row = session.get(Media, media_id, with_for_update=True)
-        if row is not None:
-            row.status, row.error = "failed", error[:512]
-            _post_when_complete(session, row, ctx)
-        follow_up = outbox.take_added(session)
-    ctx.dispatcher.outbox(follow_up)
-    return "failed"
-
-
-def _post_when_complete(session: Session, media: Media, ctx: JobContext) -> None:
-    """The report's last download is done: its photos go under its cards."""
-    if ctx.rules is None or media.report_id is None:
-        return
-    report = session.get(Report, media.report_id)
-    if report is not None:
-        queue_albums_if_ready(session, report, ctx.clock())

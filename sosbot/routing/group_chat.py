@@ -232,8 +232,15 @@ class _Group:
             delivery = deliveries.in_chat_for_code(self.session, self.channel, self.chat_id,
                                                    code)
         elif self.event.reply_to_message_id:
-            delivery = deliveries.by_card(self.session, self.channel, self.chat_id,
-                                          self.event.reply_to_message_id)
+            under = deliveries.sharing_card(self.session, self.channel, self.chat_id,
+                                            self.event.reply_to_message_id)
+            if len(under) > 1:
+                codes = [report.code for d in under
+                         if (report := self.session.get(Report, d.report_id)) is not None]
+                self.say(f"Thẻ này gộp nhiều tin báo ({', '.join(codes)}): ghi kèm mã tin "
+                         f"báo, ví dụ /ack {codes[0]}.")
+                return None
+            delivery = under[0] if under else None
         if delivery is None or self.bound() is None:
             what = f"tin báo {code}" if code else "tin báo này"
             self.say(f"⛔ Nhóm này không được giao {what}. Trả lời ngay dưới thẻ tin báo, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sosbot.routing import context, delivery, escalation
+from sosbot.routing import context, delivery, escalation, media_downloads
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 
@@ -14,7 +14,7 @@ def deliver_outbox(outbox_id: int) -> str:
 
 def download_media(media_id: int) -> str:
     """Fetch one resident media file into the media store."""
-    return delivery.download(context.current(), media_id)
+    return media_downloads.download(context.current(), media_id)
 
 
 def escalate_report(report_id: int) -> int:

@@ -24,11 +24,12 @@ def for_report(session: Session, report_id: int) -> list[Delivery]:
                              .order_by(col(Delivery.id))).all())
 
 
-def by_card(session: Session, channel: str, chat_id: str, message_id: str) -> Delivery | None:
-    """The delivery whose card (or note) is message ``message_id`` in that chat."""
-    return session.exec(select(Delivery).where(
+def sharing_card(session: Session, channel: str, chat_id: str,
+                 message_id: str) -> list[Delivery]:
+    """Every delivery whose card is message ``message_id``: one, or a batch card's reports."""
+    return list(session.exec(select(Delivery).where(
         Delivery.channel == channel, Delivery.chat_id == chat_id,
-        Delivery.card_message_id == message_id)).first()
+        Delivery.card_message_id == message_id).order_by(col(Delivery.id))).all())
 
 
 def in_chat_for_code(session: Session, channel: str, chat_id: str,

@@ -69,6 +69,20 @@ def pending_for_chat(session: Session, channel: str, chat_id: str, up_to_id: int
     ).all())
 
 
+def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, now: datetime,
+                  limit: int) -> list[Outbox]:
+    """The oldest cards due in one chat from row ``from_id`` on, none of them in doubt
+    (a row whose send was started is sent again as it was, alone or with its batch)."""
+    return list(session.exec(
+        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
+                             Outbox.status == PENDING, Outbox.method == "card",
+                             col(Outbox.id) >= from_id, Outbox.not_before <= now,
+                             (col(Outbox.attempt_started_at).is_(None))
+                             | (col(Outbox.id) == from_id))
+        .order_by(col(Outbox.id)).limit(limit)
+    ).all())
+
+
 def stranded(session: Session, now: datetime, stale_after: timedelta,
              limit: int = 500) -> list[Outbox]:
     """Pending rows that are due and that no job has picked up for a while (or ever)."""

@@ -25,7 +25,7 @@ from sosbot.routing.geo import WardIndex
 from sosbot.storage.db import make_engine
 from tests.e2e.harness import TOKEN, Process, System
 
-CARD_HEAD = re.compile(r"^🔥 CHÁY NỔ — (SOS-\d+)")
+CARD_HEAD = re.compile(r"^(?:\d+\. )?🔥 CHÁY NỔ — (SOS-\d+)", re.MULTILINE)
 CODE_TOLD = re.compile(r"Mã tin báo của bạn: (SOS-\d+)")
 M_PER_DEG_LAT = 111_320.0
 # Default fire near-duplicate radius is 500 m: spots this far apart never merge.
@@ -301,10 +301,12 @@ def database_facts(database_url: str) -> dict[str, Any]:
 
 
 def cards_by_code(messages: list[dict[str, Any]]) -> Counter[str]:
+    """How many times each report's card is in the chat: on a card of its own, or as one
+    block of a batch card ("2. 🔥 CHÁY NỔ — SOS-…")."""
     found: Counter[str] = Counter()
     for message in messages:
-        head = CARD_HEAD.match(message.get("text") or "")
-        if head:
+        text = message.get("text") or ""
+        for head in CARD_HEAD.finditer(text):
             found[head.group(1)] += 1
     return found
 

@@ -44,11 +44,8 @@ async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               tmp_path: Path) -> AsyncIterator[Rig]:
     rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path,
               config=routing_config())
-    await rig.start(limits=False)
-    try:
+    async with rig.running(limits=False):
         yield rig
-    finally:
-        await rig.stop()
 
 
 async def test_a_card_in_doubt_is_not_posted_twice(rig: Rig, wards: WardIndex) -> None:

@@ -30,7 +30,7 @@ from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Delivery, Outbox
 from tests.chaos.rig import cards_by_code
-from tests.routing.flow import Rig
+from tests.routing.flow import Rig, tan_phu_groups
 from tests.routing.test_fanout_limits import incident_spots, routing_config, submit
 
 WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER = 9501, 9502, 9503
@@ -50,25 +50,13 @@ async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               tmp_path: Path) -> AsyncIterator[Rig]:
     rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path,
               config=routing_config())
-    await rig.start(limits=False)
-    try:
+    async with rig.running(limits=False):
         yield rig
-    finally:
-        await rig.stop()
 
 
 @pytest.fixture
 async def groups(rig: Rig) -> dict[str, int]:
-    for user, name in ((WARD_OFFICER, "Trung úy Hùng"), (FIRE_OFFICER, "Đại úy Lâm"),
-                       (DUTY_OFFICER, "Thiếu tá Vy")):
-        await rig.user(user, name)
-    chats = {"ward": await rig.group("CA phường Tân Phú", [WARD_OFFICER]),
-             "pc07": await rig.group("PC07 trực ban", [FIRE_OFFICER]),
-             "command": await rig.group("TTTTCH", [DUTY_OFFICER])}
-    await rig.bind(WARD_OFFICER, chats["ward"], "ward", TAN_PHU_WARD)
-    await rig.bind(FIRE_OFFICER, chats["pc07"], "department", "PC07")
-    await rig.bind(DUTY_OFFICER, chats["command"], "command", "command")
-    return chats
+    return await tan_phu_groups(rig, WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER)
 
 
 async def faults(rig: Rig, **settings: Any) -> dict[str, Any]:

@@ -22,11 +22,8 @@ async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               conversation_settings: ConversationSettings,
               tmp_path: Path) -> AsyncIterator[Rig]:
     rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path)
-    await rig.start()
-    try:
+    async with rig.running():
         yield rig
-    finally:
-        await rig.stop()
 
 
 @pytest.fixture

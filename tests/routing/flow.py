@@ -7,6 +7,8 @@ import asyncio
 import base64
 import io
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,6 +106,15 @@ class Rig:
         context.install(self.ctx)
         await self.http.post(f"{self.emu}/bot{TOKEN}/setWebhook", json={
             "url": str(self.server.make_url("/webhooks/telegram")), "secret_token": SECRET})
+
+    @asynccontextmanager
+    async def running(self, *, limits: bool = False) -> AsyncIterator[Rig]:
+        """The rig started (emulator flood limits on with ``limits``), stopped on the way out."""
+        await self.start(limits=limits)
+        try:
+            yield self
+        finally:
+            await self.stop()
 
     async def stop(self) -> None:
         context.install(None)
@@ -223,3 +234,19 @@ class Rig:
             newest = session.exec(select(Report).order_by(col(Report.id).desc())).first()
         assert newest is not None
         return newest.code
+
+
+async def tan_phu_groups(rig: Rig, ward_officer: int, fire_officer: int,
+                         duty_officer: int) -> dict[str, int]:
+    """The Tân Phú ward group, the fire police (PC07) and the command centre, each with its
+    officer, bound."""
+    for user, name in ((ward_officer, "Trung úy Hùng"), (fire_officer, "Đại úy Lâm"),
+                       (duty_officer, "Thiếu tá Vy")):
+        await rig.user(user, name)
+    chats = {"ward": await rig.group("CA phường Tân Phú", [ward_officer]),
+             "pc07": await rig.group("PC07 trực ban", [fire_officer]),
+             "command": await rig.group("TTTTCH", [duty_officer])}
+    await rig.bind(ward_officer, chats["ward"], "ward", "27031")
+    await rig.bind(fire_officer, chats["pc07"], "department", "PC07")
+    await rig.bind(duty_officer, chats["command"], "command", "command")
+    return chats

@@ -28,7 +28,7 @@ from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import ConversationState, Draft, Stage
 from sosbot.loop_thread import BackgroundLoop
-from sosbot.routing import delivery
+from sosbot.routing import delivery, media_downloads
 from sosbot.routing.context import JobContext, Limits
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.send_rate import SendRateLimiter
@@ -230,8 +230,8 @@ async def test_media_download_stores_the_largest_photo(ctx: JobContext, engine: 
         session.add_all([good, bad])
         session.flush()
         good_id, bad_id = good.id, bad.id
-    assert await in_thread(delivery.download, ctx, good_id) == "stored"
-    assert await in_thread(delivery.download, ctx, bad_id) == "failed"
+    assert await in_thread(media_downloads.download, ctx, good_id) == "stored"
+    assert await in_thread(media_downloads.download, ctx, bad_id) == "failed"
     with transaction(engine) as session:
         stored = session.get(Media, good_id)
         failed = session.get(Media, bad_id)

@@ -43,7 +43,7 @@ from sosbot.storage import outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Delivery, Outbox, Report, utcnow
 from tests.conftest import _CLAIM
-from tests.routing.flow import Rig
+from tests.routing.flow import Rig, tan_phu_groups
 
 WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER = 9101, 9102, 9103
 TAN_PHU_WARD = "27031"
@@ -67,11 +67,14 @@ M_PER_DEG_LAT = 111_320.0
 SCHEDULER_INTERVAL_S = 1.0  # how often rq's scheduler moves due jobs (RQScheduler.interval)
 
 
-def routing_config() -> RoutingConfig:
+def routing_config(batch_cards_from: int = 0) -> RoutingConfig:
+    """Fires 300 m apart are distinct incidents. Batch cards off unless asked for: these
+    tests hold sosbot's limiter to the platform's caps with one card per incident."""
     base = RoutingConfig()
     return RoutingConfig(duplicates={
         **base.duplicates,
-        Category.FIRE: DuplicateWindow(radius_m=FIRE_RADIUS_M, window_minutes=60)})
+        Category.FIRE: DuplicateWindow(radius_m=FIRE_RADIUS_M, window_minutes=60)},
+        batch_cards_from=batch_cards_from)
 
 
 @pytest.fixture
@@ -80,26 +83,15 @@ async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               tmp_path: Path) -> AsyncIterator[Rig]:
     rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path,
               config=routing_config())
-    await rig.start(limits=True)  # the emulator answers 429 past Telegram's flood limits
-    try:
+    # The emulator answers 429 past Telegram's flood limits.
+    async with rig.running(limits=True):
         yield rig
-    finally:
-        await rig.stop()
 
 
 @pytest.fixture
 async def groups(rig: Rig) -> dict[str, int]:
     """The Tân Phú ward group, the fire police (PC07) and the command centre, bound."""
-    for user, name in ((WARD_OFFICER, "Trung úy Hùng"), (FIRE_OFFICER, "Đại úy Lâm"),
-                       (DUTY_OFFICER, "Thiếu tá Vy")):
-        await rig.user(user, name)
-    chats = {"ward": await rig.group("CA phường Tân Phú", [WARD_OFFICER]),
-             "pc07": await rig.group("PC07 trực ban", [FIRE_OFFICER]),
-             "command": await rig.group("TTTTCH", [DUTY_OFFICER])}
-    await rig.bind(WARD_OFFICER, chats["ward"], "ward", TAN_PHU_WARD)
-    await rig.bind(FIRE_OFFICER, chats["pc07"], "department", "PC07")
-    await rig.bind(DUTY_OFFICER, chats["command"], "command", "command")
-    return chats
+    return await tan_phu_groups(rig, WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER)
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -30,11 +30,8 @@ async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
               tmp_path: Path) -> AsyncIterator[Rig]:
     rig = Rig(engine, redis, queue_name, wards,
               replace(conversation_settings, reports_per_hour=2), tmp_path)
-    await rig.start()
-    try:
+    async with rig.running():
         yield rig
-    finally:
-        await rig.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,178 @@
+"""Batch cards through the routing rig and the Telegram emulator: cards that wait for a chat
+(it gets reports faster than it can take them) go out as one message; each report in it is
+acknowledged on its own, from its own row of buttons or by its code; the card is edited in
+place; a batch send left in doubt by a crash is not posted twice; below the threshold, and
+with batching off, every report keeps a card of its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from sosbot.core import idempotency
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.routing import card_batches, delivery
+from sosbot.routing.geo import WardIndex
+from sosbot.storage import outbox
+from sosbot.storage.db import transaction
+from sosbot.storage.tables import Ack, Delivery, Outbox, Report
+from tests.chaos.rig import cards_by_code
+from tests.routing.flow import Rig, tan_phu_groups
+from tests.routing.test_fanout_limits import incident_spots, routing_config, submit
+
+WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER = 9701, 9702, 9703
+
+
+@pytest.fixture
+async def rig(engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
+              conversation_settings: ConversationSettings,
+              tmp_path: Path) -> AsyncIterator[Rig]:
+    rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path,
+              config=routing_config(batch_cards_from=3))
+    async with rig.running():
+        yield rig
+
+
+@pytest.fixture
+async def groups(rig: Rig) -> dict[str, int]:
+    return await tan_phu_groups(rig, WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER)
+
+
+async def burst(rig: Rig, wards: WardIndex, count: int) -> list[str]:
+    """``count`` distinct fires stored and routed before any worker runs, then the queue
+    worked off: every chat finds ``count`` cards waiting."""
+    codes, ids = await rig.in_thread(submit, rig, incident_spots(wards, count), rig.clock)
+    rig.ctx.dispatcher.outbox(ids)
+    await rig.drain()
+    return codes
+
+
+def batch_cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if (m.get("text") or "").startswith("📚 ")]
+
+
+def block(card: dict[str, Any], code: str) -> str:
+    [found] = [b for b in card["text"].split("\n\n") if code in b.split("\n")[0]]
+    return found
+
+
+async def test_waiting_cards_go_out_as_one_batch_acknowledged_report_by_report(
+        rig: Rig, groups: dict[str, int], wards: WardIndex) -> None:
+    codes = await burst(rig, wards, 5)
+    for chat in groups.values():
+        messages = await rig.bot_messages(chat)
+        [card] = batch_cards(messages)
+        assert card["text"].startswith("📚 5 TIN BÁO GỘP")
+        assert cards_by_code(messages) == {code: 1 for code in codes}
+        rows = card["reply_markup"]["inline_keyboard"]
+        assert [row[0]["text"] for row in rows] == [f"✅ Tiếp nhận {c}" for c in codes]
+    with transaction(rig.engine) as session:
+        copies = session.exec(select(Delivery).where(
+            Delivery.chat_id == str(groups["ward"]))).all()
+        assert len(copies) == 5
+        assert {d.card_message_id for d in copies} == {str(card_id := batch_cards(
+            await rig.bot_messages(groups["ward"]))[0]["message_id"])}
+        assert all(d.status == "sent" for d in copies)
+
+    # The third report's ✅ acknowledges that report only, and every copy shows it.
+    ward_card = batch_cards(await rig.bot_messages(groups["ward"]))[0]
+    press = ward_card["reply_markup"]["inline_keyboard"][2][0]["callback_data"]
+    await rig.press(WARD_OFFICER, groups["ward"], card_id, press)
+    with transaction(rig.engine) as session:
+        status = {r.code: r.status for r in session.exec(select(Report)).all()}
+        [ack] = session.exec(select(Ack)).all()
+    assert status == {c: "acknowledged" if c == codes[2] else "routed" for c in codes}
+    assert ack.user_id == str(WARD_OFFICER)
+    for chat in groups.values():
+        [card] = batch_cards(await rig.bot_messages(chat))
+        assert "Trạng thái: Đã tiếp nhận" in block(card, codes[2])
+        assert "Trung úy Hùng" in block(card, codes[2])
+        assert all("chờ tiếp nhận" in block(card, c) for c in codes if c != codes[2])
+
+    # Resolved: its block stays, its buttons go.
+    resolve = ward_card["reply_markup"]["inline_keyboard"][2][2]["callback_data"]
+    await rig.press(WARD_OFFICER, groups["ward"], card_id, resolve)
+    [card] = batch_cards(await rig.bot_messages(groups["command"]))
+    assert "Đã xử lý xong" in block(card, codes[2])
+    assert [row[0]["text"] for row in card["reply_markup"]["inline_keyboard"]] == \
+        [f"✅ Tiếp nhận {c}" for c in codes if c != codes[2]]
+
+    # A reply to the batch card must say which report; with the code it works.
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text="/ack",
+                   reply_to_message_id=card_id)
+    asked = (await rig.bot_messages(groups["ward"]))[-1]["text"]
+    assert asked.startswith("Thẻ này gộp nhiều tin báo") and codes[0] in asked
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text=f"/ack {codes[0]}")
+    with transaction(rig.engine) as session:
+        first = session.exec(select(Report).where(Report.code == codes[0])).one()
+    assert first.status == "acknowledged"
+
+
+async def test_below_the_threshold_each_report_keeps_its_card(
+        rig: Rig, groups: dict[str, int], wards: WardIndex) -> None:
+    codes = await burst(rig, wards, 2)
+    messages = await rig.bot_messages(groups["command"])
+    assert batch_cards(messages) == []
+    assert cards_by_code(messages) == {code: 1 for code in codes}
+    assert len([m for m in messages if "CHÁY NỔ" in (m.get("text") or "")]) == 2
+
+
+async def test_a_batch_card_in_doubt_is_sent_again_with_the_same_reports(
+        rig: Rig, groups: dict[str, int], wards: WardIndex) -> None:
+    codes, ids = await rig.in_thread(submit, rig, incident_spots(wards, 4), rig.clock)
+    command = str(groups["command"])
+    with transaction(rig.engine) as session:
+        rows = session.exec(select(Outbox).where(col(Outbox.id).in_(ids),
+                                                 Outbox.chat_id == command)
+                            .order_by(col(Outbox.id))).all()
+        lead = rows[0]
+        batch = card_batches.prepare(session, lead, rig.rules, rig.clock())
+        assert batch is not None and batch.members == tuple(r.id for r in rows)
+        # The worker that died: it recorded the attempt and its batch, sent, and died.
+        lead.attempt_started_at = rig.clock()
+        lead.idempotency_key = key = f"sosbot-{lead.id}-deadbeef"
+        lead.payload = {**lead.payload, card_batches.BATCH_KEY: list(batch.members)}
+
+    async def send_with_key() -> str | None:
+        with idempotency.sending(key):
+            return await rig.ctx.outbound["telegram"].send(command, batch.method or "",
+                                                           batch.payload)
+
+    first_id = await rig.in_thread(rig.loop_thread.run, send_with_key())
+    # A fifth report arrives meanwhile: the send in doubt still carries the first four.
+    more, more_ids = await rig.in_thread(submit, rig, incident_spots(wards, 5)[4:], rig.clock)
+    for outbox_id in ids + more_ids:
+        await rig.in_thread(delivery.deliver, rig.ctx, outbox_id)
+
+    messages = await rig.bot_messages(groups["command"])
+    assert cards_by_code(messages) == {code: 1 for code in codes + more}
+    with transaction(rig.engine) as session:
+        sent = {d.report_id: d.card_message_id for d in session.exec(
+            select(Delivery).where(Delivery.chat_id == command)).all()}
+        assert sorted(sent.values(), key=str).count(first_id) == 4
+        assert all(r.status == outbox.SENT for r in session.exec(
+            select(Outbox).where(Outbox.chat_id == command)).all())
+    async with rig.http.get(f"{rig.emu}/_emu/idempotency") as response:
+        assert (await response.json())["replays"] == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_with_batching_off_every_report_has_its_own_card(
+        engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
+        conversation_settings: ConversationSettings, tmp_path: Path) -> None:
+    rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path,
+              config=routing_config(batch_cards_from=0))
+    async with rig.running():
+        await rig.user(DUTY_OFFICER, "Thiếu tá Vy")
+        command = await rig.group("TTTTCH", [DUTY_OFFICER])
+        await rig.bind(DUTY_OFFICER, command, "command", "command")
+        codes = await burst(rig, wards, 5)
+        messages = await rig.bot_messages(command)
+        assert batch_cards(messages) == []
+        assert cards_by_code(messages) == {code: 1 for code in codes}
