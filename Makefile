@@ -19,8 +19,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/sosbot demo
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist; 0: in this process). Each one
+# has a PostgreSQL database and a Redis database of its own (tests/conftest.py).
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Browser tests use Debian's Chromium; install it when missing and we may (root).
 browser:

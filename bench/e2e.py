@@ -53,14 +53,19 @@ class Options:
     resident_seconds: float = 15.0
     drain_timeout_s: float = 120.0
     database: str = "postgres"
+    batch_cards_from: int | None = None  # None: as deployed (config.yaml's default)
 
     def seconds_for(self, rate: float) -> float:
         return (self.seconds or {}).get(rate, 60.0)
 
 
-def routing_overrides() -> dict[str, Any]:
-    return {"duplicates": {c.value: {"radius_m": 1, "window_minutes": 1} for c in Category},
-            "escalation_minutes": {c.value: 600 for c in Category}}
+def routing_overrides(batch_cards_from: int | None = None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {
+        "duplicates": {c.value: {"radius_m": 1, "window_minutes": 1} for c in Category},
+        "escalation_minutes": {c.value: 600 for c in Category}}
+    if batch_cards_from is not None:
+        overrides["batch_cards_from"] = batch_cards_from
+    return overrides
 
 
 def points_inside(wards: WardIndex, code: str, count: int,
@@ -234,13 +239,15 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
     rng = random.Random(20)
     emulator = await services.start_emulator(limits=False)
     results: dict[str, Any] = {"workers": options.workers, "database": options.database,
+                               "batch_cards_from": options.batch_cards_from,
                                "wards": len(codes), "rates": {}}
     try:
         with services.redis_database() as redis_url, \
                 _database(options.database, folder) as db_url:
             async with services.sosbot(folder, db_url, redis_url, api_base=emulator.url,
                                        flood_limits=False,
-                                       routing=routing_overrides()) as system, \
+                                       routing=routing_overrides(
+                                           options.batch_cards_from)) as system, \
                     aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as http:
                 await emulator.control(http, "/_emu/users", {"id": OFFICER,
                                                              "first_name": "Trung úy Hùng"})
@@ -398,11 +405,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--batch-cards-from", type=int, default=None,
+                        help="routing.batch_cards_from for the run (0: no batch cards)")
     parser.add_argument("--folder", type=Path, default=Path("var/bench/e2e"))
     args = parser.parse_args(argv)
     rates = tuple(float(r) for r in args.rates.split(","))
     options = Options(rates=rates, seconds=dict.fromkeys(rates, args.seconds),
-                      workers=args.workers, database=args.database)
+                      workers=args.workers, database=args.database,
+                      batch_cards_from=args.batch_cards_from)
     print(json.dumps(asyncio.run(run(options, args.folder)), indent=1))
     return 0
 

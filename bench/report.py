@@ -118,10 +118,12 @@ def render(results: dict[str, Any], figures: dict[str, Any]) -> str:
             f"{m.get('load_at_end')}. The machine is shared: other jobs ran at the same "
             "time, so absolute figures are noisy (easily ±30 %, more for tail latencies); "
             "compare the ratios, which were measured in the same run, minutes apart.", ""]
-    rerun = results.get("rerun")
-    if rerun:
+    reruns = [*results.get("reruns", []), *([results["rerun"]] if results.get("rerun") else [])]
+    for rerun in reruns:
         out += [f"Measured again at {rerun['at']} (load average {rerun['load_at_start']}): "
-                f"{', '.join(rerun['steps'])}; the other steps are from the run above.", ""]
+                f"{', '.join(rerun['steps'])}.", ""]
+    if reruns:
+        out += ["The other steps are from the run above.", ""]
     out += ["## Goals", ""]
     out += _table(["goal", "measured", "met"],
                   [[g, v, {True: "yes", False: "**no**", None: "—"}[ok]]

@@ -77,6 +77,14 @@ async def run(steps: tuple[str, ...], quick: bool, folder: Path,
     return results
 
 
+def _reruns(details: dict[str, Any]) -> list[dict[str, Any]]:
+    """The partial re-runs merged into these results (older files kept one, as "rerun")."""
+    found = list(details.get("reruns") or [])
+    if details.get("rerun"):
+        found.append(details["rerun"])
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny parameters (smoke run)")
@@ -101,10 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge and (args.out / "results.json").exists():
         earlier = json.loads((args.out / "results.json").read_text())["details"]
         durations = {**earlier.get("durations_s", {}), **results["durations_s"]}
+        # Each step keeps the time of the run that measured it last.
+        reruns = [r for r in _reruns(earlier) if set(r["steps"]) - set(steps)]
+        reruns = [{**r, "steps": [s for s in r["steps"] if s not in steps]} for r in reruns]
+        reruns.append({"steps": list(steps), "at": results["started_at"],
+                       "load_at_start": results["machine"]["load_at_start"]})
         results = {**earlier, **{step: results[step] for step in steps},
-                   "durations_s": durations,
-                   "rerun": {"steps": list(steps), "at": results["started_at"],
-                             "load_at_start": results["machine"]["load_at_start"]}}
+                   "durations_s": durations, "reruns": reruns}
+        results.pop("rerun", None)
     figures = headline(results)
     figures["measured_at"] = datetime.now(UTC).date().isoformat()
     markdown = render(results, figures)
