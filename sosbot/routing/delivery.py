@@ -1,8 +1,13 @@
 """Sending outbox rows: in order per chat, once each, retried within bounds.
 
-A job for row N takes the chat's lock (in Redis, shared by all workers) and sends every
-pending row of that chat up to N, oldest first, so two workers never reorder a resident's
-messages. Each result is committed before the next send.
+A job for row N takes the chat's lock (in Redis, shared by all workers) and sends the
+chat's pending rows, oldest first, so two workers never reorder a resident's messages; it
+goes on with rows queued meanwhile, up to MAX_SENDS_PER_JOB, then hands the chat to a fresh
+job at the back of the queue. A job that finds the lock taken does not wait for it (that
+would idle a worker while other chats wait): it leaves a mark in Redis and ends. The holder
+clears the mark before each look for the next row and reads it after letting go of the lock,
+so a row queued in between is handed to a fresh job, never stranded. Each result is
+committed before the next send.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ log = logging.getLogger(__name__)
 # The chat lock lives this long unless its holder renews it (every third of it, while it
 # works): a worker killed while sending frees its chats within this time.
 LOCK_TIMEOUT_S = 15
-LOCK_WAIT_S = 20
+MAX_SENDS_PER_JOB = 50  # then the chat goes back to the queue: other chats get a turn
 MAX_BACKOFF_S = 300.0
 # Waits this short are slept in the job (holding the chat lock keeps the order); longer
 # ones give the worker back and come again through the scheduler.
@@ -107,15 +112,16 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
         if row.status != outbox.PENDING:
             return row.status
         channel, chat_id = row.channel, row.chat_id
+    more = f"sosbot:chat-more:{channel}:{chat_id}"
+    ctx.redis.set(more, outbox_id, ex=LOCK_TIMEOUT_S * 4)
     # Not thread-local: the LockKeeper renews it from a thread of its own.
     lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}", timeout=LOCK_TIMEOUT_S,
-                          blocking_timeout=LOCK_WAIT_S, thread_local=False)
-    if not lock.acquire():
-        ctx.dispatcher.later(DELIVER, outbox_id, 5.0, attempt=int(ctx.clock().timestamp()))
-        return "chat busy"
+                          thread_local=False)
+    if not lock.acquire(blocking=False):
+        return "chat busy"  # the holder sends this row, or hands it on when it lets go
     keeper = LockKeeper(lock, f"{channel}:{chat_id}").start()
     try:
-        return _send_chat(ctx, channel, chat_id, outbox_id)
+        outcome, next_id = _send_chat(ctx, channel, chat_id, outbox_id, more)
     finally:
         keeper.stop()
         try:
@@ -123,27 +129,42 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
         except LockError:
             log.warning("chat lock for %s:%s expired while sending", channel, chat_id,
                         exc_info=True)
+    # A row queued after the last look found the lock still taken and left it to us.
+    left = ctx.redis.getdel(more)
+    if outcome == "sent" and left is not None:
+        next_id = int(str(left.decode() if isinstance(left, bytes) else left))
+    if outcome == "continued" or (outcome == "sent" and left is not None):
+        ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
+    return outcome
 
 
-def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int) -> str:
+def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int,
+               more: str) -> tuple[str, int]:
+    """(outcome, the chat's next row): sent (nothing left), waiting or deferred (a job is
+    scheduled for the chat), continued (the job's share is done; rows are left)."""
+    sends = 0
     while True:
         now = ctx.clock()
+        ctx.redis.delete(more)  # what is queued from now on, this look or the next sees
         with transaction(ctx.engine) as session:
-            rows = outbox.pending_for_chat(session, channel, chat_id, up_to, now)
-            if not rows:
-                return "sent"
-            first = rows[0]
+            first = outbox.next_for_chat(session, channel, chat_id)
+            if first is None:
+                return "sent", up_to
             assert first.id is not None
             row = _Row(first.id, first.channel, first.chat_id, first.method,
                        dict(first.payload), first.attempts, first.not_before)
+        up_to = max(up_to, row.id)
+        if sends == MAX_SENDS_PER_JOB:
+            return "continued", row.id
         if row.not_before > now:
             delay = (row.not_before - now).total_seconds()
-            # Reschedule the whole chain (up to ``up_to``), not only the row in front: the
-            # rows behind it have no job of their own any more.
+            # Reschedule the chain, not only the row in front: the rows behind it may have
+            # no job of their own any more.
             ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(now))
-            return "waiting"
+            return "waiting", up_to
         if not _send_one(ctx, row, up_to):
-            return "deferred"
+            return "deferred", up_to
+        sends += 1
 
 
 def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:

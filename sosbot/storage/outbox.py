@@ -59,14 +59,13 @@ def take_added(session: Session) -> list[int]:
     return [row_id for row_id in ids if row_id is not None]
 
 
-def pending_for_chat(session: Session, channel: str, chat_id: str, up_to_id: int,
-                     now: datetime) -> list[Outbox]:
-    """Rows of one chat still to send, oldest first, up to and including ``up_to_id``."""
-    return list(session.exec(
+def next_for_chat(session: Session, channel: str, chat_id: str) -> Outbox | None:
+    """The oldest row of one chat still to send (due or not): the chat's next message."""
+    return session.exec(
         select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
-                             Outbox.status == PENDING, col(Outbox.id) <= up_to_id)
-        .order_by(col(Outbox.id))
-    ).all())
+                             Outbox.status == PENDING)
+        .order_by(col(Outbox.id)).limit(1)
+    ).first()
 
 
 def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, now: datetime,

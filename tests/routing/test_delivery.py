@@ -136,6 +136,53 @@ async def test_rows_of_a_chat_are_sent_in_order_by_any_job(ctx: JobContext, engi
     assert await bot_texts(emulator) == ["một", "hai", "ba"]
 
 
+def queued_rows(ctx: JobContext) -> list[int]:
+    """The outbox rows of the delivery jobs waiting on the queue, in queue order."""
+    return [int(job.args[0]) for job in ctx.dispatcher.queue.get_jobs()
+            if job.func_name.endswith("deliver_outbox")]
+
+
+async def test_a_job_finding_its_chat_busy_leaves_the_row_to_the_holder(
+        ctx: JobContext, engine: Engine, emulator: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job never waits for a chat another worker holds: the holder sends its row, and a row
+    queued after the holder's last look is handed to a fresh job when the holder lets go."""
+    first = queue_messages(engine, ["một"])
+    late: list[int] = []
+    outcomes: list[str] = []
+    send_chat = delivery._send_chat
+
+    def a_new_row_after_the_last_look(*args: Any) -> tuple[str, int]:
+        result = send_chat(*args)  # found nothing more; the lock is not yet let go
+        if not late:
+            # Another worker's job for a row committed just now: the lock is taken.
+            late.extend(queue_messages(engine, ["hai"]))
+            outcomes.append(delivery.deliver(ctx, late[0]))
+        return result
+
+    monkeypatch.setattr(delivery, "_send_chat", a_new_row_after_the_last_look)
+    assert await in_thread(delivery.deliver, ctx, first[0]) == "sent"
+    assert outcomes == ["chat busy"]
+    assert statuses(engine, first + late) == ["sent", "pending"]
+    assert queued_rows(ctx) == late  # handed on, not stranded until the sweeper
+    monkeypatch.setattr(delivery, "_send_chat", send_chat)
+    assert await in_thread(delivery.deliver, ctx, late[0]) == "sent"
+    assert await bot_texts(emulator) == ["một", "hai"]
+
+
+async def test_a_busy_chat_gives_other_chats_a_turn(ctx: JobContext, engine: Engine,
+                                                    emulator: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery, "MAX_SENDS_PER_JOB", 2)
+    ids = queue_messages(engine, ["1", "2", "3", "4", "5"])
+    assert await in_thread(delivery.deliver, ctx, ids[0]) == "continued"
+    assert statuses(engine, ids) == ["sent"] * 2 + ["pending"] * 3
+    assert queued_rows(ctx) == [ids[2]]
+    assert await in_thread(delivery.deliver, ctx, ids[2]) == "continued"
+    assert await in_thread(delivery.deliver, ctx, ids[4]) == "sent"
+    assert await bot_texts(emulator) == ["1", "2", "3", "4", "5"]
+
+
 async def test_user_text_is_escaped_and_buttons_rendered(ctx: JobContext, engine: Engine,
                                                          emulator: str) -> None:
     nasty = "<b>Cháy</b> & <script>x</script> 5 < 6"
