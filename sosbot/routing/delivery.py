@@ -141,8 +141,12 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
 def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int,
                more: str) -> tuple[str, int]:
     """(outcome, the chat's next row): sent (nothing left), waiting or deferred (a job is
-    scheduled for the chat), continued (the job's share is done; rows are left)."""
-    sends = 0
+    scheduled for the chat), continued (the job's share is done; rows are left).
+
+    The job goes on past its own row while rows can go at once; for a later row that must
+    wait for the platform's rate limit it does not sleep (other chats would wait behind
+    it) but puts the chat back at the end of the queue."""
+    own, sends = up_to, 0
     while True:
         now = ctx.clock()
         ctx.redis.delete(more)  # what is queued from now on, this look or the next sees
@@ -162,7 +166,10 @@ def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int,
             # no job of their own any more.
             ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(now))
             return "waiting", up_to
-        if not _send_one(ctx, row, up_to):
+        sent = _send_one(ctx, row, up_to, may_wait=row.id <= own)
+        if sent is None:
+            return "continued", row.id
+        if not sent:
             return "deferred", up_to
         sends += 1
 
@@ -226,8 +233,10 @@ def _fresh_tag(now: datetime) -> int:
     return int(now.timestamp() * 1000)
 
 
-def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
-    """Send one row and record the outcome; False when the chat must wait before the next."""
+def _send_one(ctx: JobContext, row: _Row, up_to: int, *, may_wait: bool = True) -> bool | None:
+    """Send one row and record the outcome; False when the chat must wait before the next;
+    None, with nothing done, when the platform's rate limit asks for a short wait and
+    ``may_wait`` is false (the row is another job's: this worker does not sleep for it)."""
     adapter = ctx.outbound.get(row.channel)
     if adapter is None:
         _finish(ctx, row, outbox.FAILED, error=PermanentSendError(
@@ -249,6 +258,8 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int) -> bool:
                    count_attempt=False)
             return False
         if wait > 0:
+            if not may_wait:
+                return None
             ctx.sleep(wait)
             continue
         key = _start_attempt(ctx, row, retrying_after_429=inline_try > 0,

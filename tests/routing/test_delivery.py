@@ -208,6 +208,19 @@ async def test_our_limiter_keeps_a_burst_under_telegrams_limit(ctx: JobContext, 
     assert [c["status"] for c in calls if c["method"] == "sendMessage"] == [200] * 7
 
 
+async def test_a_job_sleeps_for_its_own_row_only(ctx: JobContext, engine: Engine,
+                                                 emulator: str) -> None:
+    """Past its own row, a job that would have to wait for the rate limit puts the chat back
+    in the queue instead of sleeping: other chats' jobs get the worker meanwhile."""
+    ids = queue_messages(engine, [f"tin {i}" for i in range(7)])
+    assert await in_thread(delivery.deliver, ctx, ids[0]) == "continued"
+    sent_at_once = statuses(engine, ids).count("sent")
+    assert 1 <= sent_at_once < 7  # the limiter's burst, then no sleeping for others' rows
+    assert queued_rows(ctx) == [ids[sent_at_once]]
+    assert await in_thread(delivery.deliver, ctx, ids[-1]) == "sent"  # its own: it waits
+    assert await bot_texts(emulator) == [f"tin {i}" for i in range(7)]
+
+
 async def test_a_platform_429_defers_the_chat_until_retry_after(
         ctx: JobContext, engine: Engine, emulator: str, redis: Redis, queue_name: str) -> None:
     # The platform is stricter than our limiter expects: it must say 429, and we obey.
