@@ -330,7 +330,7 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
 @contextmanager
 def _database(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
-        yield f"sqlite:///{folder / 'e2e.db'}"
+        yield services.fresh_sqlite(folder / "e2e.db")
         return
     with services.postgres_database() as url:
         yield url

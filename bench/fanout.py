@@ -183,7 +183,7 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
         with services.redis_database() as redis_url:
             # SQLite: storing and routing 500 reports on the shared PostgreSQL server takes
             # minutes on a loaded machine, and the caps, not the database, bound this test.
-            db_url = f"sqlite:///{folder / 'fanout.db'}"
+            db_url = services.fresh_sqlite(folder / "fanout.db")
             # The sweeper must not queue the first rows while the rest are still being
             # routed: the burst starts when all of them are queued at once.
             async with services.sosbot(folder, db_url, redis_url, api_base=emulator.url,

@@ -171,8 +171,8 @@ async def _sosbot(database: str, folder: Path, redis_url: str,
                   log: Callable[[str], None]) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     if database == "sqlite":
-        return await _sosbot_on(f"sqlite:///{folder / 'ingest.db'}", folder, redis_url, groups,
-                                options, bodies, log)
+        return await _sosbot_on(services.fresh_sqlite(folder / "ingest.db"), folder,
+                                redis_url, groups, options, bodies, log)
     with services.postgres_database() as url:
         return await _sosbot_on(url, folder, redis_url, groups, options, bodies, log)
 

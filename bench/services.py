@@ -57,6 +57,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def fresh_sqlite(path: Path) -> str:
+    """The URL of an empty SQLite database at ``path``: one left by an earlier run (and its
+    WAL files) is removed first, so a run never counts another run's rows."""
+    for leftover in (path, path.with_name(path.name + "-wal"),
+                     path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
 @contextmanager
 def redis_database() -> Iterator[str]:
     """A Redis database no test session holds, flushed before and after; its URL."""
