@@ -153,8 +153,7 @@ class IntakeWriter:
         try:
             self.dispatcher.outbox(outbox_ids)
             self.dispatcher.media(media_ids)
-            for timer in timers:
-                self.dispatcher.later(timer.job, timer.item_id, timer.delay_s, timer.tag)
+            self.dispatcher.later_many([(t.job, t.item_id, t.delay_s, t.tag) for t in timers])
         except RedisError as exc:
             # The rows are committed: the sweeper queues them (and catches up on
             # escalations) once Redis is back.

@@ -48,8 +48,18 @@ class Dispatcher:
 
     def later(self, job: str, item_id: int, delay_s: float, attempt: int) -> None:
         """Queue ``job`` for one id after ``delay_s`` seconds (needs a worker's scheduler)."""
-        self.queue.enqueue_in(timedelta(seconds=max(delay_s, 0.0)), job, item_id,
-                              job_timeout=JOB_TIMEOUT_S, **self._options(job, item_id, attempt))
+        self.later_many([(job, item_id, delay_s, attempt)])
+
+    def later_many(self, items: Sequence[tuple[str, int, float, int]]) -> None:
+        """Queue each (job, id, delay in seconds, attempt) for later, in one round trip."""
+        if not items:
+            return
+        with self.redis.pipeline() as pipeline:
+            for job, item_id, delay_s, attempt in items:
+                self.queue.enqueue_in(timedelta(seconds=max(delay_s, 0.0)), job, item_id,
+                                      job_timeout=JOB_TIMEOUT_S, pipeline=pipeline,
+                                      **self._options(job, item_id, attempt))
+            pipeline.execute()
 
     def waiting(self) -> int:
         """Jobs on the queue that no worker has taken yet."""

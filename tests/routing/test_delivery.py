@@ -18,6 +18,7 @@ from aiohttp import web
 from PIL import Image
 from redis import Redis
 from rq import Queue
+from rq.job import Job
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -30,7 +31,7 @@ from sosbot.core.model import ConversationState, Draft, Stage
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing import delivery, media_downloads
 from sosbot.routing.context import JobContext, Limits
-from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.queueing import DELIVER, ESCALATE, Dispatcher
 from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.routing.sweeper import sweep
 from sosbot.storage import outbox
@@ -346,3 +347,17 @@ async def test_sweeper_does_not_multiply_a_backlog_the_workers_are_behind_on(
         queue.remove(job_id)
     assert (await in_thread(sweep, ctx)).outbox_requeued == 10
     assert queue.count == 30
+
+
+def test_jobs_for_later_are_scheduled_in_one_round_trip(redis: Redis, queue_name: str) -> None:
+    dispatcher = Dispatcher(redis, queue_name)
+    before = time.time()
+    dispatcher.later_many([(DELIVER, 7, 30.0, 1), (ESCALATE, 8, 120.0, 2)])
+    after = time.time()
+    registry = dispatcher.queue.scheduled_job_registry
+    due = {job_id.decode(): at for job_id, at in redis.zrange(registry.key, 0, -1,
+                                                              withscores=True)}
+    assert set(due) == {"outbox-7-1", "escalate-8-2"}
+    assert int(before + 30) <= due["outbox-7-1"] <= after + 30
+    assert int(before + 120) <= due["escalate-8-2"] <= after + 120
+    assert Job.fetch("escalate-8-2", connection=redis).args == (8,)
