@@ -176,3 +176,22 @@ async def test_with_batching_off_every_report_has_its_own_card(
         messages = await rig.bot_messages(command)
         assert batch_cards(messages) == []
         assert cards_by_code(messages) == {code: 1 for code in codes}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_batch_shrinks_to_fit_one_message(
+        engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
+        conversation_settings: ConversationSettings, tmp_path: Path) -> None:
+    config = routing_config(batch_cards_from=3).model_copy(update={"batch_cards_max": 20})
+    rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path, config=config)
+    async with rig.running():
+        await rig.user(DUTY_OFFICER, "Thiếu tá Vy")
+        command = await rig.group("TTTTCH", [DUTY_OFFICER])
+        await rig.bind(DUTY_OFFICER, command, "command", "command")
+        codes = await burst(rig, wards, 20)
+        messages = await rig.bot_messages(command)
+        found = batch_cards(messages)
+        assert len(found) >= 2  # 20 reports do not fit one Telegram message
+        assert all(len(card["text"]) <= card_batches.TEXT_BUDGET["telegram"]
+                   for card in found)
+        assert cards_by_code(messages) == {code: 1 for code in codes}
