@@ -66,7 +66,7 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
             members.append((row, delivery))
     if not members or members[0][0].id != rows[0].id:
         return None  # the lead's own card leads, or nothing is batched
-    budget = TEXT_BUDGET.get(rows[0].channel, DEFAULT_TEXT_BUDGET) if rows else 0
+    budget = TEXT_BUDGET.get(rows[0].channel, DEFAULT_TEXT_BUDGET)
     while len(members) > 1:
         message = batch_message(session, [d for _, d in members], rules, now)
         if not fit or len(message.text) <= budget:

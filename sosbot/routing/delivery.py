@@ -15,14 +15,12 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-import threading
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.exceptions import LockError, RedisError
-from redis.lock import Lock
+from redis.exceptions import LockError
 from sqlmodel import Session
 
 from sosbot import metrics
@@ -39,6 +37,7 @@ from sosbot.core.errors import (
 )
 from sosbot.routing import card_batches, card_posts, resident_sends
 from sosbot.routing.context import JobContext
+from sosbot.routing.lock_keeper import LockKeeper
 from sosbot.routing.queueing import DELIVER
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
@@ -61,35 +60,6 @@ INLINE_RETRIES = 3
 def backoff_s(attempt: int) -> float:
     """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
     return min(MAX_BACKOFF_S, 2.0 ** max(attempt, 1)) * random.uniform(0.5, 1.5)
-
-
-class LockKeeper:
-    """Renews a held Redis lock every third of its lifetime until stopped, so a lock can be
-    short-lived (freed soon after its holder dies) yet held through a long send."""
-
-    def __init__(self, lock: Lock, name: str) -> None:
-        self.lock = lock
-        self.name = name
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lock-keeper {name}",
-                                        daemon=True)
-
-    def start(self) -> LockKeeper:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        interval = (self.lock.timeout or LOCK_TIMEOUT_S) / 3
-        while not self._stop.wait(interval):
-            try:
-                self.lock.reacquire()
-            except (LockError, RedisError) as exc:
-                log.warning("could not renew the chat lock for %s: %s", self.name, exc)
-                return
 
 
 @dataclass(frozen=True)
@@ -132,8 +102,8 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
     # A row queued after the last look found the lock still taken and left it to us.
     left = ctx.redis.getdel(more)
     if outcome == "sent" and left is not None:
-        next_id = int(str(left.decode() if isinstance(left, bytes) else left))
-    if outcome == "continued" or (outcome == "sent" and left is not None):
+        ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
+    elif outcome == "continued":
         ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
     return outcome
 

@@ -53,6 +53,14 @@ async def burst(rig: Rig, wards: WardIndex, count: int) -> list[str]:
     return codes
 
 
+async def command_centre(rig: Rig) -> int:
+    """Only the command centre's group, bound: the chat that gets every report."""
+    await rig.user(DUTY_OFFICER, "Thiếu tá Vy")
+    command = await rig.group("TTTTCH", [DUTY_OFFICER])
+    await rig.bind(DUTY_OFFICER, command, "command", "command")
+    return command
+
+
 def batch_cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in messages if (m.get("text") or "").startswith("📚 ")]
 
@@ -169,9 +177,7 @@ async def test_with_batching_off_every_report_has_its_own_card(
     rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path,
               config=routing_config(batch_cards_from=0))
     async with rig.running():
-        await rig.user(DUTY_OFFICER, "Thiếu tá Vy")
-        command = await rig.group("TTTTCH", [DUTY_OFFICER])
-        await rig.bind(DUTY_OFFICER, command, "command", "command")
+        command = await command_centre(rig)
         codes = await burst(rig, wards, 5)
         messages = await rig.bot_messages(command)
         assert batch_cards(messages) == []
@@ -185,9 +191,7 @@ async def test_a_batch_shrinks_to_fit_one_message(
     config = routing_config(batch_cards_from=3).model_copy(update={"batch_cards_max": 20})
     rig = Rig(engine, redis, queue_name, wards, conversation_settings, tmp_path, config=config)
     async with rig.running():
-        await rig.user(DUTY_OFFICER, "Thiếu tá Vy")
-        command = await rig.group("TTTTCH", [DUTY_OFFICER])
-        await rig.bind(DUTY_OFFICER, command, "command", "command")
+        command = await command_centre(rig)
         codes = await burst(rig, wards, 20)
         messages = await rig.bot_messages(command)
         found = batch_cards(messages)
