@@ -31,7 +31,8 @@ import aiohttp
 
 from bench import services
 from bench.load import percentile
-from bench.services import SECRET, TOKEN, Emulator, Process
+from bench.sampling import ProcessSampler
+from bench.services import SECRET, TOKEN, Emulator
 from sosbot.core.model import Category, ConversationState, Draft, Location, Stage
 from sosbot.routing.geo import WardIndex
 from sosbot.storage.db import make_engine, transaction
@@ -163,8 +164,10 @@ async def wait_for(done: Callable[[], bool], timeout_s: float) -> bool:
 class Phase:
     """Reports submitted at one rate and their cards as the emulator accepted them."""
 
-    def __init__(self, emulator: Emulator, plans: list[Planned]) -> None:
+    def __init__(self, emulator: Emulator, plans: list[Planned],
+                 kinds: dict[int, str]) -> None:
         self.emulator = emulator
+        self.kinds = kinds  # group chat id -> ward, department or command
         self.plans = {plan.number: plan for plan in plans}
         self.sent_at: dict[int, float] = {}
         self.answer_ms: list[float] = []
@@ -172,15 +175,31 @@ class Phase:
         self.seen_from = len(emulator.accepted)
 
     def cards(self) -> dict[int, list[float]]:
-        found: dict[int, list[float]] = {}
+        return {number: [at for at, _ in got] for number, got in self.cards_to().items()}
+
+    def cards_to(self) -> dict[int, list[tuple[float, int]]]:
+        """Report number -> (accepted at, group chat id) of each of its cards."""
+        found: dict[int, list[tuple[float, int]]] = {}
         for at, _, message in self.emulator.accepted[self.seen_from:]:
-            if message.get("chat", {}).get("id", 0) >= 0:
+            chat = int(message.get("chat", {}).get("id", 0))
+            if chat >= 0:
                 continue
             # A batch card carries several reports: each counts as delivered with it.
             for marker in MARKER.finditer(message.get("text") or ""):
                 if int(marker.group(1)) in self.plans:
-                    found.setdefault(int(marker.group(1)), []).append(at)
+                    found.setdefault(int(marker.group(1)), []).append((at, chat))
         return found
+
+    def by_target(self) -> dict[str, dict[str, float]]:
+        """p50/p99 from the submission to the card in each kind of group: which one lags."""
+        latencies: dict[str, list[float]] = {}
+        for number, got in self.cards_to().items():
+            for at, chat in got:
+                latencies.setdefault(self.kinds.get(chat, "other"), []).append(
+                    (at - self.sent_at[number]) * 1000)
+        return {kind: {"cards": len(values), "p50_ms": round(percentile(values, 50), 1),
+                       "p99_ms": round(percentile(values, 99), 1)}
+                for kind, values in sorted(latencies.items())}
 
     def complete(self) -> bool:
         cards = self.cards()
@@ -207,7 +226,8 @@ class Phase:
                 "max_ms": round(max(latencies, default=0.0), 1),
                 "webhook_p99_ms": round(percentile(self.answer_ms, 99), 1),
                 "webhook_errors": sum(1 for s in self.statuses.values() if s != 200),
-                "webhook_answered": len(self.statuses)}
+                "webhook_answered": len(self.statuses),
+                "by_target": self.by_target()}
 
 
 async def post(http: aiohttp.ClientSession, url: str, body: bytes) -> int:
@@ -291,7 +311,8 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
                             "id": plan.uid, "first_name": f"Dân {plan.uid % 1000}"})
                     await asyncio.get_running_loop().run_in_executor(
                         None, prepare_drafts, db_url, plans)
-                    phase = Phase(emulator, plans)
+                    phase = Phase(emulator, plans,
+                                  {chat: kind for (kind, _), chat in groups.items()})
                     first_update = update_id
                     update_id += count
 
@@ -304,7 +325,7 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
                         phase.statuses[plan.number] = await post(http, webhook, body)
                         phase.answer_ms.append((time.time() - phase.sent_at[plan.number]) * 1000)
 
-                    sampler = RssSampler(system.processes)
+                    sampler = ProcessSampler(system.processes)
                     sampler.start()
                     tasks = await paced(rate, count, submit)
                     # At most drain_timeout_s more, whatever is still queued: an overloaded
@@ -315,7 +336,9 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
                     await sampler.stop()
                     figures = phase.figures(stopped_at)
                     figures.update(seconds=options.seconds_for(rate), drained=drained,
-                                   webhook_unanswered=unanswered, rss_mb_peak=sampler.peaks())
+                                   webhook_unanswered=unanswered, rss_mb_peak=sampler.peaks(),
+                                   cpu_ms_per_report=sampler.cpu_ms_per(count),
+                                   machine_busy=round(sampler.busy, 3))
                     results["rates"][str(int(rate))] = figures
                     log(f"  e2e {rate:5.0f} reports/s × {options.seconds_for(rate):.0f} s, "
                         f"{options.workers} workers: p50 {figures['p50_ms']:.0f} ms, "
@@ -372,33 +395,6 @@ async def resident_side(options: Options, emulator: Emulator, http: aiohttp.Clie
         f"p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms "
         f"({len(latencies)}/{count} answered)")
     return figures
-
-
-class RssSampler:
-    """The peak RSS of each process while a phase runs."""
-
-    def __init__(self, processes: list[Process]) -> None:
-        self.processes = processes
-        self.peak = {p.name: p.rss_mb() for p in processes}
-        self.done = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self.task = asyncio.create_task(self._sample())
-
-    async def _sample(self) -> None:
-        while not self.done.is_set():
-            for process in self.processes:
-                self.peak[process.name] = max(self.peak[process.name], process.rss_mb())
-            await asyncio.sleep(0.25)
-
-    async def stop(self) -> None:
-        self.done.set()
-        if self.task is not None:
-            await self.task
-
-    def peaks(self) -> dict[str, float]:
-        return {name: round(value, 1) for name, value in self.peak.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

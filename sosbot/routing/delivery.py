@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import LockError
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from sosbot import metrics
-from sosbot.command_centre import bulletins, posting
+from sosbot.command_centre import bulletins
 from sosbot.core import idempotency
 from sosbot.core.errors import (
     ChatMoved,
@@ -35,13 +36,12 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
-from sosbot.routing import card_batches, card_posts, resident_sends
+from sosbot.routing import card_batches, card_posts, outgoing
 from sosbot.routing.context import JobContext
 from sosbot.routing.lock_keeper import LockKeeper
 from sosbot.routing.queueing import DELIVER
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
-from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia
 from sosbot.storage.tables import Outbox
 
 log = logging.getLogger(__name__)
@@ -73,32 +73,94 @@ class _Row:
     not_before: datetime
 
 
+@dataclass
+class _Next:
+    """A chat's next row as its holder found it. When the row was due and within the job's
+    share it is rendered; and when the rate limit let it go at once, its attempt is
+    started (``key``) in the same transaction: the common send takes two transactions, the
+    look and the record of its outcome (which looks at the next row)."""
+
+    row: _Row
+    due: bool
+    prepared: card_posts.Prepared | None = None  # None: not rendered
+    error: PermanentSendError | None = None
+    wait: float = 0.0  # the rate limit's answer when the attempt was not started
+    key: str | None = None
+
+
+@dataclass
+class _Chat:
+    """One job's hold on a chat: the connection its transactions use, and its mark."""
+
+    ctx: JobContext
+    db: Connection
+    channel: str
+    chat_id: str
+    more: str  # the Redis mark a job leaves when it finds the chat busy
+    render: bool = True  # the next look renders (and starts) the row: within the share
+
+    def look(self, session: Session) -> _Next | None:
+        """The chat's next row, locked; rendered and started when it may go now."""
+        ctx = self.ctx
+        stored = outbox.next_for_chat(session, self.channel, self.chat_id, lock=True)
+        if stored is None:
+            return None
+        assert stored.id is not None
+        row = _Row(stored.id, stored.channel, stored.chat_id, stored.method,
+                   dict(stored.payload), stored.attempts, stored.not_before)
+        found = _Next(row, due=row.not_before <= ctx.clock())
+        adapter = ctx.outbound.get(row.channel)
+        if not found.due or not self.render:
+            return found
+        if adapter is None:
+            found.error = PermanentSendError(f"no adapter for channel {row.channel}")
+            return found
+        try:
+            found.prepared = outgoing.prepare(ctx, session, stored)
+        except PermanentSendError as exc:
+            found.error = exc
+            return found
+        if found.prepared.method is None:
+            return found
+        found.wait = ctx.limiter.try_acquire(
+            adapter.rate_rules(row.chat_id, found.prepared.method), cost=found.prepared.cost)
+        if found.wait == 0:
+            found.key = _mark_started(ctx, stored, members=found.prepared.members)
+        return found
+
+    def look_alone(self) -> _Next | None:
+        self.ctx.redis.delete(self.more)  # what is queued from now on, this look or the next sees
+        with transaction(self.db) as session:
+            return self.look(session)
+
+
 def deliver(ctx: JobContext, outbox_id: int) -> str:
     """Send row ``outbox_id`` and any older pending row of its chat. Returns an outcome."""
-    with transaction(ctx.engine) as session:
-        row = session.get(Outbox, outbox_id)
-        if row is None:
+    with ctx.engine.connect() as db:
+        found = outbox.where_to(db, outbox_id)
+        db.rollback()
+        if found is None:
             return "missing"
-        if row.status != outbox.PENDING:
-            return row.status
-        channel, chat_id = row.channel, row.chat_id
-    more = f"sosbot:chat-more:{channel}:{chat_id}"
-    ctx.redis.set(more, outbox_id, ex=LOCK_TIMEOUT_S * 4)
-    # Not thread-local: the LockKeeper renews it from a thread of its own.
-    lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}", timeout=LOCK_TIMEOUT_S,
-                          thread_local=False)
-    if not lock.acquire(blocking=False):
-        return "chat busy"  # the holder sends this row, or hands it on when it lets go
-    keeper = LockKeeper(lock, f"{channel}:{chat_id}").start()
-    try:
-        outcome, next_id = _send_chat(ctx, channel, chat_id, outbox_id, more)
-    finally:
-        keeper.stop()
+        status, channel, chat_id = found
+        if status != outbox.PENDING:
+            return status
+        more = f"sosbot:chat-more:{channel}:{chat_id}"
+        ctx.redis.set(more, outbox_id, ex=LOCK_TIMEOUT_S * 4)
+        # Not thread-local: the LockKeeper renews it from a thread of its own.
+        lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}",
+                              timeout=LOCK_TIMEOUT_S, thread_local=False)
+        if not lock.acquire(blocking=False):
+            return "chat busy"  # the holder sends this row, or hands it on when it lets go
+        keeper = LockKeeper(lock, f"{channel}:{chat_id}").start()
         try:
-            lock.release()
-        except LockError:
-            log.warning("chat lock for %s:%s expired while sending", channel, chat_id,
-                        exc_info=True)
+            outcome, next_id = _send_chat(_Chat(ctx, db, channel, chat_id, more), outbox_id)
+        finally:
+            keeper.stop()
+            try:
+                lock.release()
+            except LockError:
+                log.warning("chat lock for %s:%s expired while sending", channel, chat_id,
+                            exc_info=True)
     # A row queued after the last look found the lock still taken and left it to us.
     left = ctx.redis.getdel(more)
     if outcome == "sent" and left is not None:
@@ -108,35 +170,30 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
     return outcome
 
 
-def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int,
-               more: str) -> tuple[str, int]:
+def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:
     """(outcome, the chat's next row): sent (nothing left), waiting or deferred (a job is
     scheduled for the chat), continued (the job's share is done; rows are left).
 
     The job goes on past its own row while rows can go at once; for a later row that must
     wait for the platform's rate limit it does not sleep (other chats would wait behind
     it) but puts the chat back at the end of the queue."""
-    own, sends = up_to, 0
+    ctx, own, sends = chat.ctx, up_to, 0
+    found = chat.look_alone()
     while True:
-        now = ctx.clock()
-        ctx.redis.delete(more)  # what is queued from now on, this look or the next sees
-        with transaction(ctx.engine) as session:
-            first = outbox.next_for_chat(session, channel, chat_id)
-            if first is None:
-                return "sent", up_to
-            assert first.id is not None
-            row = _Row(first.id, first.channel, first.chat_id, first.method,
-                       dict(first.payload), first.attempts, first.not_before)
+        if found is None:
+            return "sent", up_to
+        row = found.row
         up_to = max(up_to, row.id)
-        if sends == MAX_SENDS_PER_JOB:
-            return "continued", row.id
-        if row.not_before > now:
-            delay = (row.not_before - now).total_seconds()
+        if not found.due:
+            delay = (row.not_before - ctx.clock()).total_seconds()
             # Reschedule the chain, not only the row in front: the rows behind it may have
             # no job of their own any more.
-            ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(now))
+            ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(ctx.clock()))
             return "waiting", up_to
-        sent = _send_one(ctx, row, up_to, may_wait=row.id <= own)
+        if sends == MAX_SENDS_PER_JOB:
+            return "continued", row.id
+        chat.render = sends + 1 < MAX_SENDS_PER_JOB
+        sent, found = _send_one(chat, found, up_to, may_wait=row.id <= own)
         if sent is None:
             return "continued", row.id
         if not sent:
@@ -144,96 +201,41 @@ def _send_chat(ctx: JobContext, channel: str, chat_id: str, up_to: int,
         sends += 1
 
 
-def _prepare(ctx: JobContext, row: _Row) -> card_posts.Prepared:
-    """What to send for this row: as stored, or a card/album rendered from the database."""
-    if row.method == posting.IMAGES_METHOD:
-        if ctx.rules is None or ctx.rules.wards_file is None:
-            raise PermanentSendError("the digest needs the routing rules and the ward data")
-        with transaction(ctx.engine) as session:
-            payload = posting.images(session, row.payload, ctx.rules, ctx.media_store,
-                                     ctx.rules.wards_file, ctx.clock())
-        return card_posts.Prepared("media_group", payload, cost=len(payload["items"]))
-    if row.method not in card_posts.METHODS:
-        if row.payload.get("group"):
-            return card_posts.Prepared(row.method, row.payload)
-        with transaction(ctx.engine) as session:
-            payload = resident_sends.enrich(session, row.channel, row.chat_id, row.method,
-                                            row.payload, tokens=ctx.location_tokens,
-                                            public_url=ctx.public_url)
-        # A bulletin's photo leaves the system scrubbed, like a report's.
-        return _outgoing_files(ctx, card_posts.Prepared(row.method, payload))
-    if ctx.rules is None:
-        raise PermanentSendError("routing is not configured in this worker")
-    with transaction(ctx.engine) as session:
-        if row.method == "card":
-            lead = session.get(Outbox, row.id)
-            batch = card_batches.prepare(session, lead, ctx.rules, ctx.clock()) \
-                if lead is not None else None
-            if batch is not None:
-                return batch
-        prepared = card_posts.prepare(session, row.method, row.payload, ctx.rules, ctx.clock())
-    return _outgoing_files(ctx, prepared)
-
-
-def _outgoing_files(ctx: JobContext, prepared: card_posts.Prepared) -> card_posts.Prepared:
-    """Point media items at copies fit to leave the system: photos without EXIF/GPS.
-
-    The originals stay in the media store as evidence; a photo whose metadata cannot be
-    removed is left out (fail closed)."""
-    if "items" not in prepared.payload:
-        return prepared
-    outgoing = OutgoingMedia(ctx.media_store)
-    items = []
-    for item in prepared.payload["items"]:
-        try:
-            item["path"] = str(outgoing.path_for(item["sha256"], item.get("mime")))
-        except NotScrubbable as exc:
-            log.warning("media %s left out of the album: %s", str(item["sha256"])[:12], exc)
-            continue
-        items.append(item)
-    if not items:
-        return card_posts.Prepared(None)
-    prepared.payload["items"] = items
-    prepared.cost = len(items)
-    return prepared
-
-
 def _fresh_tag(now: datetime) -> int:
     """A job id suffix no earlier job of this row used."""
     return int(now.timestamp() * 1000)
 
 
-def _send_one(ctx: JobContext, row: _Row, up_to: int, *, may_wait: bool = True) -> bool | None:
-    """Send one row and record the outcome; False when the chat must wait before the next;
-    None, with nothing done, when the platform's rate limit asks for a short wait and
-    ``may_wait`` is false (the row is another job's: this worker does not sleep for it)."""
-    adapter = ctx.outbound.get(row.channel)
-    if adapter is None:
-        _finish(ctx, row, outbox.FAILED, error=PermanentSendError(
-            f"no adapter for channel {row.channel}"))
-        return True
-    try:
-        prepared = _prepare(ctx, row)
-    except PermanentSendError as exc:
-        _finish(ctx, row, outbox.FAILED, error=exc)
-        return True
+def _send_one(chat: _Chat, found: _Next, up_to: int, *,
+              may_wait: bool) -> tuple[bool | None, _Next | None]:
+    """Send one row and record the outcome; then (with the record) the chat's next row.
+    False when the chat must wait before the next; None, with nothing done, when the
+    platform's rate limit asks for a short wait and ``may_wait`` is false (the row is
+    another job's: this worker does not sleep for it)."""
+    ctx, row, prepared = chat.ctx, found.row, found.prepared
+    if found.error is not None:
+        return True, _finish(chat, row, outbox.FAILED, error=found.error)
+    assert prepared is not None
     if prepared.method is None:
-        _finish(ctx, row, outbox.SENT)
-        return True
+        return True, _finish(chat, row, outbox.SENT)
+    adapter = ctx.outbound[row.channel]
     rules = adapter.rate_rules(row.chat_id, prepared.method)
+    key, wait = found.key, found.wait
     for inline_try in range(INLINE_RETRIES + 1):
-        wait = ctx.limiter.try_acquire(rules, cost=prepared.cost)
-        if wait > INLINE_WAIT_S:
-            _defer(ctx, row, up_to, wait, "waiting for the platform's rate limit",
-                   count_attempt=False)
-            return False
-        if wait > 0:
-            if not may_wait:
-                return None
-            ctx.sleep(wait)
-            continue
-        key = _start_attempt(ctx, row, retrying_after_429=inline_try > 0,
-                             members=prepared.members)
+        if key is None:
+            if inline_try > 0:
+                wait = ctx.limiter.try_acquire(rules, cost=prepared.cost)
+            if wait > INLINE_WAIT_S:
+                _defer(chat, row, up_to, wait, "waiting for the platform's rate limit",
+                       count_attempt=False)
+                return False, None
+            if wait > 0:
+                if not may_wait:
+                    return None, None
+                ctx.sleep(wait)
+                continue
+            key = _start_attempt(chat, row, retrying_after_429=inline_try > 0,
+                                 members=prepared.members)
         try:
             message_id = ctx.run(_keyed(key, adapter.send(row.chat_id, prepared.method,
                                                           prepared.payload)))
@@ -243,22 +245,21 @@ def _send_one(ctx: JobContext, row: _Row, up_to: int, *, may_wait: bool = True) 
             metrics.RATE_LIMITED.labels(row.channel).inc()
             if exc.retry_after <= INLINE_WAIT_S:
                 ctx.sleep(exc.retry_after)
+                key = None
                 continue
-            _defer(ctx, row, up_to, exc.retry_after, str(exc), count_attempt=False)
-            return False
+            _defer(chat, row, up_to, exc.retry_after, str(exc), count_attempt=False)
+            return False, None
         except TemporarySendError as exc:
-            return _temporary_failure(ctx, row, up_to, exc, prepared.members)
+            return _temporary_failure(chat, row, up_to, exc, prepared.members)
         except (RecipientGone, ChatMoved, PermanentSendError) as exc:
             log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
                         row.chat_id, exc)
-            _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1,
-                    members=prepared.members)
-            return True
-        _finish(ctx, row, outbox.SENT, message_id=message_id, attempts=row.attempts + 1,
-                members=prepared.members)
-        return True
-    _defer(ctx, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
-    return False
+            return True, _finish(chat, row, outbox.FAILED, error=exc,
+                                 attempts=row.attempts + 1, members=prepared.members)
+        return True, _finish(chat, row, outbox.SENT, message_id=message_id,
+                             attempts=row.attempts + 1, members=prepared.members)
+    _defer(chat, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
+    return False, None
 
 
 async def _keyed(key: str, send: Awaitable[str | None]) -> str | None:
@@ -267,9 +268,21 @@ async def _keyed(key: str, send: Awaitable[str | None]) -> str | None:
         return await send
 
 
-def _start_attempt(ctx: JobContext, row: _Row, *, retrying_after_429: bool = False,
+def _start_attempt(chat: _Chat, row: _Row, *, retrying_after_429: bool = False,
                    members: tuple[int, ...] = ()) -> str:
-    """Record (and commit) that row ``row`` is about to be sent; its idempotency key.
+    """Record (and commit) that row ``row`` is about to be sent; its idempotency key."""
+    with transaction(chat.db) as session:
+        stored = session.get(Outbox, row.id, with_for_update=True)
+        if stored is None:
+            return f"outbox-{row.id}"
+        return _mark_started(chat.ctx, stored, members=members,
+                             retrying_after_429=retrying_after_429)
+
+
+def _mark_started(ctx: JobContext, stored: Outbox, *, members: tuple[int, ...] = (),
+                  retrying_after_429: bool = False) -> str:
+    """Mark ``stored`` as being sent (committed with the caller's transaction, before the
+    platform is called); its idempotency key.
 
     A row whose previous attempt was recorded but never finished is "in doubt": the worker
     died, or lost the database, between calling the platform and recording the answer. It
@@ -278,47 +291,59 @@ def _start_attempt(ctx: JobContext, row: _Row, *, retrying_after_429: bool = Fal
     Zalo and Messenger do not, so there the resident or group may see it twice. Sending
     again is the choice for an emergency intake: a report seen twice beats one never seen.
     """
-    with transaction(ctx.engine) as session:
-        stored = session.get(Outbox, row.id, with_for_update=True)
-        if stored is None:
-            return f"outbox-{row.id}"
-        if stored.attempt_started_at is not None and not retrying_after_429:
-            log.warning("outbox %s to %s:%s is in doubt: an attempt started at %s never "
-                        "finished; sending again with idempotency key %s", row.id,
-                        row.channel, row.chat_id, stored.attempt_started_at.isoformat(),
-                        stored.idempotency_key)
-        if not stored.idempotency_key:
-            stored.idempotency_key = f"sosbot-{row.id}-{secrets.token_hex(8)}"
-        stored.attempt_started_at = ctx.clock()
-        if members:  # a batch card: a retry in doubt sends the same reports again
-            stored.payload = {**stored.payload, card_batches.BATCH_KEY: list(members)}
-        return stored.idempotency_key
+    if stored.attempt_started_at is not None and not retrying_after_429:
+        log.warning("outbox %s to %s:%s is in doubt: an attempt started at %s never "
+                    "finished; sending again with idempotency key %s", stored.id,
+                    stored.channel, stored.chat_id, stored.attempt_started_at.isoformat(),
+                    stored.idempotency_key)
+    if not stored.idempotency_key:
+        stored.idempotency_key = f"sosbot-{stored.id}-{secrets.token_hex(8)}"
+    stored.attempt_started_at = ctx.clock()
+    if members:  # a batch card: a retry in doubt sends the same reports again
+        stored.payload = {**stored.payload, card_batches.BATCH_KEY: list(members)}
+    return stored.idempotency_key
 
 
-def _temporary_failure(ctx: JobContext, row: _Row, up_to: int,
-                       exc: TemporarySendError, members: tuple[int, ...] = ()) -> bool:
-    if row.attempts + 1 >= ctx.limits.max_send_attempts:
+def _temporary_failure(chat: _Chat, row: _Row, up_to: int, exc: TemporarySendError,
+                       members: tuple[int, ...] = ()) -> tuple[bool, _Next | None]:
+    if row.attempts + 1 >= chat.ctx.limits.max_send_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
-        _finish(ctx, row, outbox.FAILED, error=exc, attempts=row.attempts + 1,
-                members=members)
-        return True
+        return True, _finish(chat, row, outbox.FAILED, error=exc, attempts=row.attempts + 1,
+                             members=members)
     log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
-    _defer(ctx, row, up_to, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
-    return False
+    _defer(chat, row, up_to, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
+    return False, None
 
 
-def _finish(ctx: JobContext, row: _Row, status: str, *, error: SendError | None = None,
+def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = None,
             message_id: str | None = None, attempts: int | None = None,
-            members: tuple[int, ...] = ()) -> None:
-    """Record the outcome, with what the delivery learns from it, in one transaction; a
-    batch card's outcome is each of its rows' outcome."""
-    with transaction(ctx.engine) as session:
+            members: tuple[int, ...] = ()) -> _Next | None:
+    """Record the outcome, with what the delivery learns from it, in one transaction (a
+    batch card's outcome is each of its rows' outcome); the chat's next row, looked at in
+    the same transaction.
+
+    The look runs in a savepoint: if it fails, the outcome is still committed (a send
+    recorded as in doubt would be sent again) and then the failure is raised."""
+    ctx = chat.ctx
+    ctx.redis.delete(chat.more)  # what is queued from now on, this look or the next sees
+    failure: Exception | None = None
+    found: _Next | None = None
+    with transaction(chat.db) as session:
         for row_id in members or (row.id,):
             _record(ctx, session, row if row_id == row.id else None, row_id, status,
                     error=error, message_id=message_id,
                     attempts=attempts if row_id == row.id else None)
         follow_up = outbox.take_added(session)
+        session.flush()
+        try:
+            with session.begin_nested():
+                found = chat.look(session)
+        except Exception as exc:  # raised below, once the outcome is committed
+            failure = exc
     ctx.dispatcher.outbox(follow_up)
+    if failure is not None:
+        raise failure
+    return found
 
 
 def _record(ctx: JobContext, session: Session, row: _Row | None, row_id: int, status: str, *,
@@ -351,13 +376,14 @@ def _record(ctx: JobContext, session: Session, row: _Row | None, row_id: int, st
         card_posts.resident_unreachable(session, row.channel, stored.report_id, error, now)
 
 
-def _defer(ctx: JobContext, row: _Row, up_to: int, delay_s: float, error: str, *,
+def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,
            count_attempt: bool) -> None:
+    ctx = chat.ctx
     now = ctx.clock()
     attempts = row.attempts + 1 if count_attempt else row.attempts
     log.info("outbox %s to %s:%s waits %.1fs: %s", row.id, row.channel, row.chat_id,
              delay_s, error)
-    with transaction(ctx.engine) as session:
+    with transaction(chat.db) as session:
         stored = session.get(Outbox, row.id, with_for_update=True)
         if stored is None:
             return

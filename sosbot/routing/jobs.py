@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+
 from sosbot.routing import context, delivery, escalation, media_downloads
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def deliver_outbox(outbox_id: int) -> str:
     """Send one outbox row (and any older pending row of the same chat)."""
     return delivery.deliver(context.current(), outbox_id)
+
+
+def deliver_outbox_rows(outbox_ids: list[int]) -> str:
+    """Send several rows queued together, one after another (each as ``deliver_outbox``
+    would); a row whose sending fails does not hold back the others, and the first failure
+    is raised at the end, so that rq records the job as failed."""
+    ctx, outcomes = context.current(), []
+    failure: Exception | None = None
+    for outbox_id in outbox_ids:
+        try:
+            outcomes.append(delivery.deliver(ctx, outbox_id))
+        except Exception as exc:  # raised below, after the other rows had their turn
+            log.exception("outbox %s: delivery failed; the sweeper queues it again", outbox_id)
+            outcomes.append("error")
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return ",".join(outcomes)
 
 
 def download_media(media_id: int) -> str:

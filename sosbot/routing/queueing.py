@@ -16,13 +16,20 @@ from rq import Queue
 log = logging.getLogger(__name__)
 
 JOB_TIMEOUT_S = 120
-RESULT_TTL_S = 600
+# Nothing reads a job's return value (the outcome is in the database and the log): rq
+# deletes a finished job at once instead of writing its result to Redis.
+RESULT_TTL_S = 0
 FAILURE_TTL_S = 7 * 24 * 3600
 
 DELIVER = "sosbot.routing.jobs.deliver_outbox"
+DELIVER_ROWS = "sosbot.routing.jobs.deliver_outbox_rows"
 DOWNLOAD = "sosbot.routing.jobs.download_media"
 ESCALATE = "sosbot.routing.jobs.escalate_report"
 _PREFIX = {DELIVER: "outbox", DOWNLOAD: "media", ESCALATE: "escalate"}
+# Rows queued together (a submission's cards and the resident's receipt, a bulletin's
+# messages) share jobs of up to this many rows: each rq job costs a worker about as much
+# CPU as a send, and a report's rows go to different chats anyway.
+ROWS_PER_JOB = 4
 
 
 class Dispatcher:
@@ -62,11 +69,32 @@ class Dispatcher:
             pipeline.execute()
 
     def waiting(self) -> int:
-        """Jobs on the queue that no worker has taken yet."""
-        return int(self.queue.count)
+        """Outbox rows (and other items) whose jobs no worker has taken yet: a job of
+        several rows counts as that many."""
+        return sum(_rows_of(job_id) for job_id in self.queue.get_job_ids())
 
     def outbox(self, ids: Sequence[int]) -> None:
-        self.now(DELIVER, [(i, 0) for i in ids])
+        """Queue the sending of these new rows, in order, in one round trip: a job for
+        each ROWS_PER_JOB of them."""
+        jobs = []
+        for start in range(0, len(ids), ROWS_PER_JOB):
+            group = list(ids[start:start + ROWS_PER_JOB])
+            if len(group) == 1:
+                jobs.append(Queue.prepare_data(DELIVER, args=(group[0],), timeout=JOB_TIMEOUT_S,
+                                               **self._options(DELIVER, group[0], 0)))
+            else:
+                jobs.append(Queue.prepare_data(
+                    DELIVER_ROWS, args=(group,), timeout=JOB_TIMEOUT_S,
+                    job_id=f"outbox-{group[0]}_{len(group)}-0", result_ttl=RESULT_TTL_S,
+                    failure_ttl=FAILURE_TTL_S))
+        if jobs:
+            self.queue.enqueue_many(jobs)
 
     def media(self, ids: Sequence[int]) -> None:
         self.now(DOWNLOAD, [(i, 0) for i in ids])
+
+
+def _rows_of(job_id: str) -> int:
+    """How many rows a job carries, from its id (``outbox-FIRST_COUNT-TAG`` for several)."""
+    _, several, count = job_id.rpartition("-")[0].partition("_")
+    return int(count) if several and count.isdigit() else 1

@@ -64,8 +64,12 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One session in one transaction: committed on success, rolled back on any error."""
+def transaction(engine: Engine | sa.Connection) -> Iterator[Session]:
+    """One session in one transaction: committed on success, rolled back on any error.
+
+    Given a connection rather than the engine, the transaction runs on it: a job that
+    holds one connection for its several transactions saves the pool's checkout and
+    liveness ping for each."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 

@@ -29,7 +29,7 @@ from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import ConversationState, Draft, Stage
 from sosbot.loop_thread import BackgroundLoop
-from sosbot.routing import delivery, media_downloads
+from sosbot.routing import context, delivery, jobs, media_downloads
 from sosbot.routing.context import JobContext, Limits
 from sosbot.routing.queueing import DELIVER, ESCALATE, Dispatcher
 from sosbot.routing.send_rate import SendRateLimiter
@@ -339,14 +339,62 @@ async def test_sweeper_does_not_multiply_a_backlog_the_workers_are_behind_on(
             row.enqueued_at = long_ago
     ctx.dispatcher.outbox(ids)  # their jobs, still waiting for a worker
     queue = Queue(queue_name, connection=redis)
-    assert queue.count == 30
+    assert queue.count == 8  # four rows a job
+    assert ctx.dispatcher.waiting() == 30
     assert (await in_thread(sweep, ctx)).outbox_requeued == 0
-    assert queue.count == 30
-    # Jobs that are gone (Redis lost them) are queued again, and only as many as are gone.
-    for job_id in queue.job_ids[:10]:
+    assert queue.count == 8
+    # Jobs that are gone (Redis lost them) are queued again, and only as many rows as they
+    # carried.
+    for job_id in queue.job_ids[:2]:
         queue.remove(job_id)
-    assert (await in_thread(sweep, ctx)).outbox_requeued == 10
-    assert queue.count == 30
+    assert (await in_thread(sweep, ctx)).outbox_requeued == 8
+    assert ctx.dispatcher.waiting() == 30
+
+
+def test_rows_queued_together_share_jobs_of_up_to_four(redis: Redis, queue_name: str) -> None:
+    dispatcher = Dispatcher(redis, queue_name)
+    dispatcher.outbox([11, 12, 13, 14, 15, 16, 17, 18, 19])
+    jobs = dispatcher.queue.get_jobs()
+    assert [(job.func_name.rsplit(".", 1)[1], job.args) for job in jobs] == [
+        ("deliver_outbox_rows", ([11, 12, 13, 14],)),
+        ("deliver_outbox_rows", ([15, 16, 17, 18],)),
+        ("deliver_outbox", (19,))]
+    assert dispatcher.waiting() == 9
+
+
+async def test_a_job_of_several_rows_sends_each_and_a_failure_holds_back_none(
+        ctx: JobContext, engine: Engine, emulator: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows of one job go to different chats; one row's failure (the database gone for
+    it) does not keep the others from being sent, and the job still fails, so rq keeps it."""
+    other = USER + 1
+    await emulator_post(emulator, "/_emu/users", {"first_name": "Minh", "id": other})
+    first = queue_messages(engine, ["cho Lan"])
+    second = queue_messages(engine, ["cho Minh"], chat=other)
+    third = queue_messages(engine, ["cho Lan lần nữa"])
+    deliver = delivery.deliver
+
+    def deliver_failing_second(job_ctx: JobContext, outbox_id: int) -> str:
+        if outbox_id == second[0]:
+            raise ConnectionError("database connection lost")
+        return deliver(job_ctx, outbox_id)
+
+    monkeypatch.setattr(delivery, "deliver", deliver_failing_second)
+    context.install(ctx)
+    try:
+        with pytest.raises(ConnectionError):
+            await in_thread(jobs.deliver_outbox_rows, [*first, *second, *third])
+    finally:
+        context.install(None)
+    assert await bot_texts(emulator) == ["cho Lan", "cho Lan lần nữa"]
+    assert statuses(engine, [*first, *second, *third]) == ["sent", "pending", "sent"]
+    monkeypatch.setattr(delivery, "deliver", deliver)
+    context.install(ctx)
+    try:
+        assert await in_thread(jobs.deliver_outbox_rows, second) == "sent"
+    finally:
+        context.install(None)
+    assert await bot_texts(emulator, other) == ["cho Minh"]
 
 
 def test_jobs_for_later_are_scheduled_in_one_round_trip(redis: Redis, queue_name: str) -> None:

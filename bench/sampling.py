@@ -1,0 +1,87 @@
+"""What the processes of a benchmark phase used: peak RSS, CPU time, how busy the machine was."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import psutil
+
+from bench.services import Process
+
+
+class ProcessSampler:
+    """The peak RSS of each process while a phase runs, the CPU time each used, and the share
+    of the machine's CPU that was busy (every process, the database's and the load's too)."""
+
+    def __init__(self, processes: list[Process]) -> None:
+        self.processes = processes
+        self.peak = {p.name: p.rss_mb() for p in processes}
+        self.cpu_from = {p.name: _cpu_s(p) for p in processes}
+        self.services_from = _services_cpu_s()
+        self.machine_from = psutil.cpu_times()
+        self.cpu_used: dict[str, float] = {}
+        self.busy = 0.0
+        self.done = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._sample())
+
+    async def _sample(self) -> None:
+        while not self.done.is_set():
+            for process in self.processes:
+                self.peak[process.name] = max(self.peak[process.name], process.rss_mb())
+            await asyncio.sleep(0.25)
+
+    async def stop(self) -> None:
+        self.done.set()
+        if self.task is not None:
+            await self.task
+        self.cpu_used = {p.name: _cpu_s(p) - self.cpu_from[p.name] for p in self.processes}
+        for name, seconds in _services_cpu_s().items():
+            self.cpu_used[name] = seconds - self.services_from.get(name, 0.0)
+        before, after = self.machine_from, psutil.cpu_times()
+        total = sum(after) - sum(before)
+        idle = (after.idle + after.iowait) - (before.idle + before.iowait)
+        self.busy = 1.0 - idle / total if total > 0 else 0.0
+
+    def peaks(self) -> dict[str, float]:
+        return {name: round(value, 1) for name, value in self.peak.items()}
+
+    def cpu_ms_per(self, count: int) -> dict[str, Any]:
+        """CPU milliseconds each process spent per item (report) of the phase."""
+        return {name: round(seconds * 1000 / max(count, 1), 1)
+                for name, seconds in self.cpu_used.items()}
+
+
+def _services_cpu_s() -> dict[str, float]:
+    """CPU seconds so far of PostgreSQL's and Redis's processes and of this one (the load
+    and the platform emulator)."""
+    used = {"postgres": 0.0, "redis": 0.0, "load+emulator": 0.0}
+    for proc in psutil.process_iter(["name", "cpu_times", "pid"]):
+        times = proc.info["cpu_times"]
+        if times is None:
+            continue
+        name = proc.info["name"] or ""
+        key = ("postgres" if name.startswith("postgres") else
+               "redis" if name.startswith("redis-server") else
+               "load+emulator" if proc.info["pid"] == os.getpid() else None)
+        if key is not None:
+            used[key] += times.user + times.system
+    return used
+
+
+def _cpu_s(process: Process) -> float:
+    """User and system CPU seconds of the process and of its children (rq's scheduler)."""
+    try:
+        proc = psutil.Process(process.pid)
+        own = proc.cpu_times()
+        total = own.user + own.system
+        for child in proc.children(recursive=True):
+            times = child.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
