@@ -51,8 +51,9 @@ def prepare(session: Session, lead: Outbox, rules: RoutingRules,
     if config.batch_cards_from == 0 or lead.attempt_started_at is not None:
         return None
     waiting = outbox.waiting_cards(session, lead.channel, lead.chat_id, lead.id, now,
-                                   config.batch_cards_max)
-    if len(waiting) < max(2, config.batch_cards_from) or waiting[0].id != lead.id:
+                                   config.batch_cards_max,
+                                   at_least=max(2, config.batch_cards_from))
+    if not waiting or waiting[0].id != lead.id:
         return None
     return _render(session, waiting, rules, now, fit=True)
 

@@ -71,6 +71,7 @@ class _Row:
     payload: dict[str, Any]
     attempts: int
     not_before: datetime
+    bulletin_id: int | None = None
 
 
 @dataclass
@@ -107,7 +108,8 @@ class _Chat:
             return None
         assert stored.id is not None
         row = _Row(stored.id, stored.channel, stored.chat_id, stored.method,
-                   dict(stored.payload), stored.attempts, stored.not_before)
+                   dict(stored.payload), stored.attempts, stored.not_before,
+                   stored.bulletin_id)
         found = _Next(row, due=row.not_before <= ctx.clock())
         adapter = ctx.outbound.get(row.channel)
         if not found.due or not self.render:
@@ -329,10 +331,17 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
     failure: Exception | None = None
     found: _Next | None = None
     with transaction(chat.db) as session:
-        for row_id in members or (row.id,):
-            _record(ctx, session, row if row_id == row.id else None, row_id, status,
-                    error=error, message_id=message_id,
-                    attempts=attempts if row_id == row.id else None)
+        if status == outbox.SENT and not members and row.bulletin_id is None \
+                and attempts is not None and _is_plain(row.method):
+            metrics.DELIVERIES.labels(row.channel, status).inc()
+            outbox.record_sent(session, row.id, message_id=message_id, attempts=attempts,
+                               now=ctx.clock(), card_delivery_id=int(row.payload["delivery_id"])
+                               if row.method == "card" else None)
+        else:
+            for row_id in members or (row.id,):
+                _record(ctx, session, row if row_id == row.id else None, row_id, status,
+                        error=error, message_id=message_id,
+                        attempts=attempts if row_id == row.id else None)
         follow_up = outbox.take_added(session)
         session.flush()
         try:
@@ -344,6 +353,12 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
     if failure is not None:
         raise failure
     return found
+
+
+def _is_plain(method: str) -> bool:
+    """A row whose sent record is the row's and, for a card, its delivery's: no more (an
+    album's message ids are added to its delivery's)."""
+    return method != "card_album"
 
 
 def _record(ctx: JobContext, session: Session, row: _Row | None, row_id: int, status: str, *,

@@ -78,17 +78,37 @@ def where_to(bind: sa.Connection, outbox_id: int) -> tuple[str, str, str] | None
 
 
 def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, now: datetime,
-                  limit: int) -> list[Outbox]:
+                  limit: int, at_least: int = 1) -> list[Outbox]:
     """The oldest cards due in one chat from row ``from_id`` on, none of them in doubt
-    (a row whose send was started is sent again as it was, alone or with its batch)."""
-    return list(session.exec(
-        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
-                             Outbox.status == PENDING, Outbox.method == "card",
-                             col(Outbox.id) >= from_id, Outbox.not_before <= now,
-                             (col(Outbox.attempt_started_at).is_(None))
-                             | (col(Outbox.id) == from_id))
-        .order_by(col(Outbox.id)).limit(limit)
-    ).all())
+    (a row whose send was started is sent again as it was, alone or with its batch); none
+    when fewer than ``at_least`` wait. Their ids are counted first, without loading rows:
+    most cards go alone."""
+    table = sa.inspect(Outbox).local_table
+    ids = list(session.execute(
+        sa.select(table.c.id).where(
+            table.c.channel == channel, table.c.chat_id == chat_id,
+            table.c.status == PENDING, table.c.method == "card", table.c.id >= from_id,
+            table.c.not_before <= now,
+            table.c.attempt_started_at.is_(None) | (table.c.id == from_id))
+        .order_by(table.c.id).limit(limit)).scalars())
+    if len(ids) < at_least:
+        return []
+    rows = {row.id: row for row in session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def record_sent(session: Session, outbox_id: int, *, message_id: str | None, attempts: int,
+                now: datetime, card_delivery_id: int | None = None) -> None:
+    """Record a plain row as sent, by two UPDATEs rather than loading it: the common case
+    of every send (a card also marks its delivery sent, with the card's message id)."""
+    plain = {"synchronize_session": False}  # nothing of these rows is loaded here
+    session.execute(sa.update(Outbox).where(col(Outbox.id) == outbox_id).values(
+        status=SENT, last_error=None, platform_message_id=message_id, attempts=attempts,
+        sent_at=now).execution_options(**plain))
+    if card_delivery_id is not None:
+        session.execute(sa.update(Delivery).where(col(Delivery.id) == card_delivery_id)
+                        .values(card_message_id=message_id, status="sent", sent_at=now)
+                        .execution_options(**plain))
 
 
 def stranded(session: Session, now: datetime, stale_after: timedelta,

@@ -339,27 +339,28 @@ async def test_sweeper_does_not_multiply_a_backlog_the_workers_are_behind_on(
             row.enqueued_at = long_ago
     ctx.dispatcher.outbox(ids)  # their jobs, still waiting for a worker
     queue = Queue(queue_name, connection=redis)
-    assert queue.count == 8  # four rows a job
+    assert queue.count == 4  # eight rows a job (the last six)
     assert ctx.dispatcher.waiting() == 30
     assert (await in_thread(sweep, ctx)).outbox_requeued == 0
-    assert queue.count == 8
+    assert queue.count == 4
     # Jobs that are gone (Redis lost them) are queued again, and only as many rows as they
     # carried.
     for job_id in queue.job_ids[:2]:
         queue.remove(job_id)
-    assert (await in_thread(sweep, ctx)).outbox_requeued == 8
+    assert (await in_thread(sweep, ctx)).outbox_requeued == 16
     assert ctx.dispatcher.waiting() == 30
 
 
-def test_rows_queued_together_share_jobs_of_up_to_four(redis: Redis, queue_name: str) -> None:
+def test_rows_queued_together_share_jobs_of_up_to_eight(redis: Redis,
+                                                        queue_name: str) -> None:
     dispatcher = Dispatcher(redis, queue_name)
-    dispatcher.outbox([11, 12, 13, 14, 15, 16, 17, 18, 19])
+    dispatcher.outbox(list(range(11, 28)))
     jobs = dispatcher.queue.get_jobs()
     assert [(job.func_name.rsplit(".", 1)[1], job.args) for job in jobs] == [
-        ("deliver_outbox_rows", ([11, 12, 13, 14],)),
-        ("deliver_outbox_rows", ([15, 16, 17, 18],)),
-        ("deliver_outbox", (19,))]
-    assert dispatcher.waiting() == 9
+        ("deliver_outbox_rows", (list(range(11, 19)),)),
+        ("deliver_outbox_rows", (list(range(19, 27)),)),
+        ("deliver_outbox", (27,))]
+    assert dispatcher.waiting() == 17
 
 
 async def test_a_job_of_several_rows_sends_each_and_a_failure_holds_back_none(
