@@ -181,6 +181,28 @@ def _ingest(ingest: dict[str, Any] | None, figures: dict[str, Any]) -> list[str]
     return out + _table(header, rows)
 
 
+def _e2e_costs(e2e: dict[str, Any]) -> list[str]:
+    """Which kind of chat lags, and the CPU each process spent per report."""
+    rows = []
+    for rate, f in e2e.get("rates", {}).items():
+        if "by_target" not in f:
+            continue
+        targets = ", ".join(f"{kind} {_n(t['p50_ms'])} / {_n(t['p99_ms'])}"
+                            for kind, t in f["by_target"].items())
+        cpu = f.get("cpu_ms_per_report", {})
+        rows.append([rate, targets, ", ".join(f"{k} {v}" for k, v in cpu.items()),
+                     _n(sum(cpu.values()), 1),
+                     f"{round(100 * f['machine_busy'])} %" if "machine_busy" in f else "—"])
+    if not rows:
+        return []
+    return ["Where the time and the CPU go: p50 / p99 ms until the card reached each kind of "
+            "chat; CPU milliseconds per report of each process (the web process, the "
+            "workers with rq's scheduler, PostgreSQL's and Redis's processes, and the "
+            "benchmark's own process with the load and the emulator); how busy both cores "
+            "were.", "", *_table(["reports/s", "card in chat, p50 / p99 ms",
+                                  "CPU ms per report", "total", "machine busy"], rows)]
+
+
 def _e2e(e2e: dict[str, Any] | None) -> list[str]:
     if not e2e:
         return []
@@ -205,6 +227,7 @@ def _e2e(e2e: dict[str, Any] | None) -> list[str]:
     out += _table(["reports/s", "for s", "reports", "all cards in", "p50 ms", "p95 ms",
                    "p99 ms", "webhook p99 ms", "webhooks answered / errors",
                    "peak RSS MB"], rows)
+    out += _e2e_costs(e2e)
     resident = e2e.get("resident")
     if resident:
         out += ["## 5. Resident side: message → bot reply accepted", "",

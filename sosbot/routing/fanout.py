@@ -113,17 +113,18 @@ def fan_out(session: Session, report: Report, rules: RoutingRules,
     targets.append((COMMAND, COMMAND))
     existing = {(d.channel, d.chat_id) for d in deliveries.for_report(session, report.id)}
     created: list[Delivery] = []
-    for role, code in targets:
-        for binding in bindings.active_for(session, role, code):
+    for (role, code), bound in bindings.active_for_targets(session, targets).items():
+        for binding in bound:
             if (binding.channel, binding.chat_id) in existing:
                 continue
             existing.add((binding.channel, binding.chat_id))
-            delivery = deliveries.create(session, report_id=report.id, role=role,
-                                         target_code=code, channel=binding.channel,
-                                         chat_id=binding.chat_id, binding_id=binding.id,
-                                         now=now)
-            outbox.for_delivery(session, delivery, "card", now)
-            created.append(delivery)
+            created.append(deliveries.new(report_id=report.id, role=role, target_code=code,
+                                          channel=binding.channel, chat_id=binding.chat_id,
+                                          binding_id=binding.id, now=now))
+    session.add_all(created)
+    session.flush()  # their ids, in one INSERT
+    for delivery in created:
+        outbox.for_delivery(session, delivery, "card", now)
     queue_albums_if_ready(session, report, now)
     return created
 

@@ -76,10 +76,21 @@ def by_chat(session: Session, channel: str, chat_id: str) -> Binding | None:
 
 
 def active_for(session: Session, kind: str, target: str) -> list[Binding]:
-    return list(session.exec(
-        select(Binding).where(Binding.target_kind == kind, Binding.target_code == target,
-                              Binding.status == ACTIVE).order_by(col(Binding.id))
-    ).all())
+    return active_for_targets(session, [(kind, target)])[(kind, target)]
+
+
+def active_for_targets(session: Session, targets: list[tuple[str, str]]
+                       ) -> dict[tuple[str, str], list[Binding]]:
+    """The active bindings of each (kind, code) target, oldest first, in one query."""
+    found: dict[tuple[str, str], list[Binding]] = {target: [] for target in targets}
+    if not targets:
+        return found
+    wanted = sa.or_(*(sa.and_(col(Binding.target_kind) == kind, col(Binding.target_code) == code)
+                      for kind, code in dict.fromkeys(targets)))
+    for binding in session.exec(select(Binding).where(wanted, Binding.status == ACTIVE)
+                                .order_by(col(Binding.id))):
+        found[(binding.target_kind, binding.target_code)].append(binding)
+    return found
 
 
 def mark_dead(binding: Binding, reason: str, now: datetime) -> None:

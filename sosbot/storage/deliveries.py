@@ -11,12 +11,18 @@ from sosbot.storage.tables import Ack, Delivery, Outbox, Report
 
 def create(session: Session, *, report_id: int, role: str, target_code: str, channel: str,
            chat_id: str, binding_id: int | None, now: datetime) -> Delivery:
-    delivery = Delivery(report_id=report_id, role=role, target_code=target_code,
-                        channel=channel, chat_id=chat_id, binding_id=binding_id,
-                        created_at=now)
+    delivery = new(report_id=report_id, role=role, target_code=target_code, channel=channel,
+                   chat_id=chat_id, binding_id=binding_id, now=now)
     session.add(delivery)
     session.flush()
     return delivery
+
+
+def new(*, report_id: int, role: str, target_code: str, channel: str, chat_id: str,
+        binding_id: int | None, now: datetime) -> Delivery:
+    """A delivery not yet added: a fan-out adds its deliveries together, one INSERT."""
+    return Delivery(report_id=report_id, role=role, target_code=target_code, channel=channel,
+                    chat_id=chat_id, binding_id=binding_id, created_at=now)
 
 
 def for_report(session: Session, report_id: int) -> list[Delivery]:

@@ -50,6 +50,12 @@ async def test_end_to_end_benchmark(shared_data: Path, tmp_path: Path) -> None:
     assert phase["webhook_errors"] == 0
     assert found["resident"]["answered"] == found["resident"]["messages"] == 2
     assert set(phase["rss_mb_peak"]) == {"web", "worker-0"}
+    # Where the time went: every card counted under its kind of chat; the CPU of each part.
+    assert sum(t["cards"] for t in phase["by_target"].values()) == phase["cards"] == 14
+    assert set(phase["by_target"]) <= {"ward", "department", "command"}
+    assert {"web", "worker-0", "postgres", "redis", "load+emulator"} <= set(
+        phase["cpu_ms_per_report"])
+    assert phase["cpu_ms_per_report"]["web"] > 0 and 0 < phase["machine_busy"] <= 1
 
 
 async def test_fanout_benchmark(shared_data: Path, tmp_path: Path) -> None:
