@@ -71,7 +71,7 @@ def next_for_chat(session: Session, channel: str, chat_id: str, *,
 def where_to(bind: sa.Connection, outbox_id: int) -> tuple[str, str, str] | None:
     """(status, channel, chat id) of one row, or None: a job's first look, without loading
     the row's payload."""
-    table = sa.inspect(Outbox).local_table
+    table = _TABLE
     found = bind.execute(sa.select(table.c.status, table.c.channel, table.c.chat_id)
                          .where(table.c.id == outbox_id)).first()
     return (str(found[0]), str(found[1]), str(found[2])) if found is not None else None
@@ -83,7 +83,7 @@ def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, no
     (a row whose send was started is sent again as it was, alone or with its batch); none
     when fewer than ``at_least`` wait. Their ids are counted first, without loading rows:
     most cards go alone."""
-    table = sa.inspect(Outbox).local_table
+    table = _TABLE
     ids = list(session.execute(
         sa.select(table.c.id).where(
             table.c.channel == channel, table.c.chat_id == chat_id,
@@ -97,18 +97,25 @@ def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, no
     return [rows[i] for i in ids if i in rows]
 
 
+_DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
+# Built once: a statement SQLAlchemy has seen is executed from its compiled cache.
+_SENT_ROW = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+    status=SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
+    attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now"))
+_SENT_CARD = sa.update(_DELIVERY).where(_DELIVERY.c.id == sa.bindparam("delivery_id")).values(
+    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
+
+
 def record_sent(session: Session, outbox_id: int, *, message_id: str | None, attempts: int,
                 now: datetime, card_delivery_id: int | None = None) -> None:
-    """Record a plain row as sent, by two UPDATEs rather than loading it: the common case
-    of every send (a card also marks its delivery sent, with the card's message id)."""
-    plain = {"synchronize_session": False}  # nothing of these rows is loaded here
-    session.execute(sa.update(Outbox).where(col(Outbox.id) == outbox_id).values(
-        status=SENT, last_error=None, platform_message_id=message_id, attempts=attempts,
-        sent_at=now).execution_options(**plain))
+    """Record a plain row as sent, by UPDATEs rather than loading it: the common case of
+    every send (a card also marks its delivery sent, with the card's message id)."""
+    connection = session.connection()
+    connection.execute(_SENT_ROW, {"row_id": outbox_id, "message_id": message_id,
+                                   "attempts": attempts, "now": now})
     if card_delivery_id is not None:
-        session.execute(sa.update(Delivery).where(col(Delivery.id) == card_delivery_id)
-                        .values(card_message_id=message_id, status="sent", sent_at=now)
-                        .execution_options(**plain))
+        connection.execute(_SENT_CARD, {"delivery_id": card_delivery_id,
+                                        "message_id": message_id, "now": now})
 
 
 def stranded(session: Session, now: datetime, stale_after: timedelta,
