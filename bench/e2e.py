@@ -241,11 +241,13 @@ async def post(http: aiohttp.ClientSession, url: str, body: bytes) -> int:
 async def run_fresh(options: Options, folder: Path, log: Callable[[str], None] = print
                     ) -> dict[str, Any]:
     """Each rate on a system of its own (a fresh database, Redis and processes), so that a
-    backlog left by one rate does not weigh on the next; the resident side on the first."""
+    backlog left by one rate does not weigh on the next. Each system first serves the
+    resident side (its figures are kept from the first): every rate is then measured on a
+    system that has served traffic, as a rate run alone (`python -m bench.e2e`) is."""
     merged: dict[str, Any] = {}
     for index, rate in enumerate(options.rates):
         one = await run(replace(options, rates=(rate,)), folder / f"rate-{rate:g}", log,
-                        resident=index == 0)
+                        resident=True)
         rates = merged.get("rates", {})
         merged.update({k: v for k, v in one.items() if k != "resident" or index == 0})
         merged["rates"] = {**rates, **one["rates"]}

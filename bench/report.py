@@ -213,7 +213,8 @@ def _e2e(e2e: dict[str, Any] | None) -> list[str]:
            "ward groups + PC07/PC08/PC02 + the command centre; every report gets its own "
            "cards (3 targets, 2 for 'other'). Latency: from sending the submitting webhook "
            "to the last of its cards accepted by the emulator. Each rate runs on a fresh "
-           "system. The wait for the cards ends 45 s after the last submission at most; a "
+           "system, which first serves the resident side (section 5) as a warm-up. The wait "
+           "for the cards ends 45 s after the last submission at most; a "
            "report whose cards had not all arrived by then counts with the time until then, "
            "so those figures are lower bounds (marked ≥).", ""]
     rows = []

@@ -25,18 +25,16 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from sosbot import metrics
-from sosbot.command_centre import bulletins
 from sosbot.core import idempotency
 from sosbot.core.errors import (
     ChatMoved,
-    DeliveryWindowClosed,
     PermanentSendError,
     RateLimited,
     RecipientGone,
     SendError,
     TemporarySendError,
 )
-from sosbot.routing import card_batches, card_posts, outgoing
+from sosbot.routing import card_batches, card_posts, outgoing, send_outcomes
 from sosbot.routing.context import JobContext
 from sosbot.routing.lock_keeper import LockKeeper
 from sosbot.routing.queueing import DELIVER
@@ -332,16 +330,15 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
     found: _Next | None = None
     with transaction(chat.db) as session:
         if status == outbox.SENT and not members and row.bulletin_id is None \
-                and attempts is not None and _is_plain(row.method):
-            metrics.DELIVERIES.labels(row.channel, status).inc()
-            outbox.record_sent(session, row.id, message_id=message_id, attempts=attempts,
-                               now=ctx.clock(), card_delivery_id=int(row.payload["delivery_id"])
-                               if row.method == "card" else None)
+                and attempts is not None and send_outcomes.is_plain(row.method):
+            send_outcomes.record_sent(session, row.id, row.channel, row.method, row.payload,
+                                      message_id=message_id, attempts=attempts,
+                                      now=ctx.clock())
         else:
             for row_id in members or (row.id,):
-                _record(ctx, session, row if row_id == row.id else None, row_id, status,
-                        error=error, message_id=message_id,
-                        attempts=attempts if row_id == row.id else None)
+                send_outcomes.record(session, row_id, status, ctx.clock(), error=error,
+                                     message_id=message_id,
+                                     attempts=attempts if row_id == row.id else None)
         follow_up = outbox.take_added(session)
         session.flush()
         try:
@@ -353,42 +350,6 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
     if failure is not None:
         raise failure
     return found
-
-
-def _is_plain(method: str) -> bool:
-    """A row whose sent record is the row's and, for a card, its delivery's: no more (an
-    album's message ids are added to its delivery's)."""
-    return method != "card_album"
-
-
-def _record(ctx: JobContext, session: Session, row: _Row | None, row_id: int, status: str, *,
-            error: SendError | None, message_id: str | None, attempts: int | None) -> None:
-    now = ctx.clock()
-    stored = session.get(Outbox, row_id, with_for_update=True)
-    if stored is None:
-        return
-    if row is None:  # another row of a batch card: as stored
-        row = _Row(row_id, stored.channel, stored.chat_id, stored.method,
-                   dict(stored.payload), stored.attempts, stored.not_before)
-    metrics.DELIVERIES.labels(row.channel, status).inc()
-    if stored.bulletin_id is not None:
-        status = bulletins.after_send(session, stored, status, error, now)
-    stored.status = status
-    stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
-    stored.platform_message_id = message_id
-    if attempts is not None:
-        stored.attempts = attempts
-    if status == outbox.SENT:
-        stored.sent_at = now
-    if row.method in card_posts.METHODS:
-        if status == outbox.SENT:
-            card_posts.after_sent(session, row.method, row.payload, message_id, now)
-        elif error is not None:
-            card_posts.after_failed(session, row.method, row.payload, error, now)
-    elif status == outbox.FAILED and stored.report_id is not None \
-            and not row.payload.get("group") \
-            and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
-        card_posts.resident_unreachable(session, row.channel, stored.report_id, error, now)
 
 
 def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,
