@@ -101,7 +101,7 @@ class _Chat:
     def look(self, session: Session) -> _Next | None:
         """The chat's next row, locked; rendered and started when it may go now."""
         ctx = self.ctx
-        stored = outbox.next_for_chat(session, self.channel, self.chat_id, lock=True)
+        stored = outbox.next_for_chat(session, self.channel, self.chat_id)
         if stored is None:
             return None
         assert stored.id is not None

@@ -25,12 +25,12 @@ DELIVER = "sosbot.routing.jobs.deliver_outbox"
 DELIVER_ROWS = "sosbot.routing.jobs.deliver_outbox_rows"
 DOWNLOAD = "sosbot.routing.jobs.download_media"
 ESCALATE = "sosbot.routing.jobs.escalate_report"
-_PREFIX = {DELIVER: "outbox", DOWNLOAD: "media", ESCALATE: "escalate"}
+_PREFIX = {DELIVER: "outbox", DELIVER_ROWS: "outbox", DOWNLOAD: "media", ESCALATE: "escalate"}
 # Rows queued together (the cards and receipts of a group commit's submissions, a
 # bulletin's messages) share jobs of up to this many rows: each rq job costs a worker
 # about as much CPU as a send, and a report's rows go to different chats anyway. Measured
-# at 20 reports/s (bench/RESULTS.md): 1 row a job p99 1.9-2.6 s, 2: 0.64 s, 4: 0.33 s,
-# 8: 0.20-0.23 s.
+# at 20 reports/s (bench/FINDINGS.md): 1 row a job p99 1.8-3.0 s, 2: 0.64 s,
+# 4: 0.33-0.38 s, 8: 0.20-0.23 s.
 ROWS_PER_JOB = 8
 
 
@@ -41,8 +41,10 @@ class Dispatcher:
         self.redis = redis
         self.queue = Queue(queue_name, connection=redis)
 
-    def _options(self, job: str, item_id: int, attempt: int) -> dict[str, Any]:
-        return {"job_id": f"{_PREFIX[job]}-{item_id}-{attempt}", "result_ttl": RESULT_TTL_S,
+    def _options(self, job: str, key: int | str, attempt: int) -> dict[str, Any]:
+        """The deterministic id (``key``: the item's id, or FIRST_COUNT for several rows)
+        and the lifetimes of a job."""
+        return {"job_id": f"{_PREFIX[job]}-{key}-{attempt}", "result_ttl": RESULT_TTL_S,
                 "failure_ttl": FAILURE_TTL_S}
 
     def now(self, job: str, items: Sequence[tuple[int, int]]) -> None:
@@ -81,14 +83,10 @@ class Dispatcher:
         jobs = []
         for start in range(0, len(ids), ROWS_PER_JOB):
             group = list(ids[start:start + ROWS_PER_JOB])
-            if len(group) == 1:
-                jobs.append(Queue.prepare_data(DELIVER, args=(group[0],), timeout=JOB_TIMEOUT_S,
-                                               **self._options(DELIVER, group[0], 0)))
-            else:
-                jobs.append(Queue.prepare_data(
-                    DELIVER_ROWS, args=(group,), timeout=JOB_TIMEOUT_S,
-                    job_id=f"outbox-{group[0]}_{len(group)}-0", result_ttl=RESULT_TTL_S,
-                    failure_ttl=FAILURE_TTL_S))
+            job, args, key = (DELIVER, (group[0],), str(group[0])) if len(group) == 1 \
+                else (DELIVER_ROWS, (group,), f"{group[0]}_{len(group)}")
+            jobs.append(Queue.prepare_data(job, args=args, timeout=JOB_TIMEOUT_S,
+                                           **self._options(job, key, 0)))
         if jobs:
             self.queue.enqueue_many(jobs)
 

@@ -59,13 +59,14 @@ def take_added(session: Session) -> list[int]:
     return [row_id for row_id in ids if row_id is not None]
 
 
-def next_for_chat(session: Session, channel: str, chat_id: str, *,
-                  lock: bool = False) -> Outbox | None:
-    """The oldest row of one chat still to send (due or not): the chat's next message;
-    ``lock``: locked for update until the transaction ends (PostgreSQL)."""
-    query = select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
-                                 Outbox.status == PENDING).order_by(col(Outbox.id)).limit(1)
-    return session.exec(query.with_for_update() if lock else query).first()
+def next_for_chat(session: Session, channel: str, chat_id: str) -> Outbox | None:
+    """The oldest row of one chat still to send (due or not): the chat's next message,
+    locked for update until the transaction ends (PostgreSQL)."""
+    return session.exec(
+        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
+                             Outbox.status == PENDING)
+        .order_by(col(Outbox.id)).limit(1).with_for_update()
+    ).first()
 
 
 def where_to(bind: sa.Connection, outbox_id: int) -> tuple[str, str, str] | None:
