@@ -62,8 +62,13 @@ def run(args: argparse.Namespace) -> int:
 
 def release_startup_memory() -> None:
     """Hand back to the system the heap that loading the ward data used and freed (the parsed
-    GeoJSON, the shapes before simplification): about 30 MB of RSS (bench/RESULTS.md)."""
+    GeoJSON, the shapes before simplification): about 30 MB of RSS (bench/RESULTS.md).
+
+    What survives start-up (modules, the ward index, the table metadata) lives as long as
+    the process: frozen, the garbage collector no longer walks it on every full collection
+    under load."""
     gc.collect()
+    gc.freeze()
     libc = ctypes.util.find_library("c")
     if libc is None:
         return

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from sosbot.core.model import Category, ReportStatus
 from sosbot.routing.media_posts import queue_albums_if_ready
@@ -102,7 +103,7 @@ def route(session: Session, report: Report, now: datetime, rules: RoutingRules,
 
 
 def fan_out(session: Session, report: Report, rules: RoutingRules,
-            now: datetime) -> list[Delivery]:
+            now: datetime) -> list[deliveries.NewDelivery]:
     """One delivery, and one card, per bound chat of every target."""
     assert report.id is not None
     targets: list[tuple[str, str]] = []
@@ -111,27 +112,25 @@ def fan_out(session: Session, report: Report, rules: RoutingRules,
     targets += [(DEPARTMENT, unit.code) for unit in rules.department_units(
         Category(report.category))]
     targets.append((COMMAND, COMMAND))
-    existing = {(d.channel, d.chat_id) for d in deliveries.for_report(session, report.id)}
-    created: list[Delivery] = []
+    existing = deliveries.chats_of_report(session, report.id)
+    wanted: list[tuple[str, str, str, str, int | None]] = []
     for (role, code), bound in bindings.active_for_targets(session, targets).items():
         for binding in bound:
             if (binding.channel, binding.chat_id) in existing:
                 continue
             existing.add((binding.channel, binding.chat_id))
-            created.append(deliveries.new(report_id=report.id, role=role, target_code=code,
-                                          channel=binding.channel, chat_id=binding.chat_id,
-                                          binding_id=binding.id, now=now))
-    session.add_all(created)
-    session.flush()  # their ids, in one INSERT
-    for delivery in created:
-        outbox.for_delivery(session, delivery, "card", now)
+            wanted.append((role, code, binding.channel, binding.chat_id, binding.id))
+    created = deliveries.insert_many(session, wanted, report_id=report.id, now=now)
+    outbox.cards_for(session, created, now)
     queue_albums_if_ready(session, report, now)
     return created
 
 
-def queue_card_edits(session: Session, report_id: int, now: datetime) -> None:
-    """Edit every copy of a report's card (one pending edit per copy is enough)."""
-    for delivery in deliveries.for_report(session, report_id):
+def queue_card_edits(session: Session, report_id: int, now: datetime,
+                     loaded: list[Delivery] | None = None) -> None:
+    """Edit every copy of a report's card (one pending edit per copy is enough);
+    ``loaded``: the report's deliveries when the caller has them already."""
+    for delivery in loaded if loaded is not None else deliveries.for_report(session, report_id):
         if delivery.status == "failed" or delivery.id is None or delivery.ack_state == MERGED:
             continue
         if delivery.card_message_id is None and delivery.status == "pending":
@@ -147,6 +146,20 @@ def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> lis
             for level in range(1, ESCALATION_LEVELS + 1)]
 
 
+_REPORTS: sa.Table = Report.__table__  # type: ignore[attr-defined]
+# Built once (it runs for every report): the open reports of a category in a box of
+# latitudes and longitudes since a time, oldest first, locked (PostgreSQL) until commit.
+_NEAR = sa.select(_REPORTS.c.id, _REPORTS.c.lat, _REPORTS.c.lon).where(
+    _REPORTS.c.category == sa.bindparam("category"),
+    _REPORTS.c.id != sa.bindparam("report_id"),
+    _REPORTS.c.duplicate_of_id.is_(None),
+    _REPORTS.c.status.in_(OPEN_STATUSES),
+    _REPORTS.c.created_at >= sa.bindparam("since"),
+    _REPORTS.c.lat.between(sa.bindparam("lat_min"), sa.bindparam("lat_max")),
+    _REPORTS.c.lon.between(sa.bindparam("lon_min"), sa.bindparam("lon_max")),
+).order_by(_REPORTS.c.created_at, _REPORTS.c.id).with_for_update()
+
+
 def near_duplicate(session: Session, report: Report, rules: RoutingRules,
                    now: datetime) -> Report | None:
     """The oldest open report of the same category close enough in place and time."""
@@ -155,19 +168,14 @@ def near_duplicate(session: Session, report: Report, rules: RoutingRules,
         return None
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(math.cos(math.radians(report.lat)), 0.01))
-    candidates = session.exec(
-        select(Report).where(
-            Report.category == report.category, col(Report.id) != report.id,
-            col(Report.duplicate_of_id).is_(None), col(Report.status).in_(OPEN_STATUSES),
-            Report.created_at >= now - timedelta(seconds=window_s),
-            col(Report.lat).between(report.lat - dlat, report.lat + dlat),
-            col(Report.lon).between(report.lon - dlon, report.lon + dlon))
-        .order_by(col(Report.created_at)).with_for_update()
-    ).all()
-    for candidate in candidates:
-        assert candidate.lat is not None and candidate.lon is not None
-        if distance_m(report.lat, report.lon, candidate.lat, candidate.lon) <= radius_m:
-            return candidate
+    candidates = session.execute(_NEAR, {
+        "category": report.category, "report_id": report.id,
+        "since": now - timedelta(seconds=window_s),
+        "lat_min": report.lat - dlat, "lat_max": report.lat + dlat,
+        "lon_min": report.lon - dlon, "lon_max": report.lon + dlon}).all()
+    for candidate_id, lat, lon in candidates:
+        if distance_m(report.lat, report.lon, lat, lon) <= radius_m:
+            return session.get(Report, candidate_id)
     return None
 
 
@@ -185,15 +193,12 @@ def attach_duplicate(session: Session, report: Report, main: Report, now: dateti
     report.updated_at = now
     main.duplicates += 1
     main.updated_at = now
-    for target in deliveries.for_report(session, main.id):
-        if target.status == "failed" or target.ack_state == MERGED:
-            continue
-        note = deliveries.create(session, report_id=report.id, role=target.role,
-                                 target_code=target.target_code, channel=target.channel,
-                                 chat_id=target.chat_id, binding_id=target.binding_id,
-                                 now=now)
-        note.ack_state, note.status = MERGED, "sent"
-    queue_card_edits(session, main.id, now)
+    main_targets = deliveries.for_report(session, main.id)
+    deliveries.insert_many(session, [
+        (target.role, target.target_code, target.channel, target.chat_id, target.binding_id)
+        for target in main_targets if target.status != "failed" and target.ack_state != MERGED
+    ], report_id=report.id, now=now, status="sent", ack_state=MERGED)
+    queue_card_edits(session, main.id, now, main_targets)
     queue_albums_if_ready(session, report, now)
     reports.audit(session, actor=actor, action="report.duplicate", now=now,
                   report_id=report.id, duplicate_of=main.code)

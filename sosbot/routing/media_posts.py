@@ -22,10 +22,10 @@ def queue_albums_if_ready(session: Session, report: Report, now: datetime) -> in
     Media already posted to a chat are not posted again; returns the rows queued.
     """
     assert report.id is not None
-    media = reports.media_of(session, report.id)
-    if not media or any(m.status == "pending" for m in media):
+    media = reports.media_states(session, report.id)
+    if not media or any(status == "pending" for _, status in media):
         return 0
-    stored = [m.id for m in media if m.status == "stored" and m.id is not None]
+    stored = [media_id for media_id, status in media if status == "stored"]
     queued = 0
     for delivery in deliveries.for_report(session, report.id):
         if delivery.status == "failed" or delivery.id is None:

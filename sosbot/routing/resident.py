@@ -90,9 +90,10 @@ def step_resident(session: Session, conversation: Conversation, reporter: Report
     runner = ActionRunner(session, conversation, reporter, now, policy)
     state = runner.run(state, actions)
     conversations.save_state(session, conversation, state, now)
-    if reporter is not None:
+    if reporter is not None and reporter.lang != state.lang:
         reporter.lang = state.lang
-    session.flush()
+    if session.new or session.dirty:
+        session.flush()
     return runner.result
 
 
@@ -108,6 +109,8 @@ class ActionRunner:
         self.policy = policy
         self.result = IntakeResult()
         self.actor = resident_actor(conversation, reporter)
+        # The resident's own messages, written together once the actions are carried out.
+        self._messages: list[tuple[str, dict[str, Any]]] = []
 
     def run(self, state: ConversationState, actions: list[Action]) -> ConversationState:
         queue = deque(actions)
@@ -122,6 +125,10 @@ class ActionRunner:
                 queue.extendleft(reversed(more))
             else:
                 self._apply(action)
+        outbox.add_messages(self.session, channel=self.conversation.channel,
+                            chat_id=self.conversation.chat_id, messages=self._messages,
+                            now=self.now)
+        self._messages = []
         self.session.flush()
         return state
 
@@ -199,9 +206,7 @@ class ActionRunner:
         return {"vi": ward.full_name, "en": ward.full_name_en}
 
     def _queue(self, method: str, payload: dict[str, Any]) -> None:
-        outbox.add_message(self.session, channel=self.conversation.channel,
-                           chat_id=self.conversation.chat_id, method=method, payload=payload,
-                           now=self.now)
+        self._messages.append((method, payload))
 
     def _apply(self, action: Action) -> None:
         if isinstance(action, Reply):

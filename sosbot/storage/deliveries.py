@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sosbot.storage.tables import Ack, Delivery, Outbox, Report
@@ -25,9 +27,58 @@ def new(*, report_id: int, role: str, target_code: str, channel: str, chat_id: s
                     chat_id=chat_id, binding_id=binding_id, created_at=now)
 
 
+@dataclass(frozen=True)
+class NewDelivery:
+    """A delivery just written by :func:`insert_many`: what its card's outbox row needs."""
+
+    id: int
+    report_id: int
+    role: str
+    target_code: str
+    channel: str
+    chat_id: str
+    binding_id: int | None
+
+
+_TABLE: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
+_INSERT = sa.insert(_TABLE).values({c: sa.bindparam(c) for c in (
+    "report_id", "role", "target_code", "binding_id", "channel", "chat_id", "status",
+    "album_message_ids", "ack_state", "escalation_level", "created_at")}).returning(
+    _TABLE.c.id, sort_by_parameter_order=True)
+
+
+def insert_many(session: Session, targets: list[tuple[str, str, str, str, int | None]], *,
+                report_id: int, now: datetime, status: str = "pending",
+                ack_state: str = "new") -> list[NewDelivery]:
+    """One pending delivery per (role, target code, channel, chat id, binding id), written
+    with one prepared statement (no ORM objects: a fan-out runs for every report)."""
+    if not targets:
+        return []
+    rows: list[dict[str, object]] = [
+        {"report_id": report_id, "role": role, "target_code": code, "binding_id": binding,
+         "channel": channel, "chat_id": chat_id, "status": status, "album_message_ids": [],
+         "ack_state": ack_state, "escalation_level": 0, "created_at": now}
+        for role, code, channel, chat_id, binding in targets]
+    ids = session.execute(_INSERT, rows).scalars().all()
+    return [NewDelivery(id=int(row_id), report_id=report_id, role=role, target_code=code,
+                        channel=channel, chat_id=chat_id, binding_id=binding)
+            for row_id, (role, code, channel, chat_id, binding) in zip(ids, targets,
+                                                                      strict=True)]
+
+
 def for_report(session: Session, report_id: int) -> list[Delivery]:
     return list(session.exec(select(Delivery).where(Delivery.report_id == report_id)
                              .order_by(col(Delivery.id))).all())
+
+
+_CHATS_OF_REPORT = sa.select(_TABLE.c.channel, _TABLE.c.chat_id).where(
+    _TABLE.c.report_id == sa.bindparam("report_id"))
+
+
+def chats_of_report(session: Session, report_id: int) -> set[tuple[str, str]]:
+    """The (channel, chat id) pairs a report already has a delivery to."""
+    return {(channel, chat_id) for channel, chat_id in
+            session.execute(_CHATS_OF_REPORT, {"report_id": report_id})}
 
 
 def sharing_card(session: Session, channel: str, chat_id: str,

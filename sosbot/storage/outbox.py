@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.storage.deliveries import NewDelivery
 from sosbot.storage.tables import Delivery, Outbox
 
 _ADDED = "sosbot.outbox.added"
@@ -32,21 +33,43 @@ def add(session: Session, *, channel: str, chat_id: str, method: str,
 _TABLE: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
 _INSERT = sa.insert(_TABLE).values({c: sa.bindparam(c) for c in (
     "channel", "chat_id", "method", "payload", "report_id", "delivery_id", "not_before",
-    "created_at", "enqueued_at", "status", "attempts")}).returning(_TABLE.c.id)
+    "created_at", "enqueued_at", "status", "attempts")}).returning(
+    _TABLE.c.id, sort_by_parameter_order=True)
 
 
-def add_message(session: Session, *, channel: str, chat_id: str, method: str,
-                payload: dict[str, Any], now: datetime, report_id: int | None = None) -> int:
-    """The same row as :func:`add`, written at once with one prepared statement (no ORM
-    object): for the messages of every resident update. Returns its id."""
+def _row(channel: str, chat_id: str, method: str, payload: dict[str, Any], now: datetime,
+         report_id: int | None, delivery_id: int | None) -> dict[str, Any]:
+    return {"channel": channel, "chat_id": chat_id, "method": method, "payload": payload,
+            "report_id": report_id, "delivery_id": delivery_id, "not_before": now,
+            "created_at": now, "enqueued_at": now, "status": PENDING, "attempts": 0}
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Rows written at once with one prepared statement (no ORM objects), their ids kept
+    for :func:`take_added` in the order written."""
     if session.new:
-        session.flush()  # rows added before this one keep the lower ids (the send order)
-    row_id = int(session.execute(_INSERT, {
-        "channel": channel, "chat_id": chat_id, "method": method, "payload": payload,
-        "report_id": report_id, "delivery_id": None, "not_before": now, "created_at": now,
-        "enqueued_at": now, "status": PENDING, "attempts": 0}).scalar_one())
-    session.info.setdefault(_ADDED, []).append(row_id)
-    return row_id
+        session.flush()  # rows added before these keep the lower ids (the send order)
+    ids = [int(i) for i in session.execute(_INSERT, rows).scalars().all()]
+    session.info.setdefault(_ADDED, []).extend(ids)
+    return ids
+
+
+def add_messages(session: Session, *, channel: str, chat_id: str,
+                 messages: list[tuple[str, dict[str, Any]]], now: datetime) -> list[int]:
+    """Several (method, payload) rows to one chat, in order, in one statement: what one
+    resident update answers."""
+    if not messages:
+        return []
+    return _insert(session, [_row(channel, chat_id, method, payload, now, None, None)
+                             for method, payload in messages])
+
+
+def cards_for(session: Session, new: list[NewDelivery], now: datetime) -> list[int]:
+    """One card row per delivery just written, in one statement (a report's fan-out)."""
+    if not new:
+        return []
+    return _insert(session, [_row(d.channel, d.chat_id, "card", {"delivery_id": d.id}, now,
+                                  d.report_id, d.id) for d in new])
 
 
 def take_added(session: Session) -> list[int]:

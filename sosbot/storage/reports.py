@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,19 +30,24 @@ LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DESCRIPTION = 8000
 
 
+@cache
+def _next_number(dialect: str) -> Any:
+    """The counter's upsert, built once per dialect (building it costs more than running it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    last = col(ReportCounter.last)
+    return insert(ReportCounter).values(year=sa.bindparam("year"), last=1).on_conflict_do_update(
+        index_elements=["year"], set_={"last": last + 1}
+    ).returning(last)
+
+
 def next_code(session: Session, now: datetime) -> str:
     """The next report code of the (local) year: SOS-260001, SOS-260002, …
 
     One atomic upsert on the year's counter row, so two processes never get the same code.
     """
     year = now.astimezone(LOCAL_TIME).year % 100
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    last = col(ReportCounter.last)
-    upsert = insert(ReportCounter).values(year=year, last=1).on_conflict_do_update(
-        index_elements=["year"], set_={"last": last + 1}
-    ).returning(last)
-    number = session.execute(upsert).scalar_one()
+    upsert = _next_number(session.get_bind().dialect.name)
+    number = session.execute(upsert, {"year": year}).scalar_one()
     return f"SOS-{year:02d}{number:04d}"
 
 
@@ -56,6 +62,8 @@ def audit(session: Session, *, actor: str, action: str, now: datetime,
 def add_media(session: Session, *, channel: str, report_id: int | None,
               refs: tuple[MediaRef, ...], now: datetime) -> list[int]:
     """Media rows waiting for download; returns their ids."""
+    if not refs:
+        return []
     rows = [
         Media(report_id=report_id, channel=channel, kind=ref.kind.value,
               platform_file_id=ref.file_id, unique_id=ref.unique_id,
@@ -173,3 +181,14 @@ def list_reports(session: Session, limit: int = 1000) -> list[CoreReport]:
 def media_of(session: Session, report_id: int) -> list[Media]:
     return list(session.exec(select(Media).where(Media.report_id == report_id)
                              .order_by(Media.id)).all())  # type: ignore[arg-type]
+
+
+_MEDIA: sa.Table = Media.__table__  # type: ignore[attr-defined]
+_MEDIA_STATES = sa.select(_MEDIA.c.id, _MEDIA.c.status).where(
+    _MEDIA.c.report_id == sa.bindparam("report_id")).order_by(_MEDIA.c.id)
+
+
+def media_states(session: Session, report_id: int) -> list[tuple[int, str]]:
+    """(id, status) of a report's media, oldest first: one light query for every report."""
+    return [(int(i), str(status)) for i, status in
+            session.execute(_MEDIA_STATES, {"report_id": report_id})]

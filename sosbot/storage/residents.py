@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sosbot.storage.tables import AuditLog, Report, Reporter
+
+_REPORTS: sa.Table = Report.__table__  # type: ignore[attr-defined]
+# Built once: it runs for every report submitted.
+_CREATED_SINCE = sa.select(_REPORTS.c.created_at).where(
+    _REPORTS.c.channel == sa.bindparam("channel"), _REPORTS.c.chat_id == sa.bindparam("chat_id"),
+    _REPORTS.c.created_at >= sa.bindparam("since")).order_by(_REPORTS.c.created_at)
 
 
 def created_since(session: Session, channel: str, chat_id: str,
                   since: datetime) -> list[datetime]:
     """When this chat's reports since ``since`` were made, oldest first."""
-    rows = session.exec(select(Report.created_at).where(
-        Report.channel == channel, Report.chat_id == chat_id, Report.created_at >= since)
-        .order_by(col(Report.created_at))).all()
-    return list(rows)
+    return list(session.execute(_CREATED_SINCE, {"channel": channel, "chat_id": chat_id,
+                                                 "since": since}).scalars())
 
 
 def last_ward(session: Session, channel: str, chat_id: str) -> tuple[str, str] | None:

@@ -19,6 +19,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # the usual case, and the cheap one
+            return value.replace(tzinfo=None)
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC).replace(tzinfo=None)
@@ -108,6 +110,12 @@ class ReportCounter(SQLModel, table=True):
 
 class Report(SQLModel, table=True):
     __tablename__ = "report"
+    __table_args__ = (
+        # The near-duplicate probe of every new report: its category in a band of latitudes.
+        sa.Index("ix_report_category_lat", "category", "lat"),
+        # A resident's recent reports (the hourly limit, their last ward).
+        sa.Index("ix_report_chat", "channel", "chat_id", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True)
