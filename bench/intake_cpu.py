@@ -7,7 +7,8 @@ update, and with ``--profile`` the functions that cost the most: this is how the
 was found and how a change to it is judged (run it on two checkouts, minutes apart, and
 compare; see bench/FINDINGS.md).
 
-    python -m bench.intake_cpu [--updates 1500] [--database sqlite|postgres] [--profile]
+    python -m bench.intake_cpu [--updates 1500] [--database sqlite|postgres] [--batch N]
+                               [--profile]
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def database(kind: str) -> Iterator[str]:
         yield f"sqlite:///{Path(folder) / 'intake.db'}"
 
 
-def measure(kind: str, count: int, profile: bool = False) -> dict[str, Any]:
+def measure(kind: str, count: int, profile: bool = False, batch: int = 1) -> dict[str, Any]:
     wards = WardIndex.from_file(services.WARDS_FILE, services.CITY_FILE)
     groups = bindings_for(wards)
     points = [wards.centroid(ward.code) for ward in wards.wards]
@@ -67,9 +68,10 @@ def measure(kind: str, count: int, profile: bool = False) -> dict[str, Any]:
             services.bind_groups(url, groups)
 
             def store(items: list[tuple[Any, dict[str, Any]]]) -> None:
-                for events, data in items:
+                for start in range(0, len(items), batch):
                     with transaction(engine) as session:
-                        take_events(session, events, data, datetime.now(UTC), policy)
+                        for events, data in items[start:start + batch]:
+                            take_events(session, events, data, datetime.now(UTC), policy)
 
             store(parsed[:WARM_UP])
             profiler = cProfile.Profile() if profile else None
@@ -84,7 +86,7 @@ def measure(kind: str, count: int, profile: bool = False) -> dict[str, Any]:
             engine.dispose()
     if profiler is not None:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-    return {"database": kind, "updates": count,
+    return {"database": kind, "updates": count, "per_transaction": batch,
             "wall_ms_per_update": round(wall / count * 1000, 3),
             "cpu_ms_per_update": round(cpu / count * 1000, 3),
             "updates_per_s_one_thread": round(count / wall, 1)}
@@ -95,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=1500)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--profile", action="store_true", help="cProfile to stderr")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="updates per transaction (the web process's group commit "
+                             "stores up to web.intake_batch)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.database, args.updates, args.profile)))
+    print(json.dumps(measure(args.database, args.updates, args.profile, max(1, args.batch))))
     return 0
 
 

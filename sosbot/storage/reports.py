@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from sosbot.core.model import (
     Category,
@@ -32,12 +32,13 @@ MAX_DESCRIPTION = 8000
 
 @cache
 def _next_number(dialect: str) -> Any:
-    """The counter's upsert, built once per dialect (building it costs more than running it)."""
+    """The counter's upsert, built once per dialect on the table (not the ORM class: no ORM
+    bulk-insert machinery for one row)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    last = col(ReportCounter.last)
-    return insert(ReportCounter).values(year=sa.bindparam("year"), last=1).on_conflict_do_update(
-        index_elements=["year"], set_={"last": last + 1}
-    ).returning(last)
+    table: sa.Table = ReportCounter.__table__  # type: ignore[attr-defined]
+    return insert(table).values(year=sa.bindparam("year"), last=1).on_conflict_do_update(
+        index_elements=["year"], set_={"last": table.c.last + 1}
+    ).returning(table.c.last)
 
 
 def next_code(session: Session, now: datetime) -> str:
