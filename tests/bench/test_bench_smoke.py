@@ -91,6 +91,6 @@ def test_the_runner_writes_the_table_and_every_headline_key(tmp_path: Path,
 def test_intake_cpu_benchmark(shared_data: Path, database: str) -> None:
     from bench import intake_cpu
 
-    found = intake_cpu.measure(database, 40)
-    assert found["updates"] == 40
+    found = intake_cpu.measure(database, 40, batch=16)
+    assert found["updates"] == 40 and found["per_transaction"] == 16
     numbers(found, "wall_ms_per_update", "cpu_ms_per_update", "updates_per_s_one_thread")
