@@ -121,7 +121,7 @@ def fan_out(session: Session, report: Report, rules: RoutingRules,
             existing.add((binding.channel, binding.chat_id))
             wanted.append((role, code, binding.channel, binding.chat_id, binding.id))
     created = deliveries.insert_many(session, wanted, report_id=report.id, now=now)
-    outbox.cards_for(session, created, now)
+    outbox.for_deliveries(session, created, "card", now)
     queue_albums_if_ready(session, report, now)
     return created
 

@@ -13,18 +13,13 @@ from sosbot.storage.tables import Ack, Delivery, Outbox, Report
 
 def create(session: Session, *, report_id: int, role: str, target_code: str, channel: str,
            chat_id: str, binding_id: int | None, now: datetime) -> Delivery:
-    delivery = new(report_id=report_id, role=role, target_code=target_code, channel=channel,
-                   chat_id=chat_id, binding_id=binding_id, now=now)
+    """One delivery as an ORM object, written at once (its id known): for the rare ones a
+    caller goes on changing; a fan-out writes its deliveries with :func:`insert_many`."""
+    delivery = Delivery(report_id=report_id, role=role, target_code=target_code,
+                        channel=channel, chat_id=chat_id, binding_id=binding_id, created_at=now)
     session.add(delivery)
     session.flush()
     return delivery
-
-
-def new(*, report_id: int, role: str, target_code: str, channel: str, chat_id: str,
-        binding_id: int | None, now: datetime) -> Delivery:
-    """A delivery not yet added: a fan-out adds its deliveries together, one INSERT."""
-    return Delivery(report_id=report_id, role=role, target_code=target_code, channel=channel,
-                    chat_id=chat_id, binding_id=binding_id, created_at=now)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from sosbot.storage.deliveries import NewDelivery
 from sosbot.storage.tables import Delivery, Outbox
 
 _ADDED = "sosbot.outbox.added"
@@ -62,14 +62,6 @@ def add_messages(session: Session, *, channel: str, chat_id: str,
         return []
     return _insert(session, [_row(channel, chat_id, method, payload, now, None, None)
                              for method, payload in messages])
-
-
-def cards_for(session: Session, new: list[NewDelivery], now: datetime) -> list[int]:
-    """One card row per delivery just written, in one statement (a report's fan-out)."""
-    if not new:
-        return []
-    return _insert(session, [_row(d.channel, d.chat_id, "card", {"delivery_id": d.id}, now,
-                                  d.report_id, d.id) for d in new])
 
 
 def take_added(session: Session) -> list[int]:
@@ -154,13 +146,36 @@ def stranded(session: Session, now: datetime, stale_after: timedelta,
     ).all())
 
 
-def for_delivery(session: Session, delivery: Delivery, method: str, now: datetime,
-                 **payload: Any) -> Outbox:
-    """A row about one delivery (card, edit, album, note), rendered when it is sent."""
-    assert delivery.id is not None
-    return add(session, channel=delivery.channel, chat_id=delivery.chat_id, method=method,
-               payload={"delivery_id": delivery.id, **payload}, now=now,
-               report_id=delivery.report_id, delivery_id=delivery.id)
+class DeliveryRef(Protocol):
+    """What a delivery's outbox row names: a stored ``Delivery`` or a ``NewDelivery``."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def report_id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def chat_id(self) -> str: ...
+
+
+def for_deliveries(session: Session, targets: Sequence[DeliveryRef], method: str,
+                   now: datetime, **payload: Any) -> list[int]:
+    """One row per delivery (card, edit, album, note), rendered when it is sent, all in one
+    statement (a fan-out's cards); returns their ids."""
+    rows = []
+    for delivery in targets:
+        assert delivery.id is not None
+        rows.append(_row(delivery.channel, delivery.chat_id, method,
+                         {"delivery_id": delivery.id, **payload}, now, delivery.report_id,
+                         delivery.id))
+    return _insert(session, rows) if rows else []
+
+
+def for_delivery(session: Session, delivery: DeliveryRef, method: str, now: datetime,
+                 **payload: Any) -> int:
+    """One row about one delivery; returns its id."""
+    return for_deliveries(session, [delivery], method, now, **payload)[0]
 
 
 def rows_of_delivery(session: Session, delivery_id: int, method: str) -> list[Outbox]:

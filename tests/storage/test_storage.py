@@ -17,10 +17,11 @@ from sqlmodel import SQLModel
 
 from sosbot.core.errors import MediaRejected
 from sosbot.core.model import Category, Draft, Location, MediaKind, MediaRef
-from sosbot.storage import inbound, outbox, reports
+from sosbot.storage import deliveries, inbound, outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.migrate import current_revision, head_revision
+from sosbot.storage.tables import Delivery, Outbox
 
 NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
 
@@ -102,6 +103,42 @@ def test_stranded_outbox_rows(engine: Engine) -> None:
     with transaction(engine) as session:
         ids = [row.id for row in outbox.stranded(session, NOW, timedelta(seconds=60))]
     assert ids == [old.id], (fresh.id, later.id)
+
+
+def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
+    """A fan-out's deliveries and card rows are written by multi-row statements, a resident's
+    replies by another, a notice as an ORM object: the ids (the send order) follow the
+    order of the calls, and each card row names its own delivery."""
+    draft = Draft(category=Category.FIRE, location=Location(lat=10.78, lon=106.70),
+                  description="Cháy nhà")
+    with transaction(engine) as session:
+        report = reports.create_report(session, channel="telegram", chat_id="9",
+                                       reporter_id=None, draft=draft, lang="vi", phone=None,
+                                       now=NOW, actor="telegram:9").report
+        assert report.id is not None
+        notice = outbox.add(session, channel="telegram", chat_id="9", method="message",
+                            payload={"text": "first"}, now=NOW)
+        created = deliveries.insert_many(session, [
+            ("ward", "W1", "telegram", "-100", None), ("department", "PC07", "telegram", "-200",
+                                                      None),
+            ("command", "command", "telegram", "-300", None)], report_id=report.id, now=NOW)
+        cards = outbox.for_deliveries(session, created, "card", now=NOW)
+        replies = outbox.add_messages(session, channel="telegram", chat_id="9", messages=[
+            ("message", {"text": "a"}), ("clear_buttons", {"message_id": "7"})], now=NOW)
+        added = outbox.take_added(session)
+    assert [d.chat_id for d in created] == ["-100", "-200", "-300"]
+    assert added == [notice.id, *cards, *replies] and added == sorted(added)
+    with transaction(engine) as session:
+        for delivery, card_id in zip(created, cards, strict=True):
+            row = session.get(Outbox, card_id)
+            stored = session.get(Delivery, delivery.id)
+            assert row is not None and stored is not None
+            assert (row.method, row.chat_id, row.delivery_id, row.payload) == (
+                "card", delivery.chat_id, delivery.id, {"delivery_id": delivery.id})
+            assert (stored.chat_id, stored.role, stored.status, stored.ack_state) == (
+                delivery.chat_id, delivery.role, "pending", "new")
+        assert [session.get(Outbox, i).payload for i in replies] == [  # type: ignore[union-attr]
+            {"text": "a"}, {"message_id": "7"}]
 
 
 def _jpeg() -> bytes:
