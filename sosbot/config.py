@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -166,6 +166,9 @@ class WebConfig(Section):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_in_flight: int = Field(default=256, ge=1)
     intake_batch: int = Field(default=64, ge=1, le=1000)
+    # "process": the intake writer runs as a child of the web process, on a core of its
+    # own; "thread": on a thread of the web process (one interpreter lock for both).
+    intake_writer: Literal["process", "thread"] = "thread"
 
 
 class FileConfig(Section):

@@ -13,6 +13,9 @@ the web handler holds the chat's lock until its own update is committed.
 
 After the commit the writer queues the batch's outbox rows, downloads and timers on rq in
 one go; if Redis is away the rows are committed all the same and the sweeper queues them.
+
+``GroupCommit`` is the storing itself; ``IntakeWriter`` runs it on a thread of the web
+process, ``sosbot.intake_process`` in a process of its own (its own interpreter lock).
 """
 
 from __future__ import annotations
@@ -42,10 +45,84 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
+# A delivery as the writer takes it: its events and the payload kept with the first one.
+Delivery = tuple[list[PlatformEvent], dict[str, Any]]
+# What became of one delivery: what it changed, or why it could not be stored.
+Outcome = IntakeResult | Exception
+
+
+class StoreUnavailable(Exception):
+    """The database was away for a delivery stored in another process (its message)."""
+
+
+class StoreFailed(RuntimeError):
+    """A delivery stored in another process failed for a reason of its own (its message)."""
+
+
+# What a webhook answers 503 to: the platform retries, nothing was half-written.
+RETRY_LATER = (*UNAVAILABLE, StoreUnavailable)
+
+
+class GroupCommit:
+    """Stores deliveries several to a transaction, then queues what they produced."""
+
+    def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
+                 clock: Callable[[], datetime]) -> None:
+        self.engine, self.policy, self.dispatcher, self.clock = engine, policy, dispatcher, clock
+        self.batches = 0
+        self.stored = 0
+
+    def store(self, batch: list[Delivery]) -> list[Outcome]:
+        """One transaction for the whole batch; each delivery's outcome, in order."""
+        now = self.clock()
+        try:
+            with transaction(self.engine) as session:
+                results = [take_events(session, events, payload, now, self.policy)
+                           for events, payload in batch]
+        except UNAVAILABLE as exc:
+            if not (len(batch) > 1 and _conflict(exc)):
+                return [exc for _ in batch]
+            # Another web process's batch locked the same rows in another order: PostgreSQL
+            # chose this one to roll back. Alone, each delivery waits for its rows instead.
+            log.warning("intake: a batch of %d met a lock conflict (%s); storing them one by "
+                        "one", len(batch), getattr(exc, "orig", exc))
+            return [self.store([delivery])[0] for delivery in batch]
+        except Exception as exc:
+            if len(batch) == 1:
+                events = batch[0][0]
+                log.exception("intake: delivery %s could not be stored",
+                              events[0].event_id if events else "?")
+                return [exc]
+            log.warning("intake: a batch of %d failed (%s: %s); storing them one by one",
+                        len(batch), type(exc).__name__, exc)
+            return [self.store([delivery])[0] for delivery in batch]
+        self.batches += 1
+        self.stored += len(batch)
+        self._enqueue(results)
+        return list(results)
+
+    def _enqueue(self, results: list[IntakeResult]) -> None:
+        outbox_ids = [i for r in results for i in r.outbox_ids]
+        media_ids = [i for r in results for i in r.media_ids]
+        timers = [t for r in results for t in r.timers]
+        try:
+            self.dispatcher.outbox(outbox_ids)
+            self.dispatcher.media(media_ids)
+            self.dispatcher.later_many([(t.job, t.item_id, t.delay_s, t.tag) for t in timers])
+        except RedisError as exc:
+            # The rows are committed: the sweeper queues them (and catches up on
+            # escalations) once Redis is back.
+            log.warning("could not queue %d outbox rows / %d media (%s); the sweeper will",
+                        len(outbox_ids), len(media_ids), exc)
+        except Exception:
+            # Committed all the same: failing the deliveries would only make the platforms
+            # send them again.
+            log.exception("queueing failed; the sweeper will queue the rows")
+
+
 @dataclass
-class _Delivery:
-    events: list[PlatformEvent]
-    payload: dict[str, Any]
+class _Waiting:
+    delivery: Delivery
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[IntakeResult]
 
@@ -55,24 +132,33 @@ class IntakeWriter:
 
     def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
                  clock: Callable[[], datetime], max_batch: int = 64) -> None:
-        self.engine, self.policy, self.dispatcher, self.clock = engine, policy, dispatcher, clock
+        self.commit = GroupCommit(engine, policy, dispatcher, clock)
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Delivery | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self.batches = 0
-        self.stored = 0
 
-    def start(self) -> IntakeWriter:
+    @property
+    def batches(self) -> int:
+        return self.commit.batches
+
+    @property
+    def stored(self) -> int:
+        return self.commit.stored
+
+    @property
+    def ready(self) -> bool:
+        return self._thread is not None
+
+    async def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
         self._thread.start()
-        return self
 
-    def stop(self, timeout_s: float = 30.0) -> None:
+    async def stop(self, timeout_s: float = 30.0) -> None:
         """Finish what is queued, then end the thread."""
-        if self._thread is not None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
             self._queue.put(None)
-            self._thread.join(timeout_s)
-            self._thread = None
+            await asyncio.get_running_loop().run_in_executor(None, thread.join, timeout_s)
 
     async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
                     ) -> IntakeResult:
@@ -81,7 +167,7 @@ class IntakeWriter:
             raise RuntimeError("the intake writer is not running")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[IntakeResult] = loop.create_future()
-        self._queue.put(_Delivery(events, payload, loop, future))
+        self._queue.put(_Waiting((events, payload), loop, future))
         return await asyncio.shield(future)
 
     # -- the writer thread -------------------------------------------------------------------
@@ -103,66 +189,17 @@ class IntakeWriter:
                     break
                 batch.append(more)
             try:
-                self._write(batch)
+                outcomes = self.commit.store([waiting.delivery for waiting in batch])
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any one batch
                 log.exception("intake writer: batch of %d failed", len(batch))
-                for delivery in batch:
-                    _fail(delivery, exc)
+                outcomes = [exc for _ in batch]
+            for waiting, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    _fail(waiting, outcome)
+                else:
+                    _resolve(waiting, outcome)
             if stopping:
                 return
-
-    def _write(self, batch: list[_Delivery]) -> None:
-        now = self.clock()
-        try:
-            with transaction(self.engine) as session:
-                results = [take_events(session, d.events, d.payload, now, self.policy)
-                           for d in batch]
-        except UNAVAILABLE as exc:
-            if not (len(batch) > 1 and _conflict(exc)):
-                for delivery in batch:
-                    _fail(delivery, exc)
-                return
-            # Another web process's batch locked the same rows in another order: PostgreSQL
-            # chose this one to roll back. Alone, each delivery waits for its rows instead.
-            log.warning("intake: a batch of %d met a lock conflict (%s); storing them one by "
-                        "one", len(batch), getattr(exc, "orig", exc))
-            for delivery in batch:
-                self._write([delivery])
-            return
-        except Exception as exc:
-            if len(batch) == 1:
-                log.exception("intake: delivery %s could not be stored",
-                              batch[0].events[0].event_id if batch[0].events else "?")
-                _fail(batch[0], exc)
-                return
-            log.warning("intake: a batch of %d failed (%s: %s); storing them one by one",
-                        len(batch), type(exc).__name__, exc)
-            for delivery in batch:
-                self._write([delivery])
-            return
-        self.batches += 1
-        self.stored += len(batch)
-        self._enqueue(results)
-        for delivery, result in zip(batch, results, strict=True):
-            _resolve(delivery, result)
-
-    def _enqueue(self, results: list[IntakeResult]) -> None:
-        outbox_ids = [i for r in results for i in r.outbox_ids]
-        media_ids = [i for r in results for i in r.media_ids]
-        timers = [t for r in results for t in r.timers]
-        try:
-            self.dispatcher.outbox(outbox_ids)
-            self.dispatcher.media(media_ids)
-            self.dispatcher.later_many([(t.job, t.item_id, t.delay_s, t.tag) for t in timers])
-        except RedisError as exc:
-            # The rows are committed: the sweeper queues them (and catches up on
-            # escalations) once Redis is back.
-            log.warning("could not queue %d outbox rows / %d media (%s); the sweeper will",
-                        len(outbox_ids), len(media_ids), exc)
-        except Exception:
-            # Committed all the same: failing the deliveries would only make the platforms
-            # send them again.
-            log.exception("queueing failed; the sweeper will queue the rows")
 
 
 def _conflict(exc: Exception) -> bool:
@@ -170,21 +207,21 @@ def _conflict(exc: Exception) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
 
 
-def _resolve(delivery: _Delivery, result: IntakeResult) -> None:
+def _resolve(delivery: _Waiting, result: IntakeResult) -> None:
     def settle() -> None:
         if not delivery.future.done():
             delivery.future.set_result(result)
     _call_soon(delivery, settle)
 
 
-def _fail(delivery: _Delivery, exc: BaseException) -> None:
+def _fail(delivery: _Waiting, exc: BaseException) -> None:
     def settle() -> None:
         if not delivery.future.done():
             delivery.future.set_exception(exc)
     _call_soon(delivery, settle)
 
 
-def _call_soon(delivery: _Delivery, callback: Callable[[], None]) -> None:
+def _call_soon(delivery: _Waiting, callback: Callable[[], None]) -> None:
     try:
         delivery.loop.call_soon_threadsafe(callback)
     except RuntimeError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -19,11 +21,14 @@ from sosbot.bots.zalo.outbound import ZaloOutbound
 from sosbot.bots.zalo.tokens import TokenManager
 from sosbot.config import Settings
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.intake_process import WriterCommand
+from sosbot.intake_writer import GroupCommit
 from sosbot.location_page import LocationTokens, build_ward_shapes
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing.channels import Outbound
 from sosbot.routing.context import DigestSchedule, JobContext, Limits
 from sosbot.routing.geo import CityOutline, WardIndex
+from sosbot.routing.intake import IntakePolicy
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
 from sosbot.routing.send_rate import SendRateLimiter
@@ -71,8 +76,29 @@ def routing_rules(settings: Settings) -> RoutingRules:
                         wards_file=settings.geo.wards_file)
 
 
+def group_commit(settings: Settings) -> GroupCommit:
+    """What ``sosbot intake-writer`` stores deliveries with: the web process's database,
+    Redis (``REDIS_URL`` as the web process resolved it), routing rules and clock."""
+    rules = routing_rules(settings)
+    policy = IntakePolicy(conversation=conversation_settings(settings, rules.wards),
+                          rules=rules)
+    return GroupCommit(engine_for(settings), policy,
+                       Dispatcher(redis_for(settings.redis_url), settings.file.queue.name),
+                       utcnow)
+
+
+def writer_command(settings: Settings, redis_url: str, log_level: str) -> WriterCommand | None:
+    """The intake writer process's command line, or None for the writer thread."""
+    if settings.file.web.intake_writer != "process":
+        return None
+    return WriterCommand(
+        argv=(sys.executable, "-m", "sosbot.cli", "--log-level", log_level, "intake-writer"),
+        env={**os.environ, "REDIS_URL": redis_url})
+
+
 def web_deps(settings: Settings, engine: Engine, redis: Redis,
-             rules: RoutingRules | None = None) -> WebDeps:
+             rules: RoutingRules | None = None,
+             writer: WriterCommand | None = None) -> WebDeps:
     rules = rules if rules is not None else routing_rules(settings)
     return WebDeps(
         engine=engine, redis=redis, dispatcher=Dispatcher(redis, settings.file.queue.name),
@@ -93,7 +119,7 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         api_token=settings.secrets.api_token, api_pii_token=settings.secrets.api_pii_token,
         max_body_bytes=settings.file.web.max_body_bytes,
         max_in_flight=settings.file.web.max_in_flight,
-        intake_batch=settings.file.web.intake_batch, clock=utcnow,
+        intake_batch=settings.file.web.intake_batch, writer_process=writer, clock=utcnow,
     )
 
 

@@ -42,7 +42,8 @@ from sosbot.core.events import LocationReceived, PlatformEvent
 from sosbot.core.model import Channel, ChatRef, Location, LocationSource, Sender
 from sosbot.core.texts import text
 from sosbot.core.webhook_body import decode_body
-from sosbot.intake_writer import UNAVAILABLE, IntakeWriter
+from sosbot.intake_process import IntakeProcess, WriterCommand
+from sosbot.intake_writer import RETRY_LATER, IntakeWriter
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
 from sosbot.routing.intake import IntakePolicy
@@ -80,12 +81,14 @@ class WebDeps:
     # retries later, so an overload queues at the platforms, not in this process's memory.
     max_in_flight: int = 256
     intake_batch: int = 64  # deliveries stored in one transaction at most
+    # How to start the intake writer as a process of its own; None: a thread of this one.
+    writer_process: WriterCommand | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 DEPS = web.AppKey("deps", WebDeps)
 LOCKS = web.AppKey("locks", KeyedLocks)
-WRITER = web.AppKey("writer", IntakeWriter)
+WRITER = web.AppKey[IntakeWriter | IntakeProcess]("writer")
 
 
 @dataclass
@@ -105,9 +108,10 @@ def create_app(deps: WebDeps) -> web.Application:
     app[DEPS] = deps
     app[LOCKS] = KeyedLocks()
     app[LOAD] = InFlight()
-    app[WRITER] = IntakeWriter(deps.engine,
-                               IntakePolicy(conversation=deps.conversation, rules=deps.rules),
-                               deps.dispatcher, deps.clock, max_batch=deps.intake_batch)
+    app[WRITER] = IntakeProcess(deps.writer_process) if deps.writer_process is not None \
+        else IntakeWriter(deps.engine,
+                          IntakePolicy(conversation=deps.conversation, rules=deps.rules),
+                          deps.dispatcher, deps.clock, max_batch=deps.intake_batch)
     app.on_startup.append(_start_writer)
     app.on_cleanup.append(_stop_writer)
     app.router.add_post(deps.telegram_path, telegram_webhook)
@@ -131,11 +135,11 @@ def create_app(deps: WebDeps) -> web.Application:
 
 
 async def _start_writer(app: web.Application) -> None:
-    app[WRITER].start()
+    await app[WRITER].start()
 
 
 async def _stop_writer(app: web.Application) -> None:
-    await asyncio.get_running_loop().run_in_executor(None, app[WRITER].stop)
+    await app[WRITER].stop()
 
 
 async def location_point(app: web.Application, ticket: LocationTicket, lat: float, lon: float,
@@ -303,7 +307,7 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
             await locks.enter_async_context(app[LOCKS].hold(key))
         try:
             result = await app[WRITER].store(events, payload)
-        except UNAVAILABLE as exc:
+        except RETRY_LATER as exc:
             # The platform will retry: nothing was half-written (the transaction rolled back).
             log.error("database unavailable, answering 503: %s", exc)
             metrics.WEBHOOKS.labels(channel, "unavailable").inc()
@@ -359,6 +363,7 @@ async def readyz(request: web.Request) -> web.Response:
     response = await healthz(request)
     checks = json.loads(response.text or "{}")
     checks["wards"] = "ok" if request.app[DEPS].rules is not None else "not loaded"
+    checks["intake"] = "ok" if request.app[WRITER].ready else "writer not running"
     checks.pop("ok", None)
     ready = all(value == "ok" for value in checks.values())
     return web.json_response({"ok": ready, **checks}, status=200 if ready else 503)

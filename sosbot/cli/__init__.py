@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
         bulletin,
         demo,
         digest,
+        intake_writer,
         privacy,
         reports,
         routing_admin,
@@ -35,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (serve, worker, demo, admin, routing_admin, reports, digest, ward_for,
-                   privacy, bulletin):
+                   privacy, bulletin, intake_writer):
         module.register(commands)
     return parser
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from sosbot import embedded_redis
 from sosbot.config import load_settings, problems
-from sosbot.runtime import engine_for, redis_for, web_deps
+from sosbot.runtime import engine_for, redis_for, web_deps, writer_command
 from sosbot.storage.migrate import current_revision, head_revision
 from sosbot.webhooks import create_app
 
@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     redis_url, embedded = embedded_redis.resolve(settings.redis_url,
                                                  allow_embedded=args.embedded,
                                                  folder=Path("var"))
-    app = create_app(web_deps(settings, engine, redis_for(redis_url)))
+    writer = writer_command(settings, redis_url, args.log_level)
+    app = create_app(web_deps(settings, engine, redis_for(redis_url), writer=writer))
     release_startup_memory()
     host = args.host or settings.file.web.host
     port = args.port or settings.file.web.port
