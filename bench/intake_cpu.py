@@ -1,8 +1,8 @@
 """The intake transaction alone: CPU per update, no HTTP, no Redis, one thread.
 
 The same update mix as the ingest benchmark (residents' reports, officers' chatter, every
-ward bound), parsed first, then stored one transaction per update as
-``routing.intake.take_events`` does in the web process. It prints wall and CPU time per
+ward bound), parsed first, then stored ``--batch`` updates to a transaction as
+``routing.intake.take_batch`` does in the intake writer. It prints wall and CPU time per
 update, and with ``--profile`` the functions that cost the most: this is how the hot path
 was found and how a change to it is judged (run it on two checkouts, minutes apart, and
 compare; see bench/FINDINGS.md).
@@ -33,7 +33,7 @@ from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings
 from sosbot.core.webhook_body import decode_body
 from sosbot.routing.geo import WardIndex
-from sosbot.routing.intake import IntakePolicy, take_events
+from sosbot.routing.intake import IntakePolicy, take_batch
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.migrate import upgrade
@@ -70,8 +70,8 @@ def measure(kind: str, count: int, profile: bool = False, batch: int = 1) -> dic
             def store(items: list[tuple[Any, dict[str, Any]]]) -> None:
                 for start in range(0, len(items), batch):
                     with transaction(engine) as session:
-                        for events, data in items[start:start + batch]:
-                            take_events(session, events, data, datetime.now(UTC), policy)
+                        take_batch(session, items[start:start + batch], datetime.now(UTC),
+                                   policy)
 
             store(parsed[:WARM_UP])
             profiler = cProfile.Profile() if profile else None

@@ -35,7 +35,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sosbot.core.events import PlatformEvent
-from sosbot.routing.intake import IntakePolicy, IntakeResult, take_events
+from sosbot.routing.intake import Delivery, IntakePolicy, IntakeResult, take_batch
 from sosbot.routing.queueing import Dispatcher
 from sosbot.storage.db import transaction
 
@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
-# A delivery as the writer takes it: its events and the payload kept with the first one.
-Delivery = tuple[list[PlatformEvent], dict[str, Any]]
 # What became of one delivery: what it changed, or why it could not be stored.
 Outcome = IntakeResult | Exception
 
@@ -77,8 +75,7 @@ class GroupCommit:
         now = self.clock()
         try:
             with transaction(self.engine) as session:
-                results = [take_events(session, events, payload, now, self.policy)
-                           for events, payload in batch]
+                results = take_batch(session, batch, now, self.policy)
         except UNAVAILABLE as exc:
             if not (len(batch) > 1 and _conflict(exc)):
                 return [exc for _ in batch]

@@ -16,7 +16,7 @@ from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from sosbot import intake_writer
+from sosbot.routing import intake
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
 from sosbot.webhooks import LOCKS, WRITER
@@ -48,19 +48,19 @@ async def test_concurrent_deliveries_share_transactions_and_all_are_stored(
 async def test_one_failing_delivery_costs_no_other_in_its_batch(
         make_client: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    real = intake_writer.take_events
+    real = intake.take_recorded
     first_taken, others_queued = threading.Event(), threading.Event()
 
-    def failing_for_one(session: Any, events: Any, payload: Any, now: Any, policy: Any) -> Any:
+    def failing_for_one(session: Any, events: Any, fresh: Any, now: Any, policy: Any) -> Any:
         chat = events[0].chat.chat_id
         if chat == "7000":  # the first batch: hold the writer until the others queue up
             first_taken.set()
             others_queued.wait(10)
         if chat == "7013":
             raise ValueError("a fault injected for chat 7013")
-        return real(session, events, payload, now, policy)
+        return real(session, events, fresh, now, policy)
 
-    monkeypatch.setattr(intake_writer, "take_events", failing_for_one)
+    monkeypatch.setattr(intake, "take_recorded", failing_for_one)
     client = await make_client()
     pending = [asyncio.create_task(post(client, update("/start", chat=7000)))]
     await asyncio.get_running_loop().run_in_executor(None, first_taken.wait, 10)

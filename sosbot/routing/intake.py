@@ -9,6 +9,7 @@ from here: the outbox rows are queued after the commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,26 +29,65 @@ from sosbot.storage.tables import Conversation, Reporter
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IntakePolicy", "IntakeResult", "expire_idle", "take_events"]
+__all__ = ["Delivery", "IntakePolicy", "IntakeResult", "expire_idle", "take_batch",
+           "take_events"]
+
+# A webhook delivery as intake takes it: its events and the payload kept with the first one.
+Delivery = tuple[list[PlatformEvent], dict[str, Any]]
+
+
+def take_batch(session: Session, batch: Sequence[Delivery], now: datetime,
+               policy: IntakePolicy) -> list[IntakeResult]:
+    """Record and process several deliveries in one transaction, in order; what each one
+    changed. Their events are recorded in one statement and their residents' rows loaded
+    (or created) in a few more, whatever the number of deliveries."""
+    rows: list[dict[str, Any]] = []
+    for events, payload in batch:
+        # A batch (Messenger sends up to 1,000 events a POST) is stored once, with its
+        # first event; the others point to it.
+        for index, event in enumerate(events):
+            rows.append({"channel": event.chat.channel.value, "event_id": event.event_id,
+                         "kind": type(event).__name__, "chat_id": event.chat.chat_id,
+                         "payload": payload if index == 0
+                         else {"same_delivery_as": events[0].event_id},
+                         "received_at": now})
+    fresh = inbound.record_new(session, rows)
+    conversations.open_private_chats(session, [
+        (event.chat.channel.value, event.chat.chat_id, event.sender)
+        for events, _ in batch for event in events
+        if event.sender is not None and event.chat.kind is ChatKind.PRIVATE
+        and (event.chat.channel.value, event.event_id) in fresh], now)
+    results = []
+    for index, (events, _) in enumerate(batch):
+        outbox.owned_by(session, index)
+        results.append(take_recorded(session, events, fresh, now, policy))
+    outbox.owned_by(session, None)
+    conversations.write_states(session)
+    written = outbox.take_added_by_owner(session)
+    for index, result in enumerate(results):
+        result.outbox_ids = written.get(index, [])
+    return results
 
 
 def take_events(session: Session, events: list[PlatformEvent], payload: dict[str, Any],
                 now: datetime, policy: IntakePolicy) -> IntakeResult:
     """Record and process every event of one delivery, in order."""
+    return take_batch(session, [(events, payload)], now, policy)[0]
+
+
+def take_recorded(session: Session, events: list[PlatformEvent], fresh: set[tuple[str, str]],
+                  now: datetime, policy: IntakePolicy) -> IntakeResult:
+    """Process one delivery's events whose (channel, event id) key is in ``fresh`` (each
+    key taken out of it as it is taken: the same event twice is taken once); the others
+    count as duplicates. The outbox rows it adds are taken by the caller."""
     result = IntakeResult()
-    first: str | None = None
     for event in events:
         channel = event.chat.channel.value
-        # A batch (Messenger sends up to 1,000 events a POST) is stored once, with its
-        # first event; the others point to it.
-        kept = payload if first is None else {"same_delivery_as": first}
-        first = first or event.event_id
-        fresh = inbound.record_once(session, channel=channel, event_id=event.event_id,
-                                    kind=type(event).__name__, chat_id=event.chat.chat_id,
-                                    payload=kept, now=now)
-        if not fresh:
+        key = (channel, event.event_id)
+        if key not in fresh:
             result.duplicates += 1
             continue
+        fresh.discard(key)
         result.accepted += 1
         if event.chat.kind is ChatKind.PRIVATE and event.sender is not None:
             reporter = conversations.reporter_for(session, channel, event.sender, now)
@@ -62,7 +102,6 @@ def take_events(session: Session, events: list[PlatformEvent], payload: dict[str
         else:
             log.info("%s event %s in %s ignored: %s", channel, event.event_id,
                      event.chat.chat_id, type(event).__name__)
-    result.outbox_ids = outbox.take_added(session)
     return result
 
 

@@ -20,16 +20,79 @@ _REPORTER = select(Reporter).where(Reporter.channel == sa.bindparam("channel"),
 _LOCKED_CONVERSATION = select(Conversation).where(
     Conversation.channel == sa.bindparam("channel"),
     Conversation.chat_id == sa.bindparam("chat_id")).with_for_update()
+_REPORTERS = select(Reporter).where(sa.tuple_(Reporter.channel, Reporter.platform_user_id)
+                                    .in_(sa.bindparam("keys", expanding=True)))
+_LOCKED_CONVERSATIONS = select(Conversation).where(
+    sa.tuple_(Conversation.channel, Conversation.chat_id)
+    .in_(sa.bindparam("keys", expanding=True))
+).order_by(Conversation.id).with_for_update()  # type: ignore[arg-type]
+
+# What ``open_private_chats`` found or created in this session: (channel, user or chat id).
+_REPORTERS_OPEN = "sosbot.reporters.open"
+_CONVERSATIONS_OPEN = "sosbot.conversations.open"
+
+
+def open_private_chats(session: Session, chats: list[tuple[str, str, Sender]],
+                       now: datetime) -> None:
+    """Load the reporters and lock the conversations of these (channel, chat id, sender)
+    private chats, creating those that are new, in a few statements for all of them:
+    :func:`reporter_for` and :func:`locked_conversation` then find them without a query.
+    Several deliveries stored in one transaction pay for their residents' rows once."""
+    if not chats:
+        return
+    reporters: dict[tuple[str, str], Reporter] = session.info.setdefault(_REPORTERS_OPEN, {})
+    wanted = {(channel, sender.user_id): sender for channel, _, sender in chats}
+    missing = [key for key in wanted if key not in reporters]
+    if missing:
+        for reporter in session.exec(_REPORTERS, params={"keys": missing}):
+            reporters[(reporter.channel, reporter.platform_user_id)] = reporter
+        new = [_new_reporter(channel, sender, now) for (channel, _), sender in wanted.items()
+               if (channel, sender.user_id) not in reporters]
+        for reporter in new:
+            reporters[(reporter.channel, reporter.platform_user_id)] = reporter
+        if new:
+            session.add_all(new)
+            session.flush()
+    open_conversations: dict[tuple[str, str], Conversation] = session.info.setdefault(
+        _CONVERSATIONS_OPEN, {})
+    missing = list(dict.fromkeys((channel, chat_id) for channel, chat_id, _ in chats
+                                 if (channel, chat_id) not in open_conversations))
+    if not missing:
+        return
+    for conversation in session.exec(_LOCKED_CONVERSATIONS, params={"keys": missing}):
+        open_conversations[(conversation.channel, conversation.chat_id)] = conversation
+    created = []
+    for channel, chat_id, sender in chats:
+        if (channel, chat_id) not in open_conversations:
+            conversation = _new_conversation(channel, chat_id,
+                                             reporters[(channel, sender.user_id)].id, now)
+            open_conversations[(channel, chat_id)] = conversation
+            created.append(conversation)
+    if created:
+        session.add_all(created)
+        session.flush()
+
+
+def _new_reporter(channel: str, sender: Sender, now: datetime) -> Reporter:
+    return Reporter(channel=channel, platform_user_id=sender.user_id,
+                    display_name=sender.display_name[:256], username=sender.username,
+                    lang=DEFAULT_LANG, created_at=now)
+
+
+def _new_conversation(channel: str, chat_id: str, reporter_id: int | None,
+                      now: datetime) -> Conversation:
+    return Conversation(channel=channel, chat_id=chat_id, reporter_id=reporter_id,
+                        state=ConversationState().model_dump(mode="json"), updated_at=now)
 
 
 def reporter_for(session: Session, channel: str, sender: Sender, now: datetime) -> Reporter:
     """The reporter for this platform user, created on first contact, names kept current."""
-    reporter = session.exec(_REPORTER, params={"channel": channel,
-                                               "user_id": sender.user_id}).first()
+    reporter = session.info.get(_REPORTERS_OPEN, {}).get((channel, sender.user_id))
     if reporter is None:
-        reporter = Reporter(channel=channel, platform_user_id=sender.user_id,
-                            display_name=sender.display_name[:256],
-                            username=sender.username, lang=DEFAULT_LANG, created_at=now)
+        reporter = session.exec(_REPORTER, params={"channel": channel,
+                                                   "user_id": sender.user_id}).first()
+    if reporter is None:
+        reporter = _new_reporter(channel, sender, now)
         session.add(reporter)
         session.flush()
     elif sender.display_name and reporter.display_name != sender.display_name[:256]:
@@ -45,12 +108,12 @@ def locked_conversation(session: Session, channel: str, chat_id: str, reporter_i
     The row lock (PostgreSQL) serialises two web processes handling the same chat; SQLite
     serialises all writers already (BEGIN IMMEDIATE).
     """
-    conversation = session.exec(_LOCKED_CONVERSATION,
-                                params={"channel": channel, "chat_id": chat_id}).first()
+    conversation = session.info.get(_CONVERSATIONS_OPEN, {}).get((channel, chat_id))
     if conversation is None:
-        conversation = Conversation(channel=channel, chat_id=chat_id, reporter_id=reporter_id,
-                                    state=ConversationState().model_dump(mode="json"),
-                                    updated_at=now)
+        conversation = session.exec(_LOCKED_CONVERSATION,
+                                    params={"channel": channel, "chat_id": chat_id}).first()
+    if conversation is None:
+        conversation = _new_conversation(channel, chat_id, reporter_id, now)
         session.add(conversation)
         session.flush()
     return conversation
@@ -66,10 +129,15 @@ _SAVE = sa.update(Conversation.__table__).where(  # type: ignore[attr-defined]
           ("state", "has_draft", "last_activity_at", "updated_at")})
 
 
+# In ``session.info``: conversation id → the values its row is still to be updated with.
+_UNSAVED = "sosbot.conversations.unsaved"
+
+
 def save_state(session: Session, conversation: Conversation, state: ConversationState,
                now: datetime) -> None:
-    """Write the new state: one prepared UPDATE for a stored row (the hot path of every
-    update a resident sends), the loaded object kept in step with it."""
+    """Keep the new state: the loaded object now, the stored row by one prepared UPDATE for
+    all the conversations a transaction changed (the hot path of every update a resident
+    sends), at :func:`write_states` or at the commit."""
     values = {
         "state": state.model_dump(mode="json"),
         "has_draft": state.draft is not None,
@@ -81,9 +149,22 @@ def save_state(session: Session, conversation: Conversation, state: Conversation
         for name, value in values.items():
             setattr(conversation, name, value)
         return
-    session.execute(_SAVE, {"conversation_id": conversation.id, **values})
+    session.info.setdefault(_UNSAVED, {})[conversation.id] = values
     for name, value in values.items():
         set_committed_value(conversation, name, value)
+
+
+def write_states(session: Session) -> None:
+    """Write the states :func:`save_state` kept, one UPDATE for all of them."""
+    unsaved: dict[int, dict[str, Any]] = session.info.pop(_UNSAVED, {})
+    if unsaved:
+        session.connection().execute(_SAVE, [{"conversation_id": conversation_id, **values}
+                                             for conversation_id, values in unsaved.items()])
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _written_before_commit(session: Session) -> None:
+    write_states(session)
 
 
 def idle_drafts(session: Session, older_than: datetime, limit: int = 500) -> list[int]:

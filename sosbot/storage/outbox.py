@@ -11,7 +11,11 @@ from sqlmodel import Session, col, select
 
 from sosbot.storage.tables import Delivery, Outbox
 
+# In ``session.info``: the rows added since the last take, as (owner, Outbox or id); the
+# resident messages added but not written yet, as (owner, row); whose rows are added now.
 _ADDED = "sosbot.outbox.added"
+_UNWRITTEN = "sosbot.outbox.unwritten"
+_OWNER = "sosbot.outbox.owner"
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
@@ -22,11 +26,12 @@ def add(session: Session, *, channel: str, chat_id: str, method: str,
         delivery_id: int | None = None) -> Outbox:
     # Marked queued now: the caller queues it right after commit, and if that fails the
     # sweeper finds it once ``enqueued_at`` is stale.
+    write_messages(session)  # rows added before this one keep the lower ids (send order)
     row = Outbox(channel=channel, chat_id=chat_id, method=method, payload=payload,
                  report_id=report_id, delivery_id=delivery_id, not_before=now,
                  created_at=now, enqueued_at=now, status=PENDING)
     session.add(row)
-    session.info.setdefault(_ADDED, []).append(row)
+    session.info.setdefault(_ADDED, []).append((session.info.get(_OWNER), row))
     return row
 
 
@@ -47,31 +52,71 @@ def _row(channel: str, chat_id: str, method: str, payload: dict[str, Any], now: 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Rows written at once with one prepared statement (no ORM objects), their ids kept
     for :func:`take_added` in the order written."""
+    write_messages(session)
+    return _write(session, [(session.info.get(_OWNER), row) for row in rows])
+
+
+def _write(session: Session, owned: list[tuple[Any, dict[str, Any]]]) -> list[int]:
     if session.new:
         session.flush()  # rows added before these keep the lower ids (the send order)
-    ids = [int(i) for i in session.execute(_INSERT, rows).scalars().all()]
-    session.info.setdefault(_ADDED, []).extend(ids)
+    ids = [int(i) for i in session.connection().execute(
+        _INSERT, [row for _, row in owned]).scalars().all()]
+    session.info.setdefault(_ADDED, []).extend(
+        (owner, row_id) for (owner, _), row_id in zip(owned, ids, strict=True))
     return ids
 
 
 def add_messages(session: Session, *, channel: str, chat_id: str,
-                 messages: list[tuple[str, dict[str, Any]]], now: datetime) -> list[int]:
-    """Several (method, payload) rows to one chat, in order, in one statement: what one
-    resident update answers."""
-    if not messages:
-        return []
-    return _insert(session, [_row(channel, chat_id, method, payload, now, None, None)
-                             for method, payload in messages])
+                 messages: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
+    """Several (method, payload) rows to one chat, in order: what one resident update
+    answers. They are written with the next rows written otherwise, or by
+    :func:`write_messages`, :func:`take_added` or the commit, whichever comes first: the
+    answers of a whole batch of updates go in one statement."""
+    owner = session.info.get(_OWNER)
+    session.info.setdefault(_UNWRITTEN, []).extend(
+        (owner, _row(channel, chat_id, method, payload, now, None, None))
+        for method, payload in messages)
+
+
+def write_messages(session: Session) -> None:
+    """Write the messages :func:`add_messages` holds back (before anything reads the
+    outbox in this transaction)."""
+    waiting = session.info.pop(_UNWRITTEN, None)
+    if waiting:
+        _write(session, waiting)
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _written_before_commit(session: Session) -> None:
+    write_messages(session)
+
+
+def owned_by(session: Session, owner: Any) -> None:
+    """Rows added from now on belong to ``owner`` (one delivery of several stored in this
+    transaction): :func:`take_added_by_owner` tells them apart."""
+    session.info[_OWNER] = owner
+
+
+def take_added_by_owner(session: Session) -> dict[Any, list[int]]:
+    """Ids of the rows this session added since the last take, each owner's in the order
+    they were added (written and flushed first)."""
+    write_messages(session)
+    added: list[tuple[Any, Outbox | int]] = session.info.pop(_ADDED, [])
+    if any(isinstance(row, Outbox) for _, row in added):
+        session.flush()
+    owned: dict[Any, list[int]] = {}
+    for owner, row in added:
+        row_id = row if isinstance(row, int) else row.id
+        if row_id is not None:
+            owned.setdefault(owner, []).append(row_id)
+    return owned
 
 
 def take_added(session: Session) -> list[int]:
     """Ids of the rows this session added since the last call, in the order they were
-    added (flushes first)."""
-    rows: list[Outbox | int] = session.info.pop(_ADDED, [])
-    if any(isinstance(row, Outbox) for row in rows):
-        session.flush()
-    ids = [row if isinstance(row, int) else row.id for row in rows]
-    return [row_id for row_id in ids if row_id is not None]
+    added (written and flushed first)."""
+    owned = take_added_by_owner(session)
+    return sorted(row_id for ids in owned.values() for row_id in ids)
 
 
 def next_for_chat(session: Session, channel: str, chat_id: str) -> Outbox | None:

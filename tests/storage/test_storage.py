@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from PIL import Image
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from sosbot.core.errors import MediaRejected
 from sosbot.core.model import Category, Draft, Location, MediaKind, MediaRef
@@ -123,11 +123,14 @@ def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
                                                       None),
             ("command", "command", "telegram", "-300", None)], report_id=report.id, now=NOW)
         cards = outbox.for_deliveries(session, created, "card", now=NOW)
-        replies = outbox.add_messages(session, channel="telegram", chat_id="9", messages=[
+        outbox.add_messages(session, channel="telegram", chat_id="9", messages=[
             ("message", {"text": "a"}), ("clear_buttons", {"message_id": "7"})], now=NOW)
+        later = outbox.add(session, channel="telegram", chat_id="9", method="message",
+                           payload={"text": "after"}, now=NOW)
         added = outbox.take_added(session)
     assert [d.chat_id for d in created] == ["-100", "-200", "-300"]
-    assert added == [notice.id, *cards, *replies] and added == sorted(added)
+    replies = added[4:6]
+    assert added == [notice.id, *cards, *replies, later.id] and added == sorted(added)
     with transaction(engine) as session:
         for delivery, card_id in zip(created, cards, strict=True):
             row = session.get(Outbox, card_id)
@@ -139,6 +142,30 @@ def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
                 delivery.chat_id, delivery.role, "pending", "new")
         assert [session.get(Outbox, i).payload for i in replies] == [  # type: ignore[union-attr]
             {"text": "a"}, {"message_id": "7"}]
+
+
+def test_resident_messages_are_written_together_and_each_owner_gets_its_own(
+        engine: Engine) -> None:
+    """The answers to several residents' updates go in one statement; each update (owner)
+    gets back the ids of its own rows; what nobody took is written by the commit."""
+    with transaction(engine) as session:
+        for owner, chat in enumerate(("11", "12", "13")):
+            outbox.owned_by(session, owner)
+            outbox.add_messages(session, channel="telegram", chat_id=chat, now=NOW,
+                                messages=[("message", {"text": f"to {chat}"}),
+                                          ("message", {"text": f"again {chat}"})])
+        assert session.exec(select(Outbox)).all() == []  # held back so far
+        owned = outbox.take_added_by_owner(session)
+        outbox.owned_by(session, None)
+        outbox.add_messages(session, channel="telegram", chat_id="14", now=NOW,
+                            messages=[("message", {"text": "untaken"})])
+    assert sorted(owned) == [0, 1, 2]
+    with transaction(engine) as session:
+        rows = {row.id: row for row in session.exec(select(Outbox)).all()}
+    for owner, chat in enumerate(("11", "12", "13")):
+        assert [rows[i].payload["text"] for i in owned[owner]] == [f"to {chat}",
+                                                                   f"again {chat}"]
+    assert [row.chat_id for row in rows.values()].count("14") == 1
 
 
 def _jpeg() -> bytes:
