@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from sosbot.core.model import ConversationState, Sender
 from sosbot.core.texts import DEFAULT_LANG
+from sosbot.storage.db import InsertMissing
 from sosbot.storage.tables import Conversation, Reporter
 
 # Built once: building a statement costs more CPU than running it, and these run for every
@@ -35,48 +36,51 @@ _CONVERSATIONS_OPEN = "sosbot.conversations.open"
 def open_private_chats(session: Session, chats: list[tuple[str, str, Sender]],
                        now: datetime) -> None:
     """Load the reporters and lock the conversations of these (channel, chat id, sender)
-    private chats, creating those that are new, in a few statements for all of them:
+    private chats, creating those that are new, in four statements for all of them:
     :func:`reporter_for` and :func:`locked_conversation` then find them without a query.
     Several deliveries stored in one transaction pay for their residents' rows once."""
-    if not chats:
-        return
     reporters: dict[tuple[str, str], Reporter] = session.info.setdefault(_REPORTERS_OPEN, {})
-    wanted = {(channel, sender.user_id): sender for channel, _, sender in chats}
-    missing = [key for key in wanted if key not in reporters]
-    if missing:
-        for reporter in session.exec(_REPORTERS, params={"keys": missing}):
+    wanted = {(channel, sender.user_id): sender for channel, _, sender in chats
+              if (channel, sender.user_id) not in reporters}
+    if wanted:
+        # In key order: two web processes creating the same residents wait for each other
+        # rather than deadlock (PostgreSQL).
+        _INSERT_REPORTERS(session, [_reporter_row(channel, sender, now)
+                                    for (channel, _), sender in sorted(wanted.items())])
+        for reporter in session.exec(_REPORTERS, params={"keys": list(wanted)}):
             reporters[(reporter.channel, reporter.platform_user_id)] = reporter
-        new = [_new_reporter(channel, sender, now) for (channel, _), sender in wanted.items()
-               if (channel, sender.user_id) not in reporters]
-        for reporter in new:
-            reporters[(reporter.channel, reporter.platform_user_id)] = reporter
-        if new:
-            session.add_all(new)
-            session.flush()
-    open_conversations: dict[tuple[str, str], Conversation] = session.info.setdefault(
+    conversations: dict[tuple[str, str], Conversation] = session.info.setdefault(
         _CONVERSATIONS_OPEN, {})
-    missing = list(dict.fromkeys((channel, chat_id) for channel, chat_id, _ in chats
-                                 if (channel, chat_id) not in open_conversations))
-    if not missing:
-        return
-    for conversation in session.exec(_LOCKED_CONVERSATIONS, params={"keys": missing}):
-        open_conversations[(conversation.channel, conversation.chat_id)] = conversation
-    created = []
-    for channel, chat_id, sender in chats:
-        if (channel, chat_id) not in open_conversations:
-            conversation = _new_conversation(channel, chat_id,
-                                             reporters[(channel, sender.user_id)].id, now)
-            open_conversations[(channel, chat_id)] = conversation
-            created.append(conversation)
-    if created:
-        session.add_all(created)
-        session.flush()
+    new = {(channel, chat_id): reporters[(channel, sender.user_id)].id
+           for channel, chat_id, sender in chats if (channel, chat_id) not in conversations}
+    if new:
+        fresh_state = ConversationState().model_dump(mode="json")
+        _INSERT_CONVERSATIONS(session, [
+            {"channel": channel, "chat_id": chat_id, "reporter_id": reporter_id,
+             "state": fresh_state, "has_draft": False, "updated_at": now}
+            for (channel, chat_id), reporter_id in sorted(new.items())])
+        for conversation in session.exec(_LOCKED_CONVERSATIONS, params={"keys": list(new)}):
+            conversations[(conversation.channel, conversation.chat_id)] = conversation
+
+
+_INSERT_REPORTERS = InsertMissing(
+    Reporter.__table__,  # type: ignore[attr-defined]
+    ("channel", "platform_user_id", "display_name", "username", "lang", "created_at"),
+    key=("channel", "platform_user_id"))
+_INSERT_CONVERSATIONS = InsertMissing(
+    Conversation.__table__,  # type: ignore[attr-defined]
+    ("channel", "chat_id", "reporter_id", "state", "has_draft", "updated_at"),
+    key=("channel", "chat_id"))
+
+
+def _reporter_row(channel: str, sender: Sender, now: datetime) -> dict[str, Any]:
+    return {"channel": channel, "platform_user_id": sender.user_id,
+            "display_name": sender.display_name[:256], "username": sender.username,
+            "lang": DEFAULT_LANG, "created_at": now}
 
 
 def _new_reporter(channel: str, sender: Sender, now: datetime) -> Reporter:
-    return Reporter(channel=channel, platform_user_id=sender.user_id,
-                    display_name=sender.display_name[:256], username=sender.username,
-                    lang=DEFAULT_LANG, created_at=now)
+    return Reporter(**_reporter_row(channel, sender, now))
 
 
 def _new_conversation(channel: str, chat_id: str, reporter_id: int | None,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -72,6 +74,62 @@ def transaction(engine: Engine | sa.Connection) -> Iterator[Session]:
     liveness ping for each."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+class RowsInsert:
+    """One prepared INSERT for many rows of a table; their new ids, in the order of the rows.
+
+    PostgreSQL says which id is which row's (``sort_by_parameter_order``). SQLite cannot, and
+    SQLAlchemy would then insert the rows one statement each; but SQLite gives the rows of
+    one INSERT ascending rowids in the order they come (each row the largest rowid so far
+    plus one, and no other writer in between: a transaction holds the write lock from its
+    BEGIN IMMEDIATE), so there the ids sorted are the rows' ids in order and all the rows go
+    in one statement.
+    """
+
+    def __init__(self, table: sa.Table, columns: Sequence[str]) -> None:
+        values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
+        self._ordered = sa.insert(table).values(values).returning(
+            table.c.id, sort_by_parameter_order=True)
+        self._together = sa.insert(table).values(values).returning(table.c.id)
+
+    def __call__(self, session: Session, rows: list[dict[str, Any]]) -> list[int]:
+        if session.new:
+            session.flush()  # rows added before these keep the lower ids
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            return sorted(int(i) for i in connection.execute(self._together, rows).scalars())
+        return [int(i) for i in connection.execute(self._ordered, rows).scalars()]
+
+
+class InsertMissing:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` for many rows in one statement, prepared
+    once per dialect: the rows whose key is stored already are left as they are (a
+    concurrent transaction inserting the same key is waited for, never an error). Returns
+    the ``returning`` columns of the rows it inserted."""
+
+    def __init__(self, table: sa.Table, columns: Sequence[str], key: Sequence[str],
+                 returning: Sequence[str] = ()) -> None:
+        self.table, self.columns, self.key, self.returning = table, columns, key, returning
+
+    @cached_property
+    def _statements(self) -> dict[str, Any]:
+        values: dict[str, Any] = {name: sa.bindparam(name) for name in self.columns}
+        built: dict[str, Any] = {}
+        for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
+            statement: Any = insert(self.table).values(values).on_conflict_do_nothing(
+                index_elements=list(self.key))
+            if self.returning:
+                statement = statement.returning(*(self.table.c[c] for c in self.returning))
+            built[dialect] = statement
+        return built
+
+    def __call__(self, session: Session, rows: list[dict[str, Any]]) -> list[Any]:
+        if not rows:
+            return []
+        connection = session.connection()
+        result = connection.execute(self._statements[connection.dialect.name], rows)
+        return list(result) if self.returning else []
 
 
 def ping(engine: Engine) -> None:

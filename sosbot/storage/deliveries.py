@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.storage.db import RowsInsert
 from sosbot.storage.tables import Ack, Delivery, Outbox, Report
 
 
@@ -36,10 +38,9 @@ class NewDelivery:
 
 
 _TABLE: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
-_INSERT = sa.insert(_TABLE).values({c: sa.bindparam(c) for c in (
-    "report_id", "role", "target_code", "binding_id", "channel", "chat_id", "status",
-    "album_message_ids", "ack_state", "escalation_level", "created_at")}).returning(
-    _TABLE.c.id, sort_by_parameter_order=True)
+_INSERT = RowsInsert(_TABLE, ("report_id", "role", "target_code", "binding_id", "channel",
+                               "chat_id", "status", "album_message_ids", "ack_state",
+                               "escalation_level", "created_at"))
 
 
 def insert_many(session: Session, targets: list[tuple[str, str, str, str, int | None]], *,
@@ -49,12 +50,12 @@ def insert_many(session: Session, targets: list[tuple[str, str, str, str, int | 
     with one prepared statement (no ORM objects: a fan-out runs for every report)."""
     if not targets:
         return []
-    rows: list[dict[str, object]] = [
+    rows: list[dict[str, Any]] = [
         {"report_id": report_id, "role": role, "target_code": code, "binding_id": binding,
          "channel": channel, "chat_id": chat_id, "status": status, "album_message_ids": [],
          "ack_state": ack_state, "escalation_level": 0, "created_at": now}
         for role, code, channel, chat_id, binding in targets]
-    ids = session.execute(_INSERT, rows).scalars().all()
+    ids = _INSERT(session, rows)
     return [NewDelivery(id=int(row_id), report_id=report_id, role=role, target_code=code,
                         channel=channel, chat_id=chat_id, binding_id=binding)
             for row_id, (role, code, channel, chat_id, binding) in zip(ids, targets,

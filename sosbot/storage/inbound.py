@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from sosbot.storage.db import InsertMissing
 from sosbot.storage.tables import InboundEvent
 
 _TABLE: sa.Table = InboundEvent.__table__  # type: ignore[attr-defined]
-_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-_COLUMNS = ("channel", "event_id", "kind", "chat_id", "payload", "received_at")
-
-
-@cache
-def _insert_new(dialect: str) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING channel, event_id``, built once per
-    dialect (building a statement costs more CPU than running it)."""
-    return (_INSERTS[dialect](_TABLE).values({c: sa.bindparam(c) for c in _COLUMNS})
-            .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-            .returning(_TABLE.c.channel, _TABLE.c.event_id))
+_RECORD = InsertMissing(_TABLE, ("channel", "event_id", "kind", "chat_id", "payload",
+                                 "received_at"), key=("channel", "event_id"),
+                        returning=("channel", "event_id"))
 
 
 def record_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -39,11 +30,8 @@ def record_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, s
     firsts: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         firsts.setdefault((row["channel"], row["event_id"]), row)
-    if not firsts:
-        return set()
-    connection = session.connection()
-    inserted = connection.execute(_insert_new(connection.dialect.name), list(firsts.values()))
-    return {(str(channel), str(event_id)) for channel, event_id in inserted}
+    return {(str(channel), str(event_id))
+            for channel, event_id in _RECORD(session, list(firsts.values()))}
 
 
 def record_once(session: Session, *, channel: str, event_id: str, kind: str,

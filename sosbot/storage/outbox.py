@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.storage.db import RowsInsert
 from sosbot.storage.tables import Delivery, Outbox
 
 # In ``session.info``: the rows added since the last take, as (owner, Outbox or id); the
@@ -36,10 +37,9 @@ def add(session: Session, *, channel: str, chat_id: str, method: str,
 
 
 _TABLE: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
-_INSERT = sa.insert(_TABLE).values({c: sa.bindparam(c) for c in (
-    "channel", "chat_id", "method", "payload", "report_id", "delivery_id", "not_before",
-    "created_at", "enqueued_at", "status", "attempts")}).returning(
-    _TABLE.c.id, sort_by_parameter_order=True)
+_INSERT = RowsInsert(_TABLE, ("channel", "chat_id", "method", "payload", "report_id",
+                               "delivery_id", "not_before", "created_at", "enqueued_at",
+                               "status", "attempts"))
 
 
 def _row(channel: str, chat_id: str, method: str, payload: dict[str, Any], now: datetime,
@@ -57,10 +57,7 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _write(session: Session, owned: list[tuple[Any, dict[str, Any]]]) -> list[int]:
-    if session.new:
-        session.flush()  # rows added before these keep the lower ids (the send order)
-    ids = [int(i) for i in session.connection().execute(
-        _INSERT, [row for _, row in owned]).scalars().all()]
+    ids = _INSERT(session, [row for _, row in owned])
     session.info.setdefault(_ADDED, []).extend(
         (owner, row_id) for (owner, _), row_id in zip(owned, ids, strict=True))
     return ids
