@@ -74,9 +74,11 @@ def locate(report: Report, rules: RoutingRules) -> None:
 
 def route(session: Session, report: Report, now: datetime, rules: RoutingRules,
           actor: str) -> RoutingOutcome:
-    """Locate, then attach to an open near-duplicate or fan out to every bound target."""
+    """Locate (unless done when it was created), then attach to an open near-duplicate or
+    fan out to every bound target."""
     assert report.id is not None
-    locate(report, rules)
+    if report.location_how is None:
+        locate(report, rules)
     outcome = RoutingOutcome(location_known=report.location_how != "unknown")
     main = near_duplicate(session, report, rules, now)
     if main is not None:
@@ -130,13 +132,14 @@ def queue_card_edits(session: Session, report_id: int, now: datetime,
                      loaded: list[Delivery] | None = None) -> None:
     """Edit every copy of a report's card (one pending edit per copy is enough);
     ``loaded``: the report's deliveries when the caller has them already."""
-    for delivery in loaded if loaded is not None else deliveries.for_report(session, report_id):
-        if delivery.status == "failed" or delivery.id is None or delivery.ack_state == MERGED:
-            continue
-        if delivery.card_message_id is None and delivery.status == "pending":
-            continue  # the card is not out yet: it will be rendered with the latest state
-        if not deliveries.edit_pending(session, delivery.id):
-            outbox.for_delivery(session, delivery, "card_edit", now)
+    copies = [delivery for delivery in (loaded if loaded is not None
+                                        else deliveries.for_report(session, report_id))
+              if delivery.status != "failed" and delivery.id is not None
+              and delivery.ack_state != MERGED
+              # a card not out yet will be rendered with the latest state
+              and not (delivery.card_message_id is None and delivery.status == "pending")]
+    waiting = deliveries.edits_pending(session, [d.id for d in copies if d.id is not None])
+    outbox.for_deliveries(session, [d for d in copies if d.id not in waiting], "card_edit", now)
 
 
 def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:

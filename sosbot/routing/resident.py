@@ -11,6 +11,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -35,7 +36,7 @@ from sosbot.core.events import Event, ReportSubmitted, SubmitRefused, Subscripti
 from sosbot.core.model import ConversationState, ReportStatus
 from sosbot.core.sanitize import neutralize_mentions, truncate
 from sosbot.core.texts import text
-from sosbot.routing.fanout import Timer, queue_card_edits, route
+from sosbot.routing.fanout import Timer, locate, queue_card_edits, route
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import (
     conversations,
@@ -137,16 +138,17 @@ class ActionRunner:
         refused = self._over_rate(action)
         if refused is not None:
             return step(state, refused, self.now, self.policy.conversation)
+        rules = self.policy.rules
         new = reports.create_report(
             self.session, channel=self.conversation.channel,
             chat_id=self.conversation.chat_id,
             reporter_id=self.reporter.id if self.reporter else None, draft=action.draft,
-            lang=state.lang, phone=action.phone, now=self.now, actor=self.actor)
+            lang=state.lang, phone=action.phone, now=self.now, actor=self.actor,
+            place=partial(locate, rules=rules) if rules is not None else None)
         self.result.media_ids += new.media_ids
         self.result.report_codes.append(new.report.code)
         self.result.report_categories.append(new.report.category)
         event = ReportSubmitted(code=new.report.code, draft=action.draft)
-        rules = self.policy.rules
         if rules is not None:
             outcome = route(self.session, new.report, self.now, rules, self.actor)
             self.result.timers += outcome.timers

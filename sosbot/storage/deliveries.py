@@ -93,11 +93,14 @@ def in_chat_for_code(session: Session, channel: str, chat_id: str,
     ).first()
 
 
-def edit_pending(session: Session, delivery_id: int) -> bool:
-    """A card edit for this delivery is already waiting: it will show the latest state."""
-    return session.exec(select(Outbox.id).where(
-        Outbox.delivery_id == delivery_id, Outbox.method == "card_edit",
-        Outbox.status == "pending")).first() is not None
+def edits_pending(session: Session, delivery_ids: list[int]) -> set[int]:
+    """Those of these deliveries whose card edit is already waiting: it will show the
+    latest state."""
+    if not delivery_ids:
+        return set()
+    return {int(i) for i in session.exec(select(Outbox.delivery_id).where(
+        col(Outbox.delivery_id).in_(delivery_ids), Outbox.method == "card_edit",
+        Outbox.status == "pending")) if i is not None}
 
 
 def record_ack(session: Session, *, delivery: Delivery, action: str, user_id: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -85,8 +86,9 @@ class NewReport:
 
 def create_report(session: Session, *, channel: str, chat_id: str, reporter_id: int | None,
                   draft: Draft, lang: str, phone: str | None, now: datetime,
-                  actor: str) -> NewReport:
-    """Store a complete draft as a new report with its media rows and an audit entry."""
+                  actor: str, place: Callable[[Report], None] | None = None) -> NewReport:
+    """Store a complete draft as a new report with its media rows and an audit entry;
+    ``place`` sets its ward before it is written (one write instead of two)."""
     assert draft.category is not None, "the conversation submits complete drafts only"
     loc = draft.location
     report = Report(
@@ -100,6 +102,8 @@ def create_report(session: Session, *, channel: str, chat_id: str, reporter_id: 
         address_text=draft.address_text, description=draft.description, lang=lang,
         phone=phone, created_at=now, updated_at=now,
     )
+    if place is not None:
+        place(report)
     session.add(report)
     session.flush()
     assert report.id is not None
