@@ -85,12 +85,17 @@ def active_for_targets(session: Session, targets: list[tuple[str, str]]
     found: dict[tuple[str, str], list[Binding]] = {target: [] for target in targets}
     if not targets:
         return found
-    wanted = sa.or_(*(sa.and_(col(Binding.target_kind) == kind, col(Binding.target_code) == code)
-                      for kind, code in dict.fromkeys(targets)))
-    for binding in session.exec(select(Binding).where(wanted, Binding.status == ACTIVE)
-                                .order_by(col(Binding.id))):
+    for binding in session.exec(_ACTIVE_FOR_TARGETS,
+                                params={"targets": list(dict.fromkeys(targets))}):
         found[(binding.target_kind, binding.target_code)].append(binding)
     return found
+
+
+# Built once: it runs for every report routed.
+_ACTIVE_FOR_TARGETS = select(Binding).where(
+    sa.tuple_(col(Binding.target_kind), col(Binding.target_code))
+    .in_(sa.bindparam("targets", expanding=True)),
+    Binding.status == ACTIVE).order_by(col(Binding.id))
 
 
 def mark_dead(binding: Binding, reason: str, now: datetime) -> None:
