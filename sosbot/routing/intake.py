@@ -29,8 +29,7 @@ from sosbot.storage.tables import Conversation, Reporter
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Delivery", "IntakePolicy", "IntakeResult", "expire_idle", "take_batch",
-           "take_events"]
+__all__ = ["Delivery", "IntakePolicy", "IntakeResult", "expire_idle", "take_batch"]
 
 # A webhook delivery as intake takes it: its events and the payload kept with the first one.
 Delivery = tuple[list[PlatformEvent], dict[str, Any]]
@@ -52,11 +51,15 @@ def take_batch(session: Session, batch: Sequence[Delivery], now: datetime,
                          else {"same_delivery_as": events[0].event_id},
                          "received_at": now})
     fresh = inbound.record_new(session, rows)
-    conversations.open_private_chats(session, [
-        (event.chat.channel.value, event.chat.chat_id, event.sender)
-        for events, _ in batch for event in events
-        if event.sender is not None and event.chat.kind is ChatKind.PRIVATE
-        and (event.chat.channel.value, event.event_id) in fresh], now)
+    residents = [(event.chat.channel.value, event.chat.chat_id, event.sender)
+                 for events, _ in batch for event in events
+                 if event.sender is not None and event.chat.kind is ChatKind.PRIVATE
+                 and (event.chat.channel.value, event.event_id) in fresh]
+    reporters = conversations.open_reporters(
+        session, [(channel, sender) for channel, _, sender in residents], now)
+    conversations.open_conversations(
+        session, [(channel, chat_id, reporters[(channel, sender.user_id)].id)
+                  for channel, chat_id, sender in residents], now)
     results = []
     for index, (events, _) in enumerate(batch):
         outbox.owned_by(session, index)
@@ -67,12 +70,6 @@ def take_batch(session: Session, batch: Sequence[Delivery], now: datetime,
     for index, result in enumerate(results):
         result.outbox_ids = written.get(index, [])
     return results
-
-
-def take_events(session: Session, events: list[PlatformEvent], payload: dict[str, Any],
-                now: datetime, policy: IntakePolicy) -> IntakeResult:
-    """Record and process every event of one delivery, in order."""
-    return take_batch(session, [(events, payload)], now, policy)[0]
 
 
 def take_recorded(session: Session, events: list[PlatformEvent], fresh: set[tuple[str, str]],

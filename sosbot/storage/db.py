@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -110,26 +109,22 @@ class InsertMissing:
 
     def __init__(self, table: sa.Table, columns: Sequence[str], key: Sequence[str],
                  returning: Sequence[str] = ()) -> None:
-        self.table, self.columns, self.key, self.returning = table, columns, key, returning
-
-    @cached_property
-    def _statements(self) -> dict[str, Any]:
-        values: dict[str, Any] = {name: sa.bindparam(name) for name in self.columns}
-        built: dict[str, Any] = {}
+        values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
+        self._returns = bool(returning)
+        self._statements: dict[str, Any] = {}
         for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
-            statement: Any = insert(self.table).values(values).on_conflict_do_nothing(
-                index_elements=list(self.key))
-            if self.returning:
-                statement = statement.returning(*(self.table.c[c] for c in self.returning))
-            built[dialect] = statement
-        return built
+            statement: Any = insert(table).values(values).on_conflict_do_nothing(
+                index_elements=list(key))
+            if returning:
+                statement = statement.returning(*(table.c[name] for name in returning))
+            self._statements[dialect] = statement
 
     def __call__(self, session: Session, rows: list[dict[str, Any]]) -> list[Any]:
         if not rows:
             return []
         connection = session.connection()
         result = connection.execute(self._statements[connection.dialect.name], rows)
-        return list(result) if self.returning else []
+        return list(result) if self._returns else []
 
 
 def ping(engine: Engine) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,14 +31,6 @@ def record_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, s
         firsts.setdefault((row["channel"], row["event_id"]), row)
     return {(str(channel), str(event_id))
             for channel, event_id in _RECORD(session, list(firsts.values()))}
-
-
-def record_once(session: Session, *, channel: str, event_id: str, kind: str,
-                chat_id: str | None, payload: dict[str, Any], now: datetime) -> bool:
-    """Record one event; False when it was already recorded (a retry or a duplicate)."""
-    return bool(record_new(session, [{
-        "channel": channel, "event_id": event_id, "kind": kind, "chat_id": chat_id,
-        "payload": payload, "received_at": now}]))
 
 
 def count(session: Session, channel: str | None = None) -> int:

@@ -21,7 +21,7 @@ from sosbot.storage import deliveries, inbound, outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.migrate import current_revision, head_revision
-from sosbot.storage.tables import Delivery, Outbox
+from sosbot.storage.tables import Delivery, InboundEvent, Outbox
 
 NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
 
@@ -62,16 +62,26 @@ def test_concurrent_report_codes_never_repeat(engine: Engine) -> None:
 
 
 def test_an_event_is_recorded_once(engine: Engine) -> None:
+    """Recorded once per (channel, event id): a repeat in the same statement and a retry in
+    a later transaction are not new; the first row of a key is the one kept."""
+    def row(channel: str, event_id: str, payload: dict[str, int]) -> dict[str, object]:
+        return {"channel": channel, "event_id": event_id, "kind": "Text", "chat_id": "1",
+                "payload": payload, "received_at": NOW}
+
     with transaction(engine) as session:
-        first = inbound.record_once(session, channel="telegram", event_id="42", kind="Text",
-                                    chat_id="1", payload={"update_id": 42}, now=NOW)
-        again = inbound.record_once(session, channel="telegram", event_id="42", kind="Text",
-                                    chat_id="1", payload={"update_id": 42}, now=NOW)
-        other = inbound.record_once(session, channel="zalo", event_id="42", kind="Text",
-                                    chat_id="1", payload={}, now=NOW)
-    assert (first, again, other) == (True, False, True)
+        first = inbound.record_new(session, [row("telegram", "42", {"update_id": 42}),
+                                             row("telegram", "42", {"update_id": -1}),
+                                             row("zalo", "42", {})])
     with transaction(engine) as session:
-        assert inbound.count(session) == 2
+        again = inbound.record_new(session, [row("telegram", "42", {"update_id": 42}),
+                                             row("telegram", "43", {"update_id": 43})])
+    assert first == {("telegram", "42"), ("zalo", "42")}
+    assert again == {("telegram", "43")}
+    with transaction(engine) as session:
+        assert inbound.count(session) == 3
+        kept = session.exec(select(InboundEvent).where(InboundEvent.channel == "telegram",
+                                                       InboundEvent.event_id == "42")).one()
+        assert kept.payload == {"update_id": 42}
 
 
 def test_create_report_with_media_and_audit(engine: Engine) -> None:
