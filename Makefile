@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sosbot tests
+	$(BIN)/ruff check sosbot tests bench
 	$(BIN)/mypy
 
 clean:

@@ -31,15 +31,13 @@ from redis import Redis
 
 from sosbot.bots.telegram.emulator import create_app as create_emulator
 from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
+from sosbot.geo import CITY_FILE, WARDS_FILE
 from sosbot.storage import bindings
 from sosbot.storage.db import make_engine, normalize_url, transaction
 from sosbot.storage.migrate import upgrade
 from sosbot.storage.tables import utcnow
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("SOSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
-WARDS_FILE = SHARED_DATA / "hcmc-wards-2025.geojson.gz"
-CITY_FILE = SHARED_DATA / "hcmc-city-2025.geojson.gz"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get("BENCH_DATABASE_URL", os.environ.get(
     "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))

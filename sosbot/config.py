@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sosbot.core.errors import ConfigError
 from sosbot.core.model import Category
+from sosbot.geo import CITY_FILE, WARDS_FILE
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/sosbot.db"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -31,8 +32,10 @@ class Section(BaseModel):
 
 
 class GeoConfig(Section):
-    wards_file: Path = Path("../shared/data/hcmc-wards-2025.geojson.gz")
-    city_file: Path = Path("../shared/data/hcmc-city-2025.geojson.gz")
+    # The copies shipped inside the package; a relative path in config.yaml is resolved
+    # against the folder config.yaml is in.
+    wards_file: Path = WARDS_FILE
+    city_file: Path = CITY_FILE
 
 
 class ConversationConfig(Section):

@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.geo import CITY_FILE, DATA_DIR, WARDS_FILE
 from sosbot.routing.geo import CityOutline, WardIndex
 from sosbot.storage.db import make_engine, normalize_url
 from sosbot.storage.migrate import upgrade
@@ -27,7 +28,6 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
                                    "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("SOSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 def unavailable(what: str, reason: str) -> None:
@@ -38,22 +38,27 @@ def unavailable(what: str, reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not (SHARED_DATA / "hcmc-wards-2025.geojson.gz").exists():
-        unavailable("the ward data", f"no hcmc-wards-2025.geojson.gz under {SHARED_DATA}")
-    return SHARED_DATA
+def ward_data() -> Path:
+    """The folder of the ward polygons and city outline shipped inside the package.
+
+    They are package data, so they are always there: a missing file is a broken package and
+    fails the test (never a skip).
+    """
+    for path in (WARDS_FILE, CITY_FILE):
+        if not path.is_file():
+            pytest.fail(f"the packaged ward data is missing: {path}")
+    return DATA_DIR
 
 
 @pytest.fixture(scope="session")
-def wards(shared_data: Path) -> WardIndex:
+def wards(ward_data: Path) -> WardIndex:
     """The ward polygons with the city outline, loaded once (read-only, shared)."""
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz",
-                               shared_data / "hcmc-city-2025.geojson.gz")
+    return WardIndex.from_file(WARDS_FILE, CITY_FILE)
 
 
 @pytest.fixture(scope="session")
-def city(shared_data: Path) -> CityOutline:
-    return CityOutline.from_file(shared_data / "hcmc-city-2025.geojson.gz")
+def city(ward_data: Path) -> CityOutline:
+    return CityOutline.from_file(CITY_FILE)
 
 
 @pytest.fixture(scope="session")

@@ -31,11 +31,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def writer_command(tmp_path: Path, engine: Engine, redis_url: str, queue_name: str,
-                   shared_data: Path) -> WriterCommand:
+                   ward_data: Path) -> WriterCommand:
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({
-        "geo": {"wards_file": str(shared_data / "hcmc-wards-2025.geojson.gz"),
-                "city_file": str(shared_data / "hcmc-city-2025.geojson.gz")},
+        "geo": {"wards_file": str(ward_data / "hcmc-wards-2025.geojson.gz"),
+                "city_file": str(ward_data / "hcmc-city-2025.geojson.gz")},
         "queue": {"name": queue_name}}))
     env = {**os.environ, "SOSBOT_CONFIG": str(config),
            "DATABASE_URL": engine.url.render_as_string(hide_password=False),

@@ -26,7 +26,7 @@ def numbers(figures: dict[str, Any], *keys: str) -> None:
         assert isinstance(figures[key], int | float) and figures[key] >= 0, (key, figures)
 
 
-async def test_ingest_benchmark(shared_data: Path, tmp_path: Path) -> None:
+async def test_ingest_benchmark(ward_data: Path, tmp_path: Path) -> None:
     options = ingest.Options(seconds=0.5, rates=(100.0,), connections=4,
                              databases=("sqlite",), saturation_bodies=400)
     found = await ingest.run(options, tmp_path, log=lambda _: None)
@@ -39,7 +39,7 @@ async def test_ingest_benchmark(shared_data: Path, tmp_path: Path) -> None:
         numbers(found[server], "rss_mb_idle", "rss_mb_under_load")
 
 
-async def test_end_to_end_benchmark(shared_data: Path, tmp_path: Path) -> None:
+async def test_end_to_end_benchmark(ward_data: Path, tmp_path: Path) -> None:
     options = e2e.Options(rates=(5.0,), seconds={5.0: 1.0}, workers=1, wards=2,
                           resident_rate=5.0, resident_seconds=0.4, drain_timeout_s=60.0,
                           database="sqlite")
@@ -58,7 +58,7 @@ async def test_end_to_end_benchmark(shared_data: Path, tmp_path: Path) -> None:
     assert phase["cpu_ms_per_report"]["web"] > 0 and 0 < phase["machine_busy"] <= 1
 
 
-async def test_fanout_benchmark(shared_data: Path, tmp_path: Path) -> None:
+async def test_fanout_benchmark(ward_data: Path, tmp_path: Path) -> None:
     options = fanout.Options(reports=8, wards=2, workers=1, timeout_s=60.0,
                              scenarios=("wards",))
     found = (await fanout.run(options, tmp_path, log=lambda _: None))["wards"]
@@ -70,7 +70,7 @@ async def test_fanout_benchmark(shared_data: Path, tmp_path: Path) -> None:
 
 
 def test_the_runner_writes_the_table_and_every_headline_key(tmp_path: Path,
-                                                            shared_data: Path) -> None:
+                                                            ward_data: Path) -> None:
     assert bench_run.main(["--quick", "--only", "wards", "--out", str(tmp_path),
                            "--folder", str(tmp_path / "work")]) == 0
     figures = json.loads((tmp_path / "results.json").read_text())
@@ -88,7 +88,7 @@ def test_the_runner_writes_the_table_and_every_headline_key(tmp_path: Path,
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres",
                                                              marks=pytest.mark.postgres)])
-def test_intake_cpu_benchmark(shared_data: Path, database: str) -> None:
+def test_intake_cpu_benchmark(ward_data: Path, database: str) -> None:
     from bench import intake_cpu
 
     found = intake_cpu.measure(database, 40, batch=16)

@@ -48,12 +48,12 @@ def escalation_minutes(count: int) -> int | None:
     return LARGE_RUN_ESCALATION_MINUTES if count > CI_REPORTS else None
 
 
-def escalation_config(tmp: Path, shared_data: Path, queue_name: str, minutes: int) -> Path:
+def escalation_config(tmp: Path, ward_data: Path, queue_name: str, minutes: int) -> Path:
     """tests/e2e/harness.py's config.yaml, with every category's escalation step set."""
     config = tmp / "chaos-config.yaml"
     config.write_text(yaml.safe_dump({
-        "geo": {"wards_file": str(shared_data / "hcmc-wards-2025.geojson.gz"),
-                "city_file": str(shared_data / "hcmc-city-2025.geojson.gz")},
+        "geo": {"wards_file": str(ward_data / "hcmc-wards-2025.geojson.gz"),
+                "city_file": str(ward_data / "hcmc-city-2025.geojson.gz")},
         "queue": {"name": queue_name, "sweep_interval_s": 1, "outbox_stale_after_s": 5},
         "channels": {"zalo": {"enabled": False}, "messenger": {"enabled": False}},
         "routing": {"escalation_minutes": {c: minutes for c in
@@ -63,17 +63,17 @@ def escalation_config(tmp: Path, shared_data: Path, queue_name: str, minutes: in
 
 
 @pytest.fixture
-async def chaos(tmp_path: Path, shared_data: Path, postgres_url: str, redis: Redis,
+async def chaos(tmp_path: Path, ward_data: Path, postgres_url: str, redis: Redis,
                 redis_url: str, queue_name: str) -> AsyncIterator[rig.Chaos]:
     _reset_postgres(postgres_url)
     web_port = free_port()
     extra_env = {"SOSBOT_TEST_WEB_PORT": str(web_port)}
     minutes = escalation_minutes(rig.report_count(CI_REPORTS))
     if minutes is not None:
-        extra_env["SOSBOT_CONFIG"] = str(escalation_config(tmp_path, shared_data, queue_name,
+        extra_env["SOSBOT_CONFIG"] = str(escalation_config(tmp_path, ward_data, queue_name,
                                                            minutes))
     system, emulator = await start_system(
-        tmp_path, shared_data, postgres_url, redis_url, queue_name,
+        tmp_path, ward_data, postgres_url, redis_url, queue_name,
         workers=rig.env_int("SOSBOT_CHAOS_WORKERS", CI_WORKERS),
         # Flood limits off: this is about losing and repeating, not pacing. The emulator
         # retries a webhook that fails or cannot be reached, as Telegram does (for hours):

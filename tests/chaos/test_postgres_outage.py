@@ -55,11 +55,11 @@ def proxied_url(postgres_url: str, proxy: CuttableProxy) -> str:
 
 
 @pytest.fixture
-async def chaos(tmp_path: Path, shared_data: Path, proxied_url: str, redis: Redis,
+async def chaos(tmp_path: Path, ward_data: Path, proxied_url: str, redis: Redis,
                 redis_url: str, queue_name: str) -> AsyncIterator[rig.Chaos]:
     web_port = free_port()
     system, emulator = await start_system(
-        tmp_path, shared_data, proxied_url, redis_url, queue_name, workers=2,
+        tmp_path, ward_data, proxied_url, redis_url, queue_name, workers=2,
         emulator_config=EmulatorConfig(limits=False, retry_base_s=0.2, max_retries=9),
         extra_env={"SOSBOT_TEST_WEB_PORT": str(web_port)})
     try:

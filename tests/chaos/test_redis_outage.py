@@ -77,11 +77,11 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
 
 
 @pytest.fixture
-async def chaos(tmp_path: Path, shared_data: Path, redis_server: RedisServer,
+async def chaos(tmp_path: Path, ward_data: Path, redis_server: RedisServer,
                 queue_name: str) -> AsyncIterator[rig.Chaos]:
     web_port = free_port()
     system, emulator = await start_system(
-        tmp_path, shared_data, f"sqlite:///{tmp_path / 'chaos.db'}",
+        tmp_path, ward_data, f"sqlite:///{tmp_path / 'chaos.db'}",
         f"redis://127.0.0.1:{redis_server.port}/0", queue_name, workers=2,
         emulator_config=EmulatorConfig(limits=False, retry_base_s=0.2, max_retries=9),
         extra_env={"SOSBOT_TEST_WEB_PORT": str(web_port)})

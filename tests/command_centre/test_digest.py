@@ -24,8 +24,8 @@ BEN_THANH, SAI_GON, TAN_DINH = "26743", "26740", "26737"
 
 
 @pytest.fixture(scope="module")
-def rules(shared_data: Path) -> RoutingRules:
-    wards = WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz")
+def rules(ward_data: Path) -> RoutingRules:
+    wards = WardIndex.from_file(ward_data / "hcmc-wards-2025.geojson.gz")
     return RoutingRules(RoutingConfig(), wards, "secret")
 
 

@@ -36,8 +36,8 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 @pytest.fixture(scope="module")
-def wards(shared_data: Path) -> Path:
-    return shared_data / "hcmc-wards-2025.geojson.gz"
+def wards(ward_data: Path) -> Path:
+    return ward_data / "hcmc-wards-2025.geojson.gz"
 
 
 @pytest.fixture(scope="module")

@@ -156,7 +156,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_url: str,
+async def start_system(tmp: Path, ward_data: Path, database_url: str, redis_url: str,
                        queue_name: str, *, workers: int = 1,
                        emulator_config: EmulatorConfig | None = None,
                        extra_env: dict[str, str] | None = None,
@@ -172,8 +172,8 @@ async def start_system(tmp: Path, shared_data: Path, database_url: str, redis_ur
 
     config = tmp / "config.yaml"
     config.write_text(yaml.safe_dump({
-        "geo": {"wards_file": str(shared_data / "hcmc-wards-2025.geojson.gz"),
-                "city_file": str(shared_data / "hcmc-city-2025.geojson.gz")},
+        "geo": {"wards_file": str(ward_data / "hcmc-wards-2025.geojson.gz"),
+                "city_file": str(ward_data / "hcmc-city-2025.geojson.gz")},
         "queue": {"name": queue_name, "sweep_interval_s": 1, "outbox_stale_after_s": 5},
         "channels": channels or {"zalo": {"enabled": False}, "messenger": {"enabled": False}},
         # The wall clock drives these processes: a digest due on the hour would land in the

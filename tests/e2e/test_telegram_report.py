@@ -29,9 +29,9 @@ def photo(colour: tuple[int, int, int]) -> bytes:
 
 
 @pytest.fixture
-async def system(tmp_path: Path, shared_data: Path, redis: Redis, redis_url: str,
+async def system(tmp_path: Path, ward_data: Path, redis: Redis, redis_url: str,
                  queue_name: str) -> AsyncIterator[System]:
-    running, emulator = await start_system(tmp_path, shared_data,
+    running, emulator = await start_system(tmp_path, ward_data,
                                            f"sqlite:///{tmp_path / 'e2e.db'}", redis_url,
                                            queue_name)
     try:

@@ -26,7 +26,7 @@ APP_ID, APP_SECRET, OA_SECRET = "1234567890123456789", "zalo-app-secret", "zalo-
 
 
 @pytest.fixture
-async def zalo_system(tmp_path: Path, shared_data: Path, redis: Redis, redis_url: str,
+async def zalo_system(tmp_path: Path, ward_data: Path, redis: Redis, redis_url: str,
                       queue_name: str) -> AsyncIterator[tuple[System, str]]:
     web_port = free_port()
     zalo = web.AppRunner(create_zalo(config=ZaloEmulatorConfig(
@@ -45,7 +45,7 @@ async def zalo_system(tmp_path: Path, shared_data: Path, redis: Redis, redis_url
            "ZALO_OAUTH_BASE": zalo_url, "ZALO_REFRESH_TOKEN": tokens["refresh_token"],
            "SOSBOT_TEST_WEB_PORT": str(web_port)}
     running, telegram = await start_system(
-        tmp_path, shared_data, f"sqlite:///{tmp_path / 'e2e.db'}", redis_url, queue_name,
+        tmp_path, ward_data, f"sqlite:///{tmp_path / 'e2e.db'}", redis_url, queue_name,
         extra_env=env, channels={"zalo": {"enabled": True}, "messenger": {"enabled": False}})
     try:
         yield running, zalo_url

@@ -69,13 +69,13 @@ class Recorder:
 
 
 @pytest.fixture(scope="session")
-def shapes(shared_data: Path) -> bytes:
-    return build_ward_shapes(shared_data / "hcmc-wards-2025.geojson.gz")
+def shapes(ward_data: Path) -> bytes:
+    return build_ward_shapes(ward_data / "hcmc-wards-2025.geojson.gz")
 
 
 @pytest.fixture(scope="session")
-def wards(shared_data: Path) -> WardIndex:
-    return WardIndex.from_file(shared_data / "hcmc-wards-2025.geojson.gz")
+def wards(ward_data: Path) -> WardIndex:
+    return WardIndex.from_file(ward_data / "hcmc-wards-2025.geojson.gz")
 
 
 @pytest.fixture
@@ -241,7 +241,7 @@ async def test_ward_shapes_and_static_files(client: TestClient[Any, Any]) -> Non
 
 # -- ward shapes ----------------------------------------------------------------------------
 
-def test_ward_shapes_are_small_and_keep_shared_borders(shapes: bytes, shared_data: Path) -> None:
+def test_ward_shapes_are_small_and_keep_shared_borders(shapes: bytes, ward_data: Path) -> None:
     assert len(shapes) < 1_000_000
     simplified = json.loads(shapes)["features"]
     assert len(simplified) == 168
@@ -249,7 +249,7 @@ def test_ward_shapes_are_small_and_keep_shared_borders(shapes: bytes, shared_dat
     coords = [c for f in simplified for c in json.dumps(f["geometry"]["coordinates"])
               .replace("[", "").replace("]", "").split(",")]
     assert all(len(c.split(".")[-1]) <= 5 for c in coords[:2000])
-    with gzip.open(shared_data / "hcmc-wards-2025.geojson.gz", "rt", encoding="utf-8") as fh:
+    with gzip.open(ward_data / "hcmc-wards-2025.geojson.gz", "rt", encoding="utf-8") as fh:
         original = json.load(fh)["features"]
     old = [shape(f["geometry"]) for f in original]
     new = [shape(f["geometry"]) for f in simplified]

@@ -48,11 +48,11 @@ REQUIRED = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SOSBOT_CALLBACK_SE
 
 
 @pytest.fixture
-def config(tmp_path: Path, shared_data: Path) -> Path:
+def config(tmp_path: Path, ward_data: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({"geo": {
-        "wards_file": str(shared_data / "hcmc-wards-2025.geojson.gz"),
-        "city_file": str(shared_data / "hcmc-city-2025.geojson.gz")}}))
+        "wards_file": str(ward_data / "hcmc-wards-2025.geojson.gz"),
+        "city_file": str(ward_data / "hcmc-city-2025.geojson.gz")}}))
     return path
 
 

@@ -29,6 +29,7 @@ from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.geo import WARDS_FILE
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing import context
 from sosbot.routing.context import JobContext, Limits
@@ -41,7 +42,6 @@ from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tables import Report
 from sosbot.webhooks import WebDeps, create_app
-from tests.conftest import SHARED_DATA
 
 TOKEN = "7000000003:ROUTING-token"
 SECRET = "routing-webhook-secret-0123456789"
@@ -73,7 +73,7 @@ class Rig:
                  config: RoutingConfig | None = None) -> None:
         self.engine, self.redis, self.queue_name = engine, redis, queue_name
         self.rules = RoutingRules(config or RoutingConfig(), wards, CALLBACK_SECRET,
-                                  wards_file=SHARED_DATA / "hcmc-wards-2025.geojson.gz")
+                                  wards_file=WARDS_FILE)
         self.conversation = conversation
         self.tmp = tmp
         self.clock = Clock()

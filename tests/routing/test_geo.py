@@ -5,10 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import os
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +14,7 @@ import pytest
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from sosbot.geo import CITY_FILE, WARDS_FILE
 from sosbot.routing.geo import (
     M_PER_DEG_LAT,
     M_PER_DEG_LON,
@@ -25,17 +24,6 @@ from sosbot.routing.geo import (
     WardMatch,
     fold_diacritics,
     tone_key,
-)
-
-DATA = Path(
-    os.environ.get("SOSBOT_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
-)
-WARDS_FILE = DATA / "hcmc-wards-2025.geojson.gz"
-CITY_FILE = DATA / "hcmc-city-2025.geojson.gz"
-
-pytestmark = pytest.mark.skipif(
-    not (WARDS_FILE.exists() and CITY_FILE.exists()),
-    reason=f"ward data not found in {DATA} (set SOSBOT_SHARED_DATA)",
 )
 
 # (what, lat, lon, expected ward full name). Each point is at least ~90 m from its ward's border.

@@ -4,17 +4,16 @@ Nominatim over real HTTP, and the chain."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from sosbot.geo import CITY_FILE, WARDS_FILE
 from sosbot.routing.geo import WardIndex
 from sosbot.routing.geocoding import (
     ChainGeocoder,
@@ -24,17 +23,6 @@ from sosbot.routing.geocoding import (
     GeopyGeocoder,
 )
 from sosbot.routing.offline_geocoder import OfflineWardGeocoder
-
-DATA = Path(
-    os.environ.get("SOSBOT_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
-)
-WARDS_FILE = DATA / "hcmc-wards-2025.geojson.gz"
-CITY_FILE = DATA / "hcmc-city-2025.geojson.gz"
-
-pytestmark = pytest.mark.skipif(
-    not (WARDS_FILE.exists() and CITY_FILE.exists()),
-    reason=f"ward data not found in {DATA} (set SOSBOT_SHARED_DATA)",
-)
 
 USER_AGENT = "sosbot-tests/0.1 (police intake bot test suite)"
 

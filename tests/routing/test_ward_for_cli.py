@@ -14,19 +14,11 @@ import numpy as np
 import pytest
 
 from sosbot.cli import ward_for
+from sosbot.geo import CITY_FILE, WARDS_FILE
 from sosbot.routing.geo import WardIndex
 
-DATA = Path(
-    os.environ.get("SOSBOT_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
-)
-WARDS_FILE = DATA / "hcmc-wards-2025.geojson.gz"
-CITY_FILE = DATA / "hcmc-city-2025.geojson.gz"
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    not (WARDS_FILE.exists() and CITY_FILE.exists()),
-    reason=f"ward data not found in {DATA} (set SOSBOT_SHARED_DATA)",
-)
 
 FILES = ["--wards-file", str(WARDS_FILE), "--city-file", str(CITY_FILE)]
 

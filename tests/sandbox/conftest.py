@@ -31,13 +31,13 @@ class Demo:
         return (self.folder / "demo.log").read_text(errors="replace")
 
 
-def start_demo(folder: Path, shared_data: Path, redis_url: str) -> tuple[subprocess.Popen[bytes],
-                                                                          Demo]:
-    """`sosbot demo` in ``folder`` on free ports; returns once the sandbox answers."""
+def start_demo(folder: Path, redis_url: str) -> tuple[subprocess.Popen[bytes], Demo]:
+    """`sosbot demo` in ``folder`` on free ports; returns once the sandbox answers.
+
+    The config names no ward files: the demo runs on the copies shipped in the package.
+    """
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
-        "geo": {"wards_file": str(shared_data / "hcmc-wards-2025.geojson.gz"),
-                "city_file": str(shared_data / "hcmc-city-2025.geojson.gz")},
         "queue": {"name": f"sosbot-sandbox-{uuid.uuid4().hex[:8]}", "sweep_interval_s": 2},
     }))
     ports = [free_port() for _ in range(4)]
@@ -79,9 +79,9 @@ def stop_demo(process: subprocess.Popen[bytes]) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, shared_data: Path,
+def demo(tmp_path_factory: pytest.TempPathFactory,
          redis_url: str) -> Iterator[Demo]:
-    process, running = start_demo(tmp_path_factory.mktemp("demo"), shared_data, redis_url)
+    process, running = start_demo(tmp_path_factory.mktemp("demo"), redis_url)
     try:
         yield running
     finally:
