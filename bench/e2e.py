@@ -34,7 +34,7 @@ from bench.load import percentile
 from bench.sampling import ProcessSampler
 from bench.services import SECRET, TOKEN, Emulator
 from sosbot.core.model import Category, ConversationState, Draft, Location, Stage
-from sosbot.routing.geo import WardIndex
+from sosbot.geo.wards import WardIndex
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation
 

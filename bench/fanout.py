@@ -37,9 +37,9 @@ from bench import services
 from bench.services import TOKEN
 from sosbot.config import RoutingConfig
 from sosbot.core.model import Category, Draft, Location
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.geo.wards import WardIndex
 from sosbot.routing.fanout import route
-from sosbot.routing.geo import WardIndex
-from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import outbox, reports
 from sosbot.storage.db import make_engine, transaction

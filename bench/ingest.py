@@ -26,7 +26,7 @@ from bench import services, updates
 from bench.load import bench_env, run_load
 from bench.peers import WEBHOOK_PATH
 from bench.services import SECRET, TOKEN, Process, redis_database
-from sosbot.routing.geo import WardIndex
+from sosbot.geo.wards import WardIndex
 
 
 @dataclass(frozen=True)

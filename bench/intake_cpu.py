@@ -32,8 +32,8 @@ from sosbot.bots.telegram import inbound
 from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings
 from sosbot.core.webhook_body import decode_body
-from sosbot.routing.geo import WardIndex
-from sosbot.routing.intake import IntakePolicy, take_batch
+from sosbot.geo.wards import WardIndex
+from sosbot.intake.take import IntakePolicy, take_batch
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.migrate import upgrade

@@ -29,8 +29,8 @@ import yaml
 from aiohttp import web
 from redis import Redis
 
-from sosbot.bots.telegram.emulator import create_app as create_emulator
-from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
+from sosbot.emulators.telegram.app import create_app as create_emulator
+from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
 from sosbot.geo import CITY_FILE, WARDS_FILE
 from sosbot.storage import bindings
 from sosbot.storage.db import make_engine, normalize_url, transaction

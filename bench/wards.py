@@ -43,7 +43,7 @@ def sample_points(index: Any, count: int, seed: int = 168) -> tuple[np.ndarray, 
 def measure(points: int, single: int) -> dict[str, Any]:
     from bench.load import percentile
     from bench.services import CITY_FILE, WARDS_FILE
-    from sosbot.routing.geo import WardIndex
+    from sosbot.geo.wards import WardIndex
 
     process = psutil.Process()
     gc.collect()
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     # numpy, shapely and the project imported before the baseline: only the data counts
     import shapely  # noqa: F401
 
-    import sosbot.routing.geo  # noqa: F401
+    import sosbot.geo.wards  # noqa: F401
     print(json.dumps(measure(args.points, args.single)))
     return 0
 

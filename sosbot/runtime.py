@@ -19,19 +19,22 @@ from sosbot.bots.messenger.outbound import MessengerOutbound
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.bots.zalo.outbound import ZaloOutbound
 from sosbot.bots.zalo.tokens import TokenManager
+from sosbot.command_centre import registration as command_centre_registration
+from sosbot.command_centre.schedule import DigestSchedule
 from sosbot.config import Settings
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.intake_process import WriterCommand
-from sosbot.intake_writer import GroupCommit
+from sosbot.delivery.channels import Outbound
+from sosbot.delivery.context import JobContext, Limits
+from sosbot.delivery.extensions import DeliveryExtensions
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.delivery.send_rate import SendRateLimiter
+from sosbot.geo.wards import CityOutline, WardIndex
+from sosbot.intake.take import IntakePolicy
+from sosbot.intake.writer import GroupCommit
+from sosbot.intake.writer_process import WriterCommand
 from sosbot.location_page import LocationTokens, build_ward_shapes
 from sosbot.loop_thread import BackgroundLoop
-from sosbot.routing.channels import Outbound
-from sosbot.routing.context import DigestSchedule, JobContext, Limits
-from sosbot.routing.geo import CityOutline, WardIndex
-from sosbot.routing.intake import IntakePolicy
-from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
-from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.storage.db import make_engine
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tokens import DbTokenStore, seed
@@ -182,6 +185,14 @@ def job_context(settings: Settings, engine: Engine, redis: Redis,
         run=loop.run_any, clock=utcnow, limiter=SendRateLimiter(redis), sleep=time.sleep,
         rules=rules, location_tokens=LocationTokens(redis),
         public_url=settings.public_url,
-        digest=DigestSchedule(every_minutes=settings.file.digest.every_minutes,
-                              daily_at=settings.file.digest.daily_at),
+        extensions=delivery_extensions(DigestSchedule(
+            every_minutes=settings.file.digest.every_minutes,
+            daily_at=settings.file.digest.daily_at)),
     )
+
+
+def delivery_extensions(digests: DigestSchedule | None) -> DeliveryExtensions:
+    """What the producers above delivery register with it (docs/ARCHITECTURE.md)."""
+    extensions = DeliveryExtensions()
+    command_centre_registration.register(extensions, digests)
+    return extensions

@@ -42,12 +42,12 @@ from sosbot.core.events import LocationReceived, PlatformEvent
 from sosbot.core.model import Channel, ChatRef, Location, LocationSource, Sender
 from sosbot.core.texts import text
 from sosbot.core.webhook_body import decode_body
-from sosbot.intake_process import IntakeProcess, WriterCommand
-from sosbot.intake_writer import RETRY_LATER, IntakeWriter
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.intake.take import IntakePolicy
+from sosbot.intake.writer import RETRY_LATER, IntakeWriter
+from sosbot.intake.writer_process import IntakeProcess, WriterCommand
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
-from sosbot.routing.intake import IntakePolicy
-from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import outbox
 from sosbot.storage.db import ping, transaction

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.geo import CITY_FILE, DATA_DIR, WARDS_FILE
-from sosbot.routing.geo import CityOutline, WardIndex
+from sosbot.geo.wards import CityOutline, WardIndex
 from sosbot.storage.db import make_engine, normalize_url
 from sosbot.storage.migrate import upgrade
 

@@ -16,7 +16,7 @@ from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from sosbot.routing import intake
+from sosbot.intake import take as intake
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
 from sosbot.webhooks import LOCKS, WRITER

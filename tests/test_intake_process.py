@@ -20,7 +20,7 @@ from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from sosbot.intake_process import Frames, IntakeProcess, WriterCommand, encode
+from sosbot.intake.writer_process import Frames, IntakeProcess, WriterCommand, encode
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
 from sosbot.webhooks import WRITER

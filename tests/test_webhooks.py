@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from sosbot.bots.telegram.security import HEADER
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing.queueing import Dispatcher
+from sosbot.delivery.queueing import Dispatcher
 from sosbot.storage import inbound
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox, Report

@@ -16,7 +16,7 @@ from sqlmodel import select
 from sosbot.bots.messenger import security as messenger_security
 from sosbot.bots.zalo import security as zalo_security
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing.queueing import Dispatcher
+from sosbot.delivery.queueing import Dispatcher
 from sosbot.storage import inbound
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation

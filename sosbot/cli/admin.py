@@ -7,24 +7,23 @@ import asyncio
 import sys
 
 from sosbot.bots.telegram.outbound import TelegramOutbound
+from sosbot.cli import Commands
 from sosbot.config import load_settings, problems
 from sosbot.runtime import engine_for
 from sosbot.storage.migrate import current_revision, upgrade
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+def register(commands: Commands) -> None:
+    migrate = commands.add_parser("migrate")
     migrate.set_defaults(func=run_migrate)
-    check = commands.add_parser("check-config",
-                                help="validate config.yaml and the environment")
+    check = commands.add_parser("check-config")
     check.add_argument("--demo", action="store_true",
                        help="accept the built-in demo secrets (quick start only)")
     check.set_defaults(func=run_check)
-    hook = commands.add_parser("set-webhook",
-                               help="point Telegram at this service's public webhook URL")
+    hook = commands.add_parser("set-webhook")
     hook.add_argument("url", help="e.g. https://sos.example.vn/webhooks/telegram")
     hook.set_defaults(func=run_set_webhook)
-    zalo = commands.add_parser("zalo-token", help="seed the Zalo OA refresh token")
+    zalo = commands.add_parser("zalo-token")
     zalo.add_argument("--set", dest="refresh_token", required=True,
                       help="a refresh token from the Zalo OA admin (single use; it rotates)")
     zalo.set_defaults(func=run_zalo_token)

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from sosbot.cli import Commands
 from sosbot.command_centre import bulletins
 from sosbot.config import load_settings
-from sosbot.routing.command_chat import find_ward
-from sosbot.routing.queueing import Dispatcher
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.officers.command_chat import find_ward
 from sosbot.runtime import engine_for, redis_for, routing_rules, utcnow
 from sosbot.storage import outbox, reports
 from sosbot.storage.db import transaction
@@ -32,8 +33,8 @@ from sosbot.storage.tables import Bulletin
 BAR_WIDTH = 30
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("bulletin", help="send a safety bulletin to subscribers")
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("bulletin")
     parser.add_argument("--file", type=Path, required=True,
                         help="the bulletin's text (UTF-8); '-' reads standard input")
     parser.add_argument("--ward", help="a ward's name or code; default: the whole city")

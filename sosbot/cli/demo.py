@@ -25,13 +25,8 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from sosbot import embedded_redis
-from sosbot.bots.messenger.emulator import create_app as create_messenger_emulator
-from sosbot.bots.messenger.emulator_state import MessengerEmulatorConfig
-from sosbot.bots.telegram.emulator import create_app as create_telegram_emulator
-from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
 from sosbot.bots.telegram.outbound import TelegramOutbound
-from sosbot.bots.zalo.emulator import create_app as create_zalo_emulator
-from sosbot.bots.zalo.emulator_state import ZaloEmulatorConfig
+from sosbot.cli import Commands
 from sosbot.config import (
     DEFAULT_DATABASE_URL,
     DEMO_CALLBACK_SECRET,
@@ -41,6 +36,12 @@ from sosbot.config import (
     load_settings,
     problems,
 )
+from sosbot.emulators.messenger.app import create_app as create_messenger_emulator
+from sosbot.emulators.messenger.state import MessengerEmulatorConfig
+from sosbot.emulators.telegram.app import create_app as create_telegram_emulator
+from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
+from sosbot.emulators.zalo.app import create_app as create_zalo_emulator
+from sosbot.emulators.zalo.state import ZaloEmulatorConfig
 from sosbot.runtime import engine_for, redis_for, web_deps
 from sosbot.sandbox import SandboxConfig, create_sandbox_app
 from sosbot.storage.migrate import upgrade
@@ -58,8 +59,8 @@ DEMO_MESSENGER_PAGE_TOKEN = "EAAG-demo-messenger-page-token"
 SANDBOX_PATH = "/sandbox/"
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("demo", help="run everything locally, with the browser sandbox")
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("demo")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="the web app and the sandbox")
     parser.add_argument("--telegram-port", type=int, default=8081,

@@ -6,6 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sosbot.cli import Commands
 from sosbot.command_centre import posting
 from sosbot.command_centre.charts import reports_per_hour_png, time_to_ack_png
 from sosbot.command_centre.digest_map import digest_map_png
@@ -14,8 +15,8 @@ from sosbot.runtime import engine_for, routing_rules
 from sosbot.storage.db import transaction
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("digest", help="the command-centre digest")
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("digest")
     parser.add_argument("--print", action="store_true", dest="print_text",
                         help="print the digest text (the default)")
     parser.add_argument("--period", default="24h", help="e.g. 24h, 7d (default 24h)")

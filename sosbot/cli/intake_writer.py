@@ -1,7 +1,7 @@
 """``sosbot intake-writer``: the group commit in a process of its own.
 
 Started by ``sosbot serve`` when ``web.intake_writer`` is ``process``, never by hand: it
-reads deliveries from its stdin and answers on its stdout (``sosbot.intake_process``).
+reads deliveries from its stdin and answers on its stdout (``sosbot.intake.writer_process``).
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import os
 import signal
 import sys
 
+from sosbot.cli import Commands
 from sosbot.cli.serve import release_startup_memory
 from sosbot.config import load_settings
-from sosbot.intake_process import serve_deliveries
+from sosbot.intake.writer_process import serve_deliveries
 from sosbot.runtime import group_commit
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "intake-writer", help="(started by `sosbot serve`) store webhook deliveries for it")
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("intake-writer")
     parser.add_argument("--max-batch", type=int, default=None,
                         help="deliveries in one transaction at most (default: web.intake_batch)")
     parser.set_defaults(func=run)

@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from sosbot.cli import Commands
 from sosbot.config import load_settings
 from sosbot.runtime import engine_for
 from sosbot.storage import audit, purge
@@ -19,8 +20,8 @@ _ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
 MIN_RETENTION = timedelta(days=30)  # a typo such as 1d must not wipe last month's reports
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    audit_cmd = commands.add_parser("audit", help="check the tamper-evident audit log")
+def register(commands: Commands) -> None:
+    audit_cmd = commands.add_parser("audit")
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True,
                                          metavar="ACTION")
     verify = audit_sub.add_parser("verify", help="walk the hash chain; exit 1 at a broken row")
@@ -29,8 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "database); it must still be in the chain — repeatable")
     verify.set_defaults(func=run_verify)
 
-    purge_cmd = commands.add_parser(
-        "purge", help="remove personal data past retention; statistics stay")
+    purge_cmd = commands.add_parser("purge")
     purge_cmd.add_argument("--older-than", required=True, metavar="AGE",
                            help="e.g. 365d (days), 52w (weeks); at least 30 days")
     purge_cmd.add_argument("--dry-run", action="store_true",

@@ -6,14 +6,15 @@ import argparse
 import json
 from datetime import UTC, datetime
 
+from sosbot.cli import Commands
 from sosbot.config import load_settings
 from sosbot.runtime import engine_for
 from sosbot.storage.db import transaction
 from sosbot.storage.reports import list_reports
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("reports", help="list stored reports")
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("reports")
     parser.add_argument("--json", action="store_true", help="a JSON array instead of a table")
     parser.add_argument("--limit", type=int, default=1000)
     parser.set_defaults(func=run)

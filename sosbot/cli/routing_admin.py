@@ -7,10 +7,11 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
+from sosbot.cli import Commands
 from sosbot.config import load_settings
 from sosbot.core.cards import local_time
+from sosbot.delivery.queueing import Dispatcher
 from sosbot.routing import escalation
-from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import COMMAND, DEPARTMENT, ESCALATION, WARD
 from sosbot.runtime import engine_for, redis_for, routing_rules
 from sosbot.storage import bindings, outbox
@@ -20,19 +21,19 @@ _KINDS = {"ward": WARD, "dept": DEPARTMENT, "department": DEPARTMENT, "command":
           "escalation": ESCALATION}
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    code = commands.add_parser("bind-code", help="a one-time code to bind a group chat")
+def register(commands: Commands) -> None:
+    code = commands.add_parser("bind-code")
     code.add_argument("kind", choices=sorted(_KINDS), help="what the group will stand for")
     code.add_argument("target", nargs="?", default=None,
                       help="ward code (e.g. 27031) or department code (e.g. PC07)")
     code.set_defaults(func=run_bind_code)
-    listing = commands.add_parser("bindings", help="list the bound group chats")
+    listing = commands.add_parser("bindings")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=run_bindings)
-    unbind = commands.add_parser("unbind", help="stop sending reports to a group chat")
+    unbind = commands.add_parser("unbind")
     unbind.add_argument("chat", help="CHANNEL:CHAT_ID, e.g. telegram:-1001234567890")
     unbind.set_defaults(func=run_unbind)
-    tick = commands.add_parser("tick", help="run the escalations due at a given time")
+    tick = commands.add_parser("tick")
     tick.add_argument("--at", default=None,
                       help="ISO time (default now), e.g. 2026-11-22T14:30:00+07:00")
     tick.set_defaults(func=run_tick)

@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from sosbot import embedded_redis
+from sosbot.cli import Commands
 from sosbot.config import load_settings, problems
 from sosbot.runtime import engine_for, redis_for, web_deps, writer_command
 from sosbot.storage.migrate import current_revision, head_revision
@@ -21,8 +22,8 @@ from sosbot.webhooks import create_app
 log = logging.getLogger(__name__)
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("serve", help="run the web process (webhooks)")
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("serve")
     parser.add_argument("--host", default=None, help="default: web.host in config.yaml")
     parser.add_argument("--port", type=int, default=None, help="default: web.port")
     parser.add_argument("--embedded", action="store_true",

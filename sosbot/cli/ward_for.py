@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from sosbot.routing.geo import HOW_CODES, WardIndex
+from sosbot.cli import Commands
+from sosbot.geo.wards import HOW_CODES, WardIndex
 
 if TYPE_CHECKING:
     import _csv
@@ -32,11 +33,9 @@ log = logging.getLogger(__name__)
 BATCH_CHUNK = 65_536
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     """Add the ``ward-for`` subcommand to the CLI's subparsers."""
-    parser = subparsers.add_parser(
-        "ward-for",
-        help="print the ward (phường/xã/đặc khu) a point falls in",
+    parser = subparsers.add_parser("ward-for",
         description=(
             "Print 'code,full_name,how' for a point (how: inside, boundary, nearest, outside; "
             "',,outside' when outside the city). With --batch, read 'lat,lon' lines on stdin "

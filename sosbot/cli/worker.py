@@ -14,11 +14,12 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from sosbot import metrics
+from sosbot.cli import Commands
 from sosbot.config import load_settings, off_machine_platforms, problems
+from sosbot.delivery import context
+from sosbot.delivery.context import JobContext
+from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
-from sosbot.routing import context
-from sosbot.routing.context import JobContext
-from sosbot.routing.sweeper import sweep
 from sosbot.runtime import engine_for, job_context, redis_for
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,8 @@ REDIS_RETRY_MAX_S = 4.0
 REDIS_POLL_S = 0.5
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("worker", help="run an rq worker for the outbound queue")
+def register(commands: Commands) -> None:
+    parser = commands.add_parser("worker")
     parser.add_argument("--burst", action="store_true",
                         help="sweep once, run every queued job, then exit")
     parser.add_argument("--metrics-port", type=int, default=None,

@@ -33,7 +33,7 @@ from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
 from sosbot.core.sanitize import truncate
 from sosbot.core.texts import text as resident_text
-from sosbot.routing.card_posts import group_message
+from sosbot.delivery.card_posts import group_message
 from sosbot.routing.rules import COMMAND
 from sosbot.storage import bindings, outbox, subscriptions
 from sosbot.storage.tables import Bulletin, Conversation, Outbox, Subscription

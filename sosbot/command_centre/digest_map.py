@@ -26,7 +26,7 @@ from sosbot.command_centre.digest import Digest, ReportItem
 from sosbot.core.cards import STATUS_LABELS
 from sosbot.core.model import FINAL_STATUSES, Category, ReportStatus
 from sosbot.core.texts import category_label
-from sosbot.routing.geo_frame import load_features
+from sosbot.geo.frame import load_features
 
 log = logging.getLogger(__name__)
 

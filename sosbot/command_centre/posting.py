@@ -2,24 +2,19 @@
 
 Rendering the images costs about a second of matplotlib, so a chat command never renders
 them inside the webhook: it queues a ``digest_images`` outbox row, and the worker renders
-the PNGs when it sends that row, from the database as it is then.
+the PNGs when it sends that row, from the database as it is then (``digest_images``, which
+only a worker imports: the web process never loads matplotlib).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 from sqlmodel import Session
 
-from sosbot.command_centre.charts import reports_per_hour_png, time_to_ack_png
 from sosbot.command_centre.digest import Digest, build_digest
-from sosbot.command_centre.digest_map import digest_map_png
 from sosbot.command_centre.digest_text import render_digest
-from sosbot.core.cards import local_time
 from sosbot.routing.rules import RoutingRules
-from sosbot.storage.media_store import MediaStore
 
 IMAGES_METHOD = "digest_images"
 PERIODS = {"h": 3600, "d": 86400}
@@ -51,22 +46,6 @@ def open_list(d: Digest, overdue_only: bool) -> str:
     if len(items) > 30:
         lines.append(f"… và {len(items) - 30} tin báo khác")
     return "\n".join(lines)
-
-
-def images(session: Session, payload: dict[str, Any], rules: RoutingRules,
-           media_store: MediaStore, wards_file: Path, now: datetime) -> dict[str, Any]:
-    """Render the digest's PNGs into the media store; a ``media_group`` payload of them."""
-    since = datetime.fromisoformat(str(payload["since"]))
-    until = datetime.fromisoformat(str(payload["until"]))
-    d = build_digest(session, since=since, until=until, now=now, rules=rules)
-    items = []
-    for png in (reports_per_hour_png(d), time_to_ack_png(d), digest_map_png(d, wards_file)):
-        stored = media_store.put(png)
-        items.append({"kind": "photo", "sha256": stored.sha256, "mime": stored.mime,
-                      "path": str(stored.path)})
-    caption = (f"Tổng hợp {local_time(since.timestamp(), '%H:%M %d/%m')} – "
-               f"{local_time(until.timestamp(), '%H:%M %d/%m')}: {d.total} tin báo")
-    return {"items": items, "caption": caption, "group": True}
 
 
 def text(d: Digest) -> str:

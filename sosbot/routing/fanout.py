@@ -145,7 +145,7 @@ def queue_card_edits(session: Session, report_id: int, now: datetime,
 def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:
     assert report.id is not None
     step_s = rules.escalation_s(Category(report.category))
-    return [Timer("sosbot.routing.jobs.escalate_report", report.id, step_s * level, level)
+    return [Timer("sosbot.delivery.jobs.escalate_report", report.id, step_s * level, level)
             for level in range(1, ESCALATION_LEVELS + 1)]
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sosbot.config import RoutingConfig
 from sosbot.core.cards import police_unit
 from sosbot.core.model import Category
-from sosbot.routing.geo import WardIndex, WardMatch
-from sosbot.routing.geocoding import GeocodeResult
-from sosbot.routing.offline_geocoder import OfflineWardGeocoder
+from sosbot.geo.geocoding import GeocodeResult
+from sosbot.geo.offline_geocoder import OfflineWardGeocoder
+from sosbot.geo.wards import WardIndex, WardMatch
 
 WARD = "ward"
 DEPARTMENT = "department"

@@ -28,8 +28,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from sosbot.delivery.queueing import Dispatcher
 from sosbot.location_page.app import STATIC_DIR as LOCATION_STATIC
-from sosbot.routing.queueing import Dispatcher
 from sosbot.runtime import redis_for
 
 from .actions import SAMPLES, BadAction, perform

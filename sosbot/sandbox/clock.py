@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sosbot.delivery.queueing import Dispatcher
 from sosbot.routing import escalation
-from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction

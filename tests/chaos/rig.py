@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 import sqlalchemy as sa
 
-from sosbot.routing.geo import WardIndex
+from sosbot.geo.wards import WardIndex
 from sosbot.storage.db import make_engine
 from tests.e2e.harness import TOKEN, Process, System
 

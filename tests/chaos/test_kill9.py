@@ -27,8 +27,8 @@ import pytest
 import yaml
 from redis import Redis
 
-from sosbot.bots.telegram.emulator_state import EmulatorConfig
-from sosbot.routing.geo import WardIndex
+from sosbot.emulators.telegram.state import EmulatorConfig
+from sosbot.geo.wards import WardIndex
 from tests.chaos import rig
 from tests.conftest import _reset_postgres
 from tests.e2e.harness import System, free_port, start_system, stop_system

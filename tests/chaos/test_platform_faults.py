@@ -23,9 +23,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing import context, delivery
-from sosbot.routing.context import JobContext, Limits
-from sosbot.routing.geo import WardIndex
+from sosbot.delivery import context
+from sosbot.delivery import sending as delivery
+from sosbot.delivery.context import JobContext, Limits
+from sosbot.geo.wards import WardIndex
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Delivery, Outbox

@@ -22,9 +22,9 @@ import pytest
 import sqlalchemy as sa
 from redis import Redis
 
-from sosbot.bots.telegram.emulator_state import EmulatorConfig
 from sosbot.bots.telegram.security import HEADER
-from sosbot.routing.geo import WardIndex
+from sosbot.emulators.telegram.state import EmulatorConfig
+from sosbot.geo.wards import WardIndex
 from tests.chaos import rig
 from tests.chaos.tcp_proxy import CuttableProxy
 from tests.conftest import _reset_postgres

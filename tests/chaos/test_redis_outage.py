@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from sosbot.bots.telegram.emulator_state import EmulatorConfig
-from sosbot.routing.geo import WardIndex
+from sosbot.emulators.telegram.state import EmulatorConfig
+from sosbot.geo.wards import WardIndex
 from tests.chaos import rig
 from tests.conftest import IN_CI
 from tests.e2e.harness import TOKEN, System, free_port, start_system, stop_system

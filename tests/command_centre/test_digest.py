@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sosbot.command_centre.digest import Digest, build_digest, percentile
 from sosbot.config import RoutingConfig
 from sosbot.core.model import Category, Draft, Location
-from sosbot.routing.geo import WardIndex
+from sosbot.geo.wards import WardIndex
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import deliveries, outbox, reports
 from sosbot.storage.db import transaction

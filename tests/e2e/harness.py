@@ -18,8 +18,8 @@ import aiohttp
 import yaml
 from aiohttp import web
 
-from sosbot.bots.telegram.emulator import create_app as create_emulator
-from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
+from sosbot.emulators.telegram.app import create_app as create_emulator
+from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
 
 TOKEN = "7000000002:E2E-telegram-token"
 SECRET = "e2e-webhook-secret-0123456789"

@@ -21,11 +21,11 @@ from aiohttp import web
 from redis import Redis
 from sqlmodel import col, select
 
-from sosbot.bots.messenger.emulator import create_app as create_messenger
-from sosbot.bots.messenger.emulator_state import MessengerEmulatorConfig
-from sosbot.bots.telegram.emulator_state import EmulatorConfig
-from sosbot.bots.zalo.emulator import create_app as create_zalo
-from sosbot.bots.zalo.emulator_state import ZaloEmulatorConfig
+from sosbot.emulators.messenger.app import create_app as create_messenger
+from sosbot.emulators.messenger.state import MessengerEmulatorConfig
+from sosbot.emulators.telegram.state import EmulatorConfig
+from sosbot.emulators.zalo.app import create_app as create_zalo
+from sosbot.emulators.zalo.state import ZaloEmulatorConfig
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation, Subscription, utcnow
 from tests.conftest import _reset_postgres

@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from redis import Redis
 
-from sosbot.bots.messenger.emulator import create_app as create_messenger
-from sosbot.bots.messenger.emulator_state import MessengerEmulatorConfig
+from sosbot.emulators.messenger.app import create_app as create_messenger
+from sosbot.emulators.messenger.state import MessengerEmulatorConfig
 from tests.e2e.harness import TOKEN, System, b64, free_port, start_system, stop_system
 from tests.e2e.test_routing_e2e import bound_group, wait_for
 from tests.e2e.test_telegram_report import photo

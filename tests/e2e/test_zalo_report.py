@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from redis import Redis
 
-from sosbot.bots.zalo.emulator import create_app as create_zalo
-from sosbot.bots.zalo.emulator_state import ZaloEmulatorConfig
+from sosbot.emulators.zalo.app import create_app as create_zalo
+from sosbot.emulators.zalo.state import ZaloEmulatorConfig
 from tests.e2e.harness import TOKEN, System, b64, free_port, start_system, stop_system
 from tests.e2e.test_routing_e2e import bound_group, wait_for
 from tests.e2e.test_telegram_report import photo

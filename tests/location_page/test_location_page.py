@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient
 from redis import Redis
 from shapely.geometry import shape
 
+from sosbot.geo.wards import WardIndex
 from sosbot.location_page import (
     PREFIX,
     LocationTicket,
@@ -27,7 +28,6 @@ from sosbot.location_page import (
     build_ward_shapes,
     create_location_app,
 )
-from sosbot.routing.geo import WardIndex
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 CHROMIUM = "/usr/bin/chromium"

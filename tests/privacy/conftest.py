@@ -10,7 +10,7 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing.geo import WardIndex
+from sosbot.geo.wards import WardIndex
 from tests.routing.flow import Rig
 
 RESIDENT_A, RESIDENT_B = 9301, 9302

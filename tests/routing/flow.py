@@ -24,19 +24,20 @@ from rq.job import Job
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from sosbot.bots.telegram.emulator import create_app as create_emulator
-from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.delivery import context
+from sosbot.delivery.context import JobContext, Limits
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.delivery.send_rate import SendRateLimiter
+from sosbot.emulators.telegram.app import create_app as create_emulator
+from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
 from sosbot.geo import WARDS_FILE
+from sosbot.geo.wards import WardIndex
 from sosbot.loop_thread import BackgroundLoop
-from sosbot.routing import context
-from sosbot.routing.context import JobContext, Limits
-from sosbot.routing.geo import WardIndex
-from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
-from sosbot.routing.send_rate import SendRateLimiter
+from sosbot.runtime import delivery_extensions
 from sosbot.storage import bindings
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
@@ -102,7 +103,7 @@ class Rig:
             outbound={"telegram": telegram}, media_store=MediaStore(self.tmp / "media"),
             conversation=self.conversation, limits=Limits(), run=self.loop_thread.run_any,
             clock=self.clock, limiter=SendRateLimiter(self.redis), sleep=time.sleep,
-            rules=self.rules)
+            extensions=delivery_extensions(None), rules=self.rules)
         context.install(self.ctx)
         await self.http.post(f"{self.emu}/bot{TOKEN}/setWebhook", json={
             "url": str(self.server.make_url("/webhooks/telegram")), "secret_token": SECRET})

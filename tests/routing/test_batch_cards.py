@@ -17,8 +17,9 @@ from sqlmodel import col, select
 
 from sosbot.core import idempotency
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing import card_batches, delivery
-from sosbot.routing.geo import WardIndex
+from sosbot.delivery import card_batches
+from sosbot.delivery import sending as delivery
+from sosbot.geo.wards import WardIndex
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Ack, Delivery, Outbox, Report

@@ -22,18 +22,20 @@ from rq.job import Job
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from sosbot.bots.telegram.emulator import create_app as create_emulator
-from sosbot.bots.telegram.emulator_state import BotSpec, EmulatorConfig
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import ConversationState, Draft, Stage
+from sosbot.delivery import context, jobs, media_downloads
+from sosbot.delivery import sending as delivery
+from sosbot.delivery.context import JobContext, Limits
+from sosbot.delivery.queueing import DELIVER, ESCALATE, Dispatcher
+from sosbot.delivery.send_rate import SendRateLimiter
+from sosbot.delivery.sweeper import sweep
+from sosbot.emulators.telegram.app import create_app as create_emulator
+from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
 from sosbot.loop_thread import BackgroundLoop
-from sosbot.routing import context, delivery, jobs, media_downloads
-from sosbot.routing.context import JobContext, Limits
-from sosbot.routing.queueing import DELIVER, ESCALATE, Dispatcher
-from sosbot.routing.send_rate import SendRateLimiter
-from sosbot.routing.sweeper import sweep
+from sosbot.runtime import delivery_extensions
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
@@ -76,7 +78,7 @@ def make_context(engine: Engine, redis: Redis, queue_name: str, base: str,
                       outbound={"telegram": telegram}, media_store=MediaStore(media_dir),
                       conversation=settings, limits=Limits(**limits), run=loop.run_any,
                       clock=lambda: datetime.now(UTC), limiter=SendRateLimiter(redis),
-                      sleep=time.sleep)
+                      sleep=time.sleep, extensions=delivery_extensions(None))
 
 
 @pytest.fixture

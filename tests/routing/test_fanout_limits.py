@@ -34,11 +34,11 @@ from sosbot.bots.telegram.outbound import rate_rules
 from sosbot.config import DuplicateWindow, QueueConfig, RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Category, Draft, Location
-from sosbot.routing import context
-from sosbot.routing.context import JobContext, Limits
+from sosbot.delivery import context
+from sosbot.delivery.context import JobContext, Limits
+from sosbot.delivery.sweeper import sweep
+from sosbot.geo.wards import WardIndex
 from sosbot.routing.fanout import MERGED, distance_m, route
-from sosbot.routing.geo import WardIndex
-from sosbot.routing.sweeper import sweep
 from sosbot.storage import outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Delivery, Outbox, Report, utcnow

@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sosbot.geo import CITY_FILE, WARDS_FILE
-from sosbot.routing.geo import (
+from sosbot.geo.wards import (
     M_PER_DEG_LAT,
     M_PER_DEG_LON,
     CityOutline,

@@ -14,15 +14,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from sosbot.geo import CITY_FILE, WARDS_FILE
-from sosbot.routing.geo import WardIndex
-from sosbot.routing.geocoding import (
+from sosbot.geo.geocoding import (
     ChainGeocoder,
     Geocoder,
     GeocodeResult,
     GeocodingUnavailable,
     GeopyGeocoder,
 )
-from sosbot.routing.offline_geocoder import OfflineWardGeocoder
+from sosbot.geo.offline_geocoder import OfflineWardGeocoder
+from sosbot.geo.wards import WardIndex
 
 USER_AGENT = "sosbot-tests/0.1 (police intake bot test suite)"
 
@@ -95,7 +95,7 @@ def test_every_ward_by_its_own_name(offline: OfflineWardGeocoder, index: WardInd
 
 
 def offline_plain(text: str) -> str:
-    from sosbot.routing.geo import fold_diacritics
+    from sosbot.geo.wards import fold_diacritics
 
     return fold_diacritics(text)
 

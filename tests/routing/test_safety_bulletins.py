@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing.geo import WardIndex
-from sosbot.routing.sweeper import sweep
+from sosbot.delivery.sweeper import sweep
+from sosbot.geo.wards import WardIndex
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import AuditLog, Bulletin, Report, Reporter, Subscription
 from tests.routing.flow import BEN_THANH, TAN_PHU, Rig

@@ -7,7 +7,7 @@ import threading
 from redis import Redis
 
 from sosbot.core.rates import RateRule
-from sosbot.routing.send_rate import SendRateLimiter
+from sosbot.delivery.send_rate import SendRateLimiter
 
 BUCKET = RateRule("t:chat:1", "bucket", 3, 1.0)
 WINDOW = RateRule("t:group:-1", "window", 20, 60.0)

@@ -15,7 +15,7 @@ import pytest
 
 from sosbot.cli import ward_for
 from sosbot.geo import CITY_FILE, WARDS_FILE
-from sosbot.routing.geo import WardIndex
+from sosbot.geo.wards import WardIndex
 
 REPO = Path(__file__).resolve().parents[2]
 

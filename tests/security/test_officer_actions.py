@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing.geo import WardIndex
+from sosbot.geo.wards import WardIndex
 from sosbot.storage import bindings
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Ack, Binding, BindingCode

@@ -20,7 +20,7 @@ from sosbot.bots.messenger import security as messenger_security
 from sosbot.bots.telegram import security as telegram_security
 from sosbot.bots.zalo import security as zalo_security
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.routing.queueing import Dispatcher
+from sosbot.delivery.queueing import Dispatcher
 from sosbot.webhooks import WebDeps, create_app
 
 TELEGRAM_SECRET = "telegram-secret-token-0123456789"

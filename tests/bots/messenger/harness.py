@@ -12,10 +12,10 @@ import aiohttp
 from aiohttp import web
 
 from sosbot.bots.messenger import inbound
-from sosbot.bots.messenger.emulator import MessengerEmulatorConfig, create_app
 from sosbot.bots.messenger.outbound import MessengerOutbound
 from sosbot.bots.messenger.security import SIGNATURE_HEADER, signature_ok, verify_token_ok
 from sosbot.core.events import PlatformEvent
+from sosbot.emulators.messenger.app import MessengerEmulatorConfig, create_app
 
 PAGE_TOKEN = "EAAtest-page-token-123"
 APP_SECRET = "test-app-secret-4f2a"

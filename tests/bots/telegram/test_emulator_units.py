@@ -12,16 +12,16 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from sosbot.bots.telegram.emulator import parse_bot
-from sosbot.bots.telegram.emulator_html import HtmlParseError, parse_html, utf16_len
-from sosbot.bots.telegram.emulator_messages import detect_entities
-from sosbot.emulation.ratelimit import (
+from sosbot.emulators.common.ratelimit import (
     SlidingWindowLimiter,
     TokenBucketLimiter,
     retry_after_seconds,
 )
-from sosbot.emulation.request_body import ParamError, Params, read_params
-from sosbot.emulation.webhook import DeliveryOutcome, WebhookSender
+from sosbot.emulators.common.request_body import ParamError, Params, read_params
+from sosbot.emulators.common.webhook import DeliveryOutcome, WebhookSender
+from sosbot.emulators.telegram.app import parse_bot
+from sosbot.emulators.telegram.html_text import HtmlParseError, parse_html, utf16_len
+from sosbot.emulators.telegram.messages import detect_entities
 
 
 class FakeClock:

@@ -18,7 +18,7 @@ from PIL import Image
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from sosbot.bots.telegram.emulator import BotSpec, EmulatorConfig, create_app
+from sosbot.emulators.telegram.app import BotSpec, EmulatorConfig, create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -18,10 +18,10 @@ from aiohttp import web
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from sosbot.bots.zalo.emulator import ZaloEmulatorConfig, create_app
-from sosbot.bots.zalo.emulator_state import STATE_KEY, ZaloEmulatorState
 from sosbot.bots.zalo.outbound import ZaloOutbound
 from sosbot.bots.zalo.tokens import LockFactory, TokenManager
+from sosbot.emulators.zalo.app import ZaloEmulatorConfig, create_app
+from sosbot.emulators.zalo.state import STATE_KEY, ZaloEmulatorState
 from sosbot.storage.db import make_engine
 from sosbot.storage.migrate import upgrade
 from sosbot.storage.tokens import DbTokenStore, seed

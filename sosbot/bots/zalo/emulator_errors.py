@@ -1,5 +1,0 @@
-"""Errors of the Zalo emulator's control API."""
-
-from __future__ import annotations
-
-from sosbot.emulation.control import ControlError  # noqa: F401  (re-exported)

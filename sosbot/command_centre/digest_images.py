@@ -1,0 +1,36 @@
+"""The digest's charts and map rendered into the media store, when its row is sent.
+
+Only a worker imports this module (through ``registration``, when a digest goes out), so
+matplotlib never loads in the web process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from sosbot.command_centre.charts import reports_per_hour_png, time_to_ack_png
+from sosbot.command_centre.digest import build_digest
+from sosbot.command_centre.digest_map import digest_map_png
+from sosbot.core.cards import local_time
+from sosbot.routing.rules import RoutingRules
+from sosbot.storage.media_store import MediaStore
+
+
+def images(session: Session, payload: dict[str, Any], rules: RoutingRules,
+           media_store: MediaStore, wards_file: Path, now: datetime) -> dict[str, Any]:
+    """Render the digest's PNGs into the media store; a ``media_group`` payload of them."""
+    since = datetime.fromisoformat(str(payload["since"]))
+    until = datetime.fromisoformat(str(payload["until"]))
+    d = build_digest(session, since=since, until=until, now=now, rules=rules)
+    items = []
+    for png in (reports_per_hour_png(d), time_to_ack_png(d), digest_map_png(d, wards_file)):
+        stored = media_store.put(png)
+        items.append({"kind": "photo", "sha256": stored.sha256, "mime": stored.mime,
+                      "path": str(stored.path)})
+    caption = (f"Tổng hợp {local_time(since.timestamp(), '%H:%M %d/%m')} – "
+               f"{local_time(until.timestamp(), '%H:%M %d/%m')}: {d.total} tin báo")
+    return {"items": items, "caption": caption, "group": True}

@@ -1,0 +1,67 @@
+"""The command centre's part in delivery: its digest images are rendered when they go out,
+bulletin rows report back to their bulletin, and the sweeper posts scheduled digests and
+bulletin progress. Registered once when a worker is wired (``sosbot.runtime``)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from sosbot.command_centre import bulletins, posting, schedule
+from sosbot.core.errors import PermanentSendError
+from sosbot.delivery.card_posts import Prepared
+from sosbot.delivery.context import JobContext
+from sosbot.delivery.extensions import DeliveryExtensions
+from sosbot.storage import outbox
+from sosbot.storage.db import transaction
+from sosbot.storage.tables import Outbox
+
+
+def register(extensions: DeliveryExtensions,
+             digests: schedule.DigestSchedule | None) -> None:
+    """Add the command centre's kinds and tasks (``digests`` None: no scheduled digest)."""
+    extensions.kind(posting.IMAGES_METHOD, _digest_images)
+    extensions.on_outcome(lambda row: row.bulletin_id is not None, bulletins.after_send)
+    extensions.periodic("bulletin_posts", _bulletin_progress)
+    if digests is not None:
+        extensions.periodic("digests", ScheduledDigests(digests))
+
+
+def _digest_images(ctx: JobContext, session: Session, row: Outbox) -> Prepared:
+    if ctx.rules is None or ctx.rules.wards_file is None:
+        raise PermanentSendError("the digest needs the routing rules and the ward data")
+    # Imported here: matplotlib loads only in a worker that renders a digest.
+    from sosbot.command_centre import digest_images
+
+    payload = digest_images.images(session, row.payload, ctx.rules, ctx.media_store,
+                                   ctx.rules.wards_file, ctx.clock())
+    return Prepared("media_group", payload, cost=len(payload["items"]))
+
+
+def _bulletin_progress(ctx: JobContext) -> int:
+    """Bulletins being sent: progress back to the sender, the final count when done."""
+    with transaction(ctx.engine) as session:
+        posted = bulletins.report_progress(session, ctx.clock())
+        follow_up = outbox.take_added(session)
+    ctx.dispatcher.outbox(follow_up)
+    return posted
+
+
+class ScheduledDigests:
+    """Post the digests whose time slot has come (once per slot across all workers)."""
+
+    def __init__(self, plan: schedule.DigestSchedule) -> None:
+        self.plan = plan
+
+    def __call__(self, ctx: JobContext) -> int:
+        if ctx.rules is None:
+            return 0
+        now = ctx.clock()
+        posted = 0
+        for slot in schedule.due_slots(now, self.plan.every_minutes, self.plan.daily_at):
+            if not schedule.claim(ctx.redis, slot, now, self.plan.grace):
+                continue
+            with transaction(ctx.engine) as session:
+                posted += schedule.post_digest(session, ctx.rules, now, slot.span)
+                follow_up = outbox.take_added(session)
+            ctx.dispatcher.outbox(follow_up)
+        return posted

@@ -1,0 +1,78 @@
+"""Batch cards: when reports reach a chat faster than its platform lets us post, the cards
+waiting for it go out as one message (DESIGN.md, "Capacity and scale").
+
+A Telegram group takes about 20 messages a minute, and the command centre's chat gets a
+card for every report in the city: one card each would leave it minutes behind in a flood
+or a big fire. When ``routing.batch_cards_from`` cards or more wait for one chat, the oldest
+(up to ``routing.batch_cards_max``) become one card: a block and a row of buttons per
+report, each still acknowledged on its own, edited in place as officers act.
+
+The batch a send carries is recorded on its first row before the platform is called, so a
+send left in doubt by a crash is repeated with the same reports (and idempotency key).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from sosbot.core.actions import message_to_dict
+from sosbot.delivery.card_posts import Prepared, batch_message
+from sosbot.routing.rules import RoutingRules
+from sosbot.storage import outbox
+from sosbot.storage.tables import Delivery, Outbox
+
+# Characters a batch card may take, with room for the platform's markup: Telegram allows
+# 4,096 in a message, Zalo 2,000.
+TEXT_BUDGET = {"telegram": 3800, "zalo": 1900}
+DEFAULT_TEXT_BUDGET = 1900
+BATCH_KEY = "batch"
+
+
+def recorded(lead: Outbox) -> tuple[int, ...]:
+    """The rows a started (now in doubt) send of ``lead`` carried; () if it went alone."""
+    if lead.attempt_started_at is None:
+        return ()
+    return tuple(int(row_id) for row_id in lead.payload.get(BATCH_KEY) or ())
+
+
+def prepare(session: Session, lead: Outbox, rules: RoutingRules,
+            now: datetime) -> Prepared | None:
+    """The batch card to send instead of ``lead``'s own card, or None: it goes alone."""
+    assert lead.id is not None
+    again = recorded(lead)
+    if again:
+        rows = [row for row_id in again
+                if (row := session.get(Outbox, row_id)) is not None
+                and row.status == outbox.PENDING]
+        return _render(session, rows, rules, now, fit=False)
+    config = rules.config
+    if config.batch_cards_from == 0 or lead.attempt_started_at is not None:
+        return None
+    waiting = outbox.waiting_cards(session, lead.channel, lead.chat_id, lead.id, now,
+                                   config.batch_cards_max,
+                                   at_least=max(2, config.batch_cards_from))
+    if not waiting or waiting[0].id != lead.id:
+        return None
+    return _render(session, waiting, rules, now, fit=True)
+
+
+def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: datetime, *,
+            fit: bool) -> Prepared | None:
+    members: list[tuple[Outbox, Delivery]] = []
+    for row in rows:
+        delivery = session.get(Delivery, int(row.payload["delivery_id"]))
+        if delivery is not None and delivery.card_message_id is None:
+            members.append((row, delivery))
+    if not members or members[0][0].id != rows[0].id:
+        return None  # the lead's own card leads, or nothing is batched
+    budget = TEXT_BUDGET.get(rows[0].channel, DEFAULT_TEXT_BUDGET)
+    while len(members) > 1:
+        message = batch_message(session, [d for _, d in members], rules, now)
+        if not fit or len(message.text) <= budget:
+            payload = {**message_to_dict(message), "group": True}
+            return Prepared("message", payload,
+                            members=tuple(int(row.id or 0) for row, _ in members))
+        members.pop()
+    return None

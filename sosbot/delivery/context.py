@@ -1,0 +1,69 @@
+"""What a job needs to run, installed once per worker process by ``sosbot worker``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.delivery.channels import Outbound
+from sosbot.delivery.extensions import DeliveryExtensions
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.delivery.send_rate import SendRateLimiter
+from sosbot.location_page import LocationTokens
+from sosbot.residents.actions import IntakePolicy
+from sosbot.routing.rules import RoutingRules
+from sosbot.storage.media_store import MediaStore
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_send_attempts: int = 12
+    media_attempts: int = 5
+    outbox_stale_after_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """One per worker process: the database, Redis, the platform clients and the clock."""
+
+    engine: Engine
+    redis: Redis
+    dispatcher: Dispatcher
+    outbound: Mapping[str, Outbound]
+    media_store: MediaStore
+    conversation: ConversationSettings
+    limits: Limits
+    run: Callable[[Awaitable[Any]], Any]  # runs a coroutine on the worker's event loop
+    clock: Callable[[], datetime]
+    limiter: SendRateLimiter
+    sleep: Callable[[float], None]
+    extensions: DeliveryExtensions  # what the producers above delivery registered
+    rules: RoutingRules | None = None
+    location_tokens: LocationTokens | None = None
+    public_url: str = ""
+
+    @property
+    def policy(self) -> IntakePolicy:
+        return IntakePolicy(conversation=self.conversation, rules=self.rules)
+
+
+_installed: JobContext | None = None
+
+
+def install(context: JobContext | None) -> None:
+    global _installed
+    _installed = context
+
+
+def current() -> JobContext:
+    if _installed is None:
+        raise RuntimeError("no job context: run jobs with `sosbot worker`")
+    return _installed

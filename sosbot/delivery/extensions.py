@@ -1,0 +1,89 @@
+"""What producers above delivery add to it: how to prepare their own kinds of row, what to
+learn from a send, and periodic work for the sweeper.
+
+Delivery sends outbox rows in order, once each, within the platforms' limits; it does not
+know who made a row. A producer in a package above it (the command centre: digests with
+rendered images, safety bulletins, the digest schedule) registers here when the worker is
+wired (``sosbot.runtime``), so delivery never imports its producers and no two packages
+import each other (docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlmodel import Session
+
+from sosbot.core.errors import SendError
+from sosbot.storage.tables import Outbox
+
+if TYPE_CHECKING:
+    from sosbot.delivery.card_posts import Prepared
+    from sosbot.delivery.context import JobContext
+
+#: Renders what a row of a registered kind sends, at the moment it goes out.
+Preparer = Callable[["JobContext", Session, Outbox], "Prepared"]
+#: Sees the recorded outcome of a row it owns (row locked, in the recording transaction)
+#: and returns the status the row ends with.
+AfterSend = Callable[[Session, Outbox, str, "SendError | None", datetime], str]
+
+
+class RowFacts(Protocol):
+    """What tells whose a row is: an outbox row, or a job's snapshot of one."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def bulletin_id(self) -> int | None: ...
+
+
+#: Whether a row is a producer's own (for its ``AfterSend``).
+Owns = Callable[[RowFacts], bool]
+#: A sweeper task: does its work, returns how many things it did.
+PeriodicTask = Callable[["JobContext"], int]
+
+
+class DeliveryExtensions:
+    """The registry. Filled once at wiring time, read by every job afterwards."""
+
+    def __init__(self) -> None:
+        self._preparers: dict[str, Preparer] = {}
+        self._after_send: list[tuple[Owns, AfterSend]] = []
+        self._periodic: dict[str, PeriodicTask] = {}
+
+    def kind(self, method: str, prepare: Preparer) -> None:
+        """Rows whose method is ``method`` are prepared by ``prepare``."""
+        if method in self._preparers:
+            raise ValueError(f"outbox kind {method!r} is registered twice")
+        self._preparers[method] = prepare
+
+    def on_outcome(self, owns: Owns, hook: AfterSend) -> None:
+        """Outcomes of the rows ``owns`` picks go through ``hook`` before they are stored."""
+        self._after_send.append((owns, hook))
+
+    def periodic(self, name: str, task: PeriodicTask) -> None:
+        """``task`` runs at every sweep; its count is reported under ``name``."""
+        if name in self._periodic:
+            raise ValueError(f"periodic task {name!r} is registered twice")
+        self._periodic[name] = task
+
+    def preparer(self, method: str) -> Preparer | None:
+        return self._preparers.get(method)
+
+    def owned(self, row: RowFacts) -> bool:
+        """Whether a producer wants to see this row's outcome (no plain fast path then)."""
+        return any(owns(row) for owns, _ in self._after_send)
+
+    def outcome(self, session: Session, row: Outbox, status: str,
+                error: SendError | None, now: datetime) -> str:
+        for owns, hook in self._after_send:
+            if owns(row):
+                status = hook(session, row, status, error, now)
+        return status
+
+    @property
+    def tasks(self) -> Mapping[str, PeriodicTask]:
+        return dict(self._periodic)

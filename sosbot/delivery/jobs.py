@@ -1,0 +1,53 @@
+"""rq job functions: module level, plain ids as arguments, the context from the worker."""
+
+from __future__ import annotations
+
+import logging
+
+from sosbot.delivery import context, media_downloads
+from sosbot.delivery import sending as delivery
+from sosbot.routing import escalation
+from sosbot.storage import outbox
+from sosbot.storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def deliver_outbox(outbox_id: int) -> str:
+    """Send one outbox row (and any older pending row of the same chat)."""
+    return delivery.deliver(context.current(), outbox_id)
+
+
+def deliver_outbox_rows(outbox_ids: list[int]) -> str:
+    """Send several rows queued together, one after another (each as ``deliver_outbox``
+    would); a row whose sending fails does not hold back the others, and the first failure
+    is raised at the end, so that rq records the job as failed."""
+    ctx, outcomes = context.current(), []
+    failure: Exception | None = None
+    for outbox_id in outbox_ids:
+        try:
+            outcomes.append(delivery.deliver(ctx, outbox_id))
+        except Exception as exc:  # raised below, after the other rows had their turn
+            log.exception("outbox %s: delivery failed; the sweeper queues it again", outbox_id)
+            outcomes.append("error")
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return ",".join(outcomes)
+
+
+def download_media(media_id: int) -> str:
+    """Fetch one resident media file into the media store."""
+    return media_downloads.download(context.current(), media_id)
+
+
+def escalate_report(report_id: int) -> int:
+    """Do the escalation steps due now for one report (a no-op once acknowledged)."""
+    ctx = context.current()
+    if ctx.rules is None:
+        return 0
+    with transaction(ctx.engine) as session:
+        level = escalation.escalate(session, report_id, ctx.clock(), ctx.rules)
+        follow_up = outbox.take_added(session)
+    ctx.dispatcher.outbox(follow_up)
+    return level

@@ -1,0 +1,376 @@
+"""Sending outbox rows: in order per chat, once each, retried within bounds.
+
+A job for row N takes the chat's lock (in Redis, shared by all workers) and sends the
+chat's pending rows, oldest first, so two workers never reorder a resident's messages; it
+goes on with rows queued meanwhile, up to MAX_SENDS_PER_JOB, then hands the chat to a fresh
+job at the back of the queue. A job that finds the lock taken does not wait for it (that
+would idle a worker while other chats wait): it leaves a mark in Redis and ends. The holder
+clears the mark before each look for the next row and reads it after letting go of the lock,
+so a row queued in between is handed to a fresh job, never stranded. Each result is
+committed before the next send.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.exceptions import LockError
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from sosbot import metrics
+from sosbot.core import idempotency
+from sosbot.core.errors import (
+    ChatMoved,
+    PermanentSendError,
+    RateLimited,
+    RecipientGone,
+    SendError,
+    TemporarySendError,
+)
+from sosbot.delivery import card_batches, card_posts, outgoing, send_outcomes
+from sosbot.delivery.context import JobContext
+from sosbot.delivery.lock_keeper import LockKeeper
+from sosbot.delivery.queueing import DELIVER
+from sosbot.storage import outbox
+from sosbot.storage.db import transaction
+from sosbot.storage.tables import Outbox
+
+log = logging.getLogger(__name__)
+
+# The chat lock lives this long unless its holder renews it (every third of it, while it
+# works): a worker killed while sending frees its chats within this time.
+LOCK_TIMEOUT_S = 15
+MAX_SENDS_PER_JOB = 50  # then the chat goes back to the queue: other chats get a turn
+MAX_BACKOFF_S = 300.0
+# Waits this short are slept in the job (holding the chat lock keeps the order); longer
+# ones give the worker back and come again through the scheduler.
+INLINE_WAIT_S = 2.0
+INLINE_RETRIES = 3
+
+
+def backoff_s(attempt: int) -> float:
+    """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
+    return min(MAX_BACKOFF_S, 2.0 ** max(attempt, 1)) * random.uniform(0.5, 1.5)
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    channel: str
+    chat_id: str
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime
+    bulletin_id: int | None = None
+
+
+@dataclass
+class _Next:
+    """A chat's next row as its holder found it. When the row was due and within the job's
+    share it is rendered; and when the rate limit let it go at once, its attempt is
+    started (``key``) in the same transaction: the common send takes two transactions, the
+    look and the record of its outcome (which looks at the next row)."""
+
+    row: _Row
+    due: bool
+    prepared: card_posts.Prepared | None = None  # None: not rendered
+    error: PermanentSendError | None = None
+    wait: float = 0.0  # the rate limit's answer when the attempt was not started
+    key: str | None = None
+
+
+@dataclass
+class _Chat:
+    """One job's hold on a chat: the connection its transactions use, and its mark."""
+
+    ctx: JobContext
+    db: Connection
+    channel: str
+    chat_id: str
+    more: str  # the Redis mark a job leaves when it finds the chat busy
+    render: bool = True  # the next look renders (and starts) the row: within the share
+
+    def look(self, session: Session) -> _Next | None:
+        """The chat's next row, locked; rendered and started when it may go now."""
+        ctx = self.ctx
+        stored = outbox.next_for_chat(session, self.channel, self.chat_id)
+        if stored is None:
+            return None
+        assert stored.id is not None
+        row = _Row(stored.id, stored.channel, stored.chat_id, stored.method,
+                   dict(stored.payload), stored.attempts, stored.not_before,
+                   stored.bulletin_id)
+        found = _Next(row, due=row.not_before <= ctx.clock())
+        adapter = ctx.outbound.get(row.channel)
+        if not found.due or not self.render:
+            return found
+        if adapter is None:
+            found.error = PermanentSendError(f"no adapter for channel {row.channel}")
+            return found
+        try:
+            found.prepared = outgoing.prepare(ctx, session, stored)
+        except PermanentSendError as exc:
+            found.error = exc
+            return found
+        if found.prepared.method is None:
+            return found
+        found.wait = ctx.limiter.try_acquire(
+            adapter.rate_rules(row.chat_id, found.prepared.method), cost=found.prepared.cost)
+        if found.wait == 0:
+            found.key = _mark_started(ctx, stored, members=found.prepared.members)
+        return found
+
+    def look_alone(self) -> _Next | None:
+        self.ctx.redis.delete(self.more)  # what is queued from now on, this look or the next sees
+        with transaction(self.db) as session:
+            return self.look(session)
+
+
+def deliver(ctx: JobContext, outbox_id: int) -> str:
+    """Send row ``outbox_id`` and any older pending row of its chat. Returns an outcome."""
+    with ctx.engine.connect() as db:
+        found = outbox.where_to(db, outbox_id)
+        db.rollback()
+        if found is None:
+            return "missing"
+        status, channel, chat_id = found
+        if status != outbox.PENDING:
+            return status
+        more = f"sosbot:chat-more:{channel}:{chat_id}"
+        ctx.redis.set(more, outbox_id, ex=LOCK_TIMEOUT_S * 4)
+        # Not thread-local: the LockKeeper renews it from a thread of its own.
+        lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}",
+                              timeout=LOCK_TIMEOUT_S, thread_local=False)
+        if not lock.acquire(blocking=False):
+            return "chat busy"  # the holder sends this row, or hands it on when it lets go
+        keeper = LockKeeper(lock, f"{channel}:{chat_id}").start()
+        try:
+            outcome, next_id = _send_chat(_Chat(ctx, db, channel, chat_id, more), outbox_id)
+        finally:
+            keeper.stop()
+            try:
+                lock.release()
+            except LockError:
+                log.warning("chat lock for %s:%s expired while sending", channel, chat_id,
+                            exc_info=True)
+    # A row queued after the last look found the lock still taken and left it to us.
+    left = ctx.redis.getdel(more)
+    if outcome == "sent" and left is not None:
+        ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
+    elif outcome == "continued":
+        ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
+    return outcome
+
+
+def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:
+    """(outcome, the chat's next row): sent (nothing left), waiting or deferred (a job is
+    scheduled for the chat), continued (the job's share is done; rows are left).
+
+    The job goes on past its own row while rows can go at once; for a later row that must
+    wait for the platform's rate limit it does not sleep (other chats would wait behind
+    it) but puts the chat back at the end of the queue."""
+    ctx, own, sends = chat.ctx, up_to, 0
+    found = chat.look_alone()
+    while True:
+        if found is None:
+            return "sent", up_to
+        row = found.row
+        up_to = max(up_to, row.id)
+        if not found.due:
+            delay = (row.not_before - ctx.clock()).total_seconds()
+            # Reschedule the chain, not only the row in front: the rows behind it may have
+            # no job of their own any more.
+            ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(ctx.clock()))
+            return "waiting", up_to
+        if sends == MAX_SENDS_PER_JOB:
+            return "continued", row.id
+        chat.render = sends + 1 < MAX_SENDS_PER_JOB
+        sent, found = _send_one(chat, found, up_to, may_wait=row.id <= own)
+        if sent is None:
+            return "continued", row.id
+        if not sent:
+            return "deferred", up_to
+        sends += 1
+
+
+def _fresh_tag(now: datetime) -> int:
+    """A job id suffix no earlier job of this row used."""
+    return int(now.timestamp() * 1000)
+
+
+def _send_one(chat: _Chat, found: _Next, up_to: int, *,
+              may_wait: bool) -> tuple[bool | None, _Next | None]:
+    """Send one row and record the outcome; then (with the record) the chat's next row.
+    False when the chat must wait before the next; None, with nothing done, when the
+    platform's rate limit asks for a short wait and ``may_wait`` is false (the row is
+    another job's: this worker does not sleep for it)."""
+    ctx, row, prepared = chat.ctx, found.row, found.prepared
+    if found.error is not None:
+        return True, _finish(chat, row, outbox.FAILED, error=found.error)
+    assert prepared is not None
+    if prepared.method is None:
+        return True, _finish(chat, row, outbox.SENT)
+    adapter = ctx.outbound[row.channel]
+    rules = adapter.rate_rules(row.chat_id, prepared.method)
+    key, wait = found.key, found.wait
+    for inline_try in range(INLINE_RETRIES + 1):
+        if key is None:
+            if inline_try > 0:
+                wait = ctx.limiter.try_acquire(rules, cost=prepared.cost)
+            if wait > INLINE_WAIT_S:
+                _defer(chat, row, up_to, wait, "waiting for the platform's rate limit",
+                       count_attempt=False)
+                return False, None
+            if wait > 0:
+                if not may_wait:
+                    return None, None
+                ctx.sleep(wait)
+                continue
+            key = _start_attempt(chat, row, retrying_after_429=inline_try > 0,
+                                 members=prepared.members)
+        try:
+            message_id = ctx.run(_keyed(key, adapter.send(row.chat_id, prepared.method,
+                                                          prepared.payload)))
+        except RateLimited as exc:
+            log.warning("outbox %s: platform said 429 (retry after %.1fs)", row.id,
+                        exc.retry_after)
+            metrics.RATE_LIMITED.labels(row.channel).inc()
+            if exc.retry_after <= INLINE_WAIT_S:
+                ctx.sleep(exc.retry_after)
+                key = None
+                continue
+            _defer(chat, row, up_to, exc.retry_after, str(exc), count_attempt=False)
+            return False, None
+        except TemporarySendError as exc:
+            return _temporary_failure(chat, row, up_to, exc, prepared.members)
+        except (RecipientGone, ChatMoved, PermanentSendError) as exc:
+            log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
+                        row.chat_id, exc)
+            return True, _finish(chat, row, outbox.FAILED, error=exc,
+                                 attempts=row.attempts + 1, members=prepared.members)
+        return True, _finish(chat, row, outbox.SENT, message_id=message_id,
+                             attempts=row.attempts + 1, members=prepared.members)
+    _defer(chat, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
+    return False, None
+
+
+async def _keyed(key: str, send: Awaitable[str | None]) -> str | None:
+    """Run ``send`` with its idempotency key on every platform call it makes."""
+    with idempotency.sending(key):
+        return await send
+
+
+def _start_attempt(chat: _Chat, row: _Row, *, retrying_after_429: bool = False,
+                   members: tuple[int, ...] = ()) -> str:
+    """Record (and commit) that row ``row`` is about to be sent; its idempotency key."""
+    with transaction(chat.db) as session:
+        stored = session.get(Outbox, row.id, with_for_update=True)
+        if stored is None:
+            return f"outbox-{row.id}"
+        return _mark_started(chat.ctx, stored, members=members,
+                             retrying_after_429=retrying_after_429)
+
+
+def _mark_started(ctx: JobContext, stored: Outbox, *, members: tuple[int, ...] = (),
+                  retrying_after_429: bool = False) -> str:
+    """Mark ``stored`` as being sent (committed with the caller's transaction, before the
+    platform is called); its idempotency key.
+
+    A row whose previous attempt was recorded but never finished is "in doubt": the worker
+    died, or lost the database, between calling the platform and recording the answer. It
+    is sent again with the same key. A platform that honours ``Idempotency-Key`` (the
+    emulators do) answers with the first message instead of posting a second one; Telegram,
+    Zalo and Messenger do not, so there the resident or group may see it twice. Sending
+    again is the choice for an emergency intake: a report seen twice beats one never seen.
+    """
+    if stored.attempt_started_at is not None and not retrying_after_429:
+        log.warning("outbox %s to %s:%s is in doubt: an attempt started at %s never "
+                    "finished; sending again with idempotency key %s", stored.id,
+                    stored.channel, stored.chat_id, stored.attempt_started_at.isoformat(),
+                    stored.idempotency_key)
+    if not stored.idempotency_key:
+        stored.idempotency_key = f"sosbot-{stored.id}-{secrets.token_hex(8)}"
+    stored.attempt_started_at = ctx.clock()
+    if members:  # a batch card: a retry in doubt sends the same reports again
+        stored.payload = {**stored.payload, card_batches.BATCH_KEY: list(members)}
+    return stored.idempotency_key
+
+
+def _temporary_failure(chat: _Chat, row: _Row, up_to: int, exc: TemporarySendError,
+                       members: tuple[int, ...] = ()) -> tuple[bool, _Next | None]:
+    if row.attempts + 1 >= chat.ctx.limits.max_send_attempts:
+        log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
+        return True, _finish(chat, row, outbox.FAILED, error=exc, attempts=row.attempts + 1,
+                             members=members)
+    log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
+    _defer(chat, row, up_to, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
+    return False, None
+
+
+def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = None,
+            message_id: str | None = None, attempts: int | None = None,
+            members: tuple[int, ...] = ()) -> _Next | None:
+    """Record the outcome, with what the delivery learns from it, in one transaction (a
+    batch card's outcome is each of its rows' outcome); the chat's next row, looked at in
+    the same transaction.
+
+    The look runs in a savepoint: if it fails, the outcome is still committed (a send
+    recorded as in doubt would be sent again) and then the failure is raised."""
+    ctx = chat.ctx
+    ctx.redis.delete(chat.more)  # what is queued from now on, this look or the next sees
+    failure: Exception | None = None
+    found: _Next | None = None
+    with transaction(chat.db) as session:
+        if status == outbox.SENT and not members and not ctx.extensions.owned(row) \
+                and attempts is not None and send_outcomes.is_plain(row.method):
+            send_outcomes.record_sent(session, row.id, row.channel, row.method, row.payload,
+                                      message_id=message_id, attempts=attempts,
+                                      now=ctx.clock())
+        else:
+            for row_id in members or (row.id,):
+                send_outcomes.record(session, ctx.extensions, row_id, status, ctx.clock(),
+                                     error=error,
+                                     message_id=message_id,
+                                     attempts=attempts if row_id == row.id else None)
+        follow_up = outbox.take_added(session)
+        session.flush()
+        try:
+            with session.begin_nested():
+                found = chat.look(session)
+        except Exception as exc:  # raised below, once the outcome is committed
+            failure = exc
+    ctx.dispatcher.outbox(follow_up)
+    if failure is not None:
+        raise failure
+    return found
+
+
+def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,
+           count_attempt: bool) -> None:
+    ctx = chat.ctx
+    now = ctx.clock()
+    attempts = row.attempts + 1 if count_attempt else row.attempts
+    log.info("outbox %s to %s:%s waits %.1fs: %s", row.id, row.channel, row.chat_id,
+             delay_s, error)
+    with transaction(chat.db) as session:
+        stored = session.get(Outbox, row.id, with_for_update=True)
+        if stored is None:
+            return
+        stored.not_before = now + timedelta(seconds=delay_s)
+        stored.attempts = attempts
+        stored.last_error = error[:512]
+        stored.enqueued_at = now
+        stored.attempt_started_at = None  # the platform answered: not in doubt
+        if card_batches.BATCH_KEY in stored.payload:  # the next try batches afresh
+            stored.payload = {k: v for k, v in stored.payload.items()
+                              if k != card_batches.BATCH_KEY}
+    # The job carries the whole chain; a distinct id per try, so tries never collide.
+    ctx.dispatcher.later(DELIVER, up_to, delay_s, attempt=_fresh_tag(now))

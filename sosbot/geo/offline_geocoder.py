@@ -1,0 +1,347 @@
+"""Typed address → ward, without any network: ward names as residents write them.
+
+New (post-2025) ward names with or without diacritics and type words, and old (pre-2025)
+wards with their district, converted with ``vietnamadminunits``' tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from sosbot.geo.geocoding import MAX_TEXT_LENGTH, GeocodeResult
+from sosbot.geo.ward_names import fold_diacritics, has_diacritics, tone_key
+from sosbot.geo.wards import Ward, WardIndex
+
+log = logging.getLogger(__name__)
+
+# Standalone abbreviations (plain, lower-case) → the words they stand for.
+_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "p": ("phuong",),
+    "f": ("phuong",),
+    "x": ("xa",),
+    "q": ("quan",),
+    "h": ("huyen",),
+    "tp": ("thanh", "pho"),
+    "tx": ("thi", "xa"),
+    "tt": ("thi", "tran"),
+    "dk": ("dac", "khu"),
+    "kp": ("khu", "pho"),
+    "tphcm": ("thanh", "pho", "ho", "chi", "minh"),
+}
+_LETTER_NUMBER_RE = re.compile(r"^(p|f|q|x)(\d+)$")
+# Word sequences naming the unit type right before a ward name.
+_TYPE_PREFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("dac", "khu"), "dac_khu"),
+    (("phuong",), "phuong"),
+    (("xa",), "xa"),
+)
+# English type words right after a ward name ("Tan Phu Ward").
+_TYPE_SUFFIXES: dict[str, str] = {"ward": "phuong", "commune": "xa", "special": "dac_khu"}
+# Words that, right before a name, mean it is not a ward: districts, provinces, streets,
+# hamlets, bridges, rivers, markets ("Quận Tân Bình", "thị xã Phú Mỹ", "cầu Phú Mỹ").
+_NOT_A_WARD_BEFORE: tuple[tuple[str, ...], ...] = (
+    ("thi", "xa"),
+    ("thi", "tran"),
+    ("thanh", "pho"),
+    ("khu", "pho"),
+    ("quan",),
+    ("huyen",),
+    ("tinh",),
+    ("district",),
+    ("duong",),
+    ("street",),
+    ("hem",),
+    ("ngo",),
+    ("ngach",),
+    ("kiet",),
+    ("ap",),
+    ("cau",),
+    ("song",),
+    ("kenh",),
+    ("cho",),
+)
+# Words after a bare name that still let it end there ("Tân Phú TP HCM").
+_TRAILING_OK = frozenset({"quan", "huyen", "thanh", "tinh", "thi", "hcm", "ho", "sai", "tphcm"})
+# Bare names that usually mean the whole city.
+_CITY_NAMES = frozenset({"sai gon", "saigon", "ho chi minh"})
+_HARD_SEPARATORS = frozenset(",;:()[]{}/\\|-–—")
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+_HCMC_PROVINCES = ("thanhphohochiminh", "tinhbinhduong", "tinhbariavungtau")
+_NEW_PROVINCE = "thanhphohochiminh"
+_OLD_PROVINCE_NAMES = ("Thành phố Hồ Chí Minh", "Tỉnh Bà Rịa - Vũng Tàu", "Tỉnh Bình Dương")
+# Keywords of old wards that include the type word ("phuongbennghe", "phuong12", "p12").
+_TYPED_OLD_KEYWORD_RE = re.compile(r"^(?:phuong|xa|thitran|ward|[pf]\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    plain: str
+    accented: str
+    hard_before: bool  # a hard separator (comma, dash, start of text) precedes this token
+
+
+@dataclass(frozen=True, slots=True)
+class _NameMatch:
+    wards: tuple[Ward, ...]  # more than one: ambiguous
+    strength: int  # 2: with the right type word, 1: bare
+    length: int  # number of words in the name
+
+
+@dataclass(frozen=True, slots=True)
+class _OldMatch:
+    code: str
+    label: str
+    prefixed: bool  # the old ward appears with its type word ("Phường Bến Nghé", "P.12")
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Words of ``text`` with abbreviations expanded and hard separators recorded."""
+    tokens: list[_Token] = []
+    hard = True
+    lines = re.sub(r"[\r\n]+", ", ", unicodedata.normalize("NFC", text))
+    for raw in _TOKEN_RE.findall(lines):
+        if not (raw[0].isalnum() or raw[0] == "_"):
+            if raw in _HARD_SEPARATORS:
+                hard = True
+            continue
+        plain = fold_diacritics(raw)
+        words: list[tuple[str, str]]
+        m = _LETTER_NUMBER_RE.match(plain)
+        if m:
+            words = [(w, w) for w in (*_ABBREVIATIONS[m.group(1)], m.group(2))]
+        elif plain in _ABBREVIATIONS:
+            words = [(w, w) for w in _ABBREVIATIONS[plain]]
+        else:
+            words = [(plain, tone_key(raw))]
+        for i, (p, a) in enumerate(words):
+            tokens.append(_Token(p, a, hard_before=hard and i == 0))
+        hard = False
+    return tokens
+
+
+def _plain_words(name: str) -> tuple[str, ...]:
+    return tuple(fold_diacritics(w) for w in re.findall(r"\w+", name))
+
+
+def _words_at(tokens: Sequence[_Token], end: int, words: tuple[str, ...]) -> bool:
+    """True if ``tokens[end - len(words):end]`` spell ``words``."""
+    start = end - len(words)
+    return start >= 0 and all(tokens[start + k].plain == w for k, w in enumerate(words))
+
+
+class OfflineWardGeocoder:
+    """Recognises a ward name in free text, without any network access.
+
+    New (post-2025) ward names are recognised with or without diacritics and type word
+    ("Phường", "P.", "Xã", "X.", "Đặc khu", English "Ward"); old (pre-2025) wards need their
+    district ("Phường Bến Nghé, Quận 1", "phuong 7 quan 3") and are converted to the new ward with
+    ``vietnamadminunits``' conversion tables (an old ward split between several new wards goes to
+    the one the tables mark as default).  Precedence: an old ward written with its type word and
+    district ("Phường Tân Phú, Quận 7" → Tân Mỹ), then a new ward with its type word, then an old
+    ward without type word, then a bare new ward name.  Among names of equal standing the longest
+    wins ("Tân Sơn Nhất" over "Tân Sơn"); two different wards of equal standing → None.
+
+    A bare name (no type word) must stand on its own between commas (or at the start/end), and
+    is refused if it is also an old district or an old ward that went elsewhere ("Tân Bình",
+    "An Phú"), or "Sài Gòn" (usually the whole city).
+    """
+
+    def __init__(self, index: WardIndex) -> None:
+        """Build the name tables (loads ``vietnamadminunits``' data, ~0.5 s the first time)."""
+        from vietnamadminunits.converter import converter_2025
+        from vietnamadminunits.parser import parser_from_2025, parser_legacy
+
+        self._index = index
+        self._legacy = parser_legacy
+        # name (plain words) → wards
+        self._names: dict[tuple[str, ...], list[Ward]] = {}
+        for ward in index.wards:
+            key = _plain_words(ward.name)
+            self._names.setdefault(key, []).append(ward)
+        self._max_name_len = max(len(k) for k in self._names)
+        self._accented = {
+            ward.code: tuple(tone_key(w) for w in re.findall(r"\w+", ward.name))
+            for ward in index.wards
+        }
+
+        # old "province_district_ward" key → new ward code
+        new_codes: dict[str, str] = {}
+        for table in (
+            parser_from_2025.DICT_PROVINCE_WARD_NO_ACCENTED,
+            parser_from_2025.DICT_PROVINCE_WARD_ACCENTED,
+        ):
+            for key, entry in table.get(_NEW_PROVINCE, {}).items():
+                new_codes[key] = str(entry["wardCode"])
+        self._old_to_new: dict[str, str] = {}
+        for new_key, olds in converter_2025.DICT_PROVINCE_WARD_NO_DIVIDED[_NEW_PROVINCE].items():
+            for old in olds:
+                self._old_to_new[old] = new_codes[new_key]
+        for old, news in converter_2025.DICT_PROVINCE_WARD_DIVIDED[_NEW_PROVINCE].items():
+            default = next(n["newWardKey"] for n in news if n["isDefaultNewWard"])
+            self._old_to_new[old] = new_codes[default]
+        missing = {c for c in self._old_to_new.values() if c not in index}
+        if missing:
+            raise ValueError(f"conversion tables name wards missing from the index: {missing}")
+        self._ambiguous_bare = self._build_ambiguous_bare()
+
+    def _build_ambiguous_bare(self) -> frozenset[tuple[str, ...]]:
+        """Names that, written bare, may well mean something other than the new ward."""
+        out: set[tuple[str, ...]] = {tuple(n.split()) for n in _CITY_NAMES}
+        legacy = self._legacy
+        for province in _HCMC_PROVINCES:
+            for dkey, district in legacy.DICT_PROVINCE_DISTRICT[province].items():
+                name = _plain_words(district["districtShort"])
+                whole = self._old_to_new.get(f"{province}_{dkey}_")
+                if not (whole and [w.code for w in self._names.get(name, [])] == [whole]):
+                    out.add(name)
+                wards = legacy.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED.get(province, {})
+                for wkey, ward in wards.get(dkey, {}).items():
+                    if not isinstance(ward["wardShort"], str):  # Côn Đảo has a NaN entry
+                        continue
+                    name = _plain_words(ward["wardShort"])
+                    new = self._old_to_new.get(f"{province}_{dkey}_{wkey}")
+                    if any(w.code != new for w in self._names.get(name, [])):
+                        out.add(name)
+        return frozenset(out)
+
+    async def geocode(self, text: str) -> GeocodeResult | None:
+        """See :meth:`resolve` (this never touches the network)."""
+        return self.resolve(text)
+
+    def resolve(self, text: str) -> GeocodeResult | None:
+        """The representative point of the ward named in ``text``, or None."""
+        text = text[:MAX_TEXT_LENGTH]
+        tokens = _tokenize(text)
+        if not tokens:
+            return None
+        old = self._old_ward(text, tokens)
+        new = self._new_ward(tokens, has_diacritics(text))
+        if old is not None and old.prefixed:
+            return self._old_result(old)
+        if new is not None and new.strength == 2:
+            return self._new_result(new, text)
+        if old is not None:
+            return self._old_result(old)
+        if new is not None:
+            return self._new_result(new, text)
+        return None
+
+    # ----- new ward names -------------------------------------------------------------------
+
+    def _new_ward(self, tokens: Sequence[_Token], accented_text: bool) -> _NameMatch | None:
+        matches: list[_NameMatch] = []
+        i = 0
+        n = len(tokens)
+        while i < n:
+            found = None
+            for length in range(min(self._max_name_len, n - i), 0, -1):
+                key = tuple(t.plain for t in tokens[i : i + length])
+                wards = self._names.get(key)
+                if wards:
+                    found = self._judge(tokens, i, length, wards, accented_text)
+                    break
+            if found is None:
+                i += 1
+                continue
+            if found.strength:
+                matches.append(found)
+            i += found.length
+        if not matches:
+            return None
+        best_strength = max(m.strength for m in matches)
+        top = [m for m in matches if m.strength == best_strength]
+        best_length = max(m.length for m in top)
+        top = [m for m in top if m.length == best_length]
+        chosen = {w.code: w for m in top for w in m.wards}
+        return _NameMatch(tuple(chosen.values()), best_strength, best_length)
+
+    def _judge(
+        self,
+        tokens: Sequence[_Token],
+        start: int,
+        length: int,
+        wards: list[Ward],
+        accented_text: bool,
+    ) -> _NameMatch:
+        """Decide how much a name found at ``tokens[start:start + length]`` counts (0: not)."""
+        end = start + length
+        if accented_text and len(wards) > 1:
+            spelled = tuple(t.accented for t in tokens[start:end])
+            exact = [w for w in wards if self._accented[w.code] == spelled]
+            wards = exact or wards
+        type_start = start
+        typed: str | None = None
+        if not tokens[start].hard_before:  # words before a comma say nothing about the name
+            for words in _NOT_A_WARD_BEFORE:
+                if _words_at(tokens, start, words):
+                    return _NameMatch(tuple(wards), 0, length)
+            for words, unit_type in _TYPE_PREFIXES:
+                if _words_at(tokens, start, words):
+                    typed, type_start = unit_type, start - len(words)
+                    break
+        if typed is None and end < len(tokens) and not tokens[end].hard_before:
+            typed = _TYPE_SUFFIXES.get(tokens[end].plain)
+        if typed is not None and all(w.unit_type == typed for w in wards):
+            return _NameMatch(tuple(wards), 2, length)
+        # bare (or with the wrong type word): must stand on its own, and not be ambiguous
+        key = tuple(t.plain for t in tokens[start:end])
+        standalone_start = tokens[type_start].hard_before
+        standalone_end = (
+            end == len(tokens) or tokens[end].hard_before or tokens[end].plain in _TRAILING_OK
+        )
+        if standalone_start and standalone_end and key not in self._ambiguous_bare:
+            return _NameMatch(tuple(wards), 1, length)
+        return _NameMatch(tuple(wards), 0, length)
+
+    def _new_result(self, match: _NameMatch, text: str) -> GeocodeResult | None:
+        if len(match.wards) != 1:
+            log.debug("ambiguous ward name in %r: %s", text, [w.full_name for w in match.wards])
+            return None
+        ward = match.wards[0]
+        lat, lon = self._index.centroid(ward.code)
+        return GeocodeResult(lat, lon, ward.code, "ward_name", ward.full_name)
+
+    # ----- old wards ------------------------------------------------------------------------
+
+    def _old_ward(self, text: str, tokens: Sequence[_Token]) -> _OldMatch | None:
+        legacy = self._legacy
+        # As written, then as if in each of the three old provinces that now form the city
+        # ("Phường 5, TP Vũng Tàu" only parses with its province).
+        for candidate in (text, *(f"{text}, {province}" for province in _OLD_PROVINCE_NAMES)):
+            unit = legacy.parse_address_legacy(candidate, keep_street=False, level=3)
+            province, district, ward = unit.province_key, unit.district_key, unit.ward_key
+            if province not in _HCMC_PROVINCES or not district:
+                continue
+            code = self._old_to_new.get(f"{province}_{district}_{ward or ''}")
+            if code is None:
+                continue
+            new = self._index.by_code(code)
+            old_name = f"{unit.ward}, {unit.district}" if ward else str(unit.district)
+            joined = "".join(t.plain for t in tokens)
+            prefixed = ward is not None and any(
+                _TYPED_OLD_KEYWORD_RE.match(kw) and kw in joined
+                for kw in self._old_keywords(province, district, ward)
+            )
+            return _OldMatch(code, f"{old_name} → {new.full_name}", prefixed)
+        return None
+
+    def _old_keywords(self, province: str, district: str, ward: str) -> list[str]:
+        legacy = self._legacy
+        for table in (
+            legacy.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED,
+            legacy.DICT_PROVINCE_DISTRICT_WARD_ACCENTED,
+            legacy.DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED,
+        ):
+            entry = (table.get(province) or {}).get(district, {}).get(ward)
+            if entry:
+                return cast(list[str], entry["wardKeywords"])
+        return []
+
+    def _old_result(self, match: _OldMatch) -> GeocodeResult:
+        lat, lon = self._index.centroid(match.code)
+        return GeocodeResult(lat, lon, match.code, "old_ward", match.label)
