@@ -222,28 +222,46 @@ class Settings:
 
     @property
     def telegram_api_base(self) -> str:
-        return os.environ.get("TELEGRAM_API_BASE", "").rstrip("/") or \
-            self.file.channels.telegram.api_base
+        return self.file.channels.telegram.api_base
 
     @property
     def zalo_api_base(self) -> str:
-        return os.environ.get("ZALO_API_BASE", "").rstrip("/") or \
-            self.file.channels.zalo.api_base
+        return self.file.channels.zalo.api_base
 
     @property
     def zalo_oauth_base(self) -> str:
-        return os.environ.get("ZALO_OAUTH_BASE", "").rstrip("/") or \
-            self.file.channels.zalo.oauth_base
+        return self.file.channels.zalo.oauth_base
 
     @property
     def messenger_api_base(self) -> str:
-        return os.environ.get("MESSENGER_API_BASE", "").rstrip("/") or \
-            self.file.channels.messenger.api_base
+        return self.file.channels.messenger.api_base
 
     @property
     def messenger_api_version(self) -> str:
-        return os.environ.get("MESSENGER_API_VERSION", "") or \
-            self.file.channels.messenger.api_version
+        return self.file.channels.messenger.api_version
+
+
+#: Environment variables that override a channel's setting: (channel, field) by name.
+CHANNEL_OVERRIDES = {
+    "TELEGRAM_API_BASE": ("telegram", "api_base"),
+    "ZALO_API_BASE": ("zalo", "api_base"),
+    "ZALO_OAUTH_BASE": ("zalo", "oauth_base"),
+    "MESSENGER_API_BASE": ("messenger", "api_base"),
+    "MESSENGER_API_VERSION": ("messenger", "api_version"),
+}
+
+
+def _with_overrides(channels: ChannelsConfig, env: dict[str, str]) -> ChannelsConfig:
+    """The channels' settings with the environment's overrides, validated like the file's."""
+    raw = channels.model_dump()
+    for name, (channel, key) in CHANNEL_OVERRIDES.items():
+        value = env.get(name, "").strip()
+        if value:
+            raw[channel][key] = value
+    try:
+        return ChannelsConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, Path("the environment"))) from exc
 
 
 def _resolve(base: Path, path: Path) -> Path:
@@ -280,10 +298,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     config_path = Path(env.get("SOSBOT_CONFIG", "config.yaml")).resolve()
     file = load_file_config(config_path)
     base = config_path.parent
-    file = file.model_copy(update={"geo": GeoConfig(
-        wards_file=_resolve(base, file.geo.wards_file),
-        city_file=_resolve(base, file.geo.city_file),
-    )})
+    file = file.model_copy(update={
+        "geo": GeoConfig(wards_file=_resolve(base, file.geo.wards_file),
+                         city_file=_resolve(base, file.geo.city_file)),
+        "channels": _with_overrides(file.channels, env),
+    })
     return Settings(
         file=file,
         config_path=config_path,

@@ -6,6 +6,7 @@ that need it are skipped with the reason.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,9 +18,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
+from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.geo import CITY_FILE, DATA_DIR, WARDS_FILE
 from sosbot.geo.wards import CityOutline, WardIndex
+from sosbot.routing.rules import RoutingRules
 from sosbot.storage.db import make_engine, normalize_url
 from sosbot.storage.migrate import upgrade
 
@@ -54,6 +57,19 @@ def ward_data() -> Path:
 def wards(ward_data: Path) -> WardIndex:
     """The ward polygons with the city outline, loaded once (read-only, shared)."""
     return WardIndex.from_file(WARDS_FILE, CITY_FILE)
+
+
+@functools.cache
+def routing_rules() -> RoutingRules:
+    """The routing rules every production process runs with (defaults, packaged wards),
+    loaded once per test process."""
+    return RoutingRules(RoutingConfig(), WardIndex.from_file(WARDS_FILE, CITY_FILE),
+                        "test-callback-secret-0123456789abcdef", wards_file=WARDS_FILE)
+
+
+@pytest.fixture(scope="session")
+def rules(ward_data: Path) -> RoutingRules:
+    return routing_rules()
 
 
 @pytest.fixture(scope="session")

@@ -40,3 +40,59 @@ def test_production_refuses_missing_and_demo_secrets(tmp_path: Path) -> None:
                  "ZALO_APP_ID", "MESSENGER_PAGE_TOKEN"):
         assert name in found
     assert problems(settings, demo=True) == []
+
+
+def test_settings_are_resolved_from_the_environment_given_not_the_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``load_settings(env=…)`` is the one source: the process environment is not read
+    later behind its back (issue 21: five properties read os.environ on every call)."""
+    monkeypatch.setenv("TELEGRAM_API_BASE", "http://process.example:1")
+    monkeypatch.setenv("MESSENGER_API_VERSION", "v1.0")
+    settings = load_settings({"SOSBOT_CONFIG": str(tmp_path / "none.yaml"),
+                              "TELEGRAM_API_BASE": "http://127.0.0.1:8081/",
+                              "ZALO_OAUTH_BASE": "http://127.0.0.1:8082"})
+    assert settings.telegram_api_base == "http://127.0.0.1:8081"
+    assert settings.zalo_oauth_base == "http://127.0.0.1:8082"
+    assert settings.zalo_api_base == "https://openapi.zalo.me"
+    assert settings.messenger_api_version == "v26.0"
+    monkeypatch.setenv("TELEGRAM_API_BASE", "http://changed.example:2")
+    assert settings.telegram_api_base == "http://127.0.0.1:8081"
+
+
+def test_a_bad_override_in_the_environment_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="messenger.api_version"):
+        load_settings({"SOSBOT_CONFIG": str(tmp_path / "none.yaml"),
+                       "MESSENGER_API_VERSION": "latest"})
+
+
+def test_each_channel_keeps_its_own_settings(tmp_path: Path, redis_url: str) -> None:
+    """Messenger's replay window is its own (Zalo's was used), and a disabled Telegram
+    channel serves no webhook."""
+    from aiohttp import web
+    from redis import Redis
+
+    from sosbot.runtime import engine_for, web_deps
+    from sosbot.webhooks import create_app
+
+    config = tmp_path / "config.yaml"
+    config.write_text("channels:\n"
+                      "  telegram: {enabled: false}\n"
+                      "  zalo: {replay_window_s: 7200}\n"
+                      "  messenger: {replay_window_s: 120}\n")
+    settings = load_settings({"SOSBOT_CONFIG": str(config),
+                              "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+                              "TELEGRAM_WEBHOOK_SECRET": "s" * 20,
+                              "ZALO_OA_SECRET_KEY": "z" * 20,
+                              "MESSENGER_APP_SECRET": "m" * 20})
+    redis = Redis.from_url(redis_url)
+    engine = engine_for(settings)
+    try:
+        deps = web_deps(settings, engine, redis)
+        assert (deps.zalo_replay_window_s, deps.messenger_replay_window_s) == (7200, 120)
+        app: web.Application = create_app(deps)
+        paths = {getattr(r.resource, "canonical", "") for r in app.router.routes()}
+        assert "/webhooks/telegram" not in paths
+        assert {"/webhooks/zalo", "/webhooks/messenger"} <= paths
+    finally:
+        engine.dispose()
+        redis.close()

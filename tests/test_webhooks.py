@@ -21,6 +21,7 @@ from sosbot.storage import inbound
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox, Report
 from sosbot.webhooks import WebDeps, create_app
+from tests.conftest import routing_rules
 
 SECRET = "test-secret-0123456789abcdef"
 PATH = "/webhooks/telegram"
@@ -47,6 +48,7 @@ def make_client(aiohttp_client: Any, engine: Engine, redis: Redis, queue_name: s
         fields: dict[str, Any] = {
             "engine": engine, "redis": redis, "dispatcher": Dispatcher(redis, queue_name),
             "conversation": conversation_settings, "telegram_secret": SECRET,
+            "rules": routing_rules(),
             "max_body_bytes": 64 * 1024,
         }
         fields.update(overrides)
@@ -208,12 +210,6 @@ async def test_metrics_count_webhooks_and_reports(make_client: Any) -> None:
     assert sample("sosbot_reports_created_total", category="fire") == fires + 1
     assert 'sosbot_reports_created_total{category="fire"}' in text
     assert "sosbot_outbox_pending" in text and 'sosbot_queue_depth{state="queued"}' in text
-
-
-async def test_readiness_needs_the_ward_data(make_client: Any) -> None:
-    client = await make_client()  # built without routing rules: not ready for routing
-    response = await client.get("/readyz")
-    assert response.status == 503 and (await response.json())["wards"] == "not loaded"
 
 
 async def test_the_json_api_is_served_with_its_token(make_client: Any) -> None:

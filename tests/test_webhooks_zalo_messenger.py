@@ -21,6 +21,7 @@ from sosbot.storage import inbound
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation
 from sosbot.webhooks import WebDeps, create_app
+from tests.conftest import routing_rules
 
 OA_SECRET, APP_SECRET, VERIFY = "oa-secret-key", "meta-app-secret", "verify-me"
 ZALO_FIXTURES = Path(zalo_security.__file__).parent / "fixtures"
@@ -32,8 +33,10 @@ async def client(aiohttp_client: Any, engine: Engine, redis: Redis, queue_name: 
                  conversation_settings: ConversationSettings) -> TestClient:
     deps = WebDeps(engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue_name),
                    conversation=conversation_settings, telegram_secret="t" * 20,
+                   rules=routing_rules(),
                    zalo_oa_secret=OA_SECRET, messenger_app_secret=APP_SECRET,
-                   messenger_verify_token=VERIFY, replay_window_s=3600)
+                   messenger_verify_token=VERIFY, zalo_replay_window_s=3600,
+                   messenger_replay_window_s=3600)
     return await aiohttp_client(create_app(deps))  # type: ignore[no-any-return]
 
 

@@ -216,7 +216,6 @@ async def _to_sandbox(request: web.Request) -> web.Response:
 
 def _sandbox_config(settings: Settings, ports: Ports, token: str, deps: WebDeps,
                     engine: Engine) -> SandboxConfig:
-    assert deps.rules is not None
     return SandboxConfig(
         telegram_url=ports.url(ports.telegram), telegram_token=token,
         zalo_url=ports.url(ports.zalo), messenger_url=ports.url(ports.messenger),

@@ -27,7 +27,7 @@ def register(extensions: DeliveryExtensions,
 
 
 def _digest_images(ctx: JobContext, session: Session, row: Outbox) -> Prepared:
-    if ctx.rules is None or ctx.rules.wards_file is None:
+    if ctx.rules.wards_file is None:
         raise PermanentSendError("the digest needs the routing rules and the ward data")
     # Imported here: matplotlib loads only in a worker that renders a digest.
     from sosbot.command_centre import digest_images
@@ -53,8 +53,6 @@ class ScheduledDigests:
         self.plan = plan
 
     def __call__(self, ctx: JobContext) -> int:
-        if ctx.rules is None:
-            return 0
         now = ctx.clock()
         posted = 0
         for slot in schedule.due_slots(now, self.plan.every_minutes, self.plan.daily_at):

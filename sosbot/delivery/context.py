@@ -45,8 +45,8 @@ class JobContext:
     clock: Callable[[], datetime]
     limiter: SendRateLimiter
     sleep: Callable[[float], None]
+    rules: RoutingRules
     extensions: DeliveryExtensions  # what the producers above delivery registered
-    rules: RoutingRules | None = None
     location_tokens: LocationTokens | None = None
     public_url: str = ""
 

@@ -8,7 +8,6 @@ import logging
 
 from sqlmodel import Session
 
-from sosbot.core.errors import PermanentSendError
 from sosbot.delivery import card_batches, card_posts, resident_sends
 from sosbot.delivery.context import JobContext
 from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia
@@ -31,8 +30,6 @@ def prepare(ctx: JobContext, session: Session, row: Outbox) -> card_posts.Prepar
                                         public_url=ctx.public_url)
         # A bulletin's photo leaves the system scrubbed, like a report's.
         return _outgoing_files(ctx, card_posts.Prepared(row.method, payload))
-    if ctx.rules is None:
-        raise PermanentSendError("routing is not configured in this worker")
     if row.method == "card":
         batch = card_batches.prepare(session, row, ctx.rules, ctx.clock())
         if batch is not None:

@@ -8,9 +8,9 @@ the send times in the last period.
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from redis import Redis
 
@@ -65,8 +65,10 @@ return '0'
 class SendRateLimiter:
     """Takes a slot under every rule of a send, or says how long to wait for one."""
 
-    def __init__(self, redis: Redis, prefix: str = "sosbot:rate") -> None:
+    def __init__(self, redis: Redis, clock: Callable[[], datetime],
+                 prefix: str = "sosbot:rate") -> None:
         self.redis = redis
+        self.clock = clock  # the job context's: windows move with the same time as the rest
         self.prefix = prefix
         self._script = redis.register_script(_SCRIPT)
 
@@ -77,7 +79,8 @@ class SendRateLimiter:
         if not rules:
             return 0.0
         keys = [f"{self.prefix}:{rule.key}" for rule in rules]
-        args: list[str | float | int] = [time.time() if now is None else now, max(cost, 1)]
+        args: list[str | float | int] = [self.clock().timestamp() if now is None else now,
+                                         max(cost, 1)]
         for rule in rules:
             args += [rule.kind, rule.limit, rule.period_s]
         args.append(uuid.uuid4().hex)  # makes each window entry unique

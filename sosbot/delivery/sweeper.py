@@ -111,8 +111,6 @@ def _expire_drafts(ctx: JobContext) -> int:
 
 def _escalate_due(ctx: JobContext) -> int:
     """Catch up on escalations whose timers were lost (Redis restarted, worker died)."""
-    if ctx.rules is None:
-        return 0
     now = ctx.clock()
     with transaction(ctx.engine) as session:
         due = escalation.due_reports(session, now, ctx.rules)

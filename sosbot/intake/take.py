@@ -93,7 +93,7 @@ def take_recorded(session: Session, events: list[PlatformEvent], fresh: set[tupl
                 refuse_blocked(session, conversation, reporter, now)
                 continue
             result.merge(step_resident(session, conversation, reporter, event, now, policy))
-        elif event.chat.kind is ChatKind.GROUP and policy.rules is not None:
+        elif event.chat.kind is ChatKind.GROUP:
             result.merge(handle_group_event(session, event, now, policy))
         else:
             log.info("%s event %s in %s ignored: %s", channel, event.event_id,

@@ -54,7 +54,6 @@ class _Group:
 
     def __init__(self, session: Session, event: PlatformEvent, now: datetime,
                  policy: IntakePolicy) -> None:
-        assert policy.rules is not None
         self.session = session
         self.event = event
         self.now = now

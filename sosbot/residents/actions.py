@@ -64,7 +64,7 @@ class IntakePolicy:
     """What intake needs beyond the database: conversation limits and routing rules."""
 
     conversation: ConversationSettings
-    rules: RoutingRules | None = None  # None: store reports without routing them
+    rules: RoutingRules
 
 
 @dataclass
@@ -150,17 +150,15 @@ class ActionRunner:
             chat_id=self.conversation.chat_id,
             reporter_id=self.reporter.id if self.reporter else None, draft=action.draft,
             lang=state.lang, phone=action.phone, now=self.now, actor=self.actor,
-            place=partial(locate, rules=rules) if rules is not None else None)
+            place=partial(locate, rules=rules))
         self.result.media_ids += new.media_ids
         self.result.report_codes.append(new.report.code)
         self.result.report_categories.append(new.report.category)
-        event = ReportSubmitted(code=new.report.code, draft=action.draft)
-        if rules is not None:
-            outcome = route(self.session, new.report, self.now, rules, self.actor)
-            self.result.timers += outcome.timers
-            event = ReportSubmitted(code=new.report.code, draft=action.draft,
-                                    unit=outcome.unit, duplicate_of=outcome.duplicate_of,
-                                    location_known=outcome.location_known)
+        outcome = route(self.session, new.report, self.now, rules, self.actor)
+        self.result.timers += outcome.timers
+        event = ReportSubmitted(code=new.report.code, draft=action.draft,
+                                unit=outcome.unit, duplicate_of=outcome.duplicate_of,
+                                location_known=outcome.location_known)
         log.info("report %s created (%s) from %s", new.report.code, new.report.category,
                  self.conversation.channel)
         return step(state, event, self.now, self.policy.conversation)
@@ -206,7 +204,7 @@ class ActionRunner:
     def _ward_names(self, code: str, name: str) -> dict[str, str]:
         rules = self.policy.rules
         try:
-            ward = rules.wards.by_code(code) if rules is not None else None
+            ward = rules.wards.by_code(code)
         except KeyError:
             ward = None
         if ward is None:
@@ -255,7 +253,7 @@ class ActionRunner:
             self._edit_cards(report)
 
     def _edit_cards(self, report: Report) -> None:
-        if self.policy.rules is not None and report.id is not None \
+        if report.id is not None \
                 and report.status != ReportStatus.DUPLICATE.value:
             queue_card_edits(self.session, report.id, self.now)
 

@@ -65,14 +65,21 @@ class RoutingRules:
                     self.config.command_centre_en)
 
     def unit(self, role: str, code: str) -> Unit:
+        """The unit a delivery or binding names. A department no longer in config.yaml is
+        named as such (never passed off as the command centre); an unknown role is a bug."""
         if role == WARD:
             return self.ward_unit(code)
-        if role == DEPARTMENT and code in self._departments:
-            d = self._departments[code]
+        if role == DEPARTMENT:
+            d = self._departments.get(code)
+            if d is None:
+                return Unit(DEPARTMENT, code, f"Đơn vị {code} (không còn trong cấu hình)",
+                            f"Unit {code} (no longer configured)")
             return Unit(DEPARTMENT, code, d.name_vi, d.name_en)
         if role == ESCALATION:
             return Unit(ESCALATION, code, "Lãnh đạo trực ban", "Duty command")
-        return self.command_unit()
+        if role == COMMAND:
+            return self.command_unit()
+        raise ValueError(f"unknown unit role {role!r}")
 
     def is_target(self, kind: str, code: str) -> bool:
         """Whether a binding target names something that exists."""

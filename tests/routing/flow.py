@@ -67,6 +67,11 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    def sleep(self, seconds: float) -> None:
+        """A job waiting for the rate limit waits on this clock, not for real: the limiter
+        reads the same clock, so the wait is over at once."""
+        self.advance(seconds=seconds)
+
 
 class Rig:
     def __init__(self, engine: Engine, redis: Redis, queue_name: str, wards: WardIndex,
@@ -102,7 +107,8 @@ class Rig:
             engine=self.engine, redis=self.redis, dispatcher=dispatcher,
             outbound={"telegram": telegram}, media_store=MediaStore(self.tmp / "media"),
             conversation=self.conversation, limits=Limits(), run=self.loop_thread.run_any,
-            clock=self.clock, limiter=SendRateLimiter(self.redis), sleep=time.sleep,
+            clock=self.clock, limiter=SendRateLimiter(self.redis, self.clock),
+            sleep=self.clock.sleep,
             extensions=delivery_extensions(None), rules=self.rules)
         context.install(self.ctx)
         await self.http.post(f"{self.emu}/bot{TOKEN}/setWebhook", json={

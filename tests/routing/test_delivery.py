@@ -40,6 +40,7 @@ from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tables import Conversation, Media, Outbox
+from tests.conftest import routing_rules
 
 TOKEN = "7000000001:TEST-delivery-token"
 USER = 5101
@@ -72,13 +73,18 @@ def make_context(engine: Engine, redis: Redis, queue_name: str, base: str,
                  loop: BackgroundLoop, media_dir: Path, settings: ConversationSettings,
                  start: bool = True, **limits: Any) -> JobContext:
     telegram = TelegramOutbound(TOKEN, base, timeout_s=3)
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
     if start:
         loop.run(telegram.start())
     return JobContext(engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue_name),
                       outbound={"telegram": telegram}, media_store=MediaStore(media_dir),
                       conversation=settings, limits=Limits(**limits), run=loop.run_any,
-                      clock=lambda: datetime.now(UTC), limiter=SendRateLimiter(redis),
-                      sleep=time.sleep, extensions=delivery_extensions(None))
+                      clock=clock, limiter=SendRateLimiter(redis, clock),
+                      sleep=time.sleep, extensions=delivery_extensions(None),
+                      rules=routing_rules())
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 
@@ -14,7 +15,7 @@ WINDOW = RateRule("t:group:-1", "window", 20, 60.0)
 
 
 def test_bucket_allows_a_burst_then_one_per_period(redis: Redis) -> None:
-    limiter = SendRateLimiter(redis)
+    limiter = SendRateLimiter(redis, lambda: datetime.now(UTC))
     t = 1000.0
     assert [limiter.try_acquire([BUCKET], t) for _ in range(3)] == [0.0, 0.0, 0.0]
     assert abs(limiter.try_acquire([BUCKET], t) - 1.0) < 1e-6
@@ -23,7 +24,7 @@ def test_bucket_allows_a_burst_then_one_per_period(redis: Redis) -> None:
 
 
 def test_window_allows_limit_per_rolling_period(redis: Redis) -> None:
-    limiter = SendRateLimiter(redis)
+    limiter = SendRateLimiter(redis, lambda: datetime.now(UTC))
     for i in range(20):
         assert limiter.try_acquire([WINDOW], 1000.0 + i) == 0.0
     assert abs(limiter.try_acquire([WINDOW], 1030.0) - 30.0) < 1e-6
@@ -31,7 +32,7 @@ def test_window_allows_limit_per_rolling_period(redis: Redis) -> None:
 
 
 def test_a_refused_send_takes_no_slot_from_any_rule(redis: Redis) -> None:
-    limiter = SendRateLimiter(redis)
+    limiter = SendRateLimiter(redis, lambda: datetime.now(UTC))
     tight = RateRule("t:chat:2", "bucket", 1, 10.0)
     assert limiter.try_acquire([tight, WINDOW], 1000.0) == 0.0
     assert limiter.try_acquire([tight, WINDOW], 1001.0) > 0
@@ -41,7 +42,7 @@ def test_a_refused_send_takes_no_slot_from_any_rule(redis: Redis) -> None:
 
 
 def test_workers_never_share_the_last_slot(redis: Redis) -> None:
-    limiter = SendRateLimiter(redis)
+    limiter = SendRateLimiter(redis, lambda: datetime.now(UTC))
     granted: list[float] = []
     lock = threading.Lock()
 
@@ -60,9 +61,20 @@ def test_workers_never_share_the_last_slot(redis: Redis) -> None:
 
 
 def test_an_album_costs_one_slot_per_item(redis: Redis) -> None:
-    limiter = SendRateLimiter(redis)
+    limiter = SendRateLimiter(redis, lambda: datetime.now(UTC))
     assert limiter.try_acquire([WINDOW], 1000.0, cost=10) == 0.0
     assert limiter.try_acquire([WINDOW], 1001.0, cost=10) == 0.0
     assert abs(limiter.try_acquire([WINDOW], 1002.0, cost=3) - 58.0) < 1e-6
     assert limiter.try_acquire([BUCKET], 2000.0, cost=3) == 0.0
     assert abs(limiter.try_acquire([BUCKET], 2000.0, cost=2) - 2.0) < 1e-6
+
+
+def test_the_limiter_reads_the_clock_it_is_given(redis: Redis) -> None:
+    """One clock for everything: a rig that moves its clock moves the rate windows too."""
+    now = [datetime(2026, 12, 1, 3, 0, tzinfo=UTC)]
+    limiter = SendRateLimiter(redis, lambda: now[0])
+    tight = RateRule("t:chat:clock", "bucket", 1, 30.0)
+    assert limiter.try_acquire([tight]) == 0.0
+    assert abs(limiter.try_acquire([tight]) - 30.0) < 1e-6
+    now[0] += timedelta(seconds=30)
+    assert limiter.try_acquire([tight]) == 0.0

@@ -22,6 +22,7 @@ from sosbot.bots.zalo import security as zalo_security
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.webhooks import WebDeps, create_app
+from tests.conftest import routing_rules
 
 TELEGRAM_SECRET = "telegram-secret-token-0123456789"
 ZALO_OA_SECRET = "zalo-oa-secret-key"
@@ -39,8 +40,10 @@ async def make_client(aiohttp_client: Any, engine: Engine, redis: Redis, queue_n
                       conversation: ConversationSettings) -> TestClient:
     deps = WebDeps(engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue_name),
                    conversation=conversation, telegram_secret=TELEGRAM_SECRET,
+                   rules=routing_rules(),
                    zalo_oa_secret=ZALO_OA_SECRET, messenger_app_secret=MESSENGER_APP_SECRET,
-                   messenger_verify_token=MESSENGER_VERIFY, replay_window_s=REPLAY_WINDOW_S,
+                   messenger_verify_token=MESSENGER_VERIFY, zalo_replay_window_s=REPLAY_WINDOW_S,
+                   messenger_replay_window_s=REPLAY_WINDOW_S,
                    max_body_bytes=MAX_BODY)
     return await aiohttp_client(create_app(deps))
 
