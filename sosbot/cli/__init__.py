@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from sosbot import log_setup
 from sosbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Emergency-report intake for city police over Telegram, Zalo and "
                     "Messenger.")
     parser.add_argument("--log-level", default=os.environ.get("SOSBOT_LOG_LEVEL", "INFO"),
-                        help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL)")
+                        help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL); "
+                             "SOSBOT_LOG_FORMAT=json for one JSON object per line")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (serve, worker, demo, admin, routing_admin, reports, digest, ward_for,
                    privacy, bulletin, intake_writer):
@@ -44,8 +46,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        log_setup.configure(args.log_level)
+    except ValueError as exc:
+        print(f"sosbot: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
