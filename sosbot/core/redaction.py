@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import quote, quote_plus
 
 MASK = "[redacted]"
 # Shorter values would also mask ordinary words and numbers (a demo's "changeme", a port).
@@ -23,10 +24,11 @@ MIN_SECRET_LEN = 8
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # https://api.telegram.org/bot<token>/sendMessage and /file/bot<token>/…
-    (re.compile(r"/bot\d+:[^/\s\"'<>]+"), "/bot" + MASK),
+    # (httpx logs the URL with the colon percent-encoded: /bot123%3AAbC…)
+    (re.compile(r"/bot\d+(?::|%3A)[^/\s\"'<>]+", re.IGNORECASE), "/bot" + MASK),
     # A bot token on its own, "<bot id>:<35 characters>"
     # (core.telegram.org/bots/api#authorizing-your-bot).
-    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"), MASK),
+    (re.compile(r"\b\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}", re.IGNORECASE), MASK),
     # Facebook access tokens (page and user) begin with EAA.
     (re.compile(r"\bEAA[A-Za-z0-9_-]{20,}"), MASK),
     # access_token=…, "access_token": "…", 'refresh_token': '…' (query strings, JSON, dict
@@ -46,8 +48,10 @@ def remember(*values: str | None) -> None:
     """Mask these exact values from now on, wherever they appear (empty or short ones are
     ignored: they are not secrets worth the false matches)."""
     global _known, _known_pattern
-    fresh = {value for value in values
-             if value and len(value) >= MIN_SECRET_LEN and value not in _known}
+    # As written and as URLs carry them (a bot token's colon becomes %3A).
+    fresh = {form for value in values if value and len(value) >= MIN_SECRET_LEN
+             for form in (value, quote(value, safe=""), quote_plus(value, safe=""))
+             if form not in _known}
     if not fresh:
         return
     with _lock:

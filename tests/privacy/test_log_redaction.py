@@ -58,6 +58,9 @@ def assert_clean(text: str) -> None:
     (f"https://api.telegram.org/file/bot{BOT_TOKEN}/photos/1.jpg",
      f"https://api.telegram.org/file/bot{MASK}/photos/1.jpg"),
     (f"token {BOT_TOKEN} rejected", f"token {MASK} rejected"),
+    (f"GET http://127.0.0.1:8081/file/bot{BOT_TOKEN.replace(':', '%3A')}/photos/file_4.jpg",
+     f"GET http://127.0.0.1:8081/file/bot{MASK}/photos/file_4.jpg"),
+    (f"token={BOT_TOKEN.replace(':', '%3A')}", f"token={MASK}"),
     (f"GET /v23.0/me/messages?access_token={PAGE_TOKEN}&x=1",
      f"GET /v23.0/me/messages?access_token={MASK}&x=1"),
     ("POST /message?access_token=opaque-zalo-value&x=1", f"POST /message?access_token={MASK}&x=1"),
@@ -84,9 +87,11 @@ def test_ordinary_lines_are_left_alone(line: str) -> None:
 
 def test_remembered_values_are_masked_whole_and_short_ones_ignored() -> None:
     try:
-        redaction.remember("opaque-secret", "opaque-secret-longer", "short", None, "")
+        redaction.remember("opaque-secret", "opaque-secret-longer", "short", None, "",
+                           "with:colon/slash+")
         assert redact("a opaque-secret-longer b opaque-secret c short") == \
             f"a {MASK} b {MASK} c short"
+        assert redact("u=with%3Acolon%2Fslash%2B&v=with:colon/slash+") == f"u={MASK}&v={MASK}"
     finally:
         redaction.forget_all()
 
