@@ -54,12 +54,13 @@ REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 _base_factory = logging.getLogRecordFactory()
 _installed_handler: logging.Handler | None = None
+_level_before: int | None = None
 
 
 def configure(level: str = "INFO", *, log_format: str | None = None,
               env: Mapping[str, str] | None = None, stream: IO[str] | None = None) -> None:
     """Set up the root logger of this process (replaces what an earlier call installed)."""
-    global _installed_handler
+    global _installed_handler, _level_before
     env = os.environ if env is None else env
     remember_secrets(env)
     pseudonyms.use_key(env.get("SOSBOT_CALLBACK_SECRET", ""))
@@ -72,6 +73,8 @@ def configure(level: str = "INFO", *, log_format: str | None = None,
     root = logging.getLogger()
     if _installed_handler is not None:
         root.removeHandler(_installed_handler)
+    else:
+        _level_before = root.level
     root.addHandler(handler)
     _installed_handler = handler
     root.setLevel(level.upper())
@@ -84,10 +87,13 @@ def configure(level: str = "INFO", *, log_format: str | None = None,
 
 def unconfigure() -> None:
     """Undo :func:`configure` (tests, which share one process with pytest's logging)."""
-    global _installed_handler
+    global _installed_handler, _level_before
     if _installed_handler is not None:
         logging.getLogger().removeHandler(_installed_handler)
         _installed_handler = None
+    if _level_before is not None:
+        logging.getLogger().setLevel(_level_before)
+        _level_before = None
     logging.setLogRecordFactory(_base_factory)
     for name in HTTP_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET)

@@ -17,6 +17,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
+from sosbot import log_setup
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.geo import CITY_FILE, DATA_DIR, WARDS_FILE
 from sosbot.routing.geo import CityOutline, WardIndex
@@ -54,6 +55,14 @@ def ward_data() -> Path:
 def wards(ward_data: Path) -> WardIndex:
     """The ward polygons with the city outline, loaded once (read-only, shared)."""
     return WardIndex.from_file(WARDS_FILE, CITY_FILE)
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_pytest_set_it() -> Iterator[None]:
+    """A test that runs ``sosbot.cli.main`` in this process sets up its logging (a handler
+    on the test's captured stderr, the redacting record factory): undone after it."""
+    yield
+    log_setup.unconfigure()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from sosbot import log_setup
+from sosbot.cli import main
 from sosbot.core import pseudonyms, redaction
 from sosbot.core.redaction import MASK, redact
 
@@ -37,14 +38,11 @@ SECRETS = [BOT_TOKEN, PAGE_TOKEN, "WEBHOOK-SECRET-0123456789",
 def output() -> Iterator[io.StringIO]:
     """The process's logging as `sosbot` sets it up, written to a buffer; undone after."""
     stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
     log_setup.configure("INFO", env=ENV, stream=stream)
     try:
         yield stream
     finally:
         log_setup.unconfigure()
-        root.setLevel(level)
 
 
 def assert_clean(text: str) -> None:
@@ -206,3 +204,19 @@ def test_chat_labels_are_stable_per_key_and_not_the_id() -> None:
     assert pseudonyms.chat_label("telegram", 7002) != first
     pseudonyms.use_key("key-two-0123456789")
     assert pseudonyms.chat_label("telegram", 7001) != first
+
+
+def test_the_sosbot_command_sets_it_up(monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Every process starts through `sosbot.cli.main`: serve, worker, the intake writer,
+    set-webhook and the rest."""
+    for name, value in {**ENV, "SOSBOT_CONFIG": "/nonexistent/config.yaml"}.items():
+        monkeypatch.setenv(name, value)
+    main(["check-config"])
+    logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/x",
+                                    BOT_TOKEN)
+    logging.getLogger("sosbot.test").warning("the password is %s", "DB-PASSWORD-SECRET")
+    err = capsys.readouterr().err
+    assert f"WARNING sosbot.test: the password is {MASK}" in err
+    assert "HTTP Request" not in err
+    assert_clean(err)
