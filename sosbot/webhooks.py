@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -27,7 +29,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from sosbot import metrics
+from sosbot import log_setup, metrics
 from sosbot.api import create_api_app
 from sosbot.bots.messenger import inbound as messenger_inbound
 from sosbot.bots.messenger import security as messenger_security
@@ -53,6 +55,8 @@ from sosbot.storage import outbox
 from sosbot.storage.db import ping, transaction
 
 log = logging.getLogger(__name__)
+# A caller's X-Request-Id is kept only when it cannot smuggle anything into a log line.
+REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ LOAD = web.AppKey("load", InFlight)
 
 
 def create_app(deps: WebDeps) -> web.Application:
-    app = web.Application(client_max_size=deps.max_body_bytes, middlewares=[_errors])
+    app = web.Application(client_max_size=deps.max_body_bytes,
+                          middlewares=[_request_ids, _errors])
     app[DEPS] = deps
     app[LOCKS] = KeyedLocks()
     app[LOAD] = InFlight()
@@ -164,6 +169,24 @@ async def location_point(app: web.Application, ticket: LocationTicket, lat: floa
 
 def _answer(status: int, description: str) -> web.Response:
     return web.json_response({"ok": status < 400, "description": description}, status=status)
+
+
+@web.middleware
+async def _request_ids(request: web.Request,
+                       handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                       ) -> web.StreamResponse:
+    """Every log line of one request carries one id (JSON lines show it), also sent back in
+    ``X-Request-Id``; a caller's own id is kept when it is a plain short token."""
+    given = request.headers.get("X-Request-Id", "")
+    rid = given if REQUEST_ID_SHAPE.fullmatch(given) else secrets.token_hex(8)
+    with log_setup.request_id(rid):
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            exc.headers["X-Request-Id"] = rid
+            raise
+        response.headers["X-Request-Id"] = rid
+        return response
 
 
 @web.middleware

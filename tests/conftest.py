@@ -18,6 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
+from sosbot import log_setup
 from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.geo import CITY_FILE, DATA_DIR, WARDS_FILE
@@ -70,6 +71,14 @@ def routing_rules() -> RoutingRules:
 @pytest.fixture(scope="session")
 def rules(ward_data: Path) -> RoutingRules:
     return routing_rules()
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_pytest_set_it() -> Iterator[None]:
+    """A test that runs ``sosbot.cli.main`` in this process sets up its logging (a handler
+    on the test's captured stderr, the redacting record factory): undone after it."""
+    yield
+    log_setup.unconfigure()
 
 
 @pytest.fixture(scope="session")

@@ -221,3 +221,15 @@ async def test_the_json_api_is_served_with_its_token(make_client: Any) -> None:
                                 headers={"Authorization": f"Bearer {token}"})
     assert response.status == 200 and (await response.json())["items"] == []
     assert (await client.get("/api/v1/openapi.json")).status == 200
+
+
+async def test_every_answer_carries_a_request_id(make_client: Any) -> None:
+    """The id the JSON log lines of the request carry (SOSBOT_LOG_FORMAT=json); a caller's
+    own id is kept only when it is a plain token (nothing to smuggle into a log line)."""
+    client = await make_client()
+    forged = await client.post(PATH, data=b"{}", headers={HEADER: "wrong"})
+    assert forged.status == 403 and len(forged.headers["X-Request-Id"]) == 16
+    kept = await client.get("/healthz", headers={"X-Request-Id": "lb-4f2a.9c_1"})
+    assert kept.headers["X-Request-Id"] == "lb-4f2a.9c_1"
+    replaced = await client.get("/healthz", headers={"X-Request-Id": "a\u2028b\"}"})
+    assert replaced.headers["X-Request-Id"] not in ("a\u2028b\"}", "")

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from sosbot import log_setup
 from sosbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         description="Emergency-report intake for city police over Telegram, Zalo and "
                     "Messenger.")
     parser.add_argument("--log-level", default=os.environ.get("SOSBOT_LOG_LEVEL", "INFO"),
-                        help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL)")
+                        help="DEBUG, INFO, WARNING or ERROR (env SOSBOT_LOG_LEVEL); "
+                             "SOSBOT_LOG_FORMAT=json for one JSON object per line")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = _chosen(argv)
     for name, (module_name, help_text) in COMMANDS.items():
@@ -91,8 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser(argv)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        log_setup.configure(args.log_level)
+    except ValueError as exc:
+        print(f"sosbot: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

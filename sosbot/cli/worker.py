@@ -12,8 +12,9 @@ from prometheus_client import start_http_server
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.job import Job
 
-from sosbot import metrics
+from sosbot import log_setup, metrics
 from sosbot.cli import Commands
 from sosbot.config import load_settings, off_machine_platforms, problems
 from sosbot.delivery import context
@@ -40,6 +41,14 @@ def register(commands: Commands) -> None:
     parser.set_defaults(func=run)
 
 
+class _Worker(SimpleWorker):
+    """rq's in-process worker; every log line of one job carries the job's id."""
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        with log_setup.request_id(f"job:{job.id}"):
+            return bool(super().perform_job(job, queue))
+
+
 def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) -> None:
     while not stop.wait(interval_s):
         try:
@@ -55,7 +64,7 @@ def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
     again, so sends resume within seconds of Redis coming back (without a restart that
     would load the ward map again)."""
     while True:
-        worker = SimpleWorker([Queue(queue_name, connection=redis)], connection=redis)
+        worker = _Worker([Queue(queue_name, connection=redis)], connection=redis)
         # rq waits up to a minute between tries when Redis is gone.
         worker.max_connection_wait_time = REDIS_RETRY_MAX_S
         try:

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, func, select
 
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
+from sosbot.core.pseudonyms import chat_label
 from sosbot.core.sanitize import truncate
 from sosbot.core.texts import text as resident_text
 from sosbot.delivery.card_posts import group_message
@@ -264,6 +265,6 @@ def after_send(session: Session, row: Outbox, status: str, error: Exception | No
         return SKIPPED
     if isinstance(error, RecipientGone):
         if subscriptions.unsubscribe(session, row.channel, row.chat_id, now):
-            log.info("%s:%s is gone (%s): subscription ended", row.channel, row.chat_id,
+            log.info("%s is gone (%s): subscription ended", chat_label(row.channel, row.chat_id),
                      error)
     return status

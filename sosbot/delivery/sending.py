@@ -34,6 +34,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.core.pseudonyms import chat_label
 from sosbot.delivery import card_batches, card_posts, outgoing, send_outcomes
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.lock_keeper import LockKeeper
@@ -151,7 +152,7 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
                               timeout=LOCK_TIMEOUT_S, thread_local=False)
         if not lock.acquire(blocking=False):
             return "chat busy"  # the holder sends this row, or hands it on when it lets go
-        keeper = LockKeeper(lock, f"{channel}:{chat_id}").start()
+        keeper = LockKeeper(lock, chat_label(channel, chat_id)).start()
         try:
             outcome, next_id = _send_chat(_Chat(ctx, db, channel, chat_id, more), outbox_id)
         finally:
@@ -159,8 +160,8 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
             try:
                 lock.release()
             except LockError:
-                log.warning("chat lock for %s:%s expired while sending", channel, chat_id,
-                            exc_info=True)
+                log.warning("chat lock for %s expired while sending",
+                            chat_label(channel, chat_id), exc_info=True)
     # A row queued after the last look found the lock still taken and left it to us.
     left = ctx.redis.getdel(more)
     if outcome == "sent" and left is not None:
@@ -252,8 +253,8 @@ def _send_one(chat: _Chat, found: _Next, up_to: int, *,
         except TemporarySendError as exc:
             return _temporary_failure(chat, row, up_to, exc, prepared.members)
         except (RecipientGone, ChatMoved, PermanentSendError) as exc:
-            log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel,
-                        row.chat_id, exc)
+            log.warning("outbox %s to %s failed for good: %s", row.id,
+                        chat_label(row.channel, row.chat_id), exc)
             return True, _finish(chat, row, outbox.FAILED, error=exc,
                                  attempts=row.attempts + 1, members=prepared.members)
         return True, _finish(chat, row, outbox.SENT, message_id=message_id,
@@ -292,9 +293,10 @@ def _mark_started(ctx: JobContext, stored: Outbox, *, members: tuple[int, ...] =
     again is the choice for an emergency intake: a report seen twice beats one never seen.
     """
     if stored.attempt_started_at is not None and not retrying_after_429:
-        log.warning("outbox %s to %s:%s is in doubt: an attempt started at %s never "
+        log.warning("outbox %s to %s is in doubt: an attempt started at %s never "
                     "finished; sending again with idempotency key %s", stored.id,
-                    stored.channel, stored.chat_id, stored.attempt_started_at.isoformat(),
+                    chat_label(stored.channel, stored.chat_id),
+                    stored.attempt_started_at.isoformat(),
                     stored.idempotency_key)
     if not stored.idempotency_key:
         stored.idempotency_key = f"sosbot-{stored.id}-{secrets.token_hex(8)}"
@@ -358,7 +360,7 @@ def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,
     ctx = chat.ctx
     now = ctx.clock()
     attempts = row.attempts + 1 if count_attempt else row.attempts
-    log.info("outbox %s to %s:%s waits %.1fs: %s", row.id, row.channel, row.chat_id,
+    log.info("outbox %s to %s waits %.1fs: %s", row.id, chat_label(row.channel, row.chat_id),
              delay_s, error)
     with transaction(chat.db) as session:
         stored = session.get(Outbox, row.id, with_for_update=True)

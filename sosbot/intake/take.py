@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from sosbot.core.events import PlatformEvent
 from sosbot.core.model import ChatKind
+from sosbot.core.pseudonyms import chat_label
 from sosbot.officers.group_chat import handle_group_event
 from sosbot.residents.actions import (
     IntakePolicy,
@@ -97,5 +98,5 @@ def take_recorded(session: Session, events: list[PlatformEvent], fresh: set[tupl
             result.merge(handle_group_event(session, event, now, policy))
         else:
             log.info("%s event %s in %s ignored: %s", channel, event.event_id,
-                     event.chat.chat_id, type(event).__name__)
+                     chat_label(channel, event.chat.chat_id), type(event).__name__)
     return result

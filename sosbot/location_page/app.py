@@ -26,6 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
+from sosbot.core.pseudonyms import chat_label
+
 from .page import render_gone, render_page
 from .texts import texts_for
 from .tokens import LocationTicket, LocationTokens, well_formed
@@ -141,10 +143,11 @@ async def receive_point(request: web.Request) -> web.Response:
     try:
         confirmation = await request.app[ON_POINT_KEY](ticket, lat, lon, accuracy)
     except Exception:  # the edge: the resident must be able to try again
-        log.exception("storing the location of %s:%s failed", ticket.channel, ticket.chat_id)
+        log.exception("storing the location of %s failed",
+                      chat_label(ticket.channel, ticket.chat_id))
         await asyncio.to_thread(tokens.restore, ticket)
         return _json(500, ticket.lang, ok=False, key="send_failed", error="not stored")
-    log.info("location page: point received for %s:%s", ticket.channel, ticket.chat_id)
+    log.info("location page: point received for %s", chat_label(ticket.channel, ticket.chat_id))
     return _json(200, ticket.lang, ok=True, message=confirmation)
 
 

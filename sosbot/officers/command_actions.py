@@ -123,7 +123,7 @@ def block(asked: Asked, args: str) -> str:
         return f"Người báo {label} đã bị chặn từ trước."
     reports.audit(asked.session, actor=asked.actor, action="resident.blocked", now=asked.now,
                   resident=label)
-    log.warning("%s blocked resident %s", asked.actor, label)
+    log.warning("%s blocked resident:%s", asked.actor, found.id)
     return (f"⛔ Đã chặn người báo {label}: tin nhắn của họ sẽ không thành tin báo nữa "
             f"(họ được nhắc gọi 113 nếu khẩn cấp). Bỏ chặn: /unblock {label}")
 

@@ -21,7 +21,9 @@ from aiohttp import web
 from sosbot.emulators.telegram.app import create_app as create_emulator
 from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
 
-TOKEN = "7000000002:E2E-telegram-token"
+# Shaped like a real bot token (digits, colon, 35 characters), so that a log line leaking it
+# would look like the real thing (tests/e2e/test_log_secrets.py).
+TOKEN = "7000000002:E2ESECRETtokenE2ESECRETtokenE2ESECR"
 SECRET = "e2e-webhook-secret-0123456789"
 CALLBACK_SECRET = "e2e-callback-secret-0123456789abcdef"
 
@@ -62,6 +64,8 @@ class System:
     web_url: str
     http: aiohttp.ClientSession
     processes: list[Process] = field(default_factory=list)
+    # Everything the one-off commands (`run`) wrote, stdout and stderr.
+    outputs: list[str] = field(default_factory=list)
 
     async def run(self, *args: str, timeout: float = 60) -> str:
         """Run a `sosbot` subcommand to completion; its stdout."""
@@ -69,6 +73,7 @@ class System:
             sys.executable, "-m", "sosbot.cli", *args, env=self.env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        self.outputs.append(f"$ sosbot {' '.join(args)}\n{out.decode()}{err.decode()}")
         assert proc.returncode == 0, f"sosbot {' '.join(args)} failed:\n{err.decode()}"
         return out.decode()
 
@@ -161,6 +166,7 @@ async def start_system(tmp: Path, ward_data: Path, database_url: str, redis_url:
                        emulator_config: EmulatorConfig | None = None,
                        extra_env: dict[str, str] | None = None,
                        channels: dict[str, Any] | None = None,
+                       config_extra: dict[str, Any] | None = None,
                        ) -> tuple[System, web.AppRunner]:
     emulator = web.AppRunner(create_emulator(
         bots=[BotSpec(token=TOKEN, username="sos_antt_e2e_bot", first_name="SOS ANTT")],
@@ -179,6 +185,7 @@ async def start_system(tmp: Path, ward_data: Path, database_url: str, redis_url:
         # The wall clock drives these processes: a digest due on the hour would land in the
         # command centre's chat in the middle of a test that counts what arrives there.
         "digest": {"every_minutes": 0, "daily_at": None},
+        **(config_extra or {}),
     }))
     env = {**os.environ, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
            "REDIS_URL": redis_url, "SOSBOT_MEDIA_DIR": str(tmp / "media"),

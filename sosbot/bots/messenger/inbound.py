@@ -48,6 +48,7 @@ from sosbot.core.model import (
     MediaRef,
     Sender,
 )
+from sosbot.core.pseudonyms import chat_label
 from sosbot.core.webhook_body import decode_body
 
 from .maplinks import coordinates_from_url, urls_in
@@ -122,7 +123,8 @@ def _messaging(item: Messaging) -> list[PlatformEvent]:
         if value is not None:
             return parser(item, value)
     kinds = sorted((item.model_extra or {}).keys())
-    log.info("messenger event from %s of a kind we do not take: %s", item.sender.key, kinds)
+    log.info("messenger event from %s of a kind we do not take: %s",
+             chat_label("messenger", item.sender.key), kinds)
     return [Ignored(reason=f"unsupported event: {', '.join(kinds) or 'empty'}",
                     **_common(item, None))]
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from sosbot.core import redaction
 from sosbot.core.errors import PermanentSendError, TemporarySendError
 from sosbot.core.tokens import TokenPair, TokenStore
 
@@ -70,6 +71,8 @@ class TokenManager:
         pair = self._pair
         if pair is None:
             pair = self._pair = await self.store.load()
+            if pair is not None:
+                redaction.remember(pair.access_token, pair.refresh_token)
         if pair is not None and self._fresh(pair):
             return pair.access_token
         return (await self._renew(rejected=None)).access_token
@@ -105,6 +108,7 @@ class TokenManager:
                 current = await self.store.load()
                 if current is None:
                     raise PermanentSendError(f"no Zalo token is stored: {SEED_HINT}")
+                redaction.remember(current.access_token, current.refresh_token)
                 if self._usable(current, rejected):
                     self._pair = current  # another worker refreshed it
                     return current
@@ -138,6 +142,9 @@ class TokenManager:
         if not isinstance(body, dict):
             raise TemporarySendError("zalo oauth answered something that is not an object")
         access, refresh = body.get("access_token"), body.get("refresh_token")
+        # Masked in every log line from now on, before anything can print them.
+        redaction.remember(access if isinstance(access, str) else None,
+                           refresh if isinstance(refresh, str) else None)
         if not isinstance(access, str) or not access or not isinstance(refresh, str) \
                 or not refresh:
             reason = body.get("error_description") or body.get("error_reason") \
