@@ -257,10 +257,11 @@ async def test_download_over_20_mb_is_refused(tmp_path: Path) -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    client = MessengerOutbound("tok")
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    client = MessengerOutbound("tok", api_base=base)  # media from the API's own host
     try:
         with pytest.raises(PermanentSendError, match="too big"):
-            await client.fetch_media(f"http://127.0.0.1:{runner.addresses[0][1]}/big")
+            await client.fetch_media(f"{base}/big")
     finally:
         await client.close()
         await runner.cleanup()
