@@ -68,8 +68,9 @@ class MediaFetcher:
     through :class:`CheckedResolver`, created on first use in the running loop."""
 
     def __init__(self, policy: MediaHostPolicy, *, max_bytes: int, timeout_s: float,
-                 connect_timeout_s: float = 5.0) -> None:
+                 connect_timeout_s: float = 5.0, dns: AbstractResolver | None = None) -> None:
         self.policy = policy
+        self.dns = dns  # the resolver under the check (aiohttp's default when None)
         self.max_bytes = max_bytes
         self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=connect_timeout_s)
         self._session: aiohttp.ClientSession | None = None
@@ -136,7 +137,7 @@ class MediaFetcher:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(resolver=CheckedResolver(self.policy))
+            connector = aiohttp.TCPConnector(resolver=CheckedResolver(self.policy, self.dns))
             self._session = aiohttp.ClientSession(connector=connector, timeout=self.timeout,
                                                   cookie_jar=aiohttp.DummyCookieJar())
         return self._session
