@@ -17,11 +17,12 @@ import pytest
 from aiohttp import web
 
 from sosbot.bots.zalo.emulator_webhook import signed_request
+from tests.e2e import test_zalo_report
 from tests.e2e.harness import System
 from tests.e2e.test_zalo_report import APP_ID, OA_SECRET, oa_texts, zalo, zalo_wait
-from tests.e2e.test_zalo_report import zalo_system as zalo_system_fixture  # noqa: F401
 
 pytestmark = pytest.mark.e2e
+zalo_system = test_zalo_report.zalo_system  # the web, a worker and the Zalo emulator
 
 
 @dataclass
