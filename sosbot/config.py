@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sosbot.bots.media_hosts import MESSENGER_MEDIA_HOSTS, ZALO_MEDIA_HOSTS, media_host_entry
 from sosbot.core.errors import ConfigError
 from sosbot.core.model import Category
 from sosbot.geo import CITY_FILE, WARDS_FILE
@@ -61,12 +62,20 @@ class TelegramConfig(Section):
         return value.rstrip("/")
 
 
+# A host name residents' media may come from (suffix match); normalised, and refused with
+# the entry's index when it has a scheme, port, path or is an IP address.
+MediaHost = Annotated[str, AfterValidator(media_host_entry)]
+
+
 class ZaloConfig(Section):
     enabled: bool = True
     api_base: str = "https://openapi.zalo.me"
     oauth_base: str = "https://oauth.zaloapp.com"
     webhook_path: str = "/webhooks/zalo"
     replay_window_s: float = Field(default=24 * 3600, gt=0)  # older deliveries are refused
+    # Hosts (domain suffixes) residents' photos/videos may be downloaded from; the api_base
+    # host and port are allowed as well (the emulator). Replaces the defaults when given.
+    media_hosts: list[MediaHost] = Field(default_factory=lambda: list(ZALO_MEDIA_HOSTS))
 
 
 class MessengerConfig(Section):
@@ -75,6 +84,7 @@ class MessengerConfig(Section):
     api_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
     webhook_path: str = "/webhooks/messenger"
     replay_window_s: float = Field(default=24 * 3600, gt=0)
+    media_hosts: list[MediaHost] = Field(default_factory=lambda: list(MESSENGER_MEDIA_HOSTS))
 
 
 class ChannelsConfig(Section):

@@ -146,7 +146,8 @@ def zalo_outbound(settings: Settings, engine: Engine) -> ZaloOutbound:
     manager = TokenManager(store, lock, app_id=secrets.zalo_app_id,
                            app_secret=secrets.zalo_app_secret,
                            oauth_base=settings.zalo_oauth_base)
-    return ZaloOutbound(manager, api_base=settings.zalo_api_base)
+    return ZaloOutbound(manager, api_base=settings.zalo_api_base,
+                        media_hosts=settings.file.channels.zalo.media_hosts)
 
 
 def outbound_adapters(settings: Settings, loop: BackgroundLoop,
@@ -158,7 +159,8 @@ def outbound_adapters(settings: Settings, loop: BackgroundLoop,
     if channels.messenger.enabled and settings.secrets.messenger_page_token:
         adapters["messenger"] = MessengerOutbound(
             settings.secrets.messenger_page_token, api_base=settings.messenger_api_base,
-            api_version=settings.messenger_api_version)
+            api_version=settings.messenger_api_version,
+            media_hosts=channels.messenger.media_hosts)
     if settings.file.channels.telegram.enabled and settings.secrets.telegram_bot_token:
         telegram = TelegramOutbound(settings.secrets.telegram_bot_token,
                                     settings.telegram_api_base,

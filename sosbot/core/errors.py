@@ -53,3 +53,7 @@ class PermanentSendError(SendError):
 
 class DeliveryWindowClosed(PermanentSendError):
     """The platform no longer lets us message this user (Zalo's 7 days, Messenger's 24 h)."""
+
+
+class MediaRefused(PermanentSendError):
+    """A resident's media URL outside the platform's media hosts: never fetched."""

@@ -9,7 +9,13 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from sosbot.core.errors import PermanentSendError, RateLimited, SendError, TemporarySendError
+from sosbot.core.errors import (
+    MediaRefused,
+    PermanentSendError,
+    RateLimited,
+    SendError,
+    TemporarySendError,
+)
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.queueing import DOWNLOAD
 from sosbot.delivery.sending import backoff_s
@@ -52,6 +58,11 @@ def download(ctx: JobContext, media_id: int) -> str:
         log.warning("media %s: download failed (%s), retry %d in %.0fs", media_id, exc,
                     attempts, delay)
         return "retrying"
+    except MediaRefused as exc:
+        # Not the platform's media host (issue 18): expected from forged payloads, so a
+        # warning; the report goes on without this file.
+        return _media_failed(ctx, media_id, f"{type(exc).__name__}: {exc}",
+                             level=logging.WARNING)
     except (SendError, MediaRejected) as exc:
         return _media_failed(ctx, media_id, f"{type(exc).__name__}: {exc}")
     with transaction(ctx.engine) as session:
@@ -68,8 +79,9 @@ def download(ctx: JobContext, media_id: int) -> str:
     return "stored"
 
 
-def _media_failed(ctx: JobContext, media_id: int, error: str) -> str:
-    log.error("media %s: %s", media_id, error)
+def _media_failed(ctx: JobContext, media_id: int, error: str,
+                  level: int = logging.ERROR) -> str:
+    log.log(level, "media %s: %s", media_id, error)
     with transaction(ctx.engine) as session:
         row = session.get(Media, media_id, with_for_update=True)
         if row is not None:

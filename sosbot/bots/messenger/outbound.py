@@ -14,12 +14,14 @@ import json
 import logging
 import mimetypes
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from sosbot.bots.media_fetch import MediaFetcher
+from sosbot.bots.media_hosts import MESSENGER_MEDIA_HOSTS, MediaHostPolicy
 from sosbot.core import idempotency
 from sosbot.core.actions import message_from_dict
 from sosbot.core.errors import PermanentSendError, SendError, TemporarySendError
@@ -64,13 +66,17 @@ class MessengerOutbound:
 
     def __init__(self, page_token: str, *, api_base: str = DEFAULT_API_BASE,
                  api_version: str = DEFAULT_API_VERSION, timeout_s: float = 15.0,
-                 upload_timeout_s: float = 60.0, clock: Clock = time.time) -> None:
+                 upload_timeout_s: float = 60.0, clock: Clock = time.time,
+                 media_hosts: Iterable[str] = MESSENGER_MEDIA_HOSTS) -> None:
         self._token = page_token
         self.api_base = api_base.rstrip("/")
         self.api_version = api_version.strip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=5.0)
         self.upload_timeout = aiohttp.ClientTimeout(total=upload_timeout_s, connect=5.0)
         self.clock = clock
+        self.media = MediaFetcher(
+            MediaHostPolicy.for_platform("messenger", media_hosts, self.api_base),
+            max_bytes=MAX_DOWNLOAD_BYTES, timeout_s=upload_timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -83,10 +89,11 @@ class MessengerOutbound:
         self._get_session()
 
     async def close(self) -> None:
-        """Close the HTTP session."""
+        """Close the HTTP sessions."""
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self.media.close()
 
     def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
         return rate_rules(chat_id, method)
@@ -99,26 +106,12 @@ class MessengerOutbound:
         return await handler(self, chat_id, payload)
 
     async def fetch_media(self, file_id: str) -> bytes:
-        """Download a file a resident sent: ``file_id`` is the attachment's CDN URL."""
+        """Download a file a resident sent: ``file_id`` is the attachment's CDN URL (or the
+        emulator's); any other URL is refused (MediaRefused), never fetched."""
         try:
-            async with self._get_session().get(file_id, timeout=self.upload_timeout) as resp:
-                if resp.status >= 400:
-                    error = f"download failed: HTTP {resp.status}"
-                    if resp.status >= 500 or resp.status == 429:
-                        raise TemporarySendError(error)
-                    raise PermanentSendError(error + " (the link may have expired)")
-                if (resp.content_length or 0) > MAX_DOWNLOAD_BYTES:
-                    raise PermanentSendError(f"file too big: {resp.content_length} bytes")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in resp.content.iter_chunked(256 * 1024):
-                    size += len(chunk)
-                    if size > MAX_DOWNLOAD_BYTES:
-                        raise PermanentSendError(f"file too big: over {MAX_DOWNLOAD_BYTES} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TemporarySendError(self._scrub(f"download failed: {_describe(exc)}")) from exc
+            return await self.media.fetch(file_id)
+        except TemporarySendError as exc:
+            raise TemporarySendError(self._scrub(str(exc))) from exc
 
     # -- sending --------------------------------------------------------------------------
 

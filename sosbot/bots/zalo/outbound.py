@@ -15,13 +15,15 @@ import asyncio
 import io
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from PIL import Image, UnidentifiedImageError
 
+from sosbot.bots.media_fetch import MediaFetcher
+from sosbot.bots.media_hosts import ZALO_MEDIA_HOSTS, MediaHostPolicy
 from sosbot.bots.zalo.tokens import TokenManager
 from sosbot.core import idempotency
 from sosbot.core.actions import OutgoingMessage, message_from_dict
@@ -137,11 +139,15 @@ class ZaloOutbound:
     channel = "zalo"
 
     def __init__(self, tokens: TokenManager, *, api_base: str = DEFAULT_API_BASE,
-                 timeout_s: float = 15.0, max_download_bytes: int = MAX_DOWNLOAD_BYTES) -> None:
+                 timeout_s: float = 15.0, max_download_bytes: int = MAX_DOWNLOAD_BYTES,
+                 media_hosts: Iterable[str] = ZALO_MEDIA_HOSTS) -> None:
         self.tokens = tokens
         self.api_base = api_base.rstrip("/")
         self.timeout_s = timeout_s
         self.max_download_bytes = max_download_bytes
+        self.media = MediaFetcher(
+            MediaHostPolicy.for_platform("zalo", media_hosts, self.api_base),
+            max_bytes=max_download_bytes, timeout_s=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
     def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
@@ -158,32 +164,16 @@ class ZaloOutbound:
         return await handler(self, chat_id, payload)
 
     async def fetch_media(self, file_id: str) -> bytes:
-        """Download a file a resident sent: ``file_id`` is its URL on Zalo's CDN."""
-        if not file_id.startswith(("http://", "https://")):
-            raise PermanentSendError(f"not a Zalo media URL: {file_id!r}")
-        try:
-            async with self._http().get(file_id) as resp:
-                if resp.status >= 500 or resp.status == 429:
-                    raise TemporarySendError(f"media download answered HTTP {resp.status}")
-                if resp.status >= 400:
-                    raise PermanentSendError(f"media download answered HTTP {resp.status}")
-                if (resp.content_length or 0) > self.max_download_bytes:
-                    raise PermanentSendError(f"file too big: {resp.content_length} bytes")
-                data = bytearray()
-                async for chunk in resp.content.iter_chunked(256 * 1024):
-                    data += chunk
-                    if len(data) > self.max_download_bytes:
-                        raise PermanentSendError(
-                            f"file too big: over {self.max_download_bytes} bytes")
-                return bytes(data)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TemporarySendError(f"media download failed: {exc!r}") from exc
+        """Download a file a resident sent: ``file_id`` is its URL on Zalo's CDN (or the
+        emulator's); any other URL is refused (MediaRefused), never fetched."""
+        return await self.media.fetch(file_id)
 
     async def close(self) -> None:
         """Close the HTTP session (and the token manager's)."""
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self.media.close()
         await self.tokens.close()
 
     # -- methods ----------------------------------------------------------------------

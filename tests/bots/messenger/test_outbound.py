@@ -18,6 +18,7 @@ from sosbot.bots.messenger.render import short_title
 from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
 from sosbot.core.errors import (
     DeliveryWindowClosed,
+    MediaRefused,
     PermanentSendError,
     RateLimited,
     TemporarySendError,
@@ -257,13 +258,38 @@ async def test_download_over_20_mb_is_refused(tmp_path: Path) -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    client = MessengerOutbound("tok")
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    client = MessengerOutbound("tok", api_base=base)  # media from the API's own host
     try:
         with pytest.raises(PermanentSendError, match="too big"):
-            await client.fetch_media(f"http://127.0.0.1:{runner.addresses[0][1]}/big")
+            await client.fetch_media(f"{base}/big")
     finally:
         await client.close()
         await runner.cleanup()
+
+
+async def test_media_off_the_cdn_and_the_emulator_is_refused(emu: Emu,
+                                                             outbound: MessengerOutbound) -> None:
+    """Issue 18: an attachment URL on another loopback server is never requested."""
+    hits: list[str] = []
+
+    async def internal(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=png_bytes(), content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", internal)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        with pytest.raises(MediaRefused):
+            await outbound.fetch_media(f"http://127.0.0.1:{runner.addresses[0][1]}/x.png")
+        with pytest.raises(MediaRefused):
+            await outbound.fetch_media("https://169.254.169.254/latest/meta-data/")
+    finally:
+        await runner.cleanup()
+    assert hits == []
 
 
 def test_rate_rules_are_conservative() -> None:
