@@ -32,6 +32,7 @@ from sosbot.routing.intake import IntakePolicy
 from sosbot.routing.queueing import Dispatcher
 from sosbot.routing.rules import RoutingRules
 from sosbot.routing.send_rate import SendRateLimiter
+from sosbot.storage import audit
 from sosbot.storage.db import make_engine
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tokens import DbTokenStore, seed
@@ -61,6 +62,10 @@ def conversation_settings(settings: Settings,
 
 
 def engine_for(settings: Settings) -> Engine:
+    """The database engine; also keys this process's audit chain (``SOSBOT_AUDIT_KEY``).
+    Without a key, writing or checking the audit log fails with a message saying so."""
+    if settings.secrets.audit_key:
+        audit.use_key(settings.secrets.audit_key)
     return make_engine(settings.database_url)
 
 
