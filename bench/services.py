@@ -32,7 +32,7 @@ from redis import Redis
 from sosbot.emulators.telegram.app import create_app as create_emulator
 from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
 from sosbot.geo import CITY_FILE, WARDS_FILE
-from sosbot.storage import bindings
+from sosbot.storage import audit, bindings
 from sosbot.storage.db import make_engine, normalize_url, transaction
 from sosbot.storage.migrate import upgrade
 from sosbot.storage.tables import utcnow
@@ -46,6 +46,10 @@ TOKEN = "7000000009:BENCH-telegram-token"
 BOT_ID = 7000000009
 SECRET = "bench-webhook-secret-0123456789"
 CALLBACK_SECRET = "bench-callback-secret-0123456789abcdef"
+# The audit chain's key, here and in the `sosbot` processes started (they inherit it): this
+# process writes audit rows too (direct storage calls).
+os.environ.setdefault("SOSBOT_AUDIT_KEY", "bench-audit-key-7f3a9c1e5b2d8046e1c9")
+audit.use_key(os.environ["SOSBOT_AUDIT_KEY"])
 _CLAIM = "sosbot:test-session-claim"  # the key tests/conftest.py claims a Redis database with
 
 

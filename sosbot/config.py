@@ -26,6 +26,8 @@ DEFAULT_MEDIA_DIR = "./var/media"
 DEMO_TELEGRAM_TOKEN = "123456:DEMO-telegram-token"
 DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
 DEMO_CALLBACK_SECRET = "demo-callback-secret-not-for-production"
+DEMO_AUDIT_KEY = "demo-audit-key-not-for-production-0000"
+MIN_AUDIT_KEY_LENGTH = 32
 
 
 class Section(BaseModel):
@@ -212,6 +214,7 @@ class Secrets:
     messenger_page_token: str = ""
     api_token: str = ""  # read-only JSON API (no personal data)
     api_pii_token: str = ""  # read-only JSON API with residents' names and phone numbers
+    audit_key: str = ""  # keys the audit log's hash chain (HMAC-SHA256)
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             messenger_page_token=env.get("MESSENGER_PAGE_TOKEN", ""),
             api_token=env.get("SOSBOT_API_TOKEN", ""),
             api_pii_token=env.get("SOSBOT_API_PII_TOKEN", ""),
+            audit_key=env.get("SOSBOT_AUDIT_KEY", ""),
         ),
     )
 
@@ -348,6 +352,11 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
                      or settings.secrets.callback_secret == DEMO_CALLBACK_SECRET):
         found.append("SOSBOT_CALLBACK_SECRET: not set, shorter than 32 characters, or still "
                      "the demo value")
+    if not demo and (len(settings.secrets.audit_key) < MIN_AUDIT_KEY_LENGTH
+                     or settings.secrets.audit_key == DEMO_AUDIT_KEY):
+        found.append(f"SOSBOT_AUDIT_KEY: not set, shorter than {MIN_AUDIT_KEY_LENGTH} "
+                     f"characters, or still the demo value (it keys the audit log; keep a "
+                     f"copy outside the database host)")
     secrets = settings.secrets
     if settings.file.channels.telegram.enabled and not demo:
         if not secrets.telegram_bot_token or secrets.telegram_bot_token == DEMO_TELEGRAM_TOKEN:
@@ -412,6 +421,7 @@ _SECRET_NAMES = {
     "messenger_page_token": "MESSENGER_PAGE_TOKEN",
     "api_token": "SOSBOT_API_TOKEN",
     "api_pii_token": "SOSBOT_API_PII_TOKEN",
+    "audit_key": "SOSBOT_AUDIT_KEY",
 }
 
 

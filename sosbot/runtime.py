@@ -35,6 +35,7 @@ from sosbot.intake.writer_process import WriterCommand
 from sosbot.location_page import LocationTokens, build_ward_shapes
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing.rules import RoutingRules
+from sosbot.storage import audit
 from sosbot.storage.db import make_engine
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tokens import DbTokenStore, seed
@@ -64,6 +65,10 @@ def conversation_settings(settings: Settings,
 
 
 def engine_for(settings: Settings) -> Engine:
+    """The database engine; also keys this process's audit chain (``SOSBOT_AUDIT_KEY``).
+    Without a key, writing or checking the audit log fails with a message saying so."""
+    if settings.secrets.audit_key:
+        audit.use_key(settings.secrets.audit_key)
     return make_engine(settings.database_url)
 
 

@@ -24,6 +24,7 @@ from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.geo import CITY_FILE, DATA_DIR, WARDS_FILE
 from sosbot.geo.wards import CityOutline, WardIndex
 from sosbot.routing.rules import RoutingRules
+from sosbot.storage import audit
 from sosbot.storage.db import make_engine, normalize_url
 from sosbot.storage.migrate import upgrade
 
@@ -32,6 +33,11 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
                                    "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REPO = Path(__file__).resolve().parents[1]
+# The audit chain's key in this process and in the processes the tests start (they inherit
+# the environment), as a deployment has it from SOSBOT_AUDIT_KEY.
+TEST_AUDIT_KEY = "test-audit-key-4b1d7e9c2a6f8035e1c4"
+os.environ.setdefault("SOSBOT_AUDIT_KEY", TEST_AUDIT_KEY)
+audit.use_key(os.environ["SOSBOT_AUDIT_KEY"])
 
 
 def unavailable(what: str, reason: str) -> None:

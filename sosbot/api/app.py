@@ -1,8 +1,10 @@
 """The read-only JSON API as an aiohttp sub-application (mounted at ``/api/v1``).
 
 Every answer is JSON (or CSV for the CSV export), errors included. Access needs
-``Authorization: Bearer <token>``; the second token, ``pii_token``, also shows the
-resident's personal data. ``/openapi.json`` is public: it describes, never reveals.
+``Authorization: Bearer <token>``. The plain token sees no personal data: no reporter, none
+of the resident's words, the pin rounded to about 100 m. The second token, ``pii_token``,
+sees all of it, and each such answer is first recorded in the keyed audit log
+(pii_reads.py). ``/openapi.json`` is public: it describes, never reveals.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from sosbot.api import export, queries
+from sosbot.api import export, pii_reads, queries
 from sosbot.api.openapi import build_openapi
 from sosbot.api.params import (
     FILTER_NAMES,
@@ -35,6 +37,7 @@ from sosbot.api.params import (
     parse_filters,
     parse_page,
 )
+from sosbot.storage.audit import AuditKeyMissing
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +112,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except (OperationalError, InterfaceError, PoolTimeout) as exc:
         log.error("api: database unavailable on %s: %s", request.path, exc)
         return error(503, "database unavailable, retry later")
+    except AuditKeyMissing as exc:
+        log.error("api: personal-data read on %s not served, it cannot be recorded: %s",
+                  request.path, exc)
+        return error(503, "personal data reads cannot be recorded now, retry later")
     except Exception:
         log.exception("api: unhandled error on %s %s", request.method, request.path)
         return error(500, "internal error")
@@ -136,6 +143,16 @@ async def _db(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(func, *args, **kwargs)
 
 
+async def _record_pii_read(request: web.Request, codes: list[str]) -> None:
+    """With the personal-data token: the audit row first, then the answer."""
+    if not _pii(request):
+        return
+    deps = request.app[API]
+    await _db(pii_reads.record, deps.engine, actor=pii_reads.reader(deps.pii_token),
+              remote=request.remote, route=request.path, query=request.query_string,
+              codes=codes, now=deps.clock())
+
+
 def create_api_app(*, engine: Engine, token: str, pii_token: str,
                    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                    export_cap: int = DEFAULT_EXPORT_CAP) -> web.Application:
@@ -160,6 +177,7 @@ async def list_reports(request: web.Request) -> web.Response:
     page = parse_page(request.query)
     items, next_cursor = await _db(queries.list_reports, request.app[API].engine, filters,
                                    page, pii=_pii(request))
+    await _record_pii_read(request, [item["code"] for item in items])
     return _json({"items": items, "next": next_cursor})
 
 
@@ -171,6 +189,7 @@ async def report_detail(request: web.Request) -> web.Response:
     item = await _db(queries.report_detail, request.app[API].engine, code, pii=_pii(request))
     if item is None:
         return error(404, "no such report")
+    await _record_pii_read(request, [item["code"]])
     return _json(item)
 
 
@@ -193,6 +212,7 @@ async def _export(request: web.Request) -> tuple[list[queries.Item], bool, Filte
                                  deps.export_cap, pii=_pii(request))
     if truncated:
         log.warning("api: export capped at %d rows", deps.export_cap)
+    await _record_pii_read(request, [item["code"] for item in items])
     return items, truncated, filters
 
 

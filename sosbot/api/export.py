@@ -12,10 +12,9 @@ from sosbot.api.queries import ITEM_FIELDS, REPORTER_FIELDS, Item
 
 log = logging.getLogger(__name__)
 
-# Spreadsheets run cells starting with these as formulas (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_TEXT_FIELDS = frozenset({"ward_name", "address_text", "description", "reporter_display_name",
-                          "reporter_username"})
+# Spreadsheets run cells starting with these as formulas (CSV injection; OWASP "CSV
+# Injection": prefix such a cell with a single quote so it is read as text).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_columns(pii: bool) -> list[str]:
@@ -25,13 +24,16 @@ def csv_columns(pii: bool) -> list[str]:
     return columns
 
 
-def _cell(column: str, value: Any) -> str:
+def cell(value: Any) -> str:
+    """One CSV cell. Every text cell is neutralised, not only the free-text ones: a phone
+    number (+84…), a chat id (-100…) or a username comes from outside too. Numbers stay
+    numbers (a negative coordinate is not a formula)."""
     if value is None:
         return ""
-    text = str(value)
-    if column in _TEXT_FIELDS and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        text = str(value)
+        return "'" + text if text.startswith(FORMULA_START) else text
+    return str(value)
 
 
 def to_csv(items: list[Item], *, pii: bool) -> bytes:
@@ -44,7 +46,7 @@ def to_csv(items: list[Item], *, pii: bool) -> bytes:
         flat = dict(item)
         for key, value in (item.get("reporter") or {}).items():
             flat[f"reporter_{key}"] = value
-        writer.writerow([_cell(column, flat.get(column)) for column in columns])
+        writer.writerow([cell(flat.get(column)) for column in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -51,11 +51,17 @@ ITEM_PROPERTIES: dict[str, Schema] = {
     "category": {"type": "string", "enum": CATEGORIES},
     "status": {"type": "string", "enum": STATUSES},
     "created_at": TIME, "updated_at": TIME,
-    "lat": _n("number"), "lon": _n("number"), "accuracy_m": _n("number"),
+    "lat": _n("number", description="WGS84; rounded to 3 decimals (about 100 m) for the "
+                                    "plain token, exact for the PII token"),
+    "lon": _n("number", description="WGS84; rounded like lat"),
+    "accuracy_m": _n("number"),
     "ward_code": _n("string"), "ward_name": _n("string"),
     "location_how": _n("string", description="inside, boundary, nearest, outside, geocoded, "
                                              "unknown"),
-    "address_text": _n("string"), "description": {"type": "string"},
+    "address_text": _n("string", description="the place as the resident typed it; null "
+                                             "for the plain token"),
+    "description": _n("string", description="the resident's own words; null for the "
+                                            "plain token"),
     "channel": {"type": "string", "enum": CHANNELS},
     "media_count": {"type": "integer", "minimum": 0},
     "duplicates": {"type": "integer", "minimum": 0},
@@ -179,8 +185,11 @@ DOCUMENT: Schema = {
         "title": "sosbot read-only API", "version": "1.0.0",
         "description": (
             "Reports made to Ho Chi Minh City police through sosbot. Every route except "
-            "this document needs `Authorization: Bearer <token>`. The resident's personal "
-            "data (`reporter`) appears only for the PII token. Times are UTC ISO 8601."),
+            "this document needs `Authorization: Bearer <token>`. The plain token sees no "
+            "personal data: no `reporter`, `description` and `address_text` null, `lat`/`lon` "
+            "rounded to about 100 m. The PII token sees them all, and every answer it gets "
+            "is recorded in the audit log first (token fingerprint, caller, route, report "
+            "codes). Times are UTC ISO 8601."),
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],

@@ -2,7 +2,10 @@
 
 Everything here returns plain JSON-ready dicts. Personal data of the resident (reporter
 name, username, platform user id, phone, private chat id) is added only when ``pii`` is
-true, under a single ``reporter`` key.
+true, under a single ``reporter`` key. Without ``pii`` the resident's own words are left out
+too (``description`` and ``address_text`` are null: residents write names, phone numbers
+and house numbers in them) and the pin is rounded to ``PLAIN_COORDINATE_DECIMALS`` (3
+decimals, about 100 m: the street block, not the house).
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ ITEM_FIELDS = (
     "ward_code", "ward_name", "location_how", "address_text", "description", "channel",
     "media_count", "duplicates", "duplicate_of", "escalation_level",
 )
+# Fields the resident typed: with the plain token they are null.
+RESIDENT_TEXT_FIELDS = ("address_text", "description")
+PLAIN_COORDINATE_DECIMALS = 3  # 0.001° ≈ 111 m of latitude, 109 m of longitude in HCMC
 REPORTER_FIELDS = ("display_name", "username", "phone", "platform_user_id", "chat_id")
 # Audit detail keys that may carry a resident's personal data.
 PII_DETAIL_KEYS = frozenset({"phone", "display_name", "reporter_name", "name", "username",
@@ -93,6 +99,12 @@ def _item(row: Sequence[Any], *, pii: bool) -> Item:
     }
     if pii:
         item["reporter"] = _reporter(report, reporter)
+        return item
+    for name in RESIDENT_TEXT_FIELDS:
+        item[name] = None
+    for name in ("lat", "lon"):
+        if item[name] is not None:
+            item[name] = round(float(item[name]), PLAIN_COORDINATE_DECIMALS)
     return item
 
 
@@ -130,10 +142,12 @@ def _scrub(detail: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resident_actors(report: Report, reporter: Reporter | None) -> set[str]:
-    """How the audit log names the resident (``channel:platform user id``)."""
-    actors = {f"{report.channel}:{report.chat_id}"}
+    """How the audit log names the resident: ``resident:<reporter id>`` (rows from before
+    that rule: ``channel:platform user id``)."""
+    actors = {f"{report.channel}:{report.chat_id}", f"resident:{report.channel}:unknown"}
     if reporter is not None:
         actors.add(f"{reporter.channel}:{reporter.platform_user_id}")
+        actors.add(f"resident:{reporter.id}")
     return actors
 
 

@@ -29,6 +29,7 @@ from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.cli import Commands
 from sosbot.config import (
     DEFAULT_DATABASE_URL,
+    DEMO_AUDIT_KEY,
     DEMO_CALLBACK_SECRET,
     DEMO_TELEGRAM_TOKEN,
     DEMO_WEBHOOK_SECRET,
@@ -90,6 +91,7 @@ def _demo_environment(ports: Ports) -> None:
     os.environ.setdefault("TELEGRAM_BOT_TOKEN", DEMO_TELEGRAM_TOKEN)
     os.environ.setdefault("TELEGRAM_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET)
     os.environ.setdefault("SOSBOT_CALLBACK_SECRET", DEMO_CALLBACK_SECRET)
+    os.environ.setdefault("SOSBOT_AUDIT_KEY", DEMO_AUDIT_KEY)
     os.environ["TELEGRAM_API_BASE"] = ports.url(ports.telegram)
     zalo = ports.url(ports.zalo)
     os.environ.update({

@@ -1,4 +1,5 @@
-"""``sosbot audit verify`` (the audit log's hash chain) and ``sosbot purge`` (retention)."""
+"""``sosbot audit verify`` and ``audit rekey`` (the audit log's keyed hash chain) and
+``sosbot purge`` (retention)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def register(commands: Commands) -> None:
                         help="a row id and hash printed by an earlier run (kept outside the "
                              "database); it must still be in the chain — repeatable")
     verify.set_defaults(func=run_verify)
+    rekey = audit_sub.add_parser(
+        "rekey", help="once, after upgrading: re-hash the rows written before the chain was "
+                      "keyed with SOSBOT_AUDIT_KEY (service stopped)")
+    rekey.set_defaults(func=run_rekey)
 
     purge_cmd = commands.add_parser("purge")
     purge_cmd.add_argument("--older-than", required=True, metavar="AGE",
@@ -58,8 +63,12 @@ def run_verify(args: argparse.Namespace) -> int:
         anchors[int(match.group(1))] = match.group(2)
     engine = engine_for(load_settings())
     started = time.monotonic()
-    with transaction(engine) as session:
-        verdict = audit.verify(session, anchors=anchors)
+    try:
+        with transaction(engine) as session:
+            verdict = audit.verify(session, anchors=anchors)
+    except audit.AuditKeyMissing as exc:
+        print(f"sosbot audit verify: {exc}", file=sys.stderr)
+        return 2
     took = time.monotonic() - started
     print(f"audit log: {verdict.rows} rows, {verdict.checked} in the chain, "
           f"{verdict.unhashed_before_chain} from before the chain (not checked); "
@@ -75,6 +84,26 @@ def run_verify(args: argparse.Namespace) -> int:
               "rows cut off the end")
     else:
         print("chain intact (no hashed rows yet)")
+    return 0
+
+
+def run_rekey(args: argparse.Namespace) -> int:
+    engine = engine_for(load_settings())
+    try:
+        with transaction(engine) as session:
+            outcome = audit.rekey(session)  # refused: it changed nothing
+    except audit.AuditKeyMissing as exc:
+        print(f"sosbot audit rekey: {exc}", file=sys.stderr)
+        return 2
+    if outcome.refused is not None:
+        print(f"sosbot audit rekey: refused at row {outcome.refused.broken_id}: "
+              f"{outcome.refused.reason}", file=sys.stderr)
+        return 1
+    print(f"audit log re-keyed: {outcome.unkeyed} rows re-hashed with the key, "
+          f"{outcome.keyed} already keyed")
+    if outcome.head_id is not None:
+        print(f"head {outcome.head_id}:{outcome.head_hash} (anchors recorded before this "
+              f"run no longer apply: keep this one)")
     return 0
 
 

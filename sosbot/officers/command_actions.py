@@ -121,8 +121,10 @@ def block(asked: Asked, args: str) -> str:
     label = f"{found.channel}:{found.platform_user_id}"
     if not residents.block(found, by=asked.actor, reason=reason.strip(), now=asked.now):
         return f"Người báo {label} đã bị chặn từ trước."
+    # The chain names the reporter row, never the platform id: it is never rewritten, so
+    # what it holds must become anonymous when purge anonymises the row.
     reports.audit(asked.session, actor=asked.actor, action="resident.blocked", now=asked.now,
-                  resident=label)
+                  resident=f"resident:{found.id}")
     log.warning("%s blocked resident:%s", asked.actor, found.id)
     return (f"⛔ Đã chặn người báo {label}: tin nhắn của họ sẽ không thành tin báo nữa "
             f"(họ được nhắc gọi 113 nếu khẩn cấp). Bỏ chặn: /unblock {label}")
@@ -139,7 +141,7 @@ def unblock(asked: Asked, args: str) -> str:
     if not residents.unblock(found):
         return f"Người báo {label} không bị chặn."
     reports.audit(asked.session, actor=asked.actor, action="resident.unblocked",
-                  now=asked.now, resident=label)
+                  now=asked.now, resident=f"resident:{found.id}")
     return f"✅ Đã bỏ chặn người báo {label}."
 
 

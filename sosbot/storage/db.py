@@ -14,6 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sosbot.storage.private_files import private_dir, private_file, tighten
+
 log = logging.getLogger(__name__)
 
 
@@ -30,7 +32,8 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine tuned for its database; creates the SQLite file's folder when needed."""
+    """An engine tuned for its database; creates the SQLite file (0600) and its folder (0700)
+    when needed."""
     url = normalize_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url)
@@ -40,8 +43,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 def _sqlite_engine(url: str) -> Engine:
     database = sa.engine.make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        # Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
+        # database file's mode, so all three are the service account's alone.
+        private_dir(Path(database).parent)
+        private_file(Path(database))
+        for suffix in ("-wal", "-shm"):
+            tighten(Path(database + suffix))
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                               pool_size=8, max_overflow=8)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sosbot.storage.media_store import MediaStore
+from sosbot.storage.private_files import private_dir
 from sosbot.storage.video_scrub import VIDEO_TYPES, MalformedVideo, scrub_mp4
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ class OutgoingMedia:
         else:
             data, ext = scrub(original.read_bytes())
         path = self.root / sha256[:2] / f"{sha256}{ext}"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scrubbing-")
         try:
             with os.fdopen(fd, "wb") as handle:

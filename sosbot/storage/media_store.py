@@ -11,6 +11,7 @@ from pathlib import Path
 import filetype
 
 from sosbot.core.errors import MediaRejected
+from sosbot.storage.private_files import private_dir
 
 DEFAULT_LIMIT = 20 * 1024 * 1024
 ACCEPTED_PREFIXES = ("image/", "video/", "audio/")
@@ -32,7 +33,8 @@ def sniff_mime(data: bytes) -> str:
 
 
 class MediaStore:
-    """Files under ``root/ab/cd/<sha256>``; the same bytes are stored once."""
+    """Files under ``root/ab/cd/<sha256>``; the same bytes are stored once. Folders are
+    made 0700 and files 0600 (see private_files)."""
 
     def __init__(self, root: Path, limit_bytes: int = DEFAULT_LIMIT) -> None:
         self.root = root
@@ -53,7 +55,8 @@ class MediaStore:
         digest = hashlib.sha256(data).hexdigest()
         path = self.path_for(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            # mkstemp makes the file 0600 whatever the umask; os.replace keeps that mode.
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
             try:
                 with os.fdopen(fd, "wb") as handle:

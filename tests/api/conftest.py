@@ -20,6 +20,8 @@ NOW = datetime(2025, 11, 22, 12, 0, tzinfo=UTC)
 T0 = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
 
 # Personal data that must never appear in an answer to the plain token.
+DESCRIPTION = "xe máy va chạm, cần hỗ trợ"  # in every seeded description
+ADDRESS = "12 Lê Lợi, Quận 1"
 NAMES = ("Nguyễn Thị Lành", "Trần Văn Phúc")
 PHONES = ("+84901234567", "0938765432")
 USERNAMES = ("lanh_hcm_77", "phuc_saigon_88")
@@ -55,10 +57,11 @@ def _seed(engine: Engine) -> Seeded:
             located = i % 5 != 4
             draft = Draft(
                 category=categories[i % 4],
-                location=Location(lat=10.77 + i / 1000, lon=106.70 + i / 1000,
+                # Pins finer than 100 m: the plain token must see them rounded.
+                location=Location(lat=10.77037 + i / 1000, lon=106.70041 + i / 1000,
                                   accuracy_m=15.0) if located else None,
-                address_text=None if located else "=cmd| 12 Lê Lợi, Quận 1",
-                description=f"Sự cố số {i}: xe máy va chạm, cần hỗ trợ",
+                address_text=None if located else f"=cmd| {ADDRESS}",
+                description=f"Sự cố số {i}: {DESCRIPTION}",
                 media=(MediaRef(kind=MediaKind.PHOTO, file_id=f"file-{i}"),) if i % 3 == 0
                 else (),
             )

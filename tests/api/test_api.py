@@ -12,10 +12,17 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
-from sosbot.api import create_api_app
+from sosbot.api import create_api_app, pii_reads
 from sosbot.api.queries import ITEM_FIELDS, percentile
+from sosbot.storage import audit
+from sosbot.storage.db import transaction
+from sosbot.storage.tables import AuditLog, Report
 from tests.api.conftest import (
+    ADDRESS,
+    DESCRIPTION,
     NAMES,
     NOW,
     PHONES,
@@ -241,6 +248,37 @@ async def test_plain_token_never_sees_personal_data(client: TestClient,
     for secret in _secrets():
         assert secret not in raw, secret
     assert b'"reporter"' not in raw and b"reporter_" not in raw
+    for text in (DESCRIPTION, ADDRESS):  # the resident's own words, in every encoding
+        assert text.encode() not in raw and json.dumps(text).strip('"').encode() not in raw
+
+
+async def test_plain_token_sees_no_free_text_and_pins_rounded_to_100_m(
+        client: TestClient, seeded: Seeded) -> None:
+    exact = {i["code"]: i for i in await all_items(client, PII, limit=500)}
+    plain = await all_items(client, limit=500)
+    assert [i["code"] for i in plain] == list(exact)
+    assert any(i["address_text"] for i in exact.values())
+    assert all(i["description"] for i in exact.values())
+    located = 0
+    for item in plain:
+        full = exact[item["code"]]
+        assert item["description"] is None and item["address_text"] is None
+        if full["lat"] is None:
+            assert item["lat"] is None and item["lon"] is None
+            continue
+        located += 1
+        assert (item["lat"], item["lon"]) == (round(full["lat"], 3), round(full["lon"], 3))
+        assert (item["lat"], item["lon"]) != (full["lat"], full["lon"])  # seeds are finer
+        assert abs(item["lat"] - full["lat"]) <= 0.0005
+        _, detail = await get(client, f"/reports/{item['code']}")
+        assert (detail["lat"], detail["lon"], detail["description"]) == (
+            item["lat"], item["lon"], None)
+    assert located > 0
+    geojson = json.loads(await (await client.get("/api/v1/export.geojson",
+                                                 headers=PLAIN)).read())
+    for feature in geojson["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert (lat, lon) == (round(lat, 3), round(lon, 3))
 
 
 async def test_pii_token_sees_the_reporter(client: TestClient, seeded: Seeded) -> None:
@@ -318,12 +356,12 @@ async def test_csv_export(client: TestClient, seeded: Seeded) -> None:
     assert [row["code"] for row in rows] == [i["code"] for i in expected]
     assert list(rows[0]) == list(ITEM_FIELDS)
     assert response.headers["X-Export-Truncated"] == "false"
-    # Text a spreadsheet would run as a formula is neutralised.
-    assert any(row["address_text"].startswith("'=cmd|") for row in
-               csv.DictReader(io.StringIO((await (await client.get(
-                   "/api/v1/export.csv", headers=PLAIN)).read()).decode("utf-8-sig"))))
+    # Text a spreadsheet would run as a formula is neutralised (the PII token sees it).
     response = await client.get("/api/v1/export.csv", headers=PII)
-    header = (await response.read()).decode("utf-8-sig").splitlines()[0]
+    text = (await response.read()).decode("utf-8-sig")
+    assert any(row["address_text"].startswith("'=cmd|")
+               for row in csv.DictReader(io.StringIO(text)))
+    header = text.splitlines()[0]
     assert "reporter_phone" in header and "reporter_display_name" in header
 
 
@@ -356,3 +394,55 @@ async def test_export_is_capped(make_client: MakeClient, seeded: Seeded) -> None
         c for c in seeded.codes[:5] if c in {f["properties"]["code"] for f in body["features"]}]
     status, error = await get(client, "/export.csv", limit="5")
     assert status == 400 and error["parameter"] == "limit"
+
+
+# --- personal-data reads are recorded -------------------------------------------------
+
+def _pii_reads(engine: Engine) -> list[AuditLog]:
+    with transaction(engine) as session:
+        return list(session.exec(select(AuditLog).where(AuditLog.action == pii_reads.ACTION)
+                                 .order_by(col(AuditLog.id))).all())
+
+
+async def test_pii_reads_are_recorded_with_who_when_and_what(client: TestClient,
+                                                             seeded: Seeded) -> None:
+    await get(client, "/reports", limit=3)
+    await client.get("/api/v1/export.csv", headers=PLAIN)
+    await get(client, f"/reports/{seeded.codes[0]}")
+    assert _pii_reads(seeded.engine) == []  # the plain token reads nothing personal
+    _, page = await get(client, "/reports", PII, limit=3, category="fire")
+    _, detail = await get(client, f"/reports/{seeded.codes[1]}", PII)
+    response = await client.get("/api/v1/export.csv", headers=PII, params={"ward": WARD_A[0]})
+    exported = [row["code"] for row in csv.DictReader(io.StringIO(
+        (await response.read()).decode("utf-8-sig")))]
+    await get(client, "/openapi.json", PII)  # no report data: not recorded
+    await get(client, f"/wards/{WARD_A[0]}/stats", PII)  # counts only: not recorded
+    rows = _pii_reads(seeded.engine)
+    assert [row.detail["codes"] for row in rows] == [
+        [item["code"] for item in page["items"]], [detail["code"]], exported]
+    assert [row.detail["route"] for row in rows] == [
+        "/api/v1/reports", f"/api/v1/reports/{seeded.codes[1]}", "/api/v1/export.csv"]
+    assert "category=fire" in rows[0].detail["query"]
+    assert all(row.actor == pii_reads.reader(PII_TOKEN) for row in rows)
+    assert PII_TOKEN not in json.dumps([(r.actor, r.detail) for r in rows])
+    assert all(row.at == NOW and row.detail["remote"] == "127.0.0.1" for row in rows)
+    with transaction(seeded.engine) as session:
+        report_id = session.exec(select(Report.id).where(
+            Report.code == seeded.codes[1])).one()
+        assert audit.verify(session).ok
+    assert rows[1].report_id == report_id  # in that report's own trail too
+    _, again = await get(client, f"/reports/{seeded.codes[1]}", PII)
+    assert [a["action"] for a in again["audit"]][-1] == pii_reads.ACTION
+
+
+async def test_a_pii_read_that_cannot_be_recorded_is_not_served(
+        client: TestClient, seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit, "_key", None)
+    for path in ("/reports", f"/reports/{seeded.codes[0]}", "/export.csv",
+                 "/export.geojson"):
+        response = await client.get(f"/api/v1{path}", headers=PII)
+        assert response.status == 503, path
+        raw = await response.read()
+        assert all(secret not in raw for secret in _secrets())
+    status, _ = await get(client, "/reports")  # the plain token records nothing: served
+    assert status == 200

@@ -1,10 +1,12 @@
-"""The audit log is a hash chain: altering, deleting or inserting a row is caught, and the
-chain stays one line when many processes append at once."""
+"""The audit log is a keyed hash chain: altering, deleting or inserting a row is caught, a
+row re-hashed without the key too, and the chain stays one line when many processes append
+at once."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -141,7 +143,7 @@ def test_an_inserted_row_with_a_made_up_hash_is_caught(engine: Engine) -> None:
     with transaction(engine) as session:
         before = session.exec(select(AuditLog).where(AuditLog.id == middle - 1)).one()
     digest = audit.row_hash(middle, forged_at, "system", "report.ack", None, {},
-                            before.row_hash or "")
+                            before.row_hash or "", key=audit.configured_key())
     with engine.begin() as conn:
         conn.execute(sa.text(
             "INSERT INTO audit_log (id, at, actor, action, detail, prev_hash, row_hash) "
@@ -225,3 +227,98 @@ def test_the_cli_verifies_and_names_the_broken_row(
     assert main(["audit", "verify"]) == 1
     assert f"BROKEN at row {target}" in capsys.readouterr().err
     assert main(["audit", "verify", "--anchor", "x:y"]) == 2
+
+
+# --- the key --------------------------------------------------------------------------
+
+def rewrite(engine: Engine, row_id: int, actor: str, *, key: bytes | None) -> None:
+    """What someone with database access would do: change a row and re-hash it (and the
+    rows after it) so that every link holds — with plain SHA-256 or a key of their own."""
+    with transaction(engine) as session:
+        rows = session.exec(select(AuditLog).where(col(AuditLog.id) >= row_id)
+                            .order_by(col(AuditLog.id))).all()
+        prev = rows[0].prev_hash or ""
+        for row in rows:
+            assert row.id is not None
+            if row.id == row_id:
+                row.actor = actor
+            digest = (audit.unkeyed_hash if key is None else
+                      partial(audit.row_hash, key=key))(
+                row.id, row.at, row.actor, row.action, row.report_id, row.detail, prev)
+            row.prev_hash, row.row_hash = prev, digest
+            prev = digest
+
+
+@pytest.mark.parametrize("key", [None, b"a-key-of-the-intruder-0123456789abcdef"],
+                         ids=["sha256", "other-key"])
+def test_a_row_rewritten_and_rehashed_without_the_key_is_caught(
+        engine: Engine, key: bytes | None) -> None:
+    append(engine, 8)
+    target = ids(engine)[3]
+    rewrite(engine, target, "telegram:1", key=key)
+    result = verdict(engine)
+    assert result.broken_id == target
+    assert ("without the audit key" if key is None else "another key") in result.reason
+    # The same rewrite by whoever holds the key would pass: the key is what protects.
+    rewrite(engine, target, "telegram:2", key=audit.configured_key())
+    assert verdict(engine).ok
+
+
+def test_verify_with_another_key_fails_at_the_first_row(engine: Engine) -> None:
+    append(engine, 3)
+    with transaction(engine) as session:
+        result = audit.verify(session, key=b"not-the-key-of-this-deployment-0000")
+    assert result.broken_id == ids(engine)[0] and "another key" in result.reason
+
+
+def test_no_key_no_audit_row(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit, "_key", None)
+    with pytest.raises(audit.AuditKeyMissing), transaction(engine) as session:
+        write_audit(session, actor="system", action="report.escalated", now=T0, level=1)
+    assert ids(engine) == []  # the change it came with was not committed either
+
+
+def unkeyed_chain(engine: Engine, count: int) -> None:
+    """Rows as the chain before it was keyed wrote them (plain SHA-256)."""
+    prev = audit.GENESIS
+    with transaction(engine) as session:
+        for n in range(count):
+            at = T0 + timedelta(seconds=n)
+            digest = audit.unkeyed_hash(n + 1, at, "system", "report.escalated", None,
+                                        {"n": n}, prev)
+            session.add(AuditLog(id=n + 1, at=at, actor="system", action="report.escalated",
+                                 detail={"n": n}, prev_hash=prev, row_hash=digest))
+            prev = digest
+
+
+def test_rekey_turns_an_upgraded_chain_into_a_keyed_one(
+        engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SOSBOT_CONFIG", str(tmp_path / "none.yaml"))
+    unkeyed_chain(engine, 4)
+    if engine.dialect.name == "postgresql":  # the ids were given: move the sequence on
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('audit_log', 'id'), 4)"))
+    append(engine, 3, start=4)  # the upgraded service chains keyed rows on
+    before = verdict(engine)
+    assert before.broken_id == 1 and "sosbot audit rekey" in before.reason
+    assert main(["audit", "verify"]) == 1
+    assert "BROKEN at row 1: hashed without the audit key" in capsys.readouterr().err
+    assert main(["audit", "rekey"]) == 0
+    assert "4 rows re-hashed with the key, 3 already keyed" in capsys.readouterr().out
+    after = verdict(engine)
+    assert after.ok and after.checked == 7
+    assert main(["audit", "rekey"]) == 0  # twice is harmless
+    assert "0 rows re-hashed with the key, 7 already keyed" in capsys.readouterr().out
+
+
+def test_rekey_refuses_an_unkeyed_row_after_keyed_ones(
+        engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    append(engine, 6)
+    target = ids(engine)[4]
+    rewrite(engine, target, "telegram:1", key=None)  # an intruder's rewrite after upgrading
+    with transaction(engine) as session:
+        outcome = audit.rekey(session)
+    assert outcome.refused is not None and outcome.refused.broken_id == target
+    assert verdict(engine).broken_id == target  # nothing was changed

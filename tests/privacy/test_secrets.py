@@ -10,6 +10,7 @@ import yaml
 
 from sosbot.cli import demo, main
 from sosbot.config import (
+    DEMO_AUDIT_KEY,
     DEMO_CALLBACK_SECRET,
     DEMO_TELEGRAM_TOKEN,
     DEMO_WEBHOOK_SECRET,
@@ -31,11 +32,13 @@ GOOD = {
     "MESSENGER_PAGE_TOKEN": "EAAGm0PX4ZCpsBAKu8Yx2Qv9Lr7Tn3Wc5",
     "SOSBOT_API_TOKEN": "Ap1Bq2Cr3Ds4Et5Fu6Gv7Hw8",
     "SOSBOT_API_PII_TOKEN": "Zy9Xw8Vu7Ts6Rq5Po4Nm3Lk2",
+    "SOSBOT_AUDIT_KEY": "e3b7a91c5d2f8046b1c9e7d3a5f2086c4e1b9d7a",
 }
 DEMO_VALUES = {
     "TELEGRAM_BOT_TOKEN": DEMO_TELEGRAM_TOKEN,
     "TELEGRAM_WEBHOOK_SECRET": DEMO_WEBHOOK_SECRET,
     "SOSBOT_CALLBACK_SECRET": DEMO_CALLBACK_SECRET,
+    "SOSBOT_AUDIT_KEY": DEMO_AUDIT_KEY,
     "ZALO_APP_SECRET": demo.DEMO_ZALO_APP_SECRET,
     "ZALO_OA_SECRET_KEY": demo.DEMO_ZALO_OA_SECRET,
     "MESSENGER_APP_SECRET": demo.DEMO_MESSENGER_APP_SECRET,
@@ -44,7 +47,7 @@ DEMO_VALUES = {
 }
 REQUIRED = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SOSBOT_CALLBACK_SECRET",
             "ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "MESSENGER_APP_SECRET",
-            "MESSENGER_VERIFY_TOKEN", "MESSENGER_PAGE_TOKEN")
+            "MESSENGER_VERIFY_TOKEN", "MESSENGER_PAGE_TOKEN", "SOSBOT_AUDIT_KEY")
 
 
 @pytest.fixture
@@ -82,6 +85,8 @@ def test_every_demo_value_is_refused(config: Path, name: str) -> None:
     ("SOSBOT_CALLBACK_SECRET", "short-9f2b7c1e", "shorter than 32"),
     ("SOSBOT_API_TOKEN", "Ap1Bq2Cr3", "shorter than 24"),
     ("SOSBOT_API_PII_TOKEN", GOOD["SOSBOT_API_TOKEN"], "SOSBOT_API_TOKEN"),
+    ("SOSBOT_AUDIT_KEY", "e3b7a91c5d2f8046b1c9", "shorter than 32"),
+    ("SOSBOT_AUDIT_KEY", GOOD["SOSBOT_CALLBACK_SECRET"], "same value"),
     ("TELEGRAM_WEBHOOK_SECRET", GOOD["SOSBOT_CALLBACK_SECRET"], "same value"),
 ])
 def test_weak_secrets_are_refused(config: Path, name: str, value: str, why: str) -> None:
