@@ -11,13 +11,13 @@ import time
 from prometheus_client import start_http_server
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker
 
 from sosbot import metrics
 from sosbot.config import load_settings, off_machine_platforms, problems
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing import context
 from sosbot.routing.context import JobContext
+from sosbot.routing.job_guard import guarded_worker
 from sosbot.routing.sweeper import sweep
 from sosbot.runtime import engine_for, job_context, redis_for
 
@@ -54,7 +54,8 @@ def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
     again, so sends resume within seconds of Redis coming back (without a restart that
     would load the ward map again)."""
     while True:
-        worker = SimpleWorker([Queue(queue_name, connection=redis)], connection=redis)
+        # Runs sosbot's own job functions only, read as JSON: see job_guard.
+        worker = guarded_worker(redis, queue_name)
         # rq waits up to a minute between tries when Redis is gone.
         worker.max_connection_wait_time = REDIS_RETRY_MAX_S
         try:

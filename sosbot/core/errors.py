@@ -53,3 +53,7 @@ class PermanentSendError(SendError):
 
 class DeliveryWindowClosed(PermanentSendError):
     """The platform no longer lets us message this user (Zalo's 7 days, Messenger's 24 h)."""
+
+
+class RefusedJob(SosbotError):
+    """A job found on the queue that is not one of sosbot's own: it is not run."""

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from sosbot.core.model import Category, ReportStatus
 from sosbot.routing.media_posts import queue_albums_if_ready
+from sosbot.routing.queueing import ESCALATE
 from sosbot.routing.rules import COMMAND, DEPARTMENT, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, outbox, reports
 from sosbot.storage.tables import Delivery, Report
@@ -145,7 +146,7 @@ def queue_card_edits(session: Session, report_id: int, now: datetime,
 def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:
     assert report.id is not None
     step_s = rules.escalation_s(Category(report.category))
-    return [Timer("sosbot.routing.jobs.escalate_report", report.id, step_s * level, level)
+    return [Timer(ESCALATE, report.id, step_s * level, level)
             for level in range(1, ESCALATION_LEVELS + 1)]
 
 

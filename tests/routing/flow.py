@@ -20,7 +20,6 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from redis import Redis
 from rq import Queue
-from rq.job import Job
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -34,7 +33,8 @@ from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing import context
 from sosbot.routing.context import JobContext, Limits
 from sosbot.routing.geo import WardIndex
-from sosbot.routing.queueing import Dispatcher
+from sosbot.routing.job_guard import GuardedJob
+from sosbot.routing.queueing import SERIALIZER, Dispatcher
 from sosbot.routing.rules import RoutingRules
 from sosbot.routing.send_rate import SendRateLimiter
 from sosbot.storage import bindings
@@ -180,7 +180,7 @@ class Rig:
         limit, a retry) that are due within that many seconds run too, as a worker's
         scheduler would move them, and the clock moves on with the wait. Without it, they
         stay scheduled, so tests of the clock decide when they run."""
-        queue = Queue(self.queue_name, connection=self.redis)
+        queue = Queue(self.queue_name, connection=self.redis, serializer=SERIALIZER)
         scheduled = queue.scheduled_job_registry
         loop = asyncio.get_running_loop()
         deadline = None if patience_s is None else time.time() + patience_s
@@ -199,7 +199,8 @@ class Rig:
                 if not self.redis.zrem(scheduled.key, job_id):
                     continue
                 raw = job_id
-            job = Job.fetch(raw.decode(), connection=self.redis)
+            # As sosbot's worker reads it: JSON, and only sosbot's job functions run.
+            job = GuardedJob.fetch(raw.decode(), connection=self.redis, serializer=SERIALIZER)
             await loop.run_in_executor(None, job.perform)
             ran += 1
 
