@@ -13,7 +13,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from sosbot import metrics
-from sosbot.config import load_settings, off_machine_platforms, problems
+from sosbot.config import load_settings, off_machine_platforms, problems, unguarded_redis
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.routing import context
 from sosbot.routing.context import JobContext
@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         print("sosbot worker: fix the configuration first:\n  - " + "\n  - ".join(found),
               file=sys.stderr)
         return 2
+    for line in unguarded_redis(settings.redis_url):
+        log.warning("%s", line)
     engine = engine_for(settings)
     redis = redis_for(settings.redis_url)
     loop = BackgroundLoop().start()

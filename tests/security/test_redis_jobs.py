@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from redis import Redis
 from rq import Callback, Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 import sosbot
+from sosbot.cli import main
+from sosbot.config import unguarded_redis
 from sosbot.core.errors import RefusedJob
 from sosbot.routing import jobs, queueing
 from sosbot.routing.job_guard import GuardedJob, refusal
@@ -28,6 +31,7 @@ from sosbot.routing.queueing import (
     Dispatcher,
 )
 from tests.e2e.harness import System, start_system, stop_system
+from tests.privacy.test_secrets import GOOD
 
 
 class Planted:
@@ -136,3 +140,40 @@ def test_every_job_sosbot_queues_is_in_the_allow_list(redis: Redis, queue_name: 
 # rq's ways of putting a job on Redis (Queue's methods and Job.create).
 QUEUEING = {"enqueue", "enqueue_call", "enqueue_in", "enqueue_at", "enqueue_many",
             "enqueue_job", "prepare_data", "create_job"}
+
+
+@pytest.mark.parametrize(("url", "warned"), [
+    ("redis://127.0.0.1:6379/0", False),
+    ("redis://localhost/0", False),
+    ("redis://[::1]:6379", False),
+    ("unix:///run/redis/redis.sock?db=0", False),
+    ("redis://10.0.3.7:6379/0", True),
+    ("redis://redis.internal/0", True),
+    ("redis://sosbot@10.0.3.7:6379/0", True),  # an ACL user with no password
+    ("redis://sosbot:Pw7kR2xq9@10.0.3.7:6379/0", False),
+    ("redis://:Pw7kR2xq9@10.0.3.7:6379/0", False),
+    ("redis://10.0.3.7:6379/0?password=Pw7kR2xq9", False),
+    ("rediss://redis.internal:6380/0", False),
+])
+def test_a_redis_off_this_machine_without_password_or_tls_is_warned_of(url: str,
+                                                                       warned: bool) -> None:
+    assert bool(unguarded_redis(url)) is warned
+
+
+def test_check_config_warns_of_an_open_redis_and_still_passes(
+        tmp_path: Path, ward_data: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"geo": {
+        "wards_file": str(ward_data / "hcmc-wards-2025.geojson.gz"),
+        "city_file": str(ward_data / "hcmc-city-2025.geojson.gz")}}))
+    for name, value in {**GOOD, "SOSBOT_CONFIG": str(config),
+                        "REDIS_URL": "redis://10.0.3.7:6379/0"}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["check-config"]) == 0
+    out, err = capsys.readouterr()
+    assert "configuration OK" in out
+    assert "warning: REDIS_URL: 10.0.3.7 is not this machine" in err
+    monkeypatch.setenv("REDIS_URL", "rediss://:Pw7kR2xq9@10.0.3.7:6380/0")
+    assert main(["check-config"]) == 0
+    assert "REDIS_URL" not in capsys.readouterr().err
