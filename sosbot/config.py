@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -390,6 +390,25 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
 
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def unguarded_redis(redis_url: str) -> list[str]:
+    """A warning when Redis is reached over the network with neither a password nor TLS.
+
+    Whoever can write to sosbot's Redis can fill its queue and read what passes through it
+    (workers refuse jobs that are not sosbot's, see routing.job_guard, but that is the last
+    line, not the first). Only a warning: a Redis on a private network that nothing else can
+    reach may run without a password, and this check cannot see the network."""
+    parts = urlsplit(redis_url)
+    host = (parts.hostname or "").lower()
+    local = parts.scheme == "unix" or host in _LOCAL_HOSTS or host.startswith("127.")
+    password = bool(parts.password) or "password" in parse_qs(parts.query)
+    if local or password or parts.scheme == "rediss":
+        return []
+    return [f"REDIS_URL: {host} is not this machine and the URL has neither a password nor "
+            f"TLS (rediss://); anyone who reaches it can queue work and read the queue: set a "
+            f"password or an ACL user (redis://USER:PASSWORD@{host}/…), use rediss://, and "
+            f"keep Redis on a private network (README: Deploying on PostgreSQL and Redis)"]
 
 
 def off_machine_platforms(settings: Settings) -> list[str]:

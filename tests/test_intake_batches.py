@@ -16,6 +16,7 @@ from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from sosbot.delivery.queueing import SERIALIZER
 from sosbot.intake import take as intake
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
@@ -40,7 +41,8 @@ async def test_concurrent_deliveries_share_transactions_and_all_are_stored(
     assert sorted(int(c.chat_id) for c in conversations) == list(range(7000, 7000 + RESIDENTS))
     assert all(c.state["stage"] == "category" for c in conversations)
     assert len(rows) == RESIDENTS
-    carried = [row_id for job in Queue(queue_name, connection=redis).get_jobs()
+    carried = [row_id for job in Queue(queue_name, connection=redis,
+                                       serializer=SERIALIZER).get_jobs()
                for row_id in (job.args[0] if isinstance(job.args[0], list) else [job.args[0]])]
     assert sorted(carried) == sorted(row.id for row in rows)  # each row in one job
 

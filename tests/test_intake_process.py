@@ -20,6 +20,7 @@ from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from sosbot.delivery.queueing import SERIALIZER
 from sosbot.intake.writer_process import Frames, IntakeProcess, WriterCommand, encode
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
@@ -72,7 +73,8 @@ async def test_deliveries_are_stored_by_the_child_and_queued(
         rows = session.exec(select(Outbox)).all()
     assert sorted(int(c.chat_id) for c in conversations) == list(range(8000, 8030))
     assert all(c.state["stage"] == "category" for c in conversations)
-    carried = [row_id for job in Queue(queue_name, connection=redis).get_jobs()
+    carried = [row_id for job in Queue(queue_name, connection=redis,
+                                       serializer=SERIALIZER).get_jobs()
                for row_id in (job.args[0] if isinstance(job.args[0], list) else [job.args[0]])]
     assert sorted(carried) == sorted(row.id for row in rows) and len(rows) == 30
     response = await client.get("/readyz")

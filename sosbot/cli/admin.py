@@ -8,7 +8,7 @@ import sys
 
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.cli import Commands
-from sosbot.config import load_settings, problems
+from sosbot.config import load_settings, problems, unguarded_redis
 from sosbot.runtime import engine_for
 from sosbot.storage.migrate import current_revision, upgrade
 
@@ -45,6 +45,8 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"database: {settings.database_url.split('@')[-1]}")
     print(f"redis: {settings.redis_url.split('@')[-1]}")
     print(f"telegram api: {settings.telegram_api_base}")
+    for line in unguarded_redis(settings.redis_url):  # a warning: it does not fail the check
+        print(f"warning: {line}", file=sys.stderr)
     if found:
         print("problems:", file=sys.stderr)
         for line in found:

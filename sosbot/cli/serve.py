@@ -14,7 +14,7 @@ from aiohttp import web
 
 from sosbot import embedded_redis
 from sosbot.cli import Commands
-from sosbot.config import load_settings, problems
+from sosbot.config import load_settings, problems, unguarded_redis
 from sosbot.runtime import engine_for, redis_for, web_deps, writer_command
 from sosbot.storage.migrate import current_revision, head_revision
 from sosbot.webhooks import create_app
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         print("sosbot serve: fix the configuration first:\n  - " + "\n  - ".join(found),
               file=sys.stderr)
         return 2
+    for line in unguarded_redis(settings.redis_url):
+        log.warning("%s", line)
     engine = engine_for(settings)
     revision = current_revision(engine)
     if revision != head_revision():

@@ -11,14 +11,15 @@ import time
 from prometheus_client import start_http_server
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from sosbot import log_setup, metrics
 from sosbot.cli import Commands
-from sosbot.config import load_settings, off_machine_platforms, problems
+from sosbot.config import load_settings, off_machine_platforms, problems, unguarded_redis
 from sosbot.delivery import context
 from sosbot.delivery.context import JobContext
+from sosbot.delivery.job_guard import GuardedWorker, guarded_worker
 from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.runtime import engine_for, job_context, redis_for
@@ -41,8 +42,8 @@ def register(commands: Commands) -> None:
     parser.set_defaults(func=run)
 
 
-class _Worker(SimpleWorker):
-    """rq's in-process worker; every log line of one job carries the job's id."""
+class _Worker(GuardedWorker):
+    """The guarded worker; every log line of one job carries the job's id."""
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         with log_setup.request_id(f"job:{job.id}"):
@@ -64,7 +65,8 @@ def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
     again, so sends resume within seconds of Redis coming back (without a restart that
     would load the ward map again)."""
     while True:
-        worker = _Worker([Queue(queue_name, connection=redis)], connection=redis)
+        # Runs sosbot's own job functions only, read as JSON: see job_guard.
+        worker = guarded_worker(redis, queue_name, _Worker)
         # rq waits up to a minute between tries when Redis is gone.
         worker.max_connection_wait_time = REDIS_RETRY_MAX_S
         try:
@@ -94,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         print("sosbot worker: fix the configuration first:\n  - " + "\n  - ".join(found),
               file=sys.stderr)
         return 2
+    for line in unguarded_redis(settings.redis_url):
+        log.warning("%s", line)
     engine = engine_for(settings)
     redis = redis_for(settings.redis_url)
     loop = BackgroundLoop().start()

@@ -57,3 +57,7 @@ class DeliveryWindowClosed(PermanentSendError):
 
 class MediaRefused(PermanentSendError):
     """A resident's media URL outside the platform's media hosts: never fetched."""
+
+
+class RefusedJob(SosbotError):
+    """A job found on the queue that is not one of sosbot's own: it is not run."""

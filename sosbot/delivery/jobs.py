@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sosbot.delivery import context, media_downloads
 from sosbot.delivery import sending as delivery
@@ -49,3 +50,12 @@ def escalate_report(report_id: int) -> int:
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
     return level
+
+
+# The only functions a sosbot worker runs, by the import path a job names (Dispatcher's
+# DELIVER, DELIVER_ROWS, DOWNLOAD, ESCALATE). Anyone who can write to Redis can queue a job
+# naming any function; job_guard refuses every job whose name is not a key here.
+JOBS: dict[str, Callable[..., object]] = {
+    f"{__name__}.{job.__name__}": job
+    for job in (deliver_outbox, deliver_outbox_rows, download_media, escalate_report)
+}

@@ -1,6 +1,9 @@
 """Putting work on rq: deterministic job ids, so queueing the same thing twice is harmless.
 
-Job functions are named by their import path, so this module needs no import of them.
+Job functions are named by their import path, so this module needs no import of them; the
+worker runs only those named in ``jobs.JOBS`` (see ``job_guard``). Jobs are written as JSON,
+never pickled: their arguments are plain ids, and a worker that unpickles what it reads from
+Redis runs the code of whoever can write to Redis.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from typing import Any
 
 from redis import Redis
 from rq import Queue
+from rq.serializers import JSONSerializer
 
 log = logging.getLogger(__name__)
 
+# Every queue, worker and job object of sosbot's names this serializer (see the docstring).
+SERIALIZER = JSONSerializer
 JOB_TIMEOUT_S = 120
 # Nothing reads a job's return value (the outcome is in the database and the log): rq
 # deletes a finished job at once instead of writing its result to Redis.
@@ -39,7 +45,7 @@ class Dispatcher:
 
     def __init__(self, redis: Redis, queue_name: str) -> None:
         self.redis = redis
-        self.queue = Queue(queue_name, connection=redis)
+        self.queue = Queue(queue_name, connection=redis, serializer=SERIALIZER)
 
     def _options(self, job: str, key: int | str, attempt: int) -> dict[str, Any]:
         """The deterministic id (``key``: the item's id, or FIRST_COUNT for several rows)

@@ -35,7 +35,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sosbot.core.events import PlatformEvent
-from sosbot.delivery.queueing import Dispatcher
+from sosbot.delivery.queueing import ESCALATE, Dispatcher
 from sosbot.intake.take import Delivery, IntakePolicy, IntakeResult, take_batch
 from sosbot.storage.db import transaction
 
@@ -105,7 +105,8 @@ class GroupCommit:
         try:
             self.dispatcher.outbox(outbox_ids)
             self.dispatcher.media(media_ids)
-            self.dispatcher.later_many([(t.job, t.item_id, t.delay_s, t.tag) for t in timers])
+            self.dispatcher.later_many([(ESCALATE, t.item_id, t.delay_s, t.tag)
+                                         for t in timers])
         except RedisError as exc:
             # The rows are committed: the sweeper queues them (and catches up on
             # escalations) once Redis is back.

@@ -31,9 +31,10 @@ MERGED = "merged"  # the ack_state of a near-duplicate's silent delivery
 
 @dataclass(frozen=True)
 class Timer:
-    """A job to run later: (rq job path, id, delay in seconds, attempt tag)."""
+    """A report's escalation step to run later: (report id, delay in seconds, level).
 
-    job: str
+    Routing says when; delivery's dispatcher (``ESCALATE``) is what runs it."""
+
     item_id: int
     delay_s: float
     tag: int
@@ -145,7 +146,7 @@ def queue_card_edits(session: Session, report_id: int, now: datetime,
 def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:
     assert report.id is not None
     step_s = rules.escalation_s(Category(report.category))
-    return [Timer("sosbot.delivery.jobs.escalate_report", report.id, step_s * level, level)
+    return [Timer(report.id, step_s * level, level)
             for level in range(1, ESCALATION_LEVELS + 1)]
 
 

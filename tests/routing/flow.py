@@ -20,7 +20,6 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from redis import Redis
 from rq import Queue
-from rq.job import Job
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -29,7 +28,8 @@ from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery import context
 from sosbot.delivery.context import JobContext, Limits
-from sosbot.delivery.queueing import Dispatcher
+from sosbot.delivery.job_guard import GuardedJob
+from sosbot.delivery.queueing import SERIALIZER, Dispatcher
 from sosbot.delivery.send_rate import SendRateLimiter
 from sosbot.emulators.telegram.app import create_app as create_emulator
 from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
@@ -187,7 +187,7 @@ class Rig:
         limit, a retry) that are due within that many seconds run too, as a worker's
         scheduler would move them, and the clock moves on with the wait. Without it, they
         stay scheduled, so tests of the clock decide when they run."""
-        queue = Queue(self.queue_name, connection=self.redis)
+        queue = Queue(self.queue_name, connection=self.redis, serializer=SERIALIZER)
         scheduled = queue.scheduled_job_registry
         loop = asyncio.get_running_loop()
         deadline = None if patience_s is None else time.time() + patience_s
@@ -206,7 +206,8 @@ class Rig:
                 if not self.redis.zrem(scheduled.key, job_id):
                     continue
                 raw = job_id
-            job = Job.fetch(raw.decode(), connection=self.redis)
+            # As sosbot's worker reads it: JSON, and only sosbot's job functions run.
+            job = GuardedJob.fetch(raw.decode(), connection=self.redis, serializer=SERIALIZER)
             await loop.run_in_executor(None, job.perform)
             ran += 1
 

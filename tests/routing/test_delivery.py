@@ -29,7 +29,7 @@ from sosbot.core.model import ConversationState, Draft, Stage
 from sosbot.delivery import context, jobs, media_downloads
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.context import JobContext, Limits
-from sosbot.delivery.queueing import DELIVER, ESCALATE, Dispatcher
+from sosbot.delivery.queueing import DELIVER, ESCALATE, SERIALIZER, Dispatcher
 from sosbot.delivery.send_rate import SendRateLimiter
 from sosbot.delivery.sweeper import sweep
 from sosbot.emulators.telegram.app import create_app as create_emulator
@@ -242,7 +242,8 @@ async def test_a_platform_429_defers_the_chat_until_retry_after(
         assert second is not None and second.attempts == 0
         wait = (second.not_before - datetime.now(UTC)).total_seconds()
     assert 2 < wait <= 4.5
-    assert Queue(queue_name, connection=redis).scheduled_job_registry.count == 1
+    assert Queue(queue_name, connection=redis,
+                 serializer=SERIALIZER).scheduled_job_registry.count == 1
     # Before the time has come the job waits instead of sending.
     assert await in_thread(delivery.deliver, ctx, ids[1]) == "waiting"
     await asyncio.sleep(wait + 0.1)
@@ -329,7 +330,7 @@ async def test_sweeper_requeues_stranded_rows_and_expires_idle_drafts(
         conversation = session.exec(select(Conversation)).one()
     assert "30 phút" in expired.payload["text"]
     assert conversation.has_draft is False
-    jobs = Queue(queue_name, connection=redis).job_ids
+    jobs = Queue(queue_name, connection=redis, serializer=SERIALIZER).job_ids
     assert len(jobs) == 2 and any(job.startswith(f"outbox-{row_id}-") for job in jobs)
     assert (await in_thread(sweep, ctx)).outbox_requeued == 0, "re-queued once, not every sweep"
 
@@ -346,7 +347,7 @@ async def test_sweeper_does_not_multiply_a_backlog_the_workers_are_behind_on(
             assert row is not None
             row.enqueued_at = long_ago
     ctx.dispatcher.outbox(ids)  # their jobs, still waiting for a worker
-    queue = Queue(queue_name, connection=redis)
+    queue = Queue(queue_name, connection=redis, serializer=SERIALIZER)
     assert queue.count == 4  # eight rows a job (the last six)
     assert ctx.dispatcher.waiting() == 30
     assert (await in_thread(sweep, ctx)).outbox_requeued == 0
@@ -365,9 +366,9 @@ def test_rows_queued_together_share_jobs_of_up_to_eight(redis: Redis,
     dispatcher.outbox(list(range(11, 28)))
     jobs = dispatcher.queue.get_jobs()
     assert [(job.func_name.rsplit(".", 1)[1], job.args) for job in jobs] == [
-        ("deliver_outbox_rows", (list(range(11, 19)),)),
-        ("deliver_outbox_rows", (list(range(19, 27)),)),
-        ("deliver_outbox", (27,))]
+        ("deliver_outbox_rows", [list(range(11, 19))]),
+        ("deliver_outbox_rows", [list(range(19, 27))]),
+        ("deliver_outbox", [27])]
     assert dispatcher.waiting() == 17
 
 
@@ -417,4 +418,4 @@ def test_jobs_for_later_are_scheduled_in_one_round_trip(redis: Redis, queue_name
     assert set(due) == {"outbox-7-1", "escalate-8-2"}
     assert int(before + 30) <= due["outbox-7-1"] <= after + 30
     assert int(before + 120) <= due["escalate-8-2"] <= after + 120
-    assert Job.fetch("escalate-8-2", connection=redis).args == (8,)
+    assert Job.fetch("escalate-8-2", connection=redis, serializer=SERIALIZER).args == [8]

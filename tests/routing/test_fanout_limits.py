@@ -36,6 +36,8 @@ from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Category, Draft, Location
 from sosbot.delivery import context
 from sosbot.delivery.context import JobContext, Limits
+from sosbot.delivery.job_guard import GuardedJob
+from sosbot.delivery.queueing import SERIALIZER
 from sosbot.delivery.sweeper import sweep
 from sosbot.geo.wards import WardIndex
 from sosbot.routing.fanout import MERGED, distance_m, route
@@ -156,13 +158,13 @@ def submit(rig: Rig, points: Sequence[tuple[float, float]],
 def enqueue_due_scheduled(redis: Redis, queue_name: str) -> int:
     """What rq's scheduler does each tick (rq 2.12, RQScheduler.enqueue_scheduled_jobs):
     move the jobs whose time has come from the scheduled registry onto the queue."""
-    queue = Queue(queue_name, connection=redis)
+    queue = Queue(queue_name, connection=redis, serializer=SERIALIZER)
     registry = queue.scheduled_job_registry
     job_ids = registry.get_jobs_to_schedule()
     if not job_ids:
         return 0
     with redis.pipeline() as pipeline:
-        for job in Job.fetch_many(job_ids, connection=redis):
+        for job in Job.fetch_many(job_ids, connection=redis, serializer=SERIALIZER):
             if job is not None:
                 queue.enqueue_job(job, pipeline=pipeline, at_front=job.should_enqueue_at_front())
         for job_id in job_ids:
@@ -378,12 +380,12 @@ async def test_redis_restarted_in_the_middle_of_a_fan_out_loses_and_repeats_no_c
     rig.ctx.dispatcher.outbox(ids)
 
     # A worker gets through part of the queue (one job of four: eight rows each, six last) …
-    queue = Queue(rig.queue_name, connection=rig.redis)
+    queue = Queue(rig.queue_name, connection=rig.redis, serializer=SERIALIZER)
     assert queue.count == 4
     for _ in range(1):
         raw = rig.redis.lpop(queue.key)
         assert isinstance(raw, bytes)
-        job = Job.fetch(raw.decode(), connection=rig.redis)
+        job = GuardedJob.fetch(raw.decode(), connection=rig.redis, serializer=SERIALIZER)
         await rig.in_thread(job.perform)
     left = pending_outbox(rig)
     assert 0 < left < len(ids)

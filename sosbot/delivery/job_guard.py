@@ -1,0 +1,128 @@
+"""The worker runs sosbot's own jobs and nothing else.
+
+An rq job names the function to run by its import path, and rq's default serializer is
+pickle, so anyone who can write to the shared Redis could have every worker run any code
+(``Queue('sosbot').enqueue('os.system', …)``, or a pickle whose loading runs code). Here:
+
+- jobs are read as JSON (``queueing.SERIALIZER``): a pickled job's data simply fails to
+  decode, and pickle never runs on anything read from Redis;
+- a job runs only if it names one of ``jobs.JOBS`` with plain arguments; the function is
+  taken from that table, never imported by name;
+- the other places where rq would import or call something a job names (success, failure
+  and stopped callbacks) or send something somewhere (webhooks) are closed: sosbot uses none.
+
+A refused job is logged (ERROR, with the function it names) and fails through rq's usual
+path without running: it is kept in the queue's failed-job registry (for ``failure_ttl``),
+where an operator sees it with ``rq info`` as the evidence of someone writing to Redis, and
+the worker carries on with the next job.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickletools
+from collections.abc import Callable
+from typing import Any
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+from rq.exceptions import DeserializationError
+from rq.job import Job, JobStatus
+
+from sosbot.core.errors import RefusedJob
+from sosbot.delivery.jobs import JOBS
+from sosbot.delivery.queueing import SERIALIZER
+
+log = logging.getLogger(__name__)
+
+
+def refusal(job: Job) -> str | None:
+    """Why this job must not run, or None when it is one of sosbot's own."""
+    try:
+        name, instance, args, kwargs = job.func_name, job.instance, job.args, job.kwargs
+    except DeserializationError:
+        return ("its data is not a sosbot job (not JSON: a pickled or forged payload, "
+                f"naming {_pickled_name(job.data)!r})")
+    if not isinstance(name, str) or name not in JOBS:
+        return f"{name!r} is not one of sosbot's job functions"
+    if instance is not None or not isinstance(args, list | tuple) or kwargs:
+        return f"{name} with an object, or with arguments other than plain ids"
+    if (job._success_callback_name or job._failure_callback_name
+            or job._stopped_callback_name or job.webhooks):
+        return f"{name} with callbacks or webhooks, which sosbot never sets"
+    return None
+
+
+def _pickled_name(data: bytes) -> str | None:
+    """The function a pickled rq job names (the first string in it), read by disassembling
+    the pickle, which runs nothing of it; None when it is no pickle."""
+    try:
+        for opcode, arg, _ in pickletools.genops(data):
+            if isinstance(arg, str) and "UNICODE" in opcode.name:
+                return arg
+    except Exception:  # garbage of any kind: there is just no name to show
+        return None
+    return None
+
+
+class GuardedJob(Job):
+    """An rq job that runs only a function of ``jobs.JOBS`` and calls nothing else."""
+
+    @property
+    def func(self) -> Callable[..., Any]:
+        reason = refusal(self)
+        if reason is not None:
+            raise RefusedJob(f"job {self.id} refused: {reason}")
+        return JOBS[self.func_name]  # type: ignore[index]  # a str in JOBS, checked above
+
+    # rq would import these by the name stored in the job's hash: sosbot sets none.
+    @property
+    def success_callback(self) -> None:
+        return None
+
+    @property
+    def failure_callback(self) -> None:
+        return None
+
+    @property
+    def stopped_callback(self) -> None:
+        return None
+
+    @property
+    def should_retry(self) -> bool:
+        # A refused job's retry count (the writer's to choose) would only bring it back.
+        return refusal(self) is None and bool(super().should_retry)
+
+    def send_webhooks(self, status: str | JobStatus, *, exc_string: str | None = None) -> None:
+        """Send nothing: sosbot registers no webhook, and a forged job's would have the
+        worker post to any address it names."""
+
+
+class GuardedWorker(SimpleWorker):
+    """rq's in-process worker, reading jobs as JSON, running only sosbot's job functions."""
+
+    job_class = GuardedJob
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        reason = refusal(job)
+        if reason is not None:
+            # rq then fails it without running it: GuardedJob.func raises RefusedJob (or
+            # reading the job's data raises DeserializationError) inside rq's perform_job.
+            log.error("job %s on queue %s refused, not run (kept in the failed jobs): %s",
+                      job.id, queue.name, reason)
+        super().execute_job(job, queue)
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        # A refusal was logged in one line above; rq's own would add a traceback of its
+        # internals. The failed job keeps that traceback in its exc_info all the same.
+        if isinstance(exc_info[1], RefusedJob | DeserializationError):
+            return
+        super().handle_exception(job, *exc_info)
+
+
+def guarded_worker(redis: Redis, queue_name: str,
+                   worker_class: type[GuardedWorker] = GuardedWorker) -> GuardedWorker:
+    """A worker for ``queue_name`` that runs sosbot's jobs only."""
+    queue = Queue(queue_name, connection=redis, serializer=SERIALIZER, job_class=GuardedJob)
+    return worker_class([queue], connection=redis, serializer=SERIALIZER,
+                        job_class=GuardedJob)
