@@ -1,9 +1,11 @@
 """The fixture-driven parser tests shared by every platform: load a documented payload,
-parse it, check the one event it gives, and remember which fixtures a test used (for the
-meta-test that fails on a fixture no test reads)."""
+parse it, check the one event it gives; and, for the meta-test that fails on a fixture no
+test reads, which fixtures a test module names (read from its source, so the meta-test
+holds alone, with ``-k`` and under any split of the module between workers)."""
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +18,8 @@ class FixtureBook:
     def __init__(self, folder: Path, parse: Callable[[Any], list[PlatformEvent]]) -> None:
         self.folder = folder
         self.parse = parse  # loaded JSON → events
-        self.used: set[str] = set()
 
     def load(self, name: str) -> Any:
-        self.used.add(name)
         return json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
 
     def events_of(self, name: str) -> list[PlatformEvent]:
@@ -42,5 +42,9 @@ class FixtureBook:
     def on_disk(self) -> set[str]:
         return {path.stem for path in self.folder.glob("*.json")}
 
-    def unused(self) -> set[str]:
-        return self.on_disk() - self.used
+    def unnamed(self, test_module: Path) -> set[str]:
+        """The fixtures on disk that no string in ``test_module`` names."""
+        tree = ast.parse(test_module.read_text(encoding="utf-8"))
+        named = {node.value for node in ast.walk(tree)
+                 if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+        return self.on_disk() - named
