@@ -98,7 +98,9 @@ def fuzz_in_child(name: str, seconds: int, runs: int, corpus: Path) -> Outcome:
         crashes = [kept_corpus.keep(name, path.read_bytes(), crash=True, corpus=corpus)
                    for path in sorted(artifacts.iterdir()) if path.name.startswith(FINDINGS)]
         # Of the new inputs, keep those that reach code the corpus does not.
-        _libfuzzer(name, work, [str(seeds), str(new), "-merge=1", *LIBFUZZER], 600)
+        # (A unit that fails here failed above too: its artifact is not kept twice.)
+        _libfuzzer(name, work, [str(seeds), str(new), "-merge=1",
+                                f"-artifact_prefix={work}/", *LIBFUZZER], 600)
         added = [kept_corpus.keep(name, path.read_bytes(), crash=False, corpus=corpus)
                  for path in sorted(seeds.iterdir()) if path.name not in before]
     found = _RUNS.search(output)
