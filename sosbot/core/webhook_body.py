@@ -1,16 +1,21 @@
 """Decoding a webhook body's JSON, refusing what no platform sends.
 
-``json.loads`` alone lets three kinds of hostile body through as something other than a
+``json.loads`` alone lets four kinds of hostile body through as something other than a
 clean refusal: nesting deep enough to exhaust the interpreter's recursion limit (here, or
 later in the parser or the JSON column that stores the payload), integers too long for
-Python's digit limit (a ``ValueError`` that is not a ``JSONDecodeError``), and the
-non-standard ``NaN``/``Infinity`` literals. Each becomes a PayloadError (answered 400).
+Python's digit limit (a ``ValueError`` that is not a ``JSONDecodeError``), the
+non-standard ``NaN``/``Infinity`` literals, and number literals past a double's range
+(``1e999``, which ``json.loads`` reads as infinity: anywhere in the body, even in a field no
+parser reads, PostgreSQL's JSON column refuses it when the payload is stored). Each becomes a
+PayloadError (answered 400). Integers of any length under the digit limit stay exact: a
+parser that needs a float reads them through ``core.payload_numbers``.
 A lone surrogate (``"\\ud800"``, which no UTF-8 can carry) becomes U+FFFD.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -24,7 +29,7 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 def decode_body(body: bytes) -> Any:
     """The JSON value of ``body``; PayloadError when it is not strict JSON of sane depth."""
     try:
-        value = json.loads(body, parse_constant=_no_constant)
+        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         # JSONDecodeError is a ValueError, as is an integer over the digit limit.
         raise PayloadError(f"not JSON: {exc}") from exc
@@ -50,6 +55,13 @@ def _without_lone_surrogates(value: Any) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is past the range of a double")
+    return number
 
 
 def _too_deep(value: Any) -> bool:

@@ -86,7 +86,10 @@ def parse_point(body: Any) -> tuple[float, float, float | None]:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise BadPoint(f"{name} must be a number")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past a double's range (10**400)
+            raise BadPoint(f"{name} must be between {low:g} and {high:g}") from None
         if not math.isfinite(number) or not low <= number <= high:
             raise BadPoint(f"{name} must be between {low:g} and {high:g}")
         values.append(number)

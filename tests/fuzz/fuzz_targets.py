@@ -2,7 +2,7 @@
 ``step``. Each takes the fuzzer's bytes; any exception other than the documented
 PayloadError is a finding. Run them with ``python -m tests.fuzz.run``.
 
-A parser target spends the bytes three ways, chosen by the first one: as the raw body; as
+A parser target spends the bytes three ways, chosen by the last one: as the raw body; as
 edits to a documented fixture (replace, remove, retype a field); or spliced into a
 fixture's encoded bytes. The step target turns the bytes into a sequence of events.
 """
@@ -54,7 +54,8 @@ def _json_value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> Any:
     if kind == 1:
         return fdp.ConsumeBool()
     if kind == 2:
-        return fdp.ConsumeInt(fdp.ConsumeIntInRange(1, 12))
+        # Up to 160 bytes: past 128 an integer no longer fits a float (issue 18).
+        return fdp.ConsumeInt(fdp.PickValueInList([1, 2, 4, 8, 12, 160]))
     if kind == 3:
         return fdp.ConsumeRegularFloat()
     if kind == 4:
@@ -71,7 +72,8 @@ def _json_value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> Any:
 
 
 def _scalar(fdp: atheris.FuzzedDataProvider) -> Any:
-    return fdp.PickValueInList([None, True, 0, -1, 2**63, 1e308, "", "x", "1", "ồ"])
+    return fdp.PickValueInList([None, True, 0, -1, 2**63, 10**400, -10**400, 1e308, "", "x",
+                                "1", "ồ"])
 
 
 def _mutated(platform: str, fdp: atheris.FuzzedDataProvider) -> bytes:
@@ -99,18 +101,31 @@ def _spliced(platform: str, fdp: atheris.FuzzedDataProvider) -> bytes:
     return body[:at] + fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 32)) + body[at + cut:]
 
 
+def parser_body(platform: str, data: bytes) -> bytes:
+    """The body a parser target makes of the fuzzer's bytes (see the module's docstring)."""
+    fdp = atheris.FuzzedDataProvider(data)
+    mode = fdp.ConsumeIntInRange(0, 2)
+    if mode == 0:
+        return fdp.ConsumeBytes(fdp.remaining_bytes())
+    if mode == 1:
+        return _mutated(platform, fdp)
+    return _spliced(platform, fdp)
+
+
+def raw_input(body: bytes) -> bytes:
+    """The fuzzer input that makes a parser target parse ``body`` as it is.
+
+    atheris takes integers from the end of the input and bytes from its start, so a last
+    byte of 0 picks the raw mode and the rest is the body.
+    """
+    return body + b"\x00"
+
+
 def parser_target(platform: str) -> Target:
     parse = PLATFORMS[platform].parse
 
     def target(data: bytes) -> None:
-        fdp = atheris.FuzzedDataProvider(data)
-        mode = fdp.ConsumeIntInRange(0, 2)
-        if mode == 0:
-            body = fdp.ConsumeBytes(fdp.remaining_bytes())
-        elif mode == 1:
-            body = _mutated(platform, fdp)
-        else:
-            body = _spliced(platform, fdp)
+        body = parser_body(platform, data)
         try:
             produced = parse(body)
         except PayloadError:

@@ -112,6 +112,11 @@ def _del(*path: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+# The number class (issue 18): an integer too large for a float (10**400 has 401 digits, under
+# Python's digit limit, so JSON reads it), a float literal past the double range (read as
+# infinity), and the wrong JSON type where a number belongs.
+HUGE_INT = "1" + "0" * 400
+
 # -- Telegram --------------------------------------------------------------------------------
 
 def telegram_location(lat: Any, lon: Any) -> Callable[[], bytes]:
@@ -166,6 +171,20 @@ TELEGRAM = [
     Bad("coordinates: NaN", telegram_location("NaN", 106.7), 400),
     Bad("coordinates: Infinity", telegram_location(10.7, "-Infinity"), 400),
     Bad("coordinates: 1e999", telegram_location("1e999", 106.7), 400),
+    Bad("coordinates: huge integer", telegram_location(HUGE_INT, 106.7), 400),
+    Bad("coordinates: huge negative integer", telegram_location(10.7, "-" + HUGE_INT), 400),
+    Bad("coordinates: true", telegram_location("true", 106.7), 400),
+    Bad("coordinates: null", telegram_location(10.7, "null"), 400),
+    Bad("coordinates: a list", telegram_location("[10.7]", 106.7), 400),
+    Bad("coordinates: an object", telegram_location(10.7, '{"x": 1}'), 400),
+    Bad("coordinates: huge integer accuracy", lambda: telegram_location(10.7, 106.7)()
+        .replace(b'"longitude"', b'"horizontal_accuracy": ' + HUGE_INT.encode()
+                 + b', "longitude"'), 400),
+    Bad("number as huge integer in an extra field",
+        edited(telegram_text, _set(("message", "extra"), int(HUGE_INT))), 200, "ok"),
+    Bad("number as 1e999 in an extra field",
+        lambda: encode(telegram_text()).replace(b'"update_id"', b'"x": 1e999, "update_id"'),
+        400),
     Bad("1 MB text", edited(telegram_text, _set(("message", "text"), one_mb())),
         200, "ok"),
     Bad("unknown update kind", raw(encode({"update_id": 77, "hologram_call": {
@@ -232,7 +251,18 @@ ZALO = [
     Bad("coordinates not numbers", zalo_location('"mười"', '"106.7"'), 400),
     Bad("coordinates: NaN as text", zalo_location('"NaN"', '"106.7"'), 400),
     Bad("coordinates: NaN literal", zalo_location("NaN", "106.7"), 401),
-    Bad("coordinates: 1e999", zalo_location("1e999", "106.7"), 400),
+    # Not strict JSON (a number past the double range), so app_id/timestamp cannot be read.
+    Bad("coordinates: 1e999", zalo_location("1e999", "106.7"), 401),
+    Bad("coordinates: huge integer", zalo_location(HUGE_INT, "106.7"), 400),
+    Bad("coordinates: huge negative integer", zalo_location('"10.7"', "-" + HUGE_INT), 400),
+    Bad("coordinates: huge integer as text", zalo_location(f'"{HUGE_INT}"', '"106.7"'), 400),
+    Bad("coordinates: true", zalo_location("true", '"106.7"'), 400),
+    Bad("coordinates: null", zalo_location('"10.7"', "null"), 400),
+    Bad("coordinates: a list", zalo_location('["10.7"]', '"106.7"'), 400),
+    Bad("coordinates: an object", zalo_location('"10.7"', '{"x": 1}'), 400),
+    Bad("coordinates: digits of another script", zalo_location('"١٠"', '"106.7"'), 400),
+    Bad("number as huge integer in an extra field",
+        edited(zalo_text, _set(("extra",), int(HUGE_INT))), 200, "ok"),
     Bad("1 MB text", edited(zalo_text, _set(("message", "text"), one_mb())), 200, "ok"),
     Bad("unknown event type", edited(zalo_text, _set(("event_name",), "user_send_hologram")),
         200, "ignored"),
@@ -315,6 +345,18 @@ MESSENGER = [
     Bad("coordinates out of range", messenger_location(95.5, -200.5), 200, "ok"),
     Bad("coordinates: NaN", messenger_location("NaN", 106.7), 400),
     Bad("coordinates: 1e999", messenger_location("1e999", 106.7), 400),
+    Bad("coordinates: huge integer", messenger_location(HUGE_INT, 106.7), 400),
+    Bad("coordinates: huge negative integer", messenger_location(10.7, "-" + HUGE_INT), 400),
+    Bad("coordinates: true", messenger_location("true", 106.7), 400),
+    Bad("coordinates: null", messenger_location(10.7, "null"), 400),
+    Bad("coordinates: a list", messenger_location("[10.7]", 106.7), 400),
+    Bad("number as huge integer: entry.time",
+        edited(messenger_text, _set(("entry", 0, "time"), int(HUGE_INT))), 200, "ok"),
+    Bad("number as huge integer: timestamp",
+        edited(messenger_text, _set(_messaging("timestamp"), int(HUGE_INT))), 200, "ok"),
+    Bad("number as 1e999: entry.time",
+        lambda: encode(messenger_text()).replace(b'"time": ', b'"time": 1e999, "t0": ', 1),
+        400),
     Bad("1 MB text", edited(messenger_text, _set(_messaging("message", "text"),
                                                  one_mb())), 200, "ok"),
     Bad("unknown object", edited(messenger_text, _set(("object",), "instagram")), 400),

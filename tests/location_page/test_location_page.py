@@ -191,6 +191,9 @@ async def test_expired_token_is_404(client: TestClient[Any, Any], tokens: Locati
     {"lat": 91, "lon": 106.6}, {"lat": 10.7, "lon": -181}, {"lat": "10.7", "lon": 106.6},
     {"lat": 10.7}, {"lat": True, "lon": 106.6}, {"lat": 10.7, "lon": 106.6, "accuracy_m": -1},
     {"lat": 10.7, "lon": 106.6, "accuracy_m": "5"}, [10.7, 106.6], None,
+    # Integers past a double's range (float() raises OverflowError, not ValueError).
+    {"lat": 10**400, "lon": 106.6}, {"lat": 10.7, "lon": -(10**400)},
+    {"lat": 10.7, "lon": 106.6, "accuracy_m": 10**400},
 ])
 async def test_bad_points_are_400_and_keep_the_token(client: TestClient[Any, Any],
                                                      tokens: LocationTokens, body: Any) -> None:

@@ -48,6 +48,7 @@ from sosbot.core.model import (
     MediaRef,
     Sender,
 )
+from sosbot.core.payload_numbers import finite_number
 from sosbot.core.pseudonyms import chat_label
 from sosbot.core.webhook_body import decode_body
 
@@ -91,8 +92,10 @@ def parse_body(data: Any) -> list[PlatformEvent]:
                 continue
             try:
                 events.extend(_messaging(item))
-            except ValidationError as exc:  # e.g. a point at 1e999: not a number we keep
+            except ValidationError as exc:
                 malformed.append(_first_error(exc))
+            except PayloadError as exc:  # e.g. a point at 10**400: not a number we keep
+                malformed.append(str(exc))
     if malformed:
         if not events:
             raise PayloadError(f"no event of the batch is readable: {malformed[0]}")
@@ -274,7 +277,9 @@ def _legacy_location(attachment: Attachment, text: str,
     coords = attachment.payload.coordinates if attachment.payload else None
     if coords is None:
         return [UnsupportedReceived(kind="location without coordinates", **common)], False
-    location = Location(lat=coords.lat, lon=coords.long, source=LocationSource.PIN)
+    location = Location(lat=finite_number(coords.lat, "coordinates.lat"),
+                        lon=finite_number(coords.long, "coordinates.long"),
+                        source=LocationSource.PIN)
     return [LocationReceived(location=location, **common)], False
 
 

@@ -40,8 +40,10 @@ class QuickReply(_Model):
 
 
 class Coordinates(_Model):
-    lat: float
-    long: float
+    # Read by the parser with core.payload_numbers.finite_number, the rule every platform's
+    # coordinates follow (pydantic's lax float would take ``true`` as 1.0).
+    lat: Any
+    long: Any
 
 
 class AttachmentPayload(_Model):

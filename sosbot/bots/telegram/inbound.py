@@ -38,6 +38,7 @@ from sosbot.core.model import (
     MediaRef,
     Sender,
 )
+from sosbot.core.payload_numbers import finite_number, optional_number
 from sosbot.core.webhook_body import decode_body
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,10 @@ def _text(message: Message, common: dict[str, Any]) -> PlatformEvent:
 def _location(message: Message) -> Location:
     loc = message.location
     assert loc is not None
-    return Location(lat=loc.latitude, lon=loc.longitude, accuracy_m=loc.horizontal_accuracy,
+    return Location(lat=finite_number(loc.latitude, "location.latitude"),
+                    lon=finite_number(loc.longitude, "location.longitude"),
+                    accuracy_m=optional_number(loc.horizontal_accuracy,
+                                               "location.horizontal_accuracy"),
                     source=LocationSource.PIN)
 
 
@@ -169,8 +173,11 @@ def _venue(message: Message, common: dict[str, Any]) -> PlatformEvent:
     venue = message.venue
     assert venue is not None
     label = ", ".join(part for part in (venue.title, venue.address) if part)
-    location = Location(lat=venue.location.latitude, lon=venue.location.longitude,
-                        accuracy_m=venue.location.horizontal_accuracy,
+    point = venue.location
+    location = Location(lat=finite_number(point.latitude, "venue.location.latitude"),
+                        lon=finite_number(point.longitude, "venue.location.longitude"),
+                        accuracy_m=optional_number(point.horizontal_accuracy,
+                                                   "venue.location.horizontal_accuracy"),
                         source=LocationSource.VENUE, label=label[:512] or None)
     return LocationReceived(location=location, **common)
 

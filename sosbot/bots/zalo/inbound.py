@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +41,7 @@ from sosbot.core.model import (
     MediaRef,
     Sender,
 )
+from sosbot.core.payload_numbers import finite_number
 from sosbot.core.webhook_body import decode_body
 
 log = logging.getLogger(__name__)
@@ -193,27 +193,15 @@ def _text(env: Envelope) -> list[PlatformEvent]:
     return [_text_event(env, text)]
 
 
-def _coordinate(value: Any, what: str) -> float:
-    """A coordinate sent as a string (as Zalo does) or a number; not a number → error."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise PayloadError(f"{what} must be a number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise PayloadError(f"{what} is not a number: {value!r}") from None
-    if not math.isfinite(number):
-        raise PayloadError(f"{what} is not a finite number")
-    return number
-
-
 def _location(env: Envelope) -> list[PlatformEvent]:
     payload = env.attachments()[0].get("payload")
     coordinates = payload.get("coordinates") if isinstance(payload, dict) else None
     if not isinstance(coordinates, dict):
         raise PayloadError(f"{env.name}: no payload.coordinates")
     # Out-of-range points are kept: the conversation explains why it refuses them.
-    location = Location(lat=_coordinate(coordinates.get("latitude"), "latitude"),
-                        lon=_coordinate(coordinates.get("longitude"), "longitude"),
+    # Zalo writes them as text ("10.7769"); numbers are taken too.
+    location = Location(lat=finite_number(coordinates.get("latitude"), "latitude"),
+                        lon=finite_number(coordinates.get("longitude"), "longitude"),
                         source=LocationSource.PIN)
     return [LocationReceived(location=location, **env.common())]
 
