@@ -165,13 +165,14 @@ def after_sent(session: Session, row_method: str, payload: dict[str, Any],
 
 
 def after_failed(session: Session, row_method: str, payload: dict[str, Any],
-                 error: SendError, now: datetime) -> None:
-    """A card that cannot reach its chat: the command centre is told, nothing is lost."""
+                 error: SendError, now: datetime) -> bool:
+    """A card that cannot reach its chat: the command centre is told, nothing is lost.
+    True when it was told (or had no chat to be told in)."""
     if row_method != "card":
-        return
+        return False
     delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
     if delivery is None:
-        return
+        return False
     delivery.status, delivery.last_error = "failed", str(error)[:512]
     report = session.get(Report, delivery.report_id)
     binding = session.get(Binding, delivery.binding_id) \
@@ -181,7 +182,7 @@ def after_failed(session: Session, row_method: str, payload: dict[str, Any],
     if delivery.role == COMMAND or report is None:
         log.error("card for %s could not reach the command centre chat %s: %s",
                   report.code if report else "?", delivery.chat_id, error)
-        return
+        return False
     title = binding.title if binding is not None and binding.title else delivery.chat_id
     text = (f"⚠️ Không gửi được tin báo {report.code} tới nhóm «{title}» "
             f"({delivery.role} {delivery.target_code}): {error}. Trung tâm chỉ huy điều phối "
@@ -189,6 +190,7 @@ def after_failed(session: Session, row_method: str, payload: dict[str, Any],
     for command in bindings.active_for(session, COMMAND, COMMAND):
         outbox.add(session, channel=command.channel, chat_id=command.chat_id, method="message",
                    payload=group_message(text), now=now, report_id=report.id)
+    return True
 
 
 def resident_unreachable(session: Session, channel: str, report_id: int,
