@@ -173,6 +173,7 @@ class QueueConfig(Section):
     outbox_stale_after_s: float = Field(default=60.0, gt=0)
     max_send_attempts: int = Field(default=12, ge=1)
     media_attempts: int = Field(default=5, ge=1)
+    max_error_attempts: int = Field(default=3, ge=1)
 
 
 class WebConfig(Section):

@@ -34,9 +34,8 @@ from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
 from sosbot.core.pseudonyms import chat_label
 from sosbot.core.sanitize import truncate
 from sosbot.core.texts import text as resident_text
-from sosbot.delivery.card_posts import group_message
-from sosbot.routing.rules import COMMAND
-from sosbot.storage import bindings, outbox, subscriptions
+from sosbot.routing.alerts import group_message, tell_command_centre
+from sosbot.storage import outbox, subscriptions
 from sosbot.storage.tables import Bulletin, Conversation, Outbox, Subscription
 
 log = logging.getLogger(__name__)
@@ -214,12 +213,10 @@ def progress(session: Session, bulletin: Bulletin) -> Progress:
 def _post(session: Session, bulletin: Bulletin, text: str, now: datetime) -> None:
     """To the chat that sent the bulletin; from the CLI, to the command centre's chats."""
     if bulletin.origin_channel and bulletin.origin_chat_id:
-        chats = [(bulletin.origin_channel, bulletin.origin_chat_id)]
+        outbox.add(session, channel=bulletin.origin_channel, chat_id=bulletin.origin_chat_id,
+                   method="message", payload=group_message(text), now=now)
     else:
-        chats = [(b.channel, b.chat_id) for b in bindings.active_for(session, COMMAND, COMMAND)]
-    for channel, chat_id in chats:
-        outbox.add(session, channel=channel, chat_id=chat_id, method="message",
-                   payload=group_message(text), now=now)
+        tell_command_centre(session, text, now)
 
 
 def _finish(session: Session, bulletin: Bulletin, state: Progress, now: datetime) -> None:

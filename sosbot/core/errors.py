@@ -47,6 +47,12 @@ class ChatMoved(SendError):
         self.new_chat_id = new_chat_id
 
 
+class SendCrashed(SendError):
+    """Preparing or sending a row raised what no platform answer explains (a render or a
+    scrub that failed, a bug): counted as an attempt; after a few the row is failed, so
+    the rows behind it in its chat go on."""
+
+
 class PermanentSendError(SendError):
     """The platform will never accept this message as it is (400)."""
 

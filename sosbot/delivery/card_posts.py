@@ -23,8 +23,9 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.routing.alerts import tell_command_centre
 from sosbot.routing.rules import COMMAND, WARD, RoutingRules
-from sosbot.storage import bindings, deliveries, outbox, reports
+from sosbot.storage import bindings, deliveries, reports
 from sosbot.storage.tables import Binding, Delivery, Media, Report, Reporter
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,6 @@ def _message(message: OutgoingMessage, reply_to: str | None = None) -> dict[str,
     if reply_to:
         payload["reply_to"] = reply_to
     return payload
-
-
-def group_message(text: str) -> dict[str, Any]:
-    """An outbox payload for a plain text to a group chat."""
-    return {**message_to_dict(OutgoingMessage(text=text)), "group": True}
 
 
 def prepare(session: Session, row_method: str, payload: dict[str, Any],
@@ -165,13 +161,14 @@ def after_sent(session: Session, row_method: str, payload: dict[str, Any],
 
 
 def after_failed(session: Session, row_method: str, payload: dict[str, Any],
-                 error: SendError, now: datetime) -> None:
-    """A card that cannot reach its chat: the command centre is told, nothing is lost."""
+                 error: SendError, now: datetime) -> bool:
+    """A card that cannot reach its chat: the command centre is told, nothing is lost.
+    True when it was told (or had no chat to be told in)."""
     if row_method != "card":
-        return
+        return False
     delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
     if delivery is None:
-        return
+        return False
     delivery.status, delivery.last_error = "failed", str(error)[:512]
     report = session.get(Report, delivery.report_id)
     binding = session.get(Binding, delivery.binding_id) \
@@ -181,14 +178,12 @@ def after_failed(session: Session, row_method: str, payload: dict[str, Any],
     if delivery.role == COMMAND or report is None:
         log.error("card for %s could not reach the command centre chat %s: %s",
                   report.code if report else "?", delivery.chat_id, error)
-        return
+        return False
     title = binding.title if binding is not None and binding.title else delivery.chat_id
     text = (f"⚠️ Không gửi được tin báo {report.code} tới nhóm «{title}» "
             f"({delivery.role} {delivery.target_code}): {error}. Trung tâm chỉ huy điều phối "
             f"tin báo này.")
-    for command in bindings.active_for(session, COMMAND, COMMAND):
-        outbox.add(session, channel=command.channel, chat_id=command.chat_id, method="message",
-                   payload=group_message(text), now=now, report_id=report.id)
+    return tell_command_centre(session, text, now, report_id=report.id) > 0
 
 
 def resident_unreachable(session: Session, channel: str, report_id: int,
@@ -207,9 +202,6 @@ def resident_unreachable(session: Session, channel: str, report_id: int,
     phone = f" Số điện thoại: {report.phone}." if report.phone else ""
     text = (f"⚠️ Không gửi được tin nhắn cập nhật tin báo {report.code} tới người báo tin "
             f"trên {channel.capitalize()}: {why}.{phone}")
-    for command in bindings.active_for(session, COMMAND, COMMAND):
-        outbox.add(session, channel=command.channel, chat_id=command.chat_id,
-                   method="message", payload=group_message(text), now=now,
-                   report_id=report.id)
+    tell_command_centre(session, text, now, report_id=report.id)
     reports.audit(session, actor="system", action="report.resident_unreachable", now=now,
                   report_id=report.id, channel=channel, error=str(error)[:200])

@@ -27,6 +27,9 @@ T = TypeVar("T")
 class Limits:
     max_send_attempts: int = 12
     media_attempts: int = 5
+    # Attempts that ended in an exception while the row was prepared or sent: such a
+    # failure repeats (the same bytes, the same code), and the chat's rows wait behind it.
+    max_error_attempts: int = 3
     outbox_stale_after_s: float = 60.0
 
 

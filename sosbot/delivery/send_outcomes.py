@@ -9,11 +9,18 @@ from typing import Any
 from sqlmodel import Session
 
 from sosbot import metrics
-from sosbot.core.errors import DeliveryWindowClosed, RecipientGone, SendError, TemporarySendError
+from sosbot.core.errors import (
+    DeliveryWindowClosed,
+    RecipientGone,
+    SendCrashed,
+    SendError,
+    TemporarySendError,
+)
 from sosbot.delivery import card_posts
 from sosbot.delivery.extensions import DeliveryExtensions
+from sosbot.routing.alerts import tell_command_centre
 from sosbot.storage import outbox
-from sosbot.storage.tables import Outbox
+from sosbot.storage.tables import Binding, Delivery, Outbox, Report
 
 
 def is_plain(method: str) -> bool:
@@ -50,12 +57,35 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
     if status == outbox.SENT:
         stored.sent_at = now
     payload = stored.payload
+    told = False
     if stored.method in card_posts.METHODS:
         if status == outbox.SENT:
             card_posts.after_sent(session, stored.method, payload, message_id, now)
         elif error is not None:
-            card_posts.after_failed(session, stored.method, payload, error, now)
+            told = card_posts.after_failed(session, stored.method, payload, error, now)
     elif status == outbox.FAILED and stored.report_id is not None \
             and not payload.get("group") \
             and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
         card_posts.resident_unreachable(session, stored.channel, stored.report_id, error, now)
+    if status == outbox.FAILED and isinstance(error, SendCrashed) and not told:
+        tell_command_centre(session, _crashed_text(session, stored, error), now,
+                            report_id=stored.report_id)
+
+
+def _crashed_text(session: Session, stored: Outbox, error: SendCrashed) -> str:
+    """What the command centre reads about a row given up because it kept raising."""
+    report = session.get(Report, stored.report_id) if stored.report_id is not None else None
+    about = f" về tin báo {report.code}" if report is not None else ""
+    delivery = session.get(Delivery, stored.delivery_id) \
+        if stored.delivery_id is not None else None
+    binding = session.get(Binding, delivery.binding_id) \
+        if delivery is not None and delivery.binding_id is not None else None
+    if delivery is not None or stored.payload.get("group"):
+        where = f"nhóm «{binding.title if binding and binding.title else stored.chat_id}»"
+    else:
+        where = f"người nhận trên {stored.channel.capitalize()}"
+    what = {"card_album": "ảnh/video", "card": "thẻ tin báo", "card_edit": "cập nhật thẻ",
+            "note": "ghi chú"}.get(stored.method, "tin nhắn")
+    return (f"⚠️ Đã bỏ qua một {what}{about} gửi tới {where}: chuẩn bị hoặc gửi bị lỗi "
+            f"{stored.attempts} lần ({error}). Các tin sau vẫn được gửi; kỹ thuật xem nhật "
+            f"ký, mục outbox #{stored.id}.")

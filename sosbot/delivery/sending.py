@@ -8,6 +8,12 @@ would idle a worker while other chats wait): it leaves a mark in Redis and ends.
 clears the mark before each look for the next row and reads it after letting go of the lock,
 so a row queued in between is handed to a fresh job, never stranded. Each result is
 committed before the next send.
+
+A row whose preparation or send raises (a render that fails, a scrub, an upload, a timeout,
+RecursionError, MemoryError …) never holds its chat for good: the exception is counted as
+an attempt of that row, committed before it can go further; the row is tried again after
+the usual backoff, and after ``limits.max_error_attempts`` it is failed, the command
+centre is told (send_outcomes), and the job goes on with the rows behind it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from sosbot.core.errors import (
     PermanentSendError,
     RateLimited,
     RecipientGone,
+    SendCrashed,
     SendError,
     TemporarySendError,
 )
@@ -98,17 +105,17 @@ class _Chat:
     chat_id: str
     more: str  # the Redis mark a job leaves when it finds the chat busy
     render: bool = True  # the next look renders (and starts) the row: within the share
+    head: int | None = None  # the row being prepared or sent: an exception is its failure
 
     def look(self, session: Session) -> _Next | None:
         """The chat's next row, locked; rendered and started when it may go now."""
         ctx = self.ctx
+        self.head = None
         stored = outbox.next_for_chat(session, self.channel, self.chat_id)
         if stored is None:
             return None
-        assert stored.id is not None
-        row = _Row(stored.id, stored.channel, stored.chat_id, stored.method,
-                   dict(stored.payload), stored.attempts, stored.not_before,
-                   stored.bulletin_id)
+        row = _row_of(stored)
+        self.head = row.id
         found = _Next(row, due=row.not_before <= ctx.clock())
         adapter = ctx.outbound.get(row.channel)
         if not found.due or not self.render:
@@ -154,7 +161,8 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
             return "chat busy"  # the holder sends this row, or hands it on when it lets go
         keeper = LockKeeper(lock, chat_label(channel, chat_id)).start()
         try:
-            outcome, next_id = _send_chat(_Chat(ctx, db, channel, chat_id, more), outbox_id)
+            outcome, next_id = _send_chat_counting_errors(
+                _Chat(ctx, db, channel, chat_id, more), outbox_id)
         finally:
             keeper.stop()
             try:
@@ -169,6 +177,67 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
     elif outcome == "continued":
         ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
     return outcome
+
+
+def _row_of(stored: Outbox) -> _Row:
+    assert stored.id is not None
+    return _Row(stored.id, stored.channel, stored.chat_id, stored.method,
+                dict(stored.payload), stored.attempts, stored.not_before, stored.bulletin_id)
+
+
+def _send_chat_counting_errors(chat: _Chat, up_to: int) -> tuple[str, int]:
+    """``_send_chat``, with an exception while a row is prepared or sent counted as that
+    row's attempt (committed) before it goes any further: the row waits for its next try,
+    or, failed after its last, lets the job go on with the rows behind it.
+
+    An exception that cannot be counted (the database is gone, or it happened outside any
+    row) is raised: the job fails and the sweeper queues the chat again."""
+    while True:
+        chat.head = None
+        try:
+            return _send_chat(chat, up_to)
+        except Exception as exc:  # the job's edge for this chat: counted, then decided
+            row_id = chat.head
+            if row_id is None:
+                raise
+            log.exception("outbox %s to %s:%s: preparing or sending it raised", row_id,
+                          chat.channel, chat.chat_id)
+            try:
+                counted = _count_error(chat, row_id, max(up_to, row_id), exc)
+            except Exception:
+                log.exception("outbox %s: the failure could not be recorded", row_id)
+                raise exc from None
+            if counted is None:
+                raise
+            if not counted:
+                return "deferred", max(up_to, row_id)
+            # Failed for good: the rows behind it go on, in this job.
+
+
+def _count_error(chat: _Chat, row_id: int, up_to: int, exc: Exception) -> bool | None:
+    """Count ``exc`` as an attempt of row ``row_id``: True when that was its last (the row
+    is failed), False when it waits for another try, None when the row is no longer
+    pending (not its failure to count)."""
+    ctx = chat.ctx
+    chat.db.rollback()  # whatever the transaction that raised left open
+    error = SendCrashed(f"{type(exc).__name__}: {exc}"[:400])
+    with transaction(chat.db) as session:
+        stored = session.get(Outbox, row_id)
+        if stored is None or stored.status != outbox.PENDING:
+            return None
+        row = _row_of(stored)
+    attempts = row.attempts + 1
+    if attempts < ctx.limits.max_error_attempts:
+        _defer(chat, row, up_to, backoff_s(attempts), str(error), count_attempt=True)
+        return False
+    log.error("outbox %s to %s: failed after %d attempts, the last raised %s", row_id,
+              chat_label(row.channel, row.chat_id), attempts, error)
+    with transaction(chat.db) as session:
+        send_outcomes.record(session, ctx.extensions, row_id, outbox.FAILED, ctx.clock(),
+                             error=error, message_id=None, attempts=attempts)
+        follow_up = outbox.take_added(session)
+    ctx.dispatcher.outbox(follow_up)
+    return True
 
 
 def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:

@@ -25,9 +25,9 @@ from sosbot.core.events import (
     TextReceived,
 )
 from sosbot.core.sanitize import clean_user_text, fold
-from sosbot.delivery.card_posts import group_message
 from sosbot.officers import acks, command_actions, command_chat
 from sosbot.residents.actions import IntakePolicy, IntakeResult, step_resident
+from sosbot.routing.alerts import group_message, tell_command_centre
 from sosbot.routing.rules import COMMAND, RoutingRules
 from sosbot.storage import bindings, conversations, deliveries, outbox, reports
 from sosbot.storage.tables import Binding, Delivery, Report, Reporter
@@ -106,10 +106,11 @@ class _Group:
         bindings.mark_dead(binding, f"bot removed ({event.status})", self.now)
         reports.audit(self.session, actor=self.actor, action="binding.lost", now=self.now,
                       chat=f"{self.channel}:{self.chat_id}", target=binding.target_code)
-        alert_command_centre(self.session, self.now, (
+        tell_command_centre(self.session, (
             f"⚠️ Bot đã bị xoá khỏi nhóm «{binding.title or self.chat_id}» "
             f"({self.target_name(binding)}). Tin báo mới của đơn vị này sẽ chuyển về Trung "
-            f"tâm chỉ huy cho đến khi nhóm được liên kết lại."), exclude=binding)
+            f"tâm chỉ huy cho đến khi nhóm được liên kết lại."), self.now,
+            except_binding=binding.id)
 
     def on_migrated(self, event: ChatMigrated) -> None:
         bindings.move_chat(self.session, self.channel, self.chat_id, event.new_chat_id)
@@ -283,15 +284,6 @@ class _Group:
         reports.audit(self.session, actor=self.actor, action="report.question", now=self.now,
                       report_id=report.id)
         self.say("Đã chuyển câu hỏi cho người báo tin; câu trả lời sẽ hiện dưới thẻ tin báo.")
-
-
-def alert_command_centre(session: Session, now: datetime, text: str,
-                         exclude: Binding | None = None) -> None:
-    for binding in bindings.active_for(session, COMMAND, COMMAND):
-        if exclude is not None and binding.id == exclude.id:
-            continue
-        outbox.add(session, channel=binding.channel, chat_id=binding.chat_id,
-                   method="message", payload=group_message(text), now=now)
 
 
 _HANDLERS: dict[type, Callable[[_Group, PlatformEvent], None]] = {

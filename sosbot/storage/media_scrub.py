@@ -15,25 +15,51 @@ other videos, audio and PDFs are sent as stored — see docs/reliability/privacy
 
 Scrubbed copies are cached beside the store (``<root>/scrubbed/ab/<sha256>.<ext>``), keyed
 by the original's hash, so a photo sent to five chats is scrubbed once.
+
+A resident's file is hostile until proven otherwise, so the scrubbing is bounded:
+
+- an image over ``MAX_PIXELS`` (40 megapixels, far below Pillow's default of 89) is
+  refused from its header, before a pixel is decoded: a 50 KB PNG that decodes to 100 MB
+  (a decompression bomb) never gets to decode; so is a text chunk that inflates past
+  Pillow's limit;
+- an animated image (GIF, WebP, APNG) leaves as its first frame: a still is what the
+  officers need, and a thousand frames cost a thousand decodes;
+- the scrubbing runs in a child process (``sosbot/storage/scrub_child.py``) with a wall-clock
+  limit and an address-space limit (``ScrubLimits``): a file that would take the worker
+  past its job timeout, or its memory, is killed there and refused, and the worker goes on.
+  A refusal is remembered beside the copies (``<sha256>.refused``), so the five chats of a
+  report do not each pay the time limit again.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
+import struct
+import subprocess
+import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.private_files import private_dir
-from sosbot.storage.video_scrub import VIDEO_TYPES, MalformedVideo, scrub_mp4
+from sosbot.storage.video_scrub import VIDEO_TYPES
 
 log = logging.getLogger(__name__)
 
 SCRUBBED_DIR = "scrubbed"
+REFUSED = ".refused"
+# A 12-megapixel phone photo is 12; a 108-megapixel one is rare and has a smaller copy on
+# every platform. Decoded as RGBA, 40 megapixels are 160 MB.
+MAX_PIXELS = 40_000_000
+# What Pillow raises on bytes it cannot make sense of (beyond UnidentifiedImageError).
+_UNREADABLE = (UnidentifiedImageError, OSError, ValueError, EOFError, struct.error,
+               Image.DecompressionBombError)
 _FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 _ORIENTATION = 0x0112
 # What may remain in a scrubbed file's info: image structure, nothing about its origin.
@@ -52,18 +78,21 @@ def is_image(mime: str | None) -> bool:
     return bool(mime) and str(mime).startswith("image/")
 
 
-def scrub(data: bytes) -> tuple[bytes, str]:
-    """The image without metadata, and its file extension; raise NotScrubbable."""
+def scrub(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[bytes, str]:
+    """The image without metadata, as a still (an animation's first frame), and its file
+    extension; raise NotScrubbable (also for an image of more than ``max_pixels``)."""
     image: Image.Image
     try:
         image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        width, height = image.size  # from the header: nothing decoded yet
+        if width * height > max_pixels:
+            raise NotScrubbable(f"image of {width}×{height} pixels, more than {max_pixels}")
+        image.load()  # an animation's first frame
+    except _UNREADABLE as exc:
         raise NotScrubbable(f"not an image Pillow can read: {exc}") from exc
     source_format = image.format or ""
-    animated = bool(getattr(image, "is_animated", False))
     rotated = False
-    if not animated and image.getexif().get(_ORIENTATION, 1) not in (0, 1):
+    if image.getexif().get(_ORIENTATION, 1) not in (0, 1):
         image = ImageOps.exif_transpose(image)
         rotated = True
     transparency = image.info.get("transparency")
@@ -81,9 +110,9 @@ def scrub(data: bytes) -> tuple[bytes, str]:
     if target == "JPEG":
         image.save(out, "JPEG", quality=95, optimize=True)
     elif target == "WEBP":
-        image.save(out, "WEBP", quality=95, save_all=animated, exif=b"", xmp=b"")
+        image.save(out, "WEBP", quality=95, exif=b"", xmp=b"")
     else:
-        image.save(out, "PNG", save_all=animated)
+        image.save(out, "PNG")
     result = out.getvalue()
     _check_clean(result)
     return result, _FORMATS[target]
@@ -149,18 +178,70 @@ def _check_clean(data: bytes) -> None:
             image.load()
             left = set(image.info) - _HARMLESS_INFO
             has_exif = len(image.getexif()) > 0
-    except (UnidentifiedImageError, OSError) as exc:
+    except _UNREADABLE as exc:
         raise NotScrubbable(f"the scrubbed image does not decode: {exc}") from exc
     if left or has_exif:
         raise NotScrubbable(f"metadata left after scrubbing: {sorted(left) or 'exif'}")
 
 
+@dataclass(frozen=True)
+class ScrubLimits:
+    """What one file's scrubbing may take. ``seconds`` is well under a job's timeout
+    (queueing.JOB_TIMEOUT_S, 120 s) even for an album of ten (a refusal is remembered, so a
+    job's next try skips the files already refused)."""
+
+    seconds: float = 10.0
+    memory_bytes: int = 1024 * 1024 * 1024
+    max_pixels: int = MAX_PIXELS
+
+
+class ScrubFailed(RuntimeError):
+    """The scrubbing process could not run or answer (not a verdict on the file): the send
+    is tried again, and after a few tries given up, like any failure to prepare it."""
+
+
+def scrub_in_child(original: Path, target: Path, *, video: bool,
+                   limits: ScrubLimits) -> str:
+    """Scrub ``original`` into ``target`` in a child process within ``limits``; the
+    extension of the result. Raise NotScrubbable when the file is refused, by the scrubber
+    or by a limit.
+
+    A child process, not a thread or a signal: only a process can be stopped in the middle
+    of a C decoder and have its memory capped without touching the worker's. It is started
+    afresh (``python -m``, about 0.1 s) rather than forked from the worker, whose threads
+    (the lock keeper, the event loop, the sweeper) a fork would copy half-way; the cost is
+    paid once per original, since the copy is cached."""
+    command = [sys.executable, "-m", "sosbot.storage.scrub_child", "video" if video else "image",
+               str(original), str(target), str(limits.max_pixels), str(limits.memory_bytes),
+               str(limits.seconds)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=limits.seconds, check=False)
+    except subprocess.TimeoutExpired as exc:  # run() has killed the child
+        raise NotScrubbable(f"scrubbing took longer than {limits.seconds:g} s") from exc
+    except OSError as exc:
+        raise ScrubFailed(f"could not start the scrubbing process: {exc}") from exc
+    if done.returncode < 0:  # a signal: the CPU-time limit (SIGXCPU), or the kernel's OOM
+        raise NotScrubbable(f"scrubbing stopped by signal {-done.returncode} (over its limits)")
+    lines = done.stdout.decode(errors="replace").strip().splitlines()
+    try:
+        answer = json.loads(lines[-1]) if done.returncode == 0 and lines else None
+    except json.JSONDecodeError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise ScrubFailed(f"the scrubbing process failed (exit {done.returncode}): "
+                          f"{done.stderr.decode(errors='replace')[-300:]}")
+    if "refused" in answer:
+        raise NotScrubbable(str(answer["refused"]))
+    return str(answer["ext"])
+
+
 class OutgoingMedia:
     """The paths of files fit to send, for originals in a :class:`MediaStore`."""
 
-    def __init__(self, store: MediaStore) -> None:
+    def __init__(self, store: MediaStore, limits: ScrubLimits | None = None) -> None:
         self.store = store
         self.root = store.root / SCRUBBED_DIR
+        self.limits = limits or ScrubLimits()
 
     def cached(self, sha256: str) -> list[Path]:
         folder = self.root / sha256[:2]
@@ -170,8 +251,10 @@ class OutgoingMedia:
     def path_for(self, sha256: str, mime: str | None) -> Path:
         """The file to upload for the stored original ``sha256``.
 
-        Images: a scrubbed copy (made once, then cached); raise NotScrubbable when that is
-        impossible. Anything else: the original.
+        Images and MP4/QuickTime videos: a scrubbed copy (made once, in a child process
+        within ``limits``, then cached); raise NotScrubbable when that is impossible (also
+        remembered) and ScrubFailed when the child could not run. Anything else: the
+        original.
         """
         original = self.store.path_for(sha256)
         video_ext = VIDEO_TYPES.get(str(mime))
@@ -180,25 +263,27 @@ class OutgoingMedia:
         existing = self.cached(sha256)
         if existing:
             return existing[0]
-        if video_ext is not None:
-            try:
-                data, ext = scrub_mp4(original.read_bytes()), video_ext
-            except MalformedVideo as exc:
-                raise NotScrubbable(f"not a well-formed MP4: {exc}") from exc
-        else:
-            data, ext = scrub(original.read_bytes())
-        path = self.root / sha256[:2] / f"{sha256}{ext}"
-        private_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scrubbing-")
+        folder = self.root / sha256[:2]
+        refused = folder / f"{sha256}{REFUSED}"
+        if refused.exists():
+            raise NotScrubbable(f"refused before: {refused.read_text(errors='replace')}")
+        private_dir(folder)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".scrubbing-")
+        os.close(fd)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            try:
+                ext = scrub_in_child(original, Path(tmp), video=video_ext is not None,
+                                     limits=self.limits)
+            except NotScrubbable as exc:
+                _write_atomically(refused, str(exc).encode())
+                raise
+            path = folder / f"{sha256}{video_ext or ext}"
             os.replace(tmp, path)  # concurrent workers write the same bytes: last one wins
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         log.info("media %s: scrubbed copy made (%d → %d bytes)", sha256[:12],
-                 original.stat().st_size, len(data))
+                 original.stat().st_size, path.stat().st_size)
         return path
 
     def forget(self, sha256: str) -> int:
@@ -207,4 +292,16 @@ class OutgoingMedia:
         for path in self.cached(sha256):
             path.unlink(missing_ok=True)
             gone += 1
+        (self.root / sha256[:2] / f"{sha256}{REFUSED}").unlink(missing_ok=True)
         return gone
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".writing-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

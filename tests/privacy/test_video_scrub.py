@@ -69,3 +69,33 @@ def test_videos_leave_scrubbed_and_malformed_ones_not_at_all(tmp_path: Path) -> 
     cut = store.put(phone_video()[:-500] + b"\x00\x00\x10\x00mdat")
     with pytest.raises(NotScrubbable):
         outgoing.path_for(cut.sha256, "video/mp4")
+
+
+def nested_boxes(depth: int) -> bytes:
+    """An ``ftyp`` box, then ``depth`` ``moov`` boxes each inside the one before: 8 bytes a
+    box, 24 KB for 3,000 (the file that once took the scrubber to RecursionError)."""
+    return box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41") + b"".join(
+        (8 * (depth - level)).to_bytes(4, "big") + b"moov" for level in range(depth))
+
+
+def test_boxes_nested_thousands_deep_are_refused_without_recursion(tmp_path: Path) -> None:
+    poison = nested_boxes(3000)
+    assert len(poison) < 25_000
+    with pytest.raises(MalformedVideo, match="nested deeper"):
+        scrub_mp4(poison)
+    store = MediaStore(tmp_path / "media")
+    stored = store.put(poison)
+    assert stored.mime == "video/mp4"  # it passes the store's sniffing as a video
+    with pytest.raises(NotScrubbable):
+        OutgoingMedia(store).path_for(stored.sha256, stored.mime)
+    # A box of size 0 runs to the end of its parent: nesting those is refused the same way.
+    with pytest.raises(MalformedVideo, match="nested deeper"):
+        scrub_mp4(b"".join(bytes(4) + b"trak" for _ in range(3000)))
+    assert scrub_mp4(nested_boxes(5)) == nested_boxes(5)  # as deep as phones nest: fine
+
+
+def test_a_video_of_too_many_boxes_is_refused() -> None:
+    crowded = box(b"moov", box(b"free", b"") * 150_000)
+    with pytest.raises(MalformedVideo, match="boxes"):
+        scrub_mp4(crowded)
+    assert scrub_mp4(box(b"moov", box(b"free", b"") * 1000))  # a fragmented video's count
