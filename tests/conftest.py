@@ -40,6 +40,16 @@ os.environ.setdefault("SOSBOT_AUDIT_KEY", TEST_AUDIT_KEY)
 audit.use_key(os.environ["SOSBOT_AUDIT_KEY"])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that runs on the PostgreSQL database carries the ``postgres`` mark, however
+    it was parametrised (``indirect`` parameters do not carry the fixture's marks), so
+    ``-m postgres`` and ``-m "not postgres"`` select exactly those."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
 def unavailable(what: str, reason: str) -> None:
     message = f"{what} is not reachable: {reason}"
     if IN_CI:

@@ -1,9 +1,13 @@
-"""From a platform event to stored state: one transaction per webhook delivery.
+"""From platform events to stored state: a batch of webhook deliveries in one transaction.
 
-In that transaction: the inbound event is recorded (a retried delivery stops here), then a
-resident's conversation steps (routing the report when it is submitted) or a group chat's
-command is carried out, and every message to send becomes an outbox row. Nothing is sent
-from here: the outbox rows are queued after the commit.
+The group-commit writer (``intake.writer``) hands over every delivery waiting for it; in
+one transaction their events are recorded in one statement (a retried delivery stops
+there), their residents' rows are opened in key order, each resident's conversation steps
+(``residents.actions``, routing a report when it is submitted) or a group chat's event goes
+to the officers (``officers.group_chat``), and every message to send becomes an outbox row,
+written together at the end. Each delivery still gets its own result (its row ids, timers).
+Nothing is sent from here: the rows are queued after the commit. If the batch fails, the
+writer tries each delivery again in a transaction of its own.
 """
 
 from __future__ import annotations
