@@ -21,7 +21,7 @@ from sosbot.storage import inbound
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox, Report
 from sosbot.webhooks import WebDeps, create_app
-from tests.conftest import routing_rules
+from tests.conftest import closed_port, routing_rules
 
 SECRET = "test-secret-0123456789abcdef"
 PATH = "/webhooks/telegram"
@@ -162,7 +162,7 @@ async def test_unhandled_update_kind_is_answered_200(make_client: Any, engine: E
 
 
 async def test_database_down_answers_503_so_the_platform_retries(make_client: Any) -> None:
-    dead = make_engine("postgresql://postgres@127.0.0.1:9/none")
+    dead = make_engine(f"postgresql://postgres@127.0.0.1:{closed_port()}/none")
     client = await make_client(engine=dead)
     status, _ = await post(client, update("/start"))
     assert status == 503
@@ -170,7 +170,7 @@ async def test_database_down_answers_503_so_the_platform_retries(make_client: An
 
 async def test_redis_down_still_answers_200_and_keeps_the_rows(make_client: Any,
                                                                 engine: Engine) -> None:
-    dead = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
+    dead = Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_connect_timeout=0.2)
     client = await make_client(redis=dead, dispatcher=Dispatcher(dead, "nowhere"))
     status, _ = await post(client, update("/start"))
     assert status == 200
@@ -184,7 +184,7 @@ async def test_health(make_client: Any) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"ok": True, "database": "ok", "redis": "ok"}
-    dead = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
+    dead = Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_connect_timeout=0.2)
     client = await make_client(redis=dead)
     response = await client.get("/healthz")
     assert response.status == 503 and (await response.json())["redis"].startswith("error")

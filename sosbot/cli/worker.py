@@ -11,15 +11,13 @@ import time
 from prometheus_client import start_http_server
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
-from rq.job import Job
 
-from sosbot import log_setup, metrics
+from sosbot import metrics
 from sosbot.cli import Commands
 from sosbot.config import load_settings, off_machine_platforms, problems, unguarded_redis
 from sosbot.delivery import context
 from sosbot.delivery.context import JobContext
-from sosbot.delivery.job_guard import GuardedWorker, guarded_worker
+from sosbot.delivery.job_guard import guarded_worker
 from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.runtime import engine_for, job_context, redis_for
@@ -42,14 +40,6 @@ def register(commands: Commands) -> None:
     parser.set_defaults(func=run)
 
 
-class _Worker(GuardedWorker):
-    """The guarded worker; every log line of one job carries the job's id."""
-
-    def perform_job(self, job: Job, queue: Queue) -> bool:
-        with log_setup.request_id(f"job:{job.id}"):
-            return bool(super().perform_job(job, queue))
-
-
 def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) -> None:
     while not stop.wait(interval_s):
         try:
@@ -66,7 +56,7 @@ def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
     would load the ward map again)."""
     while True:
         # Runs sosbot's own job functions only, read as JSON: see job_guard.
-        worker = guarded_worker(redis, queue_name, _Worker)
+        worker = guarded_worker(redis, queue_name)
         # rq waits up to a minute between tries when Redis is gone.
         worker.max_connection_wait_time = REDIS_RETRY_MAX_S
         try:

@@ -29,6 +29,7 @@ from rq import Queue, SimpleWorker
 from rq.exceptions import DeserializationError
 from rq.job import Job, JobStatus
 
+from sosbot import log_setup
 from sosbot.core.errors import RefusedJob
 from sosbot.delivery.jobs import JOBS
 from sosbot.delivery.queueing import SERIALIZER
@@ -103,6 +104,11 @@ class GuardedWorker(SimpleWorker):
 
     job_class = GuardedJob
 
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        # Every log line of one job carries the job's id (``log_setup``'s request id).
+        with log_setup.request_id(f"job:{job.id}"):
+            return bool(super().perform_job(job, queue))
+
     def execute_job(self, job: Job, queue: Queue) -> None:
         reason = refusal(job)
         if reason is not None:
@@ -120,9 +126,8 @@ class GuardedWorker(SimpleWorker):
         super().handle_exception(job, *exc_info)
 
 
-def guarded_worker(redis: Redis, queue_name: str,
-                   worker_class: type[GuardedWorker] = GuardedWorker) -> GuardedWorker:
+def guarded_worker(redis: Redis, queue_name: str) -> GuardedWorker:
     """A worker for ``queue_name`` that runs sosbot's jobs only."""
     queue = Queue(queue_name, connection=redis, serializer=SERIALIZER, job_class=GuardedJob)
-    return worker_class([queue], connection=redis, serializer=SERIALIZER,
-                        job_class=GuardedJob)
+    return GuardedWorker([queue], connection=redis, serializer=SERIALIZER,
+                         job_class=GuardedJob)

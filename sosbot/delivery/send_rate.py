@@ -3,7 +3,8 @@ before the platform has to answer 429.
 
 All rules for one send are checked and taken in one Lua script, so two workers never both
 take the last slot. Buckets use GCRA (one timestamp per key); windows keep a sorted set of
-the send times in the last period.
+the send times in the last period. Time is the job context's clock (one clock for all);
+sends stamped more than a minute ahead of it (a clock stepped back) no longer count.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from sosbot.core.rates import RateRule
 _SCRIPT = """
 local now = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
+-- Sends stamped further ahead than any worker's clock can be (the clock was stepped back,
+-- or a test travels in time) would block a key until that moment: they are let go.
+local ahead = now + 60
 local n = #KEYS
 local wait = 0
 for i = 1, n do
@@ -27,11 +31,13 @@ for i = 1, n do
   local period = tonumber(ARGV[2 + (i - 1) * 3 + 3])
   if kind == 'bucket' then
     local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if tat > ahead + period * limit then tat = now end
     local tolerance = period * (limit - 1)
     local w = math.max(tat, now) + period * (cost - 1) - tolerance - now
     if w > wait then wait = w end
   else
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - period)
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '(' .. ahead, '+inf')
     local count = redis.call('ZCARD', KEYS[i])
     if count + cost > limit then
       local index = count + cost - limit - 1
@@ -48,7 +54,9 @@ for i = 1, n do
   local kind = ARGV[2 + (i - 1) * 3 + 1]
   local period = tonumber(ARGV[2 + (i - 1) * 3 + 3])
   if kind == 'bucket' then
+    local limit = tonumber(ARGV[2 + (i - 1) * 3 + 2])
     local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if tat > ahead + period * limit then tat = now end
     local new = math.max(tat, now) + period * cost
     redis.call('SET', KEYS[i], tostring(new), 'PX', math.ceil((new - now) * 1000) + 1000)
   else

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import io
 import time
 from collections.abc import AsyncIterator
@@ -41,7 +42,7 @@ from sosbot.runtime import delivery_extensions
 from sosbot.storage import bindings
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
-from sosbot.storage.tables import Report
+from sosbot.storage.tables import Report, utcnow
 from sosbot.webhooks import WebDeps, create_app
 
 TOKEN = "7000000003:ROUTING-token"
@@ -113,6 +114,13 @@ class Rig:
         context.install(self.ctx)
         await self.http.post(f"{self.emu}/bot{TOKEN}/setWebhook", json={
             "url": str(self.server.make_url("/webhooks/telegram")), "secret_token": SECRET})
+
+    def on_the_wall_clock(self) -> JobContext:
+        """The job context on the real clock, its rate limiter and real waits too: for tests
+        against the emulator's flood limits, which count real seconds."""
+        return dataclasses.replace(self.ctx, clock=utcnow,
+                                   limiter=SendRateLimiter(self.redis, utcnow),
+                                   sleep=time.sleep)
 
     @asynccontextmanager
     async def running(self, *, limits: bool = False) -> AsyncIterator[Rig]:

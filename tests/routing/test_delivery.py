@@ -40,7 +40,7 @@ from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tables import Conversation, Media, Outbox
-from tests.conftest import routing_rules
+from tests.conftest import closed_port, routing_rules
 
 TOKEN = "7000000001:TEST-delivery-token"
 USER = 5101
@@ -266,7 +266,7 @@ async def test_blocked_user_fails_for_good(ctx: JobContext, engine: Engine,
 async def test_temporary_failures_are_retried_then_given_up(
         engine: Engine, redis: Redis, queue_name: str, loop_thread: BackgroundLoop,
         tmp_path: Path, conversation_settings: ConversationSettings) -> None:
-    dead = make_context(engine, redis, queue_name, "http://127.0.0.1:9", loop_thread,
+    dead = make_context(engine, redis, queue_name, f"http://127.0.0.1:{closed_port()}", loop_thread,
                         tmp_path, conversation_settings, start=False, max_send_attempts=2)
     [row_id] = queue_messages(engine, ["không tới được"])
     assert await in_thread(delivery.deliver, dead, row_id) == "deferred"

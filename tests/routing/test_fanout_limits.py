@@ -285,7 +285,7 @@ async def test_a_burst_of_200_reports_to_one_ward_stays_under_telegrams_limits(
     points = [spots[i % BURST_SPOTS] if i < BURST_SPOTS else jittered(spots[i % BURST_SPOTS], rng)
               for i in range(BURST_REPORTS)]
     # Jobs run on the wall clock, as in a worker: the limiter counts real seconds too.
-    ctx = dataclasses.replace(rig.ctx, clock=utcnow)
+    ctx = rig.on_the_wall_clock()
     context.install(ctx)
 
     created_at = time.time()
@@ -355,7 +355,7 @@ async def test_a_burst_of_200_reports_to_one_ward_stays_under_telegrams_limits(
 async def test_cards_queued_behind_a_deferred_card_go_when_the_group_frees_up(
         rig: Rig, groups: dict[str, int], wards: WardIndex) -> None:
     """Without the sweeper: the scheduler's re-queue of a deferred card is all it takes."""
-    ctx = dataclasses.replace(rig.ctx, clock=utcnow)
+    ctx = rig.on_the_wall_clock()
     context.install(ctx)
     # The ward group's minute is full: 20 messages went there 55 s ago (by another worker).
     group_rule = [rule for rule in rate_rules(str(groups["ward"]), "message")
@@ -402,7 +402,11 @@ async def test_redis_restarted_in_the_middle_of_a_fan_out_loses_and_repeats_no_c
     rig.clock.advance(seconds=Limits().outbox_stale_after_s + 1)
     swept = await rig.in_thread(sweep, rig.ctx)
     assert swept.outbox_requeued == left
-    await run_worker(rig, rig.ctx, bound_s=90.0)
+    # Then it works as a worker does, on the real clock: rq's scheduler and the emulator's
+    # flood limits count real seconds, so the rate limiter must too.
+    ctx = rig.on_the_wall_clock()
+    context.install(ctx)
+    await run_worker(rig, ctx, bound_s=90.0)
 
     calls = await api_calls(rig)
     assert [c for c in calls if c["status"] == 429] == []

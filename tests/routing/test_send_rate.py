@@ -78,3 +78,18 @@ def test_the_limiter_reads_the_clock_it_is_given(redis: Redis) -> None:
     assert abs(limiter.try_acquire([tight]) - 30.0) < 1e-6
     now[0] += timedelta(seconds=30)
     assert limiter.try_acquire([tight]) == 0.0
+
+
+def test_a_clock_stepped_back_does_not_block_a_chat(redis: Redis) -> None:
+    """Sends stamped in what is now the future (the clock was stepped back, or a test went
+    back in time) do not hold the bucket or the window until then; a few seconds of skew
+    between workers' clocks is not a step back."""
+    now = [datetime(2026, 12, 1, 3, 0, tzinfo=UTC)]
+    limiter = SendRateLimiter(redis, lambda: now[0])
+    for _ in range(20):
+        assert limiter.try_acquire([WINDOW, BUCKET]) == 0.0
+        now[0] += timedelta(seconds=1)
+    now[0] -= timedelta(seconds=30)  # another worker's clock, half a minute behind
+    assert limiter.try_acquire([WINDOW]) > 0
+    now[0] -= timedelta(days=400)
+    assert limiter.try_acquire([WINDOW, BUCKET]) == 0.0

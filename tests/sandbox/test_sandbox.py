@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import closed_port
 from tests.location_page.test_location_page import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 from tests.sandbox.conftest import Demo
 
@@ -269,7 +270,8 @@ def test_bad_input_is_refused_with_400(demo: Demo, path: str, body: bytes | str,
 
 
 def test_media_is_served_only_from_the_emulators(demo: Demo) -> None:
-    url = demo.url + "api/media?u=" + urllib.parse.quote("http://127.0.0.1:9/secret", safe="")
+    secret = f"http://127.0.0.1:{closed_port()}/secret"
+    url = demo.url + "api/media?u=" + urllib.parse.quote(secret, safe="")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url, timeout=10)
     assert refused.value.code == 403

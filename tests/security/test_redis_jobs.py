@@ -133,8 +133,8 @@ def test_every_job_sosbot_queues_is_in_the_allow_list(redis: Redis, queue_name: 
                 and any(alias.name == "rq" or alias.name.startswith("rq.")
                         for alias in node.names) or isinstance(node, ast.ImportFrom)
                 and (node.module or "").split(".")[0] == "rq"}
-    assert queuers == {"routing/queueing.py"}
-    assert rq_users == {"routing/queueing.py", "routing/job_guard.py"}
+    assert queuers == {"delivery/queueing.py"}
+    assert rq_users == {"delivery/queueing.py", "delivery/job_guard.py"}
 
 
 # rq's ways of putting a job on Redis (Queue's methods and Job.create).

@@ -24,6 +24,7 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.events import MediaReceived
+from tests.conftest import closed_port
 
 from .harness import Emu, running_emulator
 
@@ -225,7 +226,7 @@ async def test_wrong_page_token_says_so_without_leaking_it(emu: Emu) -> None:
 
 
 async def test_unreachable_api_is_temporary() -> None:
-    client = MessengerOutbound("tok", api_base="http://127.0.0.1:9", timeout_s=2.0)
+    client = MessengerOutbound("tok", api_base=f"http://127.0.0.1:{closed_port()}", timeout_s=2.0)
     try:
         with pytest.raises(TemporarySendError):
             await client.send("1", "message", payload(OutgoingMessage("x"), last=time.time()))

@@ -22,6 +22,7 @@ from sosbot.emulators.common.webhook import DeliveryOutcome, WebhookSender
 from sosbot.emulators.telegram.app import parse_bot
 from sosbot.emulators.telegram.html_text import HtmlParseError, parse_html, utf16_len
 from sosbot.emulators.telegram.messages import detect_entities
+from tests.conftest import closed_port
 
 
 class FakeClock:
@@ -251,7 +252,8 @@ async def test_webhook_sender_gives_up_and_reports_last_status() -> None:
     try:
         assert await sender.submit_json("x", url, {"key": "x", "n": 0}) == 500
         assert len(sink.arrivals) == 3
-        refused = sender.submit_json("y", "http://127.0.0.1:9/none", {"key": "y", "n": 0})
+        refused = sender.submit_json("y", f"http://127.0.0.1:{closed_port()}/none",
+                                     {"key": "y", "n": 0})
         assert await refused is None
     finally:
         await sender.close()

@@ -30,6 +30,7 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.events import LocationReceived, MediaReceived, TextReceived
+from tests.conftest import closed_port
 
 from .conftest import OA_SECRET, Emu
 
@@ -198,7 +199,8 @@ async def test_errors_map_onto_the_core(emu: Emu, outbound: ZaloOutbound,
 
 async def test_unreachable_api_is_temporary(outbound: ZaloOutbound) -> None:
     await outbound.tokens.access_token()
-    closed = ZaloOutbound(outbound.tokens, api_base="http://127.0.0.1:9", timeout_s=2)
+    closed = ZaloOutbound(outbound.tokens, api_base=f"http://127.0.0.1:{closed_port()}",
+                          timeout_s=2)
     with pytest.raises(TemporarySendError):
         await closed.send("1", "message", {"text": "Xin chào"})
     await closed.close()
