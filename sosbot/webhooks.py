@@ -315,6 +315,8 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
     metrics.WEBHOOKS.labels(channel, "accepted" if result.accepted else "duplicate").inc()
     for category in result.report_categories:
         metrics.REPORTS.labels(category).inc()
+    for missing in result.unrouted:
+        metrics.REPORTS_UNROUTED.labels(missing).inc()
     return _answer(200, "ok" if result.accepted else "duplicate")
 
 
