@@ -351,6 +351,45 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
     return found
 
 
+# The shortest each platform's secret can be: Meta app secrets are 32 hexadecimal digits
+# and page tokens far longer; Zalo's secret keys are 20 characters; the verify token is
+# ours to choose. A shorter one is a truncated paste or a made-up value.
+MIN_SECRET_LENGTH = {
+    "zalo_app_secret": 16,
+    "zalo_oa_secret_key": 16,
+    "messenger_app_secret": 32,
+    "messenger_verify_token": 16,
+    "messenger_page_token": 32,
+}
+
+
+def deployment_problems(settings: Settings) -> list[str]:
+    """What ``check-config`` refuses beyond :func:`problems`: what only a deployment facing
+    the real platforms needs (``serve`` and ``worker`` also run against the local
+    emulators, over plain HTTP on loopback, so they do not ask for it). Whether a Zalo
+    refresh token is stored needs the database: see ``sosbot.cli.admin``."""
+    found: list[str] = []
+    channels, secrets = settings.file.channels, settings.secrets
+    if channels.messenger.enabled and not settings.public_url.startswith("https://"):
+        found.append(f"SOSBOT_PUBLIC_URL: must be set to an https:// address residents' "
+                     f"phones can open while Messenger is on (the location page), not "
+                     f"{settings.public_url!r}")
+    bases = [("TELEGRAM_API_BASE", settings.telegram_api_base, channels.telegram.enabled),
+             ("ZALO_API_BASE", settings.zalo_api_base, channels.zalo.enabled),
+             ("ZALO_OAUTH_BASE", settings.zalo_oauth_base, channels.zalo.enabled),
+             ("MESSENGER_API_BASE", settings.messenger_api_base, channels.messenger.enabled)]
+    for name, base, enabled in bases:
+        if enabled and not base.startswith("https://"):
+            found.append(f"{name}: {base} is plain HTTP; tokens and residents' messages "
+                         f"would cross the network unencrypted (use https://)")
+    enabled = {"zalo": channels.zalo.enabled, "messenger": channels.messenger.enabled}
+    for field_name, shortest in MIN_SECRET_LENGTH.items():
+        value = getattr(secrets, field_name)
+        if enabled[field_name.split("_")[0]] and value and len(value) < shortest:
+            found.append(f"{_SECRET_NAMES[field_name]}: shorter than {shortest} characters")
+    return found
+
+
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 
