@@ -172,6 +172,15 @@ class WebConfig(Section):
     # "process": the intake writer runs as a child of the web process, on a core of its
     # own; "thread": on a thread of the web process (one interpreter lock for both).
     intake_writer: Literal["process", "thread"] = "thread"
+    # Slow clients: a request body not received within body_timeout_s is answered 408 and
+    # its connection closed; beyond max_connections open at once, a new connection is
+    # answered 503 (Retry-After) and closed before anything of it is read.
+    body_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    max_connections: int = Field(default=1024, ge=1, le=100_000)
+    # Set: /healthz, /readyz, /statusz, /metrics and the JSON API are served only on this
+    # port (on internal_host), not on the public one.
+    internal_port: int | None = Field(default=None, ge=1, le=65535)
+    internal_host: str = "127.0.0.1"
 
 
 class FileConfig(Section):
@@ -382,10 +391,10 @@ def deployment_problems(settings: Settings) -> list[str]:
         if enabled and not base.startswith("https://"):
             found.append(f"{name}: {base} is plain HTTP; tokens and residents' messages "
                          f"would cross the network unencrypted (use https://)")
-    enabled = {"zalo": channels.zalo.enabled, "messenger": channels.messenger.enabled}
+    channel_on = {"zalo": channels.zalo.enabled, "messenger": channels.messenger.enabled}
     for field_name, shortest in MIN_SECRET_LENGTH.items():
         value = getattr(secrets, field_name)
-        if enabled[field_name.split("_")[0]] and value and len(value) < shortest:
+        if channel_on[field_name.split("_")[0]] and value and len(value) < shortest:
             found.append(f"{_SECRET_NAMES[field_name]}: shorter than {shortest} characters")
     return found
 

@@ -73,6 +73,12 @@ class WebDeps:
     api_token: str = ""  # the read-only JSON API; empty: not served
     api_pii_token: str = ""  # the token that also shows residents' personal data
     max_body_bytes: int = 1024 * 1024
+    # A body not received within this many seconds is answered 408 and its connection
+    # closed: a client trickling its body (a slowloris) does not hold a connection long.
+    body_timeout_s: float = 10.0
+    # True: health, metrics and the JSON API are left off this app, for the internal
+    # listener (create_internal_app) to serve on a port of its own.
+    internal_listener: bool = False
     # Deliveries being handled at once; beyond it a webhook answers 503 and the platform
     # retries later, so an overload queues at the platforms, not in this process's memory.
     max_in_flight: int = 256
@@ -116,6 +122,29 @@ def create_app(deps: WebDeps) -> web.Application:
     if deps.messenger_app_secret:
         app.router.add_get(deps.messenger_path, messenger_verification)
         app.router.add_post(deps.messenger_path, messenger_webhook)
+    if not deps.internal_listener:
+        _add_internal_routes(app)
+    if deps.location_tokens is not None and deps.ward_shapes:
+        app.add_subapp(LOCATION_PREFIX, create_location_app(
+            tokens=deps.location_tokens, ward_shapes=deps.ward_shapes,
+            on_point=lambda ticket, lat, lon, accuracy: location_point(
+                app, ticket, lat, lon, accuracy)))
+    return app
+
+
+def create_internal_app(public: web.Application) -> web.Application:
+    """Health, metrics and the JSON API of the web process whose public app is ``public``,
+    for a listener of their own (``web.internal_port``): not reachable from the internet
+    when that port is not."""
+    app = web.Application(middlewares=[_errors])
+    app[DEPS] = public[DEPS]
+    app[WRITER] = public[WRITER]  # started and stopped with the public app
+    _add_internal_routes(app)
+    return app
+
+
+def _add_internal_routes(app: web.Application) -> None:
+    deps = app[DEPS]
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/statusz", statusz)
@@ -123,12 +152,6 @@ def create_app(deps: WebDeps) -> web.Application:
     if deps.api_token:
         app.add_subapp("/api/v1", create_api_app(engine=deps.engine, token=deps.api_token,
                                                  pii_token=deps.api_pii_token))
-    if deps.location_tokens is not None and deps.ward_shapes:
-        app.add_subapp(LOCATION_PREFIX, create_location_app(
-            tokens=deps.location_tokens, ward_shapes=deps.ward_shapes,
-            on_point=lambda ticket, lat, lon, accuracy: location_point(
-                app, ticket, lat, lon, accuracy)))
-    return app
 
 
 async def _start_writer(app: web.Application) -> None:
@@ -175,8 +198,21 @@ async def _errors(request: web.Request,
 
 
 async def _read_body(request: web.Request, channel: str) -> bytes | web.Response:
+    timeout_s = request.app[DEPS].body_timeout_s
     try:
-        return await request.read()
+        return await asyncio.wait_for(request.read(), timeout_s)
+    except TimeoutError:
+        log.warning("%s webhook: body not received within %.0f s from %s; connection closed",
+                    channel, timeout_s, request.remote)
+        metrics.WEBHOOKS.labels(channel, "body_timeout").inc()
+        response = _answer(408, "request body too slow")
+        response.force_close()
+        # Sent now and the connection closed at once: left to aiohttp, it would go on
+        # reading (and dropping) the rest of the body for up to 10 s before closing.
+        await response.prepare(request)
+        await response.write_eof()
+        request.protocol.force_close()
+        return response
     except web.HTTPRequestEntityTooLarge:
         log.warning("%s webhook: body over %d bytes from %s refused", channel,
                     request.app[DEPS].max_body_bytes, request.remote)

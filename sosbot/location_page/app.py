@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/l"
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 4096
+BODY_TIMEOUT_S = 10.0
 MAX_ACCURACY_M = 100_000.0
 
 OnPoint = Callable[[LocationTicket, float, float, float | None], Awaitable[str]]
@@ -142,7 +143,10 @@ async def receive_point(request: web.Request) -> web.Response:
         return _json(415, None, ok=False, key="bad_point", error="send application/json")
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _json(413, None, ok=False, key="bad_point", error="body too large")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    try:  # a point is a few bytes: one trickled in (a slow client) is cut
+        raw = await asyncio.wait_for(request.content.read(MAX_BODY_BYTES + 1), BODY_TIMEOUT_S)
+    except TimeoutError:
+        return _json(408, None, ok=False, key="bad_point", error="body too slow")
     if len(raw) > MAX_BODY_BYTES:
         return _json(413, None, ok=False, key="bad_point", error="body too large")
     try:

@@ -118,7 +118,7 @@ def active_counts(session: Session) -> dict[str, int]:
     """How many group chats are bound, per kind (every kind listed, 0 when none)."""
     counts = dict.fromkeys(KINDS, 0)
     rows = session.execute(sa.select(col(Binding.target_kind), sa.func.count())
-                           .where(Binding.status == ACTIVE)
+                           .where(col(Binding.status) == ACTIVE)
                            .group_by(col(Binding.target_kind))).all()
     for kind, count in rows:
         counts[str(kind)] = int(count)
