@@ -185,6 +185,15 @@ class WebConfig(Section):
     # "process": the intake writer runs as a child of the web process, on a core of its
     # own; "thread": on a thread of the web process (one interpreter lock for both).
     intake_writer: Literal["process", "thread"] = "thread"
+    # Slow clients: a request body not received within body_timeout_s is answered 408 and
+    # its connection closed; beyond max_connections open at once, a new connection is
+    # answered 503 (Retry-After) and closed before anything of it is read.
+    body_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    max_connections: int = Field(default=1024, ge=1, le=100_000)
+    # Set: /healthz, /readyz, /statusz, /metrics and the JSON API are served only on this
+    # port (on internal_host), not on the public one.
+    internal_port: int | None = Field(default=None, ge=1, le=65535)
+    internal_host: str = "127.0.0.1"
 
 
 class FileConfig(Section):
@@ -387,6 +396,45 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
                 found.append(f"{name}: not set (or set channels.messenger.enabled: false)")
     if not demo:
         found += weak_secrets(settings.secrets)
+    return found
+
+
+# The shortest each platform's secret can be: Meta app secrets are 32 hexadecimal digits
+# and page tokens far longer; Zalo's secret keys are 20 characters; the verify token is
+# ours to choose. A shorter one is a truncated paste or a made-up value.
+MIN_SECRET_LENGTH = {
+    "zalo_app_secret": 16,
+    "zalo_oa_secret_key": 16,
+    "messenger_app_secret": 32,
+    "messenger_verify_token": 16,
+    "messenger_page_token": 32,
+}
+
+
+def deployment_problems(settings: Settings) -> list[str]:
+    """What ``check-config`` refuses beyond :func:`problems`: what only a deployment facing
+    the real platforms needs (``serve`` and ``worker`` also run against the local
+    emulators, over plain HTTP on loopback, so they do not ask for it). Whether a Zalo
+    refresh token is stored needs the database: see ``sosbot.cli.admin``."""
+    found: list[str] = []
+    channels, secrets = settings.file.channels, settings.secrets
+    if channels.messenger.enabled and not settings.public_url.startswith("https://"):
+        found.append(f"SOSBOT_PUBLIC_URL: must be set to an https:// address residents' "
+                     f"phones can open while Messenger is on (the location page), not "
+                     f"{settings.public_url!r}")
+    bases = [("TELEGRAM_API_BASE", settings.telegram_api_base, channels.telegram.enabled),
+             ("ZALO_API_BASE", settings.zalo_api_base, channels.zalo.enabled),
+             ("ZALO_OAUTH_BASE", settings.zalo_oauth_base, channels.zalo.enabled),
+             ("MESSENGER_API_BASE", settings.messenger_api_base, channels.messenger.enabled)]
+    for name, base, enabled in bases:
+        if enabled and not base.startswith("https://"):
+            found.append(f"{name}: {base} is plain HTTP; tokens and residents' messages "
+                         f"would cross the network unencrypted (use https://)")
+    channel_on = {"zalo": channels.zalo.enabled, "messenger": channels.messenger.enabled}
+    for field_name, shortest in MIN_SECRET_LENGTH.items():
+        value = getattr(secrets, field_name)
+        if channel_on[field_name.split("_")[0]] and value and len(value) < shortest:
+            found.append(f"{_SECRET_NAMES[field_name]}: shorter than {shortest} characters")
     return found
 
 

@@ -28,3 +28,24 @@ QUEUE_DEPTH = Gauge(
     registry=REGISTRY)
 OUTBOX_PENDING = Gauge(
     "sosbot_outbox_pending", "Outbox rows not yet sent", registry=REGISTRY)
+REPORTS_UNROUTED = Counter(
+    "sosbot_reports_unrouted_total",
+    "Reports that missed a chat: missing=\"all\" reached no chat at all (no group bound), "
+    "missing=\"ward\" had no ward group (the command centre has it)", ["missing"],
+    registry=REGISTRY)
+DEPENDENCY_UP = Gauge(
+    "sosbot_dependency_up", "1 when the dependency answered the last check, else 0",
+    ["dependency"], registry=REGISTRY)
+BOUND_GROUPS = Gauge(
+    "sosbot_bound_groups", "Group chats bound, by kind (ward, department, command, "
+    "escalation); all 0: reports reach nobody", ["kind"], registry=REGISTRY)
+WORKERS = Gauge(
+    "sosbot_workers", "rq workers registered on the queue (0: nothing is being sent)",
+    registry=REGISTRY)
+HTTP_CONNECTIONS = Gauge(
+    "sosbot_http_connections", "HTTP connections open on this web process, by listener",
+    ["listener"], registry=REGISTRY)
+HTTP_CONNECTIONS_REFUSED = Counter(
+    "sosbot_http_connections_refused_total",
+    "Connections closed at once because web.max_connections were open", ["listener"],
+    registry=REGISTRY)

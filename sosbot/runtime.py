@@ -129,6 +129,8 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         api_token=settings.secrets.api_token, api_pii_token=settings.secrets.api_pii_token,
         max_body_bytes=settings.file.web.max_body_bytes,
         max_in_flight=settings.file.web.max_in_flight,
+        body_timeout_s=settings.file.web.body_timeout_s,
+        internal_listener=settings.file.web.internal_port is not None,
         intake_batch=settings.file.web.intake_batch, writer_process=writer, clock=utcnow,
     )
 

@@ -11,7 +11,6 @@ deliveries at once it answers 503, and the platforms retry.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import secrets
@@ -20,16 +19,15 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
-from sosbot import log_setup, metrics
+from sosbot import health, log_setup, metrics
 from sosbot.api import create_api_app
 from sosbot.bots.messenger import inbound as messenger_inbound
 from sosbot.bots.messenger import security as messenger_security
@@ -51,8 +49,6 @@ from sosbot.intake.writer_process import IntakeProcess, WriterCommand
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
 from sosbot.routing.rules import RoutingRules
-from sosbot.storage import outbox
-from sosbot.storage.db import ping, transaction
 
 log = logging.getLogger(__name__)
 # A caller's X-Request-Id is kept only when it cannot smuggle anything into a log line.
@@ -82,6 +78,12 @@ class WebDeps:
     api_token: str = ""  # the read-only JSON API; empty: not served
     api_pii_token: str = ""  # the token that also shows residents' personal data
     max_body_bytes: int = 1024 * 1024
+    # A body not received within this many seconds is answered 408 and its connection
+    # closed: a client trickling its body (a slowloris) does not hold a connection long.
+    body_timeout_s: float = 10.0
+    # True: health, metrics and the JSON API are left off this app, for the internal
+    # listener (create_internal_app) to serve on a port of its own.
+    internal_listener: bool = False
     # Deliveries being handled at once; beyond it a webhook answers 503 and the platform
     # retries later, so an overload queues at the platforms, not in this process's memory.
     max_in_flight: int = 256
@@ -127,18 +129,36 @@ def create_app(deps: WebDeps) -> web.Application:
     if deps.messenger_app_secret:
         app.router.add_get(deps.messenger_path, messenger_verification)
         app.router.add_post(deps.messenger_path, messenger_webhook)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics_endpoint)
-    if deps.api_token:
-        app.add_subapp("/api/v1", create_api_app(engine=deps.engine, token=deps.api_token,
-                                                 pii_token=deps.api_pii_token))
+    if not deps.internal_listener:
+        _add_internal_routes(app)
     if deps.location_tokens is not None and deps.ward_shapes:
         app.add_subapp(LOCATION_PREFIX, create_location_app(
             tokens=deps.location_tokens, ward_shapes=deps.ward_shapes,
             on_point=lambda ticket, lat, lon, accuracy: location_point(
                 app, ticket, lat, lon, accuracy)))
     return app
+
+
+def create_internal_app(public: web.Application) -> web.Application:
+    """Health, metrics and the JSON API of the web process whose public app is ``public``,
+    for a listener of their own (``web.internal_port``): not reachable from the internet
+    when that port is not."""
+    app = web.Application(middlewares=[_errors])
+    app[DEPS] = public[DEPS]
+    app[WRITER] = public[WRITER]  # started and stopped with the public app
+    _add_internal_routes(app)
+    return app
+
+
+def _add_internal_routes(app: web.Application) -> None:
+    deps = app[DEPS]
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/statusz", statusz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    if deps.api_token:
+        app.add_subapp("/api/v1", create_api_app(engine=deps.engine, token=deps.api_token,
+                                                 pii_token=deps.api_pii_token))
 
 
 async def _start_writer(app: web.Application) -> None:
@@ -203,8 +223,21 @@ async def _errors(request: web.Request,
 
 
 async def _read_body(request: web.Request, channel: str) -> bytes | web.Response:
+    timeout_s = request.app[DEPS].body_timeout_s
     try:
-        return await request.read()
+        return await asyncio.wait_for(request.read(), timeout_s)
+    except TimeoutError:
+        log.warning("%s webhook: body not received within %.0f s from %s; connection closed",
+                    channel, timeout_s, request.remote)
+        metrics.WEBHOOKS.labels(channel, "body_timeout").inc()
+        response = _answer(408, "request body too slow")
+        response.force_close()
+        # Sent now and the connection closed at once: left to aiohttp, it would go on
+        # reading (and dropping) the rest of the body for up to 10 s before closing.
+        await response.prepare(request)
+        await response.write_eof()
+        request.protocol.force_close()
+        return response
     except web.HTTPRequestEntityTooLarge:
         log.warning("%s webhook: body over %d bytes from %s refused", channel,
                     request.app[DEPS].max_body_bytes, request.remote)
@@ -343,6 +376,8 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
     metrics.WEBHOOKS.labels(channel, "accepted" if result.accepted else "duplicate").inc()
     for category in result.report_categories:
         metrics.REPORTS.labels(category).inc()
+    for missing in result.unrouted:
+        metrics.REPORTS_UNROUTED.labels(missing).inc()
     return _answer(200, "ok" if result.accepted else "duplicate")
 
 
@@ -366,48 +401,40 @@ def _shed(load: InFlight, channel: str, limit: int) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    deps = request.app[DEPS]
-    loop = asyncio.get_running_loop()
-    checks: dict[str, str] = {}
-    try:
-        await loop.run_in_executor(None, ping, deps.engine)
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - health reports any failure as such
-        checks["database"] = f"error: {type(exc).__name__}"
-    try:
-        await loop.run_in_executor(None, deps.redis.ping)
-        checks["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["redis"] = f"error: {type(exc).__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return web.json_response({"ok": healthy, **checks}, status=200 if healthy else 503)
+    """The process is alive and its event loop answers; nothing else is checked."""
+    return web.json_response({"ok": True})
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready to take traffic: database, Redis, and the ward data loaded."""
-    response = await healthz(request)
-    checks = json.loads(response.text or "{}")
-    checks["intake"] = "ok" if request.app[WRITER].ready else "writer not running"
-    checks.pop("ok", None)
-    ready = all(value == "ok" for value in checks.values())
+    """What the load balancer needs: can this process store a webhook now? The database,
+    the intake writer and the ward data; not Redis, whose outage webhooks outlive
+    (``sosbot/health.py``)."""
+    app = request.app
+    checks = await asyncio.get_running_loop().run_in_executor(
+        None, partial(health.readiness, app[DEPS].engine,
+                      intake_ready=app[WRITER].ready))
+    ready = all(value == health.OK for value in checks.values())
     return web.json_response({"ok": ready, **checks}, status=200 if ready else 503)
 
 
+async def statusz(request: web.Request) -> web.Response:
+    """What an operator's alert needs: Redis, the groups bound, the workers and the
+    backlog as well; 503 with the problems listed when anything needs a human. Not for
+    the load balancer."""
+    status = await _operator_status(request.app)
+    return web.json_response(status, status=200 if status["ok"] else 503)
+
+
+async def _operator_status(app: web.Application) -> dict[str, Any]:
+    deps = app[DEPS]
+    return await asyncio.get_running_loop().run_in_executor(
+        None, partial(health.operator_status, deps.engine, deps.redis, deps.dispatcher.queue,
+                      intake_ready=app[WRITER].ready))
+
+
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    """Prometheus text format; queue depths and pending outbox rows measured now."""
-    deps = request.app[DEPS]
-    loop = asyncio.get_running_loop()
-    try:
-        await loop.run_in_executor(None, _measure_queues, deps)
-    except (RedisError, OperationalError) as exc:
-        log.warning("metrics: could not measure queues (%s)", exc)
+    """Prometheus text format; dependencies, groups bound, workers and backlog measured
+    now."""
+    await _operator_status(request.app)
     body = generate_latest(metrics.REGISTRY)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-def _measure_queues(deps: WebDeps) -> None:
-    queue = deps.dispatcher.queue
-    metrics.QUEUE_DEPTH.labels("queued").set(queue.count)
-    metrics.QUEUE_DEPTH.labels("scheduled").set(queue.scheduled_job_registry.count)
-    with transaction(deps.engine) as session:
-        metrics.OUTBOX_PENDING.set(outbox.pending_count(session))

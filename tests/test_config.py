@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sosbot.config import load_file_config, load_settings, problems
+from sosbot.config import deployment_problems, load_file_config, load_settings, problems
 from sosbot.core.errors import ConfigError
 from tests.conftest import REPO
 
@@ -96,3 +96,93 @@ def test_each_channel_keeps_its_own_settings(tmp_path: Path, redis_url: str) -> 
     finally:
         engine.dispose()
         redis.close()
+
+
+# -- what check-config refuses beyond serve: a deployment facing the real platforms -------
+
+def _production_env(config: Path, **changes: str) -> dict[str, str]:
+    from tests.privacy.test_secrets import GOOD
+
+    return {**GOOD, "SOSBOT_CONFIG": str(config), "SOSBOT_PUBLIC_URL": "https://sos.example.vn",
+            "ZALO_REFRESH_TOKEN": "Rt5Yh8Uj2Ik4Ol7Pa9Sd3Fg6", **changes}
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text((REPO / "config.yaml").read_text())
+    return path
+
+
+def deployment(config: Path, **changes: str) -> str:
+    return "\n".join(deployment_problems(load_settings(_production_env(config, **changes))))
+
+
+def test_a_full_production_environment_passes(shipped: Path) -> None:
+    assert deployment(shipped) == ""
+
+
+@pytest.mark.parametrize("public_url", ["", "http://sos.example.vn", "sos.example.vn"])
+def test_messenger_needs_an_https_public_url(shipped: Path, public_url: str) -> None:
+    assert "SOSBOT_PUBLIC_URL" in deployment(shipped, SOSBOT_PUBLIC_URL=public_url)
+
+
+def test_without_messenger_the_public_url_may_stay_local(shipped: Path) -> None:
+    shipped.write_text("channels:\n  messenger:\n    enabled: false\n")
+    assert "SOSBOT_PUBLIC_URL" not in deployment(shipped, SOSBOT_PUBLIC_URL="")
+
+
+@pytest.mark.parametrize("name", ["TELEGRAM_API_BASE", "ZALO_API_BASE", "ZALO_OAUTH_BASE",
+                                  "MESSENGER_API_BASE"])
+def test_a_plain_http_platform_api_is_refused(shipped: Path, name: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(name, "http://api.example.vn")  # read from the process's environment
+    found = deployment(shipped)
+    assert f"{name}: http://api.example.vn is plain HTTP" in found
+
+
+@pytest.mark.parametrize(("name", "shortest"), [
+    ("ZALO_APP_SECRET", 16), ("ZALO_OA_SECRET_KEY", 16), ("MESSENGER_APP_SECRET", 32),
+    ("MESSENGER_VERIFY_TOKEN", 16), ("MESSENGER_PAGE_TOKEN", 32)])
+def test_short_zalo_and_messenger_secrets_are_refused(shipped: Path, name: str,
+                                                      shortest: int) -> None:
+    value = "Qz7Wx3Ec9Rv1Tb5Yn2Um8Ik4Ol6Pa0Sd"[:shortest - 1]
+    assert f"{name}: shorter than {shortest} characters" in deployment(shipped, **{name: value})
+
+
+def test_check_config_refuses_zalo_with_no_refresh_token(
+        shipped: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime
+
+    from sosbot.cli import main
+    from sosbot.storage.db import make_engine
+    from sosbot.storage.migrate import upgrade
+    from sosbot.storage.tokens import seed
+
+    url = f"sqlite:///{tmp_path}/sosbot.db"
+    upgrade(make_engine(url))
+    for name, value in _production_env(shipped, ZALO_REFRESH_TOKEN="",
+                                       DATABASE_URL=url).items():
+        monkeypatch.setenv(name, value)
+    assert main(["check-config"]) == 1
+    assert "ZALO_REFRESH_TOKEN: not set and none stored" in capsys.readouterr().err
+    seed(make_engine(url), "zalo", "Rt5Yh8Uj2Ik4Ol7Pa9Sd3Fg6", datetime.now(UTC))
+    assert main(["check-config"]) == 0  # the stored one will do
+    assert "configuration OK" in capsys.readouterr().out
+
+
+def test_check_config_reports_every_deployment_problem(
+        shipped: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sosbot.cli import main
+
+    for name, value in _production_env(shipped, SOSBOT_PUBLIC_URL="http://127.0.0.1:8080",
+                                       TELEGRAM_API_BASE="http://127.0.0.1:8081",
+                                       MESSENGER_VERIFY_TOKEN="short-Vt7Yu3").items():
+        monkeypatch.setenv(name, value)
+    assert main(["check-config"]) == 1
+    err = capsys.readouterr().err
+    assert "SOSBOT_PUBLIC_URL" in err and "TELEGRAM_API_BASE" in err
+    assert "MESSENGER_VERIFY_TOKEN: shorter than 16" in err
+    assert main(["check-config", "--demo"]) == 0  # the quick start asks none of it

@@ -15,8 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from sosbot.bots.telegram.security import HEADER
+from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.queueing import Dispatcher
+from sosbot.geo.wards import WardIndex
+from sosbot.routing.rules import RoutingRules
 from sosbot.storage import inbound
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox, Report
@@ -179,8 +182,17 @@ async def test_redis_down_still_answers_200_and_keeps_the_rows(make_client: Any,
     assert len(rows) == 1 and rows[0].status == "pending"
 
 
-async def test_health(make_client: Any) -> None:
-    client = await make_client()
+CLOSED_PORT = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+
+
+@pytest.fixture
+def rules(wards: WardIndex) -> RoutingRules:
+    return RoutingRules(RoutingConfig(), wards, "health-callback-secret-0123456789abcdef")
+
+
+async def test_healthz_says_only_that_the_process_is_alive(make_client: Any) -> None:
+    dead = Redis.from_url(CLOSED_PORT, socket_connect_timeout=0.2)
+    client = await make_client(redis=dead, dispatcher=Dispatcher(dead, "nowhere"))
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"ok": True, "database": "ok", "redis": "ok"}
@@ -188,6 +200,52 @@ async def test_health(make_client: Any) -> None:
     client = await make_client(redis=dead)
     response = await client.get("/healthz")
     assert response.status == 503 and (await response.json())["redis"].startswith("error")
+
+
+    assert response.status == 200 and await response.json() == {"ok": True}
+
+
+async def test_redis_down_keeps_the_process_in_the_load_balancer_but_alerts_the_operator(
+        make_client: Any, rules: RoutingRules) -> None:
+    """Webhooks answer 200 while Redis is down (the outbox keeps the work), so the load
+    balancer's check must not take every web process out; the operator's view says it."""
+    dead = Redis.from_url(CLOSED_PORT, socket_connect_timeout=0.2)
+    client = await make_client(redis=dead, dispatcher=Dispatcher(dead, "nowhere"),
+                               rules=rules)
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    assert await ready.json() == {"ok": True, "database": "ok", "intake": "ok"}
+    status = await client.get("/statusz")
+    body = await status.json()
+    assert status.status == 503 and body["ok"] is False
+    assert body["redis"].startswith("error") and body["database"] == "ok"
+    assert any(problem.startswith("redis: error") for problem in body["problems"])
+    text = await (await client.get("/metrics")).text()
+    assert 'sosbot_dependency_up{dependency="redis"} 0.0' in text
+    assert 'sosbot_dependency_up{dependency="database"} 1.0' in text
+    assert (await post(client, update("/start")))[0] == 200  # and webhooks are still taken
+
+
+async def test_database_down_takes_the_process_out_of_the_load_balancer(
+        make_client: Any, rules: RoutingRules) -> None:
+    gone = make_engine("postgresql://postgres@127.0.0.1:9/none")
+    client = await make_client(engine=gone, rules=rules)
+    ready = await client.get("/readyz")
+    assert ready.status == 503 and (await ready.json())["database"].startswith("error")
+    assert (await client.get("/healthz")).status == 200  # alive, just not ready
+
+
+async def test_operator_view_says_when_no_group_is_bound(make_client: Any,
+                                                        rules: RoutingRules) -> None:
+    client = await make_client(rules=rules)
+    status = await client.get("/statusz")
+    body = await status.json()
+    assert status.status == 503 and body["redis"] == "ok"
+    assert body["groups"] == {"ward": 0, "department": 0, "command": 0, "escalation": 0}
+    assert any("no group is bound" in problem for problem in body["problems"])
+    assert body["queue"] == {"queued": 0, "scheduled": 0} and body["workers"] == 0
+    text = await (await client.get("/metrics")).text()
+    assert 'sosbot_bound_groups{kind="command"} 0.0' in text
 
 
 async def test_metrics_count_webhooks_and_reports(make_client: Any) -> None:

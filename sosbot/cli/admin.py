@@ -8,7 +8,13 @@ import sys
 
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.cli import Commands
-from sosbot.config import load_settings, problems, unguarded_redis
+from sosbot.config import (
+    Settings,
+    deployment_problems,
+    load_settings,
+    problems,
+    unguarded_redis,
+)
 from sosbot.runtime import engine_for
 from sosbot.storage.migrate import current_revision, upgrade
 
@@ -41,6 +47,8 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     settings = load_settings()
     found = problems(settings, demo=args.demo)
+    if not args.demo:
+        found += deployment_problems(settings) + zalo_token_problems(settings)
     print(f"config: {settings.config_path}")
     print(f"database: {settings.database_url.split('@')[-1]}")
     print(f"redis: {settings.redis_url.split('@')[-1]}")
@@ -54,6 +62,24 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     print("configuration OK")
     return 0
+
+
+def zalo_token_problems(settings: Settings) -> list[str]:
+    """Zalo on needs a refresh token: ZALO_REFRESH_TOKEN, or one stored (and rotated) in
+    the database by an earlier run or ``sosbot zalo-token --set``."""
+    if not settings.file.channels.zalo.enabled or settings.secrets.zalo_refresh_token:
+        return []
+    from sosbot.storage.tokens import DbTokenStore
+
+    try:
+        stored = asyncio.run(DbTokenStore(engine_for(settings), "zalo").load())
+    except Exception as exc:  # noqa: BLE001 - reported as a problem, the check goes on
+        return [f"ZALO_REFRESH_TOKEN: not set, and the database could not be asked for a "
+                f"stored one ({type(exc).__name__}: {exc})"]
+    if stored is None:
+        return ["ZALO_REFRESH_TOKEN: not set and none stored; run `sosbot zalo-token --set "
+                "<refresh token>` (or set channels.zalo.enabled: false)"]
+    return []
 
 
 def run_set_webhook(args: argparse.Namespace) -> int:

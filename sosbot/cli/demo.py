@@ -2,9 +2,15 @@
 browser sandbox at one URL.
 
 SQLite under ./var (fresh each run unless ``--keep-data``: the emulators forget their chats
-when they stop, so yesterday's bindings would point at chats that no longer exist), Redis at
-REDIS_URL or an embedded one, the Telegram, Zalo and Messenger emulators, the web app with
+when they stop, so yesterday's bindings would point at chats that no longer exist), an
+embedded Redis under ./var, the Telegram, Zalo and Messenger emulators, the web app with
 the sandbox mounted at ``/sandbox/``, and worker processes.
+
+The demo runs only on services of its own: a ``DATABASE_URL`` or ``REDIS_URL`` in the
+environment may be a deployment's, whose queued messages the demo's workers would send to
+the emulators (lost to the residents and officers). It refuses them unless told with
+``--use-external-services`` (then Redis is the one at REDIS_URL, or an embedded one when
+nothing answers there).
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,6 +80,10 @@ def register(commands: Commands) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--keep-data", action="store_true",
                         help="keep ./var/sosbot.db from the last run")
+    parser.add_argument("--use-external-services", action="store_true",
+                        help="use DATABASE_URL and REDIS_URL from the environment instead of "
+                             "the demo's own SQLite and embedded Redis (never a deployment's: "
+                             "the demo would send its queued messages to the emulators)")
     parser.set_defaults(func=run)
 
 
@@ -115,7 +127,23 @@ def _fresh_database(keep: bool) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def foreign_services(environ: Mapping[str, str]) -> list[str]:
+    """DATABASE_URL and REDIS_URL set in the environment: services that are not the
+    demo's own (shown without their passwords)."""
+    return [f"{name}={re.sub(r'//[^@/]*@', '//…@', value)}"
+            for name in ("DATABASE_URL", "REDIS_URL") if (value := environ.get(name, ""))]
+
+
 def run(args: argparse.Namespace) -> int:
+    foreign = foreign_services(os.environ)
+    if foreign and not args.use_external_services:
+        print(f"sosbot demo: refusing to start on {', '.join(foreign)} from the environment.\n"
+              f"The demo runs on its own SQLite database and embedded Redis under ./var; on "
+              f"another database or Redis (a deployment's?) its workers would send the queued "
+              f"messages to the local emulators, where nobody reads them.\n"
+              f"Unset them, or pass --use-external-services if they are scratch services.",
+              file=sys.stderr)
+        return 2
     ports = Ports(args.host, args.port, args.telegram_port, args.zalo_port, args.messenger_port)
     _demo_environment(ports)
     _fresh_database(args.keep_data)
@@ -127,8 +155,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     engine = engine_for(settings)
     upgrade(engine)
-    redis_url, embedded = embedded_redis.resolve(settings.redis_url, allow_embedded=True,
-                                                 folder=Path("var"))
+    if args.use_external_services:
+        redis_url, embedded = embedded_redis.resolve(settings.redis_url, allow_embedded=True,
+                                                     folder=Path("var"))
+    else:
+        log.info("sosbot demo: starting an embedded one (its own Redis, under ./var)")
+        embedded = embedded_redis.EmbeddedRedis(Path("var"))
+        redis_url = embedded.url
     os.environ["REDIS_URL"] = redis_url
     workers: list[subprocess.Popen[bytes]] = []
     try:

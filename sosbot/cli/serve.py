@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ctypes
 import ctypes.util
 import gc
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -14,10 +16,11 @@ from aiohttp import web
 
 from sosbot import embedded_redis
 from sosbot.cli import Commands
-from sosbot.config import load_settings, problems, unguarded_redis
+from sosbot.config import WebConfig, load_settings, problems, unguarded_redis
+from sosbot.listeners import ConnectionGate, start_listener
 from sosbot.runtime import engine_for, redis_for, web_deps, writer_command
 from sosbot.storage.migrate import current_revision, head_revision
-from sosbot.webhooks import create_app
+from sosbot.webhooks import create_app, create_internal_app
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +59,35 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or settings.file.web.port
     log.info("serving webhooks on http://%s:%d (database revision %s)", host, port, revision)
     try:
-        web.run_app(app, host=host, port=port, print=None, access_log=None,
-                    handle_signals=True, shutdown_timeout=10)
+        asyncio.run(serve_until_stopped(app, host, port, settings.file.web))
     finally:
         if embedded is not None:
             embedded.stop()
     return 0
+
+
+async def serve_until_stopped(app: web.Application, host: str, port: int,
+                              config: WebConfig) -> None:
+    """Serve the public app (and the internal one on ``config.internal_port``) until SIGINT
+    or SIGTERM, then stop gracefully: requests in flight get up to 10 s to finish."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runners: list[web.AppRunner] = []
+    try:
+        runners.append((await start_listener(
+            app, host, port, ConnectionGate(config.max_connections, "public")))[0])
+        if config.internal_port is not None:
+            runners.append((await start_listener(
+                create_internal_app(app), config.internal_host, config.internal_port,
+                ConnectionGate(config.max_connections, "internal")))[0])
+            log.info("health, metrics and the API on http://%s:%d only", config.internal_host,
+                     config.internal_port)
+        await stop.wait()
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
 
 
 def release_startup_memory() -> None:

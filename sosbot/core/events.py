@@ -101,7 +101,9 @@ class ReportSubmitted:
 
     ``unit`` names the ward police it went to, per language; ``duplicate_of`` is the code
     of the open report this one was attached to; ``location_known`` is False when neither
-    a pin nor the typed address gave a place.
+    a pin nor the typed address gave a place. ``reached`` holds the kinds of chat the report
+    went to (``ward``, ``department``, ``command``): empty when no group is bound for it, so
+    the resident is not told it went anywhere; None when it was stored without routing.
     """
 
     code: str
@@ -109,6 +111,7 @@ class ReportSubmitted:
     unit: dict[str, str] | None = None
     duplicate_of: str | None = None
     location_known: bool = True
+    reached: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,21 @@ VI: dict[str, str] = {
         "Tin báo đang được chuyển đến công an phường/xã nơi xảy ra sự việc và Trung tâm Thông "
         "tin chỉ huy. Bạn sẽ nhận được thông báo khi cán bộ tiếp nhận."
     ),
+    "routed_to_unit_only": (
+        "Tin báo đã được chuyển đến {unit}. Bạn sẽ nhận được thông báo khi cán bộ tiếp nhận."
+    ),
+    "routed_to_command_centre": (
+        "Tin báo đã được chuyển đến Trung tâm Thông tin chỉ huy để điều phối lực lượng xử lý. "
+        "Bạn sẽ nhận được thông báo khi cán bộ tiếp nhận."
+    ),
+    "routed_police": (
+        "Tin báo đã được chuyển đến lực lượng công an phụ trách. Bạn sẽ nhận được thông báo "
+        "khi cán bộ tiếp nhận."
+    ),
+    "unrouted": (
+        "Hệ thống đã ghi nhận tin báo của bạn và đang xử lý. Nếu sự việc khẩn cấp, hãy gọi "
+        "ngay 113 (Công an), 114 (Cứu hỏa, cứu nạn cứu hộ) hoặc 115 (Cấp cứu)."
+    ),
     "location_unknown": (
         "Hệ thống chưa xác định được địa chỉ bạn nhập, nên tin báo đã được chuyển đến Trung tâm "
         "Thông tin chỉ huy. Để lực lượng đến nhanh hơn, bạn hãy gửi vị trí (📎 → Vị trí)."
@@ -239,6 +254,20 @@ EN: dict[str, str] = {
     "routed_generic": (
         "It is being passed to the police of the ward where it happened and to the command "
         "centre. You will be told when an officer takes it."
+    ),
+    "routed_to_unit_only": (
+        "It has been passed to {unit}. You will be told when an officer takes it."
+    ),
+    "routed_to_command_centre": (
+        "It has been passed to the command centre, which will send officers. You will be told "
+        "when an officer takes it."
+    ),
+    "routed_police": (
+        "It has been passed to the police in charge. You will be told when an officer takes it."
+    ),
+    "unrouted": (
+        "Your report has been received and recorded, and is being dealt with. If it is "
+        "urgent, call 113 (police), 114 (fire and rescue) or 115 (ambulance) now."
     ),
     "location_unknown": (
         "We could not find the address you typed, so the report went to the command centre. "

@@ -201,14 +201,7 @@ class Turn:
         if event.duplicate_of:
             text_ = self.t("duplicate_submitted", code=event.duplicate_of)
         else:
-            if not event.location_known:
-                routing = self.t("location_unknown")
-            elif event.unit:
-                unit = event.unit.get(self.state.lang) or event.unit.get("vi", "")
-                routing = self.t("routed_to_unit", unit=unit)
-            else:
-                routing = self.t("routed_generic")
-            text_ = self.t("submitted", code=event.code, routing=routing)
+            text_ = self.t("submitted", code=event.code, routing=self._where_it_went(event))
         choices: list[tuple[Choice, ...]] = [(Choice(self.t("button_new_report"), "new"),)]
         if self.state.subscribed is None:
             # The end of a report is when a resident most wants to hear from the police.
@@ -218,6 +211,23 @@ class Turn:
         if self.state.phone is None:
             self.reply(OutgoingMessage(text=self.t("offer_phone"), request="contact",
                                        request_label=self.t("button_share_phone")))
+
+    def _where_it_went(self, event: ReportSubmitted) -> str:
+        """Where the report went, saying no more than is true: a chat it did not reach is
+        never named (a report no group received is only said to be recorded)."""
+        reached = event.reached
+        if reached is not None and not reached:
+            return self.t("unrouted")
+        command = reached is None or "command" in reached
+        if not event.location_known:
+            return self.t("location_unknown") if command else self.t("routed_police")
+        unit = event.unit.get(self.state.lang) or event.unit.get("vi", "") \
+            if event.unit else ""
+        if unit and (reached is None or "ward" in reached):
+            return self.t("routed_to_unit" if command else "routed_to_unit_only", unit=unit)
+        if reached is None:
+            return self.t("routed_generic")
+        return self.t("routed_to_command_centre") if command else self.t("routed_police")
 
     def _officer_asked(self, event: OfficerAsked) -> None:
         unit = event.unit.get(self.state.lang) or event.unit.get("vi", "")

@@ -17,10 +17,12 @@ scripts, styles and requests to this origin only.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/l"
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 4096
+BODY_TIMEOUT_S = 10.0
 MAX_ACCURACY_M = 100_000.0
 
 OnPoint = Callable[[LocationTicket, float, float, float | None], Awaitable[str]]
@@ -44,7 +47,24 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 TOKENS_KEY = web.AppKey("location_tokens", LocationTokens)
 ON_POINT_KEY: web.AppKey[OnPoint] = web.AppKey("location_on_point")
-SHAPES_KEY = web.AppKey("location_ward_shapes", bytes)
+
+
+
+@dataclass(frozen=True)
+class ServedShapes:
+    """The ward polygons as served: the JSON, and the same compressed once at start-up (a
+    few hundred kB of JSON compressed per request cost every page load tens of
+    milliseconds of the web process's CPU)."""
+
+    plain: bytes
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, plain: bytes) -> ServedShapes:
+        return cls(plain=plain, gzipped=gzip.compress(plain, compresslevel=9, mtime=0))
+
+
+SHAPES_KEY = web.AppKey("location_ward_shapes", ServedShapes)
 
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -128,7 +148,10 @@ async def receive_point(request: web.Request) -> web.Response:
         return _json(415, None, ok=False, key="bad_point", error="send application/json")
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _json(413, None, ok=False, key="bad_point", error="body too large")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    try:  # a point is a few bytes: one trickled in (a slow client) is cut
+        raw = await asyncio.wait_for(request.content.read(MAX_BODY_BYTES + 1), BODY_TIMEOUT_S)
+    except TimeoutError:
+        return _json(408, None, ok=False, key="bad_point", error="body too slow")
     if len(raw) > MAX_BODY_BYTES:
         return _json(413, None, ok=False, key="bad_point", error="body too large")
     try:
@@ -155,12 +178,16 @@ async def receive_point(request: web.Request) -> web.Response:
 
 
 async def serve_ward_shapes(request: web.Request) -> web.Response:
-    """``GET /l/wards.json``: the ward polygons (compressed when the browser takes it)."""
-    response = web.Response(body=request.app[SHAPES_KEY], content_type="application/json",
-                            charset="utf-8",
-                            headers={"Cache-Control": "public, max-age=86400"})
-    response.enable_compression()
-    return response
+    """``GET /l/wards.json``: the ward polygons, gzipped (once, at start-up) when the
+    browser takes it."""
+    shapes = request.app[SHAPES_KEY]
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    body = shapes.plain
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        body = shapes.gzipped
+        headers["Content-Encoding"] = "gzip"
+    return web.Response(body=body, content_type="application/json", charset="utf-8",
+                        headers=headers)
 
 
 def create_location_app(*, tokens: LocationTokens, ward_shapes: bytes,
@@ -173,7 +200,7 @@ def create_location_app(*, tokens: LocationTokens, ward_shapes: bytes,
     app = web.Application(middlewares=[security_headers])
     app[TOKENS_KEY] = tokens
     app[ON_POINT_KEY] = on_point
-    app[SHAPES_KEY] = ward_shapes
+    app[SHAPES_KEY] = ServedShapes.of(ward_shapes)
     app.router.add_get("/wards.json", serve_ward_shapes)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.router.add_get(r"/{token:[A-Za-z0-9_-]{8,128}}", show_page)

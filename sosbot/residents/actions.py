@@ -77,6 +77,8 @@ class IntakeResult:
     media_ids: list[int] = field(default_factory=list)
     report_codes: list[str] = field(default_factory=list)
     report_categories: list[str] = field(default_factory=list)
+    # Per report that missed a chat: "all" (no chat at all) or "ward" (not its ward's).
+    unrouted: list[str] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
 
     def merge(self, other: IntakeResult) -> None:
@@ -86,6 +88,7 @@ class IntakeResult:
         self.media_ids += other.media_ids
         self.report_codes += other.report_codes
         self.report_categories += other.report_categories
+        self.unrouted += other.unrouted
         self.timers += other.timers
 
 
@@ -158,7 +161,10 @@ class ActionRunner:
         self.result.timers += outcome.timers
         event = ReportSubmitted(code=new.report.code, draft=action.draft,
                                 unit=outcome.unit, duplicate_of=outcome.duplicate_of,
-                                location_known=outcome.location_known)
+                                location_known=outcome.location_known,
+                                reached=None if outcome.duplicate_of else outcome.reached)
+        if outcome.missing is not None:
+            self.result.unrouted.append(outcome.missing)
         log.info("report %s created (%s) from %s", new.report.code, new.report.category,
                  self.conversation.channel)
         return step(state, event, self.now, self.policy.conversation)

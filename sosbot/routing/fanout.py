@@ -46,6 +46,11 @@ class RoutingOutcome:
     duplicate_of: str | None = None
     location_known: bool = True
     timers: list[Timer] = field(default_factory=list)
+    # The kinds of chat the report went to (ward, department, command); empty: none.
+    reached: frozenset[str] = frozenset()
+    # "all": it reached no chat at all; "ward": not its ward's (no group bound for the
+    # ward, or no ward found), so the command centre coordinates; None: neither.
+    missing: str | None = None
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -89,7 +94,12 @@ def route(session: Session, report: Report, now: datetime, rules: RoutingRules,
     if report.ward_code is not None:
         outcome.unit = rules.ward_unit(report.ward_code).names
     created = fan_out(session, report, rules, now)
+    outcome.reached = frozenset(delivery.role for delivery in created)
     if created:
+        if WARD not in outcome.reached:
+            outcome.missing = "ward"
+            log.warning("report %s reached no ward group (ward %s): the command centre "
+                        "coordinates it", report.code, report.ward_code or "unknown")
         report.status = ReportStatus.ROUTED.value
         report.updated_at = now
         reports.audit(session, actor=actor, action="report.routed", now=now,
@@ -98,6 +108,7 @@ def route(session: Session, report: Report, now: datetime, rules: RoutingRules,
                                for d in created])
         outcome.timers = escalation_timers(report, rules, now)
     else:
+        outcome.missing = "all"
         log.error("report %s reached no chat: no group is bound (not even the command "
                   "centre); run `sosbot bind-code command`", report.code)
         reports.audit(session, actor=actor, action="report.unrouted", now=now,

@@ -112,3 +112,14 @@ def move_chat(session: Session, channel: str, old_chat_id: str, new_chat_id: str
 def all_bindings(session: Session) -> list[Binding]:
     return list(session.exec(select(Binding).order_by(col(Binding.target_kind),
                                                       col(Binding.target_code))).all())
+
+
+def active_counts(session: Session) -> dict[str, int]:
+    """How many group chats are bound, per kind (every kind listed, 0 when none)."""
+    counts = dict.fromkeys(KINDS, 0)
+    rows = session.execute(sa.select(col(Binding.target_kind), sa.func.count())
+                           .where(col(Binding.status) == ACTIVE)
+                           .group_by(col(Binding.target_kind))).all()
+    for kind, count in rows:
+        counts[str(kind)] = int(count)
+    return counts

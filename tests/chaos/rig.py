@@ -140,7 +140,7 @@ class Chaos:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                async with self.system.http.get(f"{self.system.web_url}/healthz") as response:
+                async with self.system.http.get(f"{self.system.web_url}/readyz") as response:
                     if response.status == 200:
                         return
             except OSError:

@@ -211,7 +211,7 @@ async def _start_processes(system: System, web_port: int, workers: int) -> None:
     deadline = time.monotonic() + 90  # a loaded machine takes a while to load the wards
     while True:
         try:
-            async with system.http.get(f"{system.web_url}/healthz") as response:
+            async with system.http.get(f"{system.web_url}/readyz") as response:
                 if response.status == 200:
                     break
         except aiohttp.ClientError:

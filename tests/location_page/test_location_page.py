@@ -242,6 +242,36 @@ async def test_ward_shapes_and_static_files(client: TestClient[Any, Any]) -> Non
     assert "export class WardMap" in await script.text()
 
 
+async def test_ward_shapes_are_compressed_once_not_per_request(
+        aiohttp_client: Any, tokens: LocationTokens, shapes: bytes,
+        recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zlib
+
+    from sosbot.location_page import app as location_app
+
+    sub = create_location_app(tokens=tokens, ward_shapes=shapes, on_point=recorder)
+    root = web.Application()
+    root.add_subapp(PREFIX, sub)
+    client = await aiohttp_client(root, auto_decompress=False)
+
+    def no_more(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the shapes were compressed again for a request")
+
+    # From here on, compressing anything (gzip or aiohttp's own zlib) fails the request.
+    monkeypatch.setattr(location_app.gzip, "compress", no_more)
+    monkeypatch.setattr(zlib, "compressobj", no_more)
+    bodies = []
+    for _ in range(2):
+        resp = await client.get("/l/wards.json", headers={"Accept-Encoding": "gzip, br"})
+        assert resp.status == 200 and resp.headers["Content-Encoding"] == "gzip"
+        assert resp.headers["Vary"] == "Accept-Encoding"
+        bodies.append(await resp.read())
+    assert bodies[0] == bodies[1] == sub[location_app.SHAPES_KEY].gzipped
+    assert gzip.decompress(bodies[0]) == shapes
+    plain = await client.get("/l/wards.json", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and await plain.read() == shapes
+
+
 # -- ward shapes ----------------------------------------------------------------------------
 
 def test_ward_shapes_are_small_and_keep_shared_borders(shapes: bytes, ward_data: Path) -> None:

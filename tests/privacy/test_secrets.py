@@ -121,7 +121,9 @@ def test_production_commands_refuse_demo_secrets(
 
 def test_check_config_passes_good_secrets(config: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    for name, value in {**GOOD, "SOSBOT_CONFIG": str(config)}.items():
+    for name, value in {**GOOD, "SOSBOT_CONFIG": str(config),
+                        "SOSBOT_PUBLIC_URL": "https://sos.example.vn",
+                        "ZALO_REFRESH_TOKEN": "Rt5Yh8Uj2Ik4Ol7Pa9Sd3Fg6"}.items():
         monkeypatch.setenv(name, value)
     assert main(["check-config"]) == 0
     assert "configuration OK" in capsys.readouterr().out

@@ -48,7 +48,9 @@ def start_demo(folder: Path, redis_url: str) -> tuple[subprocess.Popen[bytes], D
         env.pop(name, None)
     log = (folder / "demo.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "sosbot.cli", "demo", "--port", str(ports[0]),
+        # The test Redis, shared on purpose (a queue name of its own, above).
+        [sys.executable, "-m", "sosbot.cli", "demo", "--use-external-services",
+         "--port", str(ports[0]),
          "--telegram-port", str(ports[1]), "--zalo-port", str(ports[2]),
          "--messenger-port", str(ports[3])],
         cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
