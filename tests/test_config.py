@@ -134,10 +134,8 @@ def test_without_messenger_the_public_url_may_stay_local(shipped: Path) -> None:
 
 @pytest.mark.parametrize("name", ["TELEGRAM_API_BASE", "ZALO_API_BASE", "ZALO_OAUTH_BASE",
                                   "MESSENGER_API_BASE"])
-def test_a_plain_http_platform_api_is_refused(shipped: Path, name: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(name, "http://api.example.vn")  # read from the process's environment
-    found = deployment(shipped)
+def test_a_plain_http_platform_api_is_refused(shipped: Path, name: str) -> None:
+    found = deployment(shipped, **{name: "http://api.example.vn"})
     assert f"{name}: http://api.example.vn is plain HTTP" in found
 
 

@@ -19,6 +19,7 @@ from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.listeners import ConnectionGate, start_listener
 from sosbot.webhooks import WebDeps, create_app, create_internal_app
+from tests.conftest import routing_rules
 
 SECRET = "slow-clients-secret-0123456789"
 PATIENCE_S = 30  # how long a test waits for an answer at most; never what it asserts
@@ -29,7 +30,7 @@ def deps(engine: Engine, redis: Redis, queue_name: str,
          conversation_settings: ConversationSettings) -> WebDeps:
     return WebDeps(engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue_name),
                    conversation=conversation_settings, telegram_secret=SECRET,
-                   body_timeout_s=0.5)
+                   rules=routing_rules(), body_timeout_s=0.5)
 
 
 class Served:

@@ -15,10 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from sosbot.bots.telegram.security import HEADER
-from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.queueing import Dispatcher
-from sosbot.geo.wards import WardIndex
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import inbound
 from sosbot.storage.db import make_engine, transaction
@@ -182,26 +180,13 @@ async def test_redis_down_still_answers_200_and_keeps_the_rows(make_client: Any,
     assert len(rows) == 1 and rows[0].status == "pending"
 
 
-CLOSED_PORT = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
-
-
-@pytest.fixture
-def rules(wards: WardIndex) -> RoutingRules:
-    return RoutingRules(RoutingConfig(), wards, "health-callback-secret-0123456789abcdef")
+CLOSED_PORT = f"redis://127.0.0.1:{closed_port()}/0"
 
 
 async def test_healthz_says_only_that_the_process_is_alive(make_client: Any) -> None:
     dead = Redis.from_url(CLOSED_PORT, socket_connect_timeout=0.2)
     client = await make_client(redis=dead, dispatcher=Dispatcher(dead, "nowhere"))
     response = await client.get("/healthz")
-    assert response.status == 200
-    assert await response.json() == {"ok": True, "database": "ok", "redis": "ok"}
-    dead = Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_connect_timeout=0.2)
-    client = await make_client(redis=dead)
-    response = await client.get("/healthz")
-    assert response.status == 503 and (await response.json())["redis"].startswith("error")
-
-
     assert response.status == 200 and await response.json() == {"ok": True}
 
 
@@ -228,7 +213,7 @@ async def test_redis_down_keeps_the_process_in_the_load_balancer_but_alerts_the_
 
 async def test_database_down_takes_the_process_out_of_the_load_balancer(
         make_client: Any, rules: RoutingRules) -> None:
-    gone = make_engine("postgresql://postgres@127.0.0.1:9/none")
+    gone = make_engine(f"postgresql://postgres@127.0.0.1:{closed_port()}/none")
     client = await make_client(engine=gone, rules=rules)
     ready = await client.get("/readyz")
     assert ready.status == 503 and (await ready.json())["database"].startswith("error")
