@@ -343,6 +343,8 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
     metrics.WEBHOOKS.labels(channel, "accepted" if result.accepted else "duplicate").inc()
     for category in result.report_categories:
         metrics.REPORTS.labels(category).inc()
+    if result.over_limit:
+        metrics.OVER_MESSAGE_LIMIT.labels(channel).inc(result.over_limit)
     return _answer(200, "ok" if result.accepted else "duplicate")
 
 
