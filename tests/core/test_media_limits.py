@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sosbot.core.actions import Action, AttachToReport, SubmitReport
-from sosbot.core.model import Stage
 from tests.core.test_conversation import (
     SETTINGS,
     Dialogue,
