@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from sosbot.core.events import PlatformEvent
+from sosbot.core.events import Ignored, PlatformEvent
 from sosbot.core.model import ChatKind
 from sosbot.storage import inbound
 
@@ -40,7 +40,15 @@ def window_start(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
+# Receipts, edits and service events: the platform's doing more than the resident's (a
+# resident reading a burst of replies sends read receipts), and nothing of them is stepped.
+NOT_COUNTED = frozenset({Ignored.__name__})
+
+
 def _resident_chat(event: PlatformEvent) -> tuple[str, str] | None:
+    """The resident chat an event counts against, or None when it is not counted."""
+    if isinstance(event, Ignored):
+        return None
     if event.chat.kind is ChatKind.PRIVATE and event.sender is not None:
         return event.chat.channel.value, event.chat.chat_id
     return None
@@ -59,7 +67,8 @@ class MinuteCounts:
     def load(cls, session: Session, events: Iterable[PlatformEvent], now: datetime,
              limit: int) -> MinuteCounts:
         chats = {chat for event in events if (chat := _resident_chat(event)) is not None}
-        return cls(limit, inbound.chat_counts_since(session, chats, window_start(now)))
+        return cls(limit, inbound.chat_counts_since(session, chats, window_start(now),
+                                                    not_kinds=NOT_COUNTED))
 
     def _position(self, chat: tuple[str, str], counted: Counter[tuple[str, str]]) -> int:
         position = self.before.get(chat, 0) + counted[chat]

@@ -15,9 +15,12 @@ from sqlmodel import col, select
 
 from sosbot.core.cards import card_text
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.events import Ignored, PlatformEvent, TextReceived
+from sosbot.core.model import Channel, ChatRef, Sender
 from sosbot.delivery.card_posts import card_view
 from sosbot.geo.wards import WardIndex
 from sosbot.intake.inbound_rate import DROPPED_PAYLOAD
+from sosbot.intake.take import IntakePolicy, take_batch
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Media, Outbox, Report
 from tests.routing.flow import TAN_PHU, Rig
@@ -102,3 +105,24 @@ async def test_media_beyond_the_reports_total_size_is_left_out_and_the_card_says
     assert sum(m.size or 0 for m in stored) <= 30_000
     assert all("total size limit" in (m.error or "") for m in left_out)
     assert "📷 8 ảnh/video (5 không lưu: vượt tổng dung lượng cho phép)" in card
+
+
+async def test_receipts_and_edits_do_not_count_against_the_resident(
+        rig: Rig, engine: Engine) -> None:
+    """A resident reading a burst of replies sends receipts (Zalo, Messenger); an edit is
+    Ignored too: none of them may use up the resident's minute."""
+    chat = ChatRef(channel=Channel.TELEGRAM, chat_id=str(RESIDENT))
+    sender = Sender(user_id=str(RESIDENT))
+    receipts: list[PlatformEvent] = [Ignored(reason="read receipt", chat=chat, sender=sender,
+                                             event_id=f"seen-{n}")
+                                     for n in range(PER_MINUTE * 2)]
+    policy = IntakePolicy(conversation=rig.conversation, rules=rig.rules)
+    with transaction(engine) as session:
+        take_batch(session, [(receipts[:PER_MINUTE], {}), (receipts[PER_MINUTE:], {})],
+                   rig.clock(), policy)
+    with transaction(engine) as session:
+        take_batch(session, [([TextReceived(text="tin sau khi đọc", chat=chat, sender=sender,
+                                            event_id="after-receipts")], {})],
+                   rig.clock(), policy)
+    assert "tin sau khi đọc" in _description(engine)
+    assert _notices(engine) == []
