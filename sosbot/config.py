@@ -13,7 +13,15 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sosbot.bots.media_hosts import MESSENGER_MEDIA_HOSTS, ZALO_MEDIA_HOSTS, media_host_entry
 from sosbot.core.errors import ConfigError
@@ -46,6 +54,20 @@ class ConversationConfig(Section):
     extras_window_minutes: int = Field(default=15, ge=0, le=24 * 60)
     max_media_mb: int = Field(default=20, ge=1, le=2000)
     reports_per_hour: int = Field(default=5, ge=1, le=1000)
+    # Photos/videos kept per report, and again for those sent in the extras window.
+    max_media_per_report: int = Field(default=10, ge=1, le=100)
+    # The total size of one report's stored media (at least one file of max_media_mb).
+    max_media_mb_per_report: int = Field(default=50, ge=1, le=10_000)
+    # Messages one resident chat may send in a minute before intake stops taking them.
+    messages_per_minute: int = Field(default=30, ge=5, le=1000)
+
+    @model_validator(mode="after")
+    def _one_file_fits(self) -> ConversationConfig:
+        if self.max_media_mb_per_report < self.max_media_mb:
+            raise ValueError(
+                f"max_media_mb_per_report ({self.max_media_mb_per_report}) is below "
+                f"max_media_mb ({self.max_media_mb}): a report could not keep one file")
+        return self
 
 
 class TelegramConfig(Section):

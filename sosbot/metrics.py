@@ -16,6 +16,10 @@ REPORTS = Counter(
 DELIVERIES = Counter(
     "sosbot_outbox_sends_total", "Outbox rows carried out, by channel and outcome",
     ["channel", "outcome"], registry=REGISTRY)
+OVER_MESSAGE_LIMIT = Counter(
+    "sosbot_resident_messages_over_limit_total",
+    "Residents' messages beyond their messages per minute: recorded, not taken",
+    ["channel"], registry=REGISTRY)
 RATE_LIMITED = Counter(
     "sosbot_platform_rate_limited_total", "429 answers (or their equivalent) from a platform",
     ["channel"], registry=REGISTRY)

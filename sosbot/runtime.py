@@ -61,6 +61,9 @@ def conversation_settings(settings: Settings,
         extras_window_s=conv.extras_window_minutes * 60,
         max_media_bytes=conv.max_media_mb * 1024 * 1024,
         reports_per_hour=conv.reports_per_hour,
+        max_media_per_report=conv.max_media_per_report,
+        max_media_bytes_per_report=conv.max_media_mb_per_report * 1024 * 1024,
+        messages_per_minute=conv.messages_per_minute,
     )
 
 

@@ -378,6 +378,8 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
         metrics.REPORTS.labels(category).inc()
     for missing in result.unrouted:
         metrics.REPORTS_UNROUTED.labels(missing).inc()
+    if result.over_limit:
+        metrics.OVER_MESSAGE_LIMIT.labels(channel).inc(result.over_limit)
     return _answer(200, "ok" if result.accepted else "duplicate")
 
 

@@ -15,6 +15,9 @@ def test_the_shipped_config_is_valid() -> None:
     config = load_file_config(REPO / "config.yaml")
     assert config.channels.telegram.webhook_path == "/webhooks/telegram"
     assert config.digest.daily_at == "07:00"
+    conv = config.conversation
+    assert (conv.max_media_per_report, conv.max_media_mb_per_report,
+            conv.messages_per_minute) == (10, 50, 30)
 
 
 @pytest.mark.parametrize(("text", "named"), [
@@ -22,6 +25,9 @@ def test_the_shipped_config_is_valid() -> None:
     ("conversation:\n  draft_ttl_minutes: -3\n", "conversation.draft_ttl_minutes"),
     ("channels:\n  telegram:\n    api_base: ftp://x\n", "channels.telegram.api_base"),
     ("digest:\n  daily_at: '25:00'\n", "digest.daily_at"),
+    ("conversation:\n  messages_per_minute: 0\n", "conversation.messages_per_minute"),
+    ("conversation:\n  max_media_per_report: 0\n", "conversation.max_media_per_report"),
+    ("conversation:\n  max_media_mb_per_report: 5\n", "conversation"),
     ("unknown_section: 1\n", "unknown_section"),
     ("- a list\n", "top level"),
 ])

@@ -53,14 +53,15 @@ async def test_one_failing_delivery_costs_no_other_in_its_batch(
     real = intake.take_recorded
     first_taken, others_queued = threading.Event(), threading.Event()
 
-    def failing_for_one(session: Any, events: Any, fresh: Any, now: Any, policy: Any) -> Any:
+    def failing_for_one(session: Any, events: Any, fresh: Any, now: Any, policy: Any,
+                        counts: Any = None) -> Any:
         chat = events[0].chat.chat_id
         if chat == "7000":  # the first batch: hold the writer until the others queue up
             first_taken.set()
             others_queued.wait(10)
         if chat == "7013":
             raise ValueError("a fault injected for chat 7013")
-        return real(session, events, fresh, now, policy)
+        return real(session, events, fresh, now, policy, counts)
 
     monkeypatch.setattr(intake, "take_recorded", failing_for_one)
     client = await make_client()

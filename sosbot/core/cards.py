@@ -125,6 +125,8 @@ def card_text(view: CardView) -> str:
         media = f"📷 {r.media_count} ảnh/video"
         if r.media_missing:
             media += f" ({r.media_missing} không tải được)"
+        if r.media_left_out:
+            media += f" ({r.media_left_out} không lưu: vượt tổng dung lượng cho phép)"
         lines.append(media)
     if view.duplicates:
         lines.append(f"➕ {view.duplicates} báo cáo trùng về cùng sự việc")

@@ -52,6 +52,7 @@ from sosbot.core.model import (
     Draft,
     LocationSource,
     Stage,
+    SubmittedReport,
 )
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.core.texts import LANGUAGES
@@ -270,17 +271,20 @@ class _Turn(Turn):
             return
         extras = self._in_extras_window()
         if extras is not None:
-            caption = clean_user_text(event.caption, self.settings.max_description_chars)
-            self.actions.append(AttachToReport(code=extras.code, media=(media,), text=caption))
-            if event.album_id is None or event.album_id not in extras.album_ids:
-                self.say("extra_attached", code=extras.code)
-            if event.album_id is not None and event.album_id not in extras.album_ids:
-                self._set(last_report=extras.model_copy(
-                    update={"album_ids": (*extras.album_ids, event.album_id)}))
+            self._media_extra(event, extras)
             return
         if self.state.draft is None:
             self._set(draft=Draft())
         d = self.draft
+        limit = self.settings.max_media_per_report
+        if len(d.media) >= limit:
+            # The photo is not kept; its caption is (words cost nothing). Told once.
+            self._set_draft(media_dropped=d.media_dropped + 1)
+            if event.caption:
+                self._add_description(event.caption)
+            if d.media_dropped == 0:
+                self.ask_next(self.t("media_limit", limit=limit, kept=len(d.media)))
+            return
         seen_album = event.album_id is not None and event.album_id in d.album_ids
         albums = d.album_ids + ((event.album_id,) if event.album_id and not seen_album else ())
         self._set_draft(media=(*d.media, media), album_ids=albums)
@@ -298,6 +302,29 @@ class _Turn(Turn):
             ))
         else:
             self.ask_next()
+
+    def _media_extra(self, event: MediaReceived, extras: SubmittedReport) -> None:
+        """A photo within the extras window: added to the submitted report, up to the
+        per-report limit counted again for the window."""
+        caption = clean_user_text(event.caption, self.settings.max_description_chars)
+        new_album = event.album_id is not None and event.album_id not in extras.album_ids
+        albums = (*extras.album_ids, event.album_id) if new_album else extras.album_ids
+        limit = self.settings.max_media_per_report
+        if extras.extra_media >= limit:
+            self._set(last_report=extras.model_copy(update={
+                "album_ids": albums, "extra_media_dropped": extras.extra_media_dropped + 1}))
+            if caption:
+                self.actions.append(AttachToReport(code=extras.code, text=caption))
+            if extras.extra_media_dropped == 0:
+                self.say("media_limit_extras", code=extras.code, limit=limit,
+                         kept=extras.extra_media)
+            return
+        self.actions.append(AttachToReport(code=extras.code, media=(event.media,),
+                                           text=caption))
+        if event.album_id is None or new_album:
+            self.say("extra_attached", code=extras.code)
+        self._set(last_report=extras.model_copy(update={
+            "album_ids": albums, "extra_media": extras.extra_media + 1}))
 
     def on_contact(self, event: ContactShared) -> None:
         if not event.own:

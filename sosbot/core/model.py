@@ -143,6 +143,7 @@ class Draft(Frozen):
     description: str = ""
     media: tuple[MediaRef, ...] = ()
     album_ids: tuple[str, ...] = ()
+    media_dropped: int = Field(default=0, ge=0)  # beyond the per-report limit, not kept
     media_asked: bool = False
     description_asked: bool = False
 
@@ -159,6 +160,8 @@ class SubmittedReport(Frozen):
     location_message_id: str | None = None
     live_until_epoch: float | None = None
     album_ids: tuple[str, ...] = ()
+    extra_media: int = Field(default=0, ge=0)  # added in the extras window
+    extra_media_dropped: int = Field(default=0, ge=0)  # beyond the limit there, not kept
 
 
 class PendingQuestion(Frozen):
@@ -212,4 +215,5 @@ class Report(Frozen):
     ward_code: str | None = None
     media_count: int = 0
     media_missing: int = 0
+    media_left_out: int = 0  # beyond the report's total size limit, not stored
     created_at_epoch: float

@@ -48,6 +48,20 @@ VI: dict[str, str] = {
         "Tệp này quá lớn (tối đa {limit_mb} MB). Vui lòng gửi ảnh, hoặc quay một đoạn video "
         "ngắn hơn."
     ),
+    "media_limit": (
+        "Mỗi tin báo nhận tối đa {limit} ảnh/video: đã giữ {kept} ảnh/video đầu tiên, những "
+        "ảnh/video gửi thêm không được lưu. Bạn có thể mô tả thêm bằng chữ."
+    ),
+    "media_limit_extras": (
+        "Tin báo {code} đã được bổ sung đủ {kept} ảnh/video (tối đa {limit}); những ảnh/video "
+        "gửi thêm không được lưu. Bạn vẫn có thể gửi thêm thông tin bằng chữ."
+    ),
+    "too_many_messages": (
+        "Bạn đang gửi quá nhiều tin nhắn (hơn {limit} tin trong một phút), nên các tin nhắn "
+        "từ lúc này chưa được ghi nhận. Vui lòng chờ khoảng một phút rồi gửi lại những gì "
+        "còn thiếu. Nếu có nguy hiểm đến tính mạng, hãy gọi ngay 113 (công an), 114 (cứu "
+        "hoả), 115 (cấp cứu)."
+    ),
     "button_done": "Xong",
     "button_skip": "Bỏ qua",
     "summary": (
@@ -225,6 +239,20 @@ EN: dict[str, str] = {
     "album_received": "Received your photos/videos. Send more or tap «Done».",
     "media_too_large": (
         "That file is too large (at most {limit_mb} MB). Please send a photo or a shorter video."
+    ),
+    "media_limit": (
+        "A report takes at most {limit} photos/videos: the first {kept} are kept, the ones "
+        "sent after them are not saved. You can add more details as text."
+    ),
+    "media_limit_extras": (
+        "Report {code} has had {kept} photos/videos added (at most {limit}); the ones sent "
+        "after them are not saved. You can still send more details as text."
+    ),
+    "too_many_messages": (
+        "You are sending too many messages (more than {limit} in a minute), so the messages "
+        "from now on have not been taken. Please wait about a minute, then send again what "
+        "is missing. If a life is in danger, call 113 (police), 114 (fire) or 115 "
+        "(ambulance) now."
     ),
     "button_done": "Done",
     "button_skip": "Skip",

@@ -44,6 +44,14 @@ class Settings:
     max_address_chars: int = 300
     question_window_s: int = 60 * 60  # how long a resident's next text answers an officer
     reports_per_hour: int = 5  # per resident; storage refuses more (SubmitRefused)
+    # Photos/videos kept in one draft, and again in the extras window after submitting:
+    # beyond it they are not added and the resident is told once.
+    max_media_per_report: int = 10
+    # The total a report's stored media may reach; enforced as they are downloaded.
+    max_media_bytes_per_report: int = 50 * 1024 * 1024
+    # Messages one resident chat may send in a minute; beyond it intake records them as
+    # seen, steps nothing and sends one notice (intake/inbound_rate.py).
+    messages_per_minute: int = 30
 
 
 DEFAULT_SETTINGS = Settings()

@@ -53,7 +53,8 @@ def card_view(session: Session, report: Report, rules: RoutingRules) -> CardView
                if d.status != "failed" and d.ack_state != "merged"]
     core = reports.to_core(report, reporter_name=reporter.display_name if reporter else "",
                            media_count=len(media),
-                           media_missing=sum(1 for m in media if m.status == "failed"))
+                           media_missing=sum(1 for m in media if m.status == "failed"),
+                           media_left_out=sum(1 for m in media if m.status == "left_out"))
     return CardView(
         report=core, ward_name=report.ward_name, location_how=report.location_how,
         reporter_channel=report.channel, duplicates=report.duplicates,

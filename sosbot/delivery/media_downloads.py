@@ -19,13 +19,17 @@ from sosbot.core.errors import (
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.queueing import DOWNLOAD
 from sosbot.delivery.sending import backoff_s
+from sosbot.routing.fanout import queue_card_edits
 from sosbot.routing.media_posts import queue_albums_if_ready
-from sosbot.storage import outbox
+from sosbot.storage import outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaRejected
 from sosbot.storage.tables import Media, Report
 
 log = logging.getLogger(__name__)
+
+# A photo/video not stored because the report's media reached their total size.
+LEFT_OUT = "left_out"
 
 
 def download(ctx: JobContext, media_id: int) -> str:
@@ -44,7 +48,6 @@ def download(ctx: JobContext, media_id: int) -> str:
         if adapter is None:
             raise PermanentSendError(f"no adapter for channel {channel}")
         data = ctx.run(adapter.fetch_media(file_id))
-        stored = ctx.media_store.put(data)
     except (TemporarySendError, RateLimited) as exc:
         if attempts >= ctx.limits.media_attempts:
             return _media_failed(ctx, media_id, f"gave up after {attempts} attempts: {exc}")
@@ -63,20 +66,52 @@ def download(ctx: JobContext, media_id: int) -> str:
         # warning; the report goes on without this file.
         return _media_failed(ctx, media_id, f"{type(exc).__name__}: {exc}",
                              level=logging.WARNING)
-    except (SendError, MediaRejected) as exc:
+    except SendError as exc:
         return _media_failed(ctx, media_id, f"{type(exc).__name__}: {exc}")
+    return _store(ctx, media_id, data)
+
+
+def _store(ctx: JobContext, media_id: int, data: bytes) -> str:
+    """Store fetched bytes, within the report's total size: the report's row is locked
+    while its stored media are summed and this file is written, so two workers storing
+    the same report's photos at once cannot both pass the limit."""
+    limit = ctx.conversation.max_media_bytes_per_report
     with transaction(ctx.engine) as session:
-        row = session.get(Media, media_id, with_for_update=True)
-        if row is not None:
-            row.status, row.sha256, row.size, row.mime = "stored", stored.sha256, stored.size, \
-                stored.mime
-            row.stored_at, row.error = ctx.clock(), None
-            _post_when_complete(session, row, ctx)
+        found = session.get(Media, media_id)
+        report = session.get(Report, found.report_id, with_for_update=True) \
+            if found is not None and found.report_id is not None else None
+        row = session.get(Media, media_id, with_for_update=True, populate_existing=True)
+        if row is None or row.status != "pending":
+            return row.status if row is not None else "missing"
+        used = reports.stored_bytes(session, report.id) \
+            if report is not None and report.id is not None else 0
+        if report is not None and used + len(data) > limit:
+            outcome = "left_out"
+            row.status = LEFT_OUT
+            row.error = (f"left out: over the report's total size limit ({used} bytes "
+                         f"stored, this file {len(data)}, limit {limit})")
+            log.warning("media %s left out: report %s has %d bytes stored, this file %d, "
+                        "limit %d", media_id, report.code, used, len(data), limit)
+            if report.id is not None:
+                queue_card_edits(session, report.id, ctx.clock())  # the card says so
+        else:
+            try:
+                stored = ctx.media_store.put(data)
+            except MediaRejected as exc:
+                log.error("media %s: %s: %s", media_id, type(exc).__name__, exc)
+                outcome = "failed"
+                row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:512]
+            else:
+                outcome = "stored"
+                row.status, row.sha256, row.size, row.mime = "stored", stored.sha256, \
+                    stored.size, stored.mime
+                row.stored_at, row.error = ctx.clock(), None
+                log.info("media %s stored: %s (%s, %d bytes)", media_id, stored.sha256[:12],
+                         stored.mime, stored.size)
+        _post_when_complete(session, row, ctx)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
-    log.info("media %s stored: %s (%s, %d bytes)", media_id, stored.sha256[:12], stored.mime,
-             stored.size)
-    return "stored"
+    return outcome
 
 
 def _media_failed(ctx: JobContext, media_id: int, error: str,

@@ -73,6 +73,7 @@ class IntakeResult:
 
     accepted: int = 0
     duplicates: int = 0
+    over_limit: int = 0  # residents' messages beyond their messages per minute: not taken
     outbox_ids: list[int] = field(default_factory=list)
     media_ids: list[int] = field(default_factory=list)
     report_codes: list[str] = field(default_factory=list)
@@ -84,6 +85,7 @@ class IntakeResult:
     def merge(self, other: IntakeResult) -> None:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
+        self.over_limit += other.over_limit
         self.outbox_ids += other.outbox_ids
         self.media_ids += other.media_ids
         self.report_codes += other.report_codes
@@ -313,6 +315,24 @@ def refuse_blocked(session: Session, conversation: Conversation, reporter: Repor
                      now=now)
     session.flush()
     return [row.id] if row.id is not None else []
+
+
+def refuse_over_rate(session: Session, conversation: Conversation, reporter: Reporter,
+                     now: datetime, limit: int) -> None:
+    """A resident's first message beyond their messages per minute: not stepped, and one
+    notice (intake gives it once a minute) saying to wait and send it again, or to call."""
+    actor = resident_actor(conversation, reporter)
+    log.warning("%s sent more than %d messages in a minute; the rest of the minute is "
+                "dropped, with a notice", actor, limit)
+    reports.audit(session, actor=actor, action="resident.over_message_limit", now=now,
+                  limit=limit)
+    lang = conversations.load_state(conversation).lang
+    outbox.add(session, channel=conversation.channel, chat_id=conversation.chat_id,
+               method="message",
+               payload=message_to_dict(OutgoingMessage(
+                   text=text(lang, "too_many_messages", limit=limit))),
+               now=now)
+    session.flush()
 
 
 def expire_idle(session: Session, conversation_id: int, now: datetime,

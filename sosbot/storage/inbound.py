@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,3 +39,23 @@ def count(session: Session, channel: str | None = None) -> int:
     if channel is not None:
         query = query.where(InboundEvent.channel == channel)
     return int(session.exec(query).one())
+
+
+def chat_counts_since(session: Session, chats: set[tuple[str, str]], since: datetime,
+                      not_kinds: frozenset[str] = frozenset()) -> dict[tuple[str, str], int]:
+    """How many events each (channel, chat id) in ``chats`` sent since ``since``, those of
+    ``not_kinds`` left out, in one statement (on the ``ix_inbound_event_chat`` index).
+    Chats with none are left out."""
+    if not chats:
+        return {}
+    by_channel: dict[str, list[str]] = {}
+    for channel, chat_id in chats:
+        by_channel.setdefault(channel, []).append(chat_id)
+    which = sa.or_(*(sa.and_(_TABLE.c.channel == channel, _TABLE.c.chat_id.in_(ids))
+                     for channel, ids in by_channel.items()))
+    query = (sa.select(_TABLE.c.channel, _TABLE.c.chat_id, sa.func.count())
+             .where(which, _TABLE.c.received_at >= since,
+                    _TABLE.c.kind.not_in(sorted(not_kinds)))
+             .group_by(_TABLE.c.channel, _TABLE.c.chat_id))
+    return {(str(channel), str(chat_id)): int(n)
+            for channel, chat_id, n in session.execute(query)}

@@ -148,7 +148,7 @@ def refine_location(session: Session, report: Report, location: Location, now: d
 
 
 def to_core(row: Report, *, reporter_name: str = "", media_count: int = 0,
-            media_missing: int = 0) -> CoreReport:
+            media_missing: int = 0, media_left_out: int = 0) -> CoreReport:
     """The core model of a stored report."""
     location = None
     if row.lat is not None and row.lon is not None:
@@ -160,7 +160,7 @@ def to_core(row: Report, *, reporter_name: str = "", media_count: int = 0,
         channel=Channel(row.channel), chat_id=row.chat_id, lang=row.lang, location=location,
         address_text=row.address_text, description=row.description,
         reporter_name=reporter_name, phone=row.phone, ward_code=row.ward_code,
-        media_count=media_count, media_missing=media_missing,
+        media_count=media_count, media_missing=media_missing, media_left_out=media_left_out,
         created_at_epoch=row.created_at.timestamp(),
     )
 
@@ -191,6 +191,13 @@ def media_of(session: Session, report_id: int) -> list[Media]:
 _MEDIA: sa.Table = Media.__table__  # type: ignore[attr-defined]
 _MEDIA_STATES = sa.select(_MEDIA.c.id, _MEDIA.c.status).where(
     _MEDIA.c.report_id == sa.bindparam("report_id")).order_by(_MEDIA.c.id)
+
+
+def stored_bytes(session: Session, report_id: int) -> int:
+    """The total size of a report's stored media."""
+    total = session.execute(sa.select(sa.func.coalesce(sa.func.sum(_MEDIA.c.size), 0)).where(
+        _MEDIA.c.report_id == report_id, _MEDIA.c.status == "stored")).scalar_one()
+    return int(total)
 
 
 def media_states(session: Session, report_id: int) -> list[tuple[int, str]]:

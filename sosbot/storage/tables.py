@@ -88,7 +88,11 @@ class InboundEvent(SQLModel, table=True):
     """Every platform event we accepted; the unique key makes retried deliveries no-ops."""
 
     __tablename__ = "inbound_event"
-    __table_args__ = (sa.UniqueConstraint("channel", "event_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "event_id"),
+        # A resident chat's messages in the current minute (intake/inbound_rate.py).
+        sa.Index("ix_inbound_event_chat", "channel", "chat_id", "received_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)

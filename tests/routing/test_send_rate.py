@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 
+from sosbot.bots.telegram.outbound import GLOBAL_PER_S, RESIDENT_PER_S, rate_rules
 from sosbot.core.rates import RateRule
 from sosbot.delivery.send_rate import SendRateLimiter
 
@@ -93,3 +94,22 @@ def test_a_clock_stepped_back_does_not_block_a_chat(redis: Redis) -> None:
     assert limiter.try_acquire([WINDOW]) > 0
     now[0] -= timedelta(days=400)
     assert limiter.try_acquire([WINDOW, BUCKET]) == 0.0
+
+
+def test_replies_to_residents_cannot_take_the_slots_cards_need(redis: Redis) -> None:
+    """Telegram's real rules: a flood of replies to residents exhausts what it may use of
+    the overall budget, and a card to an officers' group still gets a slot at once."""
+    limiter = SendRateLimiter(redis, lambda: datetime.now(UTC), prefix="t:officers-first")
+    t = 3000.0
+    granted = 0
+    for resident in range(1, GLOBAL_PER_S + 2):  # each to its own chat: only the global rule
+        if limiter.try_acquire(rate_rules(str(100_000 + resident), "message"), t) > 0:
+            break
+        granted += 1
+    assert granted == RESIDENT_PER_S < GLOBAL_PER_S
+    groups = [f"-100{n}" for n in range(GLOBAL_PER_S)]
+    assert limiter.try_acquire(rate_rules(groups[0], "card"), t) == 0.0
+    # Groups may take every slot left; residents still none.
+    left = [limiter.try_acquire(rate_rules(g, "card"), t) for g in groups[1:]]
+    assert left.count(0.0) == GLOBAL_PER_S - RESIDENT_PER_S - 1
+    assert limiter.try_acquire(rate_rules("100999", "message"), t) > 0

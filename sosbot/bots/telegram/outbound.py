@@ -61,6 +61,11 @@ GLOBAL_PER_S = 30
 GROUP_PER_MIN = 20
 CHAT_BURST = 3
 UNCOUNTED_METHODS = frozenset({"answer_button"})
+# Officers first (issue 18): a send to a resident's private chat may take at most this many
+# of the GLOBAL_PER_S slots; the rest are kept for group chats (cards, their edits and
+# albums), which may take every slot. A flood of replies to residents leaves the cards'
+# share free, in every worker alike (both count in the same Redis window).
+RESIDENT_PER_S = 20
 # Sends reach Telegram a little earlier or later than we time them: keep a margin so the
 # jitter of a busy machine or network never turns into a 429.
 MARGIN = 1.2
@@ -70,9 +75,11 @@ def rate_rules(chat_id: str, method: str) -> list[RateRule]:
     """The limits one send of ``method`` to ``chat_id`` counts against."""
     if method in UNCOUNTED_METHODS:
         return []
-    rules = [RateRule("telegram:global", "window", GLOBAL_PER_S, 1.0 * MARGIN),
+    group = chat_id.startswith("-")  # groups and supergroups have negative ids
+    rules = [RateRule("telegram:global", "window", GLOBAL_PER_S if group else RESIDENT_PER_S,
+                      1.0 * MARGIN),
              RateRule(f"telegram:chat:{chat_id}", "bucket", CHAT_BURST, 1.0 * MARGIN)]
-    if chat_id.startswith("-"):  # groups and supergroups have negative ids
+    if group:
         rules.append(RateRule(f"telegram:group:{chat_id}", "window", GROUP_PER_MIN,
                               60.0 + MARGIN))
     return rules
