@@ -219,6 +219,8 @@ async def test_within_the_window_a_status_update_is_a_response(
     ({"code": 613, "message": "(#613) Calls to this api have exceeded the rate limit."},
      RateLimited, "613"),
     ({"code": 4, "message": "(#4) Application request limit reached"}, RateLimited, "#4"),
+    ({"code": 80006, "message": "(#80006) There have been too many messenger api calls to "
+      "this Page-ID. Wait a while and try again."}, RateLimited, "80006"),
     ({"status": 500, "code": 2, "message": "An unexpected error has occurred."},
      TemporarySendError, "unexpected"),
     ({"status": 503, "code": 1, "message": "An unknown error occurred"},
