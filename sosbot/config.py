@@ -109,6 +109,9 @@ class MessengerConfig(Section):
     webhook_path: str = "/webhooks/messenger"
     replay_window_s: float = Field(default=24 * 3600, gt=0)
     media_hosts: list[MediaHost] = Field(default_factory=lambda: list(MESSENGER_MEDIA_HOSTS))
+    # HUMAN_AGENT tag (7 days, officers' own words only): true only once Meta approved the
+    # page for it (App Review, "Human Agent" permission); see docs/platforms/messenger.md.
+    human_agent: bool = False
 
 
 class ChannelsConfig(Section):

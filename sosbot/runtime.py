@@ -170,7 +170,8 @@ def outbound_adapters(settings: Settings, loop: BackgroundLoop,
         adapters["messenger"] = MessengerOutbound(
             settings.secrets.messenger_page_token, api_base=settings.messenger_api_base,
             api_version=settings.messenger_api_version,
-            media_hosts=channels.messenger.media_hosts)
+            media_hosts=channels.messenger.media_hosts,
+            human_agent=channels.messenger.human_agent)
     if settings.file.channels.telegram.enabled and settings.secrets.telegram_bot_token:
         telegram = TelegramOutbound(settings.secrets.telegram_bot_token,
                                     settings.telegram_api_base,

@@ -20,6 +20,7 @@ from sosbot.command_centre import queries
 from sosbot.command_centre.queries import DeliveryAckRow, FailureRow, ReportRow
 from sosbot.core.model import Category, Channel, ReportStatus
 from sosbot.routing.rules import COMMAND, DEPARTMENT, WARD, RoutingRules
+from sosbot.storage import outbox
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ class Digest:
     busiest_wards: tuple[WardCount, ...]
     failures: tuple[FailureRow, ...]
     quiet_channels: tuple[QuietChannel, ...]
+    # Residents' updates a platform's window refused, kept until the resident writes again
+    # (outbox HELD, sosbot.residents.held_updates): now, whatever the period.
+    held_updates: int = 0
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -132,6 +136,7 @@ def build_digest(session: Session, *, since: datetime, until: datetime, now: dat
         busiest_wards=tuple(WardCount(code or "", name or "", n) for (code, name), n in top),
         failures=tuple(queries.failures_between(session, since, until)),
         quiet_channels=_quiet_channels(session, now, quiet_after),
+        held_updates=outbox.held_count(session),
     )
     log.info("digest %s–%s: %d reports, %d open, %d overdue, %d failures", since, until,
              digest.total, len(open_items), len(overdue), len(digest.failures))

@@ -88,6 +88,9 @@ def _render(d: Digest, limit: int) -> str:
                       lambda w: f" • {w.name}: {w.count}", "phường/xã")
     lines += _section(f"❗ GỬI THẤT BẠI ({len(d.failures)})", d.failures, limit,
                       _failure_line, "lỗi")
+    if d.held_updates:
+        lines += ["", f"📨 Cập nhật chờ người báo tin nhắn lại: {d.held_updates} (nền tảng "
+                      "không cho gửi lúc này; sẽ gửi ngay khi họ nhắn tin)"]
     lines += _section("📵 KÊNH KHÔNG CÓ TIN ĐẾN", d.quiet_channels, limit,
                       lambda q: f" • {CHANNEL_NAMES.get(q.channel, q.channel)}: tin cuối lúc "
                                 f"{local(q.last_event_at)} — cần kiểm tra kết nối", "kênh")

@@ -37,9 +37,11 @@ class OutgoingMessage:
 
 @dataclass(frozen=True)
 class Reply:
-    """Send a message to the chat the event came from."""
+    """Send a message to the chat the event came from. ``kind`` names what it is when that
+    matters at send time: ``officer`` for an officer's own words (Messenger's HUMAN_AGENT)."""
 
     message: OutgoingMessage
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,15 @@ class ChangeSubscription:
     scope: Literal["city", "ward", "off"]
 
 
+@dataclass(frozen=True)
+class ListReports:
+    """The resident asked for the status of their reports; storage answers with a
+    ReportsListed event."""
+
+
 Action = (
     Reply | AnswerButton | ClearButtons | SubmitReport | AttachToReport
-    | RefineReportLocation | RememberPhone | RelayAnswer | ChangeSubscription
+    | RefineReportLocation | RememberPhone | RelayAnswer | ChangeSubscription | ListReports
 )
 
 

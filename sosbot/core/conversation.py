@@ -23,6 +23,7 @@ from sosbot.core.actions import (
     ChangeSubscription,
     Choice,
     ClearButtons,
+    ListReports,
     OutgoingMessage,
     RefineReportLocation,
     RelayAnswer,
@@ -39,6 +40,7 @@ from sosbot.core.events import (
     MediaReceived,
     OfficerAsked,
     PlatformEvent,
+    ReportsListed,
     ReportSubmitted,
     SubmitRefused,
     SubscriptionChanged,
@@ -59,6 +61,8 @@ from sosbot.core.texts import LANGUAGES
 from sosbot.core.turn import (
     DEFAULT_SETTINGS,
     STANDALONE_CHOICES,
+    STATUS,
+    STATUS_COMMANDS,
     SUB_CITY,
     SUB_WARD,
     SUBSCRIBE_COMMANDS,
@@ -105,6 +109,9 @@ class _Turn(Turn):
         if isinstance(event, SubmitRefused):
             self._submit_refused(event)
             return
+        if isinstance(event, ReportsListed):
+            self._reports_listed(event)
+            return
         if event.chat.kind is not ChatKind.PRIVATE:
             return  # group chats are the officers' side, handled by routing
         if isinstance(event, Ignored):
@@ -134,6 +141,8 @@ class _Turn(Turn):
             self.say("help")
         elif name in SUBSCRIBE_COMMANDS:
             self._offer_subscription()
+        elif name in STATUS_COMMANDS:
+            self.actions.append(ListReports())
         elif name in UNSUBSCRIBE_COMMANDS:
             self.actions.append(ChangeSubscription(scope="off"))
         elif name in ("lang", "language", "ngonngu"):
@@ -368,6 +377,8 @@ class _Turn(Turn):
             self.actions.append(ChangeSubscription(scope="city"))
         elif data == SUB_WARD:
             self.actions.append(ChangeSubscription(scope="ward"))
+        elif data == STATUS:
+            self.actions.append(ListReports())
 
     def on_unsupported(self, event: UnsupportedReceived) -> None:
         self.say("unsupported")

@@ -112,6 +112,9 @@ class ReportSubmitted:
     duplicate_of: str | None = None
     location_known: bool = True
     reached: frozenset[str] | None = None
+    # Hours the platform lets us message the resident after their last message (Messenger's
+    # 24), when updates may outlast it; None where no such window matters.
+    reply_window_h: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,5 +151,23 @@ class SubmitRefused:
     retry_after_min: int
 
 
+@dataclass(frozen=True)
+class ReportLine:
+    """One of the resident's reports as the status list shows it."""
+
+    code: str
+    category: str
+    status: str
+    submitted_at_epoch: float
+
+
+@dataclass(frozen=True)
+class ReportsListed:
+    """Storage answered a ListReports: the resident's recent reports, newest first."""
+
+    reports: tuple[ReportLine, ...]
+    days: int
+
+
 Event = (PlatformEvent | ClockTick | ReportSubmitted | OfficerAsked | SubscriptionChanged
-         | SubmitRefused)
+         | SubmitRefused | ReportsListed)

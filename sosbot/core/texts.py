@@ -122,6 +122,30 @@ VI: dict[str, str] = {
         "{unit} xác định tin báo {code} không chính xác. Nếu bạn cho rằng có nhầm lẫn, hãy "
         "gọi 113."
     ),
+    "button_report_status": "📋 Tình trạng tin báo",
+    "updates_window": (
+        "Lưu ý: trên Messenger, trang chỉ được nhắn cho bạn trong {hours} giờ kể từ tin nhắn "
+        "gần nhất của bạn. Cập nhật đến sau thời gian đó sẽ được giữ lại và gửi ngay khi bạn "
+        "nhắn bất kỳ tin nào cho trang. Bạn cũng có thể bấm «📋 Tình trạng tin báo» hoặc gửi "
+        "/trangthai bất cứ lúc nào."
+    ),
+    "reports_header": "Tình trạng các tin báo gần đây của bạn:\n{lines}",
+    "report_line": "• {code} – {category}, gửi lúc {time}: {status}",
+    "reports_none": (
+        "Bạn chưa gửi tin báo nào qua kênh này trong {days} ngày qua. Gửi /start để báo sự "
+        "việc mới."
+    ),
+    "report_status.new": "đang chuyển đến cán bộ",
+    "report_status.routed": "đã chuyển đến cán bộ, đang chờ tiếp nhận",
+    "report_status.acknowledged": "cán bộ đã tiếp nhận",
+    "report_status.in_progress": "đang được xử lý",
+    "report_status.resolved": "đã xử lý xong",
+    "report_status.false_report": "được xác định là không chính xác",
+    "report_status.duplicate": "đã gộp vào tin báo khác về cùng sự việc",
+    "held_updates": (
+        "Trong thời gian bạn chưa nhắn tin, có {count} cập nhật về tin báo của bạn mà nền tảng "
+        "chưa cho phép chúng tôi gửi:\n{lines}"
+    ),
     "officer_question": (
         "Cán bộ {unit} hỏi về tin báo {code}:\n{question}\n\n"
         "Bạn trả lời bằng cách nhắn tin ngay tại đây."
@@ -155,7 +179,8 @@ VI: dict[str, str] = {
         "2. Gửi vị trí hoặc nhập địa chỉ.\n"
         "3. Mô tả sự việc, gửi kèm ảnh/video nếu có.\n"
         "4. Kiểm tra lại và bấm «Gửi tin báo».\n\n"
-        "Lệnh: /start – báo sự việc mới, /cancel – huỷ tin đang soạn, /lang en – English, "
+        "Lệnh: /start – báo sự việc mới, /trangthai – xem tình trạng tin báo đã gửi, "
+        "/cancel – huỷ tin đang soạn, /lang en – English, "
         "/dangky – nhận bản tin an ninh, /huy – ngừng nhận bản tin.\n"
         "Khẩn cấp: gọi 113 (công an), 114 (cứu hoả), 115 (cấp cứu)."
     ),
@@ -308,6 +333,29 @@ EN: dict[str, str] = {
     "status.acknowledged": "{unit} took report {code} at {time}.",
     "status.in_progress": "{unit} is handling report {code}; officers are on their way.",
     "status.resolved": "{unit} has dealt with report {code}. Thank you for reporting.",
+    "button_report_status": "📋 Report status",
+    "updates_window": (
+        "Please note: on Messenger the page may only message you for {hours} hours after "
+        "your last message. Updates that come later are kept and sent as soon as you write "
+        "to the page again. You can also tap «📋 Report status» or send /status at any time."
+    ),
+    "reports_header": "The status of your recent reports:\n{lines}",
+    "report_line": "• {code} – {category}, sent at {time}: {status}",
+    "reports_none": (
+        "You have sent no report through this channel in the past {days} days. Send /start "
+        "to report an incident."
+    ),
+    "report_status.new": "being passed to the officers",
+    "report_status.routed": "passed to the officers, waiting to be taken",
+    "report_status.acknowledged": "taken by the officers",
+    "report_status.in_progress": "being handled",
+    "report_status.resolved": "dealt with",
+    "report_status.false_report": "found not to be accurate",
+    "report_status.duplicate": "merged into another report of the same incident",
+    "held_updates": (
+        "While you were away, there were {count} update(s) on your reports that the platform "
+        "did not let us send:\n{lines}"
+    ),
     "status.false_report": (
         "{unit} found report {code} to be inaccurate. If you think this is a mistake, call 113."
     ),
@@ -343,7 +391,8 @@ EN: dict[str, str] = {
         "2. Send your location or type the address.\n"
         "3. Describe what happened and add photos/video if you have them.\n"
         "4. Check the summary and tap «Send report».\n\n"
-        "Commands: /start – new report, /cancel – drop the draft, /lang vi – Tiếng Việt, "
+        "Commands: /start – new report, /status – the status of your reports, "
+        "/cancel – drop the draft, /lang vi – Tiếng Việt, "
         "/dangky – safety bulletins, /huy – stop bulletins.\n"
         "Emergency: call 113 (police), 114 (fire), 115 (ambulance)."
     ),

@@ -13,13 +13,16 @@ from sosbot.core.actions import (
     Reply,
     SubmitReport,
 )
+from sosbot.core.cards import local_time
 from sosbot.core.events import (
     OfficerAsked,
+    ReportsListed,
     ReportSubmitted,
     SubmitRefused,
     SubscriptionChanged,
 )
 from sosbot.core.model import (
+    Category,
     ConversationState,
     Draft,
     PendingQuestion,
@@ -28,7 +31,7 @@ from sosbot.core.model import (
 )
 from sosbot.core.sanitize import clean_user_text
 from sosbot.core.summary import render_summary
-from sosbot.core.texts import category_label, text
+from sosbot.core.texts import VI, category_label, text
 from sosbot.core.vocabulary import CATEGORY_ORDER
 
 
@@ -60,9 +63,16 @@ DEFAULT_SETTINGS = Settings()
 SUB_CITY = "sub:city"
 SUB_WARD = "sub:ward"
 SUBSCRIBE_COMMANDS = frozenset({"dangky", "subscribe", "bantin"})
+# The status of the resident's reports: the commands and the button's value.
+STATUS_COMMANDS = frozenset({"trangthai", "tinhtrang", "status"})
+STATUS = "status"
 UNSUBSCRIBE_COMMANDS = frozenset({"huy", "huydangky", "unsubscribe", "stop"})
 # Choices a typed number may pick even with no draft open.
-STANDALONE_CHOICES = frozenset({"new", SUB_CITY, SUB_WARD})
+STANDALONE_CHOICES = frozenset({"new", SUB_CITY, SUB_WARD, STATUS})
+
+
+CATEGORY_VALUES = frozenset(c.value for c in Category)
+STATUS_KEYS = frozenset(key for key in VI if key.startswith("report_status."))
 
 
 class Turn:
@@ -93,7 +103,7 @@ class Turn:
     def t(self, key: str, **params: object) -> str:
         return text(self.state.lang, key, **params)
 
-    def reply(self, message: OutgoingMessage) -> None:
+    def reply(self, message: OutgoingMessage, kind: str = "") -> None:
         if message.choices:
             values = tuple(c.value for row in message.choices for c in row)
             self._set(offered=values)
@@ -104,7 +114,7 @@ class Turn:
         elif self.state.reply_keyboard and not message.choices:
             message = replace(message, remove_keyboard=True)
             self._set(reply_keyboard=False)
-        self.actions.append(Reply(message))
+        self.actions.append(Reply(message, kind=kind))
 
     def say(self, key: str, **params: object) -> None:
         self.reply(OutgoingMessage(text=self.t(key, **params)))
@@ -210,7 +220,11 @@ class Turn:
             text_ = self.t("duplicate_submitted", code=event.duplicate_of)
         else:
             text_ = self.t("submitted", code=event.code, routing=self._where_it_went(event))
-        choices: list[tuple[Choice, ...]] = [(Choice(self.t("button_new_report"), "new"),)]
+        if event.reply_window_h:
+            # A 2 a.m. report may be acknowledged after the platform's window closed.
+            text_ += "\n\n" + self.t("updates_window", hours=event.reply_window_h)
+        choices: list[tuple[Choice, ...]] = [(Choice(self.t("button_new_report"), "new"),
+                                              Choice(self.t("button_report_status"), STATUS))]
         if self.state.subscribed is None:
             # The end of a report is when a resident most wants to hear from the police.
             choices.append(self._subscription_choices(ward=event.location_known
@@ -241,7 +255,9 @@ class Turn:
         unit = event.unit.get(self.state.lang) or event.unit.get("vi", "")
         self._set(question=PendingQuestion(
             code=event.code, until_epoch=self.now + self.settings.question_window_s))
-        self.say("officer_question", unit=unit, code=event.code, question=event.question)
+        # An officer's own words: the one kind Messenger's HUMAN_AGENT tag may carry.
+        self.reply(OutgoingMessage(text=self.t("officer_question", unit=unit, code=event.code,
+                                               question=event.question)), kind="officer")
 
     # -- safety bulletins -------------------------------------------------------------------
 
@@ -267,6 +283,20 @@ class Turn:
             self.say("subscribed_ward_unknown")
         else:
             self.say("subscribed_city")
+
+    def _reports_listed(self, event: ReportsListed) -> None:
+        """The status of the resident's recent reports, newest first."""
+        if not event.reports:
+            self.say("reports_none", days=event.days)
+            return
+        lines = [self.t("report_line", code=r.code,
+                        category=category_label(self.state.lang, Category(r.category))
+                        if r.category in CATEGORY_VALUES else r.category,
+                        time=local_time(r.submitted_at_epoch, "%H:%M %d/%m"),
+                        status=self.t(f"report_status.{r.status}")
+                        if f"report_status.{r.status}" in STATUS_KEYS else r.status)
+                 for r in event.reports]
+        self.say("reports_header", lines="\n".join(lines))
 
     def _submit_refused(self, event: SubmitRefused) -> None:
         """Too many reports lately: keep the draft if it can wait, say when it can go."""

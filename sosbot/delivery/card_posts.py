@@ -188,9 +188,10 @@ def after_failed(session: Session, row_method: str, payload: dict[str, Any],
 
 
 def resident_unreachable(session: Session, channel: str, report_id: int,
-                         error: SendError, now: datetime) -> None:
+                         error: SendError, now: datetime, *, held: bool = False) -> None:
     """A message to a resident cannot be delivered (window closed, bot blocked): the
-    command centre sees it, so an officer can call the resident instead."""
+    command centre sees it, so an officer can call the resident instead. ``held``: the
+    update is kept and goes out when the resident next writes."""
     report = session.get(Report, report_id)
     if report is None:
         return
@@ -201,8 +202,10 @@ def resident_unreachable(session: Session, channel: str, report_id: int,
     else:
         why = "người báo tin đã chặn hoặc không còn nhận tin"
     phone = f" Số điện thoại: {report.phone}." if report.phone else ""
+    kept = (" Cập nhật được giữ lại và sẽ gửi ngay khi người báo tin nhắn lại (hoặc hỏi "
+            "/trangthai)." if held else "")
     text = (f"⚠️ Không gửi được tin nhắn cập nhật tin báo {report.code} tới người báo tin "
-            f"trên {channel.capitalize()}: {why}.{phone}")
+            f"trên {channel.capitalize()}: {why}.{kept}{phone}")
     tell_command_centre(session, text, now, report_id=report.id)
     reports.audit(session, actor="system", action="report.resident_unreachable", now=now,
                   report_id=report.id, channel=channel, error=str(error)[:200])

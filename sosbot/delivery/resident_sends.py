@@ -3,7 +3,7 @@
 - Where the conversation asks for a place, a link to the one-time location page (the only
   way on Messenger; an alternative to the pin on Telegram and Zalo).
 - On Messenger, the time of the resident's last message (the 24-hour window) and whether
-  the message is a report status update (the only kind allowed after it, with a tag).
+  the message is an officer's own words (the only kind HUMAN_AGENT may carry).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sosbot.location_page import LocationTokens
 from sosbot.storage import conversations
 
 LINK_TTL_S = 30 * 60
+OFFICER_WORDS = "officer"  # payload ``kind`` of a message a person (an officer) wrote
 
 
 def enrich(session: Session, channel: str, chat_id: str, method: str, payload: dict[str, Any],
@@ -40,5 +41,7 @@ def enrich(session: Session, channel: str, chat_id: str, method: str, payload: d
             enriched["link"] = [text(lang, "location_link_label"), url]
     if channel == "messenger":
         enriched["last_user_message_at"] = state.last_activity_epoch if state else None
-        enriched["tag_allowed"] = payload.get("kind") == "status"
+        # Officers' own words may carry Messenger's HUMAN_AGENT tag (when enabled); nothing
+        # else is ever tagged (the tags for status updates were retired on 2026-04-27).
+        enriched["officer_words"] = payload.get("kind") == OFFICER_WORDS
     return enriched

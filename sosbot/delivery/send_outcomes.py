@@ -18,6 +18,7 @@ from sosbot.core.errors import (
 )
 from sosbot.delivery import card_posts
 from sosbot.delivery.extensions import DeliveryExtensions
+from sosbot.residents import held_updates
 from sosbot.routing.alerts import tell_command_centre
 from sosbot.storage import outbox
 from sosbot.storage.tables import Binding, Delivery, Outbox, Report
@@ -49,6 +50,9 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
         return
     metrics.DELIVERIES.labels(stored.channel, status).inc()
     status = extensions.outcome(session, stored, status, error, now)
+    if status == outbox.FAILED and isinstance(error, DeliveryWindowClosed) \
+            and held_updates.holdable(stored.method, stored.payload):
+        status = outbox.HELD  # delivered, folded into one message, when the resident writes
     stored.status = status
     stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
     stored.platform_message_id = message_id
@@ -63,10 +67,11 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
             card_posts.after_sent(session, stored.method, payload, message_id, now)
         elif error is not None:
             told = card_posts.after_failed(session, stored.method, payload, error, now)
-    elif status == outbox.FAILED and stored.report_id is not None \
+    elif status in (outbox.FAILED, outbox.HELD) and stored.report_id is not None \
             and not payload.get("group") \
             and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
-        card_posts.resident_unreachable(session, stored.channel, stored.report_id, error, now)
+        card_posts.resident_unreachable(session, stored.channel, stored.report_id, error, now,
+                                        held=status == outbox.HELD)
     if status == outbox.FAILED and isinstance(error, SendCrashed) and not told:
         tell_command_centre(session, _crashed_text(session, stored, error), now,
                             report_id=stored.report_id)

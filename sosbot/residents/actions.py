@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,7 @@ from sosbot.core.actions import (
     AttachToReport,
     ChangeSubscription,
     ClearButtons,
+    ListReports,
     OutgoingMessage,
     RefineReportLocation,
     RelayAnswer,
@@ -35,13 +36,18 @@ from sosbot.core.conversation import step
 from sosbot.core.events import (
     ClockTick,
     Event,
+    Ignored,
+    PlatformEvent,
+    ReportLine,
+    ReportsListed,
     ReportSubmitted,
     SubmitRefused,
     SubscriptionChanged,
 )
-from sosbot.core.model import ConversationState, ReportStatus
+from sosbot.core.model import ChatKind, ConversationState, ReportStatus
 from sosbot.core.sanitize import neutralize_mentions, truncate
 from sosbot.core.texts import text
+from sosbot.residents import held_updates
 from sosbot.routing.fanout import Timer, locate, queue_card_edits, route
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import (
@@ -55,6 +61,12 @@ from sosbot.storage import (
 from sosbot.storage.tables import Conversation, Report, Reporter
 
 REFUSAL_NOTICE_EVERY = timedelta(hours=1)
+STATUS_DAYS = 30  # how far back /trangthai looks
+STATUS_REPORTS = 5  # and how many reports it lists at most
+# Platforms whose residents are told at submission how updates reach them: the hours the
+# page may message them after their last message (Messenger's standard window; the tags
+# that reached further for updates were retired on 2026-04-27).
+REPLY_WINDOW_H: dict[str, int] = {"messenger": 24}
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +109,12 @@ class IntakeResult:
 def step_resident(session: Session, conversation: Conversation, reporter: Reporter | None,
                   event: Event, now: datetime, policy: IntakePolicy) -> IntakeResult:
     """Step one resident's conversation (its row already locked) and carry out the actions."""
-    state, actions = step(conversations.load_state(conversation), event, now,
-                          policy.conversation)
+    before = conversations.load_state(conversation)
+    if _resident_wrote(event):
+        # A new window is open: what was kept for this resident goes first, in one message.
+        held_updates.release(session, conversation.channel, conversation.chat_id,
+                             before.lang, now)
+    state, actions = step(before, event, now, policy.conversation)
     runner = ActionRunner(session, conversation, reporter, now, policy)
     state = runner.run(state, actions)
     conversations.save_state(session, conversation, state, now)
@@ -107,6 +123,13 @@ def step_resident(session: Session, conversation: Conversation, reporter: Report
     if session.new or session.dirty:
         session.flush()
     return runner.result
+
+
+def _resident_wrote(event: Event) -> bool:
+    """The resident did something (not a receipt, an echo or an edit): a platform's
+    messaging window opens again."""
+    return isinstance(event, PlatformEvent) and not isinstance(event, Ignored) \
+        and event.chat.kind is ChatKind.PRIVATE
 
 
 class ActionRunner:
@@ -133,6 +156,10 @@ class ActionRunner:
                 queue.extendleft(reversed(more))
             elif isinstance(action, ChangeSubscription):
                 state, more = step(state, self._subscribe(state, action), self.now,
+                                   self.policy.conversation)
+                queue.extendleft(reversed(more))
+            elif isinstance(action, ListReports):
+                state, more = step(state, self._list_reports(), self.now,
                                    self.policy.conversation)
                 queue.extendleft(reversed(more))
             else:
@@ -164,12 +191,22 @@ class ActionRunner:
         event = ReportSubmitted(code=new.report.code, draft=action.draft,
                                 unit=outcome.unit, duplicate_of=outcome.duplicate_of,
                                 location_known=outcome.location_known,
-                                reached=None if outcome.duplicate_of else outcome.reached)
+                                reached=None if outcome.duplicate_of else outcome.reached,
+                                reply_window_h=REPLY_WINDOW_H.get(self.conversation.channel))
         if outcome.missing is not None:
             self.result.unrouted.append(outcome.missing)
         log.info("report %s created (%s) from %s", new.report.code, new.report.category,
                  self.conversation.channel)
         return step(state, event, self.now, self.policy.conversation)
+
+    def _list_reports(self) -> ReportsListed:
+        """The resident's recent reports, newest first: what /trangthai shows."""
+        found = residents.recent_reports(
+            self.session, self.conversation.channel, self.conversation.chat_id,
+            self.now - timedelta(days=STATUS_DAYS), STATUS_REPORTS)
+        return ReportsListed(days=STATUS_DAYS, reports=tuple(
+            ReportLine(code=r.code, category=r.category, status=r.status,
+                       submitted_at_epoch=_aware(r.created_at).timestamp()) for r in found))
 
     def _over_rate(self, action: SubmitReport) -> SubmitRefused | None:
         """The resident's reports in the past hour reached the limit: hold this one back."""
@@ -224,7 +261,10 @@ class ActionRunner:
 
     def _apply(self, action: Action) -> None:
         if isinstance(action, Reply):
-            self._queue("message", message_to_dict(action.message))
+            payload = message_to_dict(action.message)
+            if action.kind:
+                payload["kind"] = action.kind
+            self._queue("message", payload)
         elif isinstance(action, AnswerButton):
             self._queue("answer_button", {"callback_id": action.callback_id,
                                           "text": action.text})
@@ -346,3 +386,8 @@ def expire_idle(session: Session, conversation_id: int, now: datetime,
     result = step_resident(session, conversation, reporter, ClockTick(), now, policy)
     result.outbox_ids = outbox.take_added(session)
     return result
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

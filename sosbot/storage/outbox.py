@@ -20,6 +20,10 @@ _OWNER = "sosbot.outbox.owner"
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
+# A resident's update the platform's window refused: kept until the resident writes again,
+# then FOLDED into one message (sosbot.residents.held_updates).
+HELD = "held"
+FOLDED = "folded"
 
 
 def add(session: Session, *, channel: str, chat_id: str, method: str,
@@ -234,3 +238,17 @@ def send_now(session: Session, ids: list[int], now: datetime) -> None:
 def pending_count(session: Session) -> int:
     return int(session.exec(select(sa.func.count()).select_from(Outbox)
                             .where(Outbox.status == PENDING)).one())
+
+
+def held_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:
+    """A resident's held updates, oldest first, locked for update (PostgreSQL)."""
+    return list(session.exec(
+        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
+                             Outbox.status == HELD)
+        .order_by(col(Outbox.id)).with_for_update()).all())
+
+
+def held_count(session: Session) -> int:
+    """How many updates wait, held, for their resident to write again."""
+    return int(session.exec(select(sa.func.count()).select_from(Outbox)
+                            .where(Outbox.status == HELD)).one())

@@ -24,6 +24,14 @@ def created_since(session: Session, channel: str, chat_id: str,
                                                  "since": since}).scalars())
 
 
+def recent_reports(session: Session, channel: str, chat_id: str, since: datetime,
+                   limit: int) -> list[Report]:
+    """This chat's reports made since ``since``, newest first, at most ``limit``."""
+    return list(session.exec(select(Report).where(
+        Report.channel == channel, Report.chat_id == chat_id, Report.created_at >= since)
+        .order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(limit)).all())
+
+
 def last_ward(session: Session, channel: str, chat_id: str) -> tuple[str, str] | None:
     """(code, name) of the ward of this chat's most recent report that had one."""
     row = session.exec(select(Report.ward_code, Report.ward_name).where(

@@ -31,7 +31,7 @@ def _submit(d: Dialogue) -> list:  # type: ignore[type-arg]
 def test_the_end_of_a_report_offers_bulletins_for_the_ward_and_the_city() -> None:
     d = Dialogue()
     actions = _submit(d)
-    assert buttons(actions)[:3] == ["new", "sub:ward", "sub:city"]
+    assert buttons(actions)[:4] == ["new", "status", "sub:ward", "sub:city"]
     actions = d.send(press("sub:ward"))
     assert only(actions, ChangeSubscription) == [ChangeSubscription(scope="ward")]
 
@@ -39,7 +39,7 @@ def test_the_end_of_a_report_offers_bulletins_for_the_ward_and_the_city() -> Non
 def test_a_typed_number_picks_a_bulletin_choice_after_the_report() -> None:
     d = Dialogue()
     _submit(d)
-    actions = d.send(text("3"))
+    actions = d.send(text("4"))
     assert only(actions, ChangeSubscription) == [ChangeSubscription(scope="city")]
 
 

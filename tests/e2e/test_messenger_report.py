@@ -138,3 +138,53 @@ async def test_security_report_on_messenger_with_the_location_page(
     told, _ = await page_says(system, base, psid, "đã tiếp nhận tin báo", seen)
     assert told["text"].startswith(f"Công an phường Tân Phú đã tiếp nhận tin báo {code}")
     assert told["messaging_type"] == "RESPONSE"
+
+
+async def test_a_resident_back_after_three_days_gets_the_update_she_missed(
+        messenger_system: tuple[System, str]) -> None:
+    """Reported at night, acknowledged after Messenger's 24 hours: no retired tag is tried,
+    the update waits; when she writes again it comes first, in one message."""
+    system, base = messenger_system
+    assert (await emu(system, base, "POST", "/_emu/subscribe", {}))
+    ward = await bound_group(system, 8311, "CA phường Tân Phú", "ward", "27031")
+    command = await bound_group(system, 8313, "TTTTCH", "command")
+    psid = (await emu(system, base, "POST", "/_emu/users", {"first_name": "Hoa"}))["psid"]
+
+    async def say(**content: Any) -> None:
+        answer = await emu(system, base, "POST", "/_emu/send", {"from": psid, **content})
+        assert answer["deliveries"] == [200], (answer, system.logs())
+
+    await say(text="Hai xe máy va chạm, một người bị thương")
+    _, seen = await page_says(system, base, psid, "Bạn muốn báo sự việc gì", 0)
+    await say(quick_reply={"payload": "cat:traffic", "text": "Tai nạn giao thông"})
+    _, seen = await page_says(system, base, psid, "Sự việc xảy ra ở đâu", seen)
+    await say(text="12 Âu Cơ, phường Tân Phú")
+    _, seen = await page_says(system, base, psid, "gửi ảnh hoặc video", seen)
+    await say(quick_reply={"payload": "skip", "text": "Bỏ qua"})
+    _, seen = await page_says(system, base, psid, "Vui lòng kiểm tra lại tin báo", seen)
+    await say(quick_reply={"payload": "submit", "text": "Gửi tin báo"})
+    submitted, seen = await page_says(system, base, psid, "Mã tin báo của bạn", seen)
+    code = submitted["text"].split("Mã tin báo của bạn: ")[1].split()[0]
+    assert "chỉ được nhắn cho bạn trong 24 giờ" in submitted["text"]
+    assert "Tình trạng tin báo" in [q["title"] for q in submitted["quick_replies"]]
+
+    messages = await wait_for(system, ward, lambda ms: any(
+        code in (m.get("text") or "") for m in ms))
+    card = next(m for m in messages if code in (m.get("text") or ""))
+    await emu(system, base, "POST", "/_emu/clock", {"advance_s": 3 * 24 * 3600})
+    ack = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await system.control("/_emu/press", {"token": TOKEN, "from": 8311, "chat_id": ward,
+                                         "message_id": card["message_id"], "data": ack})
+    await wait_for(system, command, lambda ms: any(
+        "sẽ gửi ngay khi người báo tin nhắn lại" in (m.get("text") or "") for m in ms))
+    calls = await emu(system, base, "GET", "/_emu/calls")
+    assert not any(c.get("tag") not in (None, "HUMAN_AGENT") for c in calls)
+
+    await say(text="Cho hỏi tin báo của tôi thế nào rồi?")
+    folded, after = await page_says(system, base, psid, "chưa cho phép chúng tôi gửi", seen)
+    assert f"đã tiếp nhận tin báo {code}" in folded["text"]
+    assert folded["messaging_type"] == "RESPONSE" and folded["tag"] is None
+    out = [m for m in (await emu(system, base, "GET", f"/_emu/users/{psid}/messages"))
+           ["messages"] if m["direction"] == "out"]
+    assert sum("chưa cho phép chúng tôi gửi" in (m.get("text") or "") for m in out) == 1
+    assert after == seen + 1, "the kept update goes before the answer to her message"

@@ -143,4 +143,18 @@ async def test_traffic_accident_reported_on_zalo(zalo_system: tuple[System, str]
     calls = await zalo(system, zalo_url, "GET", "/_emu/calls")
     refused = [c for c in calls if c.get("error") == -230]
     assert len(refused) == 1, "a closed window is not retried"
+    told = [m.get("text") or "" for m in await wait_for(system, command, lambda ms: True)]
+    assert any("sẽ gửi ngay khi người báo tin nhắn lại" in t for t in told)
+
+    # Lan writes again (a new window): the kept update reaches her, in one message, with
+    # the answer to what she asked.
+    await zalo(system, zalo_url, "POST", "/_emu/send", {"from": lan, "text": "/trangthai"})
+    messages = await zalo_wait(system, zalo_url, inbox, lambda ms: any(
+        "Tình trạng các tin báo gần đây" in t for t in oa_texts(ms)))
+    texts = oa_texts(messages)
+    folded = [t for t in texts if t.startswith("Trong thời gian bạn chưa nhắn tin, có 1 cập")]
+    assert len(folded) == 1 and f"đã xử lý xong tin báo {report}" in folded[0]
+    status = next(t for t in texts if t.startswith("Tình trạng các tin báo gần đây"))
+    assert texts.index(folded[0]) < texts.index(status)
+    assert f"• {report} – Tai nạn giao thông" in status and "đã xử lý xong" in status
     assert TOKEN  # the Telegram side ran on the same system

@@ -8,12 +8,21 @@ the Send API (Messenger Platform "Common Error Codes"):
 code / subcode          meaning                                     raised here
 ======================  ==========================================  =======================
 4, 17, 32, 613          request limit reached                       RateLimited
+80001, 80006 (BUC)      business use case limit (Pages, Messenger)  RateLimited
 551                     this person isn't available right now       PermanentSendError
 190                     invalid or expired access token             PermanentSendError
 10 / 2018278, 2534022   sent outside the allowed messaging window   DeliveryWindowClosed
 1, 2; HTTP 5xx          unknown / temporary server error            TemporarySendError
+100 (/1893061)          invalid parameter; also a retired tag       PermanentSendError
 anything else           the request itself is wrong                 PermanentSendError
 ======================  ==========================================  =======================
+
+A page access token's calls fall under Business Use Case (BUC) rate limits (Meta, "Rate
+Limits", graph-api/overview/rate-limiting: "requests made with system user or page access
+tokens are subject to Business Use Case Rate Limits"); the codes 80001 (Pages) and 80006
+(Messenger) are from that page's BUC table as remembered, not re-read on 2026-12-07: see
+docs/platforms/messenger.md for how to confirm them. The wait comes from the
+``X-Business-Use-Case-Usage`` header (``estimated_time_to_regain_access``, minutes).
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ log = logging.getLogger(__name__)
 
 PAGE_RATE_LIMIT = 613
 APP_RATE_LIMITS = frozenset({4, 17, 32})
+BUSINESS_USE_CASE_LIMITS = frozenset({80001, 80006})
 USER_UNAVAILABLE = 551
 INVALID_TOKEN = 190
 PERMISSION = 10
@@ -88,7 +98,8 @@ def parse_graph_error(status: int, body: bytes) -> GraphError:
 def to_send_error(error: GraphError, headers: Mapping[str, str] | None = None) -> SendError:
     """The core error a Graph error stands for."""
     text = error.describe()
-    if error.code == PAGE_RATE_LIMIT or error.code in APP_RATE_LIMITS:
+    if error.code == PAGE_RATE_LIMIT or error.code in APP_RATE_LIMITS \
+            or error.code in BUSINESS_USE_CASE_LIMITS:
         default = PAGE_RATE_RETRY_S if error.code == PAGE_RATE_LIMIT else APP_RATE_RETRY_S
         return RateLimited(_regain_access_s(headers) or default, text)
     if error.code == USER_UNAVAILABLE:

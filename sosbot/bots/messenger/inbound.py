@@ -79,7 +79,16 @@ def parse_body(data: Any) -> list[PlatformEvent]:
     malformed: list[str] = []
     for entry in webhook.entry:
         raw_items = [(raw, False) for raw in entry.messaging]
-        raw_items += [(c.value, False) for c in entry.changes if c.value is not None]
+        for change in entry.changes:
+            if change.value is None:
+                continue
+            if "sender" not in change.value and "recipient" not in change.value:
+                # The app dashboard's "Test" button sends {"field": "messages", "value":
+                # {"page_id": …}} with entry id "0": a ping, not a resident's event.
+                log.info("messenger %s change without sender (the dashboard's test?): "
+                         "nothing to take", change.field or "unnamed")
+                continue
+            raw_items.append((change.value, False))
         raw_items += [(raw, True) for raw in entry.standby]
         for raw, standby in raw_items:
             try:
@@ -104,13 +113,24 @@ def parse_body(data: Any) -> list[PlatformEvent]:
     return events
 
 
+# Below this an ``entry.time`` is in seconds (as the dashboard's "Test" delivery sends it):
+# 10**11 ms is March 1973, 10**11 s the year 5138.
+_SECONDS_BELOW = 10**11
+
+
 def batch_time_ms(body: bytes) -> int | None:
-    """The oldest ``entry.time`` (epoch ms) of a webhook body, for refusing stale replays."""
+    """The oldest ``entry.time`` of a webhook body in epoch ms, for refusing stale replays.
+
+    Page events carry milliseconds; the app dashboard's "Test" delivery carries seconds
+    (captured: Yoctol/bottender#138, CondeNast/launch-vehicle-fbm#73): read as
+    milliseconds, every such delivery would look 50 years old.
+    """
     try:
         data = decode_body(body)
         times = [int(e["time"]) for e in data["entry"] if isinstance(e, dict) and "time" in e]
     except (PayloadError, ValueError, TypeError, KeyError, OverflowError):
         return None
+    times = [t * 1000 if 0 <= t < _SECONDS_BELOW else t for t in times]
     return min(times) if times else None
 
 

@@ -2,7 +2,8 @@
 
 The same code talks to graph.facebook.com or to the local emulator: only ``api_base``
 differs. Every send is ``POST /{version}/me/messages?access_token=<page token>`` with the
-``messaging_type`` the 24-hour window allows (see :mod:`window`); an image is uploaded with
+``messaging_type`` the 24-hour window allows (see :mod:`window`: no retired tag is ever
+sent, HUMAN_AGENT only for officers' words and only when enabled); an image is uploaded with
 the message as multipart ``filedata``. Graph errors are mapped onto the core's error tree
 (see :mod:`graph_errors`). One aiohttp session (one connection pool) per instance.
 """
@@ -67,13 +68,16 @@ class MessengerOutbound:
     def __init__(self, page_token: str, *, api_base: str = DEFAULT_API_BASE,
                  api_version: str = DEFAULT_API_VERSION, timeout_s: float = 15.0,
                  upload_timeout_s: float = 60.0, clock: Clock = time.time,
-                 media_hosts: Iterable[str] = MESSENGER_MEDIA_HOSTS) -> None:
+                 media_hosts: Iterable[str] = MESSENGER_MEDIA_HOSTS,
+                 human_agent: bool = False) -> None:
         self._token = page_token
         self.api_base = api_base.rstrip("/")
         self.api_version = api_version.strip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=5.0)
         self.upload_timeout = aiohttp.ClientTimeout(total=upload_timeout_s, connect=5.0)
         self.clock = clock
+        # The page is approved for HUMAN_AGENT and config.yaml enables it (window.py).
+        self.human_agent = human_agent
         self.media = MediaFetcher(
             MediaHostPolicy.for_platform("messenger", media_hosts, self.api_base),
             max_bytes=MAX_DOWNLOAD_BYTES, timeout_s=upload_timeout_s)
@@ -116,7 +120,7 @@ class MessengerOutbound:
     # -- sending --------------------------------------------------------------------------
 
     async def _send_message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        fields = messaging_fields(payload, self.clock())
+        fields = messaging_fields(payload, self.clock(), human_agent=self.human_agent)
         body = {"recipient": {"id": chat_id}, **fields,
                 "message": render_message(message_from_dict(payload))}
         answer = await self._post(data=json.dumps(body, ensure_ascii=False).encode(),
@@ -125,7 +129,7 @@ class MessengerOutbound:
         return _message_id(answer)
 
     async def _send_image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        fields = messaging_fields(payload, self.clock())
+        fields = messaging_fields(payload, self.clock(), human_agent=self.human_agent)
         path = Path(str(payload["path"]))
         try:
             data = await asyncio.to_thread(path.read_bytes)

@@ -1,12 +1,23 @@
-"""Messenger's 24-hour standard messaging window: which ``messaging_type`` a send may use.
+"""Messenger's messaging windows: which ``messaging_type`` (and tag) a send may use.
 
 A page may answer a resident with ``messaging_type: RESPONSE`` within 24 hours of the
-resident's last message. After that only a tagged message goes through, and of the tags
-only ``CONFIRMED_EVENT_UPDATE`` fits us (an update on the report the resident filed). The
-router says in each outbox payload when the resident last wrote (``last_user_message_at``,
-epoch seconds) and whether this message may be tagged (``tag_allowed``: report status
-updates may, conversation replies may not). A send that may not go out is refused here,
-before any API call.
+resident's last message. After that only a tagged message goes through, and Meta retired
+the tags that fitted a report's status update: ``CONFIRMED_EVENT_UPDATE``,
+``POST_PURCHASE_UPDATE`` and ``ACCOUNT_UPDATE`` are answered with error 100 ("Invalid
+parameter") since 2026-04-27 (Meta's "Send a message" page, message-tags section, as quoted
+in chatwoot/chatwoot#14669 and #14674; erxes/erxes#9177; see docs/platforms/messenger.md).
+None of them is ever sent (``RETIRED_TAGS``).
+
+What remains is ``HUMAN_AGENT``: 7 days after the resident's last message, only for words a
+person wrote, and only for pages Meta approved for it. sosbot uses it for officers' own
+words (a ``/hoi`` question: payload ``officer_words``) and only when
+``channels.messenger.human_agent`` is true in config.yaml. Everything else that would go out
+after the 24 hours is refused here with DeliveryWindowClosed, before any API call: a report
+status update is then kept and delivered when the resident next writes (see
+``sosbot.residents.held_updates``).
+
+The router says in each outbox payload when the resident last wrote
+(``last_user_message_at``, epoch seconds).
 """
 
 from __future__ import annotations
@@ -19,28 +30,36 @@ from sosbot.core.errors import DeliveryWindowClosed
 log = logging.getLogger(__name__)
 
 WINDOW_S = 24 * 3600.0
-TAG = "CONFIRMED_EVENT_UPDATE"
-# A message sent in the window's last minute may reach Meta after it closed: tag it if we may.
+HUMAN_AGENT_WINDOW_S = 7 * 24 * 3600.0
+HUMAN_AGENT = "HUMAN_AGENT"
+# Retired by Meta on 2026-04-27; a send carrying one fails with (#100) Invalid parameter.
+RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"})
+# A message sent in a window's last minute may reach Meta after it closed.
 DEFAULT_MARGIN_S = 60.0
 
 
-def messaging_fields(payload: dict[str, Any], now: float,
+def messaging_fields(payload: dict[str, Any], now: float, *, human_agent: bool = False,
                      margin_s: float = DEFAULT_MARGIN_S) -> dict[str, str]:
-    """``messaging_type`` (and ``tag``) for a send at ``now``; raise DeliveryWindowClosed."""
-    tag_allowed = bool(payload.get("tag_allowed"))
-    tagged = {"messaging_type": "MESSAGE_TAG", "tag": TAG}
+    """``messaging_type`` (and ``tag``) for a send at ``now``; raise DeliveryWindowClosed.
+
+    ``human_agent``: the page is approved for the HUMAN_AGENT tag and config.yaml enables
+    it. Only a payload marked ``officer_words`` is ever tagged, and only with HUMAN_AGENT.
+    """
     last = payload.get("last_user_message_at")
     if last is None:
         log.warning("outbox payload without last_user_message_at; letting Meta judge the window")
-        return tagged if tag_allowed else {"messaging_type": "RESPONSE"}
+        return {"messaging_type": "RESPONSE"}
     age = now - float(last)
     if age < WINDOW_S - margin_s:
         return {"messaging_type": "RESPONSE"}
-    if tag_allowed:
-        return tagged
+    if human_agent and payload.get("officer_words") \
+            and age < HUMAN_AGENT_WINDOW_S - margin_s:
+        return {"messaging_type": "MESSAGE_TAG", "tag": HUMAN_AGENT}
     if age < WINDOW_S:
         return {"messaging_type": "RESPONSE"}
+    why = "HUMAN_AGENT's 7 days are over too" if human_agent and payload.get("officer_words") \
+        else "no message tag fits this message"
     raise DeliveryWindowClosed(
         f"the resident last wrote {age / 3600:.1f} h ago: Messenger's 24-hour window is "
-        "closed and this message may not be sent as a tagged update"
+        f"closed and {why}"
     )

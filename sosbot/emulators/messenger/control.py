@@ -44,6 +44,7 @@ _CONFIG_TYPES: dict[str, type] = {
     "page_id": str, "page_name": str, "page_token": str, "app_secret": str,
     "verify_token": str, "webhook_url": str, "public_base": str, "echoes": bool,
     "limits": bool, "page_per_s": int, "media_per_s": int, "retry_base_s": float,
+    "human_agent_approved": bool,
     "max_retries": int, "webhook_timeout_s": float, "max_upload_bytes": int,
 }
 _SECRETS = ("page_token", "app_secret", "verify_token")

@@ -4,7 +4,17 @@
 multipart bodies (``filedata`` uploads) and answers ``{"recipient_id", "message_id"}`` (plus
 ``attachment_id`` for a reusable upload), or Graph's error shape. ``messaging_type`` is
 required: ``RESPONSE`` and ``UPDATE`` only within 24 hours of the resident's last message,
-``MESSAGE_TAG`` with one of the tags after that (``HUMAN_AGENT`` within 7 days).
+``MESSAGE_TAG`` with a tag after that: only ``HUMAN_AGENT`` (within 7 days, for a page
+approved for it) is still served.
+
+Meta retired ``CONFIRMED_EVENT_UPDATE``, ``POST_PURCHASE_UPDATE`` and ``ACCOUNT_UPDATE`` on
+2026-04-27: "Effective April 27th, 2026, all API requests containing the Message Tags
+CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE, and POST_PURCHASE_UPDATE will receive error code 100"
+(developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages,
+message-tags section, as quoted in chatwoot/chatwoot#14669 on 2026-06-08; the answer seen
+there is ``(#100) Invalid parameter`` with error_subcode 1893061, and erxes/erxes#9177,
+2026-08-27, saw the same error live). Checked 2026-12-07. The emulator answers them so,
+whatever the window.
 """
 
 from __future__ import annotations
@@ -35,7 +45,9 @@ from .state import HUMAN_AGENT_WINDOW_S, STATE_KEY, WINDOW_S, EmulatorState, Res
 log = logging.getLogger(__name__)
 
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
-TAGS = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT")
+TAGS = ("HUMAN_AGENT",)
+RETIRED_TAGS = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE")
+RETIRED_TAG_SUBCODE = 1893061  # seen by chatwoot/chatwoot#14669; Meta documents none
 SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 
 
@@ -82,8 +94,15 @@ def _check_window(state: EmulatorState, resident: Resident, params: Params) -> d
             raise outside_window()
         return {"messaging_type": kind, "tag": None}
     tag = params.get_str("tag")
+    if tag in RETIRED_TAGS:
+        raise GraphApiError(100, "Invalid parameter", subcode=RETIRED_TAG_SUBCODE)
     if tag not in TAGS:
         raise invalid_param(f"param tag must be one of {{{', '.join(TAGS)}}}")
+    if tag == "HUMAN_AGENT" and not state.config.human_agent_approved:
+        # The tag needs the "Human Agent" permission (App Review). Meta's exact answer for a
+        # page without it is not documented; a permission error is the closest shape.
+        raise GraphApiError(10, "(#10) Application does not have permission for this action",
+                            subcode=2018065)
     if tag == "HUMAN_AGENT" and (age is None or age > HUMAN_AGENT_WINDOW_S):
         raise outside_window()
     if age is None:  # a tag updates a conversation; it cannot start one

@@ -56,6 +56,8 @@ class MessengerEmulatorConfig:
     webhook_timeout_s: float = 10.0
     max_upload_bytes: int = 25 * 1024 * 1024
     public_base: str | None = None  # base of attachment URLs; default: the request's origin
+    # Meta grants HUMAN_AGENT through App Review; a page without it is refused the tag.
+    human_agent_approved: bool = True
     clock: Callable[[], float] = time.time
 
 

@@ -100,8 +100,18 @@ class Emu:
         """Our wall clock, kept in step with the emulator's."""
         return time.time() + self.offset_s
 
-    def outbound(self, token: str = PAGE_TOKEN) -> MessengerOutbound:
-        return MessengerOutbound(token, api_base=self.base, clock=self.clock)
+    def outbound(self, token: str = PAGE_TOKEN, *, human_agent: bool = False
+                 ) -> MessengerOutbound:
+        return MessengerOutbound(token, api_base=self.base, clock=self.clock,
+                                 human_agent=human_agent)
+
+    async def graph_post(self, psid: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """A raw Send API call with the page's token; Graph's answer, whatever its status."""
+        url = f"{self.base}/v26.0/me/messages"
+        async with self.http.post(url, params={"access_token": PAGE_TOKEN},
+                                  json={"recipient": {"id": psid}, **fields}) as resp:
+            answer: dict[str, Any] = await resp.json()
+            return answer
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:

@@ -47,11 +47,11 @@ async def outbound(emu: Emu) -> AsyncIterator[MessengerOutbound]:
     await client.close()
 
 
-def payload(message: OutgoingMessage, *, last: float | None, tag_allowed: bool = False
+def payload(message: OutgoingMessage, *, last: float | None, officer_words: bool = False
             ) -> dict[str, Any]:
     data = message_to_dict(message)
     data["last_user_message_at"] = last
-    data["tag_allowed"] = tag_allowed
+    data["officer_words"] = officer_words
     return data
 
 
@@ -125,16 +125,61 @@ async def test_media_a_resident_sent_is_fetched(emu: Emu, outbound: MessengerOut
     assert await outbound.fetch_media(event.media.file_id) == png_bytes()
 
 
-async def test_after_24_hours_a_status_update_is_tagged(emu: Emu,
-                                                        outbound: MessengerOutbound) -> None:
+async def test_after_24_hours_a_status_update_is_refused_untagged(
+        emu: Emu, outbound: MessengerOutbound) -> None:
+    """No retired tag goes out: the update is refused before any call (it is kept and
+    delivered when the resident writes again; see tests/delivery/test_held_updates.py)."""
     psid = await resident_who_wrote(emu)
     wrote_at = emu.clock()
     await emu.advance(DAY + 3600)
-    update = OutgoingMessage("Tin báo SOS-260001 đã được tiếp nhận.")
-    await outbound.send(psid, "message", payload(update, last=wrote_at, tag_allowed=True))
-    [sent] = await emu.page_messages(psid)
-    assert sent["messaging_type"] == "MESSAGE_TAG" and sent["messaging_type"] != "RESPONSE"
-    assert sent["tag"] == "CONFIRMED_EVENT_UPDATE"
+    calls_before = len(await emu.get("/_emu/calls"))
+    update = payload(OutgoingMessage("Tin báo SOS-260001 đã được tiếp nhận."), last=wrote_at)
+    with pytest.raises(DeliveryWindowClosed, match="no message tag fits"):
+        await outbound.send(psid, "message", update | {"kind": "status"})
+    assert len(await emu.get("/_emu/calls")) == calls_before
+
+
+@pytest.mark.parametrize("tag", ["CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE",
+                                 "ACCOUNT_UPDATE"])
+async def test_the_emulator_refuses_retired_tags_with_error_100(emu: Emu, tag: str) -> None:
+    """As Meta does since 2026-04-27 (chatwoot/chatwoot#14669), even inside the window."""
+    psid = await resident_who_wrote(emu)
+    answer = await emu.graph_post(psid, {"messaging_type": "MESSAGE_TAG", "tag": tag,
+                                         "message": {"text": "Cập nhật"}})
+    assert answer["error"]["code"] == 100 and answer["error"]["message"] == "Invalid parameter"
+    assert await emu.page_messages(psid) == []
+
+
+async def test_officer_words_carry_human_agent_only_when_enabled(emu: Emu) -> None:
+    psid = await resident_who_wrote(emu)
+    wrote_at = emu.clock()
+    await emu.advance(3 * DAY)
+    question = payload(OutgoingMessage("Cán bộ hỏi: có ai bị thương không?"), last=wrote_at,
+                       officer_words=True)
+    plain = emu.outbound()
+    tagged = emu.outbound(human_agent=True)
+    try:
+        with pytest.raises(DeliveryWindowClosed):
+            await plain.send(psid, "message", question)
+        with pytest.raises(DeliveryWindowClosed):  # a status update is never tagged
+            await tagged.send(psid, "message", question | {"officer_words": False})
+        await tagged.send(psid, "message", question)
+        [sent] = await emu.page_messages(psid)
+        assert sent["messaging_type"] == "MESSAGE_TAG" and sent["tag"] == "HUMAN_AGENT"
+        await emu.advance(5 * DAY)  # 8 days after the resident wrote: past HUMAN_AGENT's 7
+        with pytest.raises(DeliveryWindowClosed, match="7 days"):
+            await tagged.send(psid, "message", question)
+    finally:
+        await plain.close()
+        await tagged.close()
+
+
+async def test_human_agent_refused_to_a_page_meta_did_not_approve(emu: Emu) -> None:
+    psid = await resident_who_wrote(emu)
+    await emu.post("/_emu/config", {"human_agent_approved": False})
+    answer = await emu.graph_post(psid, {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT",
+                                         "message": {"text": "Cán bộ hỏi"}})
+    assert answer["error"]["code"] == 10
 
 
 async def test_after_24_hours_a_reply_is_refused_without_calling_meta(
@@ -165,8 +210,8 @@ async def test_within_the_window_a_status_update_is_a_response(
     psid = await resident_who_wrote(emu)
     await emu.advance(3600)
     update = OutgoingMessage("Tin báo SOS-260001 đã được tiếp nhận.")
-    await outbound.send(psid, "message", payload(update, last=emu.clock() - 3600,
-                                                 tag_allowed=True))
+    await outbound.send(psid, "message", payload(update, last=emu.clock() - 3600)
+                        | {"kind": "status"})
     [sent] = await emu.page_messages(psid)
     assert sent["messaging_type"] == "RESPONSE" and sent["tag"] is None
 
@@ -175,6 +220,8 @@ async def test_within_the_window_a_status_update_is_a_response(
     ({"code": 613, "message": "(#613) Calls to this api have exceeded the rate limit."},
      RateLimited, "613"),
     ({"code": 4, "message": "(#4) Application request limit reached"}, RateLimited, "#4"),
+    ({"code": 80006, "message": "(#80006) There have been too many messenger api calls to "
+      "this Page-ID. Wait a while and try again."}, RateLimited, "80006"),
     ({"status": 500, "code": 2, "message": "An unexpected error has occurred."},
      TemporarySendError, "unexpected"),
     ({"status": 503, "code": 1, "message": "An unknown error occurred"},

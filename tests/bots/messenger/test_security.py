@@ -61,3 +61,19 @@ def test_replay_window() -> None:
     assert not too_old(now * 1000 - 60_000, now, 300)
     assert too_old(now * 1000 - 301_000, now, 300)
     assert not too_old(None, now, 300)
+
+
+def test_signature_known_answer_from_an_independent_source() -> None:
+    """GitHub documents this exact scheme (``X-Hub-Signature-256: sha256=`` + hex
+    HMAC-SHA256 of the raw body under the secret) with a worked example: "Testing the
+    webhook payload validation", docs.github.com/webhooks/using-webhooks/
+    validating-webhook-deliveries (github/docs, content/webhooks/using-webhooks/
+    validating-webhook-deliveries.md; checked 2026-12-07). Meta publishes no such example;
+    the value below is GitHub's, not one computed by security.sign."""
+    secret = "It's a Secret to Everybody"
+    body = b"Hello, World!"
+    header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    assert signature_ok(body, header, secret)
+    assert sign(body, secret) == header
+    assert not signature_ok(body + b" ", header, secret)
+    assert not signature_ok(body, header, secret + "!")
