@@ -164,6 +164,13 @@ class TelegramOutbound:
             return bytes(await file.download_as_bytearray())
         return await _mapped(fetch())
 
+    async def group_privacy(self) -> tuple[str, bool]:
+        """The bot's @username and whether group privacy mode is on (getMe's
+        ``can_read_all_group_messages`` is false): then the bot sees, in a group where it is
+        not an administrator, only commands, replies to its messages and service messages."""
+        me = await _mapped(self.bot.get_me())
+        return me.username or str(me.id), not me.can_read_all_group_messages
+
     async def set_webhook(self, url: str, secret: str) -> None:
         await _mapped(self.bot.set_webhook(url, secret_token=secret,
                                            allowed_updates=["message", "edited_message",
