@@ -90,17 +90,36 @@ def run_set_webhook(args: argparse.Namespace) -> int:
         print("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first", file=sys.stderr)
         return 2
 
-    async def register() -> None:
+    async def register() -> tuple[str, bool]:
         telegram = TelegramOutbound(secrets.telegram_bot_token, settings.telegram_api_base)
         await telegram.start()
         try:
             await telegram.set_webhook(args.url, secrets.telegram_webhook_secret)
+            return await telegram.group_privacy()
         finally:
             await telegram.close()
 
-    asyncio.run(register())
+    username, private = asyncio.run(register())
     print(f"Telegram will deliver updates to {args.url}")
+    if private:
+        print(privacy_warning(username), file=sys.stderr)
     return 0
+
+
+def privacy_warning(username: str) -> str:
+    """What to tell the administrator when the bot is in group privacy mode."""
+    return (
+        f"warning: @{username} has group privacy mode on (getMe: "
+        f"can_read_all_group_messages is false). In a police group where it is not an "
+        f"administrator it then receives only commands (a /ack without @{username} only "
+        f"while it was the last bot to write in that group), replies to its own messages "
+        f"and service messages: an officer's \"nhận\" that does not reply to a card, or a "
+        f"command after another bot wrote in the group, never reaches sosbot.\n"
+        f"  To fix it: in Telegram, open @BotFather, send /setprivacy, choose @{username}, "
+        f"answer Disable; then remove the bot from each police group and add it again "
+        f"(groups it is already in may keep the old setting). Or make the bot an "
+        f"administrator of each police group.\n"
+        f"  Check: run `sosbot set-webhook` again; this warning goes away.")
 
 
 def run_zalo_token(args: argparse.Namespace) -> int:

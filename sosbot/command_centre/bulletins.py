@@ -32,7 +32,7 @@ from sqlmodel import Session, col, func, select
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
 from sosbot.core.pseudonyms import chat_label
-from sosbot.core.sanitize import truncate
+from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import text as resident_text
 from sosbot.routing.alerts import group_message, tell_command_centre
 from sosbot.storage import outbox, subscriptions
@@ -52,6 +52,11 @@ WINDOWS: dict[str, timedelta | None] = {
     "messenger": timedelta(hours=24) - timedelta(minutes=1),
 }
 PROGRESS_STEP = 25  # percent
+# What each platform takes in one message, and under a photo (the adapters' TEXT_LIMIT and
+# Telegram's CAPTION_LIMIT; a test holds them equal). A longer bulletin is cut in its body,
+# so its header and its footer (how to stop the bulletins) always arrive.
+TEXT_LIMITS = {"telegram": 4096, "zalo": 2000, "messenger": 2000}
+CAPTION_LIMITS = {"telegram": 1024}
 
 
 class BulletinError(ValueError):
@@ -145,15 +150,25 @@ def preview(session: Session, bulletin: Bulletin, now: datetime) -> str:
             f"Gửi: /guibantin {bulletin.id}   ·   Huỷ: /huybantin {bulletin.id}")
 
 
-def message(bulletin: Bulletin, lang: str) -> str:
+def message(bulletin: Bulletin, lang: str, limit: int = 4000) -> str:
+    """The bulletin as residents read it, at most ``limit`` UTF-16 units: header, body,
+    footer; only the body is cut."""
     header = resident_text(lang, "bulletin_header_ward", ward=bulletin.ward_name) \
         if bulletin.ward_name else resident_text(lang, "bulletin_header")
-    return truncate(f"{header}\n\n{bulletin.text}\n\n{resident_text(lang, 'bulletin_footer')}",
-                    4000)
+    footer = resident_text(lang, "bulletin_footer")
+    room = limit - utf16_len(f"{header}\n\n\n\n{footer}")
+    return f"{header}\n\n{truncate_utf16(bulletin.text, max(room, 1))}\n\n{footer}"
+
+
+def limit_for(channel: str, *, caption: bool) -> int:
+    """How long a bulletin sent on ``channel`` may be, as a text or under a photo."""
+    text = TEXT_LIMITS.get(channel, min(TEXT_LIMITS.values()))
+    return min(text, CAPTION_LIMITS.get(channel, text)) if caption else text
 
 
 def _row_for(bulletin: Bulletin, subscription: Subscription) -> tuple[str, dict[str, Any]]:
-    body = message(bulletin, subscription.lang)
+    body = message(bulletin, subscription.lang,
+                   limit_for(subscription.channel, caption=bulletin.media_sha256 is not None))
     if bulletin.media_sha256:
         return "media_group", {"kind": KIND, "caption": body,
                                "items": [{"kind": "photo", "sha256": bulletin.media_sha256}]}

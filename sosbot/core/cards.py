@@ -15,10 +15,15 @@ from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.callbacks import OfficerAction
 from sosbot.core.model import CATEGORY_EMOJI, FINAL_STATUSES, Report, ReportStatus
 from sosbot.core.sanitize import truncate
+from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import category_label
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 CARD_DESCRIPTION_CHARS = 1500
+# A card, with the commands hint of a chat without buttons, fits one Telegram message
+# (4,096 UTF-16 units): when a report's fields are long (and full of emoji, which count
+# twice), the description gives way, never the status lines at the end.
+CARD_TEXT_UNITS = 3700
 
 ACK_LABELS = {
     "new": "⏳ chưa tiếp nhận",
@@ -118,8 +123,7 @@ def card_text(view: CardView) -> str:
     if r.address_text:
         lines.append(f"Địa chỉ người báo nhập: {r.address_text}")
     lines.append(f"🕒 {local_time(r.created_at_epoch)}")
-    if r.description:
-        lines.append(f"📝 {truncate(r.description, CARD_DESCRIPTION_CHARS)}")
+    description_at = len(lines)
     lines.append(reporter_line(view))
     if r.media_count:
         media = f"📷 {r.media_count} ảnh/video"
@@ -138,6 +142,11 @@ def card_text(view: CardView) -> str:
         if target.acked_by and target.acked_at_epoch:
             line += f" — {target.acked_by}, {local_time(target.acked_at_epoch, '%H:%M')}"
         lines.append(line)
+    if r.description:
+        room = CARD_TEXT_UNITS - utf16_len("\n".join(lines)) - utf16_len("\n📝 ")
+        description = truncate_utf16(truncate(r.description, CARD_DESCRIPTION_CHARS),
+                                     max(room, 1))
+        lines.insert(description_at, f"📝 {description}")
     return "\n".join(lines)
 
 

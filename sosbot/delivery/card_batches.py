@@ -18,13 +18,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from sosbot.core.actions import message_to_dict
+from sosbot.core.text_units import utf16_len
 from sosbot.delivery.card_posts import Prepared, batch_message
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import outbox
 from sosbot.storage.tables import Delivery, Outbox
 
-# Characters a batch card may take, with room for the platform's markup: Telegram allows
-# 4,096 in a message, Zalo 2,000.
+# UTF-16 units a batch card may take (an emoji counts twice), with room for the platform's
+# markup: Telegram allows 4,096 in a message, Zalo 2,000.
 TEXT_BUDGET = {"telegram": 3800, "zalo": 1900}
 DEFAULT_TEXT_BUDGET = 1900
 BATCH_KEY = "batch"
@@ -70,7 +71,7 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
     budget = TEXT_BUDGET.get(rows[0].channel, DEFAULT_TEXT_BUDGET)
     while len(members) > 1:
         message = batch_message(session, [d for _, d in members], rules, now)
-        if not fit or len(message.text) <= budget:
+        if not fit or utf16_len(message.text) <= budget:
             payload = {**message_to_dict(message), "group": True}
             return Prepared("message", payload,
                             members=tuple(int(row.id or 0) for row, _ in members))

@@ -3,6 +3,11 @@
 Dispatch is by table: ``UPDATE_KINDS`` maps each update field we take to its parser, and
 ``MESSAGE_KINDS`` each message content. Known kinds we do not handle become ``Ignored`` or
 ``UnsupportedReceived`` (answered 200); a body that is not an Update raises PayloadError (400).
+
+Only the fields we read reach python-telegram-bot (``_slim_update``): a sticker, a poll, a
+story or a message replied to is classified by its key and never built into an object, so a
+field the library requires there (and Telegram left out, or added after the library's
+version) cannot turn a delivery into a 400 that Telegram retries for a day.
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ CHANNEL = Channel.TELEGRAM
 
 # Message contents residents may send that the bot does not take.
 UNSUPPORTED_CONTENT = ("sticker", "voice", "video_note", "audio", "poll", "dice", "game",
-                       "story", "paid_media", "invoice", "checklist")
+                       "story", "paid_media", "invoice", "checklist", "giveaway",
+                       "giveaway_winners")
 # Service messages: group life the bot has no business answering.
 SERVICE_CONTENT = ("new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
                    "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
@@ -65,29 +71,84 @@ def parse_update(data: Any) -> list[PlatformEvent]:
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
             or isinstance(data.get("update_id"), bool):
         raise PayloadError("not a Telegram Update: no integer update_id")
-    if not any(field in data for field in UPDATE_KINDS):
+    field = next((name for name in UPDATE_KINDS if name in data), None)
+    if field is None:
         # Read nothing we do not take: the client library's idea of a poll or a reaction
         # may be newer or older than what Telegram sends, and that is not a bad update.
         log.info("telegram update %s has no kind we handle: %s", data["update_id"],
                  sorted(str(k) for k in data if k != "update_id"))
         return []
+    raw = _object(data[field], field)
+    parser, slimmer = UPDATE_KINDS[field]
     try:
-        update = Update.de_json(data, None)
+        update = Update.de_json({"update_id": data["update_id"], field: slimmer(raw, field)},
+                                None)
     # OverflowError, OSError: a date past what datetime.fromtimestamp can hold.
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as exc:
         raise PayloadError(f"malformed Update: {exc!r}") from exc
-    event_id = str(update.update_id)
-    for field, parser in UPDATE_KINDS.items():
-        value = getattr(update, field, None)
-        if value is not None:
-            try:
-                return parser(value, event_id)
-            except (ValidationError, TypeError, ValueError, AttributeError,
-                    OverflowError) as exc:
-                raise PayloadError(f"malformed {field}: {exc}") from exc
-    log.info("telegram update %s has no kind we handle: %s", event_id,
-             sorted(k for k in data if k != "update_id"))
-    return []
+    value = getattr(update, field, None)
+    if value is None:
+        raise PayloadError(f"malformed Update: {field} is empty")
+    try:
+        return parser(value, str(update.update_id), raw)
+    except (ValidationError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise PayloadError(f"malformed {field}: {exc}") from exc
+
+
+# The fields of a Message every parser may read; its content is added when it is one we
+# take. Anything else stays out of the client library.
+_MESSAGE_FRAME = ("message_id", "date", "chat", "from", "media_group_id", "caption")
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PayloadError(f"{what} is not an object")
+    return value
+
+
+def _slim_message(message: dict[str, Any], what: str) -> dict[str, Any]:
+    """The frame of a message, its content only when it is one we take, and of the message
+    it replies to only what ``reply_to_message_id`` needs."""
+    slim: dict[str, Any] = {key: message[key] for key in _MESSAGE_FRAME if key in message}
+    for field in MESSAGE_KINDS:
+        if message.get(field):
+            slim[field] = message[field]
+    reply = message.get("reply_to_message")
+    if reply is not None:
+        reply = _object(reply, f"{what}.reply_to_message")
+        slim["reply_to_message"] = {"message_id": reply.get("message_id"),
+                                    "date": reply.get("date", 0),
+                                    "chat": reply.get("chat", message.get("chat"))}
+    return slim
+
+
+def _slim_callback(query: dict[str, Any], what: str) -> dict[str, Any]:
+    slim: dict[str, Any] = {key: query[key] for key in ("id", "from", "chat_instance", "data",
+                                        "inline_message_id") if key in query}
+    if query.get("message") is not None:
+        message = _object(query["message"], f"{what}.message")
+        # The card pressed: its chat and id are all a button press needs.
+        slim["message"] = {key: message[key] for key in ("message_id", "date", "chat")
+                           if key in message}
+    return slim
+
+
+def _slim_member(update: dict[str, Any], what: str) -> dict[str, Any]:
+    slim: dict[str, Any] = {key: update[key] for key in ("chat", "from", "date")
+                            if key in update}
+    for side in ("old_chat_member", "new_chat_member"):
+        member = _object(update.get(side), f"{what}.{side}")
+        # The status is read from the raw update: as "member" the client library needs no
+        # more fields (an administrator's or a restricted member's rights change with the
+        # API, and the library's list of them with its version).
+        slim[side] = {"user": member.get("user"), "status": "member"}
+    return slim
+
+
+def _raw_kind(raw: dict[str, Any]) -> str | None:
+    """The first key of ``raw`` in the tables below, None for content no table names."""
+    return next((key for key in (*UNSUPPORTED_CONTENT, *SERVICE_CONTENT) if raw.get(key)),
+                None)
 
 
 def _chat(chat: Chat) -> ChatRef:
@@ -120,21 +181,19 @@ def _common(message: Message, event_id: str) -> dict[str, Any]:
     }
 
 
-def _message(message: Message, event_id: str) -> list[PlatformEvent]:
+def _message(message: Message, event_id: str, raw: dict[str, Any]) -> list[PlatformEvent]:
     common = _common(message, event_id)
     for field, parser in MESSAGE_KINDS.items():
         if getattr(message, field, None):
             return [parser(message, common)]
-    for field in UNSUPPORTED_CONTENT:
-        if getattr(message, field, None):
-            return [UnsupportedReceived(kind=field, **common)]
-    for field in SERVICE_CONTENT:
-        if getattr(message, field, None):
-            return [Ignored(reason=f"service message: {field}", **common)]
-    return [UnsupportedReceived(kind="unknown", **common)]
+    kind = _raw_kind(raw)
+    if kind in SERVICE_CONTENT:
+        return [Ignored(reason=f"service message: {kind}", **common)]
+    return [UnsupportedReceived(kind=kind or "unknown", **common)]
 
 
-def _edited_message(message: Message, event_id: str) -> list[PlatformEvent]:
+def _edited_message(message: Message, event_id: str,
+                    raw: dict[str, Any]) -> list[PlatformEvent]:
     """Only live-location moves matter; an edited text does not change a report."""
     common = _common(message, event_id)
     if message.location is not None:
@@ -233,7 +292,7 @@ def _migrated(message: Message, common: dict[str, Any]) -> PlatformEvent:
     return ChatMigrated(new_chat_id=str(message.migrate_to_chat_id), **common)
 
 
-def _callback(query: CallbackQuery, event_id: str) -> list[PlatformEvent]:
+def _callback(query: CallbackQuery, event_id: str, raw: dict[str, Any]) -> list[PlatformEvent]:
     message = query.message
     if message is not None:
         chat = _chat(message.chat)
@@ -246,8 +305,11 @@ def _callback(query: CallbackQuery, event_id: str) -> list[PlatformEvent]:
                           message_id=message_id)]
 
 
-def _member(update: ChatMemberUpdated, event_id: str) -> list[PlatformEvent]:
-    status = update.new_chat_member.status
+def _member(update: ChatMemberUpdated, event_id: str,
+            raw: dict[str, Any]) -> list[PlatformEvent]:
+    status = raw["new_chat_member"].get("status")
+    if not isinstance(status, str):
+        raise PayloadError("my_chat_member.new_chat_member.status must be a string")
     joined = status in ("member", "administrator", "creator", "restricted")
     return [MembershipChanged(joined=joined, status=str(status), chat=_chat(update.chat),
                               sender=_sender(update.from_user), event_id=event_id)]
@@ -265,9 +327,14 @@ MESSAGE_KINDS: dict[str, Callable[[Message, dict[str, Any]], PlatformEvent]] = {
     "contact": _contact,
 }
 
-UPDATE_KINDS: dict[str, Callable[[Any, str], list[PlatformEvent]]] = {
-    "message": _message,
-    "edited_message": _edited_message,
-    "callback_query": _callback,
-    "my_chat_member": _member,
+Parser = Callable[[Any, str, dict[str, Any]], list[PlatformEvent]]
+Slimmer = Callable[[dict[str, Any], str], dict[str, Any]]
+
+# Each update field we take: its parser (given the library's object and the raw field) and
+# what of the raw field the library gets to see.
+UPDATE_KINDS: dict[str, tuple[Parser, Slimmer]] = {
+    "message": (_message, _slim_message),
+    "edited_message": (_edited_message, _slim_message),
+    "callback_query": (_callback, _slim_callback),
+    "my_chat_member": (_member, _slim_member),
 }

@@ -49,11 +49,15 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.rates import RateRule
-from sosbot.core.sanitize import truncate
+from sosbot.core.text_units import truncate_utf16
 
 log = logging.getLogger(__name__)
 
+# Bot API sendMessage "1-4096 characters after entities parsing", captions "0-1024"
+# (https://core.telegram.org/bots/api#sendmessage, #sendphoto; checked 2026-12-07). Counted
+# here in UTF-16 units, the stricter reading (docs/platforms/telegram.md).
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 # Telegram's limits (Bot FAQ): about 1 message/s in a chat with short bursts, 20 a minute
 # in a group, about 30/s overall. Answering a button press sends no message.
@@ -86,9 +90,18 @@ def rate_rules(chat_id: str, method: str) -> list[RateRule]:
 T = TypeVar("T")
 
 
-def render_text(text: str) -> str:
-    """Plain text → Telegram HTML: trimmed to the platform limit, then escaped."""
-    return html.escape(truncate(text, TEXT_LIMIT), quote=False)
+def render_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """Plain text → Telegram HTML: the plain text cut to ``limit`` first, then escaped.
+
+    Telegram counts its limits after entities parsing, so the cut is made on what the
+    reader sees: cutting the escaped HTML instead could end inside ``&amp;`` (a 400,
+    "can't parse entities") and would count each ``&lt;`` as four."""
+    return html.escape(truncate_utf16(text, limit), quote=False)
+
+
+def render_caption(text: str) -> str:
+    """A caption under a photo or an album: the same, within Telegram's caption limit."""
+    return render_text(text, CAPTION_LIMIT)
 
 
 def render_markup(message: OutgoingMessage) -> Any:
@@ -158,6 +171,13 @@ class TelegramOutbound:
             return bytes(await file.download_as_bytearray())
         return await _mapped(fetch())
 
+    async def group_privacy(self) -> tuple[str, bool]:
+        """The bot's @username and whether group privacy mode is on (getMe's
+        ``can_read_all_group_messages`` is false): then the bot sees, in a group where it is
+        not an administrator, only commands, replies to its messages and service messages."""
+        me = await _mapped(self.bot.get_me())
+        return me.username or str(me.id), not me.can_read_all_group_messages
+
     async def set_webhook(self, url: str, secret: str) -> None:
         await _mapped(self.bot.set_webhook(url, secret_token=secret,
                                            allowed_updates=["message", "edited_message",
@@ -219,7 +239,7 @@ _INPUT_MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo,
 async def _media_group(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
     """Photos/videos (and, separately, documents) from the media store, under a card."""
     reply_to = int(payload["reply_to"]) if payload.get("reply_to") else None
-    caption = render_text(str(payload["caption"]))[:1024] if payload.get("caption") else None
+    caption = render_caption(str(payload["caption"])) if payload.get("caption") else None
     items = payload["items"]
     visual = [i for i in items if i["kind"] in ("photo", "video")]
     documents = [i for i in items if i["kind"] not in ("photo", "video")]

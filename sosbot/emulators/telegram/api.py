@@ -75,7 +75,7 @@ async def get_me(call: ApiCall) -> Any:
     me = call.bot.user_dict()
     me.update(
         can_join_groups=True,
-        can_read_all_group_messages=False,
+        can_read_all_group_messages=not call.bot.privacy,
         supports_inline_queries=False,
         can_connect_to_business=False,
         has_main_web_app=False,

@@ -55,15 +55,48 @@ def _optional_str(params: Any, name: str) -> str | None:
 
 
 async def create_bot(request: web.Request) -> web.Response:
-    """``POST /_emu/bots`` {token, username?, first_name?} → {id}."""
+    """``POST /_emu/bots`` {token, username?, first_name?, privacy?} → {id}."""
     state = state_of(request)
     params = await json_params(request)
     token = params.raw("token")
     if not isinstance(token, str) or not token or "/" in token:
         raise ControlError("token must be a non-empty string without '/'")
-    spec = BotSpec(token, _optional_str(params, "username"), _optional_str(params, "first_name"))
+    privacy = params.raw("privacy")
+    if privacy is not None and not isinstance(privacy, bool):
+        raise ControlError("privacy must be a boolean")
+    spec = BotSpec(token, _optional_str(params, "username"), _optional_str(params, "first_name"),
+                   privacy=True if privacy is None else privacy)
     bot = state.add_bot(spec)
     return web.json_response({"id": bot.id, "username": bot.username})
+
+
+async def set_privacy(request: web.Request) -> web.Response:
+    """``POST /_emu/privacy`` {token, enabled}: BotFather's /setprivacy (Enable / Disable)."""
+    state = state_of(request)
+    params = await json_params(request)
+    bot = bot_of(state, params)
+    enabled = params.raw("enabled")
+    if not isinstance(enabled, bool):
+        raise ControlError("enabled must be a boolean")
+    bot.privacy = enabled
+    return web.json_response({"privacy": bot.privacy})
+
+
+async def promote_bot(request: web.Request) -> web.Response:
+    """``POST /_emu/groups/{chat_id}/promote_bot`` {token, by}: the bot becomes an
+    administrator (and so reads every message, privacy mode or not)."""
+    state = state_of(request)
+    chat = _group(request)
+    params = await json_params(request)
+    bot = bot_of(state, params)
+    actor = user_of(state, params.get_int("by"), "by")
+    old = chat.bot_status.get(bot.id, "left")
+    if old != "member":
+        raise ControlError(f"bot @{bot.username} is not a plain member of chat {chat.id}")
+    chat.bot_status[bot.id] = "administrator"
+    update = users.member_update(chat, actor, bot, old, "administrator")
+    emitted = [state.emit(bot, "my_chat_member", update, chat.id)]
+    return web.json_response(await finish(emitted, params.get_bool("wait", True)))
 
 
 async def list_bots(request: web.Request) -> web.Response:
@@ -362,6 +395,8 @@ def add_control_routes(app: web.Application) -> None:
     r.add_post("/_emu/groups/{chat_id}/add_bot", add_bot)
     r.add_post("/_emu/groups/{chat_id}/remove_bot", remove_bot)
     r.add_post("/_emu/groups/{chat_id}/migrate", migrate_group)
+    r.add_post("/_emu/groups/{chat_id}/promote_bot", promote_bot)
+    r.add_post("/_emu/privacy", set_privacy)
     r.add_post("/_emu/send", users.handle_send)
     r.add_post("/_emu/edit_location", users.handle_edit_location)
     r.add_post("/_emu/press", users.handle_press)

@@ -11,6 +11,15 @@ from .html_text import HtmlParseError, parse_html, utf16_len
 
 log = logging.getLogger(__name__)
 
+# Bot API reference (https://core.telegram.org/bots/api, checked 2026-12-07): sendMessage
+# text "1-4096 characters after entities parsing", captions "0-1024 characters after
+# entities parsing", InlineKeyboardButton callback_data "1-64 bytes". Lengths are counted
+# here in UTF-16 units, the unit of Telegram's entity offsets: the stricter of the two
+# readings (one measurement found Telegram counting code points; docs/platforms/telegram.md),
+# so a bot that passes here passes on Telegram. Error descriptions as Telegram answers them:
+# "Bad Request: message is too long" (tdlib/telegram-bot-api issues #374, #655),
+# "Bad Request: message caption is too long" (tactilenews/100eyes#1594, 2023),
+# "Bad Request: BUTTON_DATA_INVALID".
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
@@ -90,7 +99,7 @@ def message_text(text: str | None, parse_mode: str | None, entities: Any) -> dic
     plain, ents = format_text(text, parse_mode, entities)
     if not plain.strip():
         raise bad_request("message text is empty")
-    if len(plain) > MAX_TEXT:
+    if utf16_len(plain) > MAX_TEXT:
         raise bad_request("message is too long")
     out: dict[str, Any] = {"text": plain}
     if ents:
@@ -103,7 +112,7 @@ def message_caption(caption: str | None, parse_mode: str | None, entities: Any) 
     if caption is None or caption == "":
         return {}
     plain, ents = format_text(caption, parse_mode, entities, field_name="caption_entities")
-    if len(plain) > MAX_CAPTION:
+    if utf16_len(plain) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     if not plain:
         return {}

@@ -103,6 +103,8 @@ def _store(call: ApiCall, chat: Chat, content: dict[str, Any]) -> dict[str, Any]
         message.update(copy.deepcopy(content))
         return message
 
+    if chat.type != "private":
+        chat.last_bot_id = call.bot.id
     changed, keyboard = keyboard_effect(call.params.get_json("reply_markup"))
     if changed:
         if keyboard is None:
@@ -217,7 +219,16 @@ async def send_media_group(call: ApiCall) -> Any:
     items = call.params.get_json("media")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise bad_request("can't parse media JSON object")
-    if not 2 <= len(items) <= 10:
+    # Bot API: "an array describing messages to be sent, must include 2-10 items". Telegram's
+    # answers: "there are no messages to send" for none and "too many messages to send as an
+    # album" for more than 10 (older servers: "Too much messages to send as an album";
+    # go-telegram-bot-api#245, 2019). One item: documented as refused, though the server may
+    # send it as a lone message; refused here, the stricter reading (checked 2026-12-07).
+    if not items:
+        raise bad_request("there are no messages to send")
+    if len(items) > 10:
+        raise bad_request("too many messages to send as an album")
+    if len(items) < 2:
         raise bad_request("array of media must contain 2-10 items")
     kinds = [item.get("type") for item in items]
     for kind in kinds:

@@ -40,6 +40,7 @@ class BotSpec:
     token: str
     username: str | None = None
     first_name: str | None = None
+    privacy: bool = True  # group privacy mode, on by default as on Telegram
 
 
 @dataclass
@@ -102,6 +103,7 @@ class Chat:
     conversations: dict[int, Conversation] = field(default_factory=dict)
     timeline: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     keyboards: dict[int, dict[str, Any]] = field(default_factory=dict)
+    last_bot_id: int | None = None  # the last bot to send a message here (privacy mode)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``Chat`` object."""
@@ -174,6 +176,7 @@ class BotState:
     sender: WebhookSender | None = None
     callbacks: dict[str, CallbackRecord] = field(default_factory=dict)
     poll_generation: int = 0
+    privacy: bool = True
     _wakeup: asyncio.Event | None = None
 
     def user_dict(self) -> dict[str, Any]:
@@ -259,7 +262,8 @@ class EmulatorState:
             bot_id = self._next_bot_id
             self._next_bot_id += 1
         username = spec.username or f"emu{bot_id}_bot"
-        bot = BotState(bot_id, spec.token, username, spec.first_name or username)
+        bot = BotState(bot_id, spec.token, username, spec.first_name or username,
+                       privacy=spec.privacy)
         self.bots[spec.token] = bot
         log.info("bot @%s registered (id %s)", username, bot_id)
         return bot

@@ -29,6 +29,7 @@ from .lookup import (
 )
 from .media import ImageError, tiny_png
 from .messages import detect_entities, has_callback_button, strip_for_reply
+from .privacy import delivered
 from .state import BotState, CallbackRecord, Chat, Emitted, EmulatorState, User
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,13 @@ def member_update(chat: Chat, actor: User, bot: BotState, old: str, new: str) ->
         out: dict[str, Any] = {"user": bot.user_dict(), "status": status}
         if status == "kicked":
             out["until_date"] = 0
+        if status == "administrator":  # the rights Telegram lists (Bot API 9)
+            out.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                       can_delete_messages=False, can_manage_video_chats=False,
+                       can_restrict_members=False, can_promote_members=False,
+                       can_change_info=False, can_invite_users=True, can_post_stories=False,
+                       can_edit_stories=False, can_delete_stories=False,
+                       can_pin_messages=False, can_manage_topics=False)
         return out
 
     return {
@@ -228,6 +236,7 @@ async def handle_send(request: web.Request) -> web.Response:
         update = member_update(chat, user, bot, "kicked", "member")
         emitted.append(state.emit(bot, "my_chat_member", update, chat.id))
     message_ids = []
+    unseen = []
     for content in contents:
 
         def build(message_id: int, content: dict[str, Any] = content) -> dict[str, Any]:
@@ -238,9 +247,16 @@ async def handle_send(request: web.Request) -> web.Response:
 
         message = chat.add_message(bot.id, build)
         message_ids.append(message["message_id"])
-        emitted.append(state.emit(bot, "message", message, chat.id))
+        if delivered(bot, chat, message):
+            emitted.append(state.emit(bot, "message", message, chat.id))
+        else:
+            unseen.append(message["message_id"])
+            log.info("message %s in chat %s withheld from @%s (privacy mode)",
+                     message["message_id"], chat.id, bot.username)
     result = await finish(emitted, params.get_bool("wait", True))
     result["message_ids"] = message_ids
+    # The messages Telegram does not give the bot: group privacy mode (privacy.py).
+    result["withheld"] = unseen
     return web.json_response(result)
 
 
