@@ -96,3 +96,21 @@ def test_each_channel_keeps_its_own_settings(tmp_path: Path, redis_url: str) -> 
     finally:
         engine.dispose()
         redis.close()
+
+
+def test_the_geocoder_is_off_unless_a_url_is_given(tmp_path: Path) -> None:
+    env = {"SOSBOT_CONFIG": str(tmp_path / "none.yaml")}
+    assert load_settings(env).geocoder.url is None
+    on = load_settings({**env, "SOSBOT_GEOCODER_URL": "http://127.0.0.1:8084/"})
+    assert on.geocoder.url == "http://127.0.0.1:8084"
+    assert on.geocoder.requests_per_s == 1.0
+
+
+def test_a_bad_geocoder_url_stops_with_a_message(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SOSBOT_GEOCODER_URL"):
+        load_settings({"SOSBOT_CONFIG": str(tmp_path / "none.yaml"),
+                       "SOSBOT_GEOCODER_URL": "127.0.0.1:8084"})
+    bad = tmp_path / "config.yaml"
+    bad.write_text("geocoder:\n  url: ftp://geo\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="geocoder.url"):
+        load_settings({"SOSBOT_CONFIG": str(bad)})
