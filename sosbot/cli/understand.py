@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     reader = packaged_reader()
     online_note = "offline"
-    if settings.geocoder.url:
+    url = settings.geocoder.url
+    if url:
         from redis import Redis
 
         from sosbot.geo.nominatim import (
@@ -67,11 +68,11 @@ def run(args: argparse.Namespace) -> int:
         cfg = settings.geocoder
         redis = Redis.from_url(settings.redis_url)
         online = NominatimPlaces(
-            GeocoderSettings(url=cfg.url, user_agent=cfg.user_agent, timeout_s=cfg.timeout_s,
+            GeocoderSettings(url=url, user_agent=cfg.user_agent, timeout_s=cfg.timeout_s,
                              limit=cfg.limit, cache_ttl_s=cfg.cache_ttl_s),
             reader.index, redis, SharedRateLimit(redis, 1.0 / cfg.requests_per_s))
         reading, asked = PlaceFinder(reader, online).find(text)
-        online_note = f"online geocoder {cfg.url}: " + ("asked" if asked else "unavailable")
+        online_note = f"online geocoder {url}: " + ("asked" if asked else "unavailable")
     else:
         reading = reader.read(text)
     category = guess_category(text)

@@ -125,7 +125,8 @@ class Gazetteer:
         self.places = tuple(places)
         self.streets = tuple(streets)
         self._names: dict[tuple[str, ...], list[Place | Street]] = {}
-        for item in (*self.places, *self.streets):
+        items: list[Place | Street] = [*self.places, *self.streets]
+        for item in items:
             for name in item.names:
                 key = plain_words(name)
                 entries = self._names.setdefault(key, [])

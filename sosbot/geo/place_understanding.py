@@ -145,7 +145,7 @@ class PlaceReader:
     def _place_text(text: str, ws: Sequence[Word], places: Sequence[GazetteerMatch],
                     named: Sequence[DistrictMatch],
                     candidates: Sequence[Candidate]) -> str | None:
-        spans = [(m.start, m.end) for m in (*places, *named)]
+        spans = [(m.start, m.end) for m in places] + [(m.start, m.end) for m in named]
         if spans:
             start = ws[min(s for s, _ in spans)].start
             end = ws[max(e for _, e in spans) - 1].end
