@@ -49,6 +49,32 @@ class GeoConfig(Section):
     city_file: Path = CITY_FILE
 
 
+class GeocoderConfig(Section):
+    """The online geocoder: a Nominatim-compatible /search (a self-hosted Nominatim or
+    Photon with a Vietnam extract). No url: no online geocoder, the offline reading only.
+    ``SOSBOT_GEOCODER_URL`` overrides ``url``."""
+
+    url: str | None = None
+    user_agent: str = Field(default="sosbot/1 (Ho Chi Minh City police emergency intake)",
+                            min_length=3)
+    timeout_s: float = Field(default=5.0, gt=0, le=30)
+    requests_per_s: float = Field(default=1.0, gt=0, le=50)
+    cache_ttl_s: int = Field(default=24 * 3600, ge=0)
+    limit: int = Field(default=5, ge=1, le=40)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+                or parts.fragment:
+            raise ValueError("must be the http(s) base URL of a Nominatim-compatible "
+                             "service, e.g. http://127.0.0.1:8084")
+        return value.strip().rstrip("/")
+
+
 class ConversationConfig(Section):
     draft_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
     extras_window_minutes: int = Field(default=15, ge=0, le=24 * 60)
@@ -225,6 +251,7 @@ class FileConfig(Section):
     """The shape of config.yaml."""
 
     geo: GeoConfig = GeoConfig()
+    geocoder: GeocoderConfig = GeocoderConfig()
     conversation: ConversationConfig = ConversationConfig()
     channels: ChannelsConfig = ChannelsConfig()
     routing: RoutingConfig = RoutingConfig()
@@ -267,6 +294,10 @@ class Settings:
     @property
     def geo(self) -> GeoConfig:
         return self.file.geo
+
+    @property
+    def geocoder(self) -> GeocoderConfig:
+        return self.file.geocoder
 
     @property
     def telegram_api_base(self) -> str:
@@ -312,6 +343,17 @@ def _with_overrides(channels: ChannelsConfig, env: dict[str, str]) -> ChannelsCo
         raise ConfigError(_describe(exc, Path("the environment"))) from exc
 
 
+def _geocoder_override(geocoder: GeocoderConfig, env: dict[str, str]) -> GeocoderConfig:
+    """``SOSBOT_GEOCODER_URL`` (when set and not empty) replaces ``geocoder.url``."""
+    url = env.get("SOSBOT_GEOCODER_URL", "").strip()
+    if not url:
+        return geocoder
+    try:
+        return GeocoderConfig.model_validate({**geocoder.model_dump(), "url": url})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, Path("SOSBOT_GEOCODER_URL"))) from exc
+
+
 def _resolve(base: Path, path: Path) -> Path:
     return path if path.is_absolute() else (base / path).resolve()
 
@@ -350,6 +392,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         "geo": GeoConfig(wards_file=_resolve(base, file.geo.wards_file),
                          city_file=_resolve(base, file.geo.city_file)),
         "channels": _with_overrides(file.channels, env),
+        "geocoder": _geocoder_override(file.geocoder, env),
     })
     return Settings(
         file=file,

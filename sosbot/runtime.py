@@ -28,6 +28,10 @@ from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.delivery.send_rate import SendRateLimiter
+from sosbot.geo import GAZETTEER_FILE
+from sosbot.geo.gazetteer import Gazetteer
+from sosbot.geo.nominatim import GeocoderSettings, NominatimPlaces, PlaceFinder, SharedRateLimit
+from sosbot.geo.place_understanding import PlaceReader
 from sosbot.geo.wards import CityOutline, WardIndex
 from sosbot.intake.take import IntakePolicy
 from sosbot.intake.writer import GroupCommit
@@ -201,10 +205,24 @@ def job_context(settings: Settings, engine: Engine, redis: Redis,
         run=loop.run_any, clock=utcnow, limiter=SendRateLimiter(redis, utcnow), sleep=time.sleep,
         rules=rules, location_tokens=LocationTokens(redis),
         public_url=settings.public_url,
+        places=place_finder(settings, rules.wards, redis),
         extensions=delivery_extensions(DigestSchedule(
             every_minutes=settings.file.digest.every_minutes,
             daily_at=settings.file.digest.daily_at)),
     )
+
+
+def place_finder(settings: Settings, wards: WardIndex, redis: Redis) -> PlaceFinder:
+    """The offline reading of typed places, with the online geocoder when one is set."""
+    reader = PlaceReader(wards, Gazetteer.from_file(GAZETTEER_FILE))
+    cfg = settings.geocoder
+    if not cfg.url:
+        return PlaceFinder(reader)
+    online = NominatimPlaces(
+        GeocoderSettings(url=cfg.url, user_agent=cfg.user_agent, timeout_s=cfg.timeout_s,
+                         limit=cfg.limit, cache_ttl_s=cfg.cache_ttl_s),
+        wards, redis, SharedRateLimit(redis, 1.0 / cfg.requests_per_s))
+    return PlaceFinder(reader, online)
 
 
 def delivery_extensions(digests: DigestSchedule | None) -> DeliveryExtensions:

@@ -190,3 +190,21 @@ def test_check_config_reports_every_deployment_problem(
     assert "SOSBOT_PUBLIC_URL" in err and "TELEGRAM_API_BASE" in err
     assert "MESSENGER_VERIFY_TOKEN: shorter than 16" in err
     assert main(["check-config", "--demo"]) == 0  # the quick start asks none of it
+
+
+def test_the_geocoder_is_off_unless_a_url_is_given(tmp_path: Path) -> None:
+    env = {"SOSBOT_CONFIG": str(tmp_path / "none.yaml")}
+    assert load_settings(env).geocoder.url is None
+    on = load_settings({**env, "SOSBOT_GEOCODER_URL": "http://127.0.0.1:8084/"})
+    assert on.geocoder.url == "http://127.0.0.1:8084"
+    assert on.geocoder.requests_per_s == 1.0
+
+
+def test_a_bad_geocoder_url_stops_with_a_message(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SOSBOT_GEOCODER_URL"):
+        load_settings({"SOSBOT_CONFIG": str(tmp_path / "none.yaml"),
+                       "SOSBOT_GEOCODER_URL": "127.0.0.1:8084"})
+    bad = tmp_path / "config.yaml"
+    bad.write_text("geocoder:\n  url: ftp://geo\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="geocoder.url"):
+        load_settings({"SOSBOT_CONFIG": str(bad)})

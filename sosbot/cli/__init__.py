@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reports": ("reports", "list stored reports"),
     "digest": ("digest", "the command-centre digest"),
     "ward-for": ("ward_for", "print the ward (phường/xã/đặc khu) a point falls in"),
+    "understand": ("understand", "what sosbot reads in a message: category, place, wards"),
     "audit": ("privacy", "check the tamper-evident audit log"),
     "purge": ("privacy", "remove personal data past retention; statistics stay"),
     "bulletin": ("bulletin", "send a safety bulletin to subscribers"),

@@ -45,12 +45,15 @@ from sosbot.config import (
     load_settings,
     problems,
 )
+from sosbot.emulators.geocoder.app import GeocoderEmulatorConfig
+from sosbot.emulators.geocoder.app import create_app as create_geocoder_emulator
 from sosbot.emulators.messenger.app import create_app as create_messenger_emulator
 from sosbot.emulators.messenger.state import MessengerEmulatorConfig
 from sosbot.emulators.telegram.app import create_app as create_telegram_emulator
 from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
 from sosbot.emulators.zalo.app import create_app as create_zalo_emulator
 from sosbot.emulators.zalo.state import ZaloEmulatorConfig
+from sosbot.geo import GAZETTEER_FILE
 from sosbot.runtime import engine_for, redis_for, web_deps
 from sosbot.sandbox import SandboxConfig, create_sandbox_app
 from sosbot.storage.migrate import upgrade
@@ -77,6 +80,8 @@ def register(commands: Commands) -> None:
     parser.add_argument("--zalo-port", type=int, default=8082, help="the Zalo OA API emulator")
     parser.add_argument("--messenger-port", type=int, default=8083,
                         help="the Messenger Platform emulator")
+    parser.add_argument("--geocoder-port", type=int, default=8084,
+                        help="the Nominatim-compatible geocoder emulator (the gazetteer)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--keep-data", action="store_true",
                         help="keep ./var/sosbot.db from the last run")
@@ -94,6 +99,7 @@ class Ports:
     telegram: int
     zalo: int
     messenger: int
+    geocoder: int = 8084
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -115,6 +121,7 @@ def _demo_environment(ports: Ports) -> None:
         "MESSENGER_PAGE_TOKEN": DEMO_MESSENGER_PAGE_TOKEN,
         "MESSENGER_API_BASE": ports.url(ports.messenger),
         "SOSBOT_PUBLIC_URL": ports.url(ports.web),
+        "SOSBOT_GEOCODER_URL": ports.url(ports.geocoder),
     })
 
 
@@ -144,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
               f"Unset them, or pass --use-external-services if they are scratch services.",
               file=sys.stderr)
         return 2
-    ports = Ports(args.host, args.port, args.telegram_port, args.zalo_port, args.messenger_port)
+    ports = Ports(args.host, args.port, args.telegram_port, args.zalo_port, args.messenger_port,
+                  args.geocoder_port)
     _demo_environment(ports)
     _fresh_database(args.keep_data)
     settings = load_settings()
@@ -216,6 +224,8 @@ async def _serve(args: argparse.Namespace, ports: Ports, engine: Engine,
             app_secret=DEMO_MESSENGER_APP_SECRET, verify_token=DEMO_MESSENGER_VERIFY,
             page_token=DEMO_MESSENGER_PAGE_TOKEN, retry_base_s=0.5)),
             args.host, ports.messenger))
+        runners.append(await _start(create_geocoder_emulator(GeocoderEmulatorConfig(
+            gazetteer_path=GAZETTEER_FILE)), args.host, ports.geocoder))
         async with aiohttp.ClientSession() as http:
             async with http.post(f"{ports.url(ports.zalo)}/_emu/tokens", json={}) as answer:
                 tokens = await answer.json()

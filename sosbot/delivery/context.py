@@ -15,6 +15,7 @@ from sosbot.delivery.channels import Outbound
 from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.delivery.send_rate import SendRateLimiter
+from sosbot.geo.nominatim import PlaceFinder
 from sosbot.location_page import LocationTokens
 from sosbot.residents.actions import IntakePolicy
 from sosbot.routing.rules import RoutingRules
@@ -52,6 +53,7 @@ class JobContext:
     extensions: DeliveryExtensions  # what the producers above delivery registered
     location_tokens: LocationTokens | None = None
     public_url: str = ""
+    places: PlaceFinder | None = None  # typed places → candidate wards (issue 20)
 
     @property
     def policy(self) -> IntakePolicy:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sosbot.delivery import context, media_downloads
 from sosbot.delivery import sending as delivery
 from sosbot.routing import escalation
-from sosbot.storage import outbox
+from sosbot.storage import outbox, place_lookups
 from sosbot.storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,34 @@ def escalate_report(report_id: int) -> int:
     return level
 
 
+def lookup_place(lookup_id: int) -> str:
+    """Find the candidate wards of a conversation's typed place and store them on its
+    lookup row: the offline reading always, with the online geocoder's answers when it is
+    configured and answers (never in a webhook request: the geocoder may take seconds)."""
+    ctx = context.current()
+    with transaction(ctx.engine) as session:
+        row = place_lookups.get(session, lookup_id)
+        if row is None or row.status != place_lookups.PENDING:
+            return "gone" if row is None else row.status
+        query = row.query
+    if ctx.places is None:
+        raise RuntimeError("the worker has no place finder (runtime.job_context builds one)")
+    reading, online = ctx.places.find(query)
+    with transaction(ctx.engine) as session:
+        row = place_lookups.get(session, lookup_id)
+        if row is None:
+            return "gone"
+        place_lookups.record(session, row, [c.as_dict() for c in reading.candidates],
+                             online=online, now=ctx.clock())
+        return row.status
+
+
 # The only functions a sosbot worker runs, by the import path a job names (Dispatcher's
-# DELIVER, DELIVER_ROWS, DOWNLOAD, ESCALATE). Anyone who can write to Redis can queue a job
-# naming any function; job_guard refuses every job whose name is not a key here.
+# DELIVER, DELIVER_ROWS, DOWNLOAD, ESCALATE, LOOKUP_PLACE). Anyone who can write to Redis
+# can queue a job naming any function; job_guard refuses every job whose name is not a key
+# here.
 JOBS: dict[str, Callable[..., object]] = {
     f"{__name__}.{job.__name__}": job
-    for job in (deliver_outbox, deliver_outbox_rows, download_media, escalate_report)
+    for job in (deliver_outbox, deliver_outbox_rows, download_media, escalate_report,
+                lookup_place)
 }

@@ -31,7 +31,9 @@ DELIVER = "sosbot.delivery.jobs.deliver_outbox"
 DELIVER_ROWS = "sosbot.delivery.jobs.deliver_outbox_rows"
 DOWNLOAD = "sosbot.delivery.jobs.download_media"
 ESCALATE = "sosbot.delivery.jobs.escalate_report"
-_PREFIX = {DELIVER: "outbox", DELIVER_ROWS: "outbox", DOWNLOAD: "media", ESCALATE: "escalate"}
+LOOKUP_PLACE = "sosbot.delivery.jobs.lookup_place"
+_PREFIX = {DELIVER: "outbox", DELIVER_ROWS: "outbox", DOWNLOAD: "media", ESCALATE: "escalate",
+           LOOKUP_PLACE: "place"}
 # Rows queued together (the cards and receipts of a group commit's submissions, a
 # bulletin's messages) share jobs of up to this many rows: each rq job costs a worker
 # about as much CPU as a send, and a report's rows go to different chats anyway. Measured
@@ -98,6 +100,10 @@ class Dispatcher:
 
     def media(self, ids: Sequence[int]) -> None:
         self.now(DOWNLOAD, [(i, 0) for i in ids])
+
+    def place_lookups(self, ids: Sequence[int]) -> None:
+        """Queue the lookup of these typed places (storage.place_lookups rows)."""
+        self.now(LOOKUP_PLACE, [(i, 0) for i in ids])
 
 
 def _rows_of(job_id: str) -> int:

@@ -12,3 +12,4 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WARDS_FILE = DATA_DIR / "hcmc-wards-2025.geojson.gz"
 CITY_FILE = DATA_DIR / "hcmc-city-2025.geojson.gz"
+GAZETTEER_FILE = DATA_DIR / "gazetteer-hcmc.json"

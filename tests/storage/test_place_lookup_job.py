@@ -1,0 +1,130 @@
+"""The lookup_place job: a conversation's typed place gets its candidate wards in the worker
+(real rq worker, Redis, SQLite and PostgreSQL), online when the geocoder answers, offline
+when it is unset or down."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy.engine import Engine
+
+from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.delivery import context, jobs
+from sosbot.delivery.context import JobContext, Limits
+from sosbot.delivery.job_guard import guarded_worker
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.delivery.send_rate import SendRateLimiter
+from sosbot.emulators.geocoder.app import GeocoderEmulatorConfig
+from sosbot.geo import GAZETTEER_FILE
+from sosbot.geo.nominatim import GeocoderSettings, NominatimPlaces, PlaceFinder, SharedRateLimit
+from sosbot.geo.place_understanding import PlaceReader, packaged_reader
+from sosbot.runtime import delivery_extensions
+from sosbot.storage import place_lookups
+from sosbot.storage.db import transaction
+from sosbot.storage.media_store import MediaStore
+from tests.conftest import routing_rules
+from tests.geo.test_nominatim import Emulator, FakeClock, _free_port
+
+
+@pytest.fixture(scope="module")
+def reader() -> PlaceReader:
+    return packaged_reader()
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(GeocoderEmulatorConfig(GAZETTEER_FILE, requests_per_s=1000.0))
+    yield emu
+    emu.close()
+
+
+def _context(engine: Engine, redis: Redis, queue_name: str, tmp_path: Path,
+             places: PlaceFinder) -> JobContext:
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    return JobContext(engine=engine, redis=redis, dispatcher=Dispatcher(redis, queue_name),
+                      outbound={}, media_store=MediaStore(tmp_path / "media"),
+                      conversation=ConversationSettings(), limits=Limits(),
+                      run=lambda aw: None, clock=clock, limiter=SendRateLimiter(redis, clock),
+                      sleep=time.sleep, extensions=delivery_extensions(None),
+                      rules=routing_rules(), places=places)
+
+
+def _online(url: str, reader: PlaceReader, redis: Redis) -> NominatimPlaces:
+    clock = FakeClock()
+    return NominatimPlaces(GeocoderSettings(url=url, timeout_s=2.0), reader.index, redis,
+                           SharedRateLimit(redis, 1.0, clock=clock, sleep=clock.sleep))
+
+
+def _run_lookup(ctx: JobContext, queue_name: str, conversation_id: int, text: str) -> int:
+    with transaction(ctx.engine) as session:
+        lookup_id = place_lookups.request(session, conversation_id, text,
+                                          datetime.now(UTC)).id
+    assert lookup_id is not None
+    ctx.dispatcher.place_lookups([lookup_id])
+    context.install(ctx)
+    try:
+        guarded_worker(ctx.redis, queue_name).work(burst=True)
+    finally:
+        context.install(None)
+    return lookup_id
+
+
+def test_the_job_stores_online_and_offline_candidates_for_the_conversation(
+        engine: Engine, redis: Redis, queue_name: str, tmp_path: Path, reader: PlaceReader,
+        emulator: Emulator) -> None:
+    ctx = _context(engine, redis, queue_name, tmp_path,
+                   PlaceFinder(reader, _online(emulator.url, reader, redis)))
+    _run_lookup(ctx, queue_name, 7, "chợ Tân Phú, đường Âu Cơ")
+    with transaction(engine) as session:
+        row = place_lookups.latest_for(session, 7)
+        assert row is not None and row.status == place_lookups.DONE
+        hows = [c["how"] for c in row.candidates]
+        assert row.candidates[0]["ward_name"] == "Tân Phú"
+        assert "nominatim" in hows  # the emulator answered through geopy
+        assert len({c["ward_code"] for c in row.candidates}) == len(row.candidates)
+        assert row.done_at is not None
+    # The online answer for a place the offline reading also knows lands in the same ward.
+    _run_lookup(ctx, queue_name, 8, "bệnh viện Chợ Rẫy")
+    with transaction(engine) as session:
+        row = place_lookups.latest_for(session, 8)
+        assert row is not None and [c["ward_name"] for c in row.candidates] == ["Chợ Lớn"]
+
+
+def test_with_the_geocoder_down_the_job_stores_the_offline_reading(
+        engine: Engine, redis: Redis, queue_name: str, tmp_path: Path,
+        reader: PlaceReader) -> None:
+    down = _online(f"http://127.0.0.1:{_free_port()}", reader, redis)
+    ctx = _context(engine, redis, queue_name, tmp_path, PlaceFinder(reader, down))
+    _run_lookup(ctx, queue_name, 9, "25 Lê Duẩn, Sài Gòn")
+    with transaction(engine) as session:
+        row = place_lookups.latest_for(session, 9)
+        assert row is not None and row.status == place_lookups.OFFLINE
+        assert row.candidates[0]["how"] == "street-number"
+        assert row.candidates[0]["ward_name"] == "Sài Gòn"
+
+
+def test_a_lookup_is_done_once(engine: Engine, redis: Redis, queue_name: str, tmp_path: Path,
+                               reader: PlaceReader) -> None:
+    ctx = _context(engine, redis, queue_name, tmp_path, PlaceFinder(reader))
+    lookup_id = _run_lookup(ctx, queue_name, 10, "Q.Tân Phú")
+    context.install(dataclasses.replace(ctx, places=None))  # a second run touches nothing
+    try:
+        assert jobs.lookup_place(lookup_id) == place_lookups.OFFLINE
+        assert jobs.lookup_place(999_999) == "gone"
+    finally:
+        context.install(None)
+    with transaction(engine) as session:
+        row = place_lookups.get(session, lookup_id)
+        assert row is not None and {c["how"] for c in row.candidates} == {"district"}
+
+
+def test_the_job_is_on_the_workers_allow_list() -> None:
+    assert jobs.JOBS["sosbot.delivery.jobs.lookup_place"] is jobs.lookup_place
