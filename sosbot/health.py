@@ -17,10 +17,10 @@ import logging
 from typing import Any
 
 from redis import Redis
-from rq import Queue, Worker
 from sqlalchemy.engine import Engine
 
 from sosbot import metrics
+from sosbot.delivery.queueing import Dispatcher
 from sosbot.storage import bindings, outbox
 from sosbot.storage.db import ping, transaction
 
@@ -60,7 +60,7 @@ def readiness(engine: Engine, *, intake_ready: bool) -> dict[str, str]:
             "intake": OK if intake_ready else "writer not running"}
 
 
-def operator_status(engine: Engine, redis: Redis, queue: Queue, *,
+def operator_status(engine: Engine, redis: Redis, dispatcher: Dispatcher, *,
                     intake_ready: bool) -> dict[str, Any]:
     """Everything an operator's alert looks at, with the problems spelled out; also sets
     the Prometheus gauges (dependencies up, groups bound, workers, backlog)."""
@@ -88,8 +88,7 @@ def operator_status(engine: Engine, redis: Redis, queue: Queue, *,
                             "without a group of their own reach nobody")
     if status["redis"] == OK:
         try:
-            queued, scheduled = queue.count, queue.scheduled_job_registry.count
-            workers = Worker.count(queue=queue)
+            queued, scheduled, workers = dispatcher.backlog()
         except Exception as exc:  # noqa: BLE001 - Redis went away between two calls
             problems.append(f"redis: {_error(exc)}")
         else:

@@ -433,7 +433,7 @@ async def statusz(request: web.Request) -> web.Response:
 async def _operator_status(app: web.Application) -> dict[str, Any]:
     deps = app[DEPS]
     return await asyncio.get_running_loop().run_in_executor(
-        None, partial(health.operator_status, deps.engine, deps.redis, deps.dispatcher.queue,
+        None, partial(health.operator_status, deps.engine, deps.redis, deps.dispatcher,
                       intake_ready=app[WRITER].ready))
 
 

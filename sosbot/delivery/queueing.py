@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from rq import Queue
+from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,12 @@ class Dispatcher:
                                       job_timeout=JOB_TIMEOUT_S, pipeline=pipeline,
                                       **self._options(job, item_id, attempt))
             pipeline.execute()
+
+    def backlog(self) -> tuple[int, int, int]:
+        """(jobs queued, jobs scheduled for later, workers serving this queue): what the
+        operator's status reads (counts only; no job is read)."""
+        return (self.queue.count, self.queue.scheduled_job_registry.count,
+                Worker.count(queue=self.queue))
 
     def waiting(self) -> int:
         """Outbox rows (and other items) whose jobs no worker has taken yet: a job of

@@ -168,7 +168,10 @@ def test_check_config_warns_of_an_open_redis_and_still_passes(
     config.write_text(yaml.safe_dump({"geo": {
         "wards_file": str(ward_data / "hcmc-wards-2025.geojson.gz"),
         "city_file": str(ward_data / "hcmc-city-2025.geojson.gz")}}))
+    # Otherwise a deployment check-config accepts (tests/test_config.py: _production_env).
     for name, value in {**GOOD, "SOSBOT_CONFIG": str(config),
+                        "SOSBOT_PUBLIC_URL": "https://sos.example.vn",
+                        "ZALO_REFRESH_TOKEN": "Rt5Yh8Uj2Ik4Ol7Pa9Sd3Fg6",
                         "REDIS_URL": "redis://10.0.3.7:6379/0"}.items():
         monkeypatch.setenv(name, value)
     assert main(["check-config"]) == 0
