@@ -22,6 +22,7 @@ from sosbot.delivery.sending import backoff_s
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
+from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia, ScrubFailed
 from sosbot.storage.media_store import MediaRejected
 from sosbot.storage.tables import Media, Report
 
@@ -65,6 +66,7 @@ def download(ctx: JobContext, media_id: int) -> str:
                              level=logging.WARNING)
     except (SendError, MediaRejected) as exc:
         return _media_failed(ctx, media_id, f"{type(exc).__name__}: {exc}")
+    _scrub_ahead(ctx, stored.sha256, stored.mime)
     with transaction(ctx.engine) as session:
         row = session.get(Media, media_id, with_for_update=True)
         if row is not None:
@@ -77,6 +79,17 @@ def download(ctx: JobContext, media_id: int) -> str:
     log.info("media %s stored: %s (%s, %d bytes)", media_id, stored.sha256[:12], stored.mime,
              stored.size)
     return "stored"
+
+
+def _scrub_ahead(ctx: JobContext, sha256: str, mime: str | None) -> None:
+    """Make the copy fit to leave the system now, while no chat waits for it: the album
+    queued under the cards finds it made (``OutgoingMedia`` keeps it by hash), and the
+    scrubbing's child process never runs while the album holds its chat."""
+    try:
+        OutgoingMedia(ctx.media_store).path_for(sha256, mime)
+    except (NotScrubbable, ScrubFailed, OSError) as exc:
+        # Refused (remembered) or not done: the album leaves it out or tries when it is sent.
+        log.warning("media %s: not scrubbed ahead: %s", sha256[:12], exc)
 
 
 def _media_failed(ctx: JobContext, media_id: int, error: str,

@@ -1,9 +1,11 @@
 """Sending outbox rows: in order per chat, once each, retried within bounds.
 
 A job for row N takes the chat's lock (in Redis, shared by all workers) and sends the
-chat's pending rows, oldest first, so two workers never reorder a resident's messages; it
-goes on with rows queued meanwhile, up to MAX_SENDS_PER_JOB, then hands the chat to a fresh
-job at the back of the queue. A job that finds the lock taken does not wait for it (that
+chat's pending rows, urgent ones first and each priority oldest first (storage.outbox), so
+two workers never reorder a resident's messages; it goes on with rows queued meanwhile, up
+to MAX_SENDS_PER_JOB, then hands the chat to a fresh job at the back of the queue. A heavy
+row (the digest's images) is prepared ahead by a job of its own while the chat goes on
+(``warming``). A job that finds the lock taken does not wait for it (that
 would idle a worker while other chats wait): it leaves a mark in Redis and ends. The holder
 clears the mark before each look for the next row and reads it after letting go of the lock,
 so a row queued in between is handed to a fresh job, never stranded. Each result is
@@ -42,7 +44,7 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.pseudonyms import chat_label
-from sosbot.delivery import card_batches, card_posts, outgoing, send_outcomes
+from sosbot.delivery import card_batches, card_posts, outgoing, send_outcomes, warming
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.lock_keeper import LockKeeper
 from sosbot.delivery.queueing import DELIVER
@@ -93,6 +95,7 @@ class _Next:
     error: PermanentSendError | None = None
     wait: float = 0.0  # the rate limit's answer when the attempt was not started
     key: str | None = None
+    warming: bool = False  # a heavy row, prepared ahead first: the chat is let go meanwhile
 
 
 @dataclass
@@ -122,6 +125,10 @@ class _Chat:
             return found
         if adapter is None:
             found.error = PermanentSendError(f"no adapter for channel {row.channel}")
+            return found
+        if warming.needs_warming(ctx, stored):
+            warming.ask(ctx, stored)
+            found.warming = True
             return found
         try:
             found.prepared = outgoing.prepare(ctx, session, stored)
@@ -172,7 +179,7 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
                             chat_label(channel, chat_id), exc_info=True)
     # A row queued after the last look found the lock still taken and left it to us.
     left = ctx.redis.getdel(more)
-    if outcome == "sent" and left is not None:
+    if outcome in ("sent", "warming") and left is not None:
         ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
     elif outcome == "continued":
         ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
@@ -257,9 +264,13 @@ def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:
         if not found.due:
             delay = (row.not_before - ctx.clock()).total_seconds()
             # Reschedule the chain, not only the row in front: the rows behind it may have
-            # no job of their own any more.
-            ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(ctx.clock()))
+            # no job of their own any more. The job names the row in front, pending for
+            # sure (a job whose row was sent ends at once), and sends the chat from there;
+            # with priorities the highest id seen may be a sent row.
+            ctx.dispatcher.later(DELIVER, row.id, delay, attempt=_fresh_tag(ctx.clock()))
             return "waiting", up_to
+        if found.warming:
+            return "warming", up_to  # its warm job queues the chat again when done
         if sends == MAX_SENDS_PER_JOB:
             return "continued", row.id
         chat.render = sends + 1 < MAX_SENDS_PER_JOB
@@ -443,5 +454,6 @@ def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,
         if card_batches.BATCH_KEY in stored.payload:  # the next try batches afresh
             stored.payload = {k: v for k, v in stored.payload.items()
                               if k != card_batches.BATCH_KEY}
-    # The job carries the whole chain; a distinct id per try, so tries never collide.
-    ctx.dispatcher.later(DELIVER, up_to, delay_s, attempt=_fresh_tag(now))
+    # The job carries the whole chain from this row, pending (see _send_chat); a distinct
+    # id per try, so tries never collide.
+    ctx.dispatcher.later(DELIVER, row.id, delay_s, attempt=_fresh_tag(now))
