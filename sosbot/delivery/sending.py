@@ -44,7 +44,14 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.pseudonyms import chat_label
-from sosbot.delivery import card_batches, card_posts, outgoing, send_outcomes, warming
+from sosbot.delivery import (
+    card_batches,
+    card_posts,
+    chat_holds,
+    outgoing,
+    send_outcomes,
+    warming,
+)
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.lock_keeper import LockKeeper
 from sosbot.delivery.queueing import DELIVER
@@ -54,9 +61,6 @@ from sosbot.storage.tables import Outbox
 
 log = logging.getLogger(__name__)
 
-# The chat lock lives this long unless its holder renews it (every third of it, while it
-# works): a worker killed while sending frees its chats within this time.
-LOCK_TIMEOUT_S = 15
 MAX_SENDS_PER_JOB = 50  # then the chat goes back to the queue: other chats get a turn
 MAX_BACKOFF_S = 300.0
 # Waits this short are slept in the job (holding the chat lock keeps the order); longer
@@ -160,12 +164,17 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
         if status != outbox.PENDING:
             return status
         more = f"sosbot:chat-more:{channel}:{chat_id}"
-        ctx.redis.set(more, outbox_id, ex=LOCK_TIMEOUT_S * 4)
-        # Not thread-local: the LockKeeper renews it from a thread of its own.
-        lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}",
-                              timeout=LOCK_TIMEOUT_S, thread_local=False)
+        lock_s = ctx.limits.chat_lock_s
+        ctx.redis.set(more, outbox_id, ex=max(60, int(lock_s * 4)))
+        # The lock lives ``chat_lock_s`` unless its holder renews it (every third of it,
+        # while it works): a worker killed while sending frees its chat within that time,
+        # and chat_holds queues the chat again. Not thread-local: the LockKeeper renews it
+        # from a thread of its own.
+        lock = ctx.redis.lock(chat_holds.lock_key(channel, chat_id), timeout=lock_s,
+                              thread_local=False)
         if not lock.acquire(blocking=False):
             return "chat busy"  # the holder sends this row, or hands it on when it lets go
+        mark = chat_holds.hold(ctx.redis, channel, chat_id)
         keeper = LockKeeper(lock, chat_label(channel, chat_id)).start()
         try:
             outcome, next_id = _send_chat_counting_errors(
@@ -177,6 +186,7 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
             except LockError:
                 log.warning("chat lock for %s expired while sending",
                             chat_label(channel, chat_id), exc_info=True)
+            chat_holds.let_go(ctx.redis, channel, chat_id, mark)
     # A row queued after the last look found the lock still taken and left it to us.
     left = ctx.redis.getdel(more)
     if outcome in ("sent", "warming") and left is not None:

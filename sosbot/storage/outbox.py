@@ -140,6 +140,15 @@ def next_for_chat(session: Session, channel: str, chat_id: str) -> Outbox | None
     ).first()
 
 
+def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | None:
+    """The id of the row :func:`next_for_chat` would find, read without locking it."""
+    table = _TABLE
+    return bind.execute(
+        sa.select(table.c.id).where(table.c.channel == channel, table.c.chat_id == chat_id,
+                                    table.c.status == PENDING)
+        .order_by(table.c.priority, table.c.id).limit(1)).scalar()
+
+
 def where_to(bind: sa.Connection, outbox_id: int) -> tuple[str, str, str] | None:
     """(status, channel, chat id) of one row, or None: a job's first look, without loading
     the row's payload."""
