@@ -222,6 +222,9 @@ class QueueConfig(Section):
     name: str = "sosbot"
     sweep_interval_s: float = Field(default=10.0, gt=0)
     outbox_stale_after_s: float = Field(default=60.0, gt=0)
+    # A worker killed while sending to a chat frees it after this (docs/reliability/
+    # durability.md): shorter is a faster recovery; the holder renews it every third.
+    chat_lock_s: float = Field(default=10.0, ge=3, le=300)
     max_send_attempts: int = Field(default=12, ge=1)
     media_attempts: int = Field(default=5, ge=1)
     max_error_attempts: int = Field(default=3, ge=1)

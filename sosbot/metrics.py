@@ -20,6 +20,11 @@ OVER_MESSAGE_LIMIT = Counter(
     "sosbot_resident_messages_over_limit_total",
     "Residents' messages beyond their messages per minute: recorded, not taken",
     ["channel"], registry=REGISTRY)
+PREPARED_AHEAD = Counter(
+    "sosbot_outbox_prepared_ahead_total",
+    "Heavy outbox rows (the digest's images): rendered ahead of the chat's queue (ahead), "
+    "found rendered at the head (hit), rendered at the head after all (miss)",
+    ["outcome"], registry=REGISTRY)
 RATE_LIMITED = Counter(
     "sosbot_platform_rate_limited_total", "429 answers (or their equivalent) from a platform",
     ["channel"], registry=REGISTRY)

@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from sosbot import metrics
 from sosbot.cli import Commands
 from sosbot.config import load_settings, off_machine_platforms, problems, unguarded_redis
-from sosbot.delivery import context
+from sosbot.delivery import chat_holds, context
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.job_guard import guarded_worker
 from sosbot.delivery.sweeper import sweep
@@ -48,6 +48,15 @@ def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) ->
                 log.info("sweep: %s", report)
         except Exception:
             log.exception("sweep failed; trying again in %.0fs", interval_s)
+
+
+def _watch_chats(ctx: JobContext, stop: threading.Event) -> None:
+    """Queue again, within seconds, the chats of a worker that died (chat_holds)."""
+    while not stop.wait(chat_holds.WATCH_S):
+        try:
+            chat_holds.recover(ctx)
+        except Exception:
+            log.exception("looking for chats whose holder died failed; trying again")
 
 
 def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
@@ -104,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.burst:
             threading.Thread(target=_sweep_forever, name="sosbot-sweeper", daemon=True,
                              args=(ctx, settings.file.queue.sweep_interval_s, stop)).start()
+            threading.Thread(target=_watch_chats, name="sosbot-chat-watch", daemon=True,
+                             args=(ctx, stop)).start()
         _work(redis, settings.file.queue.name, burst=args.burst)
     finally:
         stop.set()

@@ -188,7 +188,8 @@ def start(session: Session, bulletin: Bulletin, now: datetime) -> Progress:
     for subscription in reachable:
         method, payload = _row_for(bulletin, subscription)
         row = outbox.add(session, channel=subscription.channel, chat_id=subscription.chat_id,
-                         method=method, payload=payload, now=now)
+                         method=method, payload=payload, now=now,
+                         priority=outbox.ROUTINE)  # a resident's own answers go first
         row.bulletin_id = bulletin.id
     bulletin.status = SENDING
     bulletin.total = len(reachable) + len(closed)

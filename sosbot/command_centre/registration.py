@@ -1,8 +1,12 @@
-"""The command centre's part in delivery: its digest images are rendered when they go out,
+"""The command centre's part in delivery: its digest images are rendered ahead of the chat's
+queue (``delivery.warming``; at the latest when they go out),
 bulletin rows report back to their bulletin, and the sweeper posts scheduled digests and
 bulletin progress. Registered once when a worker is wired (``sosbot.runtime``)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -11,6 +15,7 @@ from sosbot.core.errors import PermanentSendError
 from sosbot.delivery.card_posts import Prepared
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.extensions import DeliveryExtensions
+from sosbot.delivery.warming import WARMED
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Outbox
@@ -19,7 +24,7 @@ from sosbot.storage.tables import Outbox
 def register(extensions: DeliveryExtensions,
              digests: schedule.DigestSchedule | None) -> None:
     """Add the command centre's kinds and tasks (``digests`` None: no scheduled digest)."""
-    extensions.kind(posting.IMAGES_METHOD, _digest_images)
+    extensions.kind(posting.IMAGES_METHOD, _digest_images, warm=_render_digest_images)
     extensions.on_outcome(lambda row: row.bulletin_id is not None, bulletins.after_send)
     extensions.periodic("bulletin_posts", _bulletin_progress)
     if digests is not None:
@@ -27,14 +32,24 @@ def register(extensions: DeliveryExtensions,
 
 
 def _digest_images(ctx: JobContext, session: Session, row: Outbox) -> Prepared:
+    """The images rendered ahead (``delivery.warming``) when they are still in the media
+    store; otherwise rendered now."""
+    payload = row.payload.get(WARMED)
+    if not (isinstance(payload, dict) and payload.get("items")
+            and all(Path(str(item.get("path"))).is_file() for item in payload["items"])):
+        payload = _render_digest_images(ctx, session, row)
+    return Prepared("media_group", dict(payload), cost=len(payload["items"]))
+
+
+def _render_digest_images(ctx: JobContext, session: Session, row: Outbox) -> dict[str, Any]:
+    """Render the digest's PNGs into the media store: the ``media_group`` payload."""
     if ctx.rules.wards_file is None:
         raise PermanentSendError("the digest needs the routing rules and the ward data")
     # Imported here: matplotlib loads only in a worker that renders a digest.
     from sosbot.command_centre import digest_images
 
-    payload = digest_images.images(session, row.payload, ctx.rules, ctx.media_store,
-                                   ctx.rules.wards_file, ctx.clock())
-    return Prepared("media_group", payload, cost=len(payload["items"]))
+    return digest_images.images(session, row.payload, ctx.rules, ctx.media_store,
+                                ctx.rules.wards_file, ctx.clock())
 
 
 def _bulletin_progress(ctx: JobContext) -> int:

@@ -76,11 +76,12 @@ def post_digest(session: Session, rules: RoutingRules, now: datetime,
         return 0
     text = posting.text(posting.digest_for(session, rules, now, span))
     for chat in chats:
+        # Routine: the cards reaching the chat meanwhile go first (storage.outbox).
         outbox.add(session, channel=chat.channel, chat_id=chat.chat_id, method="message",
                    payload={**message_to_dict(OutgoingMessage(text=text)), "group": True},
-                   now=now)
+                   now=now, priority=outbox.ROUTINE)
         outbox.add(session, channel=chat.channel, chat_id=chat.chat_id,
                    method=posting.IMAGES_METHOD,
                    payload={"since": (now - span).isoformat(), "until": now.isoformat(),
-                            "group": True}, now=now)
+                            "group": True}, now=now, priority=outbox.ROUTINE)
     return len(chats)

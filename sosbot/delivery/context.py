@@ -32,6 +32,9 @@ class Limits:
     # failure repeats (the same bytes, the same code), and the chat's rows wait behind it.
     max_error_attempts: int = 3
     outbox_stale_after_s: float = 60.0
+    # A chat's lock lapses this long after its holder died (renewed every third of it
+    # while the holder lives); chat_holds then queues the chat again.
+    chat_lock_s: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlmodel import Session
 
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 #: Renders what a row of a registered kind sends, at the moment it goes out.
 Preparer = Callable[["JobContext", Session, Outbox], "Prepared"]
+#: Does the heavy part of preparing a row of a registered kind ahead of time, outside the
+#: chat's lock (``delivery.warming``); what it returns (JSON) is kept in the row's payload
+#: under ``warming.WARMED``, where the kind's ``Preparer`` finds it.
+Warmer = Callable[["JobContext", Session, Outbox], dict[str, Any]]
 #: Sees the recorded outcome of a row it owns (row locked, in the recording transaction)
 #: and returns the status the row ends with.
 AfterSend = Callable[[Session, Outbox, str, "SendError | None", datetime], str]
@@ -51,14 +55,19 @@ class DeliveryExtensions:
 
     def __init__(self) -> None:
         self._preparers: dict[str, Preparer] = {}
+        self._warmers: dict[str, Warmer] = {}
         self._after_send: list[tuple[Owns, AfterSend]] = []
         self._periodic: dict[str, PeriodicTask] = {}
 
-    def kind(self, method: str, prepare: Preparer) -> None:
-        """Rows whose method is ``method`` are prepared by ``prepare``."""
+    def kind(self, method: str, prepare: Preparer, warm: Warmer | None = None) -> None:
+        """Rows whose method is ``method`` are prepared by ``prepare``; with ``warm``, their
+        heavy part is done ahead, while other rows of the chat go (``delivery.warming``),
+        and ``prepare`` finds it done (or does it itself when it is not)."""
         if method in self._preparers:
             raise ValueError(f"outbox kind {method!r} is registered twice")
         self._preparers[method] = prepare
+        if warm is not None:
+            self._warmers[method] = warm
 
     def on_outcome(self, owns: Owns, hook: AfterSend) -> None:
         """Outcomes of the rows ``owns`` picks go through ``hook`` before they are stored."""
@@ -72,6 +81,9 @@ class DeliveryExtensions:
 
     def preparer(self, method: str) -> Preparer | None:
         return self._preparers.get(method)
+
+    def warmer(self, method: str) -> Warmer | None:
+        return self._warmers.get(method)
 
     def owned(self, row: RowFacts) -> bool:
         """Whether a producer wants to see this row's outcome (no plain fast path then)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sosbot.delivery import context, media_downloads
+from sosbot.delivery import context, media_downloads, warming
 from sosbot.delivery import sending as delivery
 from sosbot.routing import escalation
 from sosbot.storage import outbox, place_lookups
@@ -42,6 +42,11 @@ def download_media(media_id: int) -> str:
     return media_downloads.download(context.current(), media_id)
 
 
+def warm_outbox(outbox_id: int) -> str:
+    """Do a heavy row's preparation ahead of its chat's queue (``delivery.warming``)."""
+    return warming.warm(context.current(), outbox_id)
+
+
 def escalate_report(report_id: int) -> int:
     """Do the escalation steps due now for one report (a no-op once acknowledged)."""
     ctx = context.current()
@@ -75,11 +80,11 @@ def lookup_place(lookup_id: int) -> str:
 
 
 # The only functions a sosbot worker runs, by the import path a job names (Dispatcher's
-# DELIVER, DELIVER_ROWS, DOWNLOAD, ESCALATE, LOOKUP_PLACE). Anyone who can write to Redis
-# can queue a job naming any function; job_guard refuses every job whose name is not a key
-# here.
+# DELIVER, DELIVER_ROWS, DOWNLOAD, ESCALATE, LOOKUP_PLACE, WARM). Anyone who can write to
+# Redis can queue a job naming any function; job_guard refuses every job whose name is not a
+# key here.
 JOBS: dict[str, Callable[..., object]] = {
     f"{__name__}.{job.__name__}": job
     for job in (deliver_outbox, deliver_outbox_rows, download_media, escalate_report,
-                lookup_place)
+                lookup_place, warm_outbox)
 }

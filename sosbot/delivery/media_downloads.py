@@ -23,6 +23,7 @@ from sosbot.routing.fanout import queue_card_edits
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.storage import outbox, reports
 from sosbot.storage.db import transaction
+from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia, ScrubFailed
 from sosbot.storage.media_store import MediaRejected
 from sosbot.storage.tables import Media, Report
 
@@ -111,7 +112,20 @@ def _store(ctx: JobContext, media_id: int, data: bytes) -> str:
         _post_when_complete(session, row, ctx)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
+    if outcome == "stored":
+        _scrub_ahead(ctx, stored.sha256, stored.mime)
     return outcome
+
+
+def _scrub_ahead(ctx: JobContext, sha256: str, mime: str | None) -> None:
+    """Make the copy fit to leave the system now, while no chat waits for it: the album
+    queued under the cards finds it made (``OutgoingMedia`` keeps it by hash), and the
+    scrubbing's child process never runs while the album holds its chat."""
+    try:
+        OutgoingMedia(ctx.media_store).path_for(sha256, mime)
+    except (NotScrubbable, ScrubFailed, OSError) as exc:
+        # Refused (remembered) or not done: the album leaves it out or tries when it is sent.
+        log.warning("media %s: not scrubbed ahead: %s", sha256[:12], exc)
 
 
 def _media_failed(ctx: JobContext, media_id: int, error: str,

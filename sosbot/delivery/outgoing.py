@@ -8,8 +8,10 @@ import logging
 
 from sqlmodel import Session
 
+from sosbot import metrics
 from sosbot.delivery import card_batches, card_posts, resident_sends
 from sosbot.delivery.context import JobContext
+from sosbot.delivery.warming import WARMED
 from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia
 from sosbot.storage.tables import Outbox
 
@@ -21,6 +23,8 @@ def prepare(ctx: JobContext, session: Session, row: Outbox) -> card_posts.Prepar
     assert row.id is not None
     registered = ctx.extensions.preparer(row.method)
     if registered is not None:
+        if ctx.extensions.warmer(row.method) is not None:
+            metrics.PREPARED_AHEAD.labels("hit" if WARMED in row.payload else "miss").inc()
         return registered(ctx, session, row)
     if row.method not in card_posts.METHODS:
         if row.payload.get("group"):

@@ -32,8 +32,9 @@ DELIVER_ROWS = "sosbot.delivery.jobs.deliver_outbox_rows"
 DOWNLOAD = "sosbot.delivery.jobs.download_media"
 ESCALATE = "sosbot.delivery.jobs.escalate_report"
 LOOKUP_PLACE = "sosbot.delivery.jobs.lookup_place"
+WARM = "sosbot.delivery.jobs.warm_outbox"
 _PREFIX = {DELIVER: "outbox", DELIVER_ROWS: "outbox", DOWNLOAD: "media", ESCALATE: "escalate",
-           LOOKUP_PLACE: "place"}
+           LOOKUP_PLACE: "place", WARM: "warm"}
 # Rows queued together (the cards and receipts of a group commit's submissions, a
 # bulletin's messages) share jobs of up to this many rows: each rq job costs a worker
 # about as much CPU as a send, and a report's rows go to different chats anyway. Measured

@@ -1,9 +1,11 @@
 """Sending outbox rows: in order per chat, once each, retried within bounds.
 
 A job for row N takes the chat's lock (in Redis, shared by all workers) and sends the
-chat's pending rows, oldest first, so two workers never reorder a resident's messages; it
-goes on with rows queued meanwhile, up to MAX_SENDS_PER_JOB, then hands the chat to a fresh
-job at the back of the queue. A job that finds the lock taken does not wait for it (that
+chat's pending rows, urgent ones first and each priority oldest first (storage.outbox), so
+two workers never reorder a resident's messages; it goes on with rows queued meanwhile, up
+to MAX_SENDS_PER_JOB, then hands the chat to a fresh job at the back of the queue. A heavy
+row (the digest's images) is prepared ahead by a job of its own while the chat goes on
+(``warming``). A job that finds the lock taken does not wait for it (that
 would idle a worker while other chats wait): it leaves a mark in Redis and ends. The holder
 clears the mark before each look for the next row and reads it after letting go of the lock,
 so a row queued in between is handed to a fresh job, never stranded. Each result is
@@ -42,7 +44,14 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.pseudonyms import chat_label
-from sosbot.delivery import card_batches, card_posts, outgoing, send_outcomes
+from sosbot.delivery import (
+    card_batches,
+    card_posts,
+    chat_holds,
+    outgoing,
+    send_outcomes,
+    warming,
+)
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.lock_keeper import LockKeeper
 from sosbot.delivery.queueing import DELIVER
@@ -52,9 +61,6 @@ from sosbot.storage.tables import Outbox
 
 log = logging.getLogger(__name__)
 
-# The chat lock lives this long unless its holder renews it (every third of it, while it
-# works): a worker killed while sending frees its chats within this time.
-LOCK_TIMEOUT_S = 15
 MAX_SENDS_PER_JOB = 50  # then the chat goes back to the queue: other chats get a turn
 MAX_BACKOFF_S = 300.0
 # Waits this short are slept in the job (holding the chat lock keeps the order); longer
@@ -93,6 +99,7 @@ class _Next:
     error: PermanentSendError | None = None
     wait: float = 0.0  # the rate limit's answer when the attempt was not started
     key: str | None = None
+    warming: bool = False  # a heavy row, prepared ahead first: the chat is let go meanwhile
 
 
 @dataclass
@@ -122,6 +129,10 @@ class _Chat:
             return found
         if adapter is None:
             found.error = PermanentSendError(f"no adapter for channel {row.channel}")
+            return found
+        if warming.needs_warming(ctx, stored):
+            warming.ask(ctx, stored)
+            found.warming = True
             return found
         try:
             found.prepared = outgoing.prepare(ctx, session, stored)
@@ -153,12 +164,17 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
         if status != outbox.PENDING:
             return status
         more = f"sosbot:chat-more:{channel}:{chat_id}"
-        ctx.redis.set(more, outbox_id, ex=LOCK_TIMEOUT_S * 4)
-        # Not thread-local: the LockKeeper renews it from a thread of its own.
-        lock = ctx.redis.lock(f"sosbot:chat-lock:{channel}:{chat_id}",
-                              timeout=LOCK_TIMEOUT_S, thread_local=False)
+        lock_s = ctx.limits.chat_lock_s
+        ctx.redis.set(more, outbox_id, ex=max(60, int(lock_s * 4)))
+        # The lock lives ``chat_lock_s`` unless its holder renews it (every third of it,
+        # while it works): a worker killed while sending frees its chat within that time,
+        # and chat_holds queues the chat again. Not thread-local: the LockKeeper renews it
+        # from a thread of its own.
+        lock = ctx.redis.lock(chat_holds.lock_key(channel, chat_id), timeout=lock_s,
+                              thread_local=False)
         if not lock.acquire(blocking=False):
             return "chat busy"  # the holder sends this row, or hands it on when it lets go
+        mark = chat_holds.hold(ctx.redis, channel, chat_id)
         keeper = LockKeeper(lock, chat_label(channel, chat_id)).start()
         try:
             outcome, next_id = _send_chat_counting_errors(
@@ -170,9 +186,10 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
             except LockError:
                 log.warning("chat lock for %s expired while sending",
                             chat_label(channel, chat_id), exc_info=True)
+            chat_holds.let_go(ctx.redis, channel, chat_id, mark)
     # A row queued after the last look found the lock still taken and left it to us.
     left = ctx.redis.getdel(more)
-    if outcome == "sent" and left is not None:
+    if outcome in ("sent", "warming") and left is not None:
         ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
     elif outcome == "continued":
         ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
@@ -257,9 +274,13 @@ def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:
         if not found.due:
             delay = (row.not_before - ctx.clock()).total_seconds()
             # Reschedule the chain, not only the row in front: the rows behind it may have
-            # no job of their own any more.
-            ctx.dispatcher.later(DELIVER, up_to, delay, attempt=_fresh_tag(ctx.clock()))
+            # no job of their own any more. The job names the row in front, pending for
+            # sure (a job whose row was sent ends at once), and sends the chat from there;
+            # with priorities the highest id seen may be a sent row.
+            ctx.dispatcher.later(DELIVER, row.id, delay, attempt=_fresh_tag(ctx.clock()))
             return "waiting", up_to
+        if found.warming:
+            return "warming", up_to  # its warm job queues the chat again when done
         if sends == MAX_SENDS_PER_JOB:
             return "continued", row.id
         chat.render = sends + 1 < MAX_SENDS_PER_JOB
@@ -443,5 +464,6 @@ def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,
         if card_batches.BATCH_KEY in stored.payload:  # the next try batches afresh
             stored.payload = {k: v for k, v in stored.payload.items()
                               if k != card_batches.BATCH_KEY}
-    # The job carries the whole chain; a distinct id per try, so tries never collide.
-    ctx.dispatcher.later(DELIVER, up_to, delay_s, attempt=_fresh_tag(now))
+    # The job carries the whole chain from this row, pending (see _send_chat); a distinct
+    # id per try, so tries never collide.
+    ctx.dispatcher.later(DELIVER, row.id, delay_s, attempt=_fresh_tag(now))

@@ -148,7 +148,7 @@ class _Group:
                            method=posting.IMAGES_METHOD,
                            payload={"since": (self.now - span).isoformat(),
                                     "until": self.now.isoformat(), "group": True},
-                           now=self.now)
+                           now=self.now, priority=outbox.ROUTINE)  # after the cards
 
     def in_command_centre(self) -> bool:
         binding = self.bound()

@@ -1,4 +1,14 @@
-"""The outbox: messages to send, written with the change that caused them, sent by workers."""
+"""The outbox: messages to send, written with the change that caused them, sent by workers.
+
+Priority: a chat sends its pending rows URGENT first, then ROUTINE, each in the order
+written (by id). Urgent is what an officer or a resident waits for: cards, their edits,
+notes and albums, answers in a conversation or to a command, the command centre's
+alerts. Routine is what nobody waits for this minute: digests (their text and images) and
+safety bulletins. Rows of one priority keep their order, so a card's edit still follows
+its card and its album follows it too; a digest's images follow its text. The producer
+says which when it writes the row (the method alone cannot: a digest's text is a
+``message`` like any officer's answer).
+"""
 
 from __future__ import annotations
 
@@ -24,17 +34,19 @@ FAILED = "failed"
 # then FOLDED into one message (sosbot.residents.held_updates).
 HELD = "held"
 FOLDED = "folded"
+URGENT = 0
+ROUTINE = 1
 
 
 def add(session: Session, *, channel: str, chat_id: str, method: str,
         payload: dict[str, Any], now: datetime, report_id: int | None = None,
-        delivery_id: int | None = None) -> Outbox:
+        delivery_id: int | None = None, priority: int = URGENT) -> Outbox:
     # Marked queued now: the caller queues it right after commit, and if that fails the
     # sweeper finds it once ``enqueued_at`` is stale.
     write_messages(session)  # rows added before this one keep the lower ids (send order)
     row = Outbox(channel=channel, chat_id=chat_id, method=method, payload=payload,
                  report_id=report_id, delivery_id=delivery_id, not_before=now,
-                 created_at=now, enqueued_at=now, status=PENDING)
+                 created_at=now, enqueued_at=now, status=PENDING, priority=priority)
     session.add(row)
     session.info.setdefault(_ADDED, []).append((session.info.get(_OWNER), row))
     return row
@@ -43,14 +55,15 @@ def add(session: Session, *, channel: str, chat_id: str, method: str,
 _TABLE: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
 _INSERT = RowsInsert(_TABLE, ("channel", "chat_id", "method", "payload", "report_id",
                                "delivery_id", "not_before", "created_at", "enqueued_at",
-                               "status", "attempts"))
+                               "status", "attempts", "priority"))
 
 
 def _row(channel: str, chat_id: str, method: str, payload: dict[str, Any], now: datetime,
          report_id: int | None, delivery_id: int | None) -> dict[str, Any]:
     return {"channel": channel, "chat_id": chat_id, "method": method, "payload": payload,
             "report_id": report_id, "delivery_id": delivery_id, "not_before": now,
-            "created_at": now, "enqueued_at": now, "status": PENDING, "attempts": 0}
+            "created_at": now, "enqueued_at": now, "status": PENDING, "attempts": 0,
+            "priority": URGENT}
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -121,13 +134,23 @@ def take_added(session: Session) -> list[int]:
 
 
 def next_for_chat(session: Session, channel: str, chat_id: str) -> Outbox | None:
-    """The oldest row of one chat still to send (due or not): the chat's next message,
-    locked for update until the transaction ends (PostgreSQL)."""
+    """The row of one chat to send next (due or not): its most urgent pending row, the
+    oldest of them; locked for update until the transaction ends (PostgreSQL). Read
+    from the index ``ix_outbox_chat_next`` in its order."""
     return session.exec(
         select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
                              Outbox.status == PENDING)
-        .order_by(col(Outbox.id)).limit(1).with_for_update()
+        .order_by(col(Outbox.priority), col(Outbox.id)).limit(1).with_for_update()
     ).first()
+
+
+def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | None:
+    """The id of the row :func:`next_for_chat` would find, read without locking it."""
+    table = _TABLE
+    return bind.execute(
+        sa.select(table.c.id).where(table.c.channel == channel, table.c.chat_id == chat_id,
+                                    table.c.status == PENDING)
+        .order_by(table.c.priority, table.c.id).limit(1)).scalar()
 
 
 def where_to(bind: sa.Connection, outbox_id: int) -> tuple[str, str, str] | None:

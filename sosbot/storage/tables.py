@@ -181,7 +181,8 @@ class Outbox(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         sa.Index("ix_outbox_status_due", "status", "not_before"),
-        sa.Index("ix_outbox_chat", "channel", "chat_id", "status"),
+        # A chat's next row: its pending rows by priority, then in the order written.
+        sa.Index("ix_outbox_chat_next", "channel", "chat_id", "status", "priority", "id"),
         # A bulletin reaches each subscriber's chat at most once.
         sa.Index("ux_outbox_bulletin_chat", "bulletin_id", "channel", "chat_id", unique=True),
     )
@@ -206,6 +207,8 @@ class Outbox(SQLModel, table=True):
     # worker that dies between the call and the commit leaves a trace to reconcile from.
     attempt_started_at: datetime | None = _time(nullable=True)
     idempotency_key: str | None = Field(default=None, max_length=64)
+    # 0 (URGENT) goes before 1 (ROUTINE) in its chat: storage.outbox, "Priority".
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Binding(SQLModel, table=True):

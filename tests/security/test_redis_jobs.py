@@ -29,6 +29,7 @@ from sosbot.delivery.queueing import (
     ESCALATE,
     LOOKUP_PLACE,
     SERIALIZER,
+    WARM,
     Dispatcher,
 )
 from tests.e2e.harness import System, start_system, stop_system
@@ -119,7 +120,7 @@ def test_only_sosbots_plain_jobs_pass(redis: Redis, queue_name: str) -> None:
 def test_every_job_sosbot_queues_is_in_the_allow_list(redis: Redis, queue_name: str) -> None:
     # What the Dispatcher can queue (it refuses a name it has no id prefix for) …
     assert set(queueing._PREFIX) == set(jobs.JOBS) == {DELIVER, DELIVER_ROWS, DOWNLOAD,
-                                                         ESCALATE, LOOKUP_PLACE}
+                                                         ESCALATE, LOOKUP_PLACE, WARM}
     assert all(f"{f.__module__}.{f.__name__}" == name for name, f in jobs.JOBS.items())
     with pytest.raises(KeyError):
         Dispatcher(redis, queue_name).now("os.system", [(1, 0)])

@@ -1,0 +1,96 @@
+"""Chats whose holder died: found within seconds, and queued again.
+
+A job sending to a chat holds the chat's Redis lock (``sending``), renewed by a keeper
+while it works; killed (SIGKILL, the OOM killer, a lost machine), it stops renewing and the
+lock lapses after ``limits.chat_lock_s``. But a lapsed lock sends nothing: the dead job's
+rows, and the rows of the jobs that found the chat busy and left it to the holder, have no
+job any more. Without this they waited for the sweeper, which re-queues a row only once it
+has waited ``queue.outbox_stale_after_s`` (a minute).
+
+So every holder also writes its chat in a Redis hash (``HELD``) when it takes the lock, and
+takes it out when it lets go. Every worker looks at the hash every ``WATCH_S``: a chat in
+it whose lock is gone lost its holder; the first worker to take it out of the hash queues
+the chat's next row. A chat is sent again within ``chat_lock_s + WATCH_S`` of its holder's
+death. A holder that let go but died before taking its chat out costs one job that finds
+nothing to do; a send in doubt is sent again with its idempotency key, as after any death.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+from redis import Redis
+
+from sosbot.core.pseudonyms import chat_label
+from sosbot.delivery.context import JobContext
+from sosbot.delivery.queueing import DELIVER
+from sosbot.storage import outbox
+
+log = logging.getLogger(__name__)
+
+HELD = "sosbot:chats-held"
+WATCH_S = 1.0  # how often each worker looks for chats whose holder died
+# Takes the chat out of the hash only if it is still the same holder's.
+_LET_GO = """
+if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then
+    return redis.call('hdel', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
+def lock_key(channel: str, chat_id: str) -> str:
+    """The Redis key of a chat's lock."""
+    return f"sosbot:chat-lock:{channel}:{chat_id}"
+
+
+def hold(redis: Redis, channel: str, chat_id: str) -> str:
+    """Write down that this job holds the chat (its lock just taken); the holder's mark."""
+    mark = secrets.token_hex(8)
+    redis.hset(HELD, _field(channel, chat_id), mark)
+    return mark
+
+
+def let_go(redis: Redis, channel: str, chat_id: str, mark: str) -> bool:
+    """Take the chat out of the hash if ``mark`` still holds it there."""
+    return bool(redis.eval(_LET_GO, 1, HELD, _field(channel, chat_id), mark))
+
+
+def recover(ctx: JobContext) -> int:
+    """Queue the next row of every chat whose holder died; how many chats were queued."""
+    held = ctx.redis.hgetall(HELD)
+    if not held:
+        return 0
+    chats = [(_text(field), _text(mark)) for field, mark in held.items()]
+    with ctx.redis.pipeline(transaction=False) as pipeline:
+        for field, _ in chats:
+            channel, _, chat_id = field.partition(":")
+            pipeline.exists(lock_key(channel, chat_id))
+        locked = pipeline.execute()
+    queued: list[tuple[int, int]] = []
+    for (field, mark), taken in zip(chats, locked, strict=True):
+        channel, _, chat_id = field.partition(":")
+        if taken or not let_go(ctx.redis, channel, chat_id, mark):
+            continue  # held, or another worker took this one
+        with ctx.engine.connect() as db:
+            next_id = outbox.next_id_for_chat(db, channel, chat_id)
+        if next_id is not None:
+            log.warning("chat %s: its holder died; outbox %s is queued again",
+                        chat_label(channel, chat_id), next_id)
+            queued.append((next_id, _tag(ctx.clock())))
+    ctx.dispatcher.now(DELIVER, queued)
+    return len(queued)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _field(channel: str, chat_id: str) -> str:
+    return f"{channel}:{chat_id}"  # a channel's name has no colon
+
+
+def _tag(now: datetime) -> int:
+    return int(now.timestamp() * 1000)
