@@ -70,7 +70,12 @@ class CardView:
 
 
 def local_time(epoch: float, fmt: str = "%H:%M %d/%m/%Y") -> str:
-    return datetime.fromtimestamp(epoch, LOCAL_TIME).strftime(fmt)
+    """``epoch`` in Ho Chi Minh City's time; "—" for a time no calendar can show (NaN, or
+    beyond year 9999): a text is never lost to a bad timestamp."""
+    try:
+        return datetime.fromtimestamp(epoch, LOCAL_TIME).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return "—"
 
 
 def police_unit(full_name: str) -> str:

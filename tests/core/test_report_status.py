@@ -69,3 +69,12 @@ def test_an_officers_question_is_marked_as_an_officers_words() -> None:
     [reply] = only(actions, Reply)
     assert reply.kind == "officer" and "Có ai bị thương không?" in reply.message.text
     assert all(r.kind == "" for r in only(d.send(command("help")), Reply))
+
+
+def test_a_time_no_calendar_can_show_is_a_dash() -> None:
+    """Found by the property test: a report listed with an absurd time still lists."""
+    from sosbot.core.cards import local_time
+
+    for epoch in (1e20, -1e20, float("nan"), 253402300800.0):
+        assert local_time(epoch) == "—"
+    assert local_time(1765080000.0) == "11:00 07/12/2025"  # 04:00 UTC, UTC+7
