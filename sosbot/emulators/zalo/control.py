@@ -14,7 +14,9 @@ JSON in, JSON out; malformed requests get 400 ``{"error": …}``. Routes:
 - ``GET /_emu/users/{id}/messages``, ``GET /_emu/groups/{id}/messages``: both directions,
   ``from`` is ``"oa"`` for what the OA sent (text, buttons, attachments, billable)
 - ``GET /_emu/calls``: the OA API call log; ``GET /_emu/webhooks``: delivery attempts
-- ``GET|POST /_emu/config``; ``POST /_emu/reset``; ``POST /_emu/clock`` {advance_s}
+- ``GET|POST /_emu/config`` (a new ``webhook_url`` is checked first, as Zalo does: an
+  unsigned POST of ``{}`` that must be answered 200, else 400 and the URL is not saved);
+  ``POST /_emu/reset``; ``POST /_emu/clock`` {advance_s}
 - ``POST /_emu/tokens``: issue a new token pair (what an administrator gets from Zalo's
   authorisation page); ``GET /_emu/tokens``: the refresh log
 - ``POST /_emu/faults`` {path, error? | http_status?, message?, times=1}
@@ -39,6 +41,7 @@ from sosbot.emulators.common.request_body import BodyError, read_json_object
 from . import user as users
 from .errors import ControlError
 from .state import STATE_KEY, Fault, Group, User, ZaloEmulatorState, new_hex_id
+from .webhook import check_url
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +253,8 @@ async def webhooks(request: web.Request) -> web.Response:
     """``GET /_emu/webhooks``: delivery attempts, and events with no webhook to go to."""
     state = _state(request)
     return web.json_response({"attempts": state.webhook_attempts,
-                              "undelivered": state.undelivered})
+                              "undelivered": state.undelivered,
+                              "url_checks": state.url_checks})
 
 
 def _config_dict(state: ZaloEmulatorState) -> dict[str, Any]:
@@ -282,6 +286,13 @@ async def set_config(request: web.Request) -> web.Response:
         url = _str(body, "webhook_url")
         if url is not None and not url.startswith(("http://", "https://")):
             raise ControlError("webhook_url must be an http(s) URL or null")
+        if url is not None and url != state.config.webhook_url:
+            # Zalo checks a new URL before saving it (webhook.check_url): refused unless 200.
+            status = await check_url(url, state.config.webhook_timeout_s)
+            state.url_checks.append({"url": url, "status": status})
+            if status != 200:
+                raise ControlError(f"Zalo did not save the webhook URL: the check POST was "
+                                   f"answered {status}, not 200")
         changes["webhook_url"] = url
     if "limits" in body:
         changes["limits"] = _bool(body, "limits", True)

@@ -117,6 +117,7 @@ class ZaloEmulatorState:
         self.refreshes: list[dict[str, Any]] = []
         self.webhook_attempts: list[dict[str, Any]] = []
         self.undelivered: list[dict[str, Any]] = []
+        self.url_checks: list[dict[str, Any]] = []  # webhook URL checks: url, status
         self.limiter = SlidingWindowLimiter(config.requests_per_min, 60.0, clock=self.now)
         self.sender = ZaloWebhookSender(schedule_s=config.retry_schedule_s,
                                         timeout_s=config.webhook_timeout_s,
