@@ -1,10 +1,13 @@
-"""Zalo's check of a newly configured webhook URL (issue 19): an unsigned POST of ``{}`` and
-a GET are answered 200 with nothing stored; the emulator saves a URL only when its check
-is answered 200, so the real web app is driven through it over HTTP."""
+"""The Zalo webhook against the emulator over HTTP (issue 19).
+
+Zalo's check of a newly configured webhook URL: an unsigned POST of ``{}`` and a GET are
+answered 200 with nothing stored; the emulator saves a URL only when its check is answered
+200. A dissolved group is marked dead under either of the names sources give its event."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -12,12 +15,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis import Redis
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.emulators.zalo.app import ZaloEmulatorConfig, create_app as create_emulator
 from sosbot.storage import inbound
 from sosbot.storage.db import transaction
+from sosbot.storage.tables import Binding
 from sosbot.webhooks import WebDeps, create_app
 from tests.bots.zalo.conftest import serve
 from tests.conftest import routing_rules
@@ -99,3 +104,28 @@ async def test_anything_else_unsigned_or_forged_is_still_401(
     response = await client.post("/webhooks/zalo", data=body, headers=headers)
     assert response.status == 401
     assert stored(engine) == 0
+
+
+@pytest.mark.parametrize("event_name", ["disperse_group", "delete_group"])
+async def test_a_dissolved_group_is_marked_dead_under_either_name(
+        client: TestClient, engine: Engine, event_name: str) -> None:
+    url = str(client.make_url("/webhooks/zalo"))
+    runner, base = await serve(create_emulator(config=ZaloEmulatorConfig(
+        oa_secret_key=OA_SECRET, webhook_url=url, retry_schedule_s=())))
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(base + "/_emu/groups", json={"name": "CA phường"}) as resp:
+                created = await resp.json()
+            assert created["statuses"] == [200]
+            with transaction(engine) as session:
+                session.add(Binding(channel="zalo", chat_id=created["id"], target_kind="ward",
+                                    target_code="25747", title="CA phường",
+                                    bound_at=datetime.now(UTC)))
+            async with http.post(base + f"/_emu/groups/{created['id']}/disperse",
+                                 json={"event_name": event_name}) as resp:
+                assert (await resp.json())["statuses"] == [200]
+    finally:
+        await runner.cleanup()
+    with transaction(engine) as session:
+        binding = session.exec(select(Binding)).one()
+        assert (binding.status, binding.dead_reason) == ("dead", f"bot removed ({event_name})")
