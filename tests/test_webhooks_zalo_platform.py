@@ -19,7 +19,8 @@ from sqlmodel import select
 
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.queueing import Dispatcher
-from sosbot.emulators.zalo.app import ZaloEmulatorConfig, create_app as create_emulator
+from sosbot.emulators.zalo.app import ZaloEmulatorConfig
+from sosbot.emulators.zalo.app import create_app as create_emulator
 from sosbot.storage import inbound
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Binding

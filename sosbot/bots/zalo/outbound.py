@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -42,6 +43,7 @@ DEFAULT_API_BASE = "https://openapi.zalo.me"
 CS_PATH = "/v3.0/oa/message/cs"
 GROUP_MESSAGE_PATH = "/v3.0/oa/group/message"
 UPLOAD_IMAGE_PATH = "/v2.0/oa/upload/image"
+USER_DETAIL_PATH = "/v3.0/oa/user/detail"
 
 TEXT_LIMIT = 2000
 MAX_BUTTONS = 5
@@ -168,6 +170,18 @@ class ZaloOutbound:
         emulator's); any other URL is refused (MediaRefused), never fetched."""
         return await self.media.fetch(file_id)
 
+    async def display_name(self, user_id: str) -> str | None:
+        """The follower's display name from their profile (``GET /v3.0/oa/user/detail``
+        with ``data={"user_id": …}``; ``data.display_name``), None when Zalo has none.
+        Zalo's webhooks carry no name, so cards would otherwise say "Người báo tin"."""
+        answer = await self._call(USER_DETAIL_PATH,
+                                  query={"data": json.dumps({"user_id": user_id})})
+        data = answer.get("data")
+        name = data.get("display_name") if isinstance(data, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            return None
+        return name.strip()[:256]
+
     async def close(self) -> None:
         """Close the HTTP session (and the token manager's)."""
         if self._session is not None:
@@ -247,24 +261,29 @@ class ZaloOutbound:
     # -- HTTP ---------------------------------------------------------------------------
 
     async def _call(self, path: str, json_body: dict[str, Any] | None = None, *,
-                    form: Callable[[], aiohttp.FormData] | None = None) -> dict[str, Any]:
-        """POST to the OA API with the current token; refresh it once if Zalo refuses it."""
+                    form: Callable[[], aiohttp.FormData] | None = None,
+                    query: dict[str, str] | None = None) -> dict[str, Any]:
+        """POST (GET with ``query``) to the OA API with the current token; refresh it once
+        if Zalo refuses it."""
         token = await self.tokens.access_token()
-        answer = await self._post(path, token, json_body, form)
+        answer = await self._post(path, token, json_body, form, query)
         if answer.get("error") in TOKEN_REFUSED:
             log.info("zalo refused the access token (%s) on %s; refreshing",
                      answer.get("error"), path)
             token = await self.tokens.refresh(rejected=token)
-            answer = await self._post(path, token, json_body, form)
+            answer = await self._post(path, token, json_body, form, query)
         _raise_for(answer, path)
         return answer
 
     async def _post(self, path: str, token: str, json_body: dict[str, Any] | None,
-                    form: Callable[[], aiohttp.FormData] | None) -> dict[str, Any]:
+                    form: Callable[[], aiohttp.FormData] | None,
+                    query: dict[str, str] | None = None) -> dict[str, Any]:
         url = self.api_base + path
         headers = {"access_token": token, **idempotency.headers()}
         try:
-            if form is not None:
+            if query is not None:
+                request = self._http().get(url, params=query, headers=headers)
+            elif form is not None:
                 request = self._http().post(url, data=form(), headers=headers)
             else:
                 request = self._http().post(url, json=json_body, headers=headers)

@@ -10,7 +10,9 @@ interacted with the OA and -230 when their last interaction is more than 7 days 
 from __future__ import annotations
 
 import io
+import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +30,7 @@ CS_PATH = "/v3.0/oa/message/cs"
 GROUP_MESSAGE_PATH = "/v3.0/oa/group/message"
 UPLOAD_IMAGE_PATH = "/v2.0/oa/upload/image"
 GROUPS_OF_OA_PATH = "/v3.0/oa/group/getgroupsofoa"
+USER_DETAIL_PATH = "/v3.0/oa/user/detail"
 OAUTH_PATH = "/v4/oa/access_token"
 
 BUTTON_TYPES = frozenset({"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms",
@@ -281,6 +284,31 @@ async def groups_of_oa(request: web.Request, state: ZaloEmulatorState) -> dict[s
          "total_member": len(g.members) + 1} for g in page]}
 
 
+async def user_detail(request: web.Request, state: ZaloEmulatorState) -> dict[str, Any]:
+    """``GET /v3.0/oa/user/detail?data={"user_id": …}``: a follower's profile.
+
+    Shape as integrators document it (docs/platforms/zalo.md "Follower profile"): string
+    ids, ``display_name``, ``user_is_follower``, avatars. -201 for malformed ``data``; a
+    user who never interacted with the OA is unknown to it (-213, "not a follower").
+    """
+    try:
+        data = json.loads(request.query.get("data", ""))
+    except ValueError:
+        raise invalid("data must be JSON with user_id") from None
+    user_id = data.get("user_id") if isinstance(data, dict) else None
+    if not isinstance(user_id, str | int) or isinstance(user_id, bool) or not str(user_id):
+        raise invalid("data.user_id is required")
+    user = state.users.get(str(user_id))
+    if user is None or (not user.follower and user.last_interaction is None):
+        raise ZaloError(-213, "User has not followed the OA")
+    avatar = f"https://s120-ava-talk.zadn.vn/emu/{user.id}.jpg"
+    return {"user_id": user.id, "user_id_by_app": user.id_by_app,
+            "display_name": user.name, "user_alias": "", "user_is_follower": user.follower,
+            "avatar": avatar, "avatars": {"120": avatar, "240": avatar},
+            "user_last_interaction_date": "" if user.last_interaction is None else
+            time.strftime("%d/%m/%Y", time.gmtime(user.last_interaction))}
+
+
 def _oauth_error(code: int, reason: str) -> web.Response:
     return web.json_response({"error_name": "Invalid parameter", "error_reason": reason,
                               "ref_doc": OAUTH_DOC, "error_description": reason,
@@ -325,4 +353,5 @@ def add_api_routes(app: web.Application) -> None:
     r.add_post(GROUP_MESSAGE_PATH, api(send_group))
     r.add_post(UPLOAD_IMAGE_PATH, api(upload_image))
     r.add_get(GROUPS_OF_OA_PATH, api(groups_of_oa))
+    r.add_get(USER_DETAIL_PATH, api(user_detail))
     r.add_post(OAUTH_PATH, oauth_access_token)
