@@ -4,15 +4,18 @@
   way on Messenger; an alternative to the pin on Telegram and Zalo).
 - On Messenger, the time of the resident's last message (the 24-hour window) and whether
   the message is a report status update (the only kind allowed after it, with a tag).
+- On Zalo, the resident's message a reply quotes and how Zalo will count it (``zalo_reply``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from sosbot.core.texts import text
+from sosbot.delivery import zalo_reply
 from sosbot.location_page import LocationTokens
 from sosbot.storage import conversations
 
@@ -20,7 +23,8 @@ LINK_TTL_S = 30 * 60
 
 
 def enrich(session: Session, channel: str, chat_id: str, method: str, payload: dict[str, Any],
-           *, tokens: LocationTokens | None, public_url: str) -> dict[str, Any]:
+           *, tokens: LocationTokens | None, public_url: str,
+           bulletin: bool = False, now: datetime | None = None) -> dict[str, Any]:
     if payload.get("group") or method not in ("message", "media_group"):
         return payload
     conversation = session.exec(
@@ -41,4 +45,6 @@ def enrich(session: Session, channel: str, chat_id: str, method: str, payload: d
     if channel == "messenger":
         enriched["last_user_message_at"] = state.last_activity_epoch if state else None
         enriched["tag_allowed"] = payload.get("kind") == "status"
+    if channel == "zalo" and now is not None:
+        enriched.update(zalo_reply.terms(session, chat_id, now, bulletin=bulletin))
     return enriched

@@ -31,6 +31,7 @@ from sosbot.core.actions import OutgoingMessage, message_from_dict
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     PermanentSendError,
+    QuotaExceeded,
     RateLimited,
     TemporarySendError,
 )
@@ -58,6 +59,14 @@ TOKEN_REFUSED = frozenset({-216, -220})
 RATE_LIMITED = -32
 RATE_RETRY_AFTER_S = 60.0
 OUTSIDE_WINDOW = frozenset({-230, -232})
+# The OA's sending quota or its paying account (docs/platforms/zalo.md "Error codes"): -211
+# out of quota, -218 the user's receiving limit reached, -224 the OA's tier package does not
+# allow it, -320 the app has no Zalo Cloud Account, -321 that account has no money left.
+# Sending again will not help until someone pays or the month turns.
+QUOTA_REFUSED = frozenset({-211, -218, -224, -320, -321})
+# Where the resident's message a reply answers is named (delivery.resident_sends adds it
+# within the free-reply window): Zalo counts a CS message that quotes it as a free reply.
+QUOTE_KEY = "quote_message_id"
 
 _MENTION = re.compile(r"\[@[^\]\n]*\] ?")
 _VIETNAMESE = re.compile(
@@ -197,7 +206,7 @@ class ZaloOutbound:
             # Group messages (GMF) carry text only: no buttons, no replies.
             return await self._group_text(chat_id, {"text": message_from_dict(payload).text})
         body = {"recipient": {"user_id": chat_id},
-                "message": render_message(message_from_dict(payload))}
+                "message": _quoting(render_message(message_from_dict(payload)), payload)}
         return _message_id(await self._call(CS_PATH, body))
 
     async def _media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
@@ -211,6 +220,8 @@ class ZaloOutbound:
             if item.get("kind") != "photo":
                 continue
             single = {"path": item["path"], "caption": caption}
+            if first is None and payload.get(QUOTE_KEY):
+                single[QUOTE_KEY] = payload[QUOTE_KEY]  # the first image is the reply
             sent = await (self._group_image(chat_id, single) if payload.get("group")
                           else self._image(chat_id, single))
             first, caption = first or sent, ""
@@ -225,7 +236,8 @@ class ZaloOutbound:
 
     async def _image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         attachment_id = await self._upload_image(payload)
-        message = image_message(attachment_id, str(payload.get("caption") or ""))
+        message = _quoting(image_message(attachment_id, str(payload.get("caption") or "")),
+                           payload)
         body = {"recipient": {"user_id": chat_id}, "message": message}
         return _message_id(await self._call(CS_PATH, body))
 
@@ -324,7 +336,18 @@ def _raise_for(answer: dict[str, Any], path: str) -> None:
         raise RateLimited(RATE_RETRY_AFTER_S, reason)
     if code in OUTSIDE_WINDOW:
         raise DeliveryWindowClosed(reason)
+    if code in QUOTA_REFUSED:
+        raise QuotaExceeded(code, reason)
     raise PermanentSendError(reason)
+
+
+def _quoting(message: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """``message`` quoting the resident's message the row answers, when it names one
+    (``message.quote_message_id``, as chatwoot's Zalo OA channel sends it)."""
+    quoted = payload.get(QUOTE_KEY)
+    if isinstance(quoted, str) and quoted:
+        message[QUOTE_KEY] = quoted
+    return message
 
 
 def _message_id(answer: dict[str, Any]) -> str | None:

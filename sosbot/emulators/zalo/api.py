@@ -4,7 +4,10 @@ Like Zalo, every OA API answer is HTTP 200 with ``{"error": 0, "message": "Succe
 "data": …}`` or ``{"error": <negative code>, "message": …}``: -216 for an unknown access
 token, -220 for an expired one, -32 over 4,000 requests a minute, -232 to a user who never
 interacted with the OA and -230 when their last interaction is more than 7 days old,
--201 for malformed parameters and -210 for an image over 1 MB.
+-201 for malformed parameters and -210 for an image over 1 MB. A CS message is a free
+*reply* when it quotes the user's message (``message.quote_message_id``) within 48 hours
+of it and among the first 8 since it; any other is *proactive*, counted against the OA's
+monthly quota, and refused with -211 once that is spent.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 from sosbot.emulators.common import faults
 from sosbot.emulators.common.idempotency import IDEMPOTENCY_KEY, IdempotencyCache
 
-from .state import STATE_KEY, ZaloEmulatorState, new_hex_id
+from .state import STATE_KEY, User, ZaloEmulatorState, new_hex_id
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ BUTTON_TYPES = frozenset({"oa.open.url", "oa.query.show", "oa.query.hide", "oa.o
                           "oa.open.phone"})
 TEXT_LIMIT = 2000
 RATE_LIMIT_ERROR = -32
+QUOTA_ERROR = -211  # "Out of quota": the OA's proactive messages of the month are spent
 RATE_LIMIT_MESSAGE = "Exceeded the limit of 4000 requests per minute"
 OAUTH_DOC = ("https://developers.zalo.me/docs/official-account/bat-dau/"
              "xac-thuc-va-uy-quyen-cho-ung-dung-new")
@@ -224,11 +228,36 @@ async def send_cs(request: web.Request, state: ZaloEmulatorState) -> dict[str, A
     elapsed = state.now() - user.last_interaction
     if elapsed > state.config.window_s:
         raise ZaloError(-230, "User has not interacted with the OA in the last 7 days")
-    stored = stored_message(state, body.get("message"), group=False,
-                            origin=str(request.url.origin()))
-    stored["billable"] = elapsed > state.config.free_window_s
+    message = body.get("message")
+    stored = stored_message(state, message, group=False, origin=str(request.url.origin()))
+    quoted = message.get("quote_message_id") if isinstance(message, dict) else None
+    billing = _billing(state, user, quoted, elapsed)
+    stored["billing"] = billing
+    stored["billable"] = billing != "reply"
+    if quoted is not None:
+        stored["quote_message_id"] = quoted
     user.messages.append(stored)
     return {"message_id": stored["msg_id"], "user_id": user.id}
+
+
+def _billing(state: ZaloEmulatorState, user: User, quoted: Any, elapsed: float) -> str:
+    """How Zalo counts a CS message (docs/platforms/zalo.md "Free replies"): a *reply* —
+    free — when it quotes one of the user's messages, within 48 hours of the user's last
+    message and among the first 8 since it; anything else is *proactive* and needs the
+    OA's quota (-211 once the month's is spent)."""
+    theirs = {m["msg_id"] for m in user.messages if m.get("from") == user.id}
+    if isinstance(quoted, str) and quoted and quoted not in theirs:
+        raise invalid("quote_message_id is not a message of this user")
+    if quoted and elapsed <= state.config.free_window_s \
+            and user.free_replies_used < state.config.free_replies:
+        user.free_replies_used += 1
+        return "reply"
+    month = time.strftime("%Y-%m", time.gmtime(state.now()))
+    used = state.proactive_used.get(month, 0)
+    if used >= state.config.proactive_quota:
+        raise ZaloError(QUOTA_ERROR, "Out of quota")
+    state.proactive_used[month] = used + 1
+    return "proactive"
 
 
 async def send_group(request: web.Request, state: ZaloEmulatorState) -> dict[str, Any]:

@@ -55,6 +55,8 @@ _NUMBERS: dict[str, tuple[type, float]] = {
     "access_token_ttl_s": (float, 1.0),
     "free_window_s": (float, 0.0),
     "window_s": (float, 0.0),
+    "free_replies": (int, 0),
+    "proactive_quota": (int, 0),
     "max_upload_bytes": (int, 1),
 }
 
@@ -228,6 +230,7 @@ async def send(request: web.Request) -> web.Response:
               "event_name": event["event_name"], "message": message}
     if group is None:
         user.last_interaction = state.now()
+        user.free_replies_used = 0  # Zalo gives 8 new free replies with each message
         user.messages.append(record)
     else:
         group.messages.append(record)
