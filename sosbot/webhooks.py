@@ -126,6 +126,7 @@ def create_app(deps: WebDeps) -> web.Application:
         app.router.add_post(deps.telegram_path, telegram_webhook)
     if deps.zalo_oa_secret:
         app.router.add_post(deps.zalo_path, zalo_webhook)
+        app.router.add_get(deps.zalo_path, zalo_url_check)
     if deps.messenger_app_secret:
         app.router.add_get(deps.messenger_path, messenger_verification)
         app.router.add_post(deps.messenger_path, messenger_webhook)
@@ -276,6 +277,13 @@ async def zalo_webhook(request: web.Request) -> web.Response:
     body = await _read_body(request, "zalo")
     if isinstance(body, web.Response):
         return body
+    if zalo_security.is_url_check(body, request.headers.get(zalo_security.HEADER)):
+        # Zalo saves a newly configured webhook URL only when an unsigned POST of {} is
+        # answered 200 (docs/platforms/zalo.md): nothing is stored or processed.
+        log.info("zalo webhook: URL check from %s answered 200 (nothing stored)",
+                 request.remote)
+        metrics.WEBHOOKS.labels("zalo", "url_check").inc()
+        return _answer(200, "webhook URL check")
     if not zalo_security.signature_ok(body, request.headers.get(zalo_security.HEADER),
                                       deps.zalo_oa_secret):
         log.warning("zalo webhook: bad or missing signature from %s", request.remote)
@@ -294,6 +302,13 @@ async def zalo_webhook(request: web.Request) -> web.Response:
                     deps.zalo_replay_window_s)
         return _answer(401, "too old")
     return await accept(request.app, events, data)
+
+
+async def zalo_url_check(request: web.Request) -> web.Response:
+    """A GET on the Zalo webhook path (a browser or a URL check): 200, nothing else."""
+    log.info("zalo webhook: GET from %s answered 200 (nothing stored)", request.remote)
+    metrics.WEBHOOKS.labels("zalo", "url_check").inc()
+    return _answer(200, "zalo webhook")
 
 
 async def messenger_verification(request: web.Request) -> web.Response:

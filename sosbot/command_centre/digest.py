@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -20,7 +20,7 @@ from sosbot.command_centre import queries
 from sosbot.command_centre.queries import DeliveryAckRow, FailureRow, ReportRow
 from sosbot.core.model import Category, Channel, ReportStatus
 from sosbot.routing.rules import COMMAND, DEPARTMENT, WARD, RoutingRules
-from sosbot.storage import outbox
+from sosbot.storage import outbox, platform_usage
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,9 @@ class Digest:
     # Residents' updates a platform's window refused, kept until the resident writes again
     # (outbox HELD, sosbot.residents.held_updates): now, whatever the period.
     held_updates: int = 0
+    # Messages to residents this month (of ``now``), by channel and kind: what the
+    # platforms count against the account (Zalo: free replies, proactive, refused).
+    usage: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -137,6 +140,7 @@ def build_digest(session: Session, *, since: datetime, until: datetime, now: dat
         failures=tuple(queries.failures_between(session, since, until)),
         quiet_channels=_quiet_channels(session, now, quiet_after),
         held_updates=outbox.held_count(session),
+        usage=platform_usage.of_month(session, now),
     )
     log.info("digest %s–%s: %d reports, %d open, %d overdue, %d failures", since, until,
              digest.total, len(open_items), len(overdue), len(digest.failures))

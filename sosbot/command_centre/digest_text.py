@@ -94,6 +94,7 @@ def _render(d: Digest, limit: int) -> str:
     lines += _section("📵 KÊNH KHÔNG CÓ TIN ĐẾN", d.quiet_channels, limit,
                       lambda q: f" • {CHANNEL_NAMES.get(q.channel, q.channel)}: tin cuối lúc "
                                 f"{local(q.last_event_at)} — cần kiểm tra kết nối", "kênh")
+    lines += _usage_lines(d)
     if not d.overdue and not d.failures and not d.quiet_channels:
         lines += ["", "✅ Không có tin quá hạn, lỗi gửi hay kênh mất kết nối."]
     return "\n".join(lines)
@@ -139,3 +140,20 @@ def _failure_line(f: FailureRow) -> str:
     about = f" {f.report_code}" if f.report_code else ""
     error = truncate(f.error or "không rõ lỗi", 100)
     return f" • {local(f.at, '%H:%M')}{about} → {channel} {what}: {error}"
+
+
+# How each platform counts a message to a resident (storage.platform_usage kinds).
+USAGE_LABELS = (("reply", "trả lời miễn phí"), ("proactive", "chủ động (tính hạn mức)"),
+                ("refused", "bị từ chối do hết hạn mức"))
+
+
+def _usage_lines(d: Digest) -> list[str]:
+    """The month's messages to residents by platform: what the OA's quota is spent on."""
+    rows = []
+    for channel, kinds in sorted(d.usage.items()):
+        parts = [f"{kinds[k]} {label}" for k, label in USAGE_LABELS if kinds.get(k)]
+        if parts:
+            rows.append(f" • {CHANNEL_NAMES.get(channel, channel)}: " + " · ".join(parts))
+    if not rows:
+        return []
+    return ["", f"💬 TIN GỬI NGƯỜI DÂN THÁNG {local(d.now, '%m/%Y')}", *rows]

@@ -61,6 +61,16 @@ class DeliveryWindowClosed(PermanentSendError):
     """The platform no longer lets us message this user (Zalo's 7 days, Messenger's 24 h)."""
 
 
+class QuotaExceeded(PermanentSendError):
+    """The platform refused the send for the account's quota or billing (Zalo's -211
+    "out of quota", -224 the OA's package, -321 no money on the Zalo Cloud Account…): not
+    retried, and the command centre is told, since only someone who pays can help."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class MediaRefused(PermanentSendError):
     """A resident's media URL outside the platform's media hosts: never fetched."""
 

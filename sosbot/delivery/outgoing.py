@@ -31,7 +31,9 @@ def prepare(ctx: JobContext, session: Session, row: Outbox) -> card_posts.Prepar
             return card_posts.Prepared(row.method, dict(row.payload))
         payload = resident_sends.enrich(session, row.channel, row.chat_id, row.method,
                                         dict(row.payload), tokens=ctx.location_tokens,
-                                        public_url=ctx.public_url)
+                                        public_url=ctx.public_url,
+                                        bulletin=row.bulletin_id is not None,
+                                        now=ctx.clock())
         # A bulletin's photo leaves the system scrubbed, like a report's.
         return _outgoing_files(ctx, card_posts.Prepared(row.method, payload))
     if row.method == "card":

@@ -4,15 +4,18 @@
   way on Messenger; an alternative to the pin on Telegram and Zalo).
 - On Messenger, the time of the resident's last message (the 24-hour window) and whether
   the message is an officer's own words (the only kind HUMAN_AGENT may carry).
+- On Zalo, the resident's message a reply quotes and how Zalo will count it (``zalo_reply``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from sosbot.core.texts import text
+from sosbot.delivery import zalo_reply
 from sosbot.location_page import LocationTokens
 from sosbot.storage import conversations
 
@@ -21,7 +24,8 @@ OFFICER_WORDS = "officer"  # payload ``kind`` of a message a person (an officer)
 
 
 def enrich(session: Session, channel: str, chat_id: str, method: str, payload: dict[str, Any],
-           *, tokens: LocationTokens | None, public_url: str) -> dict[str, Any]:
+           *, tokens: LocationTokens | None, public_url: str,
+           bulletin: bool = False, now: datetime | None = None) -> dict[str, Any]:
     if payload.get("group") or method not in ("message", "media_group"):
         return payload
     conversation = session.exec(
@@ -44,4 +48,6 @@ def enrich(session: Session, channel: str, chat_id: str, method: str, payload: d
         # Officers' own words may carry Messenger's HUMAN_AGENT tag (when enabled); nothing
         # else is ever tagged (the tags for status updates were retired on 2026-04-27).
         enriched["officer_words"] = payload.get("kind") == OFFICER_WORDS
+    if channel == "zalo" and now is not None:
+        enriched.update(zalo_reply.terms(session, chat_id, now, bulletin=bulletin))
     return enriched

@@ -3,6 +3,7 @@ resident learns from it, in the transaction that records it."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from sosbot import metrics
 from sosbot.core.errors import (
     DeliveryWindowClosed,
+    QuotaExceeded,
     RecipientGone,
     SendCrashed,
     SendError,
@@ -20,8 +22,10 @@ from sosbot.delivery import card_posts
 from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.residents import held_updates
 from sosbot.routing.alerts import tell_command_centre
-from sosbot.storage import outbox
+from sosbot.storage import outbox, platform_usage
 from sosbot.storage.tables import Binding, Delivery, Outbox, Report
+
+log = logging.getLogger(__name__)
 
 
 def is_plain(method: str) -> bool:
@@ -75,6 +79,29 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
     if status == outbox.FAILED and isinstance(error, SendCrashed) and not told:
         tell_command_centre(session, _crashed_text(session, stored, error), now,
                             report_id=stored.report_id)
+    if status == outbox.FAILED and isinstance(error, QuotaExceeded):
+        _quota_refused(session, stored, error, now)
+
+
+# The command centre is told of the 1st, 10th, 100th… send the platform refused for its
+# quota in a month: at once, and again as it grows, never once per resident of a bulletin.
+_TELL_AT = frozenset({1, 10, 100, 1000, 10000})
+
+
+def _quota_refused(session: Session, stored: Outbox, error: QuotaExceeded,
+                   now: datetime) -> None:
+    refused = platform_usage.count(session, stored.channel, platform_usage.REFUSED, now)
+    if refused not in _TELL_AT:
+        return
+    name = stored.channel.capitalize()
+    told = tell_command_centre(session, (
+        f"⚠️ {name} từ chối gửi tin vì hết hạn mức hoặc chưa thanh toán (mã {error.code}): "
+        f"{refused} tin tới người dân không gửi được trong tháng {platform_usage.month_of(now)}"
+        f". Cần nạp tiền/mua thêm hạn mức cho tài khoản {name} (OA), rồi người dân nhắn lại "
+        f"thì tin mới gửi được."), now, report_id=stored.report_id)
+    if not told:
+        log.error("%s quota refused %d sends this month and no command centre chat is bound "
+                  "to be told", stored.channel, refused)
 
 
 def _crashed_text(session: Session, stored: Outbox, error: SendCrashed) -> str:

@@ -55,7 +55,7 @@ from sosbot.delivery import (
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.lock_keeper import LockKeeper
 from sosbot.delivery.queueing import DELIVER
-from sosbot.storage import outbox
+from sosbot.storage import outbox, platform_usage
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Outbox
 
@@ -348,7 +348,8 @@ def _send_one(chat: _Chat, found: _Next, up_to: int, *,
             return True, _finish(chat, row, outbox.FAILED, error=exc,
                                  attempts=row.attempts + 1, members=prepared.members)
         return True, _finish(chat, row, outbox.SENT, message_id=message_id,
-                             attempts=row.attempts + 1, members=prepared.members)
+                             attempts=row.attempts + 1, members=prepared.members,
+                             billing=prepared.payload.get("billing"))
     _defer(chat, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
     return False, None
 
@@ -409,7 +410,7 @@ def _temporary_failure(chat: _Chat, row: _Row, up_to: int, exc: TemporarySendErr
 
 def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = None,
             message_id: str | None = None, attempts: int | None = None,
-            members: tuple[int, ...] = ()) -> _Next | None:
+            members: tuple[int, ...] = (), billing: Any = None) -> _Next | None:
     """Record the outcome, with what the delivery learns from it, in one transaction (a
     batch card's outcome is each of its rows' outcome); the chat's next row, looked at in
     the same transaction.
@@ -432,6 +433,9 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
                                      error=error,
                                      message_id=message_id,
                                      attempts=attempts if row_id == row.id else None)
+        if status == outbox.SENT and isinstance(billing, str) and billing:
+            # What the platform counts this send as (a Zalo free reply or proactive).
+            platform_usage.count(session, row.channel, billing, ctx.clock())
         follow_up = outbox.take_added(session)
         session.flush()
         try:

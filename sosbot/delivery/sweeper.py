@@ -3,7 +3,8 @@
 Every worker runs it periodically; a Redis lock lets one sweep at a time. It re-queues
 outbox rows and media downloads that no job has taken (Redis restarted, a worker died),
 lets the clock reach idle drafts so they expire with a message, catches up on escalations
-whose timers were lost, and runs the periodic tasks producers registered (the command
+whose timers were lost, reads the names of residents whose platform sends none
+(``profiles``), and runs the periodic tasks producers registered (the command
 centre's digests and bulletin progress: ``extensions``).
 """
 
@@ -16,6 +17,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from sosbot.delivery import profiles
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.queueing import DELIVER, DOWNLOAD
 from sosbot.residents.actions import expire_idle
@@ -33,6 +35,7 @@ class SweepReport:
     media_requeued: int = 0
     drafts_expired: int = 0
     escalated: int = 0
+    profiles: int = 0
     registered: Mapping[str, int] = field(default_factory=dict)  # by task name
     skipped: bool = False
 
@@ -46,6 +49,8 @@ def sweep(ctx: JobContext, lock_timeout_s: float = 60.0) -> SweepReport:
                            media_requeued=_requeue_media(ctx),
                            drafts_expired=_expire_drafts(ctx),
                            escalated=_escalate_due(ctx),
+                           profiles=profiles.fill_names(ctx.engine, ctx.outbound, ctx.run,
+                                                        ctx.clock()),
                            registered={name: task(ctx)
                                        for name, task in ctx.extensions.tasks.items()})
     finally:

@@ -63,6 +63,9 @@ class Reporter(SQLModel, table=True):
     blocked_reason: str | None = Field(default=None, max_length=256)
     # Set when ``sosbot purge`` removed this resident's personal data (retention).
     purged_at: datetime | None = _time(nullable=True)
+    # When the platform's profile was asked for the display name (Zalo's webhooks carry
+    # none): asked once per resident, whatever the answer.
+    profile_checked_at: datetime | None = _time(nullable=True)
 
 
 class Conversation(SQLModel, table=True):
@@ -376,3 +379,16 @@ class PlaceLookup(SQLModel, table=True):
                                              sa_column=sa.Column(sa.JSON(), nullable=False))
     created_at: datetime = _time(index=True)
     done_at: datetime | None = _time(nullable=True)
+
+
+class PlatformUsage(SQLModel, table=True):
+    """Messages sent to residents in one month on one platform, by kind: on Zalo a free
+    ``reply`` (within the resident's window), a ``proactive`` one (counted against the
+    OA's quota); what the digest shows the command centre."""
+
+    __tablename__ = "platform_usage"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    month: str = Field(primary_key=True, max_length=7)  # 2026-12, UTC
+    kind: str = Field(primary_key=True, max_length=16)
+    sent: int = 0

@@ -131,6 +131,12 @@ async def test_traffic_accident_reported_on_zalo(zalo_system: tuple[System, str]
     await zalo_wait(system, zalo_url, inbox, lambda ms: any(
         t.startswith(f"Công an phường Tân Phú đã tiếp nhận tin báo {report}")
         for t in oa_texts(ms)))
+    # The status update is a free reply: it quotes Lan's last message (issue 19).
+    chat = (await zalo(system, zalo_url, "GET", inbox))["messages"]
+    update = next(m for m in chat if m.get("from") == "oa" and (m.get("text") or "")
+                  .startswith(f"Công an phường Tân Phú đã tiếp nhận tin báo {report}"))
+    lans = [m["msg_id"] for m in chat if m.get("from") == lan]
+    assert (update["billing"], update.get("quote_message_id")) == ("reply", lans[-1])
 
     # Eight days on, Zalo no longer lets the OA message Lan: the update is not retried
     # forever; the command centre is told instead.

@@ -334,14 +334,20 @@ CONTENT_KINDS: dict[str, Handler] = {
 }
 
 # Group life (GMF): the OA creates its groups, so the group exists for it from
-# create_group until disperse_group. Member changes do not concern the bot.
+# create_group until the group is dissolved. Member changes do not concern the bot.
+# Sources disagree on two names (docs/platforms/zalo.md "Group events"): the dissolved
+# group is ``disperse_group`` in some and ``delete_group`` in others, an approved join
+# request ``react_request_join_group`` or ``accept_request_join_group``. Both are taken,
+# so a removed group is always marked dead.
 GROUP_LIFE: dict[str, Handler] = {
     "create_group": _membership(joined=True),
     "disperse_group": _membership(joined=False),
+    "delete_group": _membership(joined=False),
     "user_join_group": _ignored("member joined the group"),
     "user_out_group": _ignored("member left the group"),
     "user_request_join_group": _ignored("member asked to join the group"),
     "react_request_join_group": _ignored("join request approved"),
+    "accept_request_join_group": _ignored("join request approved"),
     "reject_request_join_group": _ignored("join request rejected"),
     "add_group_admin": _ignored("group admin added"),
     "remove_group_admin": _ignored("group admin removed"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -30,6 +31,7 @@ from sosbot.core.actions import OutgoingMessage, message_from_dict
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     PermanentSendError,
+    QuotaExceeded,
     RateLimited,
     TemporarySendError,
 )
@@ -42,6 +44,7 @@ DEFAULT_API_BASE = "https://openapi.zalo.me"
 CS_PATH = "/v3.0/oa/message/cs"
 GROUP_MESSAGE_PATH = "/v3.0/oa/group/message"
 UPLOAD_IMAGE_PATH = "/v2.0/oa/upload/image"
+USER_DETAIL_PATH = "/v3.0/oa/user/detail"
 
 TEXT_LIMIT = 2000
 MAX_BUTTONS = 5
@@ -56,6 +59,14 @@ TOKEN_REFUSED = frozenset({-216, -220})
 RATE_LIMITED = -32
 RATE_RETRY_AFTER_S = 60.0
 OUTSIDE_WINDOW = frozenset({-230, -232})
+# The OA's sending quota or its paying account (docs/platforms/zalo.md "Error codes"): -211
+# out of quota, -218 the user's receiving limit reached, -224 the OA's tier package does not
+# allow it, -320 the app has no Zalo Cloud Account, -321 that account has no money left.
+# Sending again will not help until someone pays or the month turns.
+QUOTA_REFUSED = frozenset({-211, -218, -224, -320, -321})
+# Where the resident's message a reply answers is named (delivery.resident_sends adds it
+# within the free-reply window): Zalo counts a CS message that quotes it as a free reply.
+QUOTE_KEY = "quote_message_id"
 
 _MENTION = re.compile(r"\[@[^\]\n]*\] ?")
 _VIETNAMESE = re.compile(
@@ -168,6 +179,18 @@ class ZaloOutbound:
         emulator's); any other URL is refused (MediaRefused), never fetched."""
         return await self.media.fetch(file_id)
 
+    async def display_name(self, user_id: str) -> str | None:
+        """The follower's display name from their profile (``GET /v3.0/oa/user/detail``
+        with ``data={"user_id": …}``; ``data.display_name``), None when Zalo has none.
+        Zalo's webhooks carry no name, so cards would otherwise say "Người báo tin"."""
+        answer = await self._call(USER_DETAIL_PATH,
+                                  query={"data": json.dumps({"user_id": user_id})})
+        data = answer.get("data")
+        name = data.get("display_name") if isinstance(data, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            return None
+        return name.strip()[:256]
+
     async def close(self) -> None:
         """Close the HTTP session (and the token manager's)."""
         if self._session is not None:
@@ -183,7 +206,7 @@ class ZaloOutbound:
             # Group messages (GMF) carry text only: no buttons, no replies.
             return await self._group_text(chat_id, {"text": message_from_dict(payload).text})
         body = {"recipient": {"user_id": chat_id},
-                "message": render_message(message_from_dict(payload))}
+                "message": _quoting(render_message(message_from_dict(payload)), payload)}
         return _message_id(await self._call(CS_PATH, body))
 
     async def _media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
@@ -197,6 +220,8 @@ class ZaloOutbound:
             if item.get("kind") != "photo":
                 continue
             single = {"path": item["path"], "caption": caption}
+            if first is None and payload.get(QUOTE_KEY):
+                single[QUOTE_KEY] = payload[QUOTE_KEY]  # the first image is the reply
             sent = await (self._group_image(chat_id, single) if payload.get("group")
                           else self._image(chat_id, single))
             first, caption = first or sent, ""
@@ -211,7 +236,8 @@ class ZaloOutbound:
 
     async def _image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         attachment_id = await self._upload_image(payload)
-        message = image_message(attachment_id, str(payload.get("caption") or ""))
+        message = _quoting(image_message(attachment_id, str(payload.get("caption") or "")),
+                           payload)
         body = {"recipient": {"user_id": chat_id}, "message": message}
         return _message_id(await self._call(CS_PATH, body))
 
@@ -247,24 +273,29 @@ class ZaloOutbound:
     # -- HTTP ---------------------------------------------------------------------------
 
     async def _call(self, path: str, json_body: dict[str, Any] | None = None, *,
-                    form: Callable[[], aiohttp.FormData] | None = None) -> dict[str, Any]:
-        """POST to the OA API with the current token; refresh it once if Zalo refuses it."""
+                    form: Callable[[], aiohttp.FormData] | None = None,
+                    query: dict[str, str] | None = None) -> dict[str, Any]:
+        """POST (GET with ``query``) to the OA API with the current token; refresh it once
+        if Zalo refuses it."""
         token = await self.tokens.access_token()
-        answer = await self._post(path, token, json_body, form)
+        answer = await self._post(path, token, json_body, form, query)
         if answer.get("error") in TOKEN_REFUSED:
             log.info("zalo refused the access token (%s) on %s; refreshing",
                      answer.get("error"), path)
             token = await self.tokens.refresh(rejected=token)
-            answer = await self._post(path, token, json_body, form)
+            answer = await self._post(path, token, json_body, form, query)
         _raise_for(answer, path)
         return answer
 
     async def _post(self, path: str, token: str, json_body: dict[str, Any] | None,
-                    form: Callable[[], aiohttp.FormData] | None) -> dict[str, Any]:
+                    form: Callable[[], aiohttp.FormData] | None,
+                    query: dict[str, str] | None = None) -> dict[str, Any]:
         url = self.api_base + path
         headers = {"access_token": token, **idempotency.headers()}
         try:
-            if form is not None:
+            if query is not None:
+                request = self._http().get(url, params=query, headers=headers)
+            elif form is not None:
                 request = self._http().post(url, data=form(), headers=headers)
             else:
                 request = self._http().post(url, json=json_body, headers=headers)
@@ -305,7 +336,18 @@ def _raise_for(answer: dict[str, Any], path: str) -> None:
         raise RateLimited(RATE_RETRY_AFTER_S, reason)
     if code in OUTSIDE_WINDOW:
         raise DeliveryWindowClosed(reason)
+    if code in QUOTA_REFUSED:
+        raise QuotaExceeded(code, reason)
     raise PermanentSendError(reason)
+
+
+def _quoting(message: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """``message`` quoting the resident's message the row answers, when it names one
+    (``message.quote_message_id``, as chatwoot's Zalo OA channel sends it)."""
+    quoted = payload.get(QUOTE_KEY)
+    if isinstance(quoted, str) and quoted:
+        message[QUOTE_KEY] = quoted
+    return message
 
 
 def _message_id(answer: dict[str, Any]) -> str | None:

@@ -52,6 +52,22 @@ def signature_ok(raw_body: bytes, header: str | None, oa_secret_key: str) -> boo
                                expected.encode("ascii"))
 
 
+def is_url_check(raw_body: bytes, header: str | None) -> bool:
+    """True for Zalo's check of a newly configured webhook URL: an unsigned POST whose body
+    is an empty JSON object (``{}``, whitespace allowed). Such a request carries nothing to
+    store; anything else unsigned is still refused.
+    """
+    if header is not None and header.strip():
+        return False
+    if len(raw_body) > 64:
+        return False
+    try:
+        data: Any = decode_body(raw_body)
+    except PayloadError:
+        return False
+    return isinstance(data, dict) and not data
+
+
 def too_old(timestamp_ms: str, now: float, window_s: float) -> bool:
     """True when an event stamped ``timestamp_ms`` (epoch milliseconds, as Zalo sends it)
     is older than ``window_s`` seconds at ``now`` (epoch seconds), or is not a timestamp.

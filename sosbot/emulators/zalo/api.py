@@ -4,13 +4,18 @@ Like Zalo, every OA API answer is HTTP 200 with ``{"error": 0, "message": "Succe
 "data": …}`` or ``{"error": <negative code>, "message": …}``: -216 for an unknown access
 token, -220 for an expired one, -32 over 4,000 requests a minute, -232 to a user who never
 interacted with the OA and -230 when their last interaction is more than 7 days old,
--201 for malformed parameters and -210 for an image over 1 MB.
+-201 for malformed parameters and -210 for an image over 1 MB. A CS message is a free
+*reply* when it quotes the user's message (``message.quote_message_id``) within 48 hours
+of it and among the first 8 since it; any other is *proactive*, counted against the OA's
+monthly quota, and refused with -211 once that is spent.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 from sosbot.emulators.common import faults
 from sosbot.emulators.common.idempotency import IDEMPOTENCY_KEY, IdempotencyCache
 
-from .state import STATE_KEY, ZaloEmulatorState, new_hex_id
+from .state import STATE_KEY, User, ZaloEmulatorState, new_hex_id
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +33,14 @@ CS_PATH = "/v3.0/oa/message/cs"
 GROUP_MESSAGE_PATH = "/v3.0/oa/group/message"
 UPLOAD_IMAGE_PATH = "/v2.0/oa/upload/image"
 GROUPS_OF_OA_PATH = "/v3.0/oa/group/getgroupsofoa"
+USER_DETAIL_PATH = "/v3.0/oa/user/detail"
 OAUTH_PATH = "/v4/oa/access_token"
 
 BUTTON_TYPES = frozenset({"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms",
                           "oa.open.phone"})
 TEXT_LIMIT = 2000
 RATE_LIMIT_ERROR = -32
+QUOTA_ERROR = -211  # "Out of quota": the OA's proactive messages of the month are spent
 RATE_LIMIT_MESSAGE = "Exceeded the limit of 4000 requests per minute"
 OAUTH_DOC = ("https://developers.zalo.me/docs/official-account/bat-dau/"
              "xac-thuc-va-uy-quyen-cho-ung-dung-new")
@@ -221,11 +228,36 @@ async def send_cs(request: web.Request, state: ZaloEmulatorState) -> dict[str, A
     elapsed = state.now() - user.last_interaction
     if elapsed > state.config.window_s:
         raise ZaloError(-230, "User has not interacted with the OA in the last 7 days")
-    stored = stored_message(state, body.get("message"), group=False,
-                            origin=str(request.url.origin()))
-    stored["billable"] = elapsed > state.config.free_window_s
+    message = body.get("message")
+    stored = stored_message(state, message, group=False, origin=str(request.url.origin()))
+    quoted = message.get("quote_message_id") if isinstance(message, dict) else None
+    billing = _billing(state, user, quoted, elapsed)
+    stored["billing"] = billing
+    stored["billable"] = billing != "reply"
+    if quoted is not None:
+        stored["quote_message_id"] = quoted
     user.messages.append(stored)
     return {"message_id": stored["msg_id"], "user_id": user.id}
+
+
+def _billing(state: ZaloEmulatorState, user: User, quoted: Any, elapsed: float) -> str:
+    """How Zalo counts a CS message (docs/platforms/zalo.md "Free replies"): a *reply* —
+    free — when it quotes one of the user's messages, within 48 hours of the user's last
+    message and among the first 8 since it; anything else is *proactive* and needs the
+    OA's quota (-211 once the month's is spent)."""
+    theirs = {m["msg_id"] for m in user.messages if m.get("from") == user.id}
+    if isinstance(quoted, str) and quoted and quoted not in theirs:
+        raise invalid("quote_message_id is not a message of this user")
+    if quoted and elapsed <= state.config.free_window_s \
+            and user.free_replies_used < state.config.free_replies:
+        user.free_replies_used += 1
+        return "reply"
+    month = time.strftime("%Y-%m", time.gmtime(state.now()))
+    used = state.proactive_used.get(month, 0)
+    if used >= state.config.proactive_quota:
+        raise ZaloError(QUOTA_ERROR, "Out of quota")
+    state.proactive_used[month] = used + 1
+    return "proactive"
 
 
 async def send_group(request: web.Request, state: ZaloEmulatorState) -> dict[str, Any]:
@@ -281,6 +313,31 @@ async def groups_of_oa(request: web.Request, state: ZaloEmulatorState) -> dict[s
          "total_member": len(g.members) + 1} for g in page]}
 
 
+async def user_detail(request: web.Request, state: ZaloEmulatorState) -> dict[str, Any]:
+    """``GET /v3.0/oa/user/detail?data={"user_id": …}``: a follower's profile.
+
+    Shape as integrators document it (docs/platforms/zalo.md "Follower profile"): string
+    ids, ``display_name``, ``user_is_follower``, avatars. -201 for malformed ``data``; a
+    user who never interacted with the OA is unknown to it (-213, "not a follower").
+    """
+    try:
+        data = json.loads(request.query.get("data", ""))
+    except ValueError:
+        raise invalid("data must be JSON with user_id") from None
+    user_id = data.get("user_id") if isinstance(data, dict) else None
+    if not isinstance(user_id, str | int) or isinstance(user_id, bool) or not str(user_id):
+        raise invalid("data.user_id is required")
+    user = state.users.get(str(user_id))
+    if user is None or (not user.follower and user.last_interaction is None):
+        raise ZaloError(-213, "User has not followed the OA")
+    avatar = f"https://s120-ava-talk.zadn.vn/emu/{user.id}.jpg"
+    return {"user_id": user.id, "user_id_by_app": user.id_by_app,
+            "display_name": user.name, "user_alias": "", "user_is_follower": user.follower,
+            "avatar": avatar, "avatars": {"120": avatar, "240": avatar},
+            "user_last_interaction_date": "" if user.last_interaction is None else
+            time.strftime("%d/%m/%Y", time.gmtime(user.last_interaction))}
+
+
 def _oauth_error(code: int, reason: str) -> web.Response:
     return web.json_response({"error_name": "Invalid parameter", "error_reason": reason,
                               "ref_doc": OAUTH_DOC, "error_description": reason,
@@ -325,4 +382,5 @@ def add_api_routes(app: web.Application) -> None:
     r.add_post(GROUP_MESSAGE_PATH, api(send_group))
     r.add_post(UPLOAD_IMAGE_PATH, api(upload_image))
     r.add_get(GROUPS_OF_OA_PATH, api(groups_of_oa))
+    r.add_get(USER_DETAIL_PATH, api(user_detail))
     r.add_post(OAUTH_PATH, oauth_access_token)

@@ -5,7 +5,8 @@ JSON in, JSON out; malformed requests get 400 ``{"error": …}``. Routes:
 - ``POST /_emu/users`` {name, id?, phone?, follow=true, wait=true} → {id, statuses}
 - ``POST /_emu/users/{id}/follow`` and ``/unfollow`` {wait?} → {statuses}
 - ``POST /_emu/groups`` {name, members: [user ids], wait?} → {id, statuses}: a GMF group
-  with the OA in it (``create_group``); ``POST /_emu/groups/{id}/disperse``,
+  with the OA in it (``create_group``); ``POST /_emu/groups/{id}/disperse``
+  {event_name?: disperse_group | delete_group},
   ``/join`` {user} and ``/leave`` {user}
 - ``POST /_emu/send`` {from, exactly one of text / location {latitude, longitude} /
   image {data_b64, caption?} (or a list of them) / video {data_b64, file_name?} /
@@ -14,7 +15,9 @@ JSON in, JSON out; malformed requests get 400 ``{"error": …}``. Routes:
 - ``GET /_emu/users/{id}/messages``, ``GET /_emu/groups/{id}/messages``: both directions,
   ``from`` is ``"oa"`` for what the OA sent (text, buttons, attachments, billable)
 - ``GET /_emu/calls``: the OA API call log; ``GET /_emu/webhooks``: delivery attempts
-- ``GET|POST /_emu/config``; ``POST /_emu/reset``; ``POST /_emu/clock`` {advance_s}
+- ``GET|POST /_emu/config`` (a new ``webhook_url`` is checked first, as Zalo does: an
+  unsigned POST of ``{}`` that must be answered 200, else 400 and the URL is not saved);
+  ``POST /_emu/reset``; ``POST /_emu/clock`` {advance_s}
 - ``POST /_emu/tokens``: issue a new token pair (what an administrator gets from Zalo's
   authorisation page); ``GET /_emu/tokens``: the refresh log
 - ``POST /_emu/faults`` {path, error? | http_status?, message?, times=1}
@@ -39,6 +42,7 @@ from sosbot.emulators.common.request_body import BodyError, read_json_object
 from . import user as users
 from .errors import ControlError
 from .state import STATE_KEY, Fault, Group, User, ZaloEmulatorState, new_hex_id
+from .webhook import check_url
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ _NUMBERS: dict[str, tuple[type, float]] = {
     "access_token_ttl_s": (float, 1.0),
     "free_window_s": (float, 0.0),
     "window_s": (float, 0.0),
+    "free_replies": (int, 0),
+    "proactive_quota": (int, 0),
     "max_upload_bytes": (int, 1),
 }
 
@@ -173,8 +179,12 @@ async def disperse_group(request: web.Request) -> web.Response:
     state = _state(request)
     group = _group(state, request.match_info["group_id"])
     body = await _body(request)
+    # Zalo's sources name this event disperse_group or delete_group: a test picks one.
+    name = _str(body, "event_name") or "disperse_group"
+    if name not in ("disperse_group", "delete_group"):
+        raise ControlError("event_name must be disperse_group or delete_group")
     group.oa_in = False
-    event = users.group_event(state, group, "disperse_group")
+    event = users.group_event(state, group, name)
     return web.json_response(await _finish([state.emit(group.id, event)],
                                            _bool(body, "wait", True)))
 
@@ -220,6 +230,7 @@ async def send(request: web.Request) -> web.Response:
               "event_name": event["event_name"], "message": message}
     if group is None:
         user.last_interaction = state.now()
+        user.free_replies_used = 0  # Zalo gives 8 new free replies with each message
         user.messages.append(record)
     else:
         group.messages.append(record)
@@ -250,7 +261,8 @@ async def webhooks(request: web.Request) -> web.Response:
     """``GET /_emu/webhooks``: delivery attempts, and events with no webhook to go to."""
     state = _state(request)
     return web.json_response({"attempts": state.webhook_attempts,
-                              "undelivered": state.undelivered})
+                              "undelivered": state.undelivered,
+                              "url_checks": state.url_checks})
 
 
 def _config_dict(state: ZaloEmulatorState) -> dict[str, Any]:
@@ -282,6 +294,13 @@ async def set_config(request: web.Request) -> web.Response:
         url = _str(body, "webhook_url")
         if url is not None and not url.startswith(("http://", "https://")):
             raise ControlError("webhook_url must be an http(s) URL or null")
+        if url is not None and url != state.config.webhook_url:
+            # Zalo checks a new URL before saving it (webhook.check_url): refused unless 200.
+            status = await check_url(url, state.config.webhook_timeout_s)
+            state.url_checks.append({"url": url, "status": status})
+            if status != 200:
+                raise ControlError(f"Zalo did not save the webhook URL: the check POST was "
+                                   f"answered {status}, not 200")
         changes["webhook_url"] = url
     if "limits" in body:
         changes["limits"] = _bool(body, "limits", True)

@@ -42,6 +42,10 @@ class ZaloEmulatorConfig:
     access_token_ttl_s: float = 25 * 3600.0
     free_window_s: float = 2 * DAY_S
     window_s: float = 7 * DAY_S
+    # Zalo's support: 8 free replies within 48 h of the user's last message; the rest is
+    # "proactive" and counted against the OA's quota (docs/platforms/zalo.md).
+    free_replies: int = 8
+    proactive_quota: int = 1000
     max_upload_bytes: int = 1024 * 1024
     clock: Callable[[], float] = time.time
 
@@ -56,6 +60,7 @@ class User:
     phone: str | None = None
     follower: bool = False
     last_interaction: float | None = None
+    free_replies_used: int = 0  # since the user's last message
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -117,6 +122,8 @@ class ZaloEmulatorState:
         self.refreshes: list[dict[str, Any]] = []
         self.webhook_attempts: list[dict[str, Any]] = []
         self.undelivered: list[dict[str, Any]] = []
+        self.url_checks: list[dict[str, Any]] = []  # webhook URL checks: url, status
+        self.proactive_used: dict[str, int] = {}  # month (2026-12) → proactive messages
         self.limiter = SlidingWindowLimiter(config.requests_per_min, 60.0, clock=self.now)
         self.sender = ZaloWebhookSender(schedule_s=config.retry_schedule_s,
                                         timeout_s=config.webhook_timeout_s,
@@ -186,6 +193,7 @@ class ZaloEmulatorState:
         self.offset_s = 0.0
         for collection in (self.users, self.groups, self.files):
             collection.clear()
+        self.proactive_used.clear()
         for log_list in (self.calls, self.faults, self.refreshes, self.webhook_attempts,
                          self.undelivered):
             log_list.clear()

@@ -15,6 +15,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
+
 from sosbot.emulators.common.webhook import DeliveryOutcome, WebhookSender, _Delivery
 
 from .signing import SIGNATURE_HEADER, signature_header
@@ -37,6 +39,24 @@ def signed_request(event: dict[str, Any], oa_secret_key: str) -> tuple[bytes, di
         "X-ZEvent-Server": SERVER,
     }
     return body, headers
+
+
+async def check_url(url: str, timeout_s: float) -> int | None:
+    """Zalo's check of a newly configured webhook URL: an unsigned POST of ``{}``, with
+    Zalo's user agent. The URL is saved only when it answers 200 (integrators' reports,
+    docs/platforms/zalo.md "Webhook URL check"). The HTTP status, or None when unreachable.
+    """
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "X-ZEvent-Server": SERVER}
+    try:
+        async with aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=timeout_s)) as http, \
+                http.post(url, data=b"{}", headers=headers) as resp:
+            await resp.read()
+            return resp.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.info("zalo webhook URL check of %s failed: %r", url, exc)
+        return None
 
 
 class ZaloWebhookSender(WebhookSender):

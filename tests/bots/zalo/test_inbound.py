@@ -173,9 +173,16 @@ def test_group_dispersed() -> None:
     check("disperse_group", MembershipChanged, joined=False, chat__chat_id=GROUP)
 
 
+def test_group_deleted_is_the_same_as_dispersed() -> None:
+    # Sources name the dissolved group delete_group too (fixtures/SOURCES.md).
+    check("delete_group", MembershipChanged, joined=False, chat__chat_id=GROUP,
+          chat__kind=ChatKind.GROUP, status="delete_group")
+
+
 @pytest.mark.parametrize("fixture", [
     "user_join_group", "user_out_group", "user_request_join_group",
-    "react_request_join_group", "reject_request_join_group", "add_group_admin",
+    "react_request_join_group", "accept_request_join_group", "reject_request_join_group",
+    "add_group_admin",
     "remove_group_admin", "update_group_info",
 ])
 def test_member_changes_are_ignored(fixture: str) -> None:

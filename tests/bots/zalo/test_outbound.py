@@ -61,7 +61,8 @@ async def test_choices_become_buttons_and_numbered_lines(emu: Emu,
     uid = await emu.user()
     message_id = await outbound.send(uid, "message", category_question())
     (sent,) = await emu.sent_by_oa("users", uid)
-    assert sent["msg_id"] == message_id and sent["billable"] is False
+    # Nothing of the user's to quote (they only followed): Zalo counts it as proactive.
+    assert sent["msg_id"] == message_id and sent["billing"] == "proactive"
     assert sent["text"] == (
         "Bạn muốn báo sự việc gì? Chọn một mục bên dưới.\n\n"
         "1. An ninh trật tự / tội phạm\n2. Tai nạn giao thông\n3. Cháy nổ\n4. Sự cố khác\n\n"
