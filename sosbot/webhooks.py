@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from aiohttp import web
@@ -29,12 +29,7 @@ from sqlalchemy.engine import Engine
 
 from sosbot import health, log_setup, metrics
 from sosbot.api import create_api_app
-from sosbot.bots.messenger import inbound as messenger_inbound
 from sosbot.bots.messenger import security as messenger_security
-from sosbot.bots.telegram import inbound as telegram_inbound
-from sosbot.bots.telegram import security as telegram_security
-from sosbot.bots.zalo import inbound as zalo_inbound
-from sosbot.bots.zalo import security as zalo_security
 from sosbot.chat_locks import KeyedLocks
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.errors import PayloadError
@@ -48,6 +43,7 @@ from sosbot.intake.writer import RETRY_LATER, IntakeWriter
 from sosbot.intake.writer_process import IntakeProcess, WriterCommand
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
+from sosbot.platform_webhooks import MESSENGER, TELEGRAM, ZALO, PlatformWebhook, Refusal, Secrets
 from sosbot.routing.rules import RoutingRules
 
 log = logging.getLogger(__name__)
@@ -92,6 +88,13 @@ class WebDeps:
     writer_process: WriterCommand | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
+    @cached_property
+    def webhook_secrets(self) -> Secrets:
+        return Secrets(telegram_secret=self.telegram_secret, zalo_oa_secret=self.zalo_oa_secret,
+                       messenger_app_secret=self.messenger_app_secret,
+                       zalo_replay_window_s=self.zalo_replay_window_s,
+                       messenger_replay_window_s=self.messenger_replay_window_s)
+
 
 DEPS = web.AppKey("deps", WebDeps)
 LOCKS = web.AppKey("locks", KeyedLocks)
@@ -123,13 +126,13 @@ def create_app(deps: WebDeps) -> web.Application:
     app.on_startup.append(_start_writer)
     app.on_cleanup.append(_stop_writer)
     if deps.telegram_secret:
-        app.router.add_post(deps.telegram_path, telegram_webhook)
+        app.router.add_post(deps.telegram_path, partial(platform_webhook, platform=TELEGRAM))
     if deps.zalo_oa_secret:
-        app.router.add_post(deps.zalo_path, zalo_webhook)
+        app.router.add_post(deps.zalo_path, partial(platform_webhook, platform=ZALO))
         app.router.add_get(deps.zalo_path, zalo_url_check)
     if deps.messenger_app_secret:
         app.router.add_get(deps.messenger_path, messenger_verification)
-        app.router.add_post(deps.messenger_path, messenger_webhook)
+        app.router.add_post(deps.messenger_path, partial(platform_webhook, platform=MESSENGER))
     if not deps.internal_listener:
         _add_internal_routes(app)
     if deps.location_tokens is not None and deps.ward_shapes:
@@ -245,63 +248,49 @@ async def _read_body(request: web.Request, channel: str) -> bytes | web.Response
         return _answer(413, "request body too large")
 
 
-async def telegram_webhook(request: web.Request) -> web.Response:
-    busy = _overloaded(request.app, "telegram")
+async def platform_webhook(request: web.Request, platform: PlatformWebhook) -> web.Response:
+    """One delivery from a platform: checked, parsed and stored before it is answered 200
+    (the order of the checks: ``sosbot.platform_webhooks``)."""
+    channel = platform.channel
+    busy = _overloaded(request.app, channel)
     if busy is not None:  # before reading and parsing the body: an overload costs little
         return busy
-    deps = request.app[DEPS]
-    header = request.headers.get(telegram_security.HEADER)
-    if not telegram_security.secret_matches(header, deps.telegram_secret):
-        log.warning("telegram webhook: wrong or missing secret token from %s", request.remote)
-        metrics.WEBHOOKS.labels("telegram", "forbidden").inc()
-        return _answer(403, "forbidden")
-    body = await _read_body(request, "telegram")
+    secrets = request.app[DEPS].webhook_secrets
+    refusal = platform.check_headers(secrets, request.headers)
+    if refusal is not None:
+        return _refuse(request, channel, refusal)
+    body = await _read_body(request, channel)
     if isinstance(body, web.Response):
         return body
-    try:
-        data = decode_body(body)
-        events = telegram_inbound.parse_update(data)
-    except PayloadError as exc:
-        log.warning("telegram webhook: unparseable body refused (%s)", exc)
-        metrics.WEBHOOKS.labels("telegram", "bad_request").inc()
-        return _answer(400, f"bad update: {exc}")
-    return await accept(request.app, events, data)
-
-
-async def zalo_webhook(request: web.Request) -> web.Response:
-    """Zalo OA events: signed with the OA secret key; answered well inside Zalo's 2 s."""
-    busy = _overloaded(request.app, "zalo")
-    if busy is not None:  # before reading and parsing the body: an overload costs little
-        return busy
-    deps = request.app[DEPS]
-    body = await _read_body(request, "zalo")
-    if isinstance(body, web.Response):
-        return body
-    if zalo_security.is_url_check(body, request.headers.get(zalo_security.HEADER)):
-        # Zalo saves a newly configured webhook URL only when an unsigned POST of {} is
-        # answered 200 (docs/platforms/zalo.md): nothing is stored or processed.
-        log.info("zalo webhook: URL check from %s answered 200 (nothing stored)",
+    probe = platform.probe(body, request.headers)
+    if probe is not None:
+        log.info("%s webhook: URL check from %s answered 200 (nothing stored)", channel,
                  request.remote)
-        metrics.WEBHOOKS.labels("zalo", "url_check").inc()
-        return _answer(200, "webhook URL check")
-    if not zalo_security.signature_ok(body, request.headers.get(zalo_security.HEADER),
-                                      deps.zalo_oa_secret):
-        log.warning("zalo webhook: bad or missing signature from %s", request.remote)
-        metrics.WEBHOOKS.labels("zalo", "forbidden").inc()
-        return _answer(401, "bad signature")
+        metrics.WEBHOOKS.labels(channel, "url_check").inc()
+        return _answer(200, probe)
+    refusal = platform.check_body(secrets, body, request.headers)
+    if refusal is not None:
+        return _refuse(request, channel, refusal)
     try:
         data = decode_body(body)
-        events = zalo_inbound.parse_event(data)
+        events = platform.parse(data)
     except PayloadError as exc:
-        log.warning("zalo webhook: unparseable body refused (%s)", exc)
-        metrics.WEBHOOKS.labels("zalo", "bad_request").inc()
-        return _answer(400, f"bad event: {exc}")
-    if zalo_security.too_old(str(data.get("timestamp", "")), deps.clock().timestamp(),
-                             deps.zalo_replay_window_s):
-        log.warning("zalo webhook: delivery older than %.0fs refused (replay?)",
-                    deps.zalo_replay_window_s)
+        log.warning("%s webhook: unparseable body refused (%s)", channel, exc)
+        metrics.WEBHOOKS.labels(channel, "bad_request").inc()
+        return _answer(400, f"bad {platform.noun}: {exc}")
+    window = platform.too_old(secrets, data, body, events,
+                              request.app[DEPS].clock().timestamp())
+    if window is not None:
+        log.warning("%s webhook: delivery older than %.0fs refused (replay?)", channel, window)
+        metrics.WEBHOOKS.labels(channel, "too_old").inc()
         return _answer(401, "too old")
     return await accept(request.app, events, data)
+
+
+def _refuse(request: web.Request, channel: str, refusal: Refusal) -> web.Response:
+    log.warning("%s webhook: %s from %s", channel, refusal.log, request.remote)
+    metrics.WEBHOOKS.labels(channel, refusal.metric).inc()
+    return _answer(refusal.status, refusal.answer)
 
 
 async def zalo_url_check(request: web.Request) -> web.Response:
@@ -320,38 +309,6 @@ async def messenger_verification(request: web.Request) -> web.Response:
         return web.Response(text=query.get("hub.challenge", ""))
     log.warning("messenger verification refused from %s", request.remote)
     return _answer(403, "verification failed")
-
-
-async def messenger_webhook(request: web.Request) -> web.Response:
-    """Messenger events, batched; signed with the app secret over the raw body."""
-    busy = _overloaded(request.app, "messenger")
-    if busy is not None:  # before reading and parsing the body: an overload costs little
-        return busy
-    deps = request.app[DEPS]
-    body = await _read_body(request, "messenger")
-    if isinstance(body, web.Response):
-        return body
-    header = request.headers.get(messenger_security.SIGNATURE_HEADER)
-    if not messenger_security.signature_ok(body, header, deps.messenger_app_secret):
-        log.warning("messenger webhook: bad or missing signature from %s", request.remote)
-        metrics.WEBHOOKS.labels("messenger", "forbidden").inc()
-        return _answer(401, "bad signature")
-    try:
-        data = decode_body(body)
-        events = messenger_inbound.parse_body(data)
-    except PayloadError as exc:
-        log.warning("messenger webhook: unparseable body refused (%s)", exc)
-        metrics.WEBHOOKS.labels("messenger", "bad_request").inc()
-        return _answer(400, f"bad event: {exc}")
-    # A body with nothing to take (the dashboard's "Test" ping) is answered 200 whatever its
-    # age: replaying it changes nothing.
-    if events and messenger_security.too_old(messenger_inbound.batch_time_ms(body),
-                                             deps.clock().timestamp(),
-                                             deps.messenger_replay_window_s):
-        log.warning("messenger webhook: delivery older than %.0fs refused (replay?)",
-                    deps.messenger_replay_window_s)
-        return _answer(401, "too old")
-    return await accept(request.app, events, data)
 
 
 async def accept(app: web.Application, events: list[PlatformEvent],
