@@ -31,6 +31,7 @@ from sosbot import health, log_setup, metrics
 from sosbot.api import create_api_app
 from sosbot.bots.messenger import security as messenger_security
 from sosbot.chat_locks import KeyedLocks
+from sosbot.config import MessengerConfig, WebConfig, ZaloConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.errors import PayloadError
 from sosbot.core.events import LocationReceived, PlatformEvent
@@ -67,23 +68,24 @@ class WebDeps:
     messenger_app_secret: str = ""  # empty: the Messenger webhook is not served
     messenger_verify_token: str = ""
     messenger_path: str = "/webhooks/messenger"
-    zalo_replay_window_s: float = 24 * 3600  # older deliveries are refused as replays
-    messenger_replay_window_s: float = 24 * 3600
+    # Older deliveries are refused as replays. The defaults here are config.py's, once.
+    zalo_replay_window_s: float = ZaloConfig().replay_window_s
+    messenger_replay_window_s: float = MessengerConfig().replay_window_s
     location_tokens: LocationTokens | None = None  # the one-time location page, when served
     ward_shapes: bytes = b""
     api_token: str = ""  # the read-only JSON API; empty: not served
     api_pii_token: str = ""  # the token that also shows residents' personal data
-    max_body_bytes: int = 1024 * 1024
+    max_body_bytes: int = WebConfig().max_body_bytes
     # A body not received within this many seconds is answered 408 and its connection
     # closed: a client trickling its body (a slowloris) does not hold a connection long.
-    body_timeout_s: float = 10.0
+    body_timeout_s: float = WebConfig().body_timeout_s
     # True: health, metrics and the JSON API are left off this app, for the internal
     # listener (create_internal_app) to serve on a port of its own.
     internal_listener: bool = False
     # Deliveries being handled at once; beyond it a webhook answers 503 and the platform
     # retries later, so an overload queues at the platforms, not in this process's memory.
-    max_in_flight: int = 256
-    intake_batch: int = 64  # deliveries stored in one transaction at most
+    max_in_flight: int = WebConfig().max_in_flight
+    intake_batch: int = WebConfig().intake_batch  # deliveries in one transaction at most
     # How to start the intake writer as a process of its own; None: a thread of this one.
     writer_process: WriterCommand | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

@@ -13,6 +13,7 @@ from redis import Redis
 from sqlmodel import Session
 
 from sosbot.command_centre import posting
+from sosbot.config import DigestConfig
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.routing.rules import COMMAND, RoutingRules
 from sosbot.storage import bindings, outbox
@@ -29,8 +30,8 @@ GRACE = timedelta(minutes=15)
 class DigestSchedule:
     """When the command centre gets its digest (config.yaml ``digest``)."""
 
-    every_minutes: int = 60
-    daily_at: str | None = "07:00"
+    every_minutes: int = DigestConfig().every_minutes
+    daily_at: str | None = DigestConfig().daily_at
     grace: timedelta = GRACE
 
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from redis import Redis
 from sqlalchemy.engine import Engine
 
+from sosbot.config import QueueConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.channels import Outbound
 from sosbot.delivery.extensions import DeliveryExtensions
@@ -26,15 +27,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Limits:
-    max_send_attempts: int = 12
-    media_attempts: int = 5
+    """The queue's limits (config.yaml ``queue``; the defaults are config.py's, once)."""
+
+    max_send_attempts: int = QueueConfig().max_send_attempts
+    media_attempts: int = QueueConfig().media_attempts
     # Attempts that ended in an exception while the row was prepared or sent: such a
     # failure repeats (the same bytes, the same code), and the chat's rows wait behind it.
-    max_error_attempts: int = 3
-    outbox_stale_after_s: float = 60.0
+    max_error_attempts: int = QueueConfig().max_error_attempts
+    outbox_stale_after_s: float = QueueConfig().outbox_stale_after_s
     # A chat's lock lapses this long after its holder died (renewed every third of it
     # while the holder lives); chat_holds then queues the chat again.
-    chat_lock_s: float = 10.0
+    chat_lock_s: float = QueueConfig().chat_lock_s
 
 
 @dataclass(frozen=True)
