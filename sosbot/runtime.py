@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from redis.asyncio import Redis as AsyncRedis
 from sqlalchemy.engine import Engine
 
 from sosbot.bots.messenger.outbound import MessengerOutbound
+from sosbot.bots.registry import AdapterRegistry
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.bots.zalo.outbound import ZaloOutbound
 from sosbot.bots.zalo.tokens import TokenManager
@@ -164,27 +166,72 @@ def zalo_outbound(settings: Settings, engine: Engine) -> ZaloOutbound:
                         media_hosts=settings.file.channels.zalo.media_hosts)
 
 
+@dataclass(frozen=True)
+class OutboundWiring:
+    """What a platform's outbound factory may use: the settings, the worker's event loop and
+    the database (Zalo keeps its rotating tokens there)."""
+
+    settings: Settings
+    loop: BackgroundLoop
+    engine: Engine | None = None
+
+
+#: The platforms' outbound adapters by name: a platform is added by registering here.
+OUTBOUND: AdapterRegistry[OutboundWiring, Outbound] = AdapterRegistry("outbound adapter")
+
+
+@OUTBOUND.register("zalo")
+def _zalo(wiring: OutboundWiring) -> Outbound | None:
+    if not wiring.settings.secrets.zalo_app_id or wiring.engine is None:
+        return None
+    return zalo_outbound(wiring.settings, wiring.engine)
+
+
+@OUTBOUND.register("messenger")
+def _messenger(wiring: OutboundWiring) -> Outbound | None:
+    settings = wiring.settings
+    if not settings.secrets.messenger_page_token:
+        return None
+    channel = settings.file.channels.messenger
+    return MessengerOutbound(settings.secrets.messenger_page_token,
+                             api_base=settings.messenger_api_base,
+                             api_version=settings.messenger_api_version,
+                             media_hosts=channel.media_hosts, human_agent=channel.human_agent)
+
+
+@OUTBOUND.register("telegram")
+def _telegram(wiring: OutboundWiring) -> Outbound | None:
+    settings = wiring.settings
+    if not settings.secrets.telegram_bot_token:
+        return None
+    telegram = TelegramOutbound(settings.secrets.telegram_bot_token, settings.telegram_api_base,
+                                flood_limits=settings.file.channels.telegram.flood_limits)
+    try:
+        wiring.loop.run(telegram.start(), timeout=30)
+    except Exception as exc:  # noqa: BLE001 - the worker starts anyway; sends will retry
+        log.warning("Telegram getMe failed at start (%s); sends will retry", exc)
+    return telegram
+
+
+def enabled_channels(settings: Settings) -> list[str]:
+    """The channels config.yaml enables, by name (``channels.<name>.enabled``)."""
+    channels = settings.file.channels
+    return [name for name in type(channels).model_fields if getattr(channels, name).enabled]
+
+
 def outbound_adapters(settings: Settings, loop: BackgroundLoop,
                       engine: Engine | None = None) -> dict[str, Outbound]:
+    """An adapter for every enabled channel that has its credentials; a disabled channel
+    gets none."""
+    wiring = OutboundWiring(settings, loop, engine)
     adapters: dict[str, Outbound] = {}
-    channels = settings.file.channels
-    if channels.zalo.enabled and settings.secrets.zalo_app_id and engine is not None:
-        adapters["zalo"] = zalo_outbound(settings, engine)
-    if channels.messenger.enabled and settings.secrets.messenger_page_token:
-        adapters["messenger"] = MessengerOutbound(
-            settings.secrets.messenger_page_token, api_base=settings.messenger_api_base,
-            api_version=settings.messenger_api_version,
-            media_hosts=channels.messenger.media_hosts,
-            human_agent=channels.messenger.human_agent)
-    if settings.file.channels.telegram.enabled and settings.secrets.telegram_bot_token:
-        telegram = TelegramOutbound(settings.secrets.telegram_bot_token,
-                                    settings.telegram_api_base,
-                                    flood_limits=channels.telegram.flood_limits)
-        try:
-            loop.run(telegram.start(), timeout=30)
-        except Exception as exc:  # noqa: BLE001 - the worker starts anyway; sends will retry
-            log.warning("Telegram getMe failed at start (%s); sends will retry", exc)
-        adapters["telegram"] = telegram
+    for name in enabled_channels(settings):
+        adapter = OUTBOUND.build(name, wiring)
+        if adapter is None:
+            log.info("channel %s is enabled but has no credentials: nothing is sent there",
+                     name)
+            continue
+        adapters[name] = adapter
     return adapters
 
 

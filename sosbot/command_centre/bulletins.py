@@ -31,6 +31,7 @@ from sqlmodel import Session, col, func, select
 
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
+from sosbot.core.officer_texts import officer_text
 from sosbot.core.pseudonyms import chat_label
 from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import text as resident_text
@@ -84,8 +85,8 @@ class Progress:
         return self.pending == 0
 
     def line(self) -> str:
-        return (f"gửi được {self.sent}, bỏ qua {self.skipped} (ngoài khung thời gian nền tảng "
-                f"cho phép nhắn), lỗi {self.failed}")
+        return officer_text("bulletin.counts", sent=self.sent, skipped=self.skipped,
+                            failed=self.failed)
 
 
 def window_open(channel: str, last_activity: datetime | None, now: datetime) -> bool:
@@ -102,10 +103,9 @@ def draft(session: Session, *, body: str, ward: tuple[str, str] | None, created_
     """A bulletin waiting for confirmation. ``ward`` is (code, name); None: the whole city."""
     body = body.strip()
     if not body:
-        raise BulletinError("Bản tin trống: ghi nội dung sau lệnh, ví dụ "
-                            "/bulletin Cảnh giác thủ đoạn giả danh công an gọi điện…")
+        raise BulletinError(officer_text("bulletin.empty"))
     if len(body) > MAX_TEXT:
-        raise BulletinError(f"Bản tin dài {len(body)} ký tự; tối đa {MAX_TEXT}.")
+        raise BulletinError(officer_text("bulletin.too_long", length=len(body), limit=MAX_TEXT))
     row = Bulletin(created_at=now, created_by=created_by[:128], text=body,
                    ward_code=ward[0] if ward else None, ward_name=ward[1] if ward else None,
                    media_sha256=media_sha256, status=DRAFT,
@@ -138,16 +138,14 @@ def preview(session: Session, bulletin: Bulletin, now: datetime) -> str:
     """What the officer confirms: scope, audience per platform, the text itself."""
     reachable, closed = _audience(session, bulletin.ward_code, now)
     per = Counter(s.channel for s in reachable)
-    scope = bulletin.ward_name or "toàn thành phố"
+    scope = bulletin.ward_name or officer_text("bulletin.scope_city")
     platforms = ", ".join(f"{name} {per[key]}" for key, name in
                           (("telegram", "Telegram"), ("zalo", "Zalo"),
                            ("messenger", "Messenger")))
-    image = "\nKèm 1 ảnh." if bulletin.media_sha256 else ""
-    return (f"📢 Bản tin #{bulletin.id} (nháp) — phạm vi: {scope}\n"
-            f"Sẽ gửi tới {len(reachable)} người đăng ký ({platforms}); bỏ qua {len(closed)} "
-            f"người ngoài khung thời gian nền tảng cho phép nhắn.{image}\n"
-            f"———\n{bulletin.text}\n———\n"
-            f"Gửi: /guibantin {bulletin.id}   ·   Huỷ: /huybantin {bulletin.id}")
+    image = officer_text("bulletin.with_image") if bulletin.media_sha256 else ""
+    return officer_text("bulletin.preview", id=bulletin.id, scope=scope,
+                        reachable=len(reachable), platforms=platforms, closed=len(closed),
+                        image=image, text=bulletin.text)
 
 
 def message(bulletin: Bulletin, lang: str, limit: int = 4000) -> str:
@@ -182,7 +180,8 @@ def locked(session: Session, bulletin_id: int) -> Bulletin | None:
 def start(session: Session, bulletin: Bulletin, now: datetime) -> Progress:
     """Plan the sends: one outbox row per reachable subscriber. Only from a draft."""
     if bulletin.status != DRAFT:
-        raise BulletinError(f"Bản tin #{bulletin.id} đã {_STATUS_VI[bulletin.status]}.")
+        raise BulletinError(officer_text("bulletin.not_draft", id=bulletin.id,
+                                         state=_state(bulletin.status)))
     assert bulletin.id is not None
     reachable, closed = _audience(session, bulletin.ward_code, now)
     for subscription in reachable:
@@ -204,14 +203,15 @@ def start(session: Session, bulletin: Bulletin, now: datetime) -> Progress:
 
 def cancel(session: Session, bulletin: Bulletin, now: datetime) -> None:
     if bulletin.status != DRAFT:
-        raise BulletinError(f"Bản tin #{bulletin.id} đã {_STATUS_VI[bulletin.status]}, "
-                            f"không huỷ được.")
+        raise BulletinError(officer_text("bulletin.not_draft_cancel", id=bulletin.id,
+                                         state=_state(bulletin.status)))
     bulletin.status = CANCELLED
     bulletin.finished_at = now
 
 
-_STATUS_VI = {DRAFT: "là bản nháp", SENDING: "đang được gửi", DONE: "gửi xong",
-              CANCELLED: "bị huỷ"}
+def _state(status: str) -> str:
+    """"là bản nháp", "đang được gửi", … : where a bulletin is, for an officer."""
+    return officer_text(f"bulletin.state.{status}")
 
 
 def progress(session: Session, bulletin: Bulletin) -> Progress:
@@ -239,10 +239,10 @@ def _finish(session: Session, bulletin: Bulletin, state: Progress, now: datetime
     bulletin.status = DONE
     bulletin.finished_at = now
     took = int((now - (bulletin.started_at or now)).total_seconds())
-    _post(session, bulletin, (
-        f"✅ Bản tin #{bulletin.id} ({bulletin.ward_name or 'toàn thành phố'}) đã gửi xong "
-        f"tới {state.total} người đăng ký: {state.line()}. Thời gian gửi: "
-        f"{took // 60} phút {took % 60} giây."), now)
+    _post(session, bulletin, officer_text(
+        "bulletin.finished", id=bulletin.id,
+        scope=bulletin.ward_name or officer_text("bulletin.scope_city"), total=state.total,
+        counts=state.line(), minutes=took // 60, seconds=took % 60), now)
     log.info("bulletin %s done: %s", bulletin.id, state)
 
 
@@ -264,9 +264,9 @@ def report_progress(session: Session, now: datetime) -> int:
         step = state.percent // PROGRESS_STEP * PROGRESS_STEP
         if step > bulletin.progress_posted and bulletin.origin_chat_id:
             bulletin.progress_posted = step
-            _post(session, bulletin, (f"⏳ Bản tin #{bulletin.id}: đã xử lý "
-                                      f"{state.handled}/{state.total} ({state.percent}%) — "
-                                      f"{state.line()}."), now)
+            _post(session, bulletin, officer_text(
+                "bulletin.progress", id=bulletin.id, handled=state.handled, total=state.total,
+                percent=state.percent, counts=state.line()), now)
             posted += 1
     return posted
 

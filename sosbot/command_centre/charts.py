@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sosbot.command_centre.digest import Digest
 from sosbot.core.model import Category
+from sosbot.core.officer_texts import officer_text
 from sosbot.core.texts import category_label
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,10 @@ def reports_per_hour_png(d: Digest) -> bytes:
     ax.set_xlim(-0.6, len(hours) - 0.4)
     ax.set_ylim(0, max(1.0, float(bottom.max())) * 1.3)  # room for the legend
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("Số tin báo", fontname=FONT)
-    ax.set_xlabel("Giờ (giờ Việt Nam)", fontname=FONT)
-    ax.set_title(f"Tin báo theo giờ — {d.since.astimezone(LOCAL_TIME):%H:%M %d/%m} đến "
-                 f"{d.until.astimezone(LOCAL_TIME):%H:%M %d/%m/%Y} (tổng {d.total})",
+    ax.set_ylabel(officer_text("chart.reports_axis"), fontname=FONT)
+    ax.set_xlabel(officer_text("chart.hour_axis"), fontname=FONT)
+    ax.set_title(officer_text("chart.hourly_title", since=d.since.astimezone(LOCAL_TIME),
+                              until=d.until.astimezone(LOCAL_TIME), total=d.total),
                  fontname=FONT, fontsize=14)
     ax.legend(loc="upper center", ncols=len(Category), frameon=False)
     ax.grid(axis="y", alpha=0.3)
@@ -104,7 +105,7 @@ def time_to_ack_png(d: Digest) -> bytes:
     fig = new_figure()
     ax = fig.add_subplot()
     if not stats:
-        ax.text(0.5, 0.5, "Chưa có tin báo nào được tiếp nhận trong kỳ", ha="center",
+        ax.text(0.5, 0.5, officer_text("chart.no_acks"), ha="center",
                 va="center", fontsize=16, transform=ax.transAxes)
         ax.set_axis_off()
         return to_png(fig)
@@ -112,15 +113,14 @@ def time_to_ack_png(d: Digest) -> bytes:
     y = np.arange(len(stats))
     median = np.array([(s.median_s or 0) / 60 for s in stats])
     p90 = np.array([(s.p90_s or 0) / 60 for s in stats])
-    ax.barh(y + 0.2, p90, height=0.4, color="#f4a582", label="90% tin báo (p90)")
-    ax.barh(y - 0.2, median, height=0.4, color="#2166ac", label="Trung vị")
+    ax.barh(y + 0.2, p90, height=0.4, color="#f4a582", label=officer_text("chart.p90"))
+    ax.barh(y - 0.2, median, height=0.4, color="#2166ac", label=officer_text("chart.median"))
     for yi, m, p in zip(y, median, p90, strict=True):
         ax.text(p, yi + 0.2, f" {p:.1f}", va="center", fontsize=8)
         ax.text(m, yi - 0.2, f" {m:.1f}", va="center", fontsize=8)
     ax.set_yticks(y, [f"{s.name} ({s.acked})" for s in stats], fontsize=9)
-    ax.set_xlabel("Phút từ lúc báo đến khi tiếp nhận", fontname=FONT)
-    ax.set_title("Thời gian tiếp nhận theo phường/xã (số tin đã tiếp nhận)", fontname=FONT,
-                 fontsize=14)
+    ax.set_xlabel(officer_text("chart.ack_axis"), fontname=FONT)
+    ax.set_title(officer_text("chart.ack_title"), fontname=FONT, fontsize=14)
     ax.set_xlim(0, max(1.0, float(p90.max())) * 1.12)
     ax.legend(loc="lower right", frameon=False)
     ax.grid(axis="x", alpha=0.3)

@@ -16,6 +16,7 @@ from sosbot.command_centre.charts import reports_per_hour_png, time_to_ack_png
 from sosbot.command_centre.digest import build_digest
 from sosbot.command_centre.digest_map import digest_map_png
 from sosbot.core.cards import local_time
+from sosbot.core.officer_texts import officer_text
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage.media_store import MediaStore
 
@@ -31,6 +32,6 @@ def images(session: Session, payload: dict[str, Any], rules: RoutingRules,
         stored = media_store.put(png)
         items.append({"kind": "photo", "sha256": stored.sha256, "mime": stored.mime,
                       "path": str(stored.path)})
-    caption = (f"Tổng hợp {local_time(since.timestamp(), '%H:%M %d/%m')} – "
-               f"{local_time(until.timestamp(), '%H:%M %d/%m')}: {d.total} tin báo")
+    caption = officer_text("digest.caption", since=local_time(since.timestamp(), "%H:%M %d/%m"),
+                           until=local_time(until.timestamp(), "%H:%M %d/%m"), total=d.total)
     return {"items": items, "caption": caption, "group": True}

@@ -25,6 +25,7 @@ from sosbot.command_centre.charts import CATEGORY_COLOURS, LOCAL_TIME, new_figur
 from sosbot.command_centre.digest import Digest, ReportItem
 from sosbot.core.cards import STATUS_LABELS
 from sosbot.core.model import FINAL_STATUSES, Category, ReportStatus
+from sosbot.core.officer_texts import officer_text
 from sosbot.core.texts import category_label
 from sosbot.geo.frame import load_features
 
@@ -137,12 +138,12 @@ def digest_map_png(d: Digest, wards_geojson_gz: Path) -> bytes:
     _points(ax, located)
     _labels(ax, shapes, located)
     _legend(ax, located)
-    title = (f"Bản đồ tin báo {d.since.astimezone(LOCAL_TIME):%H:%M %d/%m} – "
-             f"{d.until.astimezone(LOCAL_TIME):%H:%M %d/%m/%Y}: {len(located)} tin có vị trí")
+    title = officer_text("map.title", since=d.since.astimezone(LOCAL_TIME),
+                         until=d.until.astimezone(LOCAL_TIME), located=len(located))
     if len(located) < d.total:
-        title += f", {d.total - len(located)} tin chưa có vị trí"
+        title += officer_text("map.unlocated", count=d.total - len(located))
     if d.overdue:
-        title += f" · {len(d.overdue)} quá hạn (vòng đỏ)"
+        title += officer_text("map.overdue", count=len(d.overdue))
     fig.suptitle(title, fontsize=13, y=0.975)
     return to_png(fig)
 
@@ -206,5 +207,5 @@ def _legend(ax: Axes, items: list[ReportItem]) -> None:
     if any(i.overdue for i in items):
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=13,
                               markerfacecolor="none", markeredgecolor=OVERDUE_RING,
-                              markeredgewidth=2.5, label="Quá hạn chưa tiếp nhận"))
+                              markeredgewidth=2.5, label=officer_text("map.legend_overdue")))
     ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.9)

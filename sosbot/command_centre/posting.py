@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from sosbot.command_centre.digest import Digest, build_digest
 from sosbot.command_centre.digest_text import render_digest
+from sosbot.core.officer_texts import officer_text
 from sosbot.routing.rules import RoutingRules
 
 IMAGES_METHOD = "digest_images"
@@ -35,16 +36,18 @@ def digest_for(session: Session, rules: RoutingRules, now: datetime,
 
 def open_list(d: Digest, overdue_only: bool) -> str:
     items = d.overdue if overdue_only else d.open
-    title = "Tin báo quá hạn chưa tiếp nhận" if overdue_only else "Tin báo đang mở"
+    title = officer_text("open_list.overdue_title") if overdue_only \
+        else officer_text("open_list.open_title")
     if not items:
-        return f"{title}: không có."
-    lines = [f"{title} ({len(items)}), cũ nhất trước:"]
+        return officer_text("open_list.none", title=title)
+    lines = [officer_text("open_list.header", title=title, count=len(items))]
     for item in items[:30]:
-        where = item.ward_name or "chưa rõ phường/xã"
+        where = item.ward_name or officer_text("ward_unknown")
         flag = " ⚠️" if item.overdue else ""
-        lines.append(f" • {item.code} — {where}, {round(item.age_min)} phút{flag}")
+        lines.append(officer_text("open_list.line", code=item.code, where=where,
+                                  age=round(item.age_min), flag=flag))
     if len(items) > 30:
-        lines.append(f"… và {len(items) - 30} tin báo khác")
+        lines.append(officer_text("more_reports", count=len(items) - 30))
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.callbacks import OfficerAction
 from sosbot.core.model import CATEGORY_EMOJI, FINAL_STATUSES, Report, ReportStatus
+from sosbot.core.officer_texts import officer_labels, officer_text
 from sosbot.core.sanitize import truncate
 from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import category_label
@@ -25,26 +26,13 @@ CARD_DESCRIPTION_CHARS = 1500
 # twice), the description gives way, never the status lines at the end.
 CARD_TEXT_UNITS = 3700
 
-ACK_LABELS = {
-    "new": "⏳ chưa tiếp nhận",
-    "acknowledged": "✅ đã tiếp nhận",
-    "in_progress": "🚓 đang xử lý",
-    "resolved": "✔️ đã xử lý",
-    "false_report": "❌ tin báo sai",
-}
-STATUS_LABELS = {
-    ReportStatus.NEW: "Mới",
-    ReportStatus.ROUTED: "Đã chuyển, chờ tiếp nhận",
-    ReportStatus.ACKNOWLEDGED: "Đã tiếp nhận",
-    ReportStatus.IN_PROGRESS: "Đang xử lý",
-    ReportStatus.RESOLVED: "Đã xử lý xong",
-    ReportStatus.FALSE_REPORT: "Tin báo sai",
-    ReportStatus.DUPLICATE: "Trùng với tin báo khác",
-}
+ACK_LABELS = officer_labels("ack_state.")
+STATUS_LABELS = {status: officer_text(f"report_status.{status.value}")
+                 for status in ReportStatus}
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "messenger": "Messenger"}
 # Text commands for chats without buttons (Zalo groups); the same work on Telegram.
-COMMANDS = (("ack", "tiếp nhận"), ("dangxuly", "đang xử lý"), ("xong", "đã xử lý"),
-            ("sai", "tin báo sai"))
+COMMANDS = tuple((command, officer_text(f"command_meaning.{command}"))
+                 for command in ("ack", "dangxuly", "xong", "sai"))
 
 
 @dataclass(frozen=True)
@@ -86,6 +74,11 @@ def police_unit(full_name: str) -> str:
     return "Công an " + full_name
 
 
+def location_note(how: str | None) -> str:
+    """What follows the ward's name when it was found across a boundary, or as the nearest."""
+    return officer_text(f"location_how.{how}") if how in ("boundary", "nearest") else ""
+
+
 def map_links(lat: float, lon: float) -> tuple[str, str]:
     google = f"https://www.google.com/maps?q={lat:.6f},{lon:.6f}"
     osm = (f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}"
@@ -96,7 +89,7 @@ def map_links(lat: float, lon: float) -> tuple[str, str]:
 def reporter_line(view: CardView) -> str:
     """Who reported, on which platform, and their phone if they shared it (police only)."""
     r = view.report
-    who = r.reporter_name or "Người báo tin"
+    who = r.reporter_name or officer_text("card.reporter_unnamed")
     line = f"👤 {who} ({CHANNEL_NAMES.get(view.reporter_channel, view.reporter_channel)})"
     if r.phone:
         line += f" · ☎ {r.phone}"
@@ -107,13 +100,11 @@ def card_text(view: CardView) -> str:
     r = view.report
     lines = [f"{CATEGORY_EMOJI[r.category]} {category_label('vi', r.category).upper()} — {r.code}"]
     if view.ward_name:
-        note = {"boundary": " (giáp ranh)", "nearest": " (gần nhất)"}.get(
-            view.location_how or "", "")
-        lines.append(f"📍 {view.ward_name}{note}")
+        lines.append(f"📍 {view.ward_name}{location_note(view.location_how)}")
     else:
-        lines.append("📍 Chưa xác định được phường/xã — cần xác minh vị trí")
+        lines.append(officer_text("card.ward_unknown"))
     if not view.ward_has_group and view.ward_name:
-        lines.append("⚠️ Phường/xã này chưa có nhóm nhận tin: Trung tâm chỉ huy điều phối.")
+        lines.append(officer_text("card.ward_without_group"))
     if r.location is not None:
         loc = r.location
         where = f"{loc.lat:.5f}, {loc.lon:.5f}"
@@ -123,24 +114,24 @@ def card_text(view: CardView) -> str:
             where = f"{loc.label} — {where}"
         lines.append(where)
         google, osm = map_links(loc.lat, loc.lon)
-        lines.append(f"Bản đồ: {google}")
+        lines.append(officer_text("card.map_link", url=google))
         lines.append(f"OSM: {osm}")
     if r.address_text:
-        lines.append(f"Địa chỉ người báo nhập: {r.address_text}")
+        lines.append(officer_text("card.typed_address", address=r.address_text))
     lines.append(f"🕒 {local_time(r.created_at_epoch)}")
     description_at = len(lines)
     lines.append(reporter_line(view))
     if r.media_count:
-        media = f"📷 {r.media_count} ảnh/video"
+        media = officer_text("card.media", count=r.media_count)
         if r.media_missing:
-            media += f" ({r.media_missing} không tải được)"
+            media += officer_text("card.media_missing", count=r.media_missing)
         if r.media_left_out:
-            media += f" ({r.media_left_out} không lưu: vượt tổng dung lượng cho phép)"
+            media += officer_text("card.media_left_out", count=r.media_left_out)
         lines.append(media)
     if view.duplicates:
-        lines.append(f"➕ {view.duplicates} báo cáo trùng về cùng sự việc")
+        lines.append(officer_text("card.duplicates", count=view.duplicates))
     lines.append("")
-    lines.append(f"Trạng thái: {STATUS_LABELS[r.status]}")
+    lines.append(officer_text("card.status", status=STATUS_LABELS[r.status]))
     for target in view.targets:
         state = ACK_LABELS.get(target.ack_state, target.ack_state)
         line = f" • {target.unit}: {state}"
@@ -157,7 +148,7 @@ def card_text(view: CardView) -> str:
 
 def commands_hint(code: str) -> str:
     parts = [f"/{command} {code} ({meaning})" for command, meaning in COMMANDS]
-    return "Trả lời trong nhóm: " + " · ".join(parts)
+    return officer_text("card.commands_hint", commands=" · ".join(parts))
 
 
 def render_card(view: CardView, sign: Callable[[OfficerAction], str], *,
@@ -173,16 +164,16 @@ def render_card(view: CardView, sign: Callable[[OfficerAction], str], *,
     if not buttons:
         hint = commands_hint(view.report.code)
         if view.duplicates:
-            hint += " · /tach <mã> (tách báo cáo trùng)"
+            hint += officer_text("card.split_hint")
         return OutgoingMessage(text=f"{text}\n\n{hint}")
     rows: list[tuple[Choice, ...]] = [
-        (Choice("✅ Tiếp nhận", sign(OfficerAction.ACKNOWLEDGE)),
-         Choice("🚓 Đang xử lý", sign(OfficerAction.IN_PROGRESS))),
-        (Choice("✔️ Đã xử lý", sign(OfficerAction.RESOLVE)),
-         Choice("❌ Tin báo sai", sign(OfficerAction.FALSE_REPORT))),
+        (Choice(officer_text("card.button_acknowledge"), sign(OfficerAction.ACKNOWLEDGE)),
+         Choice(officer_text("card.button_in_progress"), sign(OfficerAction.IN_PROGRESS))),
+        (Choice(officer_text("card.button_resolve"), sign(OfficerAction.RESOLVE)),
+         Choice(officer_text("card.button_false_report"), sign(OfficerAction.FALSE_REPORT))),
     ]
     if split is not None:
-        rows.append((Choice(f"✂️ Tách {split[0]} thành tin báo riêng", split[1]),))
+        rows.append((Choice(officer_text("card.button_split", code=split[0]), split[1]),))
     return OutgoingMessage(text=text, choices=tuple(rows))
 
 
@@ -195,8 +186,7 @@ BATCH_DESCRIPTION_CHARS = 200
 
 
 def batch_header(count: int) -> str:
-    return (f"📚 {count} TIN BÁO GỘP — nhiều tin báo đến cùng lúc nên được gửi chung một "
-            f"thẻ; mỗi tin vẫn tiếp nhận riêng theo mã.")
+    return officer_text("batch.header", count=count)
 
 
 def batch_entry_text(index: int, view: CardView) -> str:
@@ -204,13 +194,14 @@ def batch_entry_text(index: int, view: CardView) -> str:
     r = view.report
     lines = [f"{index}. {CATEGORY_EMOJI[r.category]} "
              f"{category_label('vi', r.category).upper()} — {r.code}"]
-    where = view.ward_name or "Chưa xác định được phường/xã"
-    note = {"boundary": " (giáp ranh)", "nearest": " (gần nhất)"}.get(view.location_how or "", "")
+    where = view.ward_name or officer_text("batch.ward_unknown")
+    note = location_note(view.location_how)
     lines.append(f"📍 {where}{note} · 🕒 {local_time(r.created_at_epoch, '%H:%M %d/%m')}")
     if r.location is not None:
-        lines.append(f"Bản đồ: {map_links(r.location.lat, r.location.lon)[0]}")
+        lines.append(officer_text("card.map_link",
+                                  url=map_links(r.location.lat, r.location.lon)[0]))
     if r.address_text:
-        lines.append(f"Địa chỉ: {truncate(r.address_text, 120)}")
+        lines.append(officer_text("batch.address", address=truncate(r.address_text, 120)))
     if r.description:
         lines.append(f"📝 {truncate(r.description, BATCH_DESCRIPTION_CHARS)}")
     reporter = reporter_line(view)
@@ -218,8 +209,8 @@ def batch_entry_text(index: int, view: CardView) -> str:
         reporter += f" · 📷 {r.media_count}"
     lines.append(reporter)
     if view.duplicates:
-        lines.append(f"➕ {view.duplicates} báo cáo trùng về cùng sự việc")
-    status = f"Trạng thái: {STATUS_LABELS[r.status]}"
+        lines.append(officer_text("card.duplicates", count=view.duplicates))
+    status = officer_text("card.status", status=STATUS_LABELS[r.status])
     acted = [t for t in view.targets if t.ack_state != "new" and t.acked_by]
     if acted:
         status += " — " + "; ".join(
@@ -230,10 +221,11 @@ def batch_entry_text(index: int, view: CardView) -> str:
 
 
 def batch_buttons(code: str, sign: Callable[[OfficerAction], str]) -> tuple[Choice, ...]:
-    return (Choice(f"✅ Tiếp nhận {code}", sign(OfficerAction.ACKNOWLEDGE)),
-            Choice("🚓 Xử lý", sign(OfficerAction.IN_PROGRESS)),
-            Choice("✔️ Xong", sign(OfficerAction.RESOLVE)),
-            Choice("❌ Sai", sign(OfficerAction.FALSE_REPORT)))
+    return (Choice(officer_text("batch.button_acknowledge", code=code),
+                   sign(OfficerAction.ACKNOWLEDGE)),
+            Choice(officer_text("batch.button_in_progress"), sign(OfficerAction.IN_PROGRESS)),
+            Choice(officer_text("batch.button_resolve"), sign(OfficerAction.RESOLVE)),
+            Choice(officer_text("batch.button_false_report"), sign(OfficerAction.FALSE_REPORT)))
 
 
 def render_batch(entries: list[tuple[CardView, Callable[[OfficerAction], str]]], *,
@@ -250,6 +242,5 @@ def render_batch(entries: list[tuple[CardView, Callable[[OfficerAction], str]]],
             rows.append(batch_buttons(view.report.code, sign))
     text = "\n\n".join(blocks)
     if not buttons:
-        text += ("\n\nTrả lời trong nhóm, ghi kèm mã tin báo: /ack <mã> (tiếp nhận) · "
-                 "/dangxuly <mã> · /xong <mã> · /sai <mã>")
+        text += "\n\n" + officer_text("batch.commands_hint")
     return OutgoingMessage(text=text, choices=tuple(rows))

@@ -23,6 +23,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.core.officer_texts import officer_text
 from sosbot.routing.alerts import tell_command_centre
 from sosbot.routing.rules import COMMAND, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, reports
@@ -181,9 +182,8 @@ def after_failed(session: Session, row_method: str, payload: dict[str, Any],
                   report.code if report else "?", delivery.chat_id, error)
         return False
     title = binding.title if binding is not None and binding.title else delivery.chat_id
-    text = (f"⚠️ Không gửi được tin báo {report.code} tới nhóm «{title}» "
-            f"({delivery.role} {delivery.target_code}): {error}. Trung tâm chỉ huy điều phối "
-            f"tin báo này.")
+    text = officer_text("alert.card_failed", code=report.code, title=title,
+                        role=delivery.role, target=delivery.target_code, error=error)
     return tell_command_centre(session, text, now, report_id=report.id) > 0
 
 
@@ -196,16 +196,15 @@ def resident_unreachable(session: Session, channel: str, report_id: int,
     if report is None:
         return
     if isinstance(error, DeliveryWindowClosed):
-        why = "đã quá thời hạn nền tảng cho phép nhắn tin lại"
+        why = officer_text("alert.unreachable.window_closed")
     elif isinstance(error, TemporarySendError):
-        why = "nền tảng liên tục báo lỗi, đã thử lại nhiều lần không được"
+        why = officer_text("alert.unreachable.temporary")
     else:
-        why = "người báo tin đã chặn hoặc không còn nhận tin"
-    phone = f" Số điện thoại: {report.phone}." if report.phone else ""
-    kept = (" Cập nhật được giữ lại và sẽ gửi ngay khi người báo tin nhắn lại (hoặc hỏi "
-            "/trangthai)." if held else "")
-    text = (f"⚠️ Không gửi được tin nhắn cập nhật tin báo {report.code} tới người báo tin "
-            f"trên {channel.capitalize()}: {why}.{kept}{phone}")
+        why = officer_text("alert.unreachable.gone")
+    phone = officer_text("alert.unreachable_phone", phone=report.phone) if report.phone else ""
+    kept = officer_text("alert.unreachable_held") if held else ""
+    text = officer_text("alert.resident_unreachable", code=report.code,
+                        channel=channel.capitalize(), why=why, held=kept, phone=phone)
     tell_command_centre(session, text, now, report_id=report.id)
     reports.audit(session, actor="system", action="report.resident_unreachable", now=now,
                   report_id=report.id, channel=channel, error=str(error)[:200])

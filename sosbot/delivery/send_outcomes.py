@@ -18,6 +18,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.core.officer_texts import officer_labels, officer_text
 from sosbot.delivery import card_posts
 from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.residents import held_updates
@@ -94,11 +95,9 @@ def _quota_refused(session: Session, stored: Outbox, error: QuotaExceeded,
     if refused not in _TELL_AT:
         return
     name = stored.channel.capitalize()
-    told = tell_command_centre(session, (
-        f"⚠️ {name} từ chối gửi tin vì hết hạn mức hoặc chưa thanh toán (mã {error.code}): "
-        f"{refused} tin tới người dân không gửi được trong tháng {platform_usage.month_of(now)}"
-        f". Cần nạp tiền/mua thêm hạn mức cho tài khoản {name} (OA), rồi người dân nhắn lại "
-        f"thì tin mới gửi được."), now, report_id=stored.report_id)
+    told = tell_command_centre(session, officer_text(
+        "alert.quota_refused", platform=name, code=error.code, refused=refused,
+        month=platform_usage.month_of(now)), now, report_id=stored.report_id)
     if not told:
         log.error("%s quota refused %d sends this month and no command centre chat is bound "
                   "to be told", stored.channel, refused)
@@ -107,17 +106,17 @@ def _quota_refused(session: Session, stored: Outbox, error: QuotaExceeded,
 def _crashed_text(session: Session, stored: Outbox, error: SendCrashed) -> str:
     """What the command centre reads about a row given up because it kept raising."""
     report = session.get(Report, stored.report_id) if stored.report_id is not None else None
-    about = f" về tin báo {report.code}" if report is not None else ""
+    about = officer_text("alert.crashed_about", code=report.code) if report is not None else ""
     delivery = session.get(Delivery, stored.delivery_id) \
         if stored.delivery_id is not None else None
     binding = session.get(Binding, delivery.binding_id) \
         if delivery is not None and delivery.binding_id is not None else None
     if delivery is not None or stored.payload.get("group"):
-        where = f"nhóm «{binding.title if binding and binding.title else stored.chat_id}»"
+        where = officer_text("alert.crashed_group",
+                             title=binding.title if binding and binding.title else stored.chat_id)
     else:
-        where = f"người nhận trên {stored.channel.capitalize()}"
-    what = {"card_album": "ảnh/video", "card": "thẻ tin báo", "card_edit": "cập nhật thẻ",
-            "note": "ghi chú"}.get(stored.method, "tin nhắn")
-    return (f"⚠️ Đã bỏ qua một {what}{about} gửi tới {where}: chuẩn bị hoặc gửi bị lỗi "
-            f"{stored.attempts} lần ({error}). Các tin sau vẫn được gửi; kỹ thuật xem nhật "
-            f"ký, mục outbox #{stored.id}.")
+        where = officer_text("alert.crashed_person", channel=stored.channel.capitalize())
+    kinds = officer_labels("alert.crashed_what.")
+    what = kinds.get(stored.method, kinds["message"])
+    return officer_text("alert.crashed", what=what, about=about, where=where,
+                        attempts=stored.attempts, error=error, row=stored.id)

@@ -13,6 +13,7 @@ from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction
 from sosbot.core.cards import local_time
 from sosbot.core.model import FINAL_STATUSES, ReportStatus, Sender
+from sosbot.core.officer_texts import officer_text
 from sosbot.core.texts import text
 from sosbot.routing.fanout import Timer, escalation_timers, fan_out, queue_card_edits
 from sosbot.routing.rules import RoutingRules
@@ -34,12 +35,6 @@ _TARGET = {
     OfficerAction.IN_PROGRESS: ReportStatus.IN_PROGRESS,
     OfficerAction.RESOLVE: ReportStatus.RESOLVED,
     OfficerAction.FALSE_REPORT: ReportStatus.FALSE_REPORT,
-}
-DONE = {
-    OfficerAction.ACKNOWLEDGE: "✅ Đã ghi nhận: {unit} tiếp nhận {code}.",
-    OfficerAction.IN_PROGRESS: "🚓 Đã ghi nhận: {unit} đang xử lý {code}.",
-    OfficerAction.RESOLVE: "✔️ Đã ghi nhận: {code} đã xử lý xong.",
-    OfficerAction.FALSE_REPORT: "❌ Đã ghi nhận: {code} là tin báo sai.",
 }
 
 
@@ -66,9 +61,9 @@ def act(session: Session, delivery: Delivery, action: OfficerAction, officer: Se
         return split(session, report, now, rules, actor)
     status = ReportStatus(report.status)
     if status is ReportStatus.DUPLICATE:
-        return (f"{report.code} đang gộp vào tin báo khác; bấm «Tách» để xử lý riêng.", [])
+        return (officer_text("ack.merged", code=report.code), [])
     if status in FINAL_STATUSES:
-        return (f"Tin báo {report.code} đã kết thúc, không thể cập nhật.", [])
+        return (officer_text("ack.closed", code=report.code), [])
     unit = rules.unit(delivery.role, delivery.target_code)
     if delivery.ack_state == "new":
         metrics.ACK_LATENCY.labels(delivery.role).observe(
@@ -90,7 +85,7 @@ def act(session: Session, delivery: Delivery, action: OfficerAction, officer: Se
     queue_card_edits(session, report.id, now)
     log.info("report %s: %s by %s in %s:%s", report.code, ACK_STATE[action], actor,
              delivery.channel, delivery.chat_id)
-    return DONE[action].format(unit=unit.vi, code=report.code), []
+    return officer_text(f"ack.done.{ACK_STATE[action]}", unit=unit.vi, code=report.code), []
 
 
 def tell_reporters(session: Session, report: Report, status: ReportStatus,
@@ -112,7 +107,7 @@ def split(session: Session, report: Report, now: datetime, rules: RoutingRules,
     """A report merged as a near-duplicate is a separate incident after all: route it."""
     assert report.id is not None
     if report.status != ReportStatus.DUPLICATE.value or report.duplicate_of_id is None:
-        return (f"{report.code} không phải báo cáo trùng.", [])
+        return (officer_text("ack.not_duplicate", code=report.code), [])
     main = session.get(Report, report.duplicate_of_id, with_for_update=True)
     if main is not None:
         main.duplicates = max(main.duplicates - 1, 0)
@@ -129,5 +124,5 @@ def split(session: Session, report: Report, now: datetime, rules: RoutingRules,
     report.status, report.updated_at = ReportStatus.ROUTED.value, now
     reports.audit(session, actor=actor, action="report.split", now=now, report_id=report.id,
                   from_report=main.code if main else None, new_targets=len(created))
-    return (f"✂️ Đã tách {report.code} thành tin báo riêng.",
+    return (officer_text("ack.split_done", code=report.code),
             escalation_timers(report, rules, now))

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from sosbot.command_centre import bulletins
+from sosbot.core.officer_texts import officer_text
 from sosbot.officers.command_chat import find_ward
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import reports, residents
@@ -46,7 +47,7 @@ def bulletin_draft(asked: Asked, args: str) -> str:
     if bar and len(head.strip()) <= WARD_PREFIX_MAX:
         found, problem = find_ward(asked.rules, head)
         if found is None:
-            return f"{problem} Ghi đúng tên hoặc mã phường/xã trước dấu «|»."
+            return officer_text("bulletin.ward_problem", problem=problem)
         ward, body = (found.code, found.full_name), rest.strip()
     try:
         draft = bulletins.draft(asked.session, body=body, ward=ward, created_by=asked.actor,
@@ -61,9 +62,9 @@ def bulletin_draft(asked: Asked, args: str) -> str:
 def _bulletin(asked: Asked, args: str) -> bulletins.Bulletin | str:
     word = args.strip().lstrip("#")
     if not word.isdigit():
-        return "Ghi số bản tin, ví dụ: /guibantin 12"
+        return officer_text("bulletin.ask_number")
     found = bulletins.locked(asked.session, int(word))
-    return found if found is not None else f"Không có bản tin #{word}."
+    return found if found is not None else officer_text("bulletin.unknown", number=word)
 
 
 def bulletin_send(asked: Asked, args: str) -> str:
@@ -77,9 +78,7 @@ def bulletin_send(asked: Asked, args: str) -> str:
     reports.audit(asked.session, actor=asked.actor, action="bulletin.sent", now=asked.now,
                   bulletin=found.id, total=state.total, skipped=state.skipped)
     queued = state.total - state.skipped
-    return (f"📤 Đang gửi bản tin #{found.id} tới {queued} người đăng ký (bỏ qua "
-            f"{state.skipped} người ngoài khung thời gian nhắn tin). Tiến độ sẽ được báo "
-            f"trong nhóm này.")
+    return officer_text("bulletin.sending", id=found.id, queued=queued, skipped=state.skipped)
 
 
 def bulletin_cancel(asked: Asked, args: str) -> str:
@@ -92,7 +91,7 @@ def bulletin_cancel(asked: Asked, args: str) -> str:
         return str(exc)
     reports.audit(asked.session, actor=asked.actor, action="bulletin.cancelled",
                   now=asked.now, bulletin=found.id)
-    return f"Đã huỷ bản tin nháp #{found.id}."
+    return officer_text("bulletin.cancelled", id=found.id)
 
 
 def _resident(asked: Asked, who: str) -> Reporter | str:
@@ -100,49 +99,47 @@ def _resident(asked: Asked, who: str) -> Reporter | str:
     if who.upper().startswith("SOS-"):
         report = reports.by_code(asked.session, who.upper())
         if report is None or report.reporter_id is None:
-            return f"Không tìm thấy người báo của tin {who.upper()}."
+            return officer_text("block.no_reporter", code=who.upper())
         found = asked.session.get(Reporter, report.reporter_id)
     else:
         channel, colon, user_id = who.partition(":")
         found = residents.find(asked.session, channel.lower(), user_id) if colon else None
     if found is None:
-        return (f"Không tìm thấy người báo «{who}». Ghi mã tin báo (/block SOS-260001 lý do) "
-                f"hoặc kênh:mã người dùng (/block telegram:123456 lý do).")
+        return officer_text("block.not_found", who=who)
     return found
 
 
 def block(asked: Asked, args: str) -> str:
     who, _, reason = args.strip().partition(" ")
     if not who:
-        return "Ghi mã tin báo hoặc kênh:mã người dùng, ví dụ: /block SOS-260001 báo tin giả"
+        return officer_text("block.ask")
     found = _resident(asked, who)
     if isinstance(found, str):
         return found
     label = f"{found.channel}:{found.platform_user_id}"
     if not residents.block(found, by=asked.actor, reason=reason.strip(), now=asked.now):
-        return f"Người báo {label} đã bị chặn từ trước."
+        return officer_text("block.already", label=label)
     # The chain names the reporter row, never the platform id: it is never rewritten, so
     # what it holds must become anonymous when purge anonymises the row.
     reports.audit(asked.session, actor=asked.actor, action="resident.blocked", now=asked.now,
                   resident=f"resident:{found.id}")
     log.warning("%s blocked resident:%s", asked.actor, found.id)
-    return (f"⛔ Đã chặn người báo {label}: tin nhắn của họ sẽ không thành tin báo nữa "
-            f"(họ được nhắc gọi 113 nếu khẩn cấp). Bỏ chặn: /unblock {label}")
+    return officer_text("block.done", label=label)
 
 
 def unblock(asked: Asked, args: str) -> str:
     who = args.strip().split(" ")[0] if args.strip() else ""
     if not who:
-        return "Ghi mã tin báo hoặc kênh:mã người dùng, ví dụ: /unblock telegram:123456"
+        return officer_text("unblock.ask")
     found = _resident(asked, who)
     if isinstance(found, str):
         return found
     label = f"{found.channel}:{found.platform_user_id}"
     if not residents.unblock(found):
-        return f"Người báo {label} không bị chặn."
+        return officer_text("unblock.not_blocked", label=label)
     reports.audit(asked.session, actor=asked.actor, action="resident.unblocked",
                   now=asked.now, resident=f"resident:{found.id}")
-    return f"✅ Đã bỏ chặn người báo {label}."
+    return officer_text("unblock.done", label=label)
 
 
 COMMANDS: dict[str, Callable[[Asked, str], str]] = {

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from sosbot.command_centre import posting
 from sosbot.core.cards import card_text, local_time
+from sosbot.core.officer_texts import officer_labels, officer_text
 from sosbot.delivery import card_posts
 from sosbot.geo.wards import Ward
 from sosbot.routing.rules import RoutingRules
@@ -18,30 +19,23 @@ from sosbot.storage.tables import AuditLog, Report
 
 OPEN = ("new", "routed", "acknowledged", "in_progress")
 MAX_LINES = 40
-AUDIT_LABELS = {
-    "report.created": "tạo tin báo", "report.routed": "chuyển đến các nhóm",
-    "report.ack": "cán bộ cập nhật", "report.status": "đổi trạng thái",
-    "report.escalated": "báo quá hạn", "report.duplicate": "gộp vào tin báo khác",
-    "report.split": "tách thành tin báo riêng", "report.extra": "người báo bổ sung",
-    "report.question": "cán bộ hỏi người báo", "report.answer": "người báo trả lời",
-    "report.phone_shared": "người báo chia sẻ số điện thoại",
-    "report.location_refined": "vị trí được cập nhật",
-    "report.resident_unreachable": "không nhắn được cho người báo",
-}
+AUDIT_LABELS = officer_labels("audit.")
 
 
 def report_story(session: Session, code: str, rules: RoutingRules) -> str:
     """``/report SOS-…``: the card, every target's state and the audit trail."""
     report = reports.by_code(session, code.upper())
     if report is None or report.id is None:
-        return f"Không có tin báo {code}."
+        return officer_text("story.unknown_report", code=code)
     # The same text every group's card shows, then what only the command centre needs.
-    lines = [card_text(card_posts.card_view(session, report, rules)), "", "Các nhóm nhận:"]
+    lines = [card_text(card_posts.card_view(session, report, rules)), "",
+             officer_text("story.targets")]
     for d in deliveries.for_report(session, report.id):
         unit = rules.unit(d.role, d.target_code).vi
         state = f"{d.ack_state}" + (f" — {d.acked_by}" if d.acked_by else "")
-        lines.append(f" • {unit} ({d.channel}): gửi {d.status}, {state}")
-    lines += ["", "Diễn biến:"]
+        lines.append(officer_text("story.target_line", unit=unit, channel=d.channel,
+                                  status=d.status, state=state))
+    lines += ["", officer_text("story.trail")]
     trail = session.exec(select(AuditLog).where(AuditLog.report_id == report.id)
                          .order_by(col(AuditLog.id))).all()
     for row in trail[-MAX_LINES:]:
@@ -55,7 +49,7 @@ def ward_open_reports(session: Session, query: str, rules: RoutingRules,
     """``/ward <tên hoặc mã>``: that ward's open reports, oldest first."""
     query = query.strip()
     if not query:
-        return "Ghi tên hoặc mã phường/xã, ví dụ: /ward Tân Phú hoặc /ward 27031"
+        return officer_text("ward.ask")
     ward, problem = find_ward(rules, query)
     if ward is None:
         return problem
@@ -63,10 +57,11 @@ def ward_open_reports(session: Session, query: str, rules: RoutingRules,
                                              col(Report.status).in_(OPEN))
                         .order_by(col(Report.created_at))).all()
     if not rows:
-        return f"{ward.full_name}: không có tin báo đang mở."
-    return "\n".join([f"{ward.full_name}: {len(rows)} tin báo đang mở"] + [
-        _line(row, now) for row in rows[:MAX_LINES]]
-        + ([f"… và {len(rows) - MAX_LINES} tin báo khác"] if len(rows) > MAX_LINES else []))
+        return officer_text("ward.none_open", ward=ward.full_name)
+    more = [officer_text("more_reports", count=len(rows) - MAX_LINES)] \
+        if len(rows) > MAX_LINES else []
+    return "\n".join([officer_text("ward.open_header", ward=ward.full_name, count=len(rows))]
+                     + [_line(row, now) for row in rows[:MAX_LINES]] + more)
 
 
 def find_ward(rules: RoutingRules, query: str) -> tuple[Ward | None, str]:
@@ -76,19 +71,20 @@ def find_ward(rules: RoutingRules, query: str) -> tuple[Ward | None, str]:
         try:
             return rules.wards.by_code(query), ""
         except KeyError:
-            return None, f"Không có phường/xã mang mã {query}."
+            return None, officer_text("ward.no_code", code=query)
     found = rules.wards.find_by_name(query)
     if len(found) > 1:
         names = ", ".join(f"{w.full_name} ({w.code})" for w in found[:5])
-        return None, f"Có nhiều phường/xã trùng tên: {names}. Ghi mã để chọn."
+        return None, officer_text("ward.ambiguous", names=names)
     if not found:
-        return None, f"Không tìm thấy phường/xã «{query}»."
+        return None, officer_text("ward.not_found", query=query)
     return found[0], ""
 
 
 def _line(row: Report, now: datetime) -> str:
     age = int((now - row.created_at).total_seconds() // 60)
-    return f" • {row.code} {row.category} — {row.status}, {age} phút trước"
+    return officer_text("ward.report_line", code=row.code, category=row.category,
+                        status=row.status, age=age)
 
 
 COMMANDS: dict[str, Callable[[Session, str, RoutingRules, datetime], str]] = {

@@ -24,6 +24,7 @@ from sosbot.core.events import (
     PlatformEvent,
     TextReceived,
 )
+from sosbot.core.officer_texts import officer_text
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.officers import acks, command_actions, command_chat
 from sosbot.residents.actions import IntakePolicy, IntakeResult, step_resident
@@ -97,8 +98,7 @@ class _Group:
     def on_membership(self, event: MembershipChanged) -> None:
         if event.joined:
             if self.bound() is None:
-                self.say("Xin chào! Để nhóm này nhận tin báo, cán bộ quản trị gửi "
-                         "/bind <mã liên kết> (mã do quản trị hệ thống cấp).")
+                self.say(officer_text("group.welcome"))
             return
         binding = self.bound()
         if binding is None:
@@ -106,11 +106,9 @@ class _Group:
         bindings.mark_dead(binding, f"bot removed ({event.status})", self.now)
         reports.audit(self.session, actor=self.actor, action="binding.lost", now=self.now,
                       chat=f"{self.channel}:{self.chat_id}", target=binding.target_code)
-        tell_command_centre(self.session, (
-            f"⚠️ Bot đã bị xoá khỏi nhóm «{binding.title or self.chat_id}» "
-            f"({self.target_name(binding)}). Tin báo mới của đơn vị này sẽ chuyển về Trung "
-            f"tâm chỉ huy cho đến khi nhóm được liên kết lại."), self.now,
-            except_binding=binding.id)
+        tell_command_centre(self.session, officer_text(
+            "group.bot_removed", title=binding.title or self.chat_id,
+            unit=self.target_name(binding)), self.now, except_binding=binding.id)
 
     def on_migrated(self, event: ChatMigrated) -> None:
         bindings.move_chat(self.session, self.channel, self.chat_id, event.new_chat_id)
@@ -153,7 +151,7 @@ class _Group:
     def in_command_centre(self) -> bool:
         binding = self.bound()
         if binding is None or binding.target_kind != COMMAND:
-            self.say("⛔ Lệnh này chỉ dùng trong nhóm Trung tâm Thông tin chỉ huy.")
+            self.say(officer_text("group.command_centre_only"))
             return False
         return True
 
@@ -165,21 +163,21 @@ class _Group:
 
     def on_button(self, event: ButtonPressed) -> None:
         if not looks_signed(event.data):
-            self.answer_button("⛔ Nút này không dùng được ở đây.")
+            self.answer_button(officer_text("group.button_foreign"))
             return
         try:
             signed = verify(self.rules.callback_secret, event.data, self.now.timestamp())
         except CallbackRefused as exc:
             log.warning("refused button from %s in %s:%s (%s)", self.actor, self.channel,
                         self.chat_id, exc)
-            self.answer_button("⛔ Nút đã hết hạn hoặc không hợp lệ.")
+            self.answer_button(officer_text("group.button_refused"))
             return
         delivery = self.session.get(Delivery, signed.delivery_id)
         if delivery is None or (delivery.channel, delivery.chat_id) != \
                 (self.channel, self.chat_id) or self.bound() is None:
             log.warning("refused button for delivery %s from %s:%s", signed.delivery_id,
                         self.channel, self.chat_id)
-            self.answer_button("⛔ Nhóm này không được giao tin báo này.")
+            self.answer_button(officer_text("group.button_not_assigned"))
             return
         self.act(delivery, signed.action, reply=self.answer_button)
 
@@ -190,7 +188,7 @@ class _Group:
         chat_actor = f"{self.channel}:{self.chat_id}"
         if bindings.failed_attempts(self.session, self.channel, self.chat_id, since) >= \
                 MAX_BIND_FAILURES_PER_HOUR:
-            self.say("⛔ Nhóm đã nhập sai mã quá nhiều lần. Vui lòng thử lại sau một giờ.")
+            self.say(officer_text("group.bind_too_many"))
             return
         title = self.binding.title if self.binding else ""
         binding = bindings.redeem(self.session, code, channel=self.channel,
@@ -199,30 +197,27 @@ class _Group:
         if binding is None:
             reports.audit(self.session, actor=chat_actor, action="binding.refused",
                           now=self.now)
-            self.say("❌ Mã liên kết không đúng, đã dùng hoặc đã hết hạn. Xin mã mới từ "
-                     "quản trị hệ thống.")
+            self.say(officer_text("group.bind_refused"))
             return
         self.binding = binding
         reports.audit(self.session, actor=self.actor, action="binding.created", now=self.now,
                       chat=chat_actor, kind=binding.target_kind, target=binding.target_code)
-        self.say(f"✅ Nhóm này đã được liên kết với: {self.target_name(binding)}. "
-                 f"Tin báo sẽ được chuyển vào đây; bấm ✅ Tiếp nhận trên thẻ tin báo "
-                 f"(hoặc trả lời /ack <mã tin báo>) để xác nhận.")
+        self.say(officer_text("group.bound", unit=self.target_name(binding)))
 
     def unbind(self) -> None:
         sender = self.event.sender
         admins = self.rules.config.administrators.get(self.channel, [])
         binding = self.bound()
         if sender is None or sender.user_id not in admins:
-            self.say("⛔ Chỉ quản trị hệ thống mới được huỷ liên kết nhóm.")
+            self.say(officer_text("group.unbind_admins_only"))
             return
         if binding is None:
-            self.say("Nhóm này chưa được liên kết.")
+            self.say(officer_text("group.not_bound"))
             return
         bindings.mark_dead(binding, f"unbound by {self.actor}", self.now)
         reports.audit(self.session, actor=self.actor, action="binding.removed", now=self.now,
                       chat=f"{self.channel}:{self.chat_id}")
-        self.say(f"Đã huỷ liên kết với {self.target_name(binding)}.")
+        self.say(officer_text("group.unbound", unit=self.target_name(binding)))
 
     def delivery_named(self, args: str) -> Delivery | None:
         """The delivery to this chat named by a report code, or by the card replied to."""
@@ -237,14 +232,14 @@ class _Group:
             if len(under) > 1:
                 codes = [report.code for d in under
                          if (report := self.session.get(Report, d.report_id)) is not None]
-                self.say(f"Thẻ này gộp nhiều tin báo ({', '.join(codes)}): ghi kèm mã tin "
-                         f"báo, ví dụ /ack {codes[0]}.")
+                self.say(officer_text("group.batch_needs_code", codes=", ".join(codes),
+                                      first=codes[0]))
                 return None
             delivery = under[0] if under else None
         if delivery is None or self.bound() is None:
-            what = f"tin báo {code}" if code else "tin báo này"
-            self.say(f"⛔ Nhóm này không được giao {what}. Trả lời ngay dưới thẻ tin báo, "
-                     f"hoặc ghi kèm mã, ví dụ /ack SOS-260001.")
+            what = officer_text("group.report_named", code=code) if code \
+                else officer_text("group.report_this")
+            self.say(officer_text("group.not_assigned", what=what))
             return None
         return delivery
 
@@ -268,7 +263,7 @@ class _Group:
         question = clean_user_text(words[1] if code_given and len(words) > 1 else args,
                                    QUESTION_CHARS)
         if not question:
-            self.say("Ghi câu hỏi sau lệnh, ví dụ: /hoi Có ai bị thương không?")
+            self.say(officer_text("group.ask_empty"))
             return
         report = self.session.get(Report, delivery.report_id)
         assert report is not None
@@ -283,7 +278,7 @@ class _Group:
             self.policy))
         reports.audit(self.session, actor=self.actor, action="report.question", now=self.now,
                       report_id=report.id)
-        self.say("Đã chuyển câu hỏi cho người báo tin; câu trả lời sẽ hiện dưới thẻ tin báo.")
+        self.say(officer_text("group.ask_relayed"))
 
 
 _HANDLERS: dict[type, Callable[[_Group, PlatformEvent], None]] = {

@@ -45,6 +45,7 @@ from sosbot.core.events import (
     SubscriptionChanged,
 )
 from sosbot.core.model import ChatKind, ConversationState, ReportStatus
+from sosbot.core.officer_texts import officer_text
 from sosbot.core.sanitize import neutralize_mentions, truncate
 from sosbot.core.texts import text
 from sosbot.residents import held_updates
@@ -314,7 +315,8 @@ class ActionRunner:
         for delivery in deliveries.for_report(self.session, report.id):
             if delivery.status != "failed":
                 outbox.for_delivery(self.session, delivery, "note", self.now,
-                                    text=f"💬 Người báo tin trả lời ({report.code}): {text}")
+                                    text=officer_text("group.resident_answer",
+                                                      code=report.code, answer=text))
         reports.audit(self.session, actor=self.actor, action="report.answer", now=self.now,
                       report_id=report.id)
 

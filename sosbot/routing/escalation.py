@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from sosbot.core.cards import CATEGORY_EMOJI
 from sosbot.core.model import Category, ReportStatus
+from sosbot.core.officer_texts import officer_text
 from sosbot.core.texts import category_label
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.rules import COMMAND, ESCALATION, WARD, RoutingRules
@@ -57,25 +58,26 @@ def escalate(session: Session, report_id: int, now: datetime, rules: RoutingRule
 
 def _headline(report: Report) -> str:
     category = Category(report.category)
-    where = report.ward_name or "chưa rõ phường/xã"
+    where = report.ward_name or officer_text("ward_unknown")
     return f"{CATEGORY_EMOJI[category]} {report.code} — {category_label('vi', category)}, {where}"
 
 
 def _remind_ward(session: Session, report: Report, targets: list[Delivery], minutes: int,
                  now: datetime, rules: RoutingRules) -> None:
     for delivery in responsible(targets):
-        outbox.for_delivery(session, delivery, "note", now, text=(
-            f"⏰ NHẮC: {_headline(report)} chưa được tiếp nhận sau {minutes} phút. "
-            f"Bấm ✅ Tiếp nhận hoặc gửi /ack {report.code}."))
+        outbox.for_delivery(session, delivery, "note", now, text=officer_text(
+            "escalation.remind", headline=_headline(report), minutes=minutes,
+            code=report.code))
 
 
 def _alert_command(session: Session, report: Report, targets: list[Delivery], minutes: int,
                    now: datetime, rules: RoutingRules) -> None:
     command = [d for d in targets if d.role == COMMAND and d.status != "failed"]
-    who = rules.ward_unit(report.ward_code).vi if report.ward_code else "đơn vị được giao"
+    who = rules.ward_unit(report.ward_code).vi if report.ward_code \
+        else officer_text("escalation.assigned_unit")
     for delivery in command:
-        outbox.for_delivery(session, delivery, "note", now, text=(
-            f"🚨 QUÁ HẠN: {_headline(report)} — {who} chưa tiếp nhận sau {minutes} phút."))
+        outbox.for_delivery(session, delivery, "note", now, text=officer_text(
+            "escalation.overdue", headline=_headline(report), who=who, minutes=minutes))
     if not command:
         log.error("report %s is overdue and no command-centre chat is bound", report.code)
 
@@ -91,8 +93,8 @@ def _escalate_up(session: Session, report: Report, targets: list[Delivery], minu
                                      target_code=ESCALATION, channel=binding.channel,
                                      chat_id=binding.chat_id, binding_id=binding.id, now=now)
         outbox.for_delivery(session, delivery, "card", now)
-        outbox.for_delivery(session, delivery, "note", now, text=(
-            f"🚨🚨 KHẨN: {_headline(report)} chưa được tiếp nhận sau {minutes} phút."))
+        outbox.for_delivery(session, delivery, "note", now, text=officer_text(
+            "escalation.urgent", headline=_headline(report), minutes=minutes))
     if chats:
         queue_albums_if_ready(session, report, now)
     else:
