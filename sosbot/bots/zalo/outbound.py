@@ -64,6 +64,7 @@ OUTSIDE_WINDOW = frozenset({-230, -232})
 # allow it, -320 the app has no Zalo Cloud Account, -321 that account has no money left.
 # Sending again will not help until someone pays or the month turns.
 QUOTA_REFUSED = frozenset({-211, -218, -224, -320, -321})
+INVALID_PARAMETERS = -201  # "Parameters are invalid" (docs/platforms/zalo.md)
 # Where the resident's message a reply answers is named (delivery.resident_sends adds it
 # within the free-reply window): Zalo counts a CS message that quotes it as a free reply.
 QUOTE_KEY = "quote_message_id"
@@ -207,7 +208,7 @@ class ZaloOutbound:
             return await self._group_text(chat_id, {"text": message_from_dict(payload).text})
         body = {"recipient": {"user_id": chat_id},
                 "message": _quoting(render_message(message_from_dict(payload)), payload)}
-        return _message_id(await self._call(CS_PATH, body))
+        return _message_id(await self._cs(body))
 
     async def _media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         """Photos from the media store, one image message each (Zalo has no albums).
@@ -227,6 +228,20 @@ class ZaloOutbound:
             first, caption = first or sent, ""
         return first
 
+    async def _cs(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A message to a resident. One whose quote Zalo refuses (the quoted message gone,
+        or never one Zalo delivered: error -201) goes again without it, counted as
+        proactive: a quote saves money, it must never cost the resident the message."""
+        try:
+            return await self._call(CS_PATH, body)
+        except InvalidParameters as exc:
+            if QUOTE_KEY not in body["message"]:
+                raise
+            log.info("zalo would not take the quote (%s); sending without it", exc)
+            unquoted = {**body, "message": {k: v for k, v in body["message"].items()
+                                            if k != QUOTE_KEY}}
+            return await self._call(CS_PATH, unquoted)
+
     async def _group_text(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         text = truncate(strip_mentions(str(payload.get("text") or "")), TEXT_LIMIT)
         if not text:
@@ -239,7 +254,7 @@ class ZaloOutbound:
         message = _quoting(image_message(attachment_id, str(payload.get("caption") or "")),
                            payload)
         body = {"recipient": {"user_id": chat_id}, "message": message}
-        return _message_id(await self._call(CS_PATH, body))
+        return _message_id(await self._cs(body))
 
     async def _group_image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         attachment_id = await self._upload_image(payload)
@@ -338,7 +353,13 @@ def _raise_for(answer: dict[str, Any], path: str) -> None:
         raise DeliveryWindowClosed(reason)
     if code in QUOTA_REFUSED:
         raise QuotaExceeded(code, reason)
+    if code == INVALID_PARAMETERS:
+        raise InvalidParameters(reason)
     raise PermanentSendError(reason)
+
+
+class InvalidParameters(PermanentSendError):
+    """Zalo's -201: a field it will not take (a quote of a message it does not know)."""
 
 
 def _quoting(message: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:

@@ -86,3 +86,15 @@ async def test_an_image_reply_quotes_too(emu: Emu, outbound: ZaloOutbound,
     await outbound.send(uid, "image", {"path": str(path), "quote_message_id": msg_id})
     (sent,) = await emu.sent_by_oa("users", uid)
     assert sent["billing"] == "reply"
+
+
+async def test_a_quote_zalo_refuses_costs_the_resident_nothing(
+        emu: Emu, outbound: ZaloOutbound) -> None:
+    """Quoting a message Zalo does not know (gone, or a forged event's id) is refused: the
+    message goes again unquoted, as a proactive one, instead of being lost."""
+    uid = await emu.user()
+    await resident_writes(emu, uid)
+    await outbound.send(uid, "message", {"text": "Đã nhận.", "quote_message_id": "no-such"})
+    (sent,) = await emu.sent_by_oa("users", uid)
+    assert sent["text"] == "Đã nhận." and "quote_message_id" not in sent
+    assert sent["billing"] == "proactive"
