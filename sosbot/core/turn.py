@@ -228,11 +228,13 @@ class Turn:
         """Read ``text`` for a place offline; what it names is proposed back, and looked up
         online as well (in the worker) when offline found no exact place."""
         found, options = self.settings.read_place(text)
-        query = clean_user_text(found or words or "", self.settings.max_address_chars)
         options = options[: self.settings.max_place_options]
-        exact = any(not o.whole_ward for o in options) or \
-            (len(options) == 1 and options[0].how == "ward-name")
-        lookup = query if query and not exact and self.settings.online_places else None
+        # One place (not a whole old district) is settled offline; several wards, or none,
+        # are worth the online geocoder's look, with the resident's own words.
+        settled = len(options) == 1 and options[0].how != "district"
+        chosen = (found or words) if settled else (words or found)
+        query = clean_user_text(chosen or "", self.settings.max_address_chars)
+        lookup = query if query and not settled and self.settings.online_places else None
         if lookup:
             self.actions.append(LookUpPlace(query=lookup))
         self._set_draft(place_query=query or None, place_options=options, place_lookup=lookup)

@@ -333,16 +333,20 @@ def place_span(text: str) -> str | None:
                 break
             if "," in between and plain not in _PLACE_GOES_ON and not plain.isdigit():
                 break
+            if words[end] == "có":
+                break
             if words[end] == "co":
                 after = fold(words[end + 1]) if end + 1 < len(words) else ""
                 if after in _CO_THEN or after in _AFTER_PLACE:
                     break
-            elif plain in _AFTER_PLACE and words[end] not in _PLACE_NOUNS \
+            elif plain in _AFTER_PLACE and plain != "co" and words[end] not in _PLACE_NOUNS \
                     and plain not in _PLACE_GOES_ON:
                 break
             end += 1
         span = text[tokens[start][1]:tokens[end - 1][2]].strip(" ,.-")
-        if span and not (end - start == 1 and fold(span) in _BEFORE_PLACE | _PLACE_NOUNS):
+        alone = end - start == 1 and (fold(span) in _BEFORE_PLACE | _PLACE_NOUNS
+                                      or span.lower() in _BEFORE_PLACE | _PLACE_NOUNS)
+        if span and not alone:
             return span
     return None
 

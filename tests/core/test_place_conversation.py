@@ -219,9 +219,10 @@ def test_geocoder_down_falls_back_to_pin_or_map() -> None:
 def test_district_looked_up_online_and_better_answer_proposed() -> None:
     d = Dialogue(ONLINE)
     actions = d.send(text("cháy ở chợ Tân Phú"))
-    assert [a.query for a in actions if isinstance(a, LookUpPlace)] == ["Tân Phú"]
+    # Looked up online with the resident's own words, not only the district's name.
+    assert [a.query for a in actions if isinstance(a, LookUpPlace)] == ["chợ Tân Phú"]
     assert d.state.stage is Stage.PLACE  # the old district's wards are shown meanwhile
-    actions = d.send(PlaceCandidatesFound(query="Tân Phú", options=(ONLINE_AU_CO, *TAN_PHU),
+    actions = d.send(PlaceCandidatesFound(query="chợ Tân Phú", options=(ONLINE_AU_CO, *TAN_PHU),
                                           online=True))
     assert "Đã tìm thấy trên bản đồ" in last_message(actions).text
     assert d.state.draft is not None and d.state.draft.place_options[0] == ONLINE_AU_CO
