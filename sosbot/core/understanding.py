@@ -38,7 +38,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("!khói", _FIRE, 3), ("bốc khói", _FIRE, 4), ("khói đen", _FIRE, 4),
     ("nhiều khói", _FIRE, 4), ("khói mù mịt", _FIRE, 4), ("ra khói", _FIRE, 4),
     ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
-    ("mùi gas", _FIRE, 4), ("chập điện", _FIRE, 4), ("chập cháy", _FIRE, 5),
+    ("mùi gas", _FIRE, 4), ("bình gas", _FIRE, 3), ("xì ra", _FIRE, 1), ("chập điện", _FIRE, 4), ("chập cháy", _FIRE, 5),
     ("cứu hỏa", _FIRE, 4), ("cứu hoả", _FIRE, 4), ("!lửa", _FIRE, 4), ("bốc lửa", _FIRE, 5),
     ("ngọn lửa", _FIRE, 5), ("lửa cháy", _FIRE, 5), ("pccc", _FIRE, 4), ("114", _FIRE, 3),
     ("fire", _FIRE, 4), ("smoke", _FIRE, 3), ("explosion", _FIRE, 4), ("burning", _FIRE, 4),
@@ -56,7 +56,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("!đâm", _SEC, 3), ("bị đâm", _SEC, 4), ("đâm chém", _SEC, 5), ("đâm người", _SEC, 5),
     ("chém", _SEC, 4), ("chém nhau", _SEC, 5), ("!dao", _SEC, 3), ("cầm dao", _SEC, 5),
     ("vung dao", _SEC, 5), ("mã tấu", _SEC, 5), ("!súng", _SEC, 4), ("nổ súng", _SEC, 6),
-    ("có súng", _SEC, 5), ("cầm súng", _SEC, 5), ("!bắn", _SEC, 3), ("bắn nhau", _SEC, 5),
+    ("có súng", _SEC, 5), ("súng nổ", _SEC, 6), ("tiếng súng", _SEC, 6), ("cầm súng", _SEC, 5), ("!bắn", _SEC, 3), ("bắn nhau", _SEC, 5),
     ("hành hung", _SEC, 4), ("ẩu đả", _SEC, 4), ("gây rối", _SEC, 4), ("quậy phá", _SEC, 4),
     ("côn đồ", _SEC, 4), ("giang hồ", _SEC, 4), ("xã hội đen", _SEC, 4),
     ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
@@ -65,7 +65,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("đua xe", _SEC, 4), ("bạo lực", _SEC, 4), ("bạo hành", _SEC, 4), ("giết", _SEC, 4),
     ("đột nhập", _SEC, 4), ("cạy cửa", _SEC, 4), ("phá khóa", _SEC, 4), ("phá khoá", _SEC, 4),
     ("bẻ khóa", _SEC, 4), ("bẻ khoá", _SEC, 4), ("trộm xe", _SEC, 5), ("mất xe", _SEC, 3),
-    ("bị cướp", _SEC, 5), ("say xỉn", _SEC, 3), ("nhậu say", _SEC, 3), ("đập phá", _SEC, 4),
+    ("bị cướp", _SEC, 5), ("say xỉn", _SEC, 3), ("nhậu say", _SEC, 3), ("đập phá", _SEC, 4), ("đập cửa", _SEC, 4), ("nghiện", _SEC, 3),
     ("ném đá", _SEC, 3), ("karaoke", _SEC, 2), ("ồn ào", _SEC, 2), ("hát karaoke", _SEC, 3),
     ("đòi nợ", _SEC, 3), ("xiết nợ", _SEC, 3), ("cãi nhau", _SEC, 3), ("xô xát", _SEC, 4),
     ("dọa giết", _SEC, 5), ("doạ giết", _SEC, 5), ("kẻ gian", _SEC, 4), ("bỏ chạy", _SEC, 2),
@@ -86,7 +86,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("xe đâm", _TRAF, 5), ("đâm vào", _TRAF, 4), ("đâm nhau", _TRAF, 4),
     ("đâm sầm", _TRAF, 5), ("!lật", _TRAF, 3), ("lật xe", _TRAF, 5), ("xe lật", _TRAF, 5),
     ("bị lật", _TRAF, 4), ("!cán", _TRAF, 3), ("xe cán", _TRAF, 5), ("bị cán", _TRAF, 4),
-    ("cán qua", _TRAF, 4), ("kẹt xe", _TRAF, 4), ("ùn tắc", _TRAF, 4), ("tắc đường", _TRAF, 4),
+    ("cán qua", _TRAF, 4), ("cán chết", _TRAF, 5), ("kẹt xe", _TRAF, 4), ("ùn tắc", _TRAF, 4), ("tắc đường", _TRAF, 4),
     ("kẹt cứng", _TRAF, 3), ("tắc nghẽn", _TRAF, 4), ("đèn giao thông", _TRAF, 4),
     ("đèn tín hiệu", _TRAF, 4), ("đèn đỏ", _TRAF, 2), ("mất đèn", _TRAF, 3),
     ("té xe", _TRAF, 4), ("ngã xe", _TRAF, 4), ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3),
@@ -110,7 +110,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("nhà sập", _OTHER, 5), ("sập tường", _OTHER, 5), ("tường sập", _OTHER, 5),
     ("sạt lở", _OTHER, 5), ("sụt lún", _OTHER, 4), ("hố sâu", _OTHER, 3), ("ổ gà", _OTHER, 3),
     ("đuối nước", _OTHER, 5), ("chết đuối", _OTHER, 5), ("rơi xuống sông", _OTHER, 5),
-    ("té sông", _OTHER, 5), ("nhảy cầu", _OTHER, 5), ("tự tử", _OTHER, 5),
+    ("té sông", _OTHER, 5), ("rơi xuống", _OTHER, 4), ("đuối", _OTHER, 4), ("nhảy cầu", _OTHER, 5), ("tự tử", _OTHER, 5),
     ("ngất", _OTHER, 3), ("ngất xỉu", _OTHER, 4), ("xỉu", _OTHER, 3), ("đột quỵ", _OTHER, 4),
     ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 3), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
     ("bị lạc", _OTHER, 4), ("lạc mất", _OTHER, 4), ("mất tích", _OTHER, 4),
@@ -191,11 +191,14 @@ def _matches(written: str, keyword: str, alone: bool, strict: bool) -> bool:
     return bare and fold(keyword) == written and not (alone and strict)
 
 
-def _match_at(words: list[str], i: int) -> _Phrase | None:
+def _match_at(words: list[str], i: int, context: bool = False) -> _Phrase | None:
+    """The longest phrase at word ``i``; with ``context`` (a vehicle was just named) a
+    strict word counts without diacritics too ("xe tai lat" is "xe tải lật")."""
     for phrase in _BY_FIRST.get(words[i], []) + _BY_FIRST.get(fold(words[i]), []):
         n = len(phrase.words)
         if i + n <= len(words) and all(
-                _matches(words[i + k], phrase.words[k], n == 1, phrase.strict)
+                _matches(words[i + k], phrase.words[k], n == 1,
+                         phrase.strict and not (context and phrase.category is _TRAF))
                 for k in range(n)):
             return phrase
     return None
@@ -206,14 +209,17 @@ def category_scores(text: str) -> dict[Category, int]:
     words = [w for w, _, _ in _tokens(text)]
     scores: dict[Category, int] = {}
     i = 0
+    vehicle = False  # the phrase just before named a vehicle
     while i < len(words):
         # The longest phrase at this word wins; its words are not read again.
-        best = _match_at(words, i)
+        best = _match_at(words, i, context=vehicle)
         if best is None:
             i += 1
+            vehicle = False
             continue
         if best.category is not None:
             scores[best.category] = scores.get(best.category, 0) + best.weight
+        vehicle = best.category is _TRAF and best.weight == 1
         i += len(best.words)
     return scores
 
