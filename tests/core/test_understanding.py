@@ -7,7 +7,7 @@ import pytest
 from sosbot.core.model import Category
 from sosbot.core.understanding import understand
 
-F, S, T, O = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
+F, S, T, OT = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
 
 
 @pytest.mark.parametrize(("message", "category", "place"), [
@@ -18,7 +18,7 @@ F, S, T, O = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
     ("bi giat dt o cho ben thanh", S, "cho ben thanh"),
     ("cướp giật ở 25 Lê Duẩn, Sài Gòn", S, "25 Lê Duẩn, Sài Gòn"),
     ("fire near ben thanh market!!", F, "ben thanh market"),
-    ("cây đổ chắn đường trên đ. Lê Lợi q1", O, "đ. Lê Lợi q1"),
+    ("cây đổ chắn đường trên đ. Lê Lợi q1", OT, "đ. Lê Lợi q1"),
     ("Xe tải tông xe máy gần cầu Sài Gòn, người nằm đường", T, "cầu Sài Gòn"),
 ])
 def test_category_and_place(message: str, category: Category, place: str) -> None:
