@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench import understanding
+
 FINDINGS = Path(__file__).resolve().parent / "FINDINGS.md"
 
 REQUIRED_KEYS = (
@@ -132,6 +134,7 @@ def render(results: dict[str, Any], figures: dict[str, Any]) -> str:
     out += _e2e(results.get("e2e"))
     out += _fanout(results.get("fanout"))
     out += _wards(results.get("wards"))
+    out += understanding.section(results.get("understanding"))
     out += _memory(results)
     durations = results.get("durations_s", {})
     out += ["Time taken per step (s): " + ", ".join(f"{k} {v}" for k, v in durations.items()),

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, fanout, ingest, services, wards
+from bench import e2e, fanout, ingest, services, understanding, wards
 from bench.report import headline, render
 
-STEPS = ("wards", "ingest", "e2e", "fanout")
+STEPS = ("wards", "ingest", "e2e", "fanout", "understanding")
 
 
 def full_options() -> dict[str, Any]:
@@ -71,6 +71,10 @@ async def run(steps: tuple[str, ...], quick: bool, folder: Path,
             results["e2e"] = await e2e.run_fresh(options["e2e"], folder / "e2e", log)
         elif step == "fanout":
             results["fanout"] = await fanout.run(options["fanout"], folder / "fanout", log)
+        elif step == "understanding":
+            results["understanding"] = u = understanding.measure()
+            log(f"  category {u['category_right_pct']} %, ward {u['ward_right_pct']} %, "
+                f"{u['wrong_proposals']} wrong proposals")
         durations[step] = round(time.monotonic() - began, 1)
     results["durations_s"] = durations
     results["machine"]["load_at_end"] = services.machine()["load_at_start"]

@@ -25,6 +25,7 @@ from sosbot.command_centre import registration as command_centre_registration
 from sosbot.command_centre.schedule import DigestSchedule
 from sosbot.config import Settings
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.turn import DEFAULT_SETTINGS as DEFAULT_CONVERSATION
 from sosbot.delivery.channels import Outbound
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.extensions import DeliveryExtensions
@@ -33,6 +34,7 @@ from sosbot.delivery.send_rate import SendRateLimiter
 from sosbot.geo import GAZETTEER_FILE
 from sosbot.geo.gazetteer import Gazetteer
 from sosbot.geo.nominatim import GeocoderSettings, NominatimPlaces, PlaceFinder, SharedRateLimit
+from sosbot.geo.place_options import offline_reader
 from sosbot.geo.place_understanding import PlaceReader
 from sosbot.geo.wards import CityOutline, WardIndex
 from sosbot.intake.take import IntakePolicy
@@ -61,6 +63,8 @@ def conversation_settings(settings: Settings,
     in_service_area = wards.in_service_area if wards is not None \
         else CityOutline.from_file(settings.geo.city_file).contains
     conv = settings.file.conversation
+    read_place = offline_reader(PlaceReader(wards, Gazetteer.from_file(GAZETTEER_FILE))) \
+        if wards is not None else DEFAULT_CONVERSATION.read_place
     return ConversationSettings(
         in_service_area=in_service_area,
         draft_ttl_s=conv.draft_ttl_minutes * 60,
@@ -70,6 +74,8 @@ def conversation_settings(settings: Settings,
         max_media_per_report=conv.max_media_per_report,
         max_media_bytes_per_report=conv.max_media_mb_per_report * 1024 * 1024,
         messages_per_minute=conv.messages_per_minute,
+        read_place=read_place,
+        online_places=bool(settings.geocoder.url),
     )
 
 

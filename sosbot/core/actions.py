@@ -33,6 +33,9 @@ class OutgoingMessage:
     remove_keyboard: bool = False
     choice_hint: str = ""  # "Trả lời 1, 2, 3 hoặc 4 để chọn." for channels that print choices
     link: tuple[str, str] | None = None  # (label, url) for a button that opens a page
+    # Offer the one-time location page (a map to pick the place on) as a link button; the
+    # link is made when the message is sent (delivery's resident_sends).
+    map_page: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,16 +120,25 @@ class ListReports:
     ReportsListed event."""
 
 
+@dataclass(frozen=True)
+class LookUpPlace:
+    """Look a typed place up in the worker (the online geocoder, when one is configured);
+    the answer comes back as a PlaceCandidatesFound event."""
+
+    query: str
+
+
 Action = (
     Reply | AnswerButton | ClearButtons | SubmitReport | AttachToReport
     | RefineReportLocation | RememberPhone | RelayAnswer | ChangeSubscription | ListReports
+    | LookUpPlace
 )
 
 
 
 def message_to_dict(message: OutgoingMessage) -> dict[str, object]:
     """The outbox form of a message (plain JSON; rendered by each platform at send time)."""
-    return {
+    payload: dict[str, object] = {
         "text": message.text,
         "choices": [[{"label": c.label, "value": c.value} for c in row]
                     for row in message.choices],
@@ -136,6 +148,9 @@ def message_to_dict(message: OutgoingMessage) -> dict[str, object]:
         "remove_keyboard": message.remove_keyboard,
         "link": list(message.link) if message.link else None,
     }
+    if message.map_page:  # only when set: every other payload stays as it was
+        payload["map_page"] = True
+    return payload
 
 
 def message_from_dict(data: dict[str, Any]) -> OutgoingMessage:
@@ -152,4 +167,5 @@ def message_from_dict(data: dict[str, Any]) -> OutgoingMessage:
         choice_hint=str(data.get("choice_hint") or ""),
         remove_keyboard=bool(data.get("remove_keyboard")),
         link=(str(link[0]), str(link[1])) if isinstance(link, list) and len(link) == 2 else None,
+        map_page=bool(data.get("map_page")),
     )

@@ -39,6 +39,7 @@ from sosbot.core.events import (
     LocationReceived,
     MediaReceived,
     OfficerAsked,
+    PlaceCandidatesFound,
     PlatformEvent,
     ReportsListed,
     ReportSubmitted,
@@ -59,7 +60,12 @@ from sosbot.core.model import (
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.core.texts import LANGUAGES
 from sosbot.core.turn import (
+    CATEGORY_CHANGE,
+    CATEGORY_OK,
     DEFAULT_SETTINGS,
+    PLACE_KEEP,
+    PLACE_PREFIX,
+    PLACE_RETYPE,
     STANDALONE_CHOICES,
     STATUS,
     STATUS_COMMANDS,
@@ -70,6 +76,7 @@ from sosbot.core.turn import (
     Settings,
     Turn,
 )
+from sosbot.core.understanding import understand
 from sosbot.core.vocabulary import (
     CANCEL_WORDS,
     CATEGORY_WORDS,
@@ -111,6 +118,9 @@ class _Turn(Turn):
             return
         if isinstance(event, ReportsListed):
             self._reports_listed(event)
+            return
+        if isinstance(event, PlaceCandidatesFound):
+            self._place_found(event)
             return
         if event.chat.kind is not ChatKind.PRIVATE:
             return  # group chats are the officers' side, handled by routing
@@ -193,23 +203,36 @@ class _Turn(Turn):
             self._set(draft=Draft())
             if folded in CATEGORY_WORDS and not folded.isdigit():
                 self._set_draft(category=CATEGORY_WORDS[folded])
+                self.ask_next()
             else:
                 self._add_description(raw)
-            self.ask_next()
+                self._understand(raw)
             return
         stage = self.state.stage
         if stage is Stage.CATEGORY:
             category = CATEGORY_WORDS.get(folded)
             if category is not None:
-                self._set_draft(category=category)
+                self._set_draft(category=category, category_guessed=False)
                 self.ask_next()
             else:
                 self._add_description(raw)
-                self.reply(OutgoingMessage(text=self.t("ask_category_again"),
-                                           choices=self._category_choices()))
+                if not self._understand(raw):
+                    self.reply(OutgoingMessage(text=self.t("ask_category_again"),
+                                               choices=self._category_choices()))
         elif stage is Stage.LOCATION:
-            self._set_draft(address_text=clean_user_text(raw, self.settings.max_address_chars))
+            self._typed_place(raw)
+        elif stage is Stage.PLACE and folded in SUBMIT_WORDS \
+                and len(self.draft.place_options) == 1:
+            self._take_place(self.draft.place_options[0])
             self.ask_next()
+        elif stage is Stage.PLACE:
+            found, _ = self.settings.read_place(raw)
+            if found is None and understand(raw).place_text is None:
+                # Not a place: more about what happened; the proposal stands.
+                self._add_description(raw)
+                self.ask_next()
+            else:
+                self._typed_place(raw)
         elif stage is Stage.MEDIA and folded in DONE_WORDS:
             self.ask_next()
         elif stage is Stage.CONFIRM and folded in SUBMIT_WORDS:
@@ -219,6 +242,71 @@ class _Turn(Turn):
         else:
             self._add_description(raw)
             self.ask_next()
+
+    def _understand(self, raw: str) -> bool:
+        """Read a resident's words for the category and a place, and say what was
+        understood; False when nothing was (the caller asks as before)."""
+        d = self.draft
+        reading = understand(raw)
+        guessed = reading.category if d.category is None else None
+        if guessed is not None:
+            self._set_draft(category=guessed, category_guessed=True)
+        if not self.draft.has_place:
+            self._propose_place(raw, reading.place_text)
+        d = self.draft
+        if guessed is None:
+            if d.category is None and self.state.stage is Stage.CATEGORY \
+                    and not (d.place_options or d.place_lookup):
+                return False
+            self.ask_next()  # a place found is proposed once the category is chosen
+            return True
+        lead = self._understood(guessed)
+        if d.has_place or d.place_options:
+            self.ask_next(lead)
+        else:
+            # The category with its two taps, then the next question on its own: Telegram
+            # cannot show a location keyboard and inline buttons on one message.
+            self.reply(OutgoingMessage(text=lead, choices=(
+                (Choice(self.t("button_category_ok"), CATEGORY_OK),
+                 Choice(self.t("button_change_category"), CATEGORY_CHANGE)),)))
+            self.ask_next()
+        return True
+
+    def _typed_place(self, raw: str) -> None:
+        """A typed answer to "where?": proposed back for the resident to confirm, never
+        taken as the place on its own."""
+        self._propose_place(raw, raw)
+        d = self.draft
+        if d.place_options or d.place_lookup:
+            self.ask_next()
+            return
+        self._place_not_found(d.place_query or raw)
+
+    def _place_not_found(self, query: str) -> None:
+        self._set(stage=Stage.LOCATION)
+        self._set_draft(place_query=clean_user_text(query, self.settings.max_address_chars))
+        self.reply(OutgoingMessage(
+            text=self.t("place_not_found", place=self.draft.place_query),
+            choices=((Choice(self.t("button_place_retype"), PLACE_RETYPE),),
+                     (Choice(self.t("button_place_keep"), PLACE_KEEP),)),
+            map_page=True))
+
+    def _place_found(self, event: PlaceCandidatesFound) -> None:
+        """The worker's lookup answered: propose what it found, unless the resident has
+        moved on (a pin, a choice, other words typed since)."""
+        d = self.state.draft
+        if d is None or d.has_place or d.place_lookup != event.query:
+            return
+        options = event.options[: self.settings.max_place_options]
+        if not options or options == d.place_options:
+            self._set_draft(place_lookup=None)
+            if not d.place_options:
+                self._place_not_found(event.query)
+            return
+        self._set_draft(place_options=options, place_lookup=None, place_query=event.query)
+        if self.draft.category is None:
+            return  # the category question stands; the places are proposed after it
+        self.ask_next(self.t("place_found_online") if event.online else None)
 
     def _typed_choice(self, folded: str) -> str | None:
         """A number typed in answer to the last choices shown ("2" → its value)."""
@@ -250,6 +338,7 @@ class _Turn(Turn):
             location=loc.model_copy(update={"source": source}),
             location_message_id=event.message_id,
             live_until_epoch=live_until,
+            place_query=None, place_options=(), place_lookup=None,
         )
         self.ask_next()
 
@@ -353,14 +442,25 @@ class _Turn(Turn):
         data = event.data
         if event.message_id and data not in ("new",) and not data.startswith("lang:"):
             self.actions.append(ClearButtons(message_id=event.message_id))
-        if data.startswith("cat:"):
+        if data == CATEGORY_OK:
+            if self.state.draft is not None:
+                self._set_draft(category_guessed=False)
+                self.ask_next()
+        elif data == CATEGORY_CHANGE:
+            if self.state.draft is not None:
+                self._set(stage=Stage.CATEGORY)
+                self.reply(OutgoingMessage(text=self.t("ask_category"),
+                                           choices=self._category_choices()))
+        elif data.startswith(PLACE_PREFIX):
+            self._place_button(data)
+        elif data.startswith("cat:"):
             try:
                 category = Category(data[4:])
             except ValueError:
                 return
             if self.state.draft is None:
                 self._set(draft=Draft())
-            self._set_draft(category=category)
+            self._set_draft(category=category, category_guessed=False)
             self.ask_next()
         elif data in ("skip", "done"):
             if self.state.draft is not None:
@@ -379,6 +479,26 @@ class _Turn(Turn):
             self.actions.append(ChangeSubscription(scope="ward"))
         elif data == STATUS:
             self.actions.append(ListReports())
+
+    def _place_button(self, data: str) -> None:
+        """A tap on a proposed place, "type again" or "keep what I typed"."""
+        d = self.state.draft
+        if d is None or d.has_place:
+            return  # an old button: the place was settled since
+        if data == PLACE_RETYPE:
+            self._forget_place()
+            self.ask_next(self.t("place_retype"))
+        elif data == PLACE_KEEP:
+            if d.place_query:
+                self._set_draft(address_text=d.place_query, place_query=None,
+                                place_options=(), place_lookup=None)
+            self.ask_next()
+        else:
+            number = data[len(PLACE_PREFIX):]
+            index = int(number) - 1 if number.isdecimal() and len(number) <= 2 else -1
+            if 0 <= index < len(d.place_options):
+                self._take_place(d.place_options[index])
+            self.ask_next()
 
     def on_unsupported(self, event: UnsupportedReceived) -> None:
         self.say("unsupported")

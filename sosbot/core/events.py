@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sosbot.core.model import ChatRef, Draft, Location, MediaRef, Sender
+from sosbot.core.model import ChatRef, Draft, Location, MediaRef, PlaceOption, Sender
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,5 +169,16 @@ class ReportsListed:
     days: int
 
 
+@dataclass(frozen=True)
+class PlaceCandidatesFound:
+    """The worker looked up a typed place (a LookUpPlace): the places found for ``query``,
+    best first, offline and online together; ``online`` False when the online geocoder was
+    unset or did not answer."""
+
+    query: str
+    options: tuple[PlaceOption, ...]
+    online: bool
+
+
 Event = (PlatformEvent | ClockTick | ReportSubmitted | OfficerAsked | SubscriptionChanged
-         | SubmitRefused | ReportsListed)
+         | SubmitRefused | ReportsListed | PlaceCandidatesFound)

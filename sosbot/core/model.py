@@ -132,6 +132,25 @@ class MediaRef(Frozen):
     duration_s: int | None = None
 
 
+class PlaceOption(Frozen):
+    """A place the bot proposes for a typed one: a point inside its 2025 ward, what to call
+    it, and how it was found (``gazetteer``, ``street-number``, ``ward-name``, ``district``,
+    ``nominatim``). Only the resident's tap makes it the report's place."""
+
+    ward_code: str
+    ward_name: str  # "Phường Bến Thành"
+    ward_name_en: str = ""
+    lat: float
+    lon: float
+    label: str  # "Chợ Bến Thành", "5 Đường Nguyễn Huệ", "Phường Tây Thạnh (Quận Tân Phú cũ)"
+    how: str = "gazetteer"
+
+    @property
+    def whole_ward(self) -> bool:
+        """The option is a ward, not a point in it (an old district, a ward's name)."""
+        return self.how in ("district", "ward-name")
+
+
 class Draft(Frozen):
     """What a resident has told us so far about an incident not yet submitted."""
 
@@ -146,6 +165,13 @@ class Draft(Frozen):
     media_dropped: int = Field(default=0, ge=0)  # beyond the per-report limit, not kept
     media_asked: bool = False
     description_asked: bool = False
+    # The category was read from the resident's words, not picked: shown, not yet confirmed.
+    category_guessed: bool = False
+    # A typed place awaiting the resident's choice: the words, and the places proposed.
+    place_query: str | None = None
+    place_options: tuple[PlaceOption, ...] = ()
+    # The typed place the worker is looking up online (its answer is matched by the words).
+    place_lookup: str | None = None
 
     @property
     def has_place(self) -> bool:
@@ -177,6 +203,7 @@ class Stage(StrEnum):
     IDLE = "idle"
     CATEGORY = "category"
     LOCATION = "location"
+    PLACE = "place"  # a typed place was proposed back: the resident confirms or changes it
     DESCRIPTION = "description"
     MEDIA = "media"
     CONFIRM = "confirm"

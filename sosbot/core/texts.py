@@ -28,6 +28,24 @@ VI: dict[str, str] = {
         "Sự việc xảy ra ở đâu? Bấm «📍 Gửi vị trí của tôi», ghim một điểm trên bản đồ "
         "(📎 → Vị trí), hoặc nhập địa chỉ (số nhà, tên đường, phường/xã)."
     ),
+    "understood": "Mình hiểu: {emoji} {category}.",
+    "button_category_ok": "✅ Đúng",
+    "button_change_category": "🔁 Đổi loại sự việc",
+    "place_confirm": "📍 Có phải ở đây không?\n{place}\n({ward})",
+    "place_pick": "📍 «{place}» gồm nhiều phường/xã. Sự việc xảy ra ở phường/xã nào?",
+    "button_place_yes": "✅ Đúng, ở đây",
+    "button_place_retype": "✏️ Nhập lại địa chỉ",
+    "button_place_keep": "➡️ Giữ địa chỉ này",
+    "place_retype": (
+        "Bạn nhập lại địa chỉ nhé: số nhà và tên đường, phường/xã, hoặc một nơi nhiều người "
+        "biết (chợ, bệnh viện, cầu, ngã tư)."
+    ),
+    "place_looking": "🔎 Đang tìm «{place}» trên bản đồ…",
+    "place_found_online": "🔎 Đã tìm thấy trên bản đồ.",
+    "place_not_found": (
+        "Chưa tìm thấy «{place}» trên bản đồ. Bạn có thể gửi vị trí (📎 → Vị trí), chọn điểm "
+        "trên bản đồ, nhập lại địa chỉ, hoặc giữ địa chỉ này để công an xác định sau."
+    ),
     "button_send_location": "📍 Gửi vị trí của tôi",
     "location_invalid": "Vị trí không hợp lệ. Vui lòng gửi lại vị trí hoặc nhập địa chỉ.",
     "location_outside": (
@@ -245,6 +263,25 @@ EN: dict[str, str] = {
     "ask_location": (
         "Where is it happening? Tap «📍 Send my location», pin a place on the map "
         "(📎 → Location), or type the address (house number, street, ward)."
+    ),
+    "understood": "I understood: {emoji} {category}.",
+    "button_category_ok": "✅ Right",
+    "button_change_category": "🔁 Change the type",
+    "place_confirm": "📍 Is it here?\n{place}\n({ward})",
+    "place_pick": "📍 «{place}» covers several wards. Which ward is it in?",
+    "button_place_yes": "✅ Yes, here",
+    "button_place_retype": "✏️ Type it again",
+    "button_place_keep": "➡️ Keep what I typed",
+    "place_retype": (
+        "Please type the address again: house number and street, ward, or a place everyone "
+        "knows (a market, hospital, bridge, intersection)."
+    ),
+    "place_looking": "🔎 Looking for «{place}» on the map…",
+    "place_found_online": "🔎 Found it on the map.",
+    "place_not_found": (
+        "«{place}» was not found on the map. You can send your location (📎 → Location), pick "
+        "the point on the map, type the address again, or keep it as typed for the police to "
+        "locate."
     ),
     "button_send_location": "📍 Send my location",
     "location_invalid": "That location is not valid. Please send it again or type the address.",

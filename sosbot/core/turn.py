@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from sosbot.core.actions import (
     Action,
     Choice,
+    LookUpPlace,
     OutgoingMessage,
     Reply,
     SubmitReport,
@@ -22,10 +23,14 @@ from sosbot.core.events import (
     SubscriptionChanged,
 )
 from sosbot.core.model import (
+    CATEGORY_EMOJI,
     Category,
     ConversationState,
     Draft,
+    Location,
+    LocationSource,
     PendingQuestion,
+    PlaceOption,
     Stage,
     SubmittedReport,
 )
@@ -33,6 +38,14 @@ from sosbot.core.sanitize import clean_user_text
 from sosbot.core.summary import render_summary
 from sosbot.core.texts import VI, category_label, text
 from sosbot.core.vocabulary import CATEGORY_ORDER
+
+# A typed place read offline: the words that named it (None if none did) and the places
+# proposed for it, best first.
+PlaceRead = tuple[str | None, tuple[PlaceOption, ...]]
+
+
+def _no_places(text: str) -> PlaceRead:
+    return None, ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,11 @@ class Settings:
     # Messages one resident chat may send in a minute; beyond it intake records them as
     # seen, steps nothing and sends one notice (intake/inbound_rate.py).
     messages_per_minute: int = 30
+    # Typed places: read offline at once (runtime gives the gazetteer and the ward names),
+    # and looked up online by the worker when a geocoder is configured.
+    read_place: Callable[[str], PlaceRead] = field(default=_no_places)
+    online_places: bool = False
+    max_place_options: int = 8  # candidate wards shown as buttons, at most
 
 
 DEFAULT_SETTINGS = Settings()
@@ -67,6 +85,12 @@ SUBSCRIBE_COMMANDS = frozenset({"dangky", "subscribe", "bantin"})
 STATUS_COMMANDS = frozenset({"trangthai", "tinhtrang", "status"})
 STATUS = "status"
 UNSUBSCRIBE_COMMANDS = frozenset({"huy", "huydangky", "unsubscribe", "stop"})
+# Button values of the understanding steps (category read from the words, places proposed).
+CATEGORY_OK = "cat:ok"
+CATEGORY_CHANGE = "cat:change"
+PLACE_PREFIX = "place:"
+PLACE_RETYPE = "place:retype"
+PLACE_KEEP = "place:keep"
 # Choices a typed number may pick even with no draft open.
 STANDALONE_CHOICES = frozenset({"new", SUB_CITY, SUB_WARD, STATUS})
 
@@ -143,9 +167,15 @@ class Turn:
             self._set(stage=Stage.CATEGORY)
             self.reply(OutgoingMessage(text=lead + self.t("ask_category"),
                                        choices=self._category_choices()))
+        elif not d.has_place and d.place_options:
+            self._set(stage=Stage.PLACE)
+            self.reply(self._place_proposal(lead))
         elif not d.has_place:
             self._set(stage=Stage.LOCATION)
-            self.reply(OutgoingMessage(text=lead + self.t("ask_location"), request="location",
+            looking = self.t("place_looking", place=d.place_lookup) + "\n" \
+                if d.place_lookup else ""
+            self.reply(OutgoingMessage(text=lead + looking + self.t("ask_location"),
+                                       request="location",
                                        request_label=self.t("button_send_location")))
         elif not d.description and (not d.media or not d.description_asked):
             self._set(stage=Stage.DESCRIPTION)
@@ -159,10 +189,71 @@ class Turn:
                                        choices=((Choice(self.t("button_skip"), "skip"),),)))
         else:
             self._set(stage=Stage.CONFIRM)
+            # A category read from the words can still be changed here, on every platform
+            # (Messenger's quick replies vanish with the next message).
+            change = ((Choice(self.t("button_change_category"), CATEGORY_CHANGE),),) \
+                if d.category_guessed else ()
             self.reply(OutgoingMessage(text=lead + self._summary(), choices=(
                 (Choice(self.t("button_submit"), "submit"),
                  Choice(self.t("button_cancel"), "cancel")),
+                *change,
             )))
+
+    # -- typed places ---------------------------------------------------------------------------
+
+    def _place_proposal(self, lead: str) -> OutgoingMessage:
+        """"Có phải ở đây không?" for one place; the candidate wards as buttons for several.
+        Always with a way to type again and the map (the one-time location page)."""
+        d = self.draft
+        options = d.place_options
+        retype = (Choice(self.t("button_place_retype"), PLACE_RETYPE),)
+        change = ((Choice(self.t("button_change_category"), CATEGORY_CHANGE),),) \
+            if d.category_guessed else ()
+        if len(options) == 1:
+            option = options[0]
+            body = self.t("place_confirm", place=option.label, ward=self._ward_name(option))
+            rows: tuple[tuple[Choice, ...], ...] = (
+                (Choice(self.t("button_place_yes"), f"{PLACE_PREFIX}1"),), retype)
+        else:
+            body = self.t("place_pick", place=d.place_query or "")
+            rows = (*((Choice(self._ward_name(o), f"{PLACE_PREFIX}{i}"),)
+                      for i, o in enumerate(options, start=1)), retype)
+        return OutgoingMessage(text=lead + body, choices=(*rows, *change), map_page=True)
+
+    def _ward_name(self, option: PlaceOption) -> str:
+        return option.ward_name_en if self.state.lang == "en" and option.ward_name_en \
+            else option.ward_name
+
+    def _propose_place(self, text: str, words: str | None) -> None:
+        """Read ``text`` for a place offline; what it names is proposed back, and looked up
+        online as well (in the worker) when offline found no exact place."""
+        found, options = self.settings.read_place(text)
+        options = options[: self.settings.max_place_options]
+        # One place (not a whole old district) is settled offline; several wards, or none,
+        # are worth the online geocoder's look, with the resident's own words.
+        settled = len(options) == 1 and options[0].how != "district"
+        chosen = (found or words) if settled else (words or found)
+        query = clean_user_text(chosen or "", self.settings.max_address_chars)
+        lookup = query if query and not settled and self.settings.online_places else None
+        if lookup:
+            self.actions.append(LookUpPlace(query=lookup))
+        self._set_draft(place_query=query or None, place_options=options, place_lookup=lookup)
+
+    def _take_place(self, option: PlaceOption) -> None:
+        """The resident chose a proposed place: it becomes the draft's place."""
+        label = option.label if not option.whole_ward else self._ward_name(option)
+        self._set_draft(
+            location=Location(lat=option.lat, lon=option.lon, source=LocationSource.ADDRESS,
+                              label=label),
+            address_text=self.draft.place_query, place_query=None, place_options=(),
+            place_lookup=None)
+
+    def _forget_place(self) -> None:
+        self._set_draft(place_query=None, place_options=(), place_lookup=None)
+
+    def _understood(self, category: Category) -> str:
+        return self.t("understood", emoji=CATEGORY_EMOJI[category],
+                      category=category_label(self.state.lang, category))
 
     def _category_choices(self) -> tuple[tuple[Choice, ...], ...]:
         return tuple(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sosbot.delivery import context, media_downloads, warming
 from sosbot.delivery import sending as delivery
+from sosbot.residents.actions import place_candidates_found
 from sosbot.routing import escalation
 from sosbot.storage import outbox, place_lookups
 from sosbot.storage.db import transaction
@@ -70,13 +71,21 @@ def lookup_place(lookup_id: int) -> str:
     if ctx.places is None:
         raise RuntimeError("the worker has no place finder (runtime.job_context builds one)")
     reading, online = ctx.places.find(query)
+    wards = ctx.rules.wards
+    candidates = [{**c.as_dict(), "ward_full_name": wards.by_code(c.ward_code).full_name,
+                   "ward_full_name_en": wards.by_code(c.ward_code).full_name_en}
+                  if c.ward_code in wards else c.as_dict() for c in reading.candidates]
     with transaction(ctx.engine) as session:
         row = place_lookups.get(session, lookup_id)
-        if row is None:
-            return "gone"
-        place_lookups.record(session, row, [c.as_dict() for c in reading.candidates],
-                             online=online, now=ctx.clock())
-        return row.status
+        if row is None or row.status != place_lookups.PENDING:
+            return "gone" if row is None else row.status
+        place_lookups.record(session, row, candidates, online=online, now=ctx.clock())
+        status = row.status
+        # The resident's conversation hears it in the same transaction: the confirmation
+        # is queued as soon as the geocoder has answered.
+        result = place_candidates_found(session, lookup_id, ctx.clock(), ctx.policy)
+    ctx.dispatcher.outbox(result.outbox_ids)
+    return status
 
 
 # The only functions a sosbot worker runs, by the import path a job names (Dispatcher's

@@ -1,7 +1,8 @@
 """What a message to a resident needs from the platform's side, added when it is sent.
 
 - Where the conversation asks for a place, a link to the one-time location page (the only
-  way on Messenger; an alternative to the pin on Telegram and Zalo).
+  way on Messenger; an alternative to the pin on Telegram and Zalo); where it proposes a
+  typed place back (``map_page``), the same page as a link button: "pick it on the map".
 - On Messenger, the time of the resident's last message (the 24-hour window) and whether
   the message is an officer's own words (the only kind HUMAN_AGENT may carry).
 - On Zalo, the resident's message a reply quotes and how Zalo will count it (``zalo_reply``).
@@ -43,6 +44,11 @@ def enrich(session: Session, channel: str, chat_id: str, method: str, payload: d
             enriched["text"] = f"{payload.get('text', '')}\n{line}"
         else:
             enriched["link"] = [text(lang, "location_link_label"), url]
+    elif method == "message" and payload.get("map_page") and tokens is not None \
+            and public_url and not payload.get("link"):
+        ticket = tokens.issue(channel, chat_id, lang, ttl_s=LINK_TTL_S)
+        enriched["link"] = [text(lang, "location_link_label"),
+                            f"{public_url.rstrip('/')}/l/{ticket.token}"]
     if channel == "messenger":
         enriched["last_user_message_at"] = state.last_activity_epoch if state else None
         # Officers' own words may carry Messenger's HUMAN_AGENT tag (when enabled); nothing

@@ -102,9 +102,12 @@ class GroupCommit:
         outbox_ids = [i for r in results for i in r.outbox_ids]
         media_ids = [i for r in results for i in r.media_ids]
         timers = [t for r in results for t in r.timers]
+        lookups = [i for r in results for i in r.place_lookup_ids]
         try:
             self.dispatcher.outbox(outbox_ids)
             self.dispatcher.media(media_ids)
+            if lookups:
+                self.dispatcher.place_lookups(lookups)
             self.dispatcher.later_many([(ESCALATE, t.item_id, t.delay_s, t.tag)
                                          for t in timers])
         except RedisError as exc:

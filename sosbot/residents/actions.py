@@ -23,6 +23,7 @@ from sosbot.core.actions import (
     ChangeSubscription,
     ClearButtons,
     ListReports,
+    LookUpPlace,
     OutgoingMessage,
     RefineReportLocation,
     RelayAnswer,
@@ -37,6 +38,7 @@ from sosbot.core.events import (
     ClockTick,
     Event,
     Ignored,
+    PlaceCandidatesFound,
     PlatformEvent,
     ReportLine,
     ReportsListed,
@@ -44,7 +46,7 @@ from sosbot.core.events import (
     SubmitRefused,
     SubscriptionChanged,
 )
-from sosbot.core.model import ChatKind, ConversationState, ReportStatus
+from sosbot.core.model import ChatKind, ConversationState, PlaceOption, ReportStatus
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.sanitize import neutralize_mentions, truncate
 from sosbot.core.texts import text
@@ -55,6 +57,7 @@ from sosbot.storage import (
     conversations,
     deliveries,
     outbox,
+    place_lookups,
     reports,
     residents,
     subscriptions,
@@ -94,6 +97,7 @@ class IntakeResult:
     # Per report that missed a chat: "all" (no chat at all) or "ward" (not its ward's).
     unrouted: list[str] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
+    place_lookup_ids: list[int] = field(default_factory=list)  # typed places for the worker
 
     def merge(self, other: IntakeResult) -> None:
         self.accepted += other.accepted
@@ -105,6 +109,7 @@ class IntakeResult:
         self.report_categories += other.report_categories
         self.unrouted += other.unrouted
         self.timers += other.timers
+        self.place_lookup_ids += other.place_lookup_ids
 
 
 def step_resident(session: Session, conversation: Conversation, reporter: Reporter | None,
@@ -290,6 +295,12 @@ class ActionRunner:
                 self._edit_cards(report)
         elif isinstance(action, RelayAnswer):
             self._relay(action)
+        elif isinstance(action, LookUpPlace):
+            if self.conversation.id is not None:
+                row = place_lookups.request(self.session, self.conversation.id, action.query,
+                                            self.now)
+                if row.id is not None:
+                    self.result.place_lookup_ids.append(row.id)
 
     def _attach(self, action: AttachToReport) -> None:
         report = self._own_report(action.code)
@@ -388,6 +399,38 @@ def expire_idle(session: Session, conversation_id: int, now: datetime,
     result = step_resident(session, conversation, reporter, ClockTick(), now, policy)
     result.outbox_ids = outbox.take_added(session)
     return result
+
+
+def place_candidates_found(session: Session, lookup_id: int, now: datetime,
+                           policy: IntakePolicy) -> IntakeResult:
+    """A typed place's lookup is done: its conversation hears the candidates (the resident
+    is asked "Có phải ở đây không?" unless they have moved on). The lookup row must be
+    recorded (``storage.place_lookups.record``) in this transaction."""
+    row = place_lookups.get(session, lookup_id)
+    if row is None:
+        return IntakeResult()
+    conversation = session.get(Conversation, row.conversation_id, with_for_update=True)
+    if conversation is None:
+        return IntakeResult()
+    reporter = session.get(Reporter, conversation.reporter_id) \
+        if conversation.reporter_id is not None else None
+    options = tuple(PlaceOption.model_validate(_option_fields(c)) for c in row.candidates)
+    event = PlaceCandidatesFound(query=row.query, options=options,
+                                 online=row.status == place_lookups.DONE)
+    result = step_resident(session, conversation, reporter, event, now, policy)
+    result.outbox_ids = outbox.take_added(session)
+    return result
+
+
+def _option_fields(candidate: dict[str, Any]) -> dict[str, Any]:
+    """A stored candidate (geo's Candidate.as_dict, with the wards' full names when the
+    worker added them) → PlaceOption's fields."""
+    name = str(candidate.get("ward_full_name") or candidate.get("ward_name") or "")
+    return {"ward_code": str(candidate["ward_code"]), "ward_name": name,
+            "ward_name_en": str(candidate.get("ward_full_name_en") or name),
+            "lat": float(candidate["lat"]), "lon": float(candidate["lon"]),
+            "label": str(candidate.get("label") or name),
+            "how": str(candidate.get("how") or "nominatim")}
 
 
 def _aware(at: datetime) -> datetime:

@@ -87,11 +87,11 @@ async def test_security_report_on_messenger_with_the_location_page(
         assert answer["deliveries"] == [200], (answer, system.logs())
 
     await say(text="Có người lạ cạy cửa nhà hàng xóm")
-    menu, seen = await page_says(system, base, psid, "Bạn muốn báo sự việc gì", 0)
-    assert menu["messaging_type"] == "RESPONSE"
-    replies = {q["payload"]: q["title"] for q in menu["quick_replies"]}
-    assert "cat:security" in replies
-    await say(quick_reply={"payload": "cat:security", "text": replies["cat:security"]})
+    # The words name the category (issue 20): said back, with a tap to confirm or change.
+    understood, seen = await page_says(system, base, psid, "Mình hiểu: 🚨", 0)
+    assert understood["messaging_type"] == "RESPONSE"
+    replies = {q["payload"]: q["title"] for q in understood["quick_replies"]}
+    assert set(replies) == {"cat:ok", "cat:change"}
     ask, seen = await page_says(system, base, psid, "/l/", seen)
     link = next(b["url"] for b in ask["attachment"]["payload"]["buttons"] if b.get("url"))
 
@@ -140,6 +140,38 @@ async def test_security_report_on_messenger_with_the_location_page(
     assert told["messaging_type"] == "RESPONSE"
 
 
+async def test_an_old_district_on_messenger_gives_its_wards_as_quick_replies(
+        messenger_system: tuple[System, str]) -> None:
+    """Issue 20 on Messenger (no pin there): an old district's wards are quick replies
+    within Meta's limits (13, titles of 20), the map page a button beside them."""
+    system, base = messenger_system
+    assert (await emu(system, base, "POST", "/_emu/subscribe", {}))
+    psid = (await emu(system, base, "POST", "/_emu/users", {"first_name": "Vy"}))["psid"]
+
+    async def say(**content: Any) -> None:
+        answer = await emu(system, base, "POST", "/_emu/send", {"from": psid, **content})
+        assert answer["deliveries"] == [200], (answer, system.logs())
+
+    await say(text="danh nhau o Q.Tan Phu")
+    wards, seen = await page_says(system, base, psid, "gồm nhiều phường", 0)
+    quick = wards["quick_replies"]
+    assert 7 <= len(quick) <= 13
+    assert all(len(q["title"].encode("utf-16-le")) // 2 <= 20 for q in quick)
+    assert "Phường Tây Thạnh" in [q["title"] for q in quick]
+    buttons = wards["attachment"]["payload"]["buttons"]
+    assert "/l/" in buttons[0]["url"]  # pick it on the map instead
+    pick = next(q for q in quick if q["title"] == "Phường Tây Thạnh")
+    await say(quick_reply={"payload": pick["payload"], "text": pick["title"]})
+    _, seen = await page_says(system, base, psid, "gửi ảnh hoặc video", seen)
+    await say(quick_reply={"payload": "skip", "text": "Bỏ qua"})
+    summary, seen = await page_says(system, base, psid, "Vui lòng kiểm tra lại tin báo", seen)
+    assert "Tây Thạnh" in json.dumps(summary, ensure_ascii=False)
+    await say(quick_reply={"payload": "submit", "text": "Gửi tin báo"})
+    await page_says(system, base, psid, "Mã tin báo của bạn", seen)
+    report = json.loads(await system.run("reports", "--json"))[0]
+    assert report["category"] == "security"
+
+
 async def test_a_resident_back_after_three_days_gets_the_update_she_missed(
         messenger_system: tuple[System, str]) -> None:
     """Reported at night, acknowledged after Messenger's 24 hours: no retired tag is tried,
@@ -155,10 +187,11 @@ async def test_a_resident_back_after_three_days_gets_the_update_she_missed(
         assert answer["deliveries"] == [200], (answer, system.logs())
 
     await say(text="Hai xe máy va chạm, một người bị thương")
-    _, seen = await page_says(system, base, psid, "Bạn muốn báo sự việc gì", 0)
-    await say(quick_reply={"payload": "cat:traffic", "text": "Tai nạn giao thông"})
+    _, seen = await page_says(system, base, psid, "Mình hiểu: 🚗 Tai nạn giao thông", 0)
     _, seen = await page_says(system, base, psid, "Sự việc xảy ra ở đâu", seen)
     await say(text="12 Âu Cơ, phường Tân Phú")
+    _, seen = await page_says(system, base, psid, "Có phải ở đây không?", seen)
+    await say(quick_reply={"payload": "place:1", "text": "✅ Đúng, ở đây"})
     _, seen = await page_says(system, base, psid, "gửi ảnh hoặc video", seen)
     await say(quick_reply={"payload": "skip", "text": "Bỏ qua"})
     _, seen = await page_says(system, base, psid, "Vui lòng kiểm tra lại tin báo", seen)

@@ -111,8 +111,8 @@ async def test_resident_reports_a_fire_with_a_pin_and_an_album(system: System) -
 async def test_extras_after_submission_join_the_report(system: System) -> None:
     an = await system.user(7002, "An")
     await an.send(text="Có người bị giật điện thoại trước cổng trường")
-    menu = await an.expect_text("Bạn muốn báo sự việc gì?")
-    await an.press(menu, "cat:security")
+    understood = await an.expect_text("Mình hiểu: 🚨 An ninh trật tự")
+    await an.press(understood, "cat:ok")
     await an.expect_text("Sự việc xảy ra ở đâu?")
     await an.send(venue={"latitude": 10.7725, "longitude": 106.698, "title": "Chợ Bến Thành",
                          "address": "Lê Lợi"})
@@ -143,6 +143,42 @@ async def test_outside_the_city_is_refused_and_the_draft_kept(system: System) ->
     await binh.expect_text("nằm ngoài địa bàn TP. Hồ Chí Minh")
     await binh.send(location=PIN)
     await binh.expect_text("mô tả ngắn gọn")
+
+
+async def test_a_typed_place_is_proposed_back_and_confirmed(system: System) -> None:
+    """Issue 20: one panicked sentence naming a landmark; the bot says what it understood
+    and proposes the place; one tap confirms it, and the report is in that ward."""
+    lan = await system.user(7004, "Lan")
+    await lan.send(text="Có cháy ở chợ Bến Thành, cứu với!")
+    asked = await lan.expect_text("Mình hiểu: 🔥 Cháy nổ.")
+    assert "Có phải ở đây không?" in asked["text"] and "Chợ Bến Thành" in asked["text"]
+    assert "Phường Bến Thành" in asked["text"]
+    values = [b.get("callback_data") for row in asked["reply_markup"]["inline_keyboard"]
+              for b in row]
+    assert values[:3] == ["place:1", "place:retype", "cat:change"]
+    await lan.press(asked, "place:1")
+    ask_media = await lan.expect_text("gửi ảnh hoặc video")
+    await lan.press(ask_media, "skip")
+    summary = await lan.expect_text("Vui lòng kiểm tra lại tin báo")
+    assert "Chợ Bến Thành" in summary["text"]
+    await lan.press(summary, "submit")
+    await lan.expect_text("Mã tin báo của bạn:")
+    report = json.loads(await system.run("reports", "--json"))[0]
+    assert report["category"] == "fire" and report["ward_code"] == "26743"  # Bến Thành
+    assert report["description"] == "Có cháy ở chợ Bến Thành, cứu với!"
+
+    # An old district: the wards it became, as buttons.
+    hoa = await system.user(7005, "Hoa")
+    await hoa.send(text="/start")
+    menu = await hoa.expect_text("Bạn muốn báo sự việc gì?")
+    await hoa.press(menu, "cat:traffic")
+    await hoa.expect_text("Sự việc xảy ra ở đâu?")
+    await hoa.send(text="Q.Tân Phú")
+    wards = await hoa.expect_text("gồm nhiều phường/xã")
+    labels = [b["text"] for row in wards["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Phường Tây Thạnh" in labels
+    await hoa.press(wards, "place:1")
+    await hoa.expect_text("mô tả ngắn gọn")
 
 
 async def _pause() -> None:

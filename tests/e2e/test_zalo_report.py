@@ -5,6 +5,7 @@ on Zalo, and the PC08 group on Telegram gets the same card with the same photos.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -164,3 +165,30 @@ async def test_traffic_accident_reported_on_zalo(zalo_system: tuple[System, str]
     assert texts.index(folded[0]) < texts.index(status)
     assert f"• {report} – Tai nạn giao thông" in status and "đã xử lý xong" in status
     assert TOKEN  # the Telegram side ran on the same system
+
+
+async def test_a_typed_landmark_on_zalo_is_confirmed_by_number(
+        zalo_system: tuple[System, str]) -> None:
+    """Issue 20 on Zalo: the proposal's choices are numbered lines; "1" accepts the place."""
+    system, zalo_url = zalo_system
+    minh = (await zalo(system, zalo_url, "POST", "/_emu/users", {"name": "Minh"}))["id"]
+    inbox = f"/_emu/users/{minh}/messages"
+    await zalo_wait(system, zalo_url, inbox,
+                    lambda ms: any("Trả lời bằng số" in t for t in oa_texts(ms)))
+    steps: list[tuple[str, str]] = [
+        ("tai nan xe may tren cau sai gon", "Có phải ở đây không?"),
+        ("1", "gửi ảnh hoặc video"),
+        ("xong", "Vui lòng kiểm tra lại tin báo"),
+        ("1", "Mã tin báo của bạn"),
+    ]
+    for words, answer in steps:
+        seen = len(oa_texts((await zalo(system, zalo_url, "GET", inbox))["messages"]))
+        await zalo(system, zalo_url, "POST", "/_emu/send", {"from": minh, "text": words})
+        await zalo_wait(system, zalo_url, inbox, lambda ms, a=answer, n=seen: any(
+            a in t for t in oa_texts(ms)[n:]))
+    texts = oa_texts((await zalo(system, zalo_url, "GET", inbox))["messages"])
+    proposal = next(t for t in texts if "Có phải ở đây không?" in t)
+    assert "Mình hiểu: 🚗 Tai nạn giao thông." in proposal and "Cầu Sài Gòn" in proposal
+    assert "1. ✅ Đúng, ở đây" in proposal and "2. ✏️ Nhập lại địa chỉ" in proposal
+    report = json.loads(await system.run("reports", "--json"))[0]
+    assert report["category"] == "traffic" and report["ward_code"] is not None

@@ -128,3 +128,59 @@ def test_a_lookup_is_done_once(engine: Engine, redis: Redis, queue_name: str, tm
 
 def test_the_job_is_on_the_workers_allow_list() -> None:
     assert jobs.JOBS["sosbot.delivery.jobs.lookup_place"] is jobs.lookup_place
+
+
+def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
+        engine: Engine, redis: Redis, queue_name: str, tmp_path: Path, reader: PlaceReader,
+        emulator: Emulator) -> None:
+    """Issue 20 item 3: a typed place the offline reading cannot settle is looked up by the
+    worker; its answer steps the resident's conversation in the same job, and the
+    confirmation ("Có phải ở đây không?" or the wards to pick from) is queued at once."""
+    from sqlmodel import col, select
+
+    from sosbot.core.events import TextReceived
+    from sosbot.core.model import Channel, ChatRef, Sender
+    from sosbot.geo.place_options import offline_reader
+    from sosbot.intake.take import IntakePolicy, take_batch
+    from sosbot.storage import conversations
+    from sosbot.storage.tables import Conversation, Outbox
+
+    conversation = ConversationSettings(read_place=offline_reader(reader), online_places=True)
+    ctx = dataclasses.replace(
+        _context(engine, redis, queue_name, tmp_path,
+                 PlaceFinder(reader, _online(emulator.url, reader, redis))),
+        conversation=conversation)
+    chat = ChatRef(channel=Channel.TELEGRAM, chat_id="6201")
+    sender = Sender(user_id="6201")
+    policy = IntakePolicy(conversation=conversation, rules=ctx.rules)
+    lookups: list[int] = []
+    for n, words in enumerate(["cháy nhà cứu với", "chợ Âu Cơ"]):
+        with transaction(engine) as session:
+            results = take_batch(session, [([TextReceived(text=words, chat=chat, sender=sender,
+                                                          event_id=f"w{n}")], {})],
+                                 datetime.now(UTC), policy)
+            lookups += [i for r in results for i in r.place_lookup_ids]
+    assert len(lookups) == 1  # the street runs through two wards: worth the online look
+    with transaction(engine) as session:
+        before = session.exec(select(Outbox).where(Outbox.chat_id == "6201")).all()
+        offline_list = [row.payload["text"] for row in before][-1]
+    assert "nhiều phường" in offline_list  # the offline wards are proposed at once
+    ctx.dispatcher.place_lookups(lookups)
+    context.install(ctx)
+    try:
+        guarded_worker(redis, queue_name).work(burst=True)
+    finally:
+        context.install(None)
+    with transaction(engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.chat_id == "6201")
+                            .order_by(col(Outbox.id))).all()
+        state = conversations.load_state(session.exec(
+            select(Conversation).where(Conversation.chat_id == "6201")).one())
+    asked = rows[-1].payload
+    assert len(rows) == len(before) + 1
+    assert asked["text"].startswith("🔎 Đã tìm thấy trên bản đồ.")
+    assert asked.get("map_page") is True  # the map is one tap away
+    assert state.draft is not None and state.draft.location is None  # nothing taken yet
+    assert state.draft.place_options[0].how == "nominatim"
+    assert state.draft.place_options[0].ward_name == "Phường Tân Phú"
+    assert state.draft.place_lookup is None

@@ -1,0 +1,383 @@
+"""What a resident's own words say: the likely category, and the words naming a place.
+
+Pure (no I/O, nothing of sosbot but core). Residents write in a hurry: with or without
+diacritics, with abbreviations ("ko", "dc", "ng", "tngt", "q1", "p.", "đ.", "ngã 4"), slang
+and English mixed in. The guess is only a proposal: the conversation states it and the
+resident confirms or changes it before anything is filed.
+
+Matching is tone-aware: a word written with diacritics matches only the same word ("chạy",
+to run, is not "cháy", fire); a word written without any matches every keyword it folds to,
+except the keywords marked *strict*, whose bare form is too common to mean anything alone
+("no" is "nó"/"no" far more often than "nổ"): those count without diacritics only inside a
+longer phrase ("phat no", "vu no").
+"""
+
+from __future__ import annotations
+
+__all__ = ["Understanding", "guess_category", "place_span", "understand"]
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sosbot.core.model import Category
+from sosbot.core.sanitize import fold
+
+_FIRE, _SEC, _TRAF, _OTHER = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
+
+# (phrase, category or None for "not a category word", weight). A "!" before a one-word
+# phrase marks it strict (see the module docstring). None-phrases exist to consume words
+# that would otherwise be read wrongly ("chạy xe" is driving, not a fire).
+_PHRASES: tuple[tuple[str, Category | None, int], ...] = (
+    # -- fire and explosions --------------------------------------------------------------
+    ("cháy", _FIRE, 4), ("bốc cháy", _FIRE, 5), ("đám cháy", _FIRE, 5),
+    ("cháy nhà", _FIRE, 5), ("cháy lớn", _FIRE, 5), ("cháy rừng", _FIRE, 5),
+    ("hỏa hoạn", _FIRE, 5), ("hoả hoạn", _FIRE, 5), ("!nổ", _FIRE, 4), ("phát nổ", _FIRE, 5),
+    ("vụ nổ", _FIRE, 5), ("tiếng nổ", _FIRE, 5), ("nổ lớn", _FIRE, 5), ("nổ tung", _FIRE, 5),
+    ("nổ bình gas", _FIRE, 5), ("nổ bình ga", _FIRE, 5), ("nổ trạm biến áp", _FIRE, 5),
+    ("!khói", _FIRE, 3), ("bốc khói", _FIRE, 4), ("khói đen", _FIRE, 4),
+    ("nhiều khói", _FIRE, 4), ("khói mù mịt", _FIRE, 4), ("ra khói", _FIRE, 4),
+    ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
+    ("mùi gas", _FIRE, 4), ("bình gas", _FIRE, 3), ("xì ra", _FIRE, 1), ("chập điện", _FIRE, 4),
+    ("chập cháy", _FIRE, 5),
+    ("cứu hỏa", _FIRE, 4), ("cứu hoả", _FIRE, 4), ("!lửa", _FIRE, 4), ("bốc lửa", _FIRE, 5),
+    ("ngọn lửa", _FIRE, 5), ("lửa cháy", _FIRE, 5), ("pccc", _FIRE, 4), ("114", _FIRE, 3),
+    ("fire", _FIRE, 4), ("smoke", _FIRE, 3), ("explosion", _FIRE, 4), ("burning", _FIRE, 4),
+    ("gas leak", _FIRE, 4), ("on fire", _FIRE, 5), ("exploded", _FIRE, 4),
+    # -- words that look like the above but are not -----------------------------------------
+    ("chạy", None, 0), ("chạy xe", None, 0), ("chạy qua", None, 0), ("chạy ra", None, 0),
+    ("chạy vào", None, 0), ("chạy tới", None, 0), ("nó", None, 0), ("no", None, 0),
+    ("khỏi", None, 0), ("đi khỏi", None, 0), ("cứu", None, 0), ("cứu với", None, 0),
+    # -- security and public order ------------------------------------------------------------
+    ("cướp", _SEC, 4), ("cướp giật", _SEC, 5), ("!giật", _SEC, 3), ("bị giật", _SEC, 4),
+    ("giật đồ", _SEC, 5), ("giật điện thoại", _SEC, 5), ("giật túi", _SEC, 5),
+    ("giật dây chuyền", _SEC, 5), ("giật đt", _SEC, 5), ("trộm", _SEC, 4), ("ăn trộm", _SEC, 4),
+    ("ăn cắp", _SEC, 4), ("móc túi", _SEC, 4), ("đánh nhau", _SEC, 5),
+    ("đánh người", _SEC, 5), ("!đánh", _SEC, 3), ("bị đánh", _SEC, 4), ("đánh đập", _SEC, 4),
+    ("!đâm", _SEC, 3), ("bị đâm", _SEC, 4), ("đâm chém", _SEC, 5), ("đâm người", _SEC, 5),
+    ("chém", _SEC, 4), ("chém nhau", _SEC, 5), ("!dao", _SEC, 3), ("cầm dao", _SEC, 5),
+    ("vung dao", _SEC, 5), ("mã tấu", _SEC, 5), ("!súng", _SEC, 4), ("nổ súng", _SEC, 6),
+    ("có súng", _SEC, 5), ("súng nổ", _SEC, 6), ("tiếng súng", _SEC, 6), ("cầm súng", _SEC, 5),
+    ("!bắn", _SEC, 3), ("bắn nhau", _SEC, 5),
+    ("hành hung", _SEC, 4), ("ẩu đả", _SEC, 4), ("gây rối", _SEC, 4), ("quậy phá", _SEC, 4),
+    ("côn đồ", _SEC, 4), ("giang hồ", _SEC, 4), ("xã hội đen", _SEC, 4),
+    ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
+    ("đe dọa", _SEC, 3), ("đe doạ", _SEC, 3), ("tống tiền", _SEC, 4), ("lừa đảo", _SEC, 4),
+    ("ma túy", _SEC, 4), ("ma tuý", _SEC, 4), ("chích hút", _SEC, 4), ("tụ tập", _SEC, 3),
+    ("đua xe", _SEC, 4), ("bạo lực", _SEC, 4), ("bạo hành", _SEC, 4), ("giết", _SEC, 4),
+    ("đột nhập", _SEC, 4), ("cạy cửa", _SEC, 4), ("phá khóa", _SEC, 4), ("phá khoá", _SEC, 4),
+    ("bẻ khóa", _SEC, 4), ("bẻ khoá", _SEC, 4), ("trộm xe", _SEC, 5), ("mất xe", _SEC, 3),
+    ("bị cướp", _SEC, 5), ("say xỉn", _SEC, 3), ("nhậu say", _SEC, 3), ("đập phá", _SEC, 4),
+    ("đập cửa", _SEC, 4), ("nghiện", _SEC, 3),
+    ("ném đá", _SEC, 3), ("karaoke", _SEC, 2), ("ồn ào", _SEC, 2), ("hát karaoke", _SEC, 3),
+    ("đòi nợ", _SEC, 3), ("xiết nợ", _SEC, 3), ("cãi nhau", _SEC, 3), ("xô xát", _SEC, 4),
+    ("dọa giết", _SEC, 5), ("doạ giết", _SEC, 5), ("kẻ gian", _SEC, 4), ("bỏ chạy", _SEC, 2),
+    ("truy đuổi", _SEC, 3), ("rượt đuổi", _SEC, 3), ("rượt chém", _SEC, 5),
+    ("robbery", _SEC, 4), ("robbed", _SEC, 4), ("thief", _SEC, 4), ("thieves", _SEC, 4),
+    ("stolen", _SEC, 4), ("steal", _SEC, 4), ("stole", _SEC, 4), ("fight", _SEC, 4),
+    ("fighting", _SEC, 4), ("knife", _SEC, 4), ("gun", _SEC, 4), ("stabbed", _SEC, 5),
+    ("attack", _SEC, 3), ("attacked", _SEC, 4), ("assault", _SEC, 4), ("harass", _SEC, 3),
+    ("harassing", _SEC, 3), ("kidnap", _SEC, 5), ("drunk", _SEC, 2), ("snatched", _SEC, 4),
+    ("snatch", _SEC, 4), ("pickpocket", _SEC, 4), ("break in", _SEC, 4), ("broke into", _SEC, 4),
+    ("burglar", _SEC, 4), ("gangsters", _SEC, 4), ("racing", _SEC, 3), ("noise", _SEC, 2),
+    ("scam", _SEC, 3), ("drugs", _SEC, 3),
+    # -- traffic ---------------------------------------------------------------------------
+    ("tai nạn", _TRAF, 4), ("tai nạn giao thông", _TRAF, 5), ("tngt", _TRAF, 5),
+    ("va chạm", _TRAF, 4), ("!đụng", _TRAF, 3), ("đụng xe", _TRAF, 5), ("xe đụng", _TRAF, 5),
+    ("bị đụng", _TRAF, 4), ("đụng nhau", _TRAF, 5), ("!tông", _TRAF, 3), ("tông xe", _TRAF, 5),
+    ("xe tông", _TRAF, 5), ("bị tông", _TRAF, 4), ("tông vào", _TRAF, 4), ("đâm xe", _TRAF, 5),
+    ("xe đâm", _TRAF, 5), ("đâm vào", _TRAF, 4), ("đâm nhau", _TRAF, 4),
+    ("đâm sầm", _TRAF, 5), ("!lật", _TRAF, 3), ("lật xe", _TRAF, 5), ("xe lật", _TRAF, 5),
+    ("bị lật", _TRAF, 4), ("!cán", _TRAF, 3), ("xe cán", _TRAF, 5), ("bị cán", _TRAF, 4),
+    ("cán qua", _TRAF, 4), ("cán chết", _TRAF, 5), ("kẹt xe", _TRAF, 4), ("ùn tắc", _TRAF, 4),
+    ("tắc đường", _TRAF, 4),
+    ("kẹt cứng", _TRAF, 3), ("tắc nghẽn", _TRAF, 4), ("đèn giao thông", _TRAF, 4),
+    ("đèn tín hiệu", _TRAF, 4), ("đèn đỏ", _TRAF, 2), ("mất đèn", _TRAF, 3),
+    ("té xe", _TRAF, 4), ("ngã xe", _TRAF, 4), ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3),
+    ("lấn làn", _TRAF, 3), ("vượt đèn đỏ", _TRAF, 3), ("giao thông", _TRAF, 2),
+    ("xe tải", _TRAF, 1), ("container", _TRAF, 1), ("xe buýt", _TRAF, 1), ("xe bus", _TRAF, 1),
+    ("xe máy", _TRAF, 1), ("xe may", _TRAF, 1), ("ô tô", _TRAF, 1), ("xe hơi", _TRAF, 1),
+    ("xe khách", _TRAF, 1), ("xe ben", _TRAF, 1), ("xe đầu kéo", _TRAF, 1), ("taxi", _TRAF, 1),
+    ("xe ôm", _TRAF, 1), ("!xe", _TRAF, 1), ("nằm đường", _TRAF, 2), ("bể kính", _TRAF, 1),
+    ("accident", _TRAF, 4), ("crash", _TRAF, 4), ("crashed", _TRAF, 4),
+    ("collision", _TRAF, 4), ("traffic", _TRAF, 3), ("hit by", _TRAF, 4),
+    ("motorbike", _TRAF, 1), ("car", _TRAF, 1), ("truck", _TRAF, 1), ("bus", _TRAF, 1),
+    ("traffic jam", _TRAF, 4), ("jam", _TRAF, 2), ("ran over", _TRAF, 4),
+    ("traffic light", _TRAF, 4), ("wrong way", _TRAF, 3),
+    # -- other emergencies --------------------------------------------------------------------
+    ("ngập", _OTHER, 3), ("ngập nước", _OTHER, 4), ("ngập sâu", _OTHER, 4), ("!lũ", _OTHER, 3),
+    ("triều cường", _OTHER, 4), ("cây đổ", _OTHER, 5), ("cây ngã", _OTHER, 5),
+    ("ngã cây", _OTHER, 5), ("đổ cây", _OTHER, 5), ("gãy cành", _OTHER, 4),
+    ("cành cây", _OTHER, 3), ("gãy đổ", _OTHER, 4), ("bật gốc", _OTHER, 4),
+    ("đứt dây điện", _OTHER, 5), ("dây điện", _OTHER, 3), ("điện giật", _OTHER, 5),
+    ("bị điện giật", _OTHER, 5), ("!sập", _OTHER, 3), ("sập nhà", _OTHER, 5),
+    ("nhà sập", _OTHER, 5), ("sập tường", _OTHER, 5), ("tường sập", _OTHER, 5),
+    ("sạt lở", _OTHER, 5), ("sụt lún", _OTHER, 4), ("hố sâu", _OTHER, 3), ("ổ gà", _OTHER, 3),
+    ("đuối nước", _OTHER, 5), ("chết đuối", _OTHER, 5), ("rơi xuống sông", _OTHER, 5),
+    ("té sông", _OTHER, 5), ("rơi xuống", _OTHER, 4), ("đuối", _OTHER, 4), ("nhảy cầu", _OTHER, 5),
+    ("tự tử", _OTHER, 5),
+    ("ngất", _OTHER, 3), ("ngất xỉu", _OTHER, 4), ("xỉu", _OTHER, 3), ("đột quỵ", _OTHER, 4),
+    ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 3), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
+    ("bị lạc", _OTHER, 4), ("lạc mất", _OTHER, 4), ("mất tích", _OTHER, 4),
+    ("!rắn", _OTHER, 3), ("con rắn", _OTHER, 5), ("rắn hổ", _OTHER, 5), ("chó dữ", _OTHER, 4),
+    ("chó cắn", _OTHER, 4), ("tổ ong", _OTHER, 5), ("ong vò vẽ", _OTHER, 5),
+    ("ong đốt", _OTHER, 5), ("kẹt thang máy", _OTHER, 5), ("mắc kẹt", _OTHER, 3),
+    ("thang máy", _OTHER, 3), ("vỡ ống nước", _OTHER, 4), ("bể ống nước", _OTHER, 4),
+    ("thi thể", _OTHER, 3), ("xác chết", _OTHER, 3), ("người chết", _OTHER, 2),
+    ("flood", _OTHER, 4), ("flooded", _OTHER, 4), ("fallen tree", _OTHER, 5),
+    ("tree fell", _OTHER, 5), ("tree", _OTHER, 2), ("drowning", _OTHER, 5),
+    ("drowned", _OTHER, 5), ("missing", _OTHER, 3), ("lost child", _OTHER, 4),
+    ("stuck", _OTHER, 3), ("elevator", _OTHER, 3), ("collapsed", _OTHER, 4),
+    ("fainted", _OTHER, 4), ("unconscious", _OTHER, 3), ("snake", _OTHER, 4),
+    ("power line", _OTHER, 4), ("electrocuted", _OTHER, 5),
+)
+
+# What residents type for common words (folded) → the words they stand for.
+_SHORTHAND: dict[str, tuple[str, ...]] = {
+    "ko": ("không",), "k": ("không",), "kg": ("không",), "khg": ("không",), "hok": ("không",),
+    "hong": ("không",), "dc": ("được",), "đc": ("được",), "ng": ("người",),
+    "ngta": ("người", "ta"), "vs": ("với",), "j": ("gì",), "bik": ("biết",), "bt": ("biết",),
+    "tnan": ("tai", "nạn"), "tn": ("tai", "nạn"), "xm": ("xe", "máy"), "oto": ("ô", "tô"),
+    "xe_may": ("xe", "máy"), "dt": ("điện", "thoại"), "đt": ("điện", "thoại"),
+    "ga": ("gas",), "gaz": ("gas",), "mn": ("mọi", "người"), "ae": ("anh", "em"),
+    "cs": ("công", "an"), "ca": ("công", "an"), "csgt": ("cảnh", "sát", "giao", "thông"),
+    "sos": ("cứu",), "plz": ("please",), "pls": ("please",), "chem": ("chém",),
+}
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    words: tuple[str, ...]
+    category: Category | None
+    weight: int
+    strict: bool
+
+
+def _build() -> dict[str, list[_Phrase]]:
+    by_first: dict[str, list[_Phrase]] = {}
+    for raw, category, weight in _PHRASES:
+        strict = raw.startswith("!")
+        ws = tuple(_lower(raw.lstrip("!")).split())
+        phrase = _Phrase(ws, category, weight, strict)
+        for key in {ws[0], fold(ws[0])}:
+            by_first.setdefault(key, []).append(phrase)
+    for phrases in by_first.values():
+        # Longest first; among equals, the heavier one (a bare "chay" is "cháy" before
+        # "chạy" in a message to an emergency line).
+        phrases.sort(key=lambda p: (-len(p.words), -p.weight))
+    return by_first
+
+
+def _lower(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower()
+
+
+_BY_FIRST = _build()
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """(word in lower case with its diacritics, start, end), shorthand expanded."""
+    out: list[tuple[str, int, int]] = []
+    for m in _WORD_RE.finditer(_lower(text)):
+        word = m.group(0)
+        expanded = _SHORTHAND.get(word) or _SHORTHAND.get(fold(word))
+        if expanded and not (word == "ga" and out and fold(out[-1][0]) in ("nha", "nga")):
+            out.extend((w, m.start(), m.end()) for w in expanded)
+        else:
+            out.append((word, m.start(), m.end()))
+    return out
+
+
+def _matches(written: str, keyword: str, alone: bool, strict: bool) -> bool:
+    if written == keyword:
+        return True
+    bare = fold(written) == written
+    return bare and fold(keyword) == written and not (alone and strict)
+
+
+def _match_at(words: list[str], i: int, context: bool = False) -> _Phrase | None:
+    """The longest phrase at word ``i``; with ``context`` (a vehicle was just named) a
+    strict word counts without diacritics too ("xe tai lat" is "xe tải lật")."""
+    for phrase in _BY_FIRST.get(words[i], []) + _BY_FIRST.get(fold(words[i]), []):
+        n = len(phrase.words)
+        if i + n <= len(words) and all(
+                _matches(words[i + k], phrase.words[k], n == 1,
+                         phrase.strict and not (context and phrase.category is _TRAF))
+                for k in range(n)):
+            return phrase
+    return None
+
+
+def category_scores(text: str) -> dict[Category, int]:
+    """Evidence per category: the weights of the phrases found, longest phrase first."""
+    words = [w for w, _, _ in _tokens(text)]
+    scores: dict[Category, int] = {}
+    i = 0
+    vehicle = False  # the phrase just before named a vehicle
+    while i < len(words):
+        # The longest phrase at this word wins; its words are not read again.
+        best = _match_at(words, i, context=vehicle)
+        if best is None:
+            i += 1
+            vehicle = False
+            continue
+        if best.category is not None:
+            scores[best.category] = scores.get(best.category, 0) + best.weight
+        vehicle = best.category is _TRAF and best.weight == 1
+        i += len(best.words)
+    return scores
+
+
+# When two incidents are named with equal weight, the one needing the faster answer leads.
+_PRIORITY = (Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER)
+
+
+def guess_category(text: str) -> Category | None:
+    """The likely category of ``text``, or None when no word points to one."""
+    scores = category_scores(text)
+    if not scores:
+        return None
+    # Vehicles alone (weight 1 words) do not make a traffic report.
+    best = max(_PRIORITY, key=lambda c: (scores.get(c, 0), -_PRIORITY.index(c)))
+    if best is Category.TRAFFIC and scores[best] < 2:
+        return None
+    return best
+
+
+# -- the words naming a place -----------------------------------------------------------------
+
+# Words after which a place follows ("ở chợ Bến Thành", "gần cầu Sài Gòn").
+_BEFORE_PLACE = frozenset({
+    "ở", "o", "tại", "gần", "gan", "trước", "truoc", "đối", "doi", "cạnh", "canh", "ngay",
+    "khu", "kv", "at", "near", "on", "in", "trên", "tren", "ngoài", "ngoai", "đầu", "dau",
+    "cuối", "cuoi", "phía",
+})
+_NOT_BEFORE_PLACE = {"tai": {"nan", "nạn"}, "canh": {"sat", "sát"}, "doi": {"no", "nợ"},
+                     "dau": {"bung", "bụng", "dau", "đầu", "lắm"},
+                     "khu": set(), "on": set(), "in": set(), "ngay": set()}
+# Words that begin a place themselves ("chợ Bến Thành", "số 5 Nguyễn Huệ", "q1").
+_PLACE_NOUNS = frozenset({
+    "số", "so", "hẻm", "hem", "kiệt", "ngõ", "ngo", "đường", "duong", "đ", "d", "phố", "chợ",
+    "cho", "cầu", "cau", "ngã", "nga", "vòng", "bùng", "quận", "quan", "q", "phường", "phuong",
+    "p", "f", "tp", "thành", "huyện", "huyen", "xã", "bệnh", "benh", "bv", "trường", "truong",
+    "sân", "san", "bến", "ben", "ga", "công", "nhà", "chùa", "chua", "chung", "cc", "tòa",
+    "toà", "toa", "siêu", "sieu", "kp", "kcn", "cây", "cay", "trạm", "tram", "ủy", "ubnd",
+    "hầm", "ham", "cảng", "cang", "đại", "dh", "street", "road", "market", "bridge",
+    "district", "ward", "airport", "hospital", "school", "sài", "sai", "sg", "hcm", "tphcm",
+    "landmark", "bitexco", "vincom", "aeon", "lotte", "coop", "bigc", "emart", "circle",
+})
+_GLUED_PLACE = re.compile(r"^(q|p|f|d|đ)\d+$")
+# Words after which "cho" is the verb, not the market ("cho tôi", "cho hỏi").
+_CHO_VERB_NEXT = frozenset({"toi", "tôi", "minh", "mình", "em", "anh", "chi", "chị", "hoi",
+                            "hỏi", "biet", "biết", "xin", "nguoi", "người", "ba", "me", "con",
+                            "no", "nó", "ho", "họ", "tui", "ai"})
+# Words that end a place ("... chợ Tân Phú cứu với").
+_AFTER_PLACE = frozenset({
+    "cứu", "cuu", "giúp", "giup", "nhanh", "đang", "dang", "có", "co", "bị", "bi", "rồi",
+    "roi", "lắm", "lam", "quá", "qua", "help", "please", "với", "voi", "mọi", "moi", "ơi",
+    "oi", "ai", "đi", "kìa", "kia", "khẩn", "khan", "gấp", "gap", "thì", "thi", "mà", "ma",
+    "nè", "ne", "luôn", "luon", "vừa", "vua", "xảy", "xay", "là", "la", "này", "nay",
+    "hiện", "hien", "không", "khong", "được", "duoc", "người", "nguoi", "xe", "now", "is",
+    "are", "has", "there", "some", "a", "the", "and", "và", "va", "đó", "do", "nhé", "nhe",
+    "ạ", "mấy", "may", "anh", "chị", "em", "tôi", "toi", "mình", "minh",
+    "hai", "ba", "bốn", "nhiều", "nhieu", "lúc", "luc", "sáng", "tối", "chiều", "trưa",
+    "cháy", "chay", "nổ", "cướp", "cuop", "đánh", "danh", "đâm", "tai", "gây", "gay",
+})
+# After a comma a place goes on only with these ("số 5 Nguyễn Huệ, quận 1").
+_PLACE_GOES_ON = frozenset({"quận", "quan", "q", "phường", "phuong", "p", "f", "tp", "thành",
+                            "sài", "sai", "sg", "hcm", "tphcm", "huyện", "huyen", "xã", "xa",
+                            "gần", "gan", "đường", "duong", "d", "đ", "ngã", "nga", "hẻm",
+                            "hem", "district", "ward", "city", "thủ", "thu", "gò", "go",
+                            "bình", "binh", "tân", "tan", "phú", "phu", "nhà", "nha"})
+_MAX_PLACE_WORDS = 12
+# "đường" after these is the road in general ("chắn đường", "nằm đường"), not a street's name.
+_ROAD_IN_GENERAL_AFTER = frozenset({"chan", "nam", "giua", "ra", "qua", "bang", "sang", "le",
+                                    "mat", "lan", "tac", "ket", "het", "di", "ve", "ben"})
+# A bare "co" is "có" (there is) before these, not the end of a name such as "Âu Cơ".
+_CO_THEN = frozenset({"nguoi", "thang", "vu", "tieng", "khoi", "mot", "con", "dua", "bon",
+                      "nhom", "xe", "ai", "chay", "dam", "cuop", "lua", "may", "2", "3"})
+
+
+def _starts_place(words: list[str], i: int) -> int | None:
+    """Where a place begins if one begins at word ``i`` (after a preposition: the next
+    word), else None."""
+    w, plain = words[i], fold(words[i])
+    nxt = fold(words[i + 1]) if i + 1 < len(words) else ""
+    if w in _BEFORE_PLACE or plain in _BEFORE_PLACE:
+        if nxt and nxt not in _NOT_BEFORE_PLACE.get(plain, set()) and plain not in (
+                "khu", "ngay") and nxt not in _AFTER_PLACE - _PLACE_NOUNS:
+            return i + 1
+    if w in _PLACE_NOUNS or plain in _PLACE_NOUNS or _GLUED_PLACE.match(plain):
+        if plain == "duong" and i > 0 and fold(words[i - 1]) in _ROAD_IN_GENERAL_AFTER:
+            return None
+        if plain == "cho" and (not nxt or nxt in _CHO_VERB_NEXT):
+            return None
+        if plain in ("so", "ga", "ben", "san", "cay", "ham", "nha", "cong", "sai", "thanh",
+                     "dai", "toa", "tram", "chung", "sieu", "cang", "vong", "bung",
+                     "benh", "truong", "nga", "d", "p", "q", "f") and not nxt:
+            return None
+        return i
+    if re.fullmatch(r"\d+[a-z]?(/\d+[a-z]?)*", plain) and nxt and nxt not in _AFTER_PLACE \
+            and not nxt.isdigit() and nxt not in ("nguoi", "chiec", "xe", "tuoi", "gio",
+                                                   "phut", "h", "m", "km", "lan", "thang"):
+        return i
+    return None
+
+
+def place_span(text: str) -> str | None:
+    """The words of ``text`` that most likely name the place, as written, or None.
+
+    A heuristic for what to look up and to quote back ("Có cháy ở chợ Tân Phú, cứu với!" →
+    "chợ Tân Phú"); the geocoder decides whether it is a place."""
+    tokens = [(w, s, e) for w, s, e in _word_spans(text)]
+    words = [w for w, _, _ in tokens]
+    for i in range(len(words)):
+        start = _starts_place(words, i)
+        if start is None or start >= len(words):
+            continue
+        end = start + 1
+        while end < len(words) and end - start < _MAX_PLACE_WORDS:
+            between = text[tokens[end - 1][2]:tokens[end][1]]
+            plain = fold(words[end])
+            if any(ch in between for ch in ".!?;\n") and not re.fullmatch(r"\.\s*", between):
+                break
+            if "," in between and plain not in _PLACE_GOES_ON and not plain.isdigit():
+                break
+            if words[end] == "có":
+                break
+            if words[end] == "co":
+                after = fold(words[end + 1]) if end + 1 < len(words) else ""
+                if after in _CO_THEN or after in _AFTER_PLACE:
+                    break
+            elif plain in _AFTER_PLACE and plain != "co" and words[end] not in _PLACE_NOUNS \
+                    and plain not in _PLACE_GOES_ON:
+                break
+            end += 1
+        span = text[tokens[start][1]:tokens[end - 1][2]].strip(" ,.-")
+        alone = end - start == 1 and (fold(span) in _BEFORE_PLACE | _PLACE_NOUNS
+                                      or span.lower() in _BEFORE_PLACE | _PLACE_NOUNS)
+        if span and not alone:
+            return span
+    return None
+
+
+def _word_spans(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end())
+            for m in _WORD_RE.finditer(unicodedata.normalize("NFC", text).lower())]
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a message says: the likely category (None if no word points to one) and the
+    words that seem to name a place (None if none do)."""
+
+    category: Category | None
+    place_text: str | None
+
+
+def understand(text: str) -> Understanding:
+    """Read a resident's message (see the module docstring)."""
+    normalized = unicodedata.normalize("NFC", text)
+    return Understanding(category=guess_category(normalized),
+                         place_text=place_span(normalized))
