@@ -206,8 +206,9 @@ async def report_on_messenger(system: System, base: str) -> str:
             system, f"the page says {fragment!r}", lambda: page_said(fragment, after))
         return found
 
-    _, seen = await say("Bạn muốn báo sự việc gì", 0, text="Có người lạ cạy cửa")
-    ask, seen = await say("/l/", seen, quick_reply={"payload": "cat:security", "text": "An ninh"})
+    # The words name the category (issue 20): said back, and the place asked at once.
+    _, seen = await say("Mình hiểu: 🚨", 0, text="Có người lạ cạy cửa")
+    ask, seen = await until(system, "the page asks where", lambda: page_said("/l/", seen))
     link = next(b["url"] for b in ask["attachment"]["payload"]["buttons"] if b.get("url"))
     # What the location page's script posts (tests/location_page drives the real page).
     async with system.http.post(link, json={"lat": 10.7776, "lon": 106.6437,
