@@ -72,8 +72,7 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
     while len(members) > 1:
         message = batch_message(session, [d for _, d in members], rules, now)
         if not fit or utf16_len(message.text) <= budget:
-            payload = {**message_to_dict(message), "group": True}
-            return Prepared("message", payload,
+            return Prepared("message", message_to_dict(message),
                             members=tuple(int(row.id or 0) for row, _ in members))
         members.pop()
     return None

@@ -77,7 +77,6 @@ def _signer(rules: RoutingRules, delivery: Delivery, now: datetime) -> Any:
 
 def _message(message: OutgoingMessage, reply_to: str | None = None) -> dict[str, Any]:
     payload = message_to_dict(message)
-    payload["group"] = True  # deliveries always go to group chats
     if reply_to:
         payload["reply_to"] = reply_to
     return payload
@@ -101,7 +100,7 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
                                             delivery.card_message_id)
             if len(batch) > 1:
                 return Prepared("edit_message", {
-                    "message_id": delivery.card_message_id, "group": True,
+                    "message_id": delivery.card_message_id,
                     "message": message_to_dict(batch_message(session, batch, rules, now))})
         split = None
         merged = deliveries.latest_merged(session, report.id or 0, delivery.channel,
@@ -113,7 +112,7 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
         if row_method == "card":
             return Prepared("message", _message(message))
         return Prepared("edit_message", {"message_id": delivery.card_message_id,
-                                         "message": message_to_dict(message), "group": True})
+                                         "message": message_to_dict(message)})
     if row_method == "note":
         return Prepared("message", _message(OutgoingMessage(text=str(payload["text"])),
                                             reply_to=delivery.card_message_id))
@@ -133,7 +132,7 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
                 session, under.channel, under.chat_id, under.card_message_id)) > 1:
             caption = f"📷 {report.code}"  # under a batch card: whose photos these are
         return Prepared("media_group", {"items": items, "reply_to": under.card_message_id,
-                                        "caption": caption, "group": True},
+                                        "caption": caption},
                         cost=len(items))
     raise ValueError(f"not a delivery method: {row_method}")
 

@@ -18,6 +18,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_labels, officer_text
 from sosbot.delivery import card_posts
 from sosbot.delivery.extensions import DeliveryExtensions
@@ -55,8 +56,9 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
         return
     metrics.DELIVERIES.labels(stored.channel, status).inc()
     status = extensions.outcome(session, stored, status, error, now)
+    destination = Destination(stored.destination)
     if status == outbox.FAILED and isinstance(error, DeliveryWindowClosed) \
-            and held_updates.holdable(stored.method, stored.payload):
+            and held_updates.holdable(destination, stored.method, stored.payload):
         status = outbox.HELD  # delivered, folded into one message, when the resident writes
     stored.status = status
     stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
@@ -73,7 +75,7 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
         elif error is not None:
             told = card_posts.after_failed(session, stored.method, payload, error, now)
     elif status in (outbox.FAILED, outbox.HELD) and stored.report_id is not None \
-            and not payload.get("group") \
+            and destination == Destination.RESIDENT \
             and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
         card_posts.resident_unreachable(session, stored.channel, stored.report_id, error, now,
                                         held=status == outbox.HELD)
@@ -111,7 +113,7 @@ def _crashed_text(session: Session, stored: Outbox, error: SendCrashed) -> str:
         if stored.delivery_id is not None else None
     binding = session.get(Binding, delivery.binding_id) \
         if delivery is not None and delivery.binding_id is not None else None
-    if delivery is not None or stored.payload.get("group"):
+    if delivery is not None or stored.destination == Destination.GROUP:
         where = officer_text("alert.crashed_group",
                              title=binding.title if binding and binding.title else stored.chat_id)
     else:
