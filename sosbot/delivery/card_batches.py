@@ -63,7 +63,8 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
             fit: bool) -> Prepared | None:
     members: list[tuple[Outbox, Delivery]] = []
     for row in rows:
-        delivery = session.get(Delivery, int(row.payload["delivery_id"]))
+        delivery = session.get(Delivery, row.delivery_id) \
+            if row.delivery_id is not None else None
         if delivery is not None and delivery.card_message_id is None:
             members.append((row, delivery))
     if not members or members[0][0].id != rows[0].id:

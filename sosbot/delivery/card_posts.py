@@ -82,10 +82,11 @@ def _message(message: OutgoingMessage, reply_to: str | None = None) -> dict[str,
     return payload
 
 
-def prepare(session: Session, row_method: str, payload: dict[str, Any],
-            rules: RoutingRules, now: datetime) -> Prepared:
-    """The platform send for one delivery row, from the database as it is now."""
-    delivery = session.get(Delivery, int(payload["delivery_id"]))
+def prepare(session: Session, row_method: str, delivery_id: int | None,
+            payload: dict[str, Any], rules: RoutingRules, now: datetime) -> Prepared:
+    """The platform send for one delivery row (``delivery_id``: the row's column), from the
+    database as it is now."""
+    delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
     if delivery is None:
         return Prepared(None)
     report = session.get(Report, delivery.report_id)
@@ -148,10 +149,12 @@ def batch_message(session: Session, batch: list[Delivery], rules: RoutingRules,
     return render_batch(entries, buttons=bool(batch) and batch[0].channel in BUTTON_CHANNELS)
 
 
-def after_sent(session: Session, row_method: str, payload: dict[str, Any],
+def after_sent(session: Session, row_method: str, delivery_id: int | None,
                message_id: str | None, now: datetime) -> None:
     """Remember where a card landed, so edits, replies and acknowledgements can find it."""
-    delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
+    if delivery_id is None:
+        return
+    delivery = session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:
         return
     if row_method == "card":
@@ -161,13 +164,13 @@ def after_sent(session: Session, row_method: str, payload: dict[str, Any],
         delivery.album_message_ids = [*delivery.album_message_ids, message_id]
 
 
-def after_failed(session: Session, row_method: str, payload: dict[str, Any],
+def after_failed(session: Session, row_method: str, delivery_id: int | None,
                  error: SendError, now: datetime) -> bool:
     """A card that cannot reach its chat: the command centre is told, nothing is lost.
     True when it was told (or had no chat to be told in)."""
-    if row_method != "card":
+    if row_method != "card" or delivery_id is None:
         return False
-    delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
+    delivery = session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:
         return False
     delivery.status, delivery.last_error = "failed", str(error)[:512]

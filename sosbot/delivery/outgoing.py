@@ -42,8 +42,8 @@ def prepare(ctx: JobContext, session: Session, row: Outbox) -> card_posts.Prepar
         batch = card_batches.prepare(session, row, ctx.rules, ctx.clock())
         if batch is not None:
             return batch
-    prepared = card_posts.prepare(session, row.method, dict(row.payload), ctx.rules,
-                                  ctx.clock())
+    prepared = card_posts.prepare(session, row.method, row.delivery_id, dict(row.payload),
+                                  ctx.rules, ctx.clock())
     return _outgoing_files(ctx, prepared)
 
 

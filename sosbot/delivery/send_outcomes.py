@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -37,13 +36,13 @@ def is_plain(method: str) -> bool:
 
 
 def record_sent(session: Session, row_id: int, channel: str, method: str,
-                payload: dict[str, Any], *, message_id: str | None, attempts: int,
+                delivery_id: int | None, *, message_id: str | None, attempts: int,
                 now: datetime) -> None:
-    """A plain row (``is_plain``, not a bulletin's) sent: recorded by UPDATEs alone."""
+    """A plain row (``is_plain``, not a bulletin's) sent: recorded by UPDATEs alone
+    (``delivery_id``: the row's column; a card marks its delivery sent too)."""
     metrics.DELIVERIES.labels(channel, outbox.SENT).inc()
     outbox.record_sent(session, row_id, message_id=message_id, attempts=attempts, now=now,
-                       card_delivery_id=int(payload["delivery_id"]) if method == "card"
-                       else None)
+                       card_delivery_id=delivery_id if method == "card" else None)
 
 
 def record(session: Session, extensions: DeliveryExtensions, row_id: int, status: str,
@@ -67,13 +66,13 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
         stored.attempts = attempts
     if status == outbox.SENT:
         stored.sent_at = now
-    payload = stored.payload
     told = False
     if stored.method in card_posts.METHODS:
         if status == outbox.SENT:
-            card_posts.after_sent(session, stored.method, payload, message_id, now)
+            card_posts.after_sent(session, stored.method, stored.delivery_id, message_id, now)
         elif error is not None:
-            told = card_posts.after_failed(session, stored.method, payload, error, now)
+            told = card_posts.after_failed(session, stored.method, stored.delivery_id, error,
+                                           now)
     elif status in (outbox.FAILED, outbox.HELD) and stored.report_id is not None \
             and destination == Destination.RESIDENT \
             and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):

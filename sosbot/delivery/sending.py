@@ -86,6 +86,7 @@ class _Row:
     not_before: datetime
     destination: Destination
     bulletin_id: int | None = None
+    delivery_id: int | None = None
 
 
 @dataclass
@@ -202,7 +203,7 @@ def _row_of(stored: Outbox) -> _Row:
     assert stored.id is not None
     return _Row(stored.id, stored.channel, stored.chat_id, stored.method,
                 dict(stored.payload), stored.attempts, stored.not_before,
-                Destination(stored.destination), stored.bulletin_id)
+                Destination(stored.destination), stored.bulletin_id, stored.delivery_id)
 
 
 def _send_chat_counting_errors(chat: _Chat, up_to: int) -> tuple[str, int]:
@@ -427,7 +428,7 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
     with transaction(chat.db) as session:
         if status == outbox.SENT and not members and not ctx.extensions.owned(row) \
                 and attempts is not None and send_outcomes.is_plain(row.method):
-            send_outcomes.record_sent(session, row.id, row.channel, row.method, row.payload,
+            send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
                                       message_id=message_id, attempts=attempts,
                                       now=ctx.clock())
         else:

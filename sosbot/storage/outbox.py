@@ -244,9 +244,10 @@ def for_deliveries(session: Session, targets: Sequence[DeliveryRef], method: str
     rows = []
     for delivery in targets:
         assert delivery.id is not None
+        # The delivery is the row's ``delivery_id`` column, read from there (not stored in
+        # the payload as well).
         rows.append(_row(delivery.channel, delivery.chat_id, Destination.GROUP, method,
-                         {"delivery_id": delivery.id, **payload}, now, delivery.report_id,
-                         delivery.id))
+                         dict(payload), now, delivery.report_id, delivery.id))
     return _insert(session, rows) if rows else []
 
 

@@ -67,9 +67,10 @@ async def test_a_card_in_doubt_is_not_posted_twice(rig: Rig, wards: WardIndex) -
         assert stored is not None
         stored.attempt_started_at = rig.clock()
         stored.idempotency_key = key = f"sosbot-{row_id}-deadbeef"
-        payload = dict(stored.payload)
+        payload, delivery_id = dict(stored.payload), stored.delivery_id
     with transaction(rig.engine) as session:
-        prepared = card_posts.prepare(session, "card", payload, rig.rules, rig.clock())
+        prepared = card_posts.prepare(session, "card", delivery_id, payload, rig.rules,
+                                      rig.clock())
 
     async def send_with_key() -> str | None:
         with idempotency.sending(key):

@@ -149,7 +149,8 @@ def _destinations(engine: Engine, ids: list[int]) -> dict[str, set[str]]:
 
 def test_each_producer_writes_its_destination(engine: Engine) -> None:
     """Cards, alerts and digests go to groups; a resident's updates to the resident; and
-    no payload carries the old ``"group"`` flag any more."""
+    no payload carries the old ``"group"`` flag, nor a copy of the ``delivery_id`` column,
+    any more."""
     from sosbot.command_centre.schedule import post_digest
     from sosbot.routing.fanout import fan_out
 
@@ -167,4 +168,4 @@ def test_each_producer_writes_its_destination(engine: Engine) -> None:
     with transaction(engine) as session:
         payloads: list[dict[str, Any]] = [
             row.payload for row in session.exec(select(Outbox)).all()]
-    assert all("group" not in p for p in payloads), payloads
+    assert all("group" not in p and "delivery_id" not in p for p in payloads), payloads

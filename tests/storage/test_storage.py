@@ -152,8 +152,10 @@ def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
             row = session.get(Outbox, card_id)
             stored = session.get(Delivery, delivery.id)
             assert row is not None and stored is not None
-            assert (row.method, row.chat_id, row.delivery_id, row.payload) == (
-                "card", delivery.chat_id, delivery.id, {"delivery_id": delivery.id})
+            # The delivery is the column alone (issue 21: no copy in the payload), and a
+            # delivery's row goes to its group.
+            assert (row.method, row.chat_id, row.delivery_id, row.payload,
+                    row.destination) == ("card", delivery.chat_id, delivery.id, {}, "group")
             assert (stored.chat_id, stored.role, stored.status, stored.ack_state) == (
                 delivery.chat_id, delivery.role, "pending", "new")
         assert [session.get(Outbox, i).payload for i in replies] == [  # type: ignore[union-attr]
