@@ -31,6 +31,7 @@ from sqlmodel import Session, col, func, select
 
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
+from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.pseudonyms import chat_label
 from sosbot.core.text_units import truncate_utf16, utf16_len
@@ -187,7 +188,7 @@ def start(session: Session, bulletin: Bulletin, now: datetime) -> Progress:
     for subscription in reachable:
         method, payload = _row_for(bulletin, subscription)
         row = outbox.add(session, channel=subscription.channel, chat_id=subscription.chat_id,
-                         method=method, payload=payload, now=now,
+                         destination=Destination.RESIDENT, method=method, payload=payload, now=now,
                          priority=outbox.ROUTINE)  # a resident's own answers go first
         row.bulletin_id = bulletin.id
     bulletin.status = SENDING
@@ -230,7 +231,8 @@ def _post(session: Session, bulletin: Bulletin, text: str, now: datetime) -> Non
     """To the chat that sent the bulletin; from the CLI, to the command centre's chats."""
     if bulletin.origin_channel and bulletin.origin_chat_id:
         outbox.add(session, channel=bulletin.origin_channel, chat_id=bulletin.origin_chat_id,
-                   method="message", payload=group_message(text), now=now)
+                   destination=Destination.GROUP, method="message",
+                   payload=group_message(text), now=now)
     else:
         tell_command_centre(session, text, now)
 

@@ -34,4 +34,4 @@ def images(session: Session, payload: dict[str, Any], rules: RoutingRules,
                       "path": str(stored.path)})
     caption = officer_text("digest.caption", since=local_time(since.timestamp(), "%H:%M %d/%m"),
                            until=local_time(until.timestamp(), "%H:%M %d/%m"), total=d.total)
-    return {"items": items, "caption": caption, "group": True}
+    return {"items": items, "caption": caption}

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from sosbot.command_centre import posting
 from sosbot.config import DigestConfig
 from sosbot.core.actions import OutgoingMessage, message_to_dict
+from sosbot.core.model import Destination
 from sosbot.routing.rules import COMMAND, RoutingRules
 from sosbot.storage import bindings, outbox
 
@@ -78,11 +79,12 @@ def post_digest(session: Session, rules: RoutingRules, now: datetime,
     text = posting.text(posting.digest_for(session, rules, now, span))
     for chat in chats:
         # Routine: the cards reaching the chat meanwhile go first (storage.outbox).
-        outbox.add(session, channel=chat.channel, chat_id=chat.chat_id, method="message",
-                   payload={**message_to_dict(OutgoingMessage(text=text)), "group": True},
+        outbox.add(session, channel=chat.channel, chat_id=chat.chat_id,
+                   destination=Destination.GROUP, method="message",
+                   payload=message_to_dict(OutgoingMessage(text=text)),
                    now=now, priority=outbox.ROUTINE)
         outbox.add(session, channel=chat.channel, chat_id=chat.chat_id,
-                   method=posting.IMAGES_METHOD,
-                   payload={"since": (now - span).isoformat(), "until": now.isoformat(),
-                            "group": True}, now=now, priority=outbox.ROUTINE)
+                   destination=Destination.GROUP, method=posting.IMAGES_METHOD,
+                   payload={"since": (now - span).isoformat(), "until": now.isoformat()},
+                   now=now, priority=outbox.ROUTINE)
     return len(chats)

@@ -31,6 +31,20 @@ class ChatKind(StrEnum):
     GROUP = "group"
 
 
+class Destination(StrEnum):
+    """Who an outbox row goes to: a resident's own chat, or a police group chat.
+
+    Stored on the row (``outbox.destination``) by the producer that writes it, and read by
+    delivery and the adapters: a resident's message gets the platform's resident-side
+    additions (location links, Messenger's window, Zalo's quote) and its failure tells the
+    command centre the resident is out of reach; a group's never does. Zalo sends to a group
+    through its group API and to a resident through its customer-service API.
+    """
+
+    RESIDENT = "resident"
+    GROUP = "group"
+
+
 class Category(StrEnum):
     """What kind of incident a report is about."""
 

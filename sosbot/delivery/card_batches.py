@@ -63,7 +63,8 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
             fit: bool) -> Prepared | None:
     members: list[tuple[Outbox, Delivery]] = []
     for row in rows:
-        delivery = session.get(Delivery, int(row.payload["delivery_id"]))
+        delivery = session.get(Delivery, row.delivery_id) \
+            if row.delivery_id is not None else None
         if delivery is not None and delivery.card_message_id is None:
             members.append((row, delivery))
     if not members or members[0][0].id != rows[0].id:
@@ -72,8 +73,7 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
     while len(members) > 1:
         message = batch_message(session, [d for _, d in members], rules, now)
         if not fit or utf16_len(message.text) <= budget:
-            payload = {**message_to_dict(message), "group": True}
-            return Prepared("message", payload,
+            return Prepared("message", message_to_dict(message),
                             members=tuple(int(row.id or 0) for row, _ in members))
         members.pop()
     return None

@@ -77,16 +77,16 @@ def _signer(rules: RoutingRules, delivery: Delivery, now: datetime) -> Any:
 
 def _message(message: OutgoingMessage, reply_to: str | None = None) -> dict[str, Any]:
     payload = message_to_dict(message)
-    payload["group"] = True  # deliveries always go to group chats
     if reply_to:
         payload["reply_to"] = reply_to
     return payload
 
 
-def prepare(session: Session, row_method: str, payload: dict[str, Any],
-            rules: RoutingRules, now: datetime) -> Prepared:
-    """The platform send for one delivery row, from the database as it is now."""
-    delivery = session.get(Delivery, int(payload["delivery_id"]))
+def prepare(session: Session, row_method: str, delivery_id: int | None,
+            payload: dict[str, Any], rules: RoutingRules, now: datetime) -> Prepared:
+    """The platform send for one delivery row (``delivery_id``: the row's column), from the
+    database as it is now."""
+    delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
     if delivery is None:
         return Prepared(None)
     report = session.get(Report, delivery.report_id)
@@ -101,7 +101,7 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
                                             delivery.card_message_id)
             if len(batch) > 1:
                 return Prepared("edit_message", {
-                    "message_id": delivery.card_message_id, "group": True,
+                    "message_id": delivery.card_message_id,
                     "message": message_to_dict(batch_message(session, batch, rules, now))})
         split = None
         merged = deliveries.latest_merged(session, report.id or 0, delivery.channel,
@@ -113,7 +113,7 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
         if row_method == "card":
             return Prepared("message", _message(message))
         return Prepared("edit_message", {"message_id": delivery.card_message_id,
-                                         "message": message_to_dict(message), "group": True})
+                                         "message": message_to_dict(message)})
     if row_method == "note":
         return Prepared("message", _message(OutgoingMessage(text=str(payload["text"])),
                                             reply_to=delivery.card_message_id))
@@ -133,7 +133,7 @@ def prepare(session: Session, row_method: str, payload: dict[str, Any],
                 session, under.channel, under.chat_id, under.card_message_id)) > 1:
             caption = f"📷 {report.code}"  # under a batch card: whose photos these are
         return Prepared("media_group", {"items": items, "reply_to": under.card_message_id,
-                                        "caption": caption, "group": True},
+                                        "caption": caption},
                         cost=len(items))
     raise ValueError(f"not a delivery method: {row_method}")
 
@@ -149,10 +149,12 @@ def batch_message(session: Session, batch: list[Delivery], rules: RoutingRules,
     return render_batch(entries, buttons=bool(batch) and batch[0].channel in BUTTON_CHANNELS)
 
 
-def after_sent(session: Session, row_method: str, payload: dict[str, Any],
+def after_sent(session: Session, row_method: str, delivery_id: int | None,
                message_id: str | None, now: datetime) -> None:
     """Remember where a card landed, so edits, replies and acknowledgements can find it."""
-    delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
+    if delivery_id is None:
+        return
+    delivery = session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:
         return
     if row_method == "card":
@@ -162,13 +164,13 @@ def after_sent(session: Session, row_method: str, payload: dict[str, Any],
         delivery.album_message_ids = [*delivery.album_message_ids, message_id]
 
 
-def after_failed(session: Session, row_method: str, payload: dict[str, Any],
+def after_failed(session: Session, row_method: str, delivery_id: int | None,
                  error: SendError, now: datetime) -> bool:
     """A card that cannot reach its chat: the command centre is told, nothing is lost.
     True when it was told (or had no chat to be told in)."""
-    if row_method != "card":
+    if row_method != "card" or delivery_id is None:
         return False
-    delivery = session.get(Delivery, int(payload["delivery_id"]), with_for_update=True)
+    delivery = session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:
         return False
     delivery.status, delivery.last_error = "failed", str(error)[:512]

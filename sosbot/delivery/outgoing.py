@@ -9,6 +9,7 @@ import logging
 from sqlmodel import Session
 
 from sosbot import metrics
+from sosbot.core.model import Destination
 from sosbot.delivery import card_batches, card_posts, resident_sends
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.warming import WARMED
@@ -27,7 +28,8 @@ def prepare(ctx: JobContext, session: Session, row: Outbox) -> card_posts.Prepar
             metrics.PREPARED_AHEAD.labels("hit" if WARMED in row.payload else "miss").inc()
         return registered(ctx, session, row)
     if row.method not in card_posts.METHODS:
-        if row.payload.get("group"):
+        if row.destination != Destination.RESIDENT:
+            # A group's message goes as written: no resident-side additions, ever.
             return card_posts.Prepared(row.method, dict(row.payload))
         payload = resident_sends.enrich(session, row.channel, row.chat_id, row.method,
                                         dict(row.payload), tokens=ctx.location_tokens,
@@ -40,8 +42,8 @@ def prepare(ctx: JobContext, session: Session, row: Outbox) -> card_posts.Prepar
         batch = card_batches.prepare(session, row, ctx.rules, ctx.clock())
         if batch is not None:
             return batch
-    prepared = card_posts.prepare(session, row.method, dict(row.payload), ctx.rules,
-                                  ctx.clock())
+    prepared = card_posts.prepare(session, row.method, row.delivery_id, dict(row.payload),
+                                  ctx.rules, ctx.clock())
     return _outgoing_files(ctx, prepared)
 
 

@@ -27,7 +27,9 @@ OFFICER_WORDS = "officer"  # payload ``kind`` of a message a person (an officer)
 def enrich(session: Session, channel: str, chat_id: str, method: str, payload: dict[str, Any],
            *, tokens: LocationTokens | None, public_url: str,
            bulletin: bool = False, now: datetime | None = None) -> dict[str, Any]:
-    if payload.get("group") or method not in ("message", "media_group"):
+    """``payload`` of a row to a resident (``Destination.RESIDENT``: delivery calls it for
+    no other), with what the platform needs on a resident's side."""
+    if method not in ("message", "media_group"):
         return payload
     conversation = session.exec(
         conversations.select_conversation(channel, chat_id)).first()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -18,6 +17,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_labels, officer_text
 from sosbot.delivery import card_posts
 from sosbot.delivery.extensions import DeliveryExtensions
@@ -36,13 +36,13 @@ def is_plain(method: str) -> bool:
 
 
 def record_sent(session: Session, row_id: int, channel: str, method: str,
-                payload: dict[str, Any], *, message_id: str | None, attempts: int,
+                delivery_id: int | None, *, message_id: str | None, attempts: int,
                 now: datetime) -> None:
-    """A plain row (``is_plain``, not a bulletin's) sent: recorded by UPDATEs alone."""
+    """A plain row (``is_plain``, not a bulletin's) sent: recorded by UPDATEs alone
+    (``delivery_id``: the row's column; a card marks its delivery sent too)."""
     metrics.DELIVERIES.labels(channel, outbox.SENT).inc()
     outbox.record_sent(session, row_id, message_id=message_id, attempts=attempts, now=now,
-                       card_delivery_id=int(payload["delivery_id"]) if method == "card"
-                       else None)
+                       card_delivery_id=delivery_id if method == "card" else None)
 
 
 def record(session: Session, extensions: DeliveryExtensions, row_id: int, status: str,
@@ -55,8 +55,9 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
         return
     metrics.DELIVERIES.labels(stored.channel, status).inc()
     status = extensions.outcome(session, stored, status, error, now)
+    destination = Destination(stored.destination)
     if status == outbox.FAILED and isinstance(error, DeliveryWindowClosed) \
-            and held_updates.holdable(stored.method, stored.payload):
+            and held_updates.holdable(destination, stored.method, stored.payload):
         status = outbox.HELD  # delivered, folded into one message, when the resident writes
     stored.status = status
     stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
@@ -65,15 +66,15 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int, status
         stored.attempts = attempts
     if status == outbox.SENT:
         stored.sent_at = now
-    payload = stored.payload
     told = False
     if stored.method in card_posts.METHODS:
         if status == outbox.SENT:
-            card_posts.after_sent(session, stored.method, payload, message_id, now)
+            card_posts.after_sent(session, stored.method, stored.delivery_id, message_id, now)
         elif error is not None:
-            told = card_posts.after_failed(session, stored.method, payload, error, now)
+            told = card_posts.after_failed(session, stored.method, stored.delivery_id, error,
+                                           now)
     elif status in (outbox.FAILED, outbox.HELD) and stored.report_id is not None \
-            and not payload.get("group") \
+            and destination == Destination.RESIDENT \
             and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
         card_posts.resident_unreachable(session, stored.channel, stored.report_id, error, now,
                                         held=status == outbox.HELD)
@@ -111,7 +112,7 @@ def _crashed_text(session: Session, stored: Outbox, error: SendCrashed) -> str:
         if stored.delivery_id is not None else None
     binding = session.get(Binding, delivery.binding_id) \
         if delivery is not None and delivery.binding_id is not None else None
-    if delivery is not None or stored.payload.get("group"):
+    if delivery is not None or stored.destination == Destination.GROUP:
         where = officer_text("alert.crashed_group",
                              title=binding.title if binding and binding.title else stored.chat_id)
     else:

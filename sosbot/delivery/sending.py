@@ -43,6 +43,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.core.model import Destination
 from sosbot.core.pseudonyms import chat_label
 from sosbot.delivery import (
     card_batches,
@@ -83,7 +84,9 @@ class _Row:
     payload: dict[str, Any]
     attempts: int
     not_before: datetime
+    destination: Destination
     bulletin_id: int | None = None
+    delivery_id: int | None = None
 
 
 @dataclass
@@ -199,7 +202,8 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
 def _row_of(stored: Outbox) -> _Row:
     assert stored.id is not None
     return _Row(stored.id, stored.channel, stored.chat_id, stored.method,
-                dict(stored.payload), stored.attempts, stored.not_before, stored.bulletin_id)
+                dict(stored.payload), stored.attempts, stored.not_before,
+                Destination(stored.destination), stored.bulletin_id, stored.delivery_id)
 
 
 def _send_chat_counting_errors(chat: _Chat, up_to: int) -> tuple[str, int]:
@@ -328,8 +332,8 @@ def _send_one(chat: _Chat, found: _Next, up_to: int, *,
             key = _start_attempt(chat, row, retrying_after_429=inline_try > 0,
                                  members=prepared.members)
         try:
-            message_id = ctx.run(_keyed(key, adapter.send(row.chat_id, prepared.method,
-                                                          prepared.payload)))
+            message_id = ctx.run(_keyed(key, adapter.send(
+                row.chat_id, prepared.method, prepared.payload, row.destination)))
         except RateLimited as exc:
             log.warning("outbox %s: platform said 429 (retry after %.1fs)", row.id,
                         exc.retry_after)
@@ -424,7 +428,7 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
     with transaction(chat.db) as session:
         if status == outbox.SENT and not members and not ctx.extensions.owned(row) \
                 and attempts is not None and send_outcomes.is_plain(row.method):
-            send_outcomes.record_sent(session, row.id, row.channel, row.method, row.payload,
+            send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
                                       message_id=message_id, attempts=attempts,
                                       now=ctx.clock())
         else:

@@ -12,7 +12,7 @@ from sosbot import metrics
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction
 from sosbot.core.cards import local_time
-from sosbot.core.model import FINAL_STATUSES, ReportStatus, Sender
+from sosbot.core.model import FINAL_STATUSES, Destination, ReportStatus, Sender
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.texts import text
 from sosbot.routing.fanout import Timer, escalation_timers, fan_out, queue_card_edits
@@ -97,7 +97,8 @@ def tell_reporters(session: Session, report: Report, status: ReportStatus,
         lang = row.lang if row.lang in ("vi", "en") else "vi"
         message = text(lang, f"status.{status.value}", unit=unit.get(lang, unit["vi"]),
                        code=report.code, time=local_time(now.timestamp(), "%H:%M"))
-        outbox.add(session, channel=row.channel, chat_id=row.chat_id, method="message",
+        outbox.add(session, channel=row.channel, chat_id=row.chat_id,
+                   destination=Destination.RESIDENT, method="message",
                    payload={**message_to_dict(OutgoingMessage(text=message)),
                             "kind": "status"}, now=now, report_id=row.id)
 

@@ -24,6 +24,7 @@ from sosbot.core.events import (
     PlatformEvent,
     TextReceived,
 )
+from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.officers import acks, command_actions, command_chat
@@ -75,14 +76,15 @@ class _Group:
         payload = group_message(text)
         if self.event.message_id:
             payload["reply_to"] = self.event.message_id
-        outbox.add(self.session, channel=self.channel, chat_id=self.chat_id, method="message",
-                   payload=payload, now=self.now)
+        outbox.add(self.session, channel=self.channel, chat_id=self.chat_id,
+                   destination=Destination.GROUP, method="message", payload=payload,
+                   now=self.now)
 
     def answer_button(self, text: str) -> None:
         assert isinstance(self.event, ButtonPressed)
         if self.event.callback_id:
             outbox.add(self.session, channel=self.channel, chat_id=self.chat_id,
-                       method="answer_button",
+                       destination=Destination.GROUP, method="answer_button",
                        payload={"callback_id": self.event.callback_id, "text": text},
                        now=self.now)
 
@@ -143,9 +145,9 @@ class _Group:
             if name in command_chat.WITH_IMAGES:
                 span = posting.period(event.args)
                 outbox.add(self.session, channel=self.channel, chat_id=self.chat_id,
-                           method=posting.IMAGES_METHOD,
+                           destination=Destination.GROUP, method=posting.IMAGES_METHOD,
                            payload={"since": (self.now - span).isoformat(),
-                                    "until": self.now.isoformat(), "group": True},
+                                    "until": self.now.isoformat()},
                            now=self.now, priority=outbox.ROUTINE)  # after the cards
 
     def in_command_centre(self) -> bool:

@@ -46,7 +46,13 @@ from sosbot.core.events import (
     SubmitRefused,
     SubscriptionChanged,
 )
-from sosbot.core.model import ChatKind, ConversationState, PlaceOption, ReportStatus
+from sosbot.core.model import (
+    ChatKind,
+    ConversationState,
+    Destination,
+    PlaceOption,
+    ReportStatus,
+)
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.sanitize import neutralize_mentions, truncate
 from sosbot.core.texts import text
@@ -171,7 +177,8 @@ class ActionRunner:
             else:
                 self._apply(action)
         outbox.add_messages(self.session, channel=self.conversation.channel,
-                            chat_id=self.conversation.chat_id, messages=self._messages,
+                            chat_id=self.conversation.chat_id,
+                            destination=Destination.RESIDENT, messages=self._messages,
                             now=self.now)
         self._messages = []
         self.session.flush()
@@ -363,7 +370,7 @@ def refuse_blocked(session: Session, conversation: Conversation, reporter: Repor
     reports.audit(session, actor=actor, action="resident.refused", now=now)
     lang = conversations.load_state(conversation).lang
     row = outbox.add(session, channel=conversation.channel, chat_id=conversation.chat_id,
-                     method="message",
+                     destination=Destination.RESIDENT, method="message",
                      payload=message_to_dict(OutgoingMessage(text=text(lang, "blocked"))),
                      now=now)
     session.flush()
@@ -381,7 +388,7 @@ def refuse_over_rate(session: Session, conversation: Conversation, reporter: Rep
                   limit=limit)
     lang = conversations.load_state(conversation).lang
     outbox.add(session, channel=conversation.channel, chat_id=conversation.chat_id,
-               method="message",
+               destination=Destination.RESIDENT, method="message",
                payload=message_to_dict(OutgoingMessage(
                    text=text(lang, "too_many_messages", limit=limit))),
                now=now)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from sosbot.core.actions import OutgoingMessage, message_to_dict
+from sosbot.core.model import Destination
 from sosbot.core.texts import text
 from sosbot.storage import outbox, reports
 
@@ -33,9 +34,9 @@ HOLDABLE_KINDS = frozenset({"status"})
 FOLDED_KIND = "held_updates"
 
 
-def holdable(method: str, payload: dict[str, Any]) -> bool:
+def holdable(destination: Destination, method: str, payload: dict[str, Any]) -> bool:
     """Whether a row refused by a closed window is kept for the resident's return."""
-    return method == "message" and not payload.get("group") \
+    return destination == Destination.RESIDENT and method == "message" \
         and payload.get("kind") in HOLDABLE_KINDS
 
 
@@ -50,7 +51,8 @@ def release(session: Session, channel: str, chat_id: str, lang: str,
     body = text(lang, "held_updates", count=len(held), lines=lines)
     payload = {**message_to_dict(OutgoingMessage(text=body)), "kind": FOLDED_KIND,
                "folded": [row.id for row in held]}
-    row = outbox.add(session, channel=channel, chat_id=chat_id, method="message",
+    row = outbox.add(session, channel=channel, chat_id=chat_id,
+                     destination=Destination.RESIDENT, method="message",
                      payload=payload, now=now, report_id=held[-1].report_id)
     session.flush()
     for old in held:

@@ -10,13 +10,15 @@ from typing import Any
 from sqlmodel import Session
 
 from sosbot.core.actions import OutgoingMessage, message_to_dict
+from sosbot.core.model import Destination
 from sosbot.routing.rules import COMMAND
 from sosbot.storage import bindings, outbox
 
 
 def group_message(text: str) -> dict[str, Any]:
-    """An outbox payload for a plain text to a group chat."""
-    return {**message_to_dict(OutgoingMessage(text=text)), "group": True}
+    """An outbox payload for a plain text to a group chat (written with
+    ``Destination.GROUP``)."""
+    return message_to_dict(OutgoingMessage(text=text))
 
 
 def tell_command_centre(session: Session, text: str, now: datetime, *,
@@ -27,6 +29,7 @@ def tell_command_centre(session: Session, text: str, now: datetime, *,
     chats = [b for b in bindings.active_for(session, COMMAND, COMMAND)
              if except_binding is None or b.id != except_binding]
     for chat in chats:
-        outbox.add(session, channel=chat.channel, chat_id=chat.chat_id, method="message",
+        outbox.add(session, channel=chat.channel, chat_id=chat.chat_id,
+                   destination=Destination.GROUP, method="message",
                    payload=group_message(text), now=now, report_id=report_id)
     return len(chats)

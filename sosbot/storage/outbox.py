@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.core.model import Destination
 from sosbot.storage.db import RowsInsert
 from sosbot.storage.tables import Delivery, Outbox
 
@@ -38,13 +39,18 @@ URGENT = 0
 ROUTINE = 1
 
 
-def add(session: Session, *, channel: str, chat_id: str, method: str,
-        payload: dict[str, Any], now: datetime, report_id: int | None = None,
+def add(session: Session, *, channel: str, chat_id: str, destination: Destination,
+        method: str, payload: dict[str, Any], now: datetime, report_id: int | None = None,
         delivery_id: int | None = None, priority: int = URGENT) -> Outbox:
+    """One row to send. ``destination`` has no default: whether a chat is a resident's or
+    a group's decides how it is sent and what its failure means, and only the producer
+    knows."""
+    destination = Destination(destination)  # a wrong value fails here, before any write
     # Marked queued now: the caller queues it right after commit, and if that fails the
     # sweeper finds it once ``enqueued_at`` is stale.
     write_messages(session)  # rows added before this one keep the lower ids (send order)
-    row = Outbox(channel=channel, chat_id=chat_id, method=method, payload=payload,
+    row = Outbox(channel=channel, chat_id=chat_id, destination=destination,
+                 method=method, payload=payload,
                  report_id=report_id, delivery_id=delivery_id, not_before=now,
                  created_at=now, enqueued_at=now, status=PENDING, priority=priority)
     session.add(row)
@@ -53,17 +59,19 @@ def add(session: Session, *, channel: str, chat_id: str, method: str,
 
 
 _TABLE: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
-_INSERT = RowsInsert(_TABLE, ("channel", "chat_id", "method", "payload", "report_id",
-                               "delivery_id", "not_before", "created_at", "enqueued_at",
-                               "status", "attempts", "priority"))
+_INSERT = RowsInsert(_TABLE, ("channel", "chat_id", "destination", "method", "payload",
+                               "report_id", "delivery_id", "not_before", "created_at",
+                               "enqueued_at", "status", "attempts", "priority"))
 
 
-def _row(channel: str, chat_id: str, method: str, payload: dict[str, Any], now: datetime,
-         report_id: int | None, delivery_id: int | None) -> dict[str, Any]:
-    return {"channel": channel, "chat_id": chat_id, "method": method, "payload": payload,
-            "report_id": report_id, "delivery_id": delivery_id, "not_before": now,
-            "created_at": now, "enqueued_at": now, "status": PENDING, "attempts": 0,
-            "priority": URGENT}
+def _row(channel: str, chat_id: str, destination: Destination, method: str,
+         payload: dict[str, Any], now: datetime, report_id: int | None,
+         delivery_id: int | None) -> dict[str, Any]:
+    return {"channel": channel, "chat_id": chat_id,
+            "destination": Destination(destination).value, "method": method,
+            "payload": payload, "report_id": report_id, "delivery_id": delivery_id,
+            "not_before": now, "created_at": now, "enqueued_at": now, "status": PENDING,
+            "attempts": 0, "priority": URGENT}
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -80,7 +88,7 @@ def _write(session: Session, owned: list[tuple[Any, dict[str, Any]]]) -> list[in
     return ids
 
 
-def add_messages(session: Session, *, channel: str, chat_id: str,
+def add_messages(session: Session, *, channel: str, chat_id: str, destination: Destination,
                  messages: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
     """Several (method, payload) rows to one chat, in order: what one resident update
     answers. They are written with the next rows written otherwise, or by
@@ -88,7 +96,7 @@ def add_messages(session: Session, *, channel: str, chat_id: str,
     answers of a whole batch of updates go in one statement."""
     owner = session.info.get(_OWNER)
     session.info.setdefault(_UNWRITTEN, []).extend(
-        (owner, _row(channel, chat_id, method, payload, now, None, None))
+        (owner, _row(channel, chat_id, destination, method, payload, now, None, None))
         for method, payload in messages)
 
 
@@ -231,13 +239,15 @@ class DeliveryRef(Protocol):
 def for_deliveries(session: Session, targets: Sequence[DeliveryRef], method: str,
                    now: datetime, **payload: Any) -> list[int]:
     """One row per delivery (card, edit, album, note), rendered when it is sent, all in one
-    statement (a fan-out's cards); returns their ids."""
+    statement (a fan-out's cards); returns their ids. A delivery is a report's copy in a
+    police group chat: its rows go to that group (``Destination.GROUP``), always."""
     rows = []
     for delivery in targets:
         assert delivery.id is not None
-        rows.append(_row(delivery.channel, delivery.chat_id, method,
-                         {"delivery_id": delivery.id, **payload}, now, delivery.report_id,
-                         delivery.id))
+        # The delivery is the row's ``delivery_id`` column, read from there (not stored in
+        # the payload as well).
+        rows.append(_row(delivery.channel, delivery.chat_id, Destination.GROUP, method,
+                         dict(payload), now, delivery.report_id, delivery.id))
     return _insert(session, rows) if rows else []
 
 

@@ -212,6 +212,10 @@ class Outbox(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=64)
     # 0 (URGENT) goes before 1 (ROUTINE) in its chat: storage.outbox, "Priority".
     priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # A core.model.Destination: a resident's chat or a police group chat. Written by every
+    # producer (storage.outbox.add has no default for it); read by delivery and adapters.
+    destination: str = Field(sa_column=sa.Column(sa.String(16), nullable=False,
+                                                 server_default="resident"))
 
 
 class Binding(SQLModel, table=True):

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from sosbot.core import idempotency
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.model import Destination
 from sosbot.delivery import card_posts
 from sosbot.delivery import sending as delivery
 from sosbot.geo.wards import WardIndex
@@ -66,14 +67,15 @@ async def test_a_card_in_doubt_is_not_posted_twice(rig: Rig, wards: WardIndex) -
         assert stored is not None
         stored.attempt_started_at = rig.clock()
         stored.idempotency_key = key = f"sosbot-{row_id}-deadbeef"
-        payload = dict(stored.payload)
+        payload, delivery_id = dict(stored.payload), stored.delivery_id
     with transaction(rig.engine) as session:
-        prepared = card_posts.prepare(session, "card", payload, rig.rules, rig.clock())
+        prepared = card_posts.prepare(session, "card", delivery_id, payload, rig.rules,
+                                      rig.clock())
 
     async def send_with_key() -> str | None:
         with idempotency.sending(key):
             return await rig.ctx.outbound["telegram"].send(str(command), prepared.method or "",
-                                                           prepared.payload)
+                                                           prepared.payload, Destination.GROUP)
 
     first_id = await rig.in_thread(rig.loop_thread.run, send_with_key())
     assert cards_by_code(await rig.bot_messages(command)) == {codes[0]: 1}

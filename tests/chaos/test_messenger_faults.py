@@ -11,8 +11,11 @@ from sosbot.bots.messenger.outbound import MessengerOutbound
 from sosbot.core import idempotency
 from sosbot.core.actions import OutgoingMessage
 from sosbot.core.errors import RateLimited, SendError, TemporarySendError
+from sosbot.core.model import Destination
 from tests.bots.messenger.harness import Emu
 from tests.bots.messenger.test_outbound import emu, outbound, payload
+
+RESIDENT = Destination.RESIDENT
 
 __all__ = ["emu", "outbound"]  # the fixtures this module uses
 
@@ -27,7 +30,7 @@ async def test_each_fault_kind_is_the_error_graph_would_give(
     await emu.post("/_emu/random_faults", {"rate": 1.0, "kinds": [kind], "hang_s": 0.2})
     with pytest.raises(error):
         await outbound.send(psid, "message", payload(OutgoingMessage("Đã nhận."),
-                                                     last=emu.clock()))
+                                                     last=emu.clock()), RESIDENT)
     assert (await emu.get("/_emu/random_faults"))["faults"] == {kind: 1}
     assert await emu.page_messages(psid) == []
 
@@ -38,9 +41,9 @@ async def test_a_send_repeated_with_its_key_is_posted_once(
     await emu.say(psid, text="Có cháy ở hẻm 12")
     body = payload(OutgoingMessage("Mã tin báo: SOS-260001"), last=emu.clock())
     with idempotency.sending("sosbot-2-test"):
-        first = await outbound.send(psid, "message", body)
+        first = await outbound.send(psid, "message", body, RESIDENT)
     with idempotency.sending("sosbot-2-test"):
-        again = await outbound.send(psid, "message", body)
+        again = await outbound.send(psid, "message", body, RESIDENT)
     assert first == again
     assert len(await emu.page_messages(psid)) == 1
     assert (await emu.get("/_emu/idempotency"))["replays"] == 1

@@ -9,7 +9,10 @@ import pytest
 from sosbot.bots.zalo.outbound import ZaloOutbound
 from sosbot.core import idempotency
 from sosbot.core.errors import RateLimited, SendError, TemporarySendError
+from sosbot.core.model import Destination
 from tests.bots.zalo.conftest import Emu, emu, outbound, store, token_engine
+
+RESIDENT = Destination.RESIDENT
 
 __all__ = ["emu", "outbound", "store", "token_engine"]  # the fixtures this module uses
 
@@ -20,10 +23,10 @@ __all__ = ["emu", "outbound", "store", "token_engine"]  # the fixtures this modu
 async def test_each_fault_kind_is_the_error_zalo_would_give(
         emu: Emu, outbound: ZaloOutbound, kind: str, error: type[SendError]) -> None:
     uid = await emu.user()
-    await outbound.send(uid, "message", {"text": "Xin chào"})  # the token is fetched
+    await outbound.send(uid, "message", {"text": "Xin chào"}, RESIDENT)  # the token is fetched
     await emu.post("/_emu/random_faults", {"rate": 1.0, "kinds": [kind], "hang_s": 0.2})
     with pytest.raises(error):
-        await outbound.send(uid, "message", {"text": "Chúng tôi đã nhận tin báo."})
+        await outbound.send(uid, "message", {"text": "Chúng tôi đã nhận tin báo."}, RESIDENT)
     snapshot = await emu.get("/_emu/random_faults")
     assert snapshot["faults"] == {kind: 1}
     assert len(await emu.sent_by_oa("users", uid)) == 1  # a faulted call posts nothing
@@ -33,9 +36,9 @@ async def test_a_send_repeated_with_its_key_is_posted_once(
         emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user()
     with idempotency.sending("sosbot-1-test"):
-        first = await outbound.send(uid, "message", {"text": "Mã tin báo: SOS-260001"})
+        first = await outbound.send(uid, "message", {"text": "Mã tin báo: SOS-260001"}, RESIDENT)
     with idempotency.sending("sosbot-1-test"):
-        again = await outbound.send(uid, "message", {"text": "Mã tin báo: SOS-260001"})
+        again = await outbound.send(uid, "message", {"text": "Mã tin báo: SOS-260001"}, RESIDENT)
     assert first == again
     assert len(await emu.sent_by_oa("users", uid)) == 1
     assert (await emu.get("/_emu/idempotency"))["replays"] == 1

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from sosbot.core import idempotency
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.model import Destination
 from sosbot.delivery import card_batches
 from sosbot.delivery import sending as delivery
 from sosbot.geo.wards import WardIndex
@@ -151,7 +152,7 @@ async def test_a_batch_card_in_doubt_is_sent_again_with_the_same_reports(
     async def send_with_key() -> str | None:
         with idempotency.sending(key):
             return await rig.ctx.outbound["telegram"].send(command, batch.method or "",
-                                                           batch.payload)
+                                                           batch.payload, Destination.GROUP)
 
     first_id = await rig.in_thread(rig.loop_thread.run, send_with_key())
     # A fifth report arrives meanwhile: the send in doubt still carries the first four.

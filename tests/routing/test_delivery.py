@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
 from sosbot.core.conversation import Settings as ConversationSettings
-from sosbot.core.model import ConversationState, Draft, Stage
+from sosbot.core.model import ConversationState, Destination, Draft, Stage
 from sosbot.delivery import context, jobs, media_downloads
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.context import JobContext, Limits
@@ -100,7 +100,8 @@ async def ctx(engine: Engine, redis: Redis, queue_name: str, emulator: str,
 def queue_messages(engine: Engine, texts: list[str], chat: int = USER) -> list[int]:
     now = datetime.now(UTC)
     with transaction(engine) as session:
-        rows = [outbox.add(session, channel="telegram", chat_id=str(chat), method="message",
+        rows = [outbox.add(session, destination=Destination.RESIDENT,
+                           channel="telegram", chat_id=str(chat), method="message",
                            payload=message_to_dict(OutgoingMessage(text=text)), now=now)
                 for text in texts]
         session.flush()
@@ -197,7 +198,8 @@ async def test_user_text_is_escaped_and_buttons_rendered(ctx: JobContext, engine
     nasty = "<b>Cháy</b> & <script>x</script> 5 < 6"
     now = datetime.now(UTC)
     with transaction(engine) as session:
-        row = outbox.add(session, channel="telegram", chat_id=str(USER), method="message",
+        row = outbox.add(session, destination=Destination.RESIDENT,
+                         channel="telegram", chat_id=str(USER), method="message",
                          payload=message_to_dict(OutgoingMessage(
                              text=nasty, choices=((Choice("Gửi", "submit"),),))), now=now)
         session.flush()

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from sosbot.command_centre.digest import build_digest
 from sosbot.command_centre.digest_text import render_digest
 from sosbot.core.errors import QuotaExceeded
+from sosbot.core.model import Destination
 from sosbot.delivery import send_outcomes, zalo_reply
 from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.storage import outbox, platform_usage
@@ -80,7 +81,8 @@ def test_quota_refusals_are_counted_and_the_command_centre_told_once_then_at_ten
                             target_code="command", bound_at=NOW))
         rows = []
         for n in range(10):
-            row = outbox.add(session, channel="zalo", chat_id=f"{USER}{n}", method="message",
+            row = outbox.add(session, destination=Destination.RESIDENT,
+                             channel="zalo", chat_id=f"{USER}{n}", method="message",
                              payload={"text": "Bản tin"}, now=NOW)
             rows.append(row)
         session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
 from sosbot.core.errors import MediaRejected
-from sosbot.core.model import Category, Draft, Location, MediaKind, MediaRef
+from sosbot.core.model import Category, Destination, Draft, Location, MediaKind, MediaRef
 from sosbot.storage import deliveries, inbound, outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
@@ -27,7 +27,7 @@ NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
 
 
 def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() == "0008"
+    assert current_revision(engine) == head_revision() == "0009"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
@@ -103,11 +103,14 @@ def test_create_report_with_media_and_audit(engine: Engine) -> None:
 
 def test_stranded_outbox_rows(engine: Engine) -> None:
     with transaction(engine) as session:
-        fresh = outbox.add(session, channel="telegram", chat_id="1", method="message",
+        fresh = outbox.add(session, destination=Destination.RESIDENT,
+                           channel="telegram", chat_id="1", method="message",
                            payload={"text": "a"}, now=NOW)
-        old = outbox.add(session, channel="telegram", chat_id="1", method="message",
+        old = outbox.add(session, destination=Destination.RESIDENT,
+                         channel="telegram", chat_id="1", method="message",
                          payload={"text": "b"}, now=NOW - timedelta(minutes=5))
-        later = outbox.add(session, channel="telegram", chat_id="1", method="message",
+        later = outbox.add(session, destination=Destination.RESIDENT,
+                           channel="telegram", chat_id="1", method="message",
                            payload={"text": "c"}, now=NOW - timedelta(minutes=5))
         later.not_before = NOW + timedelta(minutes=1)
     with transaction(engine) as session:
@@ -126,16 +129,19 @@ def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
                                        reporter_id=None, draft=draft, lang="vi", phone=None,
                                        now=NOW, actor="telegram:9").report
         assert report.id is not None
-        notice = outbox.add(session, channel="telegram", chat_id="9", method="message",
+        notice = outbox.add(session, destination=Destination.RESIDENT,
+                            channel="telegram", chat_id="9", method="message",
                             payload={"text": "first"}, now=NOW)
         created = deliveries.insert_many(session, [
             ("ward", "W1", "telegram", "-100", None), ("department", "PC07", "telegram", "-200",
                                                       None),
             ("command", "command", "telegram", "-300", None)], report_id=report.id, now=NOW)
         cards = outbox.for_deliveries(session, created, "card", now=NOW)
-        outbox.add_messages(session, channel="telegram", chat_id="9", messages=[
+        outbox.add_messages(session, destination=Destination.RESIDENT,
+                            channel="telegram", chat_id="9", messages=[
             ("message", {"text": "a"}), ("clear_buttons", {"message_id": "7"})], now=NOW)
-        later = outbox.add(session, channel="telegram", chat_id="9", method="message",
+        later = outbox.add(session, destination=Destination.RESIDENT,
+                           channel="telegram", chat_id="9", method="message",
                            payload={"text": "after"}, now=NOW)
         added = outbox.take_added(session)
     assert [d.chat_id for d in created] == ["-100", "-200", "-300"]
@@ -146,8 +152,10 @@ def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
             row = session.get(Outbox, card_id)
             stored = session.get(Delivery, delivery.id)
             assert row is not None and stored is not None
-            assert (row.method, row.chat_id, row.delivery_id, row.payload) == (
-                "card", delivery.chat_id, delivery.id, {"delivery_id": delivery.id})
+            # The delivery is the column alone (issue 21: no copy in the payload), and a
+            # delivery's row goes to its group.
+            assert (row.method, row.chat_id, row.delivery_id, row.payload,
+                    row.destination) == ("card", delivery.chat_id, delivery.id, {}, "group")
             assert (stored.chat_id, stored.role, stored.status, stored.ack_state) == (
                 delivery.chat_id, delivery.role, "pending", "new")
         assert [session.get(Outbox, i).payload for i in replies] == [  # type: ignore[union-attr]
@@ -161,13 +169,15 @@ def test_resident_messages_are_written_together_and_each_owner_gets_its_own(
     with transaction(engine) as session:
         for owner, chat in enumerate(("11", "12", "13")):
             outbox.owned_by(session, owner)
-            outbox.add_messages(session, channel="telegram", chat_id=chat, now=NOW,
+            outbox.add_messages(session, destination=Destination.RESIDENT,
+                                channel="telegram", chat_id=chat, now=NOW,
                                 messages=[("message", {"text": f"to {chat}"}),
                                           ("message", {"text": f"again {chat}"})])
         assert session.exec(select(Outbox)).all() == []  # held back so far
         owned = outbox.take_added_by_owner(session)
         outbox.owned_by(session, None)
-        outbox.add_messages(session, channel="telegram", chat_id="14", now=NOW,
+        outbox.add_messages(session, destination=Destination.RESIDENT,
+                            channel="telegram", chat_id="14", now=NOW,
                             messages=[("message", {"text": "untaken"})])
     assert sorted(owned) == [0, 1, 2]
     with transaction(engine) as session:
@@ -213,4 +223,4 @@ def test_migrations_downgrade_and_upgrade_again(engine: Engine) -> None:
     command.downgrade(alembic_config(engine), "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0008"
+    assert current_revision(engine) == head_revision() == "0009"

@@ -26,6 +26,7 @@ from sosbot.bots.media_hosts import MESSENGER_MEDIA_HOSTS, MediaHostPolicy
 from sosbot.core import idempotency
 from sosbot.core.actions import message_from_dict
 from sosbot.core.errors import PermanentSendError, SendError, TemporarySendError
+from sosbot.core.model import Destination
 from sosbot.core.rates import RateRule
 
 from .graph_errors import parse_graph_error, to_send_error
@@ -102,8 +103,12 @@ class MessengerOutbound:
     def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
         return rate_rules(chat_id, method)
 
-    async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
-        """Carry out one outbox row; returns the platform message id when one was created."""
+    async def send(self, chat_id: str, method: str, payload: dict[str, Any],
+                   destination: Destination) -> str | None:
+        """Carry out one outbox row; returns the platform message id when one was created.
+        A page has no group chats: a group row is refused, never sent to a person."""
+        if destination != Destination.RESIDENT:
+            raise PermanentSendError("messenger has no group chats")
         handler = _METHODS.get(method)
         if handler is None:
             raise PermanentSendError(f"unknown outbox method {method!r}")

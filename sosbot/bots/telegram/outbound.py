@@ -48,6 +48,7 @@ from sosbot.core.errors import (
     RecipientGone,
     TemporarySendError,
 )
+from sosbot.core.model import Destination
 from sosbot.core.rates import RateRule
 from sosbot.core.text_units import truncate_utf16
 
@@ -155,8 +156,11 @@ class TelegramOutbound:
     def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
         return rate_rules(chat_id, method) if self.flood_limits else []
 
-    async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
-        """Carry out one outbox row; returns the platform message id when one was created."""
+    async def send(self, chat_id: str, method: str, payload: dict[str, Any],
+                   destination: Destination) -> str | None:
+        """Carry out one outbox row; returns the platform message id when one was created.
+        Telegram has one API for residents' and groups' chats: ``destination`` changes
+        nothing here."""
         handler = _METHODS.get(method)
         if handler is None:
             raise PermanentSendError(f"unknown outbox method {method!r}")

@@ -35,6 +35,7 @@ from sosbot.core.errors import (
     RateLimited,
     TemporarySendError,
 )
+from sosbot.core.model import Destination
 from sosbot.core.rates import RateRule
 from sosbot.core.sanitize import truncate
 
@@ -166,13 +167,17 @@ class ZaloOutbound:
         """Every API call counts against the app's 4,000 a minute; no-ops count nothing."""
         return [] if method in NO_OP_METHODS else [APP_RULE]
 
-    async def send(self, chat_id: str, method: str, payload: dict[str, Any]) -> str | None:
-        """Carry out one outbox row; Zalo's message id when a message was created."""
+    async def send(self, chat_id: str, method: str, payload: dict[str, Any],
+                   destination: Destination) -> str | None:
+        """Carry out one outbox row; Zalo's message id when a message was created. A group
+        chat's row goes through the group API (GMF), a resident's through the
+        customer-service API: ``destination`` chooses, never the payload."""
         if method in NO_OP_METHODS:
             return None  # no button spinner to stop, no inline keyboard to remove
-        handler = _METHODS.get(method)
+        handler = (_GROUP_METHODS if destination == Destination.GROUP else _METHODS).get(method)
         if handler is None:
-            raise PermanentSendError(f"unknown outbox method {method!r} for zalo")
+            raise PermanentSendError(f"unknown outbox method {method!r} for a zalo "
+                                     f"{Destination(destination).value} chat")
         return await handler(self, chat_id, payload)
 
     async def fetch_media(self, file_id: str) -> bytes:
@@ -202,19 +207,30 @@ class ZaloOutbound:
 
     # -- methods ----------------------------------------------------------------------
 
+    async def _group_message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        # Group messages (GMF) carry text only: no buttons, no replies.
+        return await self._group_text(chat_id, {"text": message_from_dict(payload).text})
+
     async def _message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        if payload.get("group"):
-            # Group messages (GMF) carry text only: no buttons, no replies.
-            return await self._group_text(chat_id, {"text": message_from_dict(payload).text})
         body = {"recipient": {"user_id": chat_id},
                 "message": _quoting(render_message(message_from_dict(payload)), payload)}
         return _message_id(await self._cs(body))
 
     async def _media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        """Photos from the media store, one image message each (Zalo has no albums).
+        """Photos from the media store to a resident, one image message each (Zalo has no
+        albums)."""
+        return await self._photos(chat_id, payload, self._image)
+
+    async def _group_media(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        """Photos from the media store to a group chat, one image message each.
 
         Videos and files cannot be posted into a group: they are counted on the card.
         """
+        return await self._photos(chat_id, payload, self._group_image)
+
+    async def _photos(self, chat_id: str, payload: dict[str, Any],
+                      send_image: Callable[[str, dict[str, Any]], Awaitable[str | None]]
+                      ) -> str | None:
         first: str | None = None
         caption = str(payload.get("caption") or "")
         for item in payload.get("items", []):
@@ -223,8 +239,7 @@ class ZaloOutbound:
             single = {"path": item["path"], "caption": caption}
             if first is None and payload.get(QUOTE_KEY):
                 single[QUOTE_KEY] = payload[QUOTE_KEY]  # the first image is the reply
-            sent = await (self._group_image(chat_id, single) if payload.get("group")
-                          else self._image(chat_id, single))
+            sent = await send_image(chat_id, single)
             first, caption = first or sent, ""
         return first
 
@@ -378,10 +393,18 @@ def _message_id(answer: dict[str, Any]) -> str | None:
     return None
 
 
-_METHODS: dict[str, Callable[[ZaloOutbound, str, dict[str, Any]], Awaitable[str | None]]] = {
+_Method = Callable[[ZaloOutbound, str, dict[str, Any]], Awaitable[str | None]]
+# A resident's chat: the customer-service API (buttons, quotes, Zalo's billing).
+_METHODS: dict[str, _Method] = {
     "message": ZaloOutbound._message,
-    "group_text": ZaloOutbound._group_text,
     "image": ZaloOutbound._image,
-    "group_image": ZaloOutbound._group_image,
     "media_group": ZaloOutbound._media_group,
+}
+# A group chat: the group API (GMF), text and images only.
+_GROUP_METHODS: dict[str, _Method] = {
+    "message": ZaloOutbound._group_message,
+    "group_text": ZaloOutbound._group_text,
+    "image": ZaloOutbound._group_image,
+    "group_image": ZaloOutbound._group_image,
+    "media_group": ZaloOutbound._group_media,
 }

@@ -22,9 +22,11 @@ from sosbot.core.events import (
     TextReceived,
     UnsupportedReceived,
 )
-from sosbot.core.model import MediaKind
+from sosbot.core.model import Destination, MediaKind
 
 from .harness import APP_SECRET, PAGE_TOKEN, Emu, running_emulator
+
+RESIDENT = Destination.RESIDENT
 
 B64 = base64.b64encode(b"\x00\x00\x00\x18ftypmp42-not-really-a-video").decode()
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLv"
@@ -125,7 +127,8 @@ async def test_echoes_when_enabled(emu: Emu) -> None:
     await emu.say(psid, text="Xin chào")
     client = emu.outbound()
     try:
-        await client.send(psid, "message", {"text": "Chào bạn", "last_user_message_at": None})
+        await client.send(psid, "message", {"text": "Chào bạn", "last_user_message_at": None},
+                          RESIDENT)
     finally:
         await client.close()
     for _ in range(50):

@@ -24,9 +24,12 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.events import MediaReceived
+from sosbot.core.model import Destination
 from tests.conftest import closed_port
 
 from .harness import Emu, running_emulator
+
+RESIDENT = Destination.RESIDENT
 
 DAY = 24 * 3600.0
 CATEGORIES = (("An ninh trật tự / tội phạm", "cat:security"),
@@ -71,7 +74,7 @@ async def test_choices_become_quick_replies(emu: Emu, outbound: MessengerOutboun
     psid = await resident_who_wrote(emu)
     message = OutgoingMessage("Bạn muốn báo sự việc gì?", choices=tuple(
         (Choice(label, value),) for label, value in CATEGORIES), choice_hint="Trả lời 1–4.")
-    mid = await outbound.send(psid, "message", payload(message, last=emu.clock()))
+    mid = await outbound.send(psid, "message", payload(message, last=emu.clock()), RESIDENT)
     [sent] = await emu.page_messages(psid)
     assert sent["mid"] == mid and sent["messaging_type"] == "RESPONSE"
     assert sent["text"] == "Bạn muốn báo sự việc gì?"
@@ -85,7 +88,7 @@ async def test_too_many_choices_become_numbered_lines(emu: Emu,
     psid = await resident_who_wrote(emu)
     choices = tuple((Choice(f"Phường {n}", f"ward:{n}"),) for n in range(1, 16))
     message = OutgoingMessage("Chọn phường:", choices=choices, choice_hint="Trả lời bằng số.")
-    await outbound.send(psid, "message", payload(message, last=emu.clock()))
+    await outbound.send(psid, "message", payload(message, last=emu.clock()), RESIDENT)
     [sent] = await emu.page_messages(psid)
     assert "quick_replies" not in sent
     assert sent["text"].startswith("Chọn phường:\n\n1. Phường 1\n2. Phường 2\n")
@@ -96,7 +99,7 @@ async def test_link_becomes_a_button_template(emu: Emu, outbound: MessengerOutbo
     psid = await resident_who_wrote(emu)
     message = OutgoingMessage("Bấm nút để gửi vị trí của bạn.",
                               link=("📍 Gửi vị trí của tôi", "http://127.0.0.1:8080/l/abc"))
-    await outbound.send(psid, "message", payload(message, last=emu.clock()))
+    await outbound.send(psid, "message", payload(message, last=emu.clock()), RESIDENT)
     [sent] = await emu.page_messages(psid)
     template = sent["attachment"]["payload"]
     assert sent["attachment"]["type"] == "template" and template["template_type"] == "button"
@@ -111,7 +114,7 @@ async def test_image_is_uploaded_and_served(emu: Emu, outbound: MessengerOutboun
     path = tmp_path / "chart.png"
     path.write_bytes(png_bytes())
     data = payload(OutgoingMessage(""), last=emu.clock()) | {"path": str(path)}
-    mid = await outbound.send(psid, "image", data)
+    mid = await outbound.send(psid, "image", data, RESIDENT)
     [sent] = await emu.page_messages(psid)
     assert sent["mid"] == mid and sent["attachment"]["type"] == "image"
     assert await outbound.fetch_media(sent["attachment"]["payload"]["url"]) == png_bytes()
@@ -135,7 +138,7 @@ async def test_after_24_hours_a_status_update_is_refused_untagged(
     calls_before = len(await emu.get("/_emu/calls"))
     update = payload(OutgoingMessage("Tin báo SOS-260001 đã được tiếp nhận."), last=wrote_at)
     with pytest.raises(DeliveryWindowClosed, match="no message tag fits"):
-        await outbound.send(psid, "message", update | {"kind": "status"})
+        await outbound.send(psid, "message", update | {"kind": "status"}, RESIDENT)
     assert len(await emu.get("/_emu/calls")) == calls_before
 
 
@@ -160,15 +163,15 @@ async def test_officer_words_carry_human_agent_only_when_enabled(emu: Emu) -> No
     tagged = emu.outbound(human_agent=True)
     try:
         with pytest.raises(DeliveryWindowClosed):
-            await plain.send(psid, "message", question)
+            await plain.send(psid, "message", question, RESIDENT)
         with pytest.raises(DeliveryWindowClosed):  # a status update is never tagged
-            await tagged.send(psid, "message", question | {"officer_words": False})
-        await tagged.send(psid, "message", question)
+            await tagged.send(psid, "message", question | {"officer_words": False}, RESIDENT)
+        await tagged.send(psid, "message", question, RESIDENT)
         [sent] = await emu.page_messages(psid)
         assert sent["messaging_type"] == "MESSAGE_TAG" and sent["tag"] == "HUMAN_AGENT"
         await emu.advance(5 * DAY)  # 8 days after the resident wrote: past HUMAN_AGENT's 7
         with pytest.raises(DeliveryWindowClosed, match="7 days"):
-            await tagged.send(psid, "message", question)
+            await tagged.send(psid, "message", question, RESIDENT)
     finally:
         await plain.close()
         await tagged.close()
@@ -190,7 +193,7 @@ async def test_after_24_hours_a_reply_is_refused_without_calling_meta(
     calls_before = len(await emu.get("/_emu/calls"))
     with pytest.raises(DeliveryWindowClosed):
         await outbound.send(psid, "message", payload(OutgoingMessage("Cảm ơn bạn."),
-                                                     last=wrote_at))
+                                                     last=wrote_at), RESIDENT)
     assert len(await emu.get("/_emu/calls")) == calls_before
     assert await emu.page_messages(psid) == []
 
@@ -202,7 +205,7 @@ async def test_meta_refusing_the_window_is_delivery_window_closed(
     # Our record says the resident wrote just now; Meta knows better.
     with pytest.raises(DeliveryWindowClosed, match="2018278"):
         await outbound.send(psid, "message", payload(OutgoingMessage("Cảm ơn bạn."),
-                                                     last=emu.clock()))
+                                                     last=emu.clock()), RESIDENT)
 
 
 async def test_within_the_window_a_status_update_is_a_response(
@@ -211,7 +214,7 @@ async def test_within_the_window_a_status_update_is_a_response(
     await emu.advance(3600)
     update = OutgoingMessage("Tin báo SOS-260001 đã được tiếp nhận.")
     await outbound.send(psid, "message", payload(update, last=emu.clock() - 3600)
-                        | {"kind": "status"})
+                        | {"kind": "status"}, RESIDENT)
     [sent] = await emu.page_messages(psid)
     assert sent["messaging_type"] == "RESPONSE" and sent["tag"] is None
 
@@ -235,7 +238,7 @@ async def test_graph_errors_are_mapped(emu: Emu, outbound: MessengerOutbound,
     await emu.post("/_emu/fail_next", failure)
     with pytest.raises(error, match=match) as caught:
         await outbound.send(psid, "message", payload(OutgoingMessage("Xin chào"),
-                                                     last=emu.clock()))
+                                                     last=emu.clock()), RESIDENT)
     if isinstance(caught.value, RateLimited):
         assert caught.value.retry_after in (10.0, 60.0)
 
@@ -244,10 +247,10 @@ async def test_real_rate_limit_is_rate_limited(emu: Emu, outbound: MessengerOutb
     psid = await resident_who_wrote(emu)
     await emu.post("/_emu/config", {"limits": True, "page_per_s": 2})
     body = payload(OutgoingMessage("Xin chào"), last=emu.clock())
-    await outbound.send(psid, "message", body)
-    await outbound.send(psid, "message", body)
+    await outbound.send(psid, "message", body, RESIDENT)
+    await outbound.send(psid, "message", body, RESIDENT)
     with pytest.raises(RateLimited) as caught:
-        await outbound.send(psid, "message", body)
+        await outbound.send(psid, "message", body, RESIDENT)
     assert caught.value.retry_after == 10.0
 
 
@@ -257,7 +260,7 @@ async def test_blocked_resident_is_a_permanent_error(emu: Emu,
     await emu.post(f"/_emu/users/{psid}/block")
     with pytest.raises(PermanentSendError, match="unavailable"):
         await outbound.send(psid, "message", payload(OutgoingMessage("Xin chào"),
-                                                     last=emu.clock()))
+                                                     last=emu.clock()), RESIDENT)
 
 
 async def test_wrong_page_token_says_so_without_leaking_it(emu: Emu) -> None:
@@ -266,7 +269,7 @@ async def test_wrong_page_token_says_so_without_leaking_it(emu: Emu) -> None:
     try:
         with pytest.raises(PermanentSendError, match="page access token") as caught:
             await client.send(psid, "message", payload(OutgoingMessage("Xin chào"),
-                                                       last=emu.clock()))
+                                                       last=emu.clock()), RESIDENT)
         assert "EAAwrong-token" not in str(caught.value)
     finally:
         await client.close()
@@ -276,19 +279,20 @@ async def test_unreachable_api_is_temporary() -> None:
     client = MessengerOutbound("tok", api_base=f"http://127.0.0.1:{closed_port()}", timeout_s=2.0)
     try:
         with pytest.raises(TemporarySendError):
-            await client.send("1", "message", payload(OutgoingMessage("x"), last=time.time()))
+            await client.send("1", "message", payload(OutgoingMessage("x"), last=time.time()),
+                              RESIDENT)
     finally:
         await client.close()
 
 
 async def test_button_methods_are_no_ops(emu: Emu, outbound: MessengerOutbound) -> None:
     psid = await resident_who_wrote(emu)
-    assert await outbound.send(psid, "answer_button", {"callback_id": "x"}) is None
-    assert await outbound.send(psid, "clear_buttons", {"message_id": "m_1"}) is None
+    assert await outbound.send(psid, "answer_button", {"callback_id": "x"}, RESIDENT) is None
+    assert await outbound.send(psid, "clear_buttons", {"message_id": "m_1"}, RESIDENT) is None
     assert await emu.get("/_emu/calls") == []
     assert outbound.rate_rules(psid, "answer_button") == []
     with pytest.raises(PermanentSendError):
-        await outbound.send(psid, "teleport", {})
+        await outbound.send(psid, "teleport", {}, RESIDENT)
 
 
 async def test_download_over_20_mb_is_refused(tmp_path: Path) -> None:

@@ -26,12 +26,14 @@ from sosbot.bots.telegram.outbound import TelegramOutbound, render_caption
 from sosbot.command_centre import bulletins
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.cards import CardView, TargetState, render_card
-from sosbot.core.model import Category, Location, LocationSource, Report, ReportStatus
+from sosbot.core.model import Category, Destination, Location, LocationSource, Report, ReportStatus
 from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import text as resident_text
 from sosbot.emulators.telegram.app import BotSpec, EmulatorConfig, create_app
 from sosbot.emulators.telegram.html_text import parse_html
 from sosbot.storage.tables import Bulletin, Subscription
+
+RESIDENT = Destination.RESIDENT
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -146,9 +148,9 @@ async def test_a_long_caption_full_of_html_characters_is_sent(world: World,
         items = [{"kind": "photo", "path": str(jpeg(tmp_path / f"{n}.jpg", (n * 90, 20, 20)))}
                  for n in range(2)]
         await sender.send(str(world.chat), "media_group",
-                          {"items": items, "caption": HOSTILE * 40})
+                          {"items": items, "caption": HOSTILE * 40}, RESIDENT)
         await sender.send(str(world.chat), "message",
-                          message_to_dict(OutgoingMessage(text=FIRE * 5000)))
+                          message_to_dict(OutgoingMessage(text=FIRE * 5000)), RESIDENT)
     finally:
         await sender.close()
     album, text = (await world.stored())[-3], (await world.stored())[-1]
@@ -211,7 +213,7 @@ async def test_the_longest_card_fits_and_keeps_its_status_lines(world: World,
     sender = TelegramOutbound(TOKEN, world.base, flood_limits=False)
     await sender.start()
     try:
-        await sender.send(str(world.chat), "message", message_to_dict(card))
+        await sender.send(str(world.chat), "message", message_to_dict(card), RESIDENT)
     finally:
         await sender.close()
     assert (await world.stored())[-1]["text"] == card.text

@@ -30,9 +30,13 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.events import LocationReceived, MediaReceived, TextReceived
+from sosbot.core.model import Destination
 from tests.conftest import closed_port
 
 from .conftest import OA_SECRET, Emu
+
+RESIDENT = Destination.RESIDENT
+GROUP = Destination.GROUP
 
 DAY = 24 * 3600
 CATEGORIES = ((Choice("An ninh trật tự / tội phạm", "cat:security"),
@@ -59,7 +63,7 @@ def category_question() -> dict[str, Any]:
 async def test_choices_become_buttons_and_numbered_lines(emu: Emu,
                                                          outbound: ZaloOutbound) -> None:
     uid = await emu.user()
-    message_id = await outbound.send(uid, "message", category_question())
+    message_id = await outbound.send(uid, "message", category_question(), RESIDENT)
     (sent,) = await emu.sent_by_oa("users", uid)
     # Nothing of the user's to quote (they only followed): Zalo counts it as proactive.
     assert sent["msg_id"] == message_id and sent["billing"] == "proactive"
@@ -80,7 +84,7 @@ async def test_link_opens_a_url_and_location_request_explains_zalo(
         text="Sự việc xảy ra ở đâu?", request="location",
         request_label="📍 Gửi vị trí của tôi",
         link=("🗺️ Chọn trên bản đồ", "https://sos.example.vn/vi-tri/abc")))
-    await outbound.send(uid, "message", payload)
+    await outbound.send(uid, "message", payload, RESIDENT)
     (sent,) = await emu.sent_by_oa("users", uid)
     assert sent["text"] == "Sự việc xảy ra ở đâu?\n\n" + LOCATION_HINT["vi"]
     assert "Gửi vị trí của tôi" not in sent["text"]
@@ -110,13 +114,35 @@ async def test_group_text_strips_mentions(emu: Emu, outbound: ZaloOutbound) -> N
     group = (await emu.post("/_emu/groups", {"name": "CA phường Bến Thành",
                                              "members": [officer]}))["id"]
     text = "🚨 SOS-260001 [@8512368825402197413] kẻ gian ở hẻm 12 [@all]"
-    message_id = await outbound.send(group, "group_text", {"text": text})
+    message_id = await outbound.send(group, "group_text", {"text": text}, GROUP)
     (sent,) = await emu.sent_by_oa("groups", group)
     assert sent["msg_id"] == message_id
     assert sent["text"] == "🚨 SOS-260001 kẻ gian ở hẻm 12"
     listed = await emu.http.get(emu.base + "/v3.0/oa/group/getgroupsofoa",
                                 headers={"access_token": await outbound.tokens.access_token()})
     assert [g["group_id"] for g in (await listed.json())["data"]["groups"]] == [group]
+
+
+async def test_the_destination_not_the_payload_chooses_the_group_api(
+        emu: Emu, outbound: ZaloOutbound, tmp_path: Path) -> None:
+    """A group row's plain ``message`` and ``media_group`` go through the group API (GMF),
+    text only; the same row to a resident goes through the customer-service API."""
+    officer = await emu.user("Đại úy Trần Minh")
+    group = (await emu.post("/_emu/groups", {"name": "Trung tâm chỉ huy",
+                                             "members": [officer]}))["id"]
+    photo = tmp_path / "p.png"
+    photo.write_bytes(png())
+    card = message_to_dict(OutgoingMessage(text="🚨 SOS-260001",
+                                           choices=((Choice("Tiếp nhận", "ack"),),)))
+    await outbound.send(group, "message", card, GROUP)
+    await outbound.send(group, "media_group",
+                        {"items": [{"kind": "photo", "path": str(photo)}], "caption": "📷"},
+                        GROUP)
+    await outbound.send(officer, "message", {"text": "Xin chào"}, RESIDENT)
+    assert [m["text"] for m in await emu.sent_by_oa("groups", group)] == ["🚨 SOS-260001", "📷"]
+    assert [m["text"] for m in await emu.sent_by_oa("users", officer)] == ["Xin chào"]
+    with pytest.raises(PermanentSendError, match="resident"):
+        await outbound.send(officer, "group_text", {"text": "x"}, RESIDENT)
 
 
 async def test_image_is_uploaded_then_sent_to_a_user_and_a_group(
@@ -129,8 +155,8 @@ async def test_image_is_uploaded_then_sent_to_a_user_and_a_group(
     big.write_bytes(png(900, 700, noisy=True))
     assert big.stat().st_size > 1024 * 1024  # over Zalo's upload limit: re-encoded
 
-    await outbound.send(uid, "image", {"path": str(small), "caption": "Ảnh hiện trường"})
-    await outbound.send(group, "group_image", {"path": str(big), "caption": "[@1] Hẻm 12"})
+    await outbound.send(uid, "image", {"path": str(small), "caption": "Ảnh hiện trường"}, RESIDENT)
+    await outbound.send(group, "group_image", {"path": str(big), "caption": "[@1] Hẻm 12"}, GROUP)
     (to_user,) = await emu.sent_by_oa("users", uid)
     (to_group,) = await emu.sent_by_oa("groups", group)
     assert to_user["text"] == "Ảnh hiện trường" and to_group["text"] == "Hẻm 12"
@@ -145,41 +171,41 @@ async def test_image_is_uploaded_then_sent_to_a_user_and_a_group(
 async def test_missing_or_bad_image_is_permanent(outbound: ZaloOutbound,
                                                  tmp_path: Path) -> None:
     with pytest.raises(PermanentSendError):
-        await outbound.send("1", "image", {"path": str(tmp_path / "none.png")})
+        await outbound.send("1", "image", {"path": str(tmp_path / "none.png")}, RESIDENT)
     (tmp_path / "x.png").write_bytes(b"not an image")
     with pytest.raises(PermanentSendError):
-        await outbound.send("1", "image", {"path": str(tmp_path / "x.png")})
+        await outbound.send("1", "image", {"path": str(tmp_path / "x.png")}, RESIDENT)
 
 
 async def test_window_closes_seven_days_after_the_last_message(
         emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user()
     await emu.post("/_emu/clock", {"advance_s": 3 * DAY})
-    await outbound.send(uid, "message", {"text": "Báo cáo SOS-260001 đang được xử lý."})
+    await outbound.send(uid, "message", {"text": "Báo cáo SOS-260001 đang được xử lý."}, RESIDENT)
     (sent,) = await emu.sent_by_oa("users", uid)
     assert sent["billable"] is True  # past the free 48 hours, inside the 7 days
     await emu.post("/_emu/clock", {"advance_s": 4 * DAY + 1})
     with pytest.raises(DeliveryWindowClosed):
-        await outbound.send(uid, "message", {"text": "Báo cáo SOS-260001 đã xử lý xong."})
+        await outbound.send(uid, "message", {"text": "Báo cáo SOS-260001 đã xử lý xong."}, RESIDENT)
     assert emu.state.calls[-1]["error"] == -230
     await emu.post("/_emu/send", {"from": uid, "text": "Cảm ơn"})  # the user writes again
-    assert await outbound.send(uid, "message", {"text": "Không có gì ạ."}) is not None
+    assert await outbound.send(uid, "message", {"text": "Không có gì ạ."}, RESIDENT) is not None
 
 
 async def test_a_user_who_never_interacted_cannot_be_messaged(
         emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user(follow=False)
     with pytest.raises(DeliveryWindowClosed):
-        await outbound.send(uid, "message", {"text": "Xin chào"})
+        await outbound.send(uid, "message", {"text": "Xin chào"}, RESIDENT)
 
 
 async def test_rate_limit_is_rate_limited(emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user()
     await emu.post("/_emu/config", {"requests_per_min": 2})
-    await outbound.send(uid, "message", {"text": "1"})
-    await outbound.send(uid, "message", {"text": "2"})
+    await outbound.send(uid, "message", {"text": "1"}, RESIDENT)
+    await outbound.send(uid, "message", {"text": "2"}, RESIDENT)
     with pytest.raises(RateLimited) as caught:
-        await outbound.send(uid, "message", {"text": "3"})
+        await outbound.send(uid, "message", {"text": "3"}, RESIDENT)
     assert caught.value.retry_after == 60.0
 
 
@@ -195,7 +221,7 @@ async def test_errors_map_onto_the_core(emu: Emu, outbound: ZaloOutbound,
     uid = await emu.user()
     await emu.post("/_emu/faults", {"path": "/v3.0/oa/message/cs", **fault})
     with pytest.raises(error):
-        await outbound.send(uid, "message", {"text": "Xin chào"})
+        await outbound.send(uid, "message", {"text": "Xin chào"}, RESIDENT)
 
 
 async def test_unreachable_api_is_temporary(outbound: ZaloOutbound) -> None:
@@ -203,20 +229,20 @@ async def test_unreachable_api_is_temporary(outbound: ZaloOutbound) -> None:
     closed = ZaloOutbound(outbound.tokens, api_base=f"http://127.0.0.1:{closed_port()}",
                           timeout_s=2)
     with pytest.raises(TemporarySendError):
-        await closed.send("1", "message", {"text": "Xin chào"})
+        await closed.send("1", "message", {"text": "Xin chào"}, RESIDENT)
     await closed.close()
 
 
 async def test_no_op_methods_and_rate_rules(emu: Emu, outbound: ZaloOutbound) -> None:
-    assert await outbound.send("1", "answer_button", {"callback_id": "x"}) is None
-    assert await outbound.send("1", "clear_buttons", {"message_id": "2"}) is None
+    assert await outbound.send("1", "answer_button", {"callback_id": "x"}, RESIDENT) is None
+    assert await outbound.send("1", "clear_buttons", {"message_id": "2"}, RESIDENT) is None
     assert emu.state.calls == []
     assert outbound.rate_rules("1", "answer_button") == []
     assert outbound.rate_rules("g1", "group_text") == [APP_RULE]
     assert (APP_RULE.key, APP_RULE.kind, APP_RULE.limit, APP_RULE.period_s) == \
         ("zalo:app", "window", 3800, 60.0)
     with pytest.raises(PermanentSendError):
-        await outbound.send("1", "edit_card", {})
+        await outbound.send("1", "edit_card", {}, RESIDENT)
 
 
 # -- the emulator's webhooks, as our parser and signature check see them ---------------

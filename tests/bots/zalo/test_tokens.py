@@ -14,9 +14,12 @@ from sqlalchemy.engine import Engine
 from sosbot.bots.zalo.outbound import ZaloOutbound
 from sosbot.bots.zalo.tokens import LockFactory, TokenManager, TokenPair
 from sosbot.core.errors import PermanentSendError, TemporarySendError
+from sosbot.core.model import Destination
 from sosbot.storage.tokens import DbTokenStore, seed
 
 from .conftest import Emu, manager, process_lock, seed_from_emulator
+
+RESIDENT = Destination.RESIDENT
 
 EXPIRED = 25 * 3600 + 1
 
@@ -57,13 +60,14 @@ async def test_token_expiring_during_50_concurrent_sends(
     await seed_from_emulator(emu, token_engine)
     adapter = ZaloOutbound(manager(emu, store, redis_lock()), api_base=emu.base)
     users = [await emu.user(f"Người dân {n}") for n in range(50)]
-    await adapter.send(users[0], "message", {"text": "Xin chào"})
+    await adapter.send(users[0], "message", {"text": "Xin chào"}, RESIDENT)
     before = len(await emu.refreshes())
     await emu.post("/_emu/clock", {"advance_s": EXPIRED})
     for uid in users:  # keep them inside the messaging window
         await emu.post("/_emu/send", {"from": uid, "text": "Còn đó không?", "wait": False})
 
-    ids = await asyncio.gather(*(adapter.send(uid, "message", {"text": "Chúng tôi đang xử lý."})
+    ids = await asyncio.gather(*(adapter.send(uid, "message",
+                                              {"text": "Chúng tôi đang xử lý."}, RESIDENT)
                                  for uid in users))
     assert all(ids) and len(set(ids)) == 50
     refreshes = (await emu.refreshes())[before:]
@@ -81,12 +85,12 @@ async def test_two_workers_never_use_the_same_refresh_token(
                             api_base=emu.base) for _ in range(2)]
     uid = await emu.user()
     for worker in workers:
-        await worker.send(uid, "message", {"text": "Khởi động"})
+        await worker.send(uid, "message", {"text": "Khởi động"}, RESIDENT)
 
     for _round in range(3):
         await emu.post("/_emu/clock", {"advance_s": EXPIRED})
         await emu.post("/_emu/send", {"from": uid, "text": "alo", "wait": False})
-        sends = [worker.send(uid, "message", {"text": f"Tin {n}"})
+        sends = [worker.send(uid, "message", {"text": f"Tin {n}"}, RESIDENT)
                  for n in range(10) for worker in workers]
         assert all(await asyncio.gather(*sends))
 
