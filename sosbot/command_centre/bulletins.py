@@ -38,12 +38,13 @@ from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import text as resident_text
 from sosbot.routing.alerts import group_message, tell_command_centre
 from sosbot.storage import outbox, subscriptions
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Bulletin, Conversation, Outbox, Subscription
 
 log = logging.getLogger(__name__)
 
 KIND = "bulletin"
-SKIPPED = "skipped"
+SKIPPED = OutboxStatus.SKIPPED
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
 MAX_TEXT = 3000
 # How long after a resident's last message each platform lets us write to them.
@@ -221,10 +222,10 @@ def progress(session: Session, bulletin: Bulletin) -> Progress:
         select(Outbox.status, func.count()).where(Outbox.bulletin_id == bulletin.id)
         .group_by(Outbox.status)).all())
     return Progress(total=bulletin.total,
-                    sent=int(counts.get(outbox.SENT, 0)),
+                    sent=int(counts.get(OutboxStatus.SENT, 0)),
                     skipped=bulletin.skipped_at_start + int(counts.get(SKIPPED, 0)),
-                    failed=int(counts.get(outbox.FAILED, 0)),
-                    pending=int(counts.get(outbox.PENDING, 0)))
+                    failed=int(counts.get(OutboxStatus.FAILED, 0)),
+                    pending=int(counts.get(OutboxStatus.PENDING, 0)))
 
 
 def _post(session: Session, bulletin: Bulletin, text: str, now: datetime) -> None:
@@ -273,8 +274,8 @@ def report_progress(session: Session, now: datetime) -> int:
     return posted
 
 
-def after_send(session: Session, row: Outbox, status: str, error: Exception | None,
-               now: datetime) -> str:
+def after_send(session: Session, row: Outbox, status: OutboxStatus, error: Exception | None,
+               now: datetime) -> OutboxStatus:
     """The status a bulletin row ends with; a resident who left stops being a subscriber."""
     if isinstance(error, DeliveryWindowClosed):
         return SKIPPED

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Ack, Delivery, InboundEvent, Outbox, Report
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,8 @@ def failures_between(session: Session, since: datetime, until: datetime) -> list
                               error=d.last_error, at=d.created_at))
     rows = session.exec(
         select(Outbox, Report.code).outerjoin(Report, col(Report.id) == col(Outbox.report_id))
-        .where(Outbox.status == "failed", Outbox.created_at >= since, Outbox.created_at < until)
+        .where(Outbox.status == OutboxStatus.FAILED, Outbox.created_at >= since,
+               Outbox.created_at < until)
         .order_by(col(Outbox.created_at), col(Outbox.id))
     ).all()
     for o, code in rows:

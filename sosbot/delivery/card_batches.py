@@ -22,6 +22,7 @@ from sosbot.core.text_units import utf16_len
 from sosbot.delivery.card_posts import Prepared, batch_message
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import outbox
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Delivery, Outbox
 
 # UTF-16 units a batch card may take (an emoji counts twice), with room for the platform's
@@ -46,7 +47,7 @@ def prepare(session: Session, lead: Outbox, rules: RoutingRules,
     if again:
         rows = [row for row_id in again
                 if (row := session.get(Outbox, row_id)) is not None
-                and row.status == outbox.PENDING]
+                and row.status == OutboxStatus.PENDING]
         return _render(session, rows, rules, now, fit=False)
     config = rules.config
     if config.batch_cards_from == 0 or lead.attempt_started_at is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlmodel import Session
 
 from sosbot.core.errors import SendError
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Outbox
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ Preparer = Callable[["JobContext", Session, Outbox], "Prepared"]
 Warmer = Callable[["JobContext", Session, Outbox], dict[str, Any]]
 #: Sees the recorded outcome of a row it owns (row locked, in the recording transaction)
 #: and returns the status the row ends with.
-AfterSend = Callable[[Session, Outbox, str, "SendError | None", datetime], str]
+AfterSend = Callable[[Session, Outbox, OutboxStatus, "SendError | None", datetime],
+                     OutboxStatus]
 
 
 class RowFacts(Protocol):
@@ -89,11 +91,12 @@ class DeliveryExtensions:
         """Whether a producer wants to see this row's outcome (no plain fast path then)."""
         return any(owns(row) for owns, _ in self._after_send)
 
-    def outcome(self, session: Session, row: Outbox, status: str,
-                error: SendError | None, now: datetime) -> str:
+    def outcome(self, session: Session, row: Outbox, status: OutboxStatus,
+                error: SendError | None, now: datetime) -> OutboxStatus:
         for owns, hook in self._after_send:
             if owns(row):
-                status = hook(session, row, status, error, now)
+                # A member, or refused here before it is stored.
+                status = OutboxStatus(hook(session, row, status, error, now))
         return status
 
     @property

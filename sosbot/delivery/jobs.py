@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sosbot.delivery import context, media_downloads, warming
 from sosbot.delivery import sending as delivery
+from sosbot.delivery.outcomes import JobOutcome
 from sosbot.residents.actions import place_candidates_found
 from sosbot.routing import escalation
 from sosbot.storage import outbox, place_lookups
@@ -24,14 +25,15 @@ def deliver_outbox_rows(outbox_ids: list[int]) -> str:
     """Send several rows queued together, one after another (each as ``deliver_outbox``
     would); a row whose sending fails does not hold back the others, and the first failure
     is raised at the end, so that rq records the job as failed."""
-    ctx, outcomes = context.current(), []
+    ctx = context.current()
+    outcomes: list[str] = []
     failure: Exception | None = None
     for outbox_id in outbox_ids:
         try:
             outcomes.append(delivery.deliver(ctx, outbox_id))
         except Exception as exc:  # raised below, after the other rows had their turn
             log.exception("outbox %s: delivery failed; the sweeper queues it again", outbox_id)
-            outcomes.append("error")
+            outcomes.append(JobOutcome.ERROR)
             failure = failure or exc
     if failure is not None:
         raise failure

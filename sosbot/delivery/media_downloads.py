@@ -17,6 +17,7 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.delivery.context import JobContext
+from sosbot.delivery.outcomes import DownloadOutcome
 from sosbot.delivery.queueing import DOWNLOAD
 from sosbot.delivery.sending import backoff_s
 from sosbot.routing.fanout import queue_card_edits
@@ -30,16 +31,17 @@ from sosbot.storage.tables import Media, Report
 log = logging.getLogger(__name__)
 
 # A photo/video not stored because the report's media reached their total size.
-LEFT_OUT = "left_out"
+LEFT_OUT = DownloadOutcome.LEFT_OUT.value
 
 
-def download(ctx: JobContext, media_id: int) -> str:
-    """Fetch a resident's photo/video into the media store; bounded retries."""
+def download(ctx: JobContext, media_id: int) -> DownloadOutcome | str:
+    """Fetch a resident's photo/video into the media store; bounded retries. Returns what
+    the job did, or the status of a media row no longer pending."""
     now = ctx.clock()
     with transaction(ctx.engine) as session:
         media = session.get(Media, media_id, with_for_update=True)
         if media is None:
-            return "missing"
+            return DownloadOutcome.MISSING
         if media.status != "pending":
             return media.status
         media.attempts += 1
@@ -61,7 +63,7 @@ def download(ctx: JobContext, media_id: int) -> str:
         ctx.dispatcher.later(DOWNLOAD, media_id, delay, attempt=attempts)
         log.warning("media %s: download failed (%s), retry %d in %.0fs", media_id, exc,
                     attempts, delay)
-        return "retrying"
+        return DownloadOutcome.RETRYING
     except MediaRefused as exc:
         # Not the platform's media host (issue 18): expected from forged payloads, so a
         # warning; the report goes on without this file.
@@ -72,7 +74,7 @@ def download(ctx: JobContext, media_id: int) -> str:
     return _store(ctx, media_id, data)
 
 
-def _store(ctx: JobContext, media_id: int, data: bytes) -> str:
+def _store(ctx: JobContext, media_id: int, data: bytes) -> DownloadOutcome | str:
     """Store fetched bytes, within the report's total size: the report's row is locked
     while its stored media are summed and this file is written, so two workers storing
     the same report's photos at once cannot both pass the limit."""
@@ -83,11 +85,11 @@ def _store(ctx: JobContext, media_id: int, data: bytes) -> str:
             if found is not None and found.report_id is not None else None
         row = session.get(Media, media_id, with_for_update=True, populate_existing=True)
         if row is None or row.status != "pending":
-            return row.status if row is not None else "missing"
+            return row.status if row is not None else DownloadOutcome.MISSING
         used = reports.stored_bytes(session, report.id) \
             if report is not None and report.id is not None else 0
         if report is not None and used + len(data) > limit:
-            outcome = "left_out"
+            outcome = DownloadOutcome.LEFT_OUT
             row.status = LEFT_OUT
             row.error = (f"left out: over the report's total size limit ({used} bytes "
                          f"stored, this file {len(data)}, limit {limit})")
@@ -100,10 +102,10 @@ def _store(ctx: JobContext, media_id: int, data: bytes) -> str:
                 stored = ctx.media_store.put(data)
             except MediaRejected as exc:
                 log.error("media %s: %s: %s", media_id, type(exc).__name__, exc)
-                outcome = "failed"
+                outcome = DownloadOutcome.FAILED
                 row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:512]
             else:
-                outcome = "stored"
+                outcome = DownloadOutcome.STORED
                 row.status, row.sha256, row.size, row.mime = "stored", stored.sha256, \
                     stored.size, stored.mime
                 row.stored_at, row.error = ctx.clock(), None
@@ -112,7 +114,7 @@ def _store(ctx: JobContext, media_id: int, data: bytes) -> str:
         _post_when_complete(session, row, ctx)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
-    if outcome == "stored":
+    if outcome is DownloadOutcome.STORED:
         _scrub_ahead(ctx, stored.sha256, stored.mime)
     return outcome
 
@@ -129,7 +131,7 @@ def _scrub_ahead(ctx: JobContext, sha256: str, mime: str | None) -> None:
 
 
 def _media_failed(ctx: JobContext, media_id: int, error: str,
-                  level: int = logging.ERROR) -> str:
+                  level: int = logging.ERROR) -> DownloadOutcome:
     log.log(level, "media %s: %s", media_id, error)
     with transaction(ctx.engine) as session:
         row = session.get(Media, media_id, with_for_update=True)
@@ -138,7 +140,7 @@ def _media_failed(ctx: JobContext, media_id: int, error: str,
             _post_when_complete(session, row, ctx)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
-    return "failed"
+    return DownloadOutcome.FAILED
 
 
 def _post_when_complete(session: Session, media: Media, ctx: JobContext) -> None:

@@ -24,6 +24,7 @@ from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.residents import held_updates
 from sosbot.routing.alerts import tell_command_centre
 from sosbot.storage import outbox, platform_usage
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Binding, Delivery, Outbox, Report
 
 log = logging.getLogger(__name__)
@@ -40,48 +41,51 @@ def record_sent(session: Session, row_id: int, channel: str, method: str,
                 now: datetime) -> None:
     """A plain row (``is_plain``, not a bulletin's) sent: recorded by UPDATEs alone
     (``delivery_id``: the row's column; a card marks its delivery sent too)."""
-    metrics.DELIVERIES.labels(channel, outbox.SENT).inc()
+    metrics.DELIVERIES.labels(channel, OutboxStatus.SENT).inc()
     outbox.record_sent(session, row_id, message_id=message_id, attempts=attempts, now=now,
                        card_delivery_id=delivery_id if method == "card" else None)
 
 
-def record(session: Session, extensions: DeliveryExtensions, row_id: int, status: str,
+def record(session: Session, extensions: DeliveryExtensions, row_id: int,
+           status: OutboxStatus,
            now: datetime, *, error: SendError | None, message_id: str | None,
            attempts: int | None) -> None:
     """Record any outcome of row ``row_id`` (locked for the update); the producer that owns
-    the row (a bulletin's, say) decides the status it ends with."""
+    the row (a bulletin's, say) decides the status it ends with. A status that is not an
+    ``OutboxStatus`` is refused (ValueError) before anything is written."""
+    status = OutboxStatus(status)
     stored = session.get(Outbox, row_id, with_for_update=True)
     if stored is None:
         return
     metrics.DELIVERIES.labels(stored.channel, status).inc()
     status = extensions.outcome(session, stored, status, error, now)
     destination = Destination(stored.destination)
-    if status == outbox.FAILED and isinstance(error, DeliveryWindowClosed) \
+    if status == OutboxStatus.FAILED and isinstance(error, DeliveryWindowClosed) \
             and held_updates.holdable(destination, stored.method, stored.payload):
-        status = outbox.HELD  # delivered, folded into one message, when the resident writes
+        status = OutboxStatus.HELD  # delivered, folded into one message, when the resident writes
     stored.status = status
     stored.last_error = f"{type(error).__name__}: {error}"[:512] if error else None
     stored.platform_message_id = message_id
     if attempts is not None:
         stored.attempts = attempts
-    if status == outbox.SENT:
+    if status == OutboxStatus.SENT:
         stored.sent_at = now
     told = False
     if stored.method in card_posts.METHODS:
-        if status == outbox.SENT:
+        if status == OutboxStatus.SENT:
             card_posts.after_sent(session, stored.method, stored.delivery_id, message_id, now)
         elif error is not None:
             told = card_posts.after_failed(session, stored.method, stored.delivery_id, error,
                                            now)
-    elif status in (outbox.FAILED, outbox.HELD) and stored.report_id is not None \
+    elif status in (OutboxStatus.FAILED, OutboxStatus.HELD) and stored.report_id is not None \
             and destination == Destination.RESIDENT \
             and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):
         card_posts.resident_unreachable(session, stored.channel, stored.report_id, error, now,
-                                        held=status == outbox.HELD)
-    if status == outbox.FAILED and isinstance(error, SendCrashed) and not told:
+                                        held=status == OutboxStatus.HELD)
+    if status == OutboxStatus.FAILED and isinstance(error, SendCrashed) and not told:
         tell_command_centre(session, _crashed_text(session, stored, error), now,
                             report_id=stored.report_id)
-    if status == outbox.FAILED and isinstance(error, QuotaExceeded):
+    if status == OutboxStatus.FAILED and isinstance(error, QuotaExceeded):
         _quota_refused(session, stored, error, now)
 
 

@@ -55,9 +55,11 @@ from sosbot.delivery import (
 )
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.lock_keeper import LockKeeper
+from sosbot.delivery.outcomes import JobOutcome, SendResult
 from sosbot.delivery.queueing import DELIVER
 from sosbot.storage import outbox, platform_usage
 from sosbot.storage.db import transaction
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Outbox
 
 log = logging.getLogger(__name__)
@@ -156,15 +158,16 @@ class _Chat:
             return self.look(session)
 
 
-def deliver(ctx: JobContext, outbox_id: int) -> str:
-    """Send row ``outbox_id`` and any older pending row of its chat. Returns an outcome."""
+def deliver(ctx: JobContext, outbox_id: int) -> JobOutcome | OutboxStatus:
+    """Send row ``outbox_id`` and any older pending row of its chat. Returns what the job
+    did, or the status of the row when it was no longer pending."""
     with ctx.engine.connect() as db:
         found = outbox.where_to(db, outbox_id)
         db.rollback()
         if found is None:
-            return "missing"
+            return JobOutcome.MISSING
         status, channel, chat_id = found
-        if status != outbox.PENDING:
+        if status != OutboxStatus.PENDING:
             return status
         more = f"sosbot:chat-more:{channel}:{chat_id}"
         lock_s = ctx.limits.chat_lock_s
@@ -176,7 +179,7 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
         lock = ctx.redis.lock(chat_holds.lock_key(channel, chat_id), timeout=lock_s,
                               thread_local=False)
         if not lock.acquire(blocking=False):
-            return "chat busy"  # the holder sends this row, or hands it on when it lets go
+            return JobOutcome.CHAT_BUSY  # the holder sends this row, or hands it on when it lets go
         mark = chat_holds.hold(ctx.redis, channel, chat_id)
         keeper = LockKeeper(lock, chat_label(channel, chat_id)).start()
         try:
@@ -192,9 +195,9 @@ def deliver(ctx: JobContext, outbox_id: int) -> str:
             chat_holds.let_go(ctx.redis, channel, chat_id, mark)
     # A row queued after the last look found the lock still taken and left it to us.
     left = ctx.redis.getdel(more)
-    if outcome in ("sent", "warming") and left is not None:
+    if outcome in (JobOutcome.SENT, JobOutcome.WARMING) and left is not None:
         ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
-    elif outcome == "continued":
+    elif outcome is JobOutcome.CONTINUED:
         ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
     return outcome
 
@@ -206,7 +209,7 @@ def _row_of(stored: Outbox) -> _Row:
                 Destination(stored.destination), stored.bulletin_id, stored.delivery_id)
 
 
-def _send_chat_counting_errors(chat: _Chat, up_to: int) -> tuple[str, int]:
+def _send_chat_counting_errors(chat: _Chat, up_to: int) -> tuple[JobOutcome, int]:
     """``_send_chat``, with an exception while a row is prepared or sent counted as that
     row's attempt (committed) before it goes any further: the row waits for its next try,
     or, failed after its last, lets the job go on with the rows behind it.
@@ -228,40 +231,40 @@ def _send_chat_counting_errors(chat: _Chat, up_to: int) -> tuple[str, int]:
             except Exception:
                 log.exception("outbox %s: the failure could not be recorded", row_id)
                 raise exc from None
-            if counted is None:
+            if counted is SendResult.NOT_PENDING:
                 raise
-            if not counted:
-                return "deferred", max(up_to, row_id)
+            if counted is SendResult.DEFERRED:
+                return JobOutcome.DEFERRED, max(up_to, row_id)
             # Failed for good: the rows behind it go on, in this job.
 
 
-def _count_error(chat: _Chat, row_id: int, up_to: int, exc: Exception) -> bool | None:
-    """Count ``exc`` as an attempt of row ``row_id``: True when that was its last (the row
-    is failed), False when it waits for another try, None when the row is no longer
-    pending (not its failure to count)."""
+def _count_error(chat: _Chat, row_id: int, up_to: int, exc: Exception) -> SendResult:
+    """Count ``exc`` as an attempt of row ``row_id``: FAILED when that was its last (the
+    row is failed), DEFERRED when it waits for another try, NOT_PENDING when the row is no
+    longer pending (not its failure to count)."""
     ctx = chat.ctx
     chat.db.rollback()  # whatever the transaction that raised left open
     error = SendCrashed(f"{type(exc).__name__}: {exc}"[:400])
     with transaction(chat.db) as session:
         stored = session.get(Outbox, row_id)
-        if stored is None or stored.status != outbox.PENDING:
-            return None
+        if stored is None or stored.status != OutboxStatus.PENDING:
+            return SendResult.NOT_PENDING
         row = _row_of(stored)
     attempts = row.attempts + 1
     if attempts < ctx.limits.max_error_attempts:
         _defer(chat, row, up_to, backoff_s(attempts), str(error), count_attempt=True)
-        return False
+        return SendResult.DEFERRED
     log.error("outbox %s to %s: failed after %d attempts, the last raised %s", row_id,
               chat_label(row.channel, row.chat_id), attempts, error)
     with transaction(chat.db) as session:
-        send_outcomes.record(session, ctx.extensions, row_id, outbox.FAILED, ctx.clock(),
+        send_outcomes.record(session, ctx.extensions, row_id, OutboxStatus.FAILED, ctx.clock(),
                              error=error, message_id=None, attempts=attempts)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)
-    return True
+    return SendResult.FAILED
 
 
-def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:
+def _send_chat(chat: _Chat, up_to: int) -> tuple[JobOutcome, int]:
     """(outcome, the chat's next row): sent (nothing left), waiting or deferred (a job is
     scheduled for the chat), continued (the job's share is done; rows are left).
 
@@ -272,7 +275,7 @@ def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:
     found = chat.look_alone()
     while True:
         if found is None:
-            return "sent", up_to
+            return JobOutcome.SENT, up_to
         row = found.row
         up_to = max(up_to, row.id)
         if not found.due:
@@ -282,18 +285,18 @@ def _send_chat(chat: _Chat, up_to: int) -> tuple[str, int]:
             # sure (a job whose row was sent ends at once), and sends the chat from there;
             # with priorities the highest id seen may be a sent row.
             ctx.dispatcher.later(DELIVER, row.id, delay, attempt=_fresh_tag(ctx.clock()))
-            return "waiting", up_to
+            return JobOutcome.WAITING, up_to
         if found.warming:
-            return "warming", up_to  # its warm job queues the chat again when done
+            return JobOutcome.WARMING, up_to  # its warm job queues the chat again when done
         if sends == MAX_SENDS_PER_JOB:
-            return "continued", row.id
+            return JobOutcome.CONTINUED, row.id
         chat.render = sends + 1 < MAX_SENDS_PER_JOB
-        sent, found = _send_one(chat, found, up_to, may_wait=row.id <= own)
-        if sent is None:
-            return "continued", row.id
-        if not sent:
-            return "deferred", up_to
-        sends += 1
+        result, found = _send_one(chat, found, up_to, may_wait=row.id <= own)
+        if result is SendResult.NOTHING:
+            return JobOutcome.CONTINUED, row.id
+        if result is SendResult.DEFERRED:
+            return JobOutcome.DEFERRED, up_to
+        sends += 1  # sent or failed for good: the rows behind it go on
 
 
 def _fresh_tag(now: datetime) -> int:
@@ -302,17 +305,17 @@ def _fresh_tag(now: datetime) -> int:
 
 
 def _send_one(chat: _Chat, found: _Next, up_to: int, *,
-              may_wait: bool) -> tuple[bool | None, _Next | None]:
-    """Send one row and record the outcome; then (with the record) the chat's next row.
-    False when the chat must wait before the next; None, with nothing done, when the
-    platform's rate limit asks for a short wait and ``may_wait`` is false (the row is
-    another job's: this worker does not sleep for it)."""
+              may_wait: bool) -> tuple[SendResult, _Next | None]:
+    """Send one row and record the outcome (SENT or FAILED); then (with the record) the
+    chat's next row. DEFERRED when the chat must wait before the next; NOTHING, with
+    nothing done, when the platform's rate limit asks for a short wait and ``may_wait`` is
+    false (the row is another job's: this worker does not sleep for it)."""
     ctx, row, prepared = chat.ctx, found.row, found.prepared
     if found.error is not None:
-        return True, _finish(chat, row, outbox.FAILED, error=found.error)
+        return SendResult.FAILED, _finish(chat, row, OutboxStatus.FAILED, error=found.error)
     assert prepared is not None
     if prepared.method is None:
-        return True, _finish(chat, row, outbox.SENT)
+        return SendResult.SENT, _finish(chat, row, OutboxStatus.SENT)
     adapter = ctx.outbound[row.channel]
     rules = adapter.rate_rules(row.chat_id, prepared.method)
     key, wait = found.key, found.wait
@@ -323,10 +326,10 @@ def _send_one(chat: _Chat, found: _Next, up_to: int, *,
             if wait > INLINE_WAIT_S:
                 _defer(chat, row, up_to, wait, "waiting for the platform's rate limit",
                        count_attempt=False)
-                return False, None
+                return SendResult.DEFERRED, None
             if wait > 0:
                 if not may_wait:
-                    return None, None
+                    return SendResult.NOTHING, None
                 ctx.sleep(wait)
                 continue
             key = _start_attempt(chat, row, retrying_after_429=inline_try > 0,
@@ -343,19 +346,20 @@ def _send_one(chat: _Chat, found: _Next, up_to: int, *,
                 key = None
                 continue
             _defer(chat, row, up_to, exc.retry_after, str(exc), count_attempt=False)
-            return False, None
+            return SendResult.DEFERRED, None
         except TemporarySendError as exc:
             return _temporary_failure(chat, row, up_to, exc, prepared.members)
         except (RecipientGone, ChatMoved, PermanentSendError) as exc:
             log.warning("outbox %s to %s failed for good: %s", row.id,
                         chat_label(row.channel, row.chat_id), exc)
-            return True, _finish(chat, row, outbox.FAILED, error=exc,
-                                 attempts=row.attempts + 1, members=prepared.members)
-        return True, _finish(chat, row, outbox.SENT, message_id=message_id,
-                             attempts=row.attempts + 1, members=prepared.members,
-                             billing=prepared.payload.get("billing"))
+            return SendResult.FAILED, _finish(chat, row, OutboxStatus.FAILED, error=exc,
+                                              attempts=row.attempts + 1,
+                                              members=prepared.members)
+        return SendResult.SENT, _finish(chat, row, OutboxStatus.SENT, message_id=message_id,
+                                        attempts=row.attempts + 1, members=prepared.members,
+                                        billing=prepared.payload.get("billing"))
     _defer(chat, row, up_to, INLINE_WAIT_S, "still rate limited", count_attempt=False)
-    return False, None
+    return SendResult.DEFERRED, None
 
 
 async def _keyed(key: str, send: Awaitable[str | None]) -> str | None:
@@ -402,17 +406,17 @@ def _mark_started(ctx: JobContext, stored: Outbox, *, members: tuple[int, ...] =
 
 
 def _temporary_failure(chat: _Chat, row: _Row, up_to: int, exc: TemporarySendError,
-                       members: tuple[int, ...] = ()) -> tuple[bool, _Next | None]:
+                       members: tuple[int, ...] = ()) -> tuple[SendResult, _Next | None]:
     if row.attempts + 1 >= chat.ctx.limits.max_send_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
-        return True, _finish(chat, row, outbox.FAILED, error=exc, attempts=row.attempts + 1,
-                             members=members)
+        return SendResult.FAILED, _finish(chat, row, OutboxStatus.FAILED, error=exc,
+                                          attempts=row.attempts + 1, members=members)
     log.warning("outbox %s: temporary failure (%s), retrying", row.id, exc)
     _defer(chat, row, up_to, backoff_s(row.attempts + 1), str(exc), count_attempt=True)
-    return False, None
+    return SendResult.DEFERRED, None
 
 
-def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = None,
+def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | None = None,
             message_id: str | None = None, attempts: int | None = None,
             members: tuple[int, ...] = (), billing: Any = None) -> _Next | None:
     """Record the outcome, with what the delivery learns from it, in one transaction (a
@@ -426,7 +430,7 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
     failure: Exception | None = None
     found: _Next | None = None
     with transaction(chat.db) as session:
-        if status == outbox.SENT and not members and not ctx.extensions.owned(row) \
+        if status is OutboxStatus.SENT and not members and not ctx.extensions.owned(row) \
                 and attempts is not None and send_outcomes.is_plain(row.method):
             send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
                                       message_id=message_id, attempts=attempts,
@@ -437,7 +441,7 @@ def _finish(chat: _Chat, row: _Row, status: str, *, error: SendError | None = No
                                      error=error,
                                      message_id=message_id,
                                      attempts=attempts if row_id == row.id else None)
-        if status == outbox.SENT and isinstance(billing, str) and billing:
+        if status is OutboxStatus.SENT and isinstance(billing, str) and billing:
             # What the platform counts this send as (a Zalo free reply or proactive).
             platform_usage.count(session, row.channel, billing, ctx.clock())
         follow_up = outbox.take_added(session)

@@ -22,8 +22,8 @@ from datetime import datetime
 from sosbot import metrics
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.queueing import DELIVER, WARM
-from sosbot.storage import outbox
 from sosbot.storage.db import transaction
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Outbox
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def warm(ctx: JobContext, outbox_id: int) -> str:
 def _warm(ctx: JobContext, outbox_id: int) -> str:
     with transaction(ctx.engine) as session:
         row = session.get(Outbox, outbox_id, with_for_update=True)
-        if row is None or row.status != outbox.PENDING:
+        if row is None or row.status != OutboxStatus.PENDING:
             return "missing" if row is None else str(row.status)
         if not needs_warming(ctx, row):
             return "not needed"
@@ -82,7 +82,7 @@ def _warm(ctx: JobContext, outbox_id: int) -> str:
         return "failed"
     with transaction(ctx.engine) as session:
         row = session.get(Outbox, outbox_id, with_for_update=True)
-        if row is None or row.status != outbox.PENDING or row.attempt_started_at is not None:
+        if row is None or row.status != OutboxStatus.PENDING or row.attempt_started_at is not None:
             return "too late"
         row.payload = {**row.payload, WARMED: warmed}
         row.enqueued_at = ctx.clock()  # its job is queued right after this commit

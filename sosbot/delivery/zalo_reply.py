@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from sosbot.storage import outbox
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import InboundEvent, Outbox
 
 FREE_WINDOW = timedelta(hours=48)
@@ -54,7 +54,7 @@ def terms(session: Session, chat_id: str, now: datetime, *,
     used = session.exec(
         select(sa.func.count()).select_from(Outbox)
         .where(Outbox.channel == "zalo", Outbox.chat_id == chat_id,
-               Outbox.status == outbox.SENT, col(Outbox.bulletin_id).is_(None),
+               Outbox.status == OutboxStatus.SENT, col(Outbox.bulletin_id).is_(None),
                col(Outbox.sent_at) >= received_at)).one()
     if int(used) >= FREE_REPLIES:
         return {BILLING_KEY: PROACTIVE}

@@ -24,6 +24,7 @@ from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.model import Destination
 from sosbot.core.texts import text
 from sosbot.storage import outbox, reports
+from sosbot.storage.outbox import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def release(session: Session, channel: str, chat_id: str, lang: str,
                      payload=payload, now=now, report_id=held[-1].report_id)
     session.flush()
     for old in held:
-        old.status = outbox.FOLDED
+        old.status = OutboxStatus.FOLDED
         old.last_error = f"folded into outbox #{row.id}"
     for report_id in sorted({old.report_id for old in held if old.report_id is not None}):
         reports.audit(session, actor="system", action="report.updates_delivered_late",

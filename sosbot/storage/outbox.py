@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -28,13 +29,30 @@ from sosbot.storage.tables import Delivery, Outbox
 _ADDED = "sosbot.outbox.added"
 _UNWRITTEN = "sosbot.outbox.unwritten"
 _OWNER = "sosbot.outbox.owner"
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"
-# A resident's update the platform's window refused: kept until the resident writes again,
-# then FOLDED into one message (sosbot.residents.held_updates).
-HELD = "held"
-FOLDED = "folded"
+
+
+class OutboxStatus(StrEnum):
+    """What became of an outbox row: the values stored in ``outbox.status`` (a StrEnum, so
+    a member is the very string stored and compares equal to it)."""
+
+    PENDING = "pending"  # to send (or being sent)
+    SENT = "sent"
+    FAILED = "failed"
+    # A resident's update the platform's window refused: kept until the resident writes
+    # again, then FOLDED into one message (sosbot.residents.held_updates).
+    HELD = "held"
+    FOLDED = "folded"
+    # A bulletin's row its resident could not be sent (window closed): not a failure
+    # (sosbot.command_centre.bulletins).
+    SKIPPED = "skipped"
+
+
+# The members under their old names, for callers that read them from this module.
+PENDING = OutboxStatus.PENDING
+SENT = OutboxStatus.SENT
+FAILED = OutboxStatus.FAILED
+HELD = OutboxStatus.HELD
+FOLDED = OutboxStatus.FOLDED
 URGENT = 0
 ROUTINE = 1
 
@@ -52,7 +70,7 @@ def add(session: Session, *, channel: str, chat_id: str, destination: Destinatio
     row = Outbox(channel=channel, chat_id=chat_id, destination=destination,
                  method=method, payload=payload,
                  report_id=report_id, delivery_id=delivery_id, not_before=now,
-                 created_at=now, enqueued_at=now, status=PENDING, priority=priority)
+                 created_at=now, enqueued_at=now, status=OutboxStatus.PENDING, priority=priority)
     session.add(row)
     session.info.setdefault(_ADDED, []).append((session.info.get(_OWNER), row))
     return row
@@ -70,8 +88,8 @@ def _row(channel: str, chat_id: str, destination: Destination, method: str,
     return {"channel": channel, "chat_id": chat_id,
             "destination": Destination(destination).value, "method": method,
             "payload": payload, "report_id": report_id, "delivery_id": delivery_id,
-            "not_before": now, "created_at": now, "enqueued_at": now, "status": PENDING,
-            "attempts": 0, "priority": URGENT}
+            "not_before": now, "created_at": now, "enqueued_at": now,
+            "status": OutboxStatus.PENDING.value, "attempts": 0, "priority": URGENT}
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -147,7 +165,7 @@ def next_for_chat(session: Session, channel: str, chat_id: str) -> Outbox | None
     from the index ``ix_outbox_chat_next`` in its order."""
     return session.exec(
         select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
-                             Outbox.status == PENDING)
+                             Outbox.status == OutboxStatus.PENDING)
         .order_by(col(Outbox.priority), col(Outbox.id)).limit(1).with_for_update()
     ).first()
 
@@ -157,17 +175,17 @@ def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | N
     table = _TABLE
     return bind.execute(
         sa.select(table.c.id).where(table.c.channel == channel, table.c.chat_id == chat_id,
-                                    table.c.status == PENDING)
+                                    table.c.status == OutboxStatus.PENDING)
         .order_by(table.c.priority, table.c.id).limit(1)).scalar()
 
 
-def where_to(bind: sa.Connection, outbox_id: int) -> tuple[str, str, str] | None:
+def where_to(bind: sa.Connection, outbox_id: int) -> tuple[OutboxStatus, str, str] | None:
     """(status, channel, chat id) of one row, or None: a job's first look, without loading
     the row's payload."""
     table = _TABLE
     found = bind.execute(sa.select(table.c.status, table.c.channel, table.c.chat_id)
                          .where(table.c.id == outbox_id)).first()
-    return (str(found[0]), str(found[1]), str(found[2])) if found is not None else None
+    return (OutboxStatus(found[0]), str(found[1]), str(found[2])) if found is not None else None
 
 
 def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, now: datetime,
@@ -180,7 +198,7 @@ def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, no
     ids = list(session.execute(
         sa.select(table.c.id).where(
             table.c.channel == channel, table.c.chat_id == chat_id,
-            table.c.status == PENDING, table.c.method == "card", table.c.id >= from_id,
+            table.c.status == OutboxStatus.PENDING, table.c.method == "card", table.c.id >= from_id,
             table.c.not_before <= now,
             table.c.attempt_started_at.is_(None) | (table.c.id == from_id))
         .order_by(table.c.id).limit(limit)).scalars())
@@ -193,7 +211,7 @@ def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, no
 _DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
 # Built once: a statement SQLAlchemy has seen is executed from its compiled cache.
 _SENT_ROW = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
-    status=SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
+    status=OutboxStatus.SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
     attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now"))
 _SENT_CARD = sa.update(_DELIVERY).where(_DELIVERY.c.id == sa.bindparam("delivery_id")).values(
     card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
@@ -216,7 +234,7 @@ def stranded(session: Session, now: datetime, stale_after: timedelta,
     """Pending rows that are due and that no job has picked up for a while (or ever)."""
     stale = now - stale_after
     return list(session.exec(
-        select(Outbox).where(Outbox.status == PENDING, Outbox.not_before <= now,
+        select(Outbox).where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now,
                              (col(Outbox.enqueued_at).is_(None))
                              | (col(Outbox.enqueued_at) < stale))
         .order_by(col(Outbox.id)).limit(limit)
@@ -270,18 +288,18 @@ def send_now(session: Session, ids: list[int], now: datetime) -> None:
 
 def pending_count(session: Session) -> int:
     return int(session.exec(select(sa.func.count()).select_from(Outbox)
-                            .where(Outbox.status == PENDING)).one())
+                            .where(Outbox.status == OutboxStatus.PENDING)).one())
 
 
 def held_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:
     """A resident's held updates, oldest first, locked for update (PostgreSQL)."""
     return list(session.exec(
         select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
-                             Outbox.status == HELD)
+                             Outbox.status == OutboxStatus.HELD)
         .order_by(col(Outbox.id)).with_for_update()).all())
 
 
 def held_count(session: Session) -> int:
     """How many updates wait, held, for their resident to write again."""
     return int(session.exec(select(sa.func.count()).select_from(Outbox)
-                            .where(Outbox.status == HELD)).one())
+                            .where(Outbox.status == OutboxStatus.HELD)).one())
