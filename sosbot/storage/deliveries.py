@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sosbot.storage.db import RowsInsert
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Ack, Delivery, Outbox, Report
 
 
@@ -100,7 +101,7 @@ def edits_pending(session: Session, delivery_ids: list[int]) -> set[int]:
         return set()
     return {int(i) for i in session.exec(select(Outbox.delivery_id).where(
         col(Outbox.delivery_id).in_(delivery_ids), Outbox.method == "card_edit",
-        Outbox.status == "pending")) if i is not None}
+        Outbox.status == OutboxStatus.PENDING)) if i is not None}
 
 
 def record_ack(session: Session, *, delivery: Delivery, action: str, user_id: str,

@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 from sosbot.storage.db import transaction
 from sosbot.storage.media_scrub import OutgoingMedia
 from sosbot.storage.media_store import MediaStore
+from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import (
     Bulletin,
     Conversation,
@@ -97,7 +98,7 @@ def _reporters_due(cutoff: datetime) -> sa.ColumnElement[bool]:
 
 
 def _outbox_due(cutoff: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(col(Outbox.created_at) < cutoff, col(Outbox.status) != "pending",
+    return sa.and_(col(Outbox.created_at) < cutoff, col(Outbox.status) != OutboxStatus.PENDING,
                    ~col(Outbox.chat_id).startswith(f"{PURGED}:"))
 
 
