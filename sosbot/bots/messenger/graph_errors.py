@@ -9,7 +9,7 @@ code / subcode          meaning                                     raised here
 ======================  ==========================================  =======================
 4, 17, 32, 613          request limit reached                       RateLimited
 80001, 80006 (BUC)      business use case limit (Pages, Messenger)  RateLimited
-551                     this person isn't available right now       PermanentSendError
+551                     this person isn't available right now       RecipientGone
 190                     invalid or expired access token             PermanentSendError
 10 / 2018278, 2534022   sent outside the allowed messaging window   DeliveryWindowClosed
 1, 2; HTTP 5xx          unknown / temporary server error            TemporarySendError
@@ -36,6 +36,7 @@ from sosbot.core.errors import (
     DeliveryWindowClosed,
     PermanentSendError,
     RateLimited,
+    RecipientGone,
     SendError,
     TemporarySendError,
 )
@@ -103,7 +104,10 @@ def to_send_error(error: GraphError, headers: Mapping[str, str] | None = None) -
         default = PAGE_RATE_RETRY_S if error.code == PAGE_RATE_LIMIT else APP_RATE_RETRY_S
         return RateLimited(_regain_access_s(headers) or default, text)
     if error.code == USER_UNAVAILABLE:
-        return PermanentSendError(f"the resident is unavailable on Messenger: {text}")
+        # The resident blocked the page (or left Messenger): as Telegram's "blocked by the
+        # user", the command centre is told (someone can call them) and a subscriber is
+        # unsubscribed from bulletins.
+        return RecipientGone(f"the resident is unavailable on Messenger: {text}")
     if error.code == INVALID_TOKEN:
         return PermanentSendError(f"the page access token is invalid or expired: {text}")
     if error.code == PERMISSION and error.subcode in OUTSIDE_WINDOW_SUBCODES:

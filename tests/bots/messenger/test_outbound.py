@@ -21,6 +21,7 @@ from sosbot.core.errors import (
     MediaRefused,
     PermanentSendError,
     RateLimited,
+    RecipientGone,
     TemporarySendError,
 )
 from sosbot.core.events import MediaReceived
@@ -254,11 +255,13 @@ async def test_real_rate_limit_is_rate_limited(emu: Emu, outbound: MessengerOutb
     assert caught.value.retry_after == 10.0
 
 
-async def test_blocked_resident_is_a_permanent_error(emu: Emu,
-                                                     outbound: MessengerOutbound) -> None:
+async def test_blocked_resident_is_a_recipient_gone(emu: Emu,
+                                                    outbound: MessengerOutbound) -> None:
+    """551: the resident blocked the page. Like Telegram's "blocked by the user", so the
+    command centre hears of it and a bulletin subscriber is unsubscribed."""
     psid = await resident_who_wrote(emu)
     await emu.post(f"/_emu/users/{psid}/block")
-    with pytest.raises(PermanentSendError, match="unavailable"):
+    with pytest.raises(RecipientGone, match="unavailable"):
         await outbound.send(psid, "message", payload(OutgoingMessage("Xin chào"),
                                                      last=emu.clock()), RESIDENT)
 
