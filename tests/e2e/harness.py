@@ -227,3 +227,56 @@ async def stop_system(system: System, emulator: web.AppRunner) -> None:
         await process.stop()
     await system.http.close()
     await emulator.cleanup()
+
+
+@dataclass
+class ResidentPlatforms:
+    """The Zalo and Messenger emulators, running, pointed at the web app on ``web_port``,
+    with the environment that connects sosbot to them (``env``)."""
+
+    zalo: web.AppRunner
+    messenger: web.AppRunner
+    zalo_url: str
+    messenger_url: str
+    env: dict[str, str]
+
+    async def cleanup(self) -> None:
+        await self.zalo.cleanup()
+        await self.messenger.cleanup()
+
+
+async def start_resident_platforms(web_port: int, *, zalo_app_id: str, zalo_app_secret: str,
+                                   zalo_oa_secret: str, messenger_app_secret: str,
+                                   messenger_verify: str,
+                                   page_token: str) -> ResidentPlatforms:
+    """Start the Zalo and Messenger emulators on free ports and seed a Zalo refresh token."""
+    from sosbot.emulators.messenger.app import create_app as create_messenger
+    from sosbot.emulators.messenger.state import MessengerEmulatorConfig
+    from sosbot.emulators.zalo.app import create_app as create_zalo
+    from sosbot.emulators.zalo.state import ZaloEmulatorConfig
+
+    web_url = f"http://127.0.0.1:{web_port}"
+    zalo = web.AppRunner(create_zalo(config=ZaloEmulatorConfig(
+        app_id=zalo_app_id, app_secret=zalo_app_secret, oa_secret_key=zalo_oa_secret,
+        webhook_url=f"{web_url}/webhooks/zalo", retry_schedule_s=(0.3, 1.0, 2.0))))
+    messenger = web.AppRunner(create_messenger(config=MessengerEmulatorConfig(
+        webhook_url=f"{web_url}/webhooks/messenger", app_secret=messenger_app_secret,
+        verify_token=messenger_verify, page_token=page_token)))
+    urls = []
+    for runner in (zalo, messenger):
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        urls.append(f"http://127.0.0.1:{port}")
+    zalo_url, messenger_url = urls
+    async with aiohttp.ClientSession() as http, \
+            http.post(f"{zalo_url}/_emu/tokens", json={}) as response:
+        tokens = await response.json()
+    env = {"ZALO_APP_ID": zalo_app_id, "ZALO_APP_SECRET": zalo_app_secret,
+           "ZALO_OA_SECRET_KEY": zalo_oa_secret, "ZALO_API_BASE": zalo_url,
+           "ZALO_OAUTH_BASE": zalo_url, "ZALO_REFRESH_TOKEN": tokens["refresh_token"],
+           "MESSENGER_APP_SECRET": messenger_app_secret,
+           "MESSENGER_VERIFY_TOKEN": messenger_verify, "MESSENGER_PAGE_TOKEN": page_token,
+           "MESSENGER_API_BASE": messenger_url, "SOSBOT_PUBLIC_URL": web_url,
+           "SOSBOT_TEST_WEB_PORT": str(web_port)}
+    return ResidentPlatforms(zalo, messenger, zalo_url, messenger_url, env)

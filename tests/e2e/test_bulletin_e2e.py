@@ -15,21 +15,22 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 from redis import Redis
 from sqlmodel import col, select
 
-from sosbot.emulators.messenger.app import create_app as create_messenger
-from sosbot.emulators.messenger.state import MessengerEmulatorConfig
 from sosbot.emulators.telegram.state import EmulatorConfig
-from sosbot.emulators.zalo.app import create_app as create_zalo
-from sosbot.emulators.zalo.state import ZaloEmulatorConfig
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation, Subscription, utcnow
 from tests.conftest import _reset_postgres
-from tests.e2e.harness import TOKEN, System, free_port, start_system, stop_system
+from tests.e2e.harness import (
+    TOKEN,
+    System,
+    free_port,
+    start_resident_platforms,
+    start_system,
+    stop_system,
+)
 from tests.e2e.test_routing_e2e import bound_group, wait_for
 from tests.e2e.test_telegram_report import photo
 
@@ -60,30 +61,10 @@ class World:
 async def world(tmp_path: Path, ward_data: Path, redis: Redis, redis_url: str,
                 queue_name: str, postgres_url: str) -> AsyncIterator[World]:
     web_port = free_port()
-    zalo = web.AppRunner(create_zalo(config=ZaloEmulatorConfig(
-        app_id=APP_ID, app_secret=APP_SECRET, oa_secret_key=OA_SECRET,
-        webhook_url=f"http://127.0.0.1:{web_port}/webhooks/zalo",
-        retry_schedule_s=(0.3, 1.0, 2.0))))
-    messenger = web.AppRunner(create_messenger(config=MessengerEmulatorConfig(
-        webhook_url=f"http://127.0.0.1:{web_port}/webhooks/messenger", app_secret=FB_SECRET,
-        verify_token=FB_VERIFY, page_token=FB_TOKEN)))
-    urls = []
-    for runner in (zalo, messenger):
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        urls.append(f"http://127.0.0.1:{port}")
-    zalo_url, messenger_url = urls
-    async with aiohttp.ClientSession() as http, \
-            http.post(f"{zalo_url}/_emu/tokens", json={}) as response:
-        tokens = await response.json()
-    env = {"ZALO_APP_ID": APP_ID, "ZALO_APP_SECRET": APP_SECRET,
-           "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_API_BASE": zalo_url,
-           "ZALO_OAUTH_BASE": zalo_url, "ZALO_REFRESH_TOKEN": tokens["refresh_token"],
-           "MESSENGER_APP_SECRET": FB_SECRET, "MESSENGER_VERIFY_TOKEN": FB_VERIFY,
-           "MESSENGER_PAGE_TOKEN": FB_TOKEN, "MESSENGER_API_BASE": messenger_url,
-           "SOSBOT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
-           "SOSBOT_TEST_WEB_PORT": str(web_port)}
+    started = await start_resident_platforms(
+        web_port, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET, zalo_oa_secret=OA_SECRET,
+        messenger_app_secret=FB_SECRET, messenger_verify=FB_VERIFY, page_token=FB_TOKEN)
+    zalo_url, messenger_url, env = started.zalo_url, started.messenger_url, started.env
     # PostgreSQL, as in production; Telegram's flood limits on in its emulator.
     _reset_postgres(postgres_url)
     system, telegram = await start_system(
@@ -97,8 +78,7 @@ async def world(tmp_path: Path, ward_data: Path, redis: Redis, redis_url: str,
     finally:
         found.engine.dispose()
         await stop_system(system, telegram)
-        await zalo.cleanup()
-        await messenger.cleanup()
+        await started.cleanup()
 
 
 async def in_chunks(calls: list[Callable[[], Awaitable[Any]]], size: int = 50) -> list[Any]:

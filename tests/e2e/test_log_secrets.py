@@ -19,17 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from redis import Redis
 
-from sosbot.emulators.messenger.app import create_app as create_messenger
-from sosbot.emulators.messenger.state import MessengerEmulatorConfig
-from sosbot.emulators.zalo.app import create_app as create_zalo
 from sosbot.emulators.zalo.state import STATE_KEY as ZALO_STATE
-from sosbot.emulators.zalo.state import ZaloEmulatorConfig
 from tests.conftest import _reset_postgres
 from tests.e2e.harness import (
     CALLBACK_SECRET,
@@ -38,6 +33,7 @@ from tests.e2e.harness import (
     System,
     b64,
     free_port,
+    start_resident_platforms,
     start_system,
     stop_system,
 )
@@ -78,34 +74,15 @@ async def platforms(request: pytest.FixtureRequest, tmp_path: Path, ward_data: P
     database_url = sa.engine.make_url(postgres_url).set(password=DB_PASSWORD) \
         .render_as_string(hide_password=False)
     web_port = free_port()
-    web_url = f"http://127.0.0.1:{web_port}"
-    zalo = web.AppRunner(create_zalo(config=ZaloEmulatorConfig(
-        app_id=ZALO_APP_ID, app_secret=ZALO_APP_SECRET, oa_secret_key=ZALO_OA_SECRET,
-        webhook_url=f"{web_url}/webhooks/zalo", retry_schedule_s=(0.3, 1.0, 2.0))))
-    messenger = web.AppRunner(create_messenger(config=MessengerEmulatorConfig(
-        webhook_url=f"{web_url}/webhooks/messenger", app_secret=MESSENGER_APP_SECRET,
-        verify_token=MESSENGER_VERIFY, page_token=PAGE_TOKEN)))
-    urls = []
-    for runner in (zalo, messenger):
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        urls.append(f"http://127.0.0.1:{port}")
-    zalo_url, messenger_url = urls
-    async with aiohttp.ClientSession() as http, \
-            http.post(f"{zalo_url}/_emu/tokens", json={}) as response:
-        tokens = await response.json()
-    env = {"SOSBOT_LOG_LEVEL": level, "SOSBOT_LOG_FORMAT": log_format,
+    started = await start_resident_platforms(
+        web_port, zalo_app_id=ZALO_APP_ID, zalo_app_secret=ZALO_APP_SECRET,
+        zalo_oa_secret=ZALO_OA_SECRET, messenger_app_secret=MESSENGER_APP_SECRET,
+        messenger_verify=MESSENGER_VERIFY, page_token=PAGE_TOKEN)
+    zalo, zalo_url, messenger_url = started.zalo, started.zalo_url, started.messenger_url
+    env = {**started.env, "SOSBOT_LOG_LEVEL": level, "SOSBOT_LOG_FORMAT": log_format,
            # At DEBUG the HTTP clients' own lines are asked for: they must come out redacted.
            "SOSBOT_LOG_HTTP": "1" if level == "DEBUG" else "",
-           "ZALO_APP_ID": ZALO_APP_ID, "ZALO_APP_SECRET": ZALO_APP_SECRET,
-           "ZALO_OA_SECRET_KEY": ZALO_OA_SECRET, "ZALO_API_BASE": zalo_url,
-           "ZALO_OAUTH_BASE": zalo_url, "ZALO_REFRESH_TOKEN": tokens["refresh_token"],
-           "MESSENGER_APP_SECRET": MESSENGER_APP_SECRET,
-           "MESSENGER_VERIFY_TOKEN": MESSENGER_VERIFY, "MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
-           "MESSENGER_API_BASE": messenger_url, "SOSBOT_API_TOKEN": API_TOKEN,
-           "SOSBOT_API_PII_TOKEN": API_PII_TOKEN, "SOSBOT_PUBLIC_URL": web_url,
-           "SOSBOT_TEST_WEB_PORT": str(web_port)}
+           "SOSBOT_API_TOKEN": API_TOKEN, "SOSBOT_API_PII_TOKEN": API_PII_TOKEN}
     # The text run also has the intake writer in a child process of its own.
     writer = "process" if log_format == "text" else "thread"
     system, telegram = await start_system(
@@ -116,8 +93,7 @@ async def platforms(request: pytest.FixtureRequest, tmp_path: Path, ward_data: P
         yield Platforms(system, zalo_url, messenger_url, zalo)
     finally:
         await stop_system(system, telegram)
-        await zalo.cleanup()
-        await messenger.cleanup()
+        await started.cleanup()
 
 
 async def emu(system: System, base: str, method: str, path: str,
