@@ -288,7 +288,7 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
                 services.bind_groups(db_url, groups)
                 await system.serve()
                 await system.start_workers(options.workers)
-                await asyncio.sleep(3)  # workers' first sweep and start-up
+                await asyncio.sleep(1)  # the first sweeps, beside the first jobs
                 web = system.web
                 assert web is not None
                 webhook = f"{system.web_url}/webhooks/telegram"

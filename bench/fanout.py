@@ -206,7 +206,7 @@ async def scenario_run(scenario: str, options: Options, folder: Path, wards: War
                     groups[(kind, target)] = int(group["id"])
                 services.bind_groups(db_url, groups)
                 await system.start_workers(options.workers)
-                await asyncio.sleep(3)  # the workers' start-up and first sweep
+                await asyncio.sleep(1)  # the first sweeps, beside the first jobs
                 rules = RoutingRules(RoutingConfig.model_validate(routing_overrides(batched)),
                                      wards,
                                      services.CALLBACK_SECRET, wards_file=services.WARDS_FILE)

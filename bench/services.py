@@ -28,6 +28,7 @@ import sqlalchemy as sa
 import yaml
 from aiohttp import web
 from redis import Redis
+from rq import Worker
 
 from sosbot.emulators.telegram.app import create_app as create_emulator
 from sosbot.emulators.telegram.state import BotSpec, EmulatorConfig
@@ -242,13 +243,29 @@ class Sosbot:
         self.web = await start_process("web", [sys.executable, "-m", "sosbot.cli", "serve",
                                                "--port", str(port)], self.env, self.folder)
         self.web_url = f"http://127.0.0.1:{port}"
-        await wait_http(f"{self.web_url}/healthz", self.web)
+        # Ready as a load balancer sees it (/readyz: the database, the intake writer, the
+        # ward data), not merely listening: the first webhooks must not measure a start-up.
+        await wait_http(f"{self.web_url}/readyz", self.web)
 
-    async def start_workers(self, count: int) -> None:
+    async def start_workers(self, count: int, timeout_s: float = 60.0) -> None:
+        """Start ``count`` workers and wait until each takes jobs (registered with rq)."""
         for _ in range(count):
             self.workers.append(await start_process(
                 f"worker-{len(self.workers)}", [sys.executable, "-m", "sosbot.cli", "worker"],
                 self.env, self.folder))
+        redis = Redis.from_url(self.env["REDIS_URL"])
+        deadline = time.monotonic() + timeout_s
+        try:
+            while Worker.count(connection=redis) < len(self.workers):
+                for process in self.workers:
+                    if process.proc.returncode is not None:
+                        raise RuntimeError(f"{process.name} exited\n{process.tail()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the workers did not start taking jobs\n"
+                                       + self.logs())
+                await asyncio.sleep(0.1)
+        finally:
+            redis.close()
 
     async def stop(self) -> None:
         for process in self.processes:

@@ -11,6 +11,8 @@ import time
 from prometheus_client import start_http_server
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from sosbot import metrics
 from sosbot.cli import Commands
@@ -41,6 +43,10 @@ def register(commands: Commands) -> None:
 
 
 def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) -> None:
+    """Sweep at once, then every ``interval_s``. The first sweep runs here, beside the rq
+    loop, not before it: a worker takes its first job as soon as it is up (a sweep's first
+    database round trips took seconds of a start-up, while residents' replies waited)."""
+    _first_sweep(ctx)
     while not stop.wait(interval_s):
         try:
             report = sweep(ctx)
@@ -48,6 +54,26 @@ def _sweep_forever(ctx: JobContext, interval_s: float, stop: threading.Event) ->
                 log.info("sweep: %s", report)
         except Exception:
             log.exception("sweep failed; trying again in %.0fs", interval_s)
+
+
+def _warm_up(ctx: JobContext) -> None:
+    """Open what the first job would otherwise open while a resident waits: a database
+    connection in the pool and the rate limiter's script in Redis."""
+    try:
+        with ctx.engine.connect() as db:
+            db.execute(text("SELECT 1"))
+        ctx.limiter.load()
+    except (RedisError, SQLAlchemyError) as exc:
+        log.warning("warming up skipped (%s); the first job connects instead", exc)
+
+
+def _first_sweep(ctx: JobContext) -> None:
+    try:
+        log.info("first sweep: %s", sweep(ctx))
+    except RedisError as exc:
+        log.warning("first sweep skipped, Redis does not answer (%s)", exc)
+    except Exception:
+        log.exception("first sweep failed; the next one comes at the sweep interval")
 
 
 def _watch_chats(ctx: JobContext, stop: threading.Event) -> None:
@@ -106,11 +132,10 @@ def run(args: argparse.Namespace) -> int:
         start_http_server(args.metrics_port, addr="127.0.0.1", registry=metrics.REGISTRY)
     stop = threading.Event()
     try:
-        try:
-            log.info("first sweep: %s", sweep(ctx))
-        except RedisError as exc:
-            log.warning("first sweep skipped, Redis does not answer (%s)", exc)
-        if not args.burst:
+        _warm_up(ctx)
+        if args.burst:  # sweep once, then run what is queued (with what the sweep queued)
+            _first_sweep(ctx)
+        else:
             threading.Thread(target=_sweep_forever, name="sosbot-sweeper", daemon=True,
                              args=(ctx, settings.file.queue.sweep_interval_s, stop)).start()
             threading.Thread(target=_watch_chats, name="sosbot-chat-watch", daemon=True,

@@ -18,10 +18,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from sosbot.core.actions import message_to_dict
+from sosbot.core.cards import render_batch
 from sosbot.core.text_units import utf16_len
-from sosbot.delivery.card_posts import Prepared, batch_message
+from sosbot.delivery.card_posts import BUTTON_CHANNELS, Prepared, batch_entries
 from sosbot.routing.rules import RoutingRules
-from sosbot.storage import outbox
+from sosbot.storage import deliveries, outbox
 from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Delivery, Outbox
 
@@ -62,17 +63,19 @@ def prepare(session: Session, lead: Outbox, rules: RoutingRules,
 
 def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: datetime, *,
             fit: bool) -> Prepared | None:
+    found = deliveries.by_ids(session, [r.delivery_id for r in rows if r.delivery_id])
     members: list[tuple[Outbox, Delivery]] = []
     for row in rows:
-        delivery = session.get(Delivery, row.delivery_id) \
-            if row.delivery_id is not None else None
+        delivery = found.get(row.delivery_id) if row.delivery_id is not None else None
         if delivery is not None and delivery.card_message_id is None:
             members.append((row, delivery))
     if not members or members[0][0].id != rows[0].id:
         return None  # the lead's own card leads, or nothing is batched
     budget = TEXT_BUDGET.get(rows[0].channel, DEFAULT_TEXT_BUDGET)
+    entries = batch_entries(session, [d for _, d in members], rules, now)
+    buttons = rows[0].channel in BUTTON_CHANNELS
     while len(members) > 1:
-        message = batch_message(session, [d for _, d in members], rules, now)
+        message = render_batch(entries[:len(members)], buttons=buttons)
         if not fit or utf16_len(message.text) <= budget:
             return Prepared("message", message_to_dict(message),
                             members=tuple(int(row.id or 0) for row, _ in members))

@@ -8,11 +8,12 @@ action; one pending edit per copy is enough however many changes happened meanwh
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction, sign
@@ -47,11 +48,27 @@ class Prepared:
 
 
 def card_view(session: Session, report: Report, rules: RoutingRules) -> CardView:
-    assert report.id is not None
-    reporter = session.get(Reporter, report.reporter_id) if report.reporter_id else None
-    media = reports.media_of(session, report.id)
-    targets = [d for d in deliveries.for_report(session, report.id)
-               if d.status != "failed" and d.ack_state != "merged"]
+    return card_views(session, [report], rules)[0]
+
+
+def card_views(session: Session, shown: Sequence[Report],
+               rules: RoutingRules) -> list[CardView]:
+    """The cards of these reports, as the database has them now: three queries (their
+    reporters, media and deliveries) however many reports a batch card shows."""
+    ids = [report.id for report in shown if report.id is not None]
+    reporter_ids = [r.reporter_id for r in shown if r.reporter_id]
+    reporters = {r.id: r for r in session.exec(select(Reporter).where(
+        col(Reporter.id).in_(reporter_ids))).all()} if reporter_ids else {}
+    media = reports.media_of_reports(session, ids)
+    targets = deliveries.for_reports(session, ids)
+    return [_card_view(report, reporters.get(report.reporter_id),
+                       media.get(report.id or 0, []), targets.get(report.id or 0, []), rules)
+            for report in shown]
+
+
+def _card_view(report: Report, reporter: Reporter | None, media: list[Media],
+               all_targets: list[Delivery], rules: RoutingRules) -> CardView:
+    targets = [d for d in all_targets if d.status != "failed" and d.ack_state != "merged"]
     core = reports.to_core(report, reporter_name=reporter.display_name if reporter else "",
                            media_count=len(media),
                            media_missing=sum(1 for m in media if m.status == "failed"),
@@ -141,12 +158,18 @@ def prepare(session: Session, row_method: str, delivery_id: int | None,
 def batch_message(session: Session, batch: list[Delivery], rules: RoutingRules,
                   now: datetime) -> OutgoingMessage:
     """The batch card of these deliveries (one chat), as the database has them now."""
-    entries = []
-    for delivery in batch:
-        report = session.get(Report, delivery.report_id)
-        assert report is not None
-        entries.append((card_view(session, report, rules), _signer(rules, delivery, now)))
-    return render_batch(entries, buttons=bool(batch) and batch[0].channel in BUTTON_CHANNELS)
+    return render_batch(batch_entries(session, batch, rules, now),
+                        buttons=bool(batch) and batch[0].channel in BUTTON_CHANNELS)
+
+
+def batch_entries(session: Session, batch: list[Delivery], rules: RoutingRules,
+                  now: datetime) -> list[tuple[CardView, Any]]:
+    """Each delivery's card view and its signer, for ``render_batch``: read once, so a
+    batch trimmed to fit is rendered again without reading anything again."""
+    shown = reports.by_ids(session, [d.report_id for d in batch])
+    views = card_views(session, [shown[d.report_id] for d in batch], rules)
+    return [(view, _signer(rules, delivery, now)) for view, delivery in zip(views, batch,
+                                                                            strict=True)]
 
 
 def after_sent(session: Session, row_method: str, delivery_id: int | None,

@@ -38,12 +38,14 @@ def is_plain(method: str) -> bool:
 
 def record_sent(session: Session, row_id: int, channel: str, method: str,
                 delivery_id: int | None, *, message_id: str | None, attempts: int,
-                now: datetime) -> None:
+                now: datetime, members: tuple[int, ...] = ()) -> None:
     """A plain row (``is_plain``, not a bulletin's) sent: recorded by UPDATEs alone
-    (``delivery_id``: the row's column; a card marks its delivery sent too)."""
-    metrics.DELIVERIES.labels(channel, OutboxStatus.SENT).inc()
+    (``delivery_id``: the row's column; a card marks its delivery sent too). ``members``:
+    a batch card's rows, its lead (``row_id``) first, all cards of one chat."""
+    metrics.DELIVERIES.labels(channel, OutboxStatus.SENT).inc(max(len(members), 1))
     outbox.record_sent(session, row_id, message_id=message_id, attempts=attempts, now=now,
-                       card_delivery_id=delivery_id if method == "card" else None)
+                       card_delivery_id=delivery_id if method == "card" else None,
+                       members=members)
 
 
 def record(session: Session, extensions: DeliveryExtensions, row_id: int,

@@ -80,6 +80,10 @@ class SendRateLimiter:
         self.prefix = prefix
         self._script = redis.register_script(_SCRIPT)
 
+    def load(self) -> None:
+        """Load the script into Redis ahead of the first send (a worker's warm-up)."""
+        self.redis.script_load(_SCRIPT)
+
     def try_acquire(self, rules: Sequence[RateRule], now: float | None = None,
                     cost: int = 1) -> float:
         """0.0 when the send may go now (``cost`` slots taken under every rule); else the

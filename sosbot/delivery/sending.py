@@ -430,11 +430,12 @@ def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | 
     failure: Exception | None = None
     found: _Next | None = None
     with transaction(chat.db) as session:
-        if status is OutboxStatus.SENT and not members and not ctx.extensions.owned(row) \
+        if status is OutboxStatus.SENT and not ctx.extensions.owned(row) \
                 and attempts is not None and send_outcomes.is_plain(row.method):
+            # A batch card's members are cards of this chat, as plain as its lead.
             send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
                                       message_id=message_id, attempts=attempts,
-                                      now=ctx.clock())
+                                      now=ctx.clock(), members=members)
         else:
             for row_id in members or (row.id,):
                 send_outcomes.record(session, ctx.extensions, row_id, status, ctx.clock(),

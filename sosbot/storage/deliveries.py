@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,8 +65,27 @@ def insert_many(session: Session, targets: list[tuple[str, str, str, str, int | 
 
 
 def for_report(session: Session, report_id: int) -> list[Delivery]:
-    return list(session.exec(select(Delivery).where(Delivery.report_id == report_id)
-                             .order_by(col(Delivery.id))).all())
+    return for_reports(session, [report_id]).get(report_id, [])
+
+
+def for_reports(session: Session, report_ids: Sequence[int]) -> dict[int, list[Delivery]]:
+    """Each report's deliveries, oldest first, in one query for all of them."""
+    found: dict[int, list[Delivery]] = {}
+    if not report_ids:
+        return found
+    for delivery in session.exec(select(Delivery).where(col(Delivery.report_id)
+                                                        .in_(report_ids))
+                                 .order_by(col(Delivery.id))).all():
+        found.setdefault(delivery.report_id, []).append(delivery)
+    return found
+
+
+def by_ids(session: Session, delivery_ids: Sequence[int]) -> dict[int, Delivery]:
+    """Deliveries by id, in one query."""
+    if not delivery_ids:
+        return {}
+    return {d.id: d for d in session.exec(select(Delivery).where(
+        col(Delivery.id).in_(delivery_ids))).all() if d.id is not None}
 
 
 _CHATS_OF_REPORT = sa.select(_TABLE.c.channel, _TABLE.c.chat_id).where(

@@ -216,17 +216,36 @@ _SENT_ROW = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).value
 _SENT_CARD = sa.update(_DELIVERY).where(_DELIVERY.c.id == sa.bindparam("delivery_id")).values(
     card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
 
+# The other cards a batch card carried: sent with the lead's message, their attempts
+# untouched (only the lead's send was tried), their deliveries marked sent in one go.
+_MEMBER_IDS: sa.BindParameter[list[int]] = sa.bindparam("row_ids", expanding=True)
+_SENT_MEMBERS = sa.update(_TABLE).where(_TABLE.c.id.in_(_MEMBER_IDS)).values(
+    status=OutboxStatus.SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
+    sent_at=sa.bindparam("now"))
+_SENT_MEMBER_CARDS = sa.update(_DELIVERY).where(_DELIVERY.c.id.in_(
+    sa.select(_TABLE.c.delivery_id).where(_TABLE.c.id.in_(_MEMBER_IDS))
+    .scalar_subquery())).values(
+    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
+
 
 def record_sent(session: Session, outbox_id: int, *, message_id: str | None, attempts: int,
-                now: datetime, card_delivery_id: int | None = None) -> None:
+                now: datetime, card_delivery_id: int | None = None,
+                members: Sequence[int] = ()) -> None:
     """Record a plain row as sent, by UPDATEs rather than loading it: the common case of
-    every send (a card also marks its delivery sent, with the card's message id)."""
+    every send (a card also marks its delivery sent, with the card's message id).
+    ``members``: the other card rows a batch card carried with ``outbox_id`` (its lead),
+    recorded sent with it, in two statements however many they are."""
     connection = session.connection()
     connection.execute(_SENT_ROW, {"row_id": outbox_id, "message_id": message_id,
                                    "attempts": attempts, "now": now})
     if card_delivery_id is not None:
         connection.execute(_SENT_CARD, {"delivery_id": card_delivery_id,
                                         "message_id": message_id, "now": now})
+    others = [row_id for row_id in members if row_id != outbox_id]
+    if others:
+        values = {"row_ids": others, "message_id": message_id, "now": now}
+        connection.execute(_SENT_MEMBERS, values)
+        connection.execute(_SENT_MEMBER_CARDS, values)
 
 
 def stranded(session: Session, now: datetime, stale_after: timedelta,

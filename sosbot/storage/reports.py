@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sosbot.core.model import (
     Category,
@@ -184,8 +184,27 @@ def list_reports(session: Session, limit: int = 1000) -> list[CoreReport]:
 
 
 def media_of(session: Session, report_id: int) -> list[Media]:
-    return list(session.exec(select(Media).where(Media.report_id == report_id)
-                             .order_by(Media.id)).all())  # type: ignore[arg-type]
+    return media_of_reports(session, [report_id]).get(report_id, [])
+
+
+def media_of_reports(session: Session, report_ids: Sequence[int]) -> dict[int, list[Media]]:
+    """Each report's media, oldest first, in one query for all of them."""
+    found: dict[int, list[Media]] = {}
+    if not report_ids:
+        return found
+    for media in session.exec(select(Media).where(col(Media.report_id).in_(report_ids))
+                              .order_by(col(Media.id))).all():
+        if media.report_id is not None:
+            found.setdefault(media.report_id, []).append(media)
+    return found
+
+
+def by_ids(session: Session, report_ids: Sequence[int]) -> dict[int, Report]:
+    """Reports by id, in one query."""
+    if not report_ids:
+        return {}
+    return {r.id: r for r in session.exec(select(Report).where(
+        col(Report.id).in_(report_ids))).all() if r.id is not None}
 
 
 _MEDIA: sa.Table = Media.__table__  # type: ignore[attr-defined]
