@@ -22,17 +22,31 @@ def deliver_outbox(outbox_id: int) -> str:
 
 
 def deliver_outbox_rows(outbox_ids: list[int]) -> str:
-    """Send several rows queued together, one after another (each as ``deliver_outbox``
-    would); a row whose sending fails does not hold back the others, and the first failure
+    """Send several rows queued together: each chat once, from its first row of the job
+    (a chat's holder sends its pending rows in order, so the chat's later rows go with
+    it); a chat whose sending fails does not hold back the others, and the first failure
     is raised at the end, so that rq records the job as failed."""
     ctx = context.current()
+    with ctx.engine.connect() as db:
+        found = outbox.where_to_many(db, outbox_ids)
+        db.rollback()
+    chats: dict[tuple[str, str], list[int]] = {}
     outcomes: list[str] = []
-    failure: Exception | None = None
     for outbox_id in outbox_ids:
+        where = found.get(outbox_id)
+        if where is None:
+            outcomes.append(JobOutcome.MISSING)
+        elif where[0] != outbox.OutboxStatus.PENDING:
+            outcomes.append(where[0])
+        else:
+            chats.setdefault((where[1], where[2]), []).append(outbox_id)
+    failure: Exception | None = None
+    for rows in chats.values():
         try:
-            outcomes.append(delivery.deliver(ctx, outbox_id))
-        except Exception as exc:  # raised below, after the other rows had their turn
-            log.exception("outbox %s: delivery failed; the sweeper queues it again", outbox_id)
+            outcomes.append(delivery.deliver(ctx, rows[0], up_to=max(rows),
+                                             found=found[rows[0]]))
+        except Exception as exc:  # raised below, after the other chats had their turn
+            log.exception("outbox %s: delivery failed; the sweeper queues it again", rows[0])
             outcomes.append(JobOutcome.ERROR)
             failure = failure or exc
     if failure is not None:

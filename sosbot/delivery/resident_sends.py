@@ -31,13 +31,17 @@ def enrich(session: Session, channel: str, chat_id: str, method: str, payload: d
     no other), with what the platform needs on a resident's side."""
     if method not in ("message", "media_group"):
         return payload
-    conversation = session.exec(
-        conversations.select_conversation(channel, chat_id)).first()
-    state = conversations.load_state(conversation) if conversation is not None else None
+    link = method == "message" and tokens is not None and bool(public_url) and (
+        payload.get("request") == "location"
+        or (bool(payload.get("map_page")) and not payload.get("link")))
+    state = None
+    if link or channel == "messenger":  # the only sends that need the conversation
+        conversation = session.exec(
+            conversations.select_conversation(channel, chat_id)).first()
+        state = conversations.load_state(conversation) if conversation is not None else None
     lang = state.lang if state is not None else "vi"
     enriched = dict(payload)
-    if method == "message" and payload.get("request") == "location" \
-            and tokens is not None and public_url:
+    if link and payload.get("request") == "location" and tokens is not None:
         ticket = tokens.issue(channel, chat_id, lang, ttl_s=LINK_TTL_S)
         url = f"{public_url.rstrip('/')}/l/{ticket.token}"
         if channel == "telegram":
@@ -46,8 +50,7 @@ def enrich(session: Session, channel: str, chat_id: str, method: str, payload: d
             enriched["text"] = f"{payload.get('text', '')}\n{line}"
         else:
             enriched["link"] = [text(lang, "location_link_label"), url]
-    elif method == "message" and payload.get("map_page") and tokens is not None \
-            and public_url and not payload.get("link"):
+    elif link and tokens is not None:  # a typed place proposed back: "pick it on the map"
         ticket = tokens.issue(channel, chat_id, lang, ttl_s=LINK_TTL_S)
         enriched["link"] = [text(lang, "location_link_label"),
                             f"{public_url.rstrip('/')}/l/{ticket.token}"]

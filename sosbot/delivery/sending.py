@@ -158,12 +158,16 @@ class _Chat:
             return self.look(session)
 
 
-def deliver(ctx: JobContext, outbox_id: int) -> JobOutcome | OutboxStatus:
+def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
+            found: outbox.Whereabouts | None = None) -> JobOutcome | OutboxStatus:
     """Send row ``outbox_id`` and any older pending row of its chat. Returns what the job
-    did, or the status of the row when it was no longer pending."""
+    did, or the status of the row when it was no longer pending. ``up_to``: the job's last
+    row of this chat (rows up to it may wait a moment for the rate limit in this job);
+    ``found``: the row's ``where_to``, when the job has read it already."""
     with ctx.engine.connect() as db:
-        found = outbox.where_to(db, outbox_id)
-        db.rollback()
+        if found is None:
+            found = outbox.where_to(db, outbox_id)
+            db.rollback()
         if found is None:
             return JobOutcome.MISSING
         status, channel, chat_id = found
@@ -184,7 +188,7 @@ def deliver(ctx: JobContext, outbox_id: int) -> JobOutcome | OutboxStatus:
         keeper = LockKeeper(lock, chat_label(channel, chat_id)).start()
         try:
             outcome, next_id = _send_chat_counting_errors(
-                _Chat(ctx, db, channel, chat_id, more), outbox_id)
+                _Chat(ctx, db, channel, chat_id, more), max(outbox_id, up_to or 0))
         finally:
             keeper.stop()
             try:

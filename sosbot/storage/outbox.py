@@ -179,13 +179,24 @@ def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | N
         .order_by(table.c.priority, table.c.id).limit(1)).scalar()
 
 
-def where_to(bind: sa.Connection, outbox_id: int) -> tuple[OutboxStatus, str, str] | None:
+Whereabouts = tuple[OutboxStatus, str, str]  # (status, channel, chat id) of a row
+
+_WHERE_TO = sa.select(_TABLE.c.id, _TABLE.c.status, _TABLE.c.channel, _TABLE.c.chat_id).where(
+    _TABLE.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def where_to(bind: sa.Connection, outbox_id: int) -> Whereabouts | None:
     """(status, channel, chat id) of one row, or None: a job's first look, without loading
     the row's payload."""
-    table = _TABLE
-    found = bind.execute(sa.select(table.c.status, table.c.channel, table.c.chat_id)
-                         .where(table.c.id == outbox_id)).first()
-    return (OutboxStatus(found[0]), str(found[1]), str(found[2])) if found is not None else None
+    return where_to_many(bind, [outbox_id]).get(outbox_id)
+
+
+def where_to_many(bind: sa.Connection, ids: Sequence[int]) -> dict[int, Whereabouts]:
+    """``where_to`` of several rows (a job's), in one query; a missing row is left out."""
+    if not ids:
+        return {}
+    return {int(row_id): (OutboxStatus(status), str(channel), str(chat_id))
+            for row_id, status, channel, chat_id in bind.execute(_WHERE_TO, {"ids": list(ids)})}
 
 
 def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, now: datetime,

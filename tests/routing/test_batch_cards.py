@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from sosbot.core import idempotency
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Destination
-from sosbot.delivery import card_batches
+from sosbot.delivery import card_batches, card_posts
 from sosbot.delivery import sending as delivery
 from sosbot.geo.wards import WardIndex
 from sosbot.storage import outbox
@@ -201,3 +202,35 @@ async def test_a_batch_shrinks_to_fit_one_message(
         assert all(len(card["text"]) <= card_batches.TEXT_BUDGET["telegram"]
                    for card in found)
         assert cards_by_code(messages) == {code: 1 for code in codes}
+
+
+async def test_a_batch_card_is_read_in_the_same_queries_however_many_reports_it_carries(
+        rig: Rig, wards: WardIndex) -> None:
+    """Reading a batch card's reports is a fixed number of queries (their reports,
+    reporters, media and deliveries), not a set per report: a busy chat's batch of eight
+    costs what a batch of two does (bench/FINDINGS.md, session 8)."""
+    command = await command_centre(rig)
+    await rig.in_thread(submit, rig, incident_spots(wards, 8), rig.clock)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    queries = {}
+    for size in (2, 8):
+        with transaction(rig.engine) as session:  # a fresh session: nothing read before
+            cards = list(session.exec(select(Delivery).where(
+                Delivery.chat_id == str(command)).order_by(col(Delivery.id))).all())
+            assert len(cards) == 8
+            statements.clear()
+            event.listen(rig.engine, "before_cursor_execute", count)
+            try:
+                entries = card_posts.batch_entries(session, cards[:size], rig.ctx.rules,
+                                                   rig.clock())
+            finally:
+                event.remove(rig.engine, "before_cursor_execute", count)
+            assert [view.report.code for view, _ in entries] == [
+                session.get(Report, card.report_id).code  # type: ignore[union-attr]
+                for card in cards[:size]]
+            queries[size] = len(statements)
+    assert queries[8] == queries[2] <= 4  # reports, reporters, media, deliveries
