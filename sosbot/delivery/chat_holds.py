@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from redis import Redis
 
@@ -41,16 +43,95 @@ return 0
 """
 
 
+# Taking a chat, in one round trip: leave the mark that a row waits ("more"), then take the
+# lock; when taken, write the holder down in HELD and clear the mark (the holder's first
+# look sees every row queued so far). When not, the mark stays for the holder to find.
+_TAKE = """
+redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[6])
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+    redis.call('DEL', KEYS[3])
+    return 1
+end
+return 0
+"""
+# Letting go, in one round trip: free the lock if still ours, take the chat out of HELD if
+# still our mark there, and read and clear the mark a job left meanwhile.
+_LET_GO_ALL = """
+local released = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('DEL', KEYS[1])
+    released = 1
+end
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[3] then
+    redis.call('HDEL', KEYS[2], ARGV[2])
+end
+local more = redis.call('GET', KEYS[3])
+redis.call('DEL', KEYS[3])
+return {released, more}
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
 def lock_key(channel: str, chat_id: str) -> str:
     """The Redis key of a chat's lock."""
     return f"sosbot:chat-lock:{channel}:{chat_id}"
 
 
-def hold(redis: Redis, channel: str, chat_id: str) -> str:
-    """Write down that this job holds the chat (its lock just taken); the holder's mark."""
-    mark = secrets.token_hex(8)
-    redis.hset(HELD, _field(channel, chat_id), mark)
-    return mark
+def more_key(channel: str, chat_id: str) -> str:
+    """The Redis key of the mark a job leaves when it finds the chat taken."""
+    return f"sosbot:chat-more:{channel}:{chat_id}"
+
+
+@dataclass(frozen=True)
+class ChatHold:
+    """One job's hold on a chat: its lock (``token``) and its entry in HELD (``mark``)."""
+
+    redis: Redis
+    channel: str
+    chat_id: str
+    token: str
+    mark: str
+    lock_ms: int
+
+    @property
+    def more(self) -> str:
+        return more_key(self.channel, self.chat_id)
+
+    def renew(self) -> bool:
+        """Extend the lock by its lifetime; False when it is no longer ours."""
+        return bool(_script(self.redis, _RENEW)(
+            keys=[lock_key(self.channel, self.chat_id)], args=[self.token, self.lock_ms]))
+
+    def let_go(self) -> tuple[bool, int | None]:
+        """Free the chat: (whether the lock was still ours, the row a job left meanwhile)."""
+        released, more = _script(self.redis, _LET_GO_ALL)(
+            keys=[lock_key(self.channel, self.chat_id), HELD, self.more],
+            args=[self.token, _field(self.channel, self.chat_id), self.mark])
+        return bool(released), int(more) if more is not None else None
+
+
+def take(redis: Redis, channel: str, chat_id: str, row_id: int,
+         lock_s: float) -> ChatHold | None:
+    """Take the chat for sending row ``row_id`` (and the rows after it), or None when
+    another job holds it: that job then finds ``row_id`` in the mark when it lets go."""
+    hold = ChatHold(redis, channel, chat_id, token=secrets.token_hex(16),
+                    mark=secrets.token_hex(8), lock_ms=int(lock_s * 1000))
+    taken = _script(redis, _TAKE)(
+        keys=[lock_key(channel, chat_id), HELD, hold.more],
+        args=[hold.token, hold.lock_ms, _field(channel, chat_id), hold.mark, row_id,
+              max(60, int(lock_s * 4))])
+    return hold if taken else None
+
+
+def _script(redis: Redis, source: str) -> Any:
+    """The script on this client: called by its SHA1 (EVALSHA), loaded on the first miss."""
+    return redis.register_script(source)
 
 
 def let_go(redis: Redis, channel: str, chat_id: str, mark: str) -> bool:

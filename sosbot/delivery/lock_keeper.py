@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
-from redis.exceptions import LockError, RedisError
-from redis.lock import Lock
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +15,9 @@ class LockKeeper:
     """Renews a held Redis lock every third of its lifetime until stopped, so a lock can be
     short-lived (freed soon after its holder dies) yet held through a long send."""
 
-    def __init__(self, lock: Lock, name: str) -> None:
-        self.lock = lock
+    def __init__(self, renew: Callable[[], bool], lifetime_s: float, name: str) -> None:
+        self.renew = renew  # extends the lock by its lifetime; False when no longer ours
+        self.lifetime_s = lifetime_s
         self.name = name
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lock-keeper {name}",
@@ -31,12 +32,13 @@ class LockKeeper:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        if self.lock.timeout is None:
-            return  # a lock without a timeout never lapses
-        interval = self.lock.timeout / 3
+        interval = self.lifetime_s / 3
         while not self._stop.wait(interval):
             try:
-                self.lock.reacquire()
-            except (LockError, RedisError) as exc:
+                if not self.renew():
+                    log.warning("could not renew the chat lock for %s: it is not ours any "
+                                "more", self.name)
+                    return
+            except RedisError as exc:
                 log.warning("could not renew the chat lock for %s: %s", self.name, exc)
                 return

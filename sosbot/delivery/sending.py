@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.exceptions import LockError
 from sqlalchemy import Connection
 from sqlmodel import Session
 
@@ -118,6 +117,7 @@ class _Chat:
     more: str  # the Redis mark a job leaves when it finds the chat busy
     render: bool = True  # the next look renders (and starts) the row: within the share
     head: int | None = None  # the row being prepared or sent: an exception is its failure
+    marked: bool = False  # a look was made since the chat was taken: clear the mark first
 
     def look(self, session: Session) -> _Next | None:
         """The chat's next row, locked; rendered and started when it may go now."""
@@ -153,7 +153,9 @@ class _Chat:
         return found
 
     def look_alone(self) -> _Next | None:
-        self.ctx.redis.delete(self.more)  # what is queued from now on, this look or the next sees
+        if self.marked:  # what is queued from now on, this look or the next sees
+            self.ctx.redis.delete(self.more)
+        self.marked = True  # (taking the chat cleared the mark for the first look)
         with transaction(self.db) as session:
             return self.look(session)
 
@@ -173,32 +175,24 @@ def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
         status, channel, chat_id = found
         if status != OutboxStatus.PENDING:
             return status
-        more = f"sosbot:chat-more:{channel}:{chat_id}"
-        lock_s = ctx.limits.chat_lock_s
-        ctx.redis.set(more, outbox_id, ex=max(60, int(lock_s * 4)))
         # The lock lives ``chat_lock_s`` unless its holder renews it (every third of it,
         # while it works): a worker killed while sending frees its chat within that time,
-        # and chat_holds queues the chat again. Not thread-local: the LockKeeper renews it
-        # from a thread of its own.
-        lock = ctx.redis.lock(chat_holds.lock_key(channel, chat_id), timeout=lock_s,
-                              thread_local=False)
-        if not lock.acquire(blocking=False):
+        # and chat_holds queues the chat again.
+        lock_s = ctx.limits.chat_lock_s
+        hold = chat_holds.take(ctx.redis, channel, chat_id, outbox_id, lock_s)
+        if hold is None:
             return JobOutcome.CHAT_BUSY  # the holder sends this row, or hands it on when it lets go
-        mark = chat_holds.hold(ctx.redis, channel, chat_id)
-        keeper = LockKeeper(lock, chat_label(channel, chat_id)).start()
+        keeper = LockKeeper(hold.renew, lock_s, chat_label(channel, chat_id)).start()
         try:
             outcome, next_id = _send_chat_counting_errors(
-                _Chat(ctx, db, channel, chat_id, more), max(outbox_id, up_to or 0))
+                _Chat(ctx, db, channel, chat_id, hold.more), max(outbox_id, up_to or 0))
         finally:
             keeper.stop()
-            try:
-                lock.release()
-            except LockError:
+            # A row queued after the last look found the lock still taken and left it to us.
+            released, left = hold.let_go()
+            if not released:
                 log.warning("chat lock for %s expired while sending",
-                            chat_label(channel, chat_id), exc_info=True)
-            chat_holds.let_go(ctx.redis, channel, chat_id, mark)
-    # A row queued after the last look found the lock still taken and left it to us.
-    left = ctx.redis.getdel(more)
+                            chat_label(channel, chat_id))
     if outcome in (JobOutcome.SENT, JobOutcome.WARMING) and left is not None:
         ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
     elif outcome is JobOutcome.CONTINUED:
