@@ -73,8 +73,10 @@ async def run(steps: tuple[str, ...], quick: bool, folder: Path,
             results["fanout"] = await fanout.run(options["fanout"], folder / "fanout", log)
         elif step == "understanding":
             results["understanding"] = u = understanding.measure()
-            log(f"  category {u['category_right_pct']} %, ward {u['ward_right_pct']} %, "
-                f"{u['wrong_proposals']} wrong proposals")
+            for name in ("in_sample", "held_out"):
+                a = u[name]
+                log(f"  {name}: category {a['category_right_pct']} %, ward "
+                    f"{a['ward_right_pct']} %, {a['wrong_proposals']} wrong proposals")
         durations[step] = round(time.monotonic() - began, 1)
     results["durations_s"] = durations
     results["machine"]["load_at_end"] = services.machine()["load_at_start"]
