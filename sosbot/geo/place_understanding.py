@@ -71,7 +71,7 @@ class PlaceReader:
         """The candidates for ``text``; ``online`` (an online geocoder's answers for the same
         text) are placed after the gazetteer's own and before the wider guesses."""
         ws = words(text)
-        places = self.gazetteer.find(ws)
+        places = self.gazetteer.find(ws, text)
         named = [m for m in self.districts.find(ws)
                  if not any(p.start < m.end and m.start < p.end for p in places)]
         district_codes = self._district_codes(named)

@@ -133,3 +133,24 @@ def test_old_ward_names_still_map_to_their_new_ward(reader: PlaceReader) -> None
 def test_nothing_recognised_gives_no_candidates(reader: PlaceReader) -> None:
     reading = reader.read("cứu với, nhanh lên")
     assert reading.candidates == () and reading.place_text is None
+
+
+@pytest.mark.parametrize("text", [
+    "bọn xã đang đập phá quán nhậu, mn ơi giúp",  # "bọn" (the gang) is not "Bốn"
+    "bon xa hoi den doi bao ke",  # slang without diacritics, no place word before it
+    "cháy đống cây gỗ sau nhà",  # "cây gỗ" (wood) is not "Cây Gõ"
+])
+def test_slang_and_common_words_are_no_place(reader: PlaceReader, text: str) -> None:
+    assert reader.read(text).candidates == ()
+
+
+@pytest.mark.parametrize("text", [
+    "tai nan o bon xa",  # a preposition before it
+    "ngã tư Bốn Xã",  # the place word
+    "Bốn Xã kẹt xe",  # written with the name's own diacritics
+    "bon xa",  # alone
+    "cháy căn hộ tầng cao landmark 81",  # not everyday syllables: strong alone
+    "ket xe o vong xoay cay go",
+])
+def test_a_name_meant_as_a_place_still_resolves(reader: PlaceReader, text: str) -> None:
+    assert reader.read(text).candidates, text
