@@ -1,7 +1,8 @@
 """Typed address → ward, without any network: ward names as residents write them.
 
 New (post-2025) ward names with or without diacritics and type words, and old (pre-2025)
-wards with their district, converted with ``vietnamadminunits``' tables.
+wards with their district (or with their type word alone when no other old ward and no new
+ward had the name: "P. Bến Nghé"), converted with ``vietnamadminunits``' tables.
 """
 
 from __future__ import annotations
@@ -143,7 +144,10 @@ class OfflineWardGeocoder:
     ``vietnamadminunits``' conversion tables (an old ward split between several new wards goes to
     the one the tables mark as default).  Precedence: an old ward written with its type word and
     district ("Phường Tân Phú, Quận 7" → Tân Mỹ), then a new ward with its type word, then an old
-    ward without type word, then a bare new ward name.  Among names of equal standing the longest
+    ward without type word, then a bare new ward name. An old ward written with its type word
+    but without its district ("P. Bến Nghé", "phuong thao dien") counts as written with it
+    when it is unambiguous: no other old ward of the three old provinces and no new ward had
+    that name (numbered wards never are).  Among names of equal standing the longest
     wins ("Tân Sơn Nhất" over "Tân Sơn"); two different wards of equal standing → None.
 
     A bare name (no type word) must stand on its own between commas (or at the start/end), and
@@ -188,6 +192,11 @@ class OfflineWardGeocoder:
         if missing:
             raise ValueError(f"conversion tables name wards missing from the index: {missing}")
         self._ambiguous_bare = self._build_ambiguous_bare()
+        self._unique_old = self._build_unique_old()
+        # other provinces' names (plain words), which make a text not about this city
+        self._elsewhere = frozenset(
+            _plain_words(p["provinceShort"]) for key, p in self._legacy.DICT_PROVINCE.items()
+            if key not in _HCMC_PROVINCES)
 
     def _build_ambiguous_bare(self) -> frozenset[tuple[str, ...]]:
         """Names that, written bare, may well mean something other than the new ward."""
@@ -209,6 +218,26 @@ class OfflineWardGeocoder:
                         out.add(name)
         return frozenset(out)
 
+    def _build_unique_old(self) -> dict[tuple[str, ...], tuple[str, str]]:
+        """Old ward names (plain words) that one old ward alone bore in the three old
+        provinces and that no new ward bears → (its new ward's code, "old ward, district")."""
+        legacy = self._legacy
+        seen: dict[tuple[str, ...], list[tuple[str | None, str]]] = {}
+        for province in _HCMC_PROVINCES:
+            districts = legacy.DICT_PROVINCE_DISTRICT[province]
+            for dkey, wards in legacy.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED.get(
+                    province, {}).items():
+                for wkey, ward in wards.items():
+                    short = ward["wardShort"]
+                    if not isinstance(short, str) or not short.strip() or \
+                            any(ch.isdigit() for ch in short):
+                        continue  # numbered wards ("Phường 12") need their district
+                    seen.setdefault(_plain_words(short), []).append(
+                        (self._old_to_new.get(f"{province}_{dkey}_{wkey}"),
+                         f"{ward['ward']}, {districts[dkey]['district']}"))
+        return {name: (olds[0][0], olds[0][1]) for name, olds in seen.items()
+                if len(olds) == 1 and olds[0][0] is not None and name not in self._names}
+
     async def geocode(self, text: str) -> GeocodeResult | None:
         """See :meth:`resolve` (this never touches the network)."""
         return self.resolve(text)
@@ -227,6 +256,9 @@ class OfflineWardGeocoder:
             return self._new_result(new, text)
         if old is not None:
             return self._old_result(old)
+        unique = self._unique_old_ward(text, tokens)
+        if unique is not None:
+            return self._old_result(unique)
         if new is not None:
             return self._new_result(new, text)
         return None
@@ -328,6 +360,26 @@ class OfflineWardGeocoder:
                 for kw in self._old_keywords(province, district, ward)
             )
             return _OldMatch(code, f"{old_name} → {new.full_name}", prefixed)
+        return None
+
+    def _unique_old_ward(self, text: str, tokens: Sequence[_Token]) -> _OldMatch | None:
+        """An old ward written with its type word but not its district ("P. Bến Nghé",
+        "phuong da kao"), when no other old ward and no new ward had that name, and the text
+        names no province outside the city."""
+        plain = [t.plain for t in tokens]
+        if any(tuple(plain[i:i + n]) in self._elsewhere
+               for n in (1, 2, 3) for i in range(len(plain))):
+            return None
+        for i in range(len(tokens)):
+            if not any(_words_at(tokens, i, words) for words, _ in _TYPE_PREFIXES) and \
+                    not _words_at(tokens, i, ("thi", "tran")):
+                continue
+            for length in range(min(4, len(tokens) - i), 0, -1):
+                found = self._unique_old.get(tuple(t.plain for t in tokens[i:i + length]))
+                if found is not None:
+                    code, old_name = found
+                    return _OldMatch(code, f"{old_name} → {self._index.by_code(code).full_name}",
+                                     prefixed=True)
         return None
 
     def _old_keywords(self, province: str, district: str, ward: str) -> list[str]:
