@@ -279,6 +279,8 @@ _PLACE_NOUNS = frozenset({
     "district", "ward", "airport", "hospital", "school", "sài", "sai", "sg", "hcm", "tphcm",
     "landmark", "bitexco", "vincom", "aeon", "lotte", "coop", "bigc", "emart", "circle",
 })
+# Words for a gang or a bunch of people, before a slang "xã" ("bọn xã", "tụi xã").
+_GANG_WORDS = frozenset({"bon", "tui", "dam", "may", "lu", "thang"})
 _GLUED_PLACE = re.compile(r"^(q|p|f|d|đ)\d+$")
 # Words after which "cho" is the verb, not the market ("cho tôi", "cho hỏi").
 _CHO_VERB_NEXT = frozenset({"toi", "tôi", "minh", "mình", "em", "anh", "chi", "chị", "hoi",
@@ -311,16 +313,26 @@ _CO_THEN = frozenset({"nguoi", "thang", "vu", "tieng", "khoi", "mot", "con", "du
                       "nhom", "xe", "ai", "chay", "dam", "cuop", "lua", "may", "2", "3"})
 
 
+def _is(word: str, plain: str, vocabulary: frozenset[str]) -> bool:
+    """``word`` is in ``vocabulary`` as written, or typed without diacritics and folding to
+    one of it: tone-aware, as the category words ("quán", a shop, is not "quận")."""
+    return word in vocabulary or (word == plain and plain in vocabulary)
+
+
 def _starts_place(words: list[str], i: int) -> int | None:
     """Where a place begins if one begins at word ``i`` (after a preposition: the next
     word), else None."""
     w, plain = words[i], fold(words[i])
     nxt = fold(words[i + 1]) if i + 1 < len(words) else ""
-    if w in _BEFORE_PLACE or plain in _BEFORE_PLACE:
+    before = fold(words[i - 1]) if i > 0 else ""
+    if _is(w, plain, _BEFORE_PLACE):
         if nxt and nxt not in _NOT_BEFORE_PLACE.get(plain, set()) and plain not in (
-                "khu", "ngay") and nxt not in _AFTER_PLACE - _PLACE_NOUNS:
-            return i + 1
-    if w in _PLACE_NOUNS or plain in _PLACE_NOUNS or _GLUED_PLACE.match(plain):
+                "khu", "ngay") and nxt not in _AFTER_PLACE - _PLACE_NOUNS \
+                and (plain != "doi" or nxt == "dien"):  # "đối diện", not "đòi" (demand)
+            return i + 2 if plain == "doi" else i + 1
+    if plain == "xa" and (nxt == "hoi" or before in _GANG_WORDS):
+        return None  # "xã hội đen" (gangsters), "bọn xã" (those guys): slang, no commune
+    if _is(w, plain, _PLACE_NOUNS) or _GLUED_PLACE.match(plain):
         if plain == "duong" and i > 0 and fold(words[i - 1]) in _ROAD_IN_GENERAL_AFTER:
             return None
         if plain == "cho" and (not nxt or nxt in _CHO_VERB_NEXT):

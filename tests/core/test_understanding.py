@@ -44,6 +44,25 @@ def test_no_place_named() -> None:
     assert understand("cho tôi báo cháy nhà").place_text is None  # "cho" the verb
 
 
+@pytest.mark.parametrize("message", [
+    "bọn xã đang đập phá quán nhậu, mn ơi giúp",  # "bọn xã": those guys
+    "tụi xã hội đen quậy",  # "xã hội đen": gangsters, not a commune
+    "bon xa hoi den doi bao ke",  # "đòi bảo kê" (demand protection money), not "đối diện"
+    "đập phá quán nhậu",  # "quán" (a shop) is not "quận" (a district)
+])
+def test_slang_names_no_place(message: str) -> None:
+    assert understand(message).place_text is None
+
+
+@pytest.mark.parametrize(("message", "place"), [
+    ("cháy ở xã Bình Hưng", "xã Bình Hưng"),
+    ("doi dien cho ben thanh co chay", "cho ben thanh"),
+    ("chay o quan 1", "quan 1"),
+])
+def test_place_words_still_start_a_place(message: str, place: str) -> None:
+    assert understand(message).place_text == place
+
+
 @pytest.mark.parametrize(("message", "category"), [
     ("bi giut dt o nga tu hang xanh", S),  # "giựt", the South's "giật"
     ("giựt dây chuyền ở phố đi bộ", S),
