@@ -14,7 +14,8 @@ abbreviations do not matter; but a name must be *meant* as a place:
   preposition or a house number before it ("ở bon xa", "ngã tư bon xa", "25 le duan"), or to
   stand alone between commas: "bon xa hoi den dang dap pha" names no place. A name with a
   word no Vietnamese syllable spells ("Landmark 81", "Bitexco", "RMIT") is strong enough
-  alone.
+  alone;
+- right after "phường" it is a ward's name ("phường Cầu Kiệu"), not the place.
 """
 
 from __future__ import annotations
@@ -204,6 +205,8 @@ class Gazetteer:
     def _meant(self, text: str, ws: Sequence[Word], start: int, end: int) -> bool:
         """Whether ``ws[start:end]``, which spell a name's plain words, name that place."""
         key = tuple(w.plain for w in ws[start:end])
+        if start > 0 and ws[start - 1].plain == "phuong":
+            return False  # a ward's name ("phường Cầu Kiệu"), not the bridge
         written = _spelling(text, ws[start:end])
         spellings = self._spellings.get(key)
         if spellings and not any(

@@ -129,6 +129,18 @@ def _plain_words(name: str) -> tuple[str, ...]:
     return tuple(fold_diacritics(w) for w in re.findall(r"\w+", name))
 
 
+# The type words as written with their diacritics (tone keys).
+_TYPE_SPELLINGS = {("phuong",): (tone_key("phường"),), ("xa",): (tone_key("xã"),),
+                   ("thi", "tran"): (tone_key("thị"), tone_key("trấn"))}
+
+
+def _spelled_as(tokens: Sequence[_Token], spelled: Sequence[str]) -> bool:
+    """Each token typed without diacritics, or with the name's own (``spelled``: tone
+    keys); an abbreviation ("P.", "f") counts as typed without."""
+    return len(tokens) == len(spelled) and all(
+        t.accented == t.plain or t.accented == s for t, s in zip(tokens, spelled, strict=True))
+
+
 def _words_at(tokens: Sequence[_Token], end: int, words: tuple[str, ...]) -> bool:
     """True if ``tokens[end - len(words):end]`` spell ``words``."""
     start = end - len(words)
@@ -218,11 +230,12 @@ class OfflineWardGeocoder:
                         out.add(name)
         return frozenset(out)
 
-    def _build_unique_old(self) -> dict[tuple[str, ...], tuple[str, str]]:
+    def _build_unique_old(self) -> dict[tuple[str, ...], tuple[str, str, tuple[str, ...]]]:
         """Old ward names (plain words) that one old ward alone bore in the three old
-        provinces and that no new ward bears → (its new ward's code, "old ward, district")."""
+        provinces and that no new ward bears → (its new ward's code, "old ward, district",
+        the name's words with their diacritics as tone keys)."""
         legacy = self._legacy
-        seen: dict[tuple[str, ...], list[tuple[str | None, str]]] = {}
+        seen: dict[tuple[str, ...], list[tuple[str | None, str, tuple[str, ...]]]] = {}
         for province in _HCMC_PROVINCES:
             districts = legacy.DICT_PROVINCE_DISTRICT[province]
             for dkey, wards in legacy.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED.get(
@@ -234,9 +247,11 @@ class OfflineWardGeocoder:
                         continue  # numbered wards ("Phường 12") need their district
                     seen.setdefault(_plain_words(short), []).append(
                         (self._old_to_new.get(f"{province}_{dkey}_{wkey}"),
-                         f"{ward['ward']}, {districts[dkey]['district']}"))
-        return {name: (olds[0][0], olds[0][1]) for name, olds in seen.items()
-                if len(olds) == 1 and olds[0][0] is not None and name not in self._names}
+                         f"{ward['ward']}, {districts[dkey]['district']}",
+                         tuple(tone_key(w) for w in re.findall(r"\w+", short))))
+        return {name: (code, label, spelled) for name, [(code, label, spelled)]
+                in ((n, o) for n, o in seen.items() if len(o) == 1)
+                if code is not None and name not in self._names}
 
     async def geocode(self, text: str) -> GeocodeResult | None:
         """See :meth:`resolve` (this never touches the network)."""
@@ -244,24 +259,30 @@ class OfflineWardGeocoder:
 
     def resolve(self, text: str) -> GeocodeResult | None:
         """The representative point of the ward named in ``text``, or None."""
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[GeocodeResult | None, bool]:
+        """As :meth:`resolve`, and whether the ward was written with its type word
+        ("phường Cầu Kiệu", "P. Bến Nghé", "Tan Phu Ward"): the resident named it as a ward."""
         text = text[:MAX_TEXT_LENGTH]
         tokens = _tokenize(text)
         if not tokens:
-            return None
+            return None, False
         old = self._old_ward(text, tokens)
         new = self._new_ward(tokens, has_diacritics(text))
         if old is not None and old.prefixed:
-            return self._old_result(old)
+            return self._old_result(old), True
         if new is not None and new.strength == 2:
-            return self._new_result(new, text)
+            result = self._new_result(new, text)
+            return result, result is not None
         if old is not None:
-            return self._old_result(old)
+            return self._old_result(old), False
         unique = self._unique_old_ward(text, tokens)
         if unique is not None:
-            return self._old_result(unique)
+            return self._old_result(unique), True
         if new is not None:
-            return self._new_result(new, text)
-        return None
+            return self._new_result(new, text), False
+        return None, False
 
     # ----- new ward names -------------------------------------------------------------------
 
@@ -371,13 +392,15 @@ class OfflineWardGeocoder:
                for n in (1, 2, 3) for i in range(len(plain))):
             return None
         for i in range(len(tokens)):
-            if not any(_words_at(tokens, i, words) for words, _ in _TYPE_PREFIXES) and \
-                    not _words_at(tokens, i, ("thi", "tran")):
-                continue
+            typed = next((words for words in (("phuong",), ("xa",), ("thi", "tran"))
+                          if _words_at(tokens, i, words)), None)
+            if typed is None or not _spelled_as(tokens[i - len(typed):i],
+                                                _TYPE_SPELLINGS[typed]):
+                continue  # no type word, or another word ("ký túc xá" is no "xã")
             for length in range(min(4, len(tokens) - i), 0, -1):
                 found = self._unique_old.get(tuple(t.plain for t in tokens[i:i + length]))
-                if found is not None:
-                    code, old_name = found
+                if found is not None and _spelled_as(tokens[i:i + length], found[2]):
+                    code, old_name, _ = found
                     return _OldMatch(code, f"{old_name} → {self._index.by_code(code).full_name}",
                                      prefixed=True)
         return None

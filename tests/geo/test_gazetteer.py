@@ -171,3 +171,23 @@ def test_a_name_meant_as_a_place_still_resolves(reader: PlaceReader, text: str) 
 def test_added_places_resolve(reader: PlaceReader, text: str, ward: str, label: str) -> None:
     first = reader.read(text).candidates[0]
     assert (first.ward_name, first.how, first.label) == (ward, "gazetteer", label)
+
+
+def test_a_ward_written_as_a_ward_outranks_a_place_elsewhere(reader: PlaceReader) -> None:
+    # "phường Cầu Kiệu" is the ward, not the bridge Cầu Kiệu (in Tân Định)
+    first = reader.read("co nguoi te xuong kenh o doan phuong cau kieu").candidates[0]
+    assert (first.ward_name, first.how) == ("Cầu Kiệu", "ward-name")
+    # a place the resident names elsewhere still follows, for the resident to choose
+    both = reader.read("chợ Bến Thành, phường Tân Định").candidates
+    assert [c.ward_name for c in both] == ["Tân Định", "Bến Thành"]
+
+
+def test_a_place_in_the_ward_written_keeps_its_own_point(reader: PlaceReader) -> None:
+    first = reader.read("chợ Bến Thành, phường Bến Thành").candidates[0]
+    assert (first.label, first.how) == ("Chợ Bến Thành", "gazetteer")
+
+
+def test_a_word_spelled_otherwise_is_no_type_word(reader: PlaceReader) -> None:
+    # "ký túc xá" (a dormitory) is no "xã": not the old Xã Láng Dài ("làng đại" học)
+    first = reader.read("cháy ký túc xá làng đại học").candidates[0]
+    assert first.how == "gazetteer" and first.ward_name == "Linh Xuân"

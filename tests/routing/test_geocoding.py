@@ -156,6 +156,7 @@ async def test_old_wards_are_converted(
         "cầu Phú Mỹ",  # a bridge in D7, not Phường Phú Mỹ
         "phường Hòa Phú",  # an old ward without its district, and two old wards had the name
         "Thảo Điền",  # an old ward's name without its type word
+        "cháy ký túc xá làng đại học",  # "xá" is no "xã"; "làng đại" no old "Láng Dài"
         "Biên Hòa, Đồng Nai",
         "Phường Tân Phong, Biên Hòa, Đồng Nai",
         "Phường Tân Phú, Phường Tân Định",  # two different wards
