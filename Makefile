@@ -33,7 +33,7 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
 
-# Benchmarks (about 15 minutes): prints the table, writes bench/RESULTS.md and bench/results.json.
+# Benchmarks (about 17 minutes): prints the table, writes bench/RESULTS.md and bench/results.json.
 # Needs the PostgreSQL and Redis of the tests; installs Debian's wrk when missing and we may.
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { \

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench import understanding
+from bench import geocoding, understanding
 
 FINDINGS = Path(__file__).resolve().parent / "FINDINGS.md"
 
@@ -135,6 +135,7 @@ def render(results: dict[str, Any], figures: dict[str, Any]) -> str:
     out += _fanout(results.get("fanout"))
     out += _wards(results.get("wards"))
     out += understanding.section(results.get("understanding"))
+    out += geocoding.section(results.get("geocoding"))
     out += _memory(results)
     durations = results.get("durations_s", {})
     out += ["Time taken per step (s): " + ", ".join(f"{k} {v}" for k, v in durations.items()),

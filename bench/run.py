@@ -1,7 +1,7 @@
 """Run every benchmark, print the table, write bench/RESULTS.md and bench/results.json.
 
-``python -m bench.run`` (what ``make bench`` runs; about 15 minutes) or
-``python -m bench.run --quick`` (tiny parameters, under a minute and a half: what the smoke
+``python -m bench.run`` (what ``make bench`` runs; about 17 minutes) or
+``python -m bench.run --quick`` (tiny parameters, about two minutes: what the smoke
 tests run, and nothing to compare with anything).
 ``--only ingest,wards`` runs a subset; ``--out DIR`` writes the results elsewhere;
 ``--render`` only rewrites RESULTS.md from results.json (after editing FINDINGS.md).
@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, fanout, ingest, services, understanding, wards
+from bench import e2e, fanout, geocoding, ingest, services, understanding, wards
 from bench.report import headline, render
 
-STEPS = ("wards", "ingest", "e2e", "fanout", "understanding")
+STEPS = ("wards", "ingest", "e2e", "fanout", "understanding", "geocoding")
 
 
 def full_options() -> dict[str, Any]:
@@ -35,6 +35,7 @@ def full_options() -> dict[str, Any]:
                            resident_seconds=20.0),
         "fanout": fanout.Options(reports=500, wards=50, one_ward_spots=25, workers=2,
                                  timeout_s=300.0),
+        "geocoding": geocoding.Options(rate=3.0, seconds=15.0, delay_s=0.3, workers=2),
     }
 
 
@@ -48,6 +49,8 @@ def quick_options() -> dict[str, Any]:
                            database="sqlite"),
         "fanout": fanout.Options(reports=12, wards=3, one_ward_spots=2, workers=1,
                                  timeout_s=60.0, scenarios=("wards",)),
+        "geocoding": geocoding.Options(rate=2.0, seconds=1.0, delay_s=0.3, workers=1,
+                                       database="sqlite"),
     }
 
 
@@ -73,8 +76,13 @@ async def run(steps: tuple[str, ...], quick: bool, folder: Path,
             results["fanout"] = await fanout.run(options["fanout"], folder / "fanout", log)
         elif step == "understanding":
             results["understanding"] = u = understanding.measure()
-            log(f"  category {u['category_right_pct']} %, ward {u['ward_right_pct']} %, "
-                f"{u['wrong_proposals']} wrong proposals")
+            for name in ("in_sample", "held_out"):
+                a = u[name]
+                log(f"  {name}: category {a['category_right_pct']} %, ward "
+                    f"{a['ward_right_pct']} %, {a['wrong_proposals']} wrong proposals")
+        elif step == "geocoding":
+            results["geocoding"] = await geocoding.run(options["geocoding"],
+                                                       folder / "geocoding", log)
         durations[step] = round(time.monotonic() - began, 1)
     results["durations_s"] = durations
     results["machine"]["load_at_end"] = services.machine()["load_at_start"]

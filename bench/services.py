@@ -280,8 +280,11 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
                  api_base: str = "http://127.0.0.1:9", queue: str = "bench",
                  flood_limits: bool = True, routing: dict[str, Any] | None = None,
                  stale_after_s: float = 60.0,
-                 intake_writer: str = "process") -> AsyncIterator[Sosbot]:
-    """A migrated database and the environment to run `sosbot` commands against it."""
+                 intake_writer: str = "process",
+                 geocoder: dict[str, Any] | None = None) -> AsyncIterator[Sosbot]:
+    """A migrated database and the environment to run `sosbot` commands against it; with
+    ``geocoder`` (config.yaml's section: its ``url`` and limits) an online geocoder, without
+    none (whatever ``SOSBOT_GEOCODER_URL`` this process has)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
@@ -293,8 +296,10 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
         "digest": {"every_minutes": 0},  # no digest posts in the middle of a measurement
         "web": {"intake_writer": intake_writer},
         **({"routing": routing} if routing else {}),
+        **({"geocoder": geocoder} if geocoder else {}),
     }))
-    env = {**os.environ, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
+    inherited = {k: v for k, v in os.environ.items() if k != "SOSBOT_GEOCODER_URL"}
+    env = {**inherited, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
            "REDIS_URL": redis_url, "SOSBOT_MEDIA_DIR": str(folder / "media"),
            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
            "TELEGRAM_API_BASE": api_base, "SOSBOT_CALLBACK_SECRET": CALLBACK_SECRET,

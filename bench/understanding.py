@@ -1,12 +1,22 @@
 """Residents' own words (issue 20): how often the first message is understood, and how many
 taps and messages a report takes from the first message to its code.
 
-Reads ``bench/data/resident_messages.jsonl`` (written as residents write: typos, no
-diacritics, slang, English mixed in, several incidents in one; each with its expected
-category and, where a place is named, its expected 2025 ward, or ``district`` where only an
-old district is named and a list of its wards is the right answer), runs the category reading
-(``core.understanding``) and the offline place reading the conversation uses (gazetteer, old
-districts, ward names), and drives the pure conversation for three paths.
+Two labelled sets, each line a message as residents write it (typos, no diacritics, slang,
+English mixed in, several incidents in one) with its expected category and, where a place is
+named, its expected 2025 ward, or ``district`` where only an old district is named and a list
+of its wards is the right answer:
+
+- ``bench/data/resident_messages.jsonl`` (220, **in-sample**): written by the hand that tuned
+  the keyword lists and the gazetteer;
+- ``bench/data/resident_messages_heldout.jsonl`` (147, **held-out**): written before reading
+  either; each ward label comes from a point placed on the map and classified against the
+  2025 ward polygons, or from the ward the resident names. Its figure measured before any
+  tuning (``HELD_OUT_BEFORE_TUNING``) is the honest one; the figure measured now is after
+  fixing the general misses it showed, and is reported as such.
+
+Runs the category reading (``core.understanding``) and the offline place reading the
+conversation uses (gazetteer, old districts, ward names) on both, and drives the pure
+conversation for three paths.
 
 ``python -m bench.understanding`` prints one JSON object. No timing: counts only.
 """
@@ -28,6 +38,16 @@ from sosbot.geo.place_options import offline_reader
 from sosbot.geo.place_understanding import packaged_reader
 
 DATA = Path(__file__).resolve().parent / "data" / "resident_messages.jsonl"
+HELD_OUT = Path(__file__).resolve().parent / "data" / "resident_messages_heldout.jsonl"
+# The held-out set read once by the code of commit 51f9804, before any keyword, gazetteer
+# entry or rule was changed for it: the honest figure (what ``accuracy`` gives now on the
+# same file is after tuning).
+HELD_OUT_BEFORE_TUNING: dict[str, Any] = {
+    "commit": "51f9804", "messages": 147, "category_right_pct": 85.7, "naming_a_ward": 94,
+    "ward_right_pct": 67.0, "naming_a_district": 20, "district_listed_pct": 95.0,
+    "wrong_category_proposals": 3, "wrong_place_proposals": 21, "place_not_found": 14,
+    "wrong_proposals": 24,
+}
 CHAT = ChatRef(channel=Channel.TELEGRAM, chat_id="42")
 SENDER = Sender(user_id="42")
 
@@ -184,7 +204,9 @@ def measure() -> dict[str, Any]:
     reader = packaged_reader()
     settings = Settings(in_service_area=reader.index.in_service_area,
                         read_place=offline_reader(reader))
-    return {**accuracy(load()), "paths": taps(settings), "cpu": cpu_model()}
+    return {"in_sample": accuracy(load(DATA)), "held_out": accuracy(load(HELD_OUT)),
+            "held_out_before_tuning": HELD_OUT_BEFORE_TUNING, "paths": taps(settings),
+            "cpu": cpu_model()}
 
 
 def section(r: dict[str, Any] | None) -> list[str]:
@@ -192,24 +214,38 @@ def section(r: dict[str, Any] | None) -> list[str]:
     if not r:
         return []
     p = r["paths"]
-    lines = [
+    sets = [r["in_sample"], r["held_out_before_tuning"], r["held_out"]]
+
+    def row(name: str, key: str, goal: str, unit: str = "") -> str:
+        return f"| {name} | " + " | ".join(f"{s[key]}{unit}" for s in sets) + f" | {goal} |"
+
+    return [
         "## Residents' own words (issue 20)", "",
-        f"{r['messages']} labelled messages (`bench/data/resident_messages.jsonl`), read "
-        "offline (no geocoder) on " + str(r.get("cpu", "?")) + " (counts, not timings). "
-        "Category: `core.understanding`; place: the gazetteer, old districts and ward names, "
-        "first proposal (`python -m bench.understanding` lists every miss).", "",
-        "Read these figures with care: the set was written by the same hand that tuned the "
-        "keyword lists (no held-out set), and most places it names are in the curated "
-        "gazetteer, so real residents' messages will score lower, on places above all.", "",
-        "| measure | value | goal |", "|---|---|---|",
-        f"| category right | {r['category_right_pct']} % | ≥ 95 % |",
-        f"| ward right (first proposal), of {r['naming_a_ward']} naming a place "
-        f"| {r['ward_right_pct']} % | ≥ 90 % |",
-        f"| old district → list of its wards, of {r['naming_a_district']} "
-        f"| {r['district_listed_pct']} % | — |",
-        f"| wrong proposals to correct (category + place) | {r['wrong_proposals']} "
-        f"({r['wrong_category_proposals']} + {r['wrong_place_proposals']}) | — |",
-        f"| places not found (pin or map asked) | {r['place_not_found']} | — |", "",
+        "Labelled messages read offline (no geocoder) on " + str(r.get("cpu", "?")) +
+        " (counts, not timings). Category: `core.understanding`; place: the gazetteer, old "
+        "districts and ward names, first proposal (`python -m bench.understanding` lists every "
+        "miss).", "",
+        f"- **in-sample**: {sets[0]['messages']} messages (`bench/data/resident_messages.jsonl`)"
+        " written by the same hand that tuned the keyword lists and the gazetteer; most places "
+        "they name are in it. Optimistic by construction.",
+        f"- **held-out**: {sets[2]['messages']} messages "
+        "(`bench/data/resident_messages_heldout.jsonl`) written before reading the keyword "
+        "lists or the gazetteer, ward labels from points checked against the 2025 polygons. "
+        f"*Before tuning* is the code of commit {sets[1]['commit']}, which had never seen them: "
+        "**the honest figure**. *After tuning* is the same file after fixing the general "
+        "misses it showed (common words, well-known places, old ward names): it is no longer "
+        "held out, and overstates what a new message would get.", "",
+        "| measure | in-sample | held-out, before tuning | held-out, after tuning | goal |",
+        "|---|---|---|---|---|",
+        row("messages", "messages", "—"),
+        row("category right", "category_right_pct", "≥ 95 %", " %"),
+        row("messages naming a ward", "naming_a_ward", "—"),
+        row("ward right (first proposal)", "ward_right_pct", "≥ 90 %", " %"),
+        row("messages naming only an old district", "naming_a_district", "—"),
+        row("old district → list of its wards", "district_listed_pct", "—", " %"),
+        row("wrong category proposals to correct", "wrong_category_proposals", "—"),
+        row("wrong place proposals to correct", "wrong_place_proposals", "—"),
+        row("places not found (pin or map asked)", "place_not_found", "—"), "",
         "| path (pure conversation) | messages | taps to the code |", "|---|---|---|",
         f"| one sentence + pin | {p['sentence_and_pin']['messages']} "
         f"| {p['sentence_and_pin']['taps']} "
@@ -221,7 +257,6 @@ def section(r: dict[str, Any] | None) -> list[str]:
         f" | {p['place_needing_disambiguation']['taps']} "
         f"({p['place_needing_disambiguation']['wards_offered']} wards offered) |", "",
     ]
-    return lines
 
 
 def main() -> int:

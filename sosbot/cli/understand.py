@@ -1,7 +1,8 @@
 """``sosbot understand "TEXT" [--json]``: what sosbot reads in a resident's message.
 
-Prints the category (from a few keywords; the full classifier comes later), the place named
-and the candidate wards with how each was found. Offline by default; with
+Prints the category and the place named, read by the same code the conversation uses
+(``core.understanding`` for the category, ``geo.place_understanding`` for the place), and the
+candidate wards with how each was found. Offline by default; with
 ``SOSBOT_GEOCODER_URL`` set (or ``geocoder.url`` in config.yaml) the online geocoder is asked
 too, through Redis (cache and rate limit) like the worker does.
 """
@@ -14,14 +15,6 @@ import sys
 
 from sosbot.cli import Commands
 
-# Cheap keyword detection, the first category that matches wins. Written with diacritics
-# when the text has them ("cháy" is fire, "chạy" is running); without, the plain forms.
-_CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("fire", ("cháy", "nổ", "khói", "hỏa hoạn", "hoả hoạn")),
-    ("traffic", ("tai nạn", "va chạm", "đụng xe", "tông xe")),
-    ("security", ("trộm", "cướp", "đánh nhau", "giật", "đâm", "hành hung")),
-)
-
 
 def register(commands: Commands) -> None:
     parser = commands.add_parser("understand")
@@ -30,24 +23,9 @@ def register(commands: Commands) -> None:
     parser.set_defaults(func=run)
 
 
-def guess_category(text: str) -> str | None:
-    """fire, traffic or security when one of their keywords is in ``text``; else None."""
-    import re
-    import unicodedata
-
-    from sosbot.geo.ward_names import fold_diacritics, has_diacritics
-
-    accented = has_diacritics(text)
-    fold = (lambda s: s.lower()) if accented else fold_diacritics
-    said = " " + " ".join(re.findall(r"\w+", fold(unicodedata.normalize("NFC", text)))) + " "
-    for category, keys in _CATEGORY_WORDS:
-        if any(f" {fold(k)} " in said for k in keys):
-            return category
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     from sosbot.config import load_settings
+    from sosbot.core.understanding import understand
     from sosbot.geo.place_understanding import packaged_reader
 
     text: str = args.text
@@ -75,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         online_note = f"online geocoder {url}: " + ("asked" if asked else "unavailable")
     else:
         reading = reader.read(text)
-    category = guess_category(text)
+    guessed = understand(text).category  # what the conversation states back to the resident
+    category = guessed.value if guessed is not None else None
     if args.json:
         json.dump({"category": category, "place_text": reading.place_text,
                    "candidates": [{"ward_code": c.ward_code, "ward_name": c.ward_name,

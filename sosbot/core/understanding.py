@@ -39,7 +39,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("nhiều khói", _FIRE, 4), ("khói mù mịt", _FIRE, 4), ("ra khói", _FIRE, 4),
     ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
     ("mùi gas", _FIRE, 4), ("bình gas", _FIRE, 3), ("xì ra", _FIRE, 1), ("chập điện", _FIRE, 4),
-    ("chập cháy", _FIRE, 5),
+    ("chập cháy", _FIRE, 5), ("lửa bốc", _FIRE, 5), ("báo cháy", _FIRE, 4),
     ("cứu hỏa", _FIRE, 4), ("cứu hoả", _FIRE, 4), ("!lửa", _FIRE, 4), ("bốc lửa", _FIRE, 5),
     ("ngọn lửa", _FIRE, 5), ("lửa cháy", _FIRE, 5), ("pccc", _FIRE, 4), ("114", _FIRE, 3),
     ("fire", _FIRE, 4), ("smoke", _FIRE, 3), ("explosion", _FIRE, 4), ("burning", _FIRE, 4),
@@ -51,7 +51,12 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     # -- security and public order ------------------------------------------------------------
     ("cướp", _SEC, 4), ("cướp giật", _SEC, 5), ("!giật", _SEC, 3), ("bị giật", _SEC, 4),
     ("giật đồ", _SEC, 5), ("giật điện thoại", _SEC, 5), ("giật túi", _SEC, 5),
-    ("giật dây chuyền", _SEC, 5), ("giật đt", _SEC, 5), ("trộm", _SEC, 4), ("ăn trộm", _SEC, 4),
+    ("giật dây chuyền", _SEC, 5), ("giật đt", _SEC, 5),
+    # "giựt" is how the South says and writes "giật"
+    ("!giựt", _SEC, 3), ("bị giựt", _SEC, 4), ("giựt đồ", _SEC, 5), ("cướp giựt", _SEC, 5),
+    ("giựt điện thoại", _SEC, 5), ("giựt túi", _SEC, 5), ("giựt dây chuyền", _SEC, 5),
+    ("hỗn chiến", _SEC, 5), ("đánh ghen", _SEC, 4), ("đánh hội đồng", _SEC, 5),
+    ("dí dao", _SEC, 5), ("kề dao", _SEC, 5), ("trộm", _SEC, 4), ("ăn trộm", _SEC, 4),
     ("ăn cắp", _SEC, 4), ("móc túi", _SEC, 4), ("đánh nhau", _SEC, 5),
     ("đánh người", _SEC, 5), ("!đánh", _SEC, 3), ("bị đánh", _SEC, 4), ("đánh đập", _SEC, 4),
     ("!đâm", _SEC, 3), ("bị đâm", _SEC, 4), ("đâm chém", _SEC, 5), ("đâm người", _SEC, 5),
@@ -93,7 +98,9 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("tắc đường", _TRAF, 4),
     ("kẹt cứng", _TRAF, 3), ("tắc nghẽn", _TRAF, 4), ("đèn giao thông", _TRAF, 4),
     ("đèn tín hiệu", _TRAF, 4), ("đèn đỏ", _TRAF, 2), ("mất đèn", _TRAF, 3),
-    ("té xe", _TRAF, 4), ("ngã xe", _TRAF, 4), ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3),
+    ("té xe", _TRAF, 4), ("xe máy té", _TRAF, 4), ("mất thắng", _TRAF, 4),
+    ("mất phanh", _TRAF, 4), ("phân luồng", _TRAF, 3), ("ngã xe", _TRAF, 4),
+    ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3),
     ("lấn làn", _TRAF, 3), ("vượt đèn đỏ", _TRAF, 3), ("giao thông", _TRAF, 2),
     ("xe tải", _TRAF, 1), ("container", _TRAF, 1), ("xe buýt", _TRAF, 1), ("xe bus", _TRAF, 1),
     ("xe máy", _TRAF, 1), ("xe may", _TRAF, 1), ("ô tô", _TRAF, 1), ("xe hơi", _TRAF, 1),
@@ -120,7 +127,11 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 3), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
     ("bị lạc", _OTHER, 4), ("lạc mất", _OTHER, 4), ("mất tích", _OTHER, 4),
     ("!rắn", _OTHER, 3), ("con rắn", _OTHER, 5), ("rắn hổ", _OTHER, 5), ("chó dữ", _OTHER, 4),
-    ("chó cắn", _OTHER, 4), ("tổ ong", _OTHER, 5), ("ong vò vẽ", _OTHER, 5),
+    ("chó cắn", _OTHER, 4), ("chó dại", _OTHER, 5), ("cắn người", _OTHER, 4),
+    ("con trăn", _OTHER, 5), ("!trăn", _OTHER, 3), ("cá sấu", _OTHER, 4),
+    ("té xuống", _OTHER, 4), ("ngã xuống", _OTHER, 4), ("khó thở", _OTHER, 4),
+    ("không thở được", _OTHER, 4), ("đau ngực", _OTHER, 4), ("cấp cứu", _OTHER, 2),
+    ("hurt", _OTHER, 2), ("injured", _OTHER, 2), ("tổ ong", _OTHER, 5), ("ong vò vẽ", _OTHER, 5),
     ("ong đốt", _OTHER, 5), ("kẹt thang máy", _OTHER, 5), ("mắc kẹt", _OTHER, 3),
     ("thang máy", _OTHER, 3), ("vỡ ống nước", _OTHER, 4), ("bể ống nước", _OTHER, 4),
     ("thi thể", _OTHER, 3), ("xác chết", _OTHER, 3), ("người chết", _OTHER, 2),
@@ -181,8 +192,9 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for m in _WORD_RE.finditer(_lower(text)):
         word = m.group(0)
-        expanded = _SHORTHAND.get(word) or _SHORTHAND.get(fold(word))
-        if expanded and not (word == "ga" and out and fold(out[-1][0]) in ("nha", "nga")):
+        expanded = _SHORTHAND.get(word)  # as typed: "cá" (fish) is not "ca" (công an)
+        # "ga" is gas, except in "nhà ga", "ngã ba" (typed "nga"), "ổ gà" (typed "o ga")
+        if expanded and not (word == "ga" and out and fold(out[-1][0]) in ("nha", "nga", "o")):
             out.extend((w, m.start(), m.end()) for w in expanded)
         else:
             out.append((word, m.start(), m.end()))
@@ -267,6 +279,8 @@ _PLACE_NOUNS = frozenset({
     "district", "ward", "airport", "hospital", "school", "sài", "sai", "sg", "hcm", "tphcm",
     "landmark", "bitexco", "vincom", "aeon", "lotte", "coop", "bigc", "emart", "circle",
 })
+# Words for a gang or a bunch of people, before a slang "xã" ("bọn xã", "tụi xã").
+_GANG_WORDS = frozenset({"bon", "tui", "dam", "may", "lu", "thang"})
 _GLUED_PLACE = re.compile(r"^(q|p|f|d|đ)\d+$")
 # Words after which "cho" is the verb, not the market ("cho tôi", "cho hỏi").
 _CHO_VERB_NEXT = frozenset({"toi", "tôi", "minh", "mình", "em", "anh", "chi", "chị", "hoi",
@@ -299,16 +313,26 @@ _CO_THEN = frozenset({"nguoi", "thang", "vu", "tieng", "khoi", "mot", "con", "du
                       "nhom", "xe", "ai", "chay", "dam", "cuop", "lua", "may", "2", "3"})
 
 
+def _is(word: str, plain: str, vocabulary: frozenset[str]) -> bool:
+    """``word`` is in ``vocabulary`` as written, or typed without diacritics and folding to
+    one of it: tone-aware, as the category words ("quán", a shop, is not "quận")."""
+    return word in vocabulary or (word == plain and plain in vocabulary)
+
+
 def _starts_place(words: list[str], i: int) -> int | None:
     """Where a place begins if one begins at word ``i`` (after a preposition: the next
     word), else None."""
     w, plain = words[i], fold(words[i])
     nxt = fold(words[i + 1]) if i + 1 < len(words) else ""
-    if w in _BEFORE_PLACE or plain in _BEFORE_PLACE:
+    before = fold(words[i - 1]) if i > 0 else ""
+    if _is(w, plain, _BEFORE_PLACE):
         if nxt and nxt not in _NOT_BEFORE_PLACE.get(plain, set()) and plain not in (
-                "khu", "ngay") and nxt not in _AFTER_PLACE - _PLACE_NOUNS:
-            return i + 1
-    if w in _PLACE_NOUNS or plain in _PLACE_NOUNS or _GLUED_PLACE.match(plain):
+                "khu", "ngay") and nxt not in _AFTER_PLACE - _PLACE_NOUNS \
+                and (plain != "doi" or nxt == "dien"):  # "đối diện", not "đòi" (demand)
+            return i + 2 if plain == "doi" else i + 1
+    if plain == "xa" and (nxt == "hoi" or before in _GANG_WORDS):
+        return None  # "xã hội đen" (gangsters), "bọn xã" (those guys): slang, no commune
+    if _is(w, plain, _PLACE_NOUNS) or _GLUED_PLACE.match(plain):
         if plain == "duong" and i > 0 and fold(words[i - 1]) in _ROAD_IN_GENERAL_AFTER:
             return None
         if plain == "cho" and (not nxt or nxt in _CHO_VERB_NEXT):

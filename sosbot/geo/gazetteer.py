@@ -4,8 +4,18 @@
 Places (markets, hospitals, schools, bridges, stations, the airport, intersections,
 landmarks) have a point; streets have house-number anchors, and a number between two anchors
 is placed by linear interpolation ("số 5 Nguyễn Huệ", "25 Lê Duẩn"). Names are matched on
-plain words (:mod:`sosbot.geo.place_words`), so diacritics and the usual abbreviations do not
-matter.
+plain words (:mod:`sosbot.geo.place_words`), so missing diacritics and the usual
+abbreviations do not matter; but a name must be *meant* as a place:
+
+- written with diacritics, its words must carry the name's own ("bọn xã", the gang, is not
+  "Bốn Xã"; "cây gỗ", wood, is not "Cây Gõ"); a word typed without diacritics matches any;
+- a short name made of everyday Vietnamese syllables (one or two words, not beginning with a
+  place word such as "chợ" or "cầu") typed without diacritics needs a place word, a
+  preposition or a house number before it ("ở bon xa", "ngã tư bon xa", "25 le duan"), or to
+  stand alone between commas: "bon xa hoi den dang dap pha" names no place. A name with a
+  word no Vietnamese syllable spells ("Landmark 81", "Bitexco", "RMIT") is strong enough
+  alone;
+- right after "phường" it is a ward's name ("phường Cầu Kiệu"), not the place.
 """
 
 from __future__ import annotations
@@ -13,12 +23,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sosbot.geo.place_words import Word, house_number, plain_words
+from sosbot.geo.place_words import Word, house_number, plain_words, words
+from sosbot.geo.ward_names import has_diacritics, tone_key
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +40,21 @@ _NUMBER_SLACK = 0.15
 _BETWEEN_NUMBER_AND_STREET = frozenset({"duong", "pho", "dai", "lo"})
 # Words after which a number names a district or ward, not a house.
 _UNIT_WORDS = frozenset({"quan", "phuong", "district", "ward", "khu"})
+# Plain words that, right before a short name typed without diacritics, make it a place:
+# prepositions ("ở", "gần", "trước", "near") and place words ("đường", "ngã tư", "khu").
+_PLACE_CONTEXT = frozenset({
+    "o", "tai", "gan", "truoc", "sau", "canh", "doi", "dien", "ngay", "trong", "ngoai", "tren",
+    "duoi", "phia", "khu", "den", "toi", "qua", "ve", "tu", "at", "near", "in", "on", "to",
+    "from", "by", "duong", "pho", "hem", "so", "nha", "nga", "vong", "xoay", "cho", "cau",
+    "ben", "ga", "quan", "phuong", "street", "road",
+})
+# First words that make a short name a place by themselves ("chợ Rẫy", "cầu Kiệu").
+_PLACE_FIRST_WORDS = frozenset({"cho", "cau", "nga", "ben", "ga", "so", "san", "cong",
+                                "benh", "truong", "vong", "duong", "pho", "hem"})
+_STANDALONE_MARKS = ",;:.!?\n()"
+# One Vietnamese syllable without diacritics: onset, vowels, final consonant.
+_SYLLABLE_RE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?"
+                          r"[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +152,8 @@ class Gazetteer:
         self.places = tuple(places)
         self.streets = tuple(streets)
         self._names: dict[tuple[str, ...], list[Place | Street]] = {}
+        # plain words → the names' own spellings (tone keys), for names with diacritics
+        self._spellings: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         items: list[Place | Street] = [*self.places, *self.streets]
         for item in items:
             for name in item.names:
@@ -132,6 +161,9 @@ class Gazetteer:
                 entries = self._names.setdefault(key, [])
                 if item not in entries:
                     entries.append(item)
+                spelled = _spelling(name, words(name))
+                if any(spelled):
+                    self._spellings.setdefault(key, set()).add(spelled)
         self._longest = max((len(k) for k in self._names), default=0)
 
     @classmethod
@@ -151,22 +183,46 @@ class Gazetteer:
         log.debug("gazetteer %s: %d places, %d streets", path, len(places), len(streets))
         return cls(places, streets)
 
-    def find(self, text_words: Sequence[Word]) -> list[GazetteerMatch]:
+    def find(self, text_words: Sequence[Word], text: str | None = None) -> list[GazetteerMatch]:
         """Every place or street named in ``text_words``, longest names first where they
-        overlap, in the order they appear."""
+        overlap, in the order they appear. With ``text`` (what ``text_words`` were read
+        from) a name must also be meant as a place (see the module docstring)."""
         plain = [w.plain for w in text_words]
         found: list[GazetteerMatch] = []
         i = 0
         while i < len(plain):
             for length in range(min(self._longest, len(plain) - i), 0, -1):
-                items = self._names.get(tuple(plain[i:i + length]))
-                if items:
+                key = tuple(plain[i:i + length])
+                items = self._names.get(key)
+                if items and (text is None or self._meant(text, text_words, i, i + length)):
                     found.extend(self._matches(plain, i, i + length, items))
                     i += length
                     break
             else:
                 i += 1
         return found
+
+    def _meant(self, text: str, ws: Sequence[Word], start: int, end: int) -> bool:
+        """Whether ``ws[start:end]``, which spell a name's plain words, name that place."""
+        key = tuple(w.plain for w in ws[start:end])
+        if start > 0 and ws[start - 1].plain == "phuong":
+            return False  # a ward's name ("phường Cầu Kiệu"), not the bridge
+        written = _spelling(text, ws[start:end])
+        spellings = self._spellings.get(key)
+        if spellings and not any(
+                all(not w or w == n for w, n in zip(written, name, strict=True))
+                for name in spellings):
+            return False  # written with other diacritics: another word
+        if len(key) > 2 or key[0] in _PLACE_FIRST_WORDS or any(written) or \
+                not all(_SYLLABLE_RE.match(w) for w in key):
+            return True
+        before = ws[start - 1].plain if start > 0 else None
+        if before is not None and (before in _PLACE_CONTEXT or house_number(before)):
+            return True
+        head = text[ws[start - 1].end if start > 0 else 0:ws[start].start]
+        tail = text[ws[end - 1].end:ws[end].start if end < len(ws) else len(text)]
+        return (start == 0 or any(c in _STANDALONE_MARKS for c in head)) and \
+            (end == len(ws) or any(c in _STANDALONE_MARKS for c in tail))
 
     def _matches(self, plain: Sequence[str], start: int, end: int,
                  items: Sequence[Place | Street]) -> list[GazetteerMatch]:
@@ -181,6 +237,16 @@ class Gazetteer:
                 number, first = None, start
             out.append(GazetteerMatch(first, end, street=item, number=number, point=point))
         return out
+
+
+def _spelling(text: str, ws: Sequence[Word]) -> tuple[str, ...]:
+    """The words as written, one per plain word (an abbreviation repeats): the tone key of
+    a word written with diacritics, "" for one written without (it matches any)."""
+    out = []
+    for w in ws:
+        raw = text[w.start:w.end]
+        out.append(tone_key(raw) if has_diacritics(raw) else "")
+    return tuple(out)
 
 
 def _number_before(plain: Sequence[str], start: int) -> tuple[int | None, int]:

@@ -1,7 +1,8 @@
 """Typed address → ward, without any network: ward names as residents write them.
 
 New (post-2025) ward names with or without diacritics and type words, and old (pre-2025)
-wards with their district, converted with ``vietnamadminunits``' tables.
+wards with their district (or with their type word alone when no other old ward and no new
+ward had the name: "P. Bến Nghé"), converted with ``vietnamadminunits``' tables.
 """
 
 from __future__ import annotations
@@ -128,6 +129,18 @@ def _plain_words(name: str) -> tuple[str, ...]:
     return tuple(fold_diacritics(w) for w in re.findall(r"\w+", name))
 
 
+# The type words as written with their diacritics (tone keys).
+_TYPE_SPELLINGS = {("phuong",): (tone_key("phường"),), ("xa",): (tone_key("xã"),),
+                   ("thi", "tran"): (tone_key("thị"), tone_key("trấn"))}
+
+
+def _spelled_as(tokens: Sequence[_Token], spelled: Sequence[str]) -> bool:
+    """Each token typed without diacritics, or with the name's own (``spelled``: tone
+    keys); an abbreviation ("P.", "f") counts as typed without."""
+    return len(tokens) == len(spelled) and all(
+        t.accented == t.plain or t.accented == s for t, s in zip(tokens, spelled, strict=True))
+
+
 def _words_at(tokens: Sequence[_Token], end: int, words: tuple[str, ...]) -> bool:
     """True if ``tokens[end - len(words):end]`` spell ``words``."""
     start = end - len(words)
@@ -143,7 +156,10 @@ class OfflineWardGeocoder:
     ``vietnamadminunits``' conversion tables (an old ward split between several new wards goes to
     the one the tables mark as default).  Precedence: an old ward written with its type word and
     district ("Phường Tân Phú, Quận 7" → Tân Mỹ), then a new ward with its type word, then an old
-    ward without type word, then a bare new ward name.  Among names of equal standing the longest
+    ward without type word, then a bare new ward name. An old ward written with its type word
+    but without its district ("P. Bến Nghé", "phuong thao dien") counts as written with it
+    when it is unambiguous: no other old ward of the three old provinces and no new ward had
+    that name (numbered wards never are).  Among names of equal standing the longest
     wins ("Tân Sơn Nhất" over "Tân Sơn"); two different wards of equal standing → None.
 
     A bare name (no type word) must stand on its own between commas (or at the start/end), and
@@ -188,6 +204,11 @@ class OfflineWardGeocoder:
         if missing:
             raise ValueError(f"conversion tables name wards missing from the index: {missing}")
         self._ambiguous_bare = self._build_ambiguous_bare()
+        self._unique_old = self._build_unique_old()
+        # other provinces' names (plain words), which make a text not about this city
+        self._elsewhere = frozenset(
+            _plain_words(p["provinceShort"]) for key, p in self._legacy.DICT_PROVINCE.items()
+            if key not in _HCMC_PROVINCES)
 
     def _build_ambiguous_bare(self) -> frozenset[tuple[str, ...]]:
         """Names that, written bare, may well mean something other than the new ward."""
@@ -209,27 +230,59 @@ class OfflineWardGeocoder:
                         out.add(name)
         return frozenset(out)
 
+    def _build_unique_old(self) -> dict[tuple[str, ...], tuple[str, str, tuple[str, ...]]]:
+        """Old ward names (plain words) that one old ward alone bore in the three old
+        provinces and that no new ward bears → (its new ward's code, "old ward, district",
+        the name's words with their diacritics as tone keys)."""
+        legacy = self._legacy
+        seen: dict[tuple[str, ...], list[tuple[str | None, str, tuple[str, ...]]]] = {}
+        for province in _HCMC_PROVINCES:
+            districts = legacy.DICT_PROVINCE_DISTRICT[province]
+            for dkey, wards in legacy.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED.get(
+                    province, {}).items():
+                for wkey, ward in wards.items():
+                    short = ward["wardShort"]
+                    if not isinstance(short, str) or not short.strip() or \
+                            any(ch.isdigit() for ch in short):
+                        continue  # numbered wards ("Phường 12") need their district
+                    seen.setdefault(_plain_words(short), []).append(
+                        (self._old_to_new.get(f"{province}_{dkey}_{wkey}"),
+                         f"{ward['ward']}, {districts[dkey]['district']}",
+                         tuple(tone_key(w) for w in re.findall(r"\w+", short))))
+        return {name: (code, label, spelled) for name, [(code, label, spelled)]
+                in ((n, o) for n, o in seen.items() if len(o) == 1)
+                if code is not None and name not in self._names}
+
     async def geocode(self, text: str) -> GeocodeResult | None:
         """See :meth:`resolve` (this never touches the network)."""
         return self.resolve(text)
 
     def resolve(self, text: str) -> GeocodeResult | None:
         """The representative point of the ward named in ``text``, or None."""
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[GeocodeResult | None, bool]:
+        """As :meth:`resolve`, and whether the ward was written with its type word
+        ("phường Cầu Kiệu", "P. Bến Nghé", "Tan Phu Ward"): the resident named it as a ward."""
         text = text[:MAX_TEXT_LENGTH]
         tokens = _tokenize(text)
         if not tokens:
-            return None
+            return None, False
         old = self._old_ward(text, tokens)
         new = self._new_ward(tokens, has_diacritics(text))
         if old is not None and old.prefixed:
-            return self._old_result(old)
+            return self._old_result(old), True
         if new is not None and new.strength == 2:
-            return self._new_result(new, text)
+            result = self._new_result(new, text)
+            return result, result is not None
         if old is not None:
-            return self._old_result(old)
+            return self._old_result(old), False
+        unique = self._unique_old_ward(text, tokens)
+        if unique is not None:
+            return self._old_result(unique), True
         if new is not None:
-            return self._new_result(new, text)
-        return None
+            return self._new_result(new, text), False
+        return None, False
 
     # ----- new ward names -------------------------------------------------------------------
 
@@ -328,6 +381,28 @@ class OfflineWardGeocoder:
                 for kw in self._old_keywords(province, district, ward)
             )
             return _OldMatch(code, f"{old_name} → {new.full_name}", prefixed)
+        return None
+
+    def _unique_old_ward(self, text: str, tokens: Sequence[_Token]) -> _OldMatch | None:
+        """An old ward written with its type word but not its district ("P. Bến Nghé",
+        "phuong da kao"), when no other old ward and no new ward had that name, and the text
+        names no province outside the city."""
+        plain = [t.plain for t in tokens]
+        if any(tuple(plain[i:i + n]) in self._elsewhere
+               for n in (1, 2, 3) for i in range(len(plain))):
+            return None
+        for i in range(len(tokens)):
+            typed = next((words for words in (("phuong",), ("xa",), ("thi", "tran"))
+                          if _words_at(tokens, i, words)), None)
+            if typed is None or not _spelled_as(tokens[i - len(typed):i],
+                                                _TYPE_SPELLINGS[typed]):
+                continue  # no type word, or another word ("ký túc xá" is no "xã")
+            for length in range(min(4, len(tokens) - i), 0, -1):
+                found = self._unique_old.get(tuple(t.plain for t in tokens[i:i + length]))
+                if found is not None and _spelled_as(tokens[i:i + length], found[2]):
+                    code, old_name, _ = found
+                    return _OldMatch(code, f"{old_name} → {self._index.by_code(code).full_name}",
+                                     prefixed=True)
         return None
 
     def _old_keywords(self, province: str, district: str, ward: str) -> list[str]:

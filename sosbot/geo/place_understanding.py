@@ -71,7 +71,7 @@ class PlaceReader:
         """The candidates for ``text``; ``online`` (an online geocoder's answers for the same
         text) are placed after the gazetteer's own and before the wider guesses."""
         ws = words(text)
-        places = self.gazetteer.find(ws)
+        places = self.gazetteer.find(ws, text)
         named = [m for m in self.districts.find(ws)
                  if not any(p.start < m.end and m.start < p.end for p in places)]
         district_codes = self._district_codes(named)
@@ -87,7 +87,7 @@ class PlaceReader:
             exact = inside or exact
             narrowed = [c for c in along if c.ward_code in district_codes]
             along = narrowed or along
-        ward = self.ward_geocoder.resolve(text)
+        ward, typed = self.ward_geocoder.read(text)
         by_name: list[Candidate] = []
         if ward is not None and ward.ward_code is not None:
             by_name.append(Candidate(ward.ward_code, self.index.by_code(ward.ward_code).name,
@@ -95,7 +95,15 @@ class PlaceReader:
         wide: list[Candidate] = []
         if not (exact or by_name or along or online):
             wide = self._district_candidates(named, district_codes)
-        ordered = _unique([*exact, *by_name, *online, *along, *wide])
+        if typed and by_name:
+            # The resident wrote the ward as a ward ("phường Cầu Kiệu"): a place named in it
+            # comes first, then the ward itself, before a place's approximate point in
+            # another ward.
+            code = by_name[0].ward_code
+            inside = [c for c in exact if c.ward_code == code]
+            ordered = _unique([*inside, *by_name, *exact, *online, *along, *wide])
+        else:
+            ordered = _unique([*exact, *by_name, *online, *along, *wide])
         return PlaceReading(self._place_text(text, ws, places, named, ordered), tuple(ordered))
 
     def _at(self, match: GazetteerMatch) -> Candidate:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bench import e2e, fanout, ingest, report
+from bench import e2e, fanout, geocoding, ingest, report
 from bench import run as bench_run
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,21 @@ async def test_end_to_end_benchmark(ward_data: Path, tmp_path: Path) -> None:
     assert {"web", "worker-0", "postgres", "redis", "load+emulator"} <= set(
         phase["cpu_ms_per_report"])
     assert phase["cpu_ms_per_report"]["web"] > 0 and 0 < phase["machine_busy"] <= 1
+
+
+async def test_geocoding_benchmark(ward_data: Path, tmp_path: Path) -> None:
+    options = geocoding.Options(rate=4.0, seconds=1.0, delay_s=0.3, workers=1,
+                                database="sqlite")
+    found = await geocoding.run(options, tmp_path, log=lambda _: None)
+    for side in ("off", "on"):
+        assert found[side]["webhook_errors"] == 0 and found[side]["drained"], found[side]
+        assert found[side]["first_reply"]["replied"] == found[side]["messages"] == 4
+        numbers(found[side]["webhook"], *LATENCY_KEYS)
+    # with the geocoder: every query asked (none cached) and every resident told the result
+    assert found["on"]["geocoder_answers"] == found["on"]["confirmation"]["sent"] == 4
+    numbers(found["on"]["confirmation"], *LATENCY_KEYS)
+    assert "confirmation" not in found["off"]  # no geocoder, no online lookup
+    assert "## Geocoding and the webhook" in "\n".join(geocoding.section(found))
 
 
 async def test_fanout_benchmark(ward_data: Path, tmp_path: Path) -> None:

@@ -42,3 +42,45 @@ def test_category_reading(message: str, category: Category | None) -> None:
 def test_no_place_named() -> None:
     assert understand("cứu với có người bị đánh").place_text is None
     assert understand("cho tôi báo cháy nhà").place_text is None  # "cho" the verb
+
+
+@pytest.mark.parametrize("message", [
+    "bọn xã đang đập phá quán nhậu, mn ơi giúp",  # "bọn xã": those guys
+    "tụi xã hội đen quậy",  # "xã hội đen": gangsters, not a commune
+    "bon xa hoi den doi bao ke",  # "đòi bảo kê" (demand protection money), not "đối diện"
+    "đập phá quán nhậu",  # "quán" (a shop) is not "quận" (a district)
+])
+def test_slang_names_no_place(message: str) -> None:
+    assert understand(message).place_text is None
+
+
+@pytest.mark.parametrize(("message", "place"), [
+    ("cháy ở xã Bình Hưng", "xã Bình Hưng"),
+    ("doi dien cho ben thanh co chay", "cho ben thanh"),
+    ("chay o quan 1", "quan 1"),
+])
+def test_place_words_still_start_a_place(message: str, place: str) -> None:
+    assert understand(message).place_text == place
+
+
+@pytest.mark.parametrize(("message", "category"), [
+    ("bi giut dt o nga tu hang xanh", S),  # "giựt", the South's "giật"
+    ("giựt dây chuyền ở phố đi bộ", S),
+    ("2 nhom thanh nien hon chien", S),
+    ("danh ghen lot do giua duong", S),
+    ("lua boc len tu cay xang", F),
+    ("xe tải mất thắng lao vào nhà dân", T),
+    ("xe may te vao o ga, nguoi bi thuong", T),
+    ("xe cuu thuong bi ket, ai phan luong giup", T),
+    ("con chó dại cắn 3 người", OT),
+    ("trăn to bò vô nhà", OT),
+    ("có con cá sấu trong hồ", OT),  # "cá" is not the shorthand "ca" (công an)
+    ("co nguoi te xuong kenh", OT),
+    ("tui bi dau nguc kho tho", OT),
+    ("bé nuốt đồ chơi ko thở được, cần cấp cứu", OT),
+    ("o ga sau giua duong, xe sup ho", OT),  # "o ga" is "ổ gà", not gas
+    ("my friend is hurt bad", OT),
+    ("bà té ngã trong nhà", None),  # a fall at home is no traffic incident
+])
+def test_common_words_residents_use(message: str, category: Category | None) -> None:
+    assert understand(message).category is category

@@ -187,6 +187,21 @@ def test_when_the_geocoder_is_down_the_offline_reading_remains(reader: PlaceRead
     assert reading.candidates[0].label == "Cầu Sài Gòn"
 
 
+def test_a_geocoder_slower_than_the_timeout_is_unavailable_and_the_offline_reading_remains(
+        reader: PlaceReader, redis: Redis) -> None:
+    slow = Emulator(GeocoderEmulatorConfig(GAZETTEER_FILE, answer_delay_s=3.0))
+    try:
+        clock = FakeClock()
+        places = NominatimPlaces(GeocoderSettings(url=slow.url, timeout_s=0.5), reader.index,
+                                 redis, SharedRateLimit(redis, 1.0, clock=clock,
+                                                        sleep=clock.sleep))
+        reading, asked = PlaceFinder(reader, places).find("cau sai gon")
+        assert not asked and slow.app[STATE_KEY].requests == 1  # it was asked, too slowly
+        assert reading.candidates[0].label == "Cầu Sài Gòn"
+    finally:
+        slow.close()
+
+
 def test_answers_are_cached_by_their_normalised_words(
         emulator: Emulator, emulator_clock: FakeClock, reader: PlaceReader,
         redis: Redis) -> None:

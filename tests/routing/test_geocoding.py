@@ -118,6 +118,11 @@ OLD_NAMES = [
     ("Phường 5, TP Vũng Tàu", "Phường Vũng Tàu"),
     ("Huyện Côn Đảo", "Đặc khu Côn Đảo"),
     ("phường phú mỹ, thị xã phú mỹ", "Phường Phú Mỹ"),
+    # without the district, when no other old ward and no new ward had the name
+    ("xã Tân Phú Trung", "Xã Củ Chi"),
+    ("danh nhau o p. Ben Nghe", "Phường Sài Gòn"),
+    ("tai nan o phuong thao dien", "Phường An Khánh"),
+    ("có trộm ở phường Phạm Ngũ Lão", "Phường Bến Thành"),
 ]
 
 
@@ -149,7 +154,9 @@ async def test_old_wards_are_converted(
         "Landmark 81, Bình Thạnh",  # a former district, now also one of its wards
         "Quận Tân Bình",
         "cầu Phú Mỹ",  # a bridge in D7, not Phường Phú Mỹ
-        "xã Tân Phú Trung",  # an old ward without its district
+        "phường Hòa Phú",  # an old ward without its district, and two old wards had the name
+        "Thảo Điền",  # an old ward's name without its type word
+        "cháy ký túc xá làng đại học",  # "xá" is no "xã"; "làng đại" no old "Láng Dài"
         "Biên Hòa, Đồng Nai",
         "Phường Tân Phong, Biên Hòa, Đồng Nai",
         "Phường Tân Phú, Phường Tân Định",  # two different wards

@@ -13,10 +13,14 @@ From the public server's usage policy (https://operations.osmfoundation.org/poli
 checked 2026-12-07), what a client must cope with: a request without a User-Agent
 identifying the application is refused (403 here), and more than one request per second from
 one client is refused (429 here, per client address and User-Agent).
+
+``answer_delay_s`` makes every search answer that much later, as a loaded or distant server
+would (the benchmarks' slow geocoder; 0 by default).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -50,6 +54,7 @@ _OSM_TAGS = {
 class GeocoderEmulatorConfig:
     gazetteer_path: Path
     requests_per_s: float = 1.0  # per client; the public server's policy
+    answer_delay_s: float = 0.0  # each search answers this much later (a slow server)
     clock: Callable[[], float] = time.monotonic
 
 
@@ -107,6 +112,8 @@ async def _search(request: web.Request) -> web.Response:
     countries = {c.strip().lower() for c in q.get("countrycodes", "").split(",") if c.strip()}
     if countries and "vn" not in countries:
         return web.json_response([])
+    if state.config.answer_delay_s > 0:
+        await asyncio.sleep(state.config.answer_delay_s)
     hits = search(state.gazetteer, query)
     if box is not None and q.get("bounded") == "1":
         hits = [h for h in hits if box[0] <= h.lon <= box[2] and box[1] <= h.lat <= box[3]]
