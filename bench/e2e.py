@@ -55,6 +55,8 @@ class Options:
     drain_timeout_s: float = 120.0
     database: str = "postgres"
     batch_cards_from: int | None = None  # None: as deployed (config.yaml's default)
+    api_delay_ms: float = 0.0  # the Bot API's round trip (0: loopback)
+    worker_lanes: int | None = None  # None: as deployed (queue.worker_lanes's default)
 
     def seconds_for(self, rate: float) -> float:
         return (self.seconds or {}).get(rate, 60.0)
@@ -261,7 +263,8 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
     codes = [w.code for w in wards.wards][:: max(1, len(wards.wards) // options.wards)]
     codes = codes[:options.wards]
     rng = random.Random(20)
-    emulator = await services.start_emulator(limits=False)
+    emulator = await services.start_emulator(limits=False,
+                                             answer_delay_s=options.api_delay_ms / 1000)
     results: dict[str, Any] = {"workers": options.workers, "database": options.database,
                                "batch_cards_from": options.batch_cards_from,
                                "wards": len(codes), "rates": {}}
@@ -271,7 +274,8 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
             async with services.sosbot(folder, db_url, redis_url, api_base=emulator.url,
                                        flood_limits=False,
                                        routing=routing_overrides(
-                                           options.batch_cards_from)) as system, \
+                                           options.batch_cards_from),
+                                       worker_lanes=options.worker_lanes) as system, \
                     aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as http:
                 await emulator.control(http, "/_emu/users", {"id": OFFICER,
                                                              "first_name": "Trung úy Hùng"})
@@ -407,12 +411,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--batch-cards-from", type=int, default=None,
                         help="routing.batch_cards_from for the run (0: no batch cards)")
+    parser.add_argument("--api-delay-ms", type=float, default=0.0,
+                        help="the Bot API's round trip, added by the emulator to every call")
+    parser.add_argument("--lanes", type=int, default=None,
+                        help="queue.worker_lanes for the run (jobs each worker takes at once)")
     parser.add_argument("--folder", type=Path, default=Path("var/bench/e2e"))
     args = parser.parse_args(argv)
     rates = tuple(float(r) for r in args.rates.split(","))
     options = Options(rates=rates, seconds=dict.fromkeys(rates, args.seconds),
                       workers=args.workers, database=args.database,
-                      batch_cards_from=args.batch_cards_from)
+                      batch_cards_from=args.batch_cards_from, api_delay_ms=args.api_delay_ms,
+                      worker_lanes=args.lanes)
     print(json.dumps(asyncio.run(run(options, args.folder)), indent=1))
     return 0
 

@@ -186,10 +186,12 @@ class Emulator:
         return result
 
 
-async def start_emulator(*, limits: bool) -> Emulator:
+async def start_emulator(*, limits: bool, answer_delay_s: float = 0.0) -> Emulator:
+    """The Telegram emulator; ``answer_delay_s``: the network's round trip to the Bot API."""
     app = create_emulator(bots=[BotSpec(token=TOKEN, username="sos_bench_bot",
                                         first_name="SOS ANTT")],
-                          config=EmulatorConfig(limits=limits, retry_base_s=0.2))
+                          config=EmulatorConfig(limits=limits, retry_base_s=0.2,
+                                                answer_delay_s=answer_delay_s))
     accepted: list[tuple[float, str, dict[str, Any]]] = []
 
     @web.middleware
@@ -256,7 +258,9 @@ class Sosbot:
         redis = Redis.from_url(self.env["REDIS_URL"])
         deadline = time.monotonic() + timeout_s
         try:
-            while Worker.count(connection=redis) < len(self.workers):
+            # Each process registers one rq worker per lane, the main one at once.
+            while not {p.proc.pid for p in self.workers} <= {
+                    w.pid for w in Worker.all(connection=redis)}:
                 for process in self.workers:
                     if process.proc.returncode is not None:
                         raise RuntimeError(f"{process.name} exited\n{process.tail()}")
@@ -281,7 +285,8 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
                  flood_limits: bool = True, routing: dict[str, Any] | None = None,
                  stale_after_s: float = 60.0,
                  intake_writer: str = "process",
-                 geocoder: dict[str, Any] | None = None) -> AsyncIterator[Sosbot]:
+                 geocoder: dict[str, Any] | None = None,
+                 worker_lanes: int | None = None) -> AsyncIterator[Sosbot]:
     """A migrated database and the environment to run `sosbot` commands against it; with
     ``geocoder`` (config.yaml's section: its ``url`` and limits) an online geocoder, without
     none (whatever ``SOSBOT_GEOCODER_URL`` this process has)."""
@@ -290,7 +295,8 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
     config.write_text(yaml.safe_dump({
         "geo": {"wards_file": str(WARDS_FILE), "city_file": str(CITY_FILE)},
         "queue": {"name": queue, "sweep_interval_s": 10,
-                  "outbox_stale_after_s": stale_after_s},
+                  "outbox_stale_after_s": stale_after_s,
+                  **({"worker_lanes": worker_lanes} if worker_lanes else {})},
         "channels": {"zalo": {"enabled": False}, "messenger": {"enabled": False},
                      "telegram": {"flood_limits": flood_limits}},
         "digest": {"every_minutes": 0},  # no digest posts in the middle of a measurement

@@ -228,6 +228,10 @@ class QueueConfig(Section):
     max_send_attempts: int = Field(default=12, ge=1)
     media_attempts: int = Field(default=5, ge=1)
     max_error_attempts: int = Field(default=3, ge=1)
+    # Jobs one worker process takes at once (sosbot.delivery.lanes): a send waits for the
+    # platform's answer, so a process sends while others wait. A worker process may hold
+    # worker_lanes + 20 database connections (PostgreSQL's max_connections must allow it).
+    worker_lanes: int = Field(default=8, ge=1, le=32)
 
 
 class WebConfig(Section):

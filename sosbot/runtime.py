@@ -79,12 +79,13 @@ def conversation_settings(settings: Settings,
     )
 
 
-def engine_for(settings: Settings) -> Engine:
-    """The database engine; also keys this process's audit chain (``SOSBOT_AUDIT_KEY``).
-    Without a key, writing or checking the audit log fails with a message saying so."""
+def engine_for(settings: Settings, *, connections: int = 20) -> Engine:
+    """The database engine, with room for ``connections`` at once (half kept open); also
+    keys this process's audit chain (``SOSBOT_AUDIT_KEY``). Without a key, writing or
+    checking the audit log fails with a message saying so."""
     if settings.secrets.audit_key:
         audit.use_key(settings.secrets.audit_key)
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, pool_size=max(1, (connections + 1) // 2))
 
 
 def redis_for(url: str) -> Redis:

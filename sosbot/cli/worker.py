@@ -6,10 +6,8 @@ import argparse
 import logging
 import sys
 import threading
-import time
 
 from prometheus_client import start_http_server
-from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,16 +16,15 @@ from sosbot import metrics
 from sosbot.cli import Commands
 from sosbot.config import load_settings, off_machine_platforms, problems, unguarded_redis
 from sosbot.delivery import chat_holds, context
+from sosbot.delivery import lanes as lanes_of
 from sosbot.delivery.context import JobContext
-from sosbot.delivery.job_guard import guarded_worker
+from sosbot.delivery.jobs import CHATS_AT_ONCE
 from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.runtime import engine_for, job_context, redis_for
 
 log = logging.getLogger(__name__)
 
-REDIS_RETRY_MAX_S = 4.0
-REDIS_POLL_S = 0.5
 
 
 def register(commands: Commands) -> None:
@@ -36,6 +33,8 @@ def register(commands: Commands) -> None:
                         help="sweep once, run every queued job, then exit")
     parser.add_argument("--metrics-port", type=int, default=None,
                         help="serve this worker's Prometheus metrics on 127.0.0.1:PORT")
+    parser.add_argument("--lanes", type=int, default=None,
+                        help="jobs taken at once by this process (default: queue.worker_lanes)")
     parser.add_argument("--demo", action="store_true",
                         help="accept the built-in demo secrets; only with every platform API "
                              "on this machine (the emulators, as `sosbot demo` runs them)")
@@ -85,33 +84,6 @@ def _watch_chats(ctx: JobContext, stop: threading.Event) -> None:
             log.exception("looking for chats whose holder died failed; trying again")
 
 
-def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
-    """Run rq's worker; when it gives up because Redis went away, wait for Redis and run it
-    again, so sends resume within seconds of Redis coming back (without a restart that
-    would load the ward map again)."""
-    while True:
-        # Runs sosbot's own job functions only, read as JSON: see job_guard.
-        worker = guarded_worker(redis, queue_name)
-        # rq waits up to a minute between tries when Redis is gone.
-        worker.max_connection_wait_time = REDIS_RETRY_MAX_S
-        try:
-            worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
-        except RedisError as exc:
-            log.warning("the rq worker lost Redis: %s", exc)
-        if burst or getattr(worker, "_stop_requested", False) or _answers(redis):
-            return
-        log.warning("Redis does not answer; the worker starts again once it does")
-        while not _answers(redis):
-            time.sleep(REDIS_POLL_S)
-
-
-def _answers(redis: Redis) -> bool:
-    try:
-        return bool(redis.ping())
-    except RedisError:
-        return False
-
-
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     found = problems(settings, demo=args.demo)
@@ -123,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in unguarded_redis(settings.redis_url):
         log.warning("%s", line)
-    engine = engine_for(settings)
+    lanes = 1 if args.burst else max(1, args.lanes or settings.file.queue.worker_lanes)
+    # Each lane may hold a connection while it sends, and so may each chat it sends to at
+    # once (jobs.CHATS_AT_ONCE); the sweeper and the chat watch take one each.
+    engine = engine_for(settings, connections=lanes + CHATS_AT_ONCE + 4)
     redis = redis_for(settings.redis_url)
     loop = BackgroundLoop().start()
     ctx = job_context(settings, engine, redis, loop)
@@ -140,7 +115,12 @@ def run(args: argparse.Namespace) -> int:
                              args=(ctx, settings.file.queue.sweep_interval_s, stop)).start()
             threading.Thread(target=_watch_chats, name="sosbot-chat-watch", daemon=True,
                              args=(ctx, stop)).start()
-        _work(redis, settings.file.queue.name, burst=args.burst)
+        others = lanes_of.Lanes(redis, settings.file.queue.name, lanes - 1).start()
+        try:
+            lanes_of.work(redis, settings.file.queue.name, burst=args.burst,
+                          with_scheduler=True)
+        finally:
+            others.stop()
     finally:
         stop.set()
         loop.stop()

@@ -126,8 +126,9 @@ class GuardedWorker(SimpleWorker):
         super().handle_exception(job, *exc_info)
 
 
-def guarded_worker(redis: Redis, queue_name: str) -> GuardedWorker:
+def guarded_worker(redis: Redis, queue_name: str,
+                   worker_class: type[GuardedWorker] = GuardedWorker) -> GuardedWorker:
     """A worker for ``queue_name`` that runs sosbot's jobs only."""
     queue = Queue(queue_name, connection=redis, serializer=SERIALIZER, job_class=GuardedJob)
-    return GuardedWorker([queue], connection=redis, serializer=SERIALIZER,
-                         job_class=GuardedJob)
+    return worker_class([queue], connection=redis, serializer=SERIALIZER,
+                        job_class=GuardedJob)

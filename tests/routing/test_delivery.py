@@ -26,7 +26,7 @@ from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import ConversationState, Destination, Draft, Stage
-from sosbot.delivery import context, jobs, media_downloads
+from sosbot.delivery import context, jobs, lanes, media_downloads
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.queueing import DELIVER, ESCALATE, SERIALIZER, Dispatcher
@@ -386,10 +386,10 @@ async def test_a_job_of_several_rows_sends_each_and_a_failure_holds_back_none(
     third = queue_messages(engine, ["cho Lan lần nữa"])
     deliver = delivery.deliver
 
-    def deliver_failing_second(job_ctx: JobContext, outbox_id: int) -> str:
+    def deliver_failing_second(job_ctx: JobContext, outbox_id: int, **how: Any) -> str:
         if outbox_id == second[0]:
             raise ConnectionError("database connection lost")
-        return deliver(job_ctx, outbox_id)
+        return deliver(job_ctx, outbox_id, **how)
 
     monkeypatch.setattr(delivery, "deliver", deliver_failing_second)
     context.install(ctx)
@@ -421,3 +421,34 @@ def test_jobs_for_later_are_scheduled_in_one_round_trip(redis: Redis, queue_name
     assert int(before + 30) <= due["outbox-7-1"] <= after + 30
     assert int(before + 120) <= due["escalate-8-2"] <= after + 120
     assert Job.fetch("escalate-8-2", connection=redis, serializer=SERIALIZER).args == [8]
+
+
+async def test_a_worker_with_lanes_takes_jobs_at_once_and_stops_after_them(
+        ctx: JobContext, engine: Engine, emulator: str, redis: Redis,
+        queue_name: str) -> None:
+    """Two lanes of one worker process take two jobs at once: while the platform takes a
+    second to answer the first send, the second is already on its way (lanes.py); asked to
+    stop, the lanes finish the sends they hold."""
+    other = USER + 1
+    await emulator_post(emulator, "/_emu/users", {"first_name": "Minh", "id": other})
+    await emulator_post(emulator, "/_emu/config", {"answer_delay_s": 1.0})
+    first = queue_messages(engine, ["cho Lan"])
+    second = queue_messages(engine, ["cho Minh"], chat=other)
+    context.install(ctx)
+    running = lanes.Lanes(redis, queue_name, 2).start()
+    try:
+        ctx.dispatcher.outbox(first)
+        ctx.dispatcher.outbox(second)
+        deadline = time.monotonic() + 20
+        while running.busy() < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert running.busy() == 2  # both jobs taken, neither answered yet
+        assert await in_thread(running.stop) == 0  # waited for both sends
+    finally:
+        running.stopping.set()
+        context.install(None)
+    assert statuses(engine, [*first, *second]) == ["sent", "sent"]
+    calls = [c for c in await emulator_get(emulator, "/_emu/calls")
+             if c["method"] == "sendMessage"]
+    assert len(calls) == 2
+    assert abs(calls[0]["at"] - calls[1]["at"]) < 1.0  # the second did not wait for the first

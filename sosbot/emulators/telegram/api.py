@@ -285,6 +285,8 @@ async def handle_api(request: web.Request) -> web.Response:
     method_name = request.match_info["method"]
     entry: dict[str, Any] = {"method": method_name, "chat_id": None, "at": time.time()}
     body: dict[str, Any]
+    if state.config.answer_delay_s > 0:  # the network's round trip (EmulatorConfig)
+        await asyncio.sleep(state.config.answer_delay_s)
     try:
         bot = state.bots.get(request.match_info["token"])
         if bot is None:

@@ -44,6 +44,7 @@ _CONFIG_TYPES: dict[str, tuple[type, float]] = {
     "global_per_s": (int, 1),
     "webhook_timeout_s": (float, 0.001),
     "max_download_bytes": (int, 0),
+    "answer_delay_s": (float, 0.0),
 }
 
 

@@ -57,6 +57,10 @@ class EmulatorConfig:
     webhook_timeout_s: float = 10.0
     max_download_bytes: int = 20 * 1024 * 1024
     max_upload_bytes: int = 50 * 1024 * 1024
+    # The network between a bot and the Bot API: every call is answered this much later
+    # (0: loopback). From Vietnam to Telegram's Bot API a round trip takes a good part of
+    # a second's fifth; a sender that waits for each answer in turn is bound by it.
+    answer_delay_s: float = 0.0
     clock: Callable[[], float] = time.monotonic
 
 
