@@ -153,4 +153,13 @@ class Lanes:
         if left:
             log.warning("%d worker lanes were still busy after %.0f s; their chats are "
                         "recovered as a dead worker's", left, wait_s)
+        # The idle ones end with the process, in rq's blocking pop: they say goodbye now,
+        # so the count of workers (/statusz) is right at once, not after rq's TTL.
+        with self._lock:
+            idle = [worker for worker in self._workers if not worker.busy.is_set()]
+        for worker in idle:
+            try:
+                worker.register_death()
+            except RedisError as exc:
+                log.warning("a worker lane could not unregister: %s", exc)
         return left
