@@ -20,6 +20,7 @@ from sosbot.config import load_settings, off_machine_platforms, problems, unguar
 from sosbot.delivery import chat_holds, context
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.job_guard import guarded_worker
+from sosbot.delivery.queueing import places_queue
 from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.runtime import engine_for, job_context, redis_for
@@ -36,6 +37,9 @@ def register(commands: Commands) -> None:
                         help="sweep once, run every queued job, then exit")
     parser.add_argument("--metrics-port", type=int, default=None,
                         help="serve this worker's Prometheus metrics on 127.0.0.1:PORT")
+    parser.add_argument("--only-places", action="store_true",
+                        help="serve typed places' lookups only (the QUEUE-places queue); "
+                             "run one beside the others when a geocoder is configured")
     parser.add_argument("--demo", action="store_true",
                         help="accept the built-in demo secrets; only with every platform API "
                              "on this machine (the emulators, as `sosbot demo` runs them)")
@@ -85,13 +89,20 @@ def _watch_chats(ctx: JobContext, stop: threading.Event) -> None:
             log.exception("looking for chats whose holder died failed; trying again")
 
 
-def _work(redis: Redis, queue_name: str, *, burst: bool) -> None:
+def worker_queues(queue_name: str, *, only_places: bool) -> tuple[str, ...]:
+    """The queues a worker serves, in the order rq takes from them: residents' sends
+    before typed places' lookups, which hold a worker for the geocoder's answer time."""
+    places = places_queue(queue_name)
+    return (places,) if only_places else (queue_name, places)
+
+
+def _work(redis: Redis, queues: tuple[str, ...], *, burst: bool) -> None:
     """Run rq's worker; when it gives up because Redis went away, wait for Redis and run it
     again, so sends resume within seconds of Redis coming back (without a restart that
     would load the ward map again)."""
     while True:
         # Runs sosbot's own job functions only, read as JSON: see job_guard.
-        worker = guarded_worker(redis, queue_name)
+        worker = guarded_worker(redis, *queues)
         # rq waits up to a minute between tries when Redis is gone.
         worker.max_connection_wait_time = REDIS_RETRY_MAX_S
         try:
@@ -133,14 +144,18 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         _warm_up(ctx)
-        if args.burst:  # sweep once, then run what is queued (with what the sweep queued)
+        if args.only_places:  # the other workers sweep and watch the chats
+            log.info("serving typed places' lookups only (queue %s)",
+                     places_queue(settings.file.queue.name))
+        elif args.burst:  # sweep once, then run what is queued (with what the sweep queued)
             _first_sweep(ctx)
         else:
             threading.Thread(target=_sweep_forever, name="sosbot-sweeper", daemon=True,
                              args=(ctx, settings.file.queue.sweep_interval_s, stop)).start()
             threading.Thread(target=_watch_chats, name="sosbot-chat-watch", daemon=True,
                              args=(ctx, stop)).start()
-        _work(redis, settings.file.queue.name, burst=args.burst)
+        _work(redis, worker_queues(settings.file.queue.name, only_places=args.only_places),
+              burst=args.burst)
     finally:
         stop.set()
         loop.stop()

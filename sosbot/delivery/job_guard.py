@@ -126,8 +126,10 @@ class GuardedWorker(SimpleWorker):
         super().handle_exception(job, *exc_info)
 
 
-def guarded_worker(redis: Redis, queue_name: str) -> GuardedWorker:
-    """A worker for ``queue_name`` that runs sosbot's jobs only."""
-    queue = Queue(queue_name, connection=redis, serializer=SERIALIZER, job_class=GuardedJob)
-    return GuardedWorker([queue], connection=redis, serializer=SERIALIZER,
+def guarded_worker(redis: Redis, *queue_names: str) -> GuardedWorker:
+    """A worker for these queues that runs sosbot's jobs only; rq takes a job from the
+    first queue that has one, in this order."""
+    queues = [Queue(name, connection=redis, serializer=SERIALIZER, job_class=GuardedJob)
+              for name in queue_names]
+    return GuardedWorker(queues, connection=redis, serializer=SERIALIZER,
                          job_class=GuardedJob)
