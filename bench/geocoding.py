@@ -62,6 +62,9 @@ class Options:
     seconds: float = 15.0
     delay_s: float = 0.3  # the geocoder emulator's answer delay
     workers: int = 2
+    # With the geocoder on, workers serving the places queue alone (`sosbot worker
+    # --only-places`), beside ``workers``, as the README's deployment runs them.
+    places_workers: int = 1
     drain_timeout_s: float = 30.0
     database: str = "postgres"
 
@@ -127,6 +130,9 @@ async def one_system(options: Options, folder: Path, geocoder: Geocoder | None,
                                                                  "first_name": "Dân"})
                 await system.serve()
                 await system.start_workers(options.workers)
+                if geocoder is not None and options.places_workers:
+                    await system.start_workers(options.places_workers,
+                                               args=("--only-places",))
                 await asyncio.sleep(3)  # the workers' start-up
                 webhook = f"{system.web_url}/webhooks/telegram"
                 await post(http, webhook, submit_update(949_999_999, warm,
@@ -191,7 +197,9 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
     """Off, then on: each on a fresh system."""
     results: dict[str, Any] = {"rate": options.rate, "seconds": options.seconds,
                                "delay_ms": round(options.delay_s * 1000),
-                               "workers": options.workers, "database": options.database,
+                               "workers": options.workers,
+                               "places_workers_when_on": options.places_workers,
+                               "database": options.database,
                                "machine": services.machine()}
     results["off"] = await one_system(options, folder / "off", None, log)
     geocoder = await start_geocoder(options.delay_s)
@@ -214,7 +222,9 @@ def section(r: dict[str, Any] | None) -> list[str]:
         "## Geocoding and the webhook (issue 20)", "",
         f"`python -m bench.geocoding`: {on['messages']} residents' first messages naming a "
         f"street with an out-of-range house number (several wards offline, so an online "
-        f"lookup is queued; every query unique) at {r['rate']:g}/s, {r['workers']} workers, "
+        f"lookup is queued; every query unique) at {r['rate']:g}/s, {r['workers']} workers "
+        f"(with the geocoder on, lookups on a queue of their own and "
+        f"{r.get('places_workers_when_on', 0)} `--only-places` worker beside them), "
         f"{r['database']}; the geocoder emulator answering each search after "
         f"{r['delay_ms']} ms (rate limits raised), against a run with no geocoder. Each run "
         "on a fresh system. The webhook never waits for the geocoder: the lookup is a worker "
@@ -240,11 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=Options.seconds)
     parser.add_argument("--delay-ms", type=float, default=Options.delay_s * 1000)
     parser.add_argument("--workers", type=int, default=Options.workers)
+    parser.add_argument("--places-workers", type=int, default=Options.places_workers,
+                        help="with the geocoder on, workers for the places queue alone")
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--folder", type=Path, default=Path("var/bench/geocoding"))
     args = parser.parse_args(argv)
     options = Options(rate=args.rate, seconds=args.seconds, delay_s=args.delay_ms / 1000,
-                      workers=args.workers, database=args.database)
+                      workers=args.workers, places_workers=args.places_workers,
+                      database=args.database)
     print(json.dumps(asyncio.run(run(options, args.folder,
                                      lambda s: print(s, file=sys.stderr))), indent=1))
     return 0

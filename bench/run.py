@@ -76,10 +76,11 @@ async def run(steps: tuple[str, ...], quick: bool, folder: Path,
             results["fanout"] = await fanout.run(options["fanout"], folder / "fanout", log)
         elif step == "understanding":
             results["understanding"] = u = understanding.measure()
-            for name in ("in_sample", "held_out"):
+            for name in ("in_sample", "held_out", "held_out_2"):
                 a = u[name]
                 log(f"  {name}: category {a['category_right_pct']} %, ward "
-                    f"{a['ward_right_pct']} %, {a['wrong_proposals']} wrong proposals")
+                    f"{a['ward_right_pct']} % (or among the candidates "
+                    f"{a['ward_right_or_among_pct']} %), {a['wrong_proposals']} wrong proposals")
         elif step == "geocoding":
             results["geocoding"] = await geocoding.run(options["geocoding"],
                                                        folder / "geocoding", log)

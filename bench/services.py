@@ -15,7 +15,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -249,12 +249,14 @@ class Sosbot:
         # ward data), not merely listening: the first webhooks must not measure a start-up.
         await wait_http(f"{self.web_url}/readyz", self.web)
 
-    async def start_workers(self, count: int, timeout_s: float = 60.0) -> None:
-        """Start ``count`` workers and wait until each takes jobs (registered with rq)."""
+    async def start_workers(self, count: int, timeout_s: float = 60.0,
+                            args: Sequence[str] = ()) -> None:
+        """Start ``count`` workers (``sosbot worker ARGS``) and wait until each takes jobs
+        (registered with rq)."""
         for _ in range(count):
             self.workers.append(await start_process(
-                f"worker-{len(self.workers)}", [sys.executable, "-m", "sosbot.cli", "worker"],
-                self.env, self.folder))
+                f"worker-{len(self.workers)}",
+                [sys.executable, "-m", "sosbot.cli", "worker", *args], self.env, self.folder))
         redis = Redis.from_url(self.env["REDIS_URL"])
         deadline = time.monotonic() + timeout_s
         try:

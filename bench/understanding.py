@@ -1,13 +1,16 @@
 """Residents' own words (issue 20): how often the first message is understood, and how many
 taps and messages a report takes from the first message to its code.
 
-Two labelled sets, each line a message as residents write it (typos, no diacritics, slang,
+Three labelled sets, each line a message as residents write it (typos, no diacritics, slang,
 English mixed in, several incidents in one) with its expected category and, where a place is
 named, its expected 2025 ward, or ``district`` where only an old district is named and a list
 of its wards is the right answer:
 
 - ``bench/data/resident_messages.jsonl`` (220, **in-sample**): written by the hand that tuned
   the keyword lists and the gazetteer;
+- ``bench/data/resident_messages_heldout2.jsonl`` (109, **held-out 2**): written in round two
+  before any code was changed, other places and phrasings; never tuned on
+  (``HELD_OUT_2_BEFORE`` is its figure before round two's change);
 - ``bench/data/resident_messages_heldout.jsonl`` (147, **held-out**): written before reading
   either; each ward label comes from a point placed on the map and classified against the
   2025 ward polygons, or from the ward the resident names. Its figure measured before any
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from sosbot.core.actions import Action, SubmitReport
-from sosbot.core.conversation import Settings, step
+from sosbot.core.conversation import DEFAULT_SETTINGS, Settings, step
 from sosbot.core.events import ButtonPressed, Event, LocationReceived, ReportSubmitted, TextReceived
 from sosbot.core.model import Channel, ChatRef, ConversationState, Location, Sender, Stage
 from sosbot.core.understanding import understand
@@ -39,14 +42,27 @@ from sosbot.geo.place_understanding import packaged_reader
 
 DATA = Path(__file__).resolve().parent / "data" / "resident_messages.jsonl"
 HELD_OUT = Path(__file__).resolve().parent / "data" / "resident_messages_heldout.jsonl"
+HELD_OUT_2 = Path(__file__).resolve().parent / "data" / "resident_messages_heldout2.jsonl"
 # The held-out set read once by the code of commit 51f9804, before any keyword, gazetteer
 # entry or rule was changed for it: the honest figure (what ``accuracy`` gives now on the
 # same file is after tuning).
 HELD_OUT_BEFORE_TUNING: dict[str, Any] = {
     "commit": "51f9804", "messages": 147, "category_right_pct": 85.7, "naming_a_ward": 94,
-    "ward_right_pct": 67.0, "naming_a_district": 20, "district_listed_pct": 95.0,
+    "first_option_right_pct": 67.0, "naming_a_district": 20, "district_listed_pct": 95.0,
     "wrong_category_proposals": 3, "wrong_place_proposals": 21, "place_not_found": 14,
     "wrong_proposals": 24,
+}
+MAX_PLACE_OPTIONS = DEFAULT_SETTINGS.max_place_options
+# The second held-out set (issue 20, round two) read by the code of commit 0722c36, which
+# had never seen it, before this round's change (border places as candidate wards). No
+# keyword, gazetteer entry or rule has been changed for it since: what ``accuracy`` gives now
+# is still a held-out figure ("never tuned on").
+HELD_OUT_2_BEFORE: dict[str, Any] = {
+    "commit": "0722c36", "messages": 109, "category_right_pct": 92.7, "naming_a_ward": 71,
+    "ward_right_pct": 53.5, "ward_among_candidates_pct": 16.9, "ward_right_or_among_pct": 70.4,
+    "first_option_right_pct": 67.6, "naming_a_district": 20, "district_listed_pct": 100.0,
+    "wrong_category_proposals": 2, "wrong_place_proposals": 2,
+    "candidates_without_the_ward": 1, "place_not_found": 18, "wrong_proposals": 4,
 }
 CHAT = ChatRef(channel=Channel.TELEGRAM, chat_id="42")
 SENDER = Sender(user_id="42")
@@ -57,11 +73,14 @@ def load(path: Path = DATA) -> list[dict[str, Any]]:
 
 
 def accuracy(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """Category right, ward right (first proposal) where a ward is named, a list offered
-    where an old district is, and the proposals a resident would have to correct."""
+    """Category right, and what the resident is shown for a place, as the conversation
+    shows it: one place (``Có phải ở đây không?``, the first option is the proposal) or
+    several candidate wards as buttons (the resident picks; no guess to correct unless the
+    right ward is missing). Also the first option's ward, round one's measure."""
     read = offline_reader(packaged_reader())
-    category_right = ward_right = district_listed = 0
-    wrong_category = wrong_place = missed_place = 0
+    category_right = district_listed = 0
+    first_right = one_right = among = 0
+    wrong_category = wrong_place = missed_place = list_without = 0
     named = [m for m in messages if m["place"] == "ward"]
     districts = [m for m in messages if m["place"] == "district"]
     misses: list[str] = []
@@ -74,16 +93,24 @@ def accuracy(messages: list[dict[str, Any]]) -> dict[str, Any]:
             if guessed is not None:
                 wrong_category += 1  # shown as understood: the resident taps "change"
         _, options = read(m["text"])
+        options = options[:MAX_PLACE_OPTIONS]
+        codes = [o.ward_code for o in options]
         if m["place"] == "ward":
-            if options and options[0].ward_code == m["ward_code"]:
-                ward_right += 1
+            first_right += bool(codes) and codes[0] == m["ward_code"]
+            if len(codes) == 1 and codes[0] == m["ward_code"]:
+                one_right += 1
+                continue
+            if len(codes) > 1 and m["ward_code"] in codes:
+                among += 1
+                continue
+            misses.append(f"ward {[o.ward_name for o in options[:3]]} ≠ "
+                          f"{m['ward_name']}: {m['text']}")
+            if len(codes) == 1:
+                wrong_place += 1  # one place proposed, the wrong one
+            elif codes:
+                list_without += 1  # the resident types again or picks on the map
             else:
-                misses.append(f"ward {[o.ward_name for o in options[:3]]} ≠ "
-                              f"{m['ward_name']}: {m['text']}")
-                if options:
-                    wrong_place += 1
-                else:
-                    missed_place += 1  # asked for a pin or the map: no correction needed
+                missed_place += 1  # asked for a pin or the map: no correction needed
         elif m["place"] == "district":
             if len(options) >= 2:
                 district_listed += 1
@@ -93,16 +120,23 @@ def accuracy(messages: list[dict[str, Any]]) -> dict[str, Any]:
             wrong_place += 1  # a place proposed where none was named
             misses.append(f"place proposed, none named {[o.label for o in options[:2]]}: "
                           f"{m['text']}")
+
+    def pct(n: int, of: list[dict[str, Any]]) -> float | None:
+        return round(100 * n / len(of), 1) if of else None
+
     return {
         "messages": len(messages),
         "category_right_pct": round(100 * category_right / len(messages), 1),
         "naming_a_ward": len(named),
-        "ward_right_pct": round(100 * ward_right / len(named), 1) if named else None,
+        "ward_right_pct": pct(one_right, named),
+        "ward_among_candidates_pct": pct(among, named),
+        "ward_right_or_among_pct": pct(one_right + among, named),
+        "first_option_right_pct": pct(first_right, named),
         "naming_a_district": len(districts),
-        "district_listed_pct": round(100 * district_listed / len(districts), 1)
-        if districts else None,
+        "district_listed_pct": pct(district_listed, districts),
         "wrong_category_proposals": wrong_category,
         "wrong_place_proposals": wrong_place,
+        "candidates_without_the_ward": list_without,
         "place_not_found": missed_place,
         "wrong_proposals": wrong_category + wrong_place,
         "misses": misses,
@@ -205,7 +239,9 @@ def measure() -> dict[str, Any]:
     settings = Settings(in_service_area=reader.index.in_service_area,
                         read_place=offline_reader(reader))
     return {"in_sample": accuracy(load(DATA)), "held_out": accuracy(load(HELD_OUT)),
-            "held_out_before_tuning": HELD_OUT_BEFORE_TUNING, "paths": taps(settings),
+            "held_out_before_tuning": HELD_OUT_BEFORE_TUNING,
+            "held_out_2": accuracy(load(HELD_OUT_2)), "held_out_2_before": HELD_OUT_2_BEFORE,
+            "paths": taps(settings),
             "cpu": cpu_model()}
 
 
@@ -214,37 +250,57 @@ def section(r: dict[str, Any] | None) -> list[str]:
     if not r:
         return []
     p = r["paths"]
-    sets = [r["in_sample"], r["held_out_before_tuning"], r["held_out"]]
+    sets = [r["in_sample"], r["held_out_before_tuning"], r["held_out"],
+            r.get("held_out_2_before"), r.get("held_out_2")]
+
+    def cell(s: dict[str, Any] | None, key: str, unit: str) -> str:
+        return "—" if not s or s.get(key) is None else f"{s[key]}{unit}"
 
     def row(name: str, key: str, goal: str, unit: str = "") -> str:
-        return f"| {name} | " + " | ".join(f"{s[key]}{unit}" for s in sets) + f" | {goal} |"
+        return f"| {name} | " + " | ".join(cell(s, key, unit) for s in sets) + f" | {goal} |"
 
     return [
         "## Residents' own words (issue 20)", "",
         "Labelled messages read offline (no geocoder) on " + str(r.get("cpu", "?")) +
         " (counts, not timings). Category: `core.understanding`; place: the gazetteer, old "
-        "districts and ward names, first proposal (`python -m bench.understanding` lists every "
-        "miss).", "",
+        "districts and ward names, as the conversation shows it: one place to confirm "
+        "(\"Có phải ở đây không?\"), or several candidate wards as buttons — an old "
+        "district, or a place within 80 m of a ward border (`geo.place_understanding."
+        "BORDER_M`). `python -m bench.understanding` lists every miss.", "",
         f"- **in-sample**: {sets[0]['messages']} messages (`bench/data/resident_messages.jsonl`)"
         " written by the same hand that tuned the keyword lists and the gazetteer; most places "
         "they name are in it. Optimistic by construction.",
         f"- **held-out**: {sets[2]['messages']} messages "
         "(`bench/data/resident_messages_heldout.jsonl`) written before reading the keyword "
         "lists or the gazetteer, ward labels from points checked against the 2025 polygons. "
-        f"*Before tuning* is the code of commit {sets[1]['commit']}, which had never seen them: "
-        "**the honest figure**. *After tuning* is the same file after fixing the general "
-        "misses it showed (common words, well-known places, old ward names): it is no longer "
-        "held out, and overstates what a new message would get.", "",
-        "| measure | in-sample | held-out, before tuning | held-out, after tuning | goal |",
-        "|---|---|---|---|---|",
+        f"*Before tuning* is the code of commit {sets[1]['commit']}, which had never seen them; "
+        "*now* is after fixing the general misses it showed: no longer held out (its wrong "
+        "place proposals before tuning counted the first option of any list, as round one did).",
+        "- **held-out 2, never tuned on**: "
+        f"{sets[4]['messages'] if sets[4] else '—'} messages "
+        "(`bench/data/resident_messages_heldout2.jsonl`, other places and phrasings, the "
+        "merged Bình Dương and Vũng Tàu wards too), written and committed before round two "
+        "changed any code; nothing has been tuned on them since. *Before* is the code of "
+        f"commit {sets[3]['commit'] if sets[3] else '—'} (border places then proposed as one "
+        "ward); *now* is this code. **The honest figure.**", "",
+        "| measure | in-sample | held-out, before tuning | held-out, now "
+        "| held-out 2, before | held-out 2, never tuned on | goal |",
+        "|---|---|---|---|---|---|---|",
         row("messages", "messages", "—"),
         row("category right", "category_right_pct", "≥ 95 %", " %"),
         row("messages naming a ward", "naming_a_ward", "—"),
-        row("ward right (first proposal)", "ward_right_pct", "≥ 90 %", " %"),
+        row("ward right: one place proposed, the right one", "ward_right_pct", "—", " %"),
+        row("candidates offered, the right ward among them", "ward_among_candidates_pct", "—",
+            " %"),
+        row("ward right or among the candidates", "ward_right_or_among_pct", "≥ 90 %", " %"),
+        row("first option's ward right (round one's measure)", "first_option_right_pct", "—",
+            " %"),
         row("messages naming only an old district", "naming_a_district", "—"),
         row("old district → list of its wards", "district_listed_pct", "—", " %"),
         row("wrong category proposals to correct", "wrong_category_proposals", "—"),
-        row("wrong place proposals to correct", "wrong_place_proposals", "—"),
+        row("wrong place proposals to correct (one place, the wrong one)",
+            "wrong_place_proposals", "—"),
+        row("candidates offered without the right ward", "candidates_without_the_ward", "—"),
         row("places not found (pin or map asked)", "place_not_found", "—"), "",
         "| path (pure conversation) | messages | taps to the code |", "|---|---|---|",
         f"| one sentence + pin | {p['sentence_and_pin']['messages']} "

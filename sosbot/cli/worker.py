@@ -19,6 +19,7 @@ from sosbot.delivery import chat_holds, context
 from sosbot.delivery import lanes as lanes_of
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.jobs import CHATS_AT_ONCE
+from sosbot.delivery.queueing import places_queue
 from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.runtime import engine_for, job_context, redis_for
@@ -35,6 +36,9 @@ def register(commands: Commands) -> None:
                         help="serve this worker's Prometheus metrics on 127.0.0.1:PORT")
     parser.add_argument("--lanes", type=int, default=None,
                         help="jobs taken at once by this process (default: queue.worker_lanes)")
+    parser.add_argument("--only-places", action="store_true",
+                        help="serve typed places' lookups only (the QUEUE-places queue); "
+                             "run one beside the others when a geocoder is configured")
     parser.add_argument("--demo", action="store_true",
                         help="accept the built-in demo secrets; only with every platform API "
                              "on this machine (the emulators, as `sosbot demo` runs them)")
@@ -84,6 +88,13 @@ def _watch_chats(ctx: JobContext, stop: threading.Event) -> None:
             log.exception("looking for chats whose holder died failed; trying again")
 
 
+def worker_queues(queue_name: str, *, only_places: bool) -> tuple[str, ...]:
+    """The queues a worker serves, in the order rq takes from them: residents' sends
+    before typed places' lookups, which hold a worker for the geocoder's answer time."""
+    places = places_queue(queue_name)
+    return (places,) if only_places else (queue_name, places)
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     found = problems(settings, demo=args.demo)
@@ -108,17 +119,20 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         _warm_up(ctx)
-        if args.burst:  # sweep once, then run what is queued (with what the sweep queued)
+        if args.only_places:  # the other workers sweep and watch the chats
+            log.info("serving typed places' lookups only (queue %s)",
+                     places_queue(settings.file.queue.name))
+        elif args.burst:  # sweep once, then run what is queued (with what the sweep queued)
             _first_sweep(ctx)
         else:
             threading.Thread(target=_sweep_forever, name="sosbot-sweeper", daemon=True,
                              args=(ctx, settings.file.queue.sweep_interval_s, stop)).start()
             threading.Thread(target=_watch_chats, name="sosbot-chat-watch", daemon=True,
                              args=(ctx, stop)).start()
-        others = lanes_of.Lanes(redis, settings.file.queue.name, lanes - 1).start()
+        queues = worker_queues(settings.file.queue.name, only_places=args.only_places)
+        others = lanes_of.Lanes(redis, queues, lanes - 1).start()
         try:
-            lanes_of.work(redis, settings.file.queue.name, burst=args.burst,
-                          with_scheduler=True)
+            lanes_of.work(redis, queues, burst=args.burst, with_scheduler=True)
         finally:
             others.stop()
     finally:

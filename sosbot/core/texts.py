@@ -33,6 +33,8 @@ VI: dict[str, str] = {
     "button_change_category": "🔁 Đổi loại sự việc",
     "place_confirm": "📍 Có phải ở đây không?\n{place}\n({ward})",
     "place_pick": "📍 «{place}» gồm nhiều phường/xã. Sự việc xảy ra ở phường/xã nào?",
+    "place_pick_border": "📍 «{place}» nằm giáp ranh nhiều phường/xã. Sự việc xảy ra ở "
+                         "phía phường/xã nào?",
     "button_place_yes": "✅ Đúng, ở đây",
     "button_place_retype": "✏️ Nhập lại địa chỉ",
     "button_place_keep": "➡️ Giữ địa chỉ này",
@@ -269,6 +271,8 @@ EN: dict[str, str] = {
     "button_change_category": "🔁 Change the type",
     "place_confirm": "📍 Is it here?\n{place}\n({ward})",
     "place_pick": "📍 «{place}» covers several wards. Which ward is it in?",
+    "place_pick_border": "📍 «{place}» lies where several wards meet. On which ward's side "
+                         "is it?",
     "button_place_yes": "✅ Yes, here",
     "button_place_retype": "✏️ Type it again",
     "button_place_keep": "➡️ Keep what I typed",

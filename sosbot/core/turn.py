@@ -3,7 +3,7 @@ lifecycle. Pure, like everything in core; ``conversation.step`` drives it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sosbot.core.actions import (
@@ -76,6 +76,14 @@ class Settings:
 
 
 DEFAULT_SETTINGS = Settings()
+
+
+def on_a_border(options: Sequence[PlaceOption]) -> bool:
+    """Several options that are one place (a point, not a whole ward) on a ward border,
+    offered as the wards it touches: they share the place's label (geo.place_understanding,
+    BORDER_M)."""
+    return len(options) > 1 and not options[0].whole_ward \
+        and len({o.label for o in options}) == 1
 
 # Safety bulletins: the button values and the commands that start and stop them.
 SUB_CITY = "sub:city"
@@ -215,7 +223,8 @@ class Turn:
             rows: tuple[tuple[Choice, ...], ...] = (
                 (Choice(self.t("button_place_yes"), f"{PLACE_PREFIX}1"),), retype)
         else:
-            body = self.t("place_pick", place=d.place_query or "")
+            body = self.t("place_pick_border" if on_a_border(options) else "place_pick",
+                          place=d.place_query or "")
             rows = (*((Choice(self._ward_name(o), f"{PLACE_PREFIX}{i}"),)
                       for i, o in enumerate(options, start=1)), retype)
         return OutgoingMessage(text=lead + body, choices=(*rows, *change), map_page=True)
@@ -229,9 +238,12 @@ class Turn:
         online as well (in the worker) when offline found no exact place."""
         found, options = self.settings.read_place(text)
         options = options[: self.settings.max_place_options]
-        # One place (not a whole old district) is settled offline; several wards, or none,
-        # are worth the online geocoder's look, with the resident's own words.
-        settled = len(options) == 1 and options[0].how != "district"
+        # One place (not a whole old district) is settled offline, and so is one place on
+        # a ward border offered as the wards it touches (its options share its label);
+        # several places or wards, or none, are worth the online geocoder's look, with the
+        # resident's own words.
+        settled = len(options) == 1 and options[0].how != "district" \
+            or on_a_border(options)
         chosen = (found or words) if settled else (words or found)
         query = clean_user_text(chosen or "", self.settings.max_address_chars)
         lookup = query if query and not settled and self.settings.online_places else None

@@ -126,9 +126,11 @@ class GuardedWorker(SimpleWorker):
         super().handle_exception(job, *exc_info)
 
 
-def guarded_worker(redis: Redis, queue_name: str,
+def guarded_worker(redis: Redis, *queue_names: str,
                    worker_class: type[GuardedWorker] = GuardedWorker) -> GuardedWorker:
-    """A worker for ``queue_name`` that runs sosbot's jobs only."""
-    queue = Queue(queue_name, connection=redis, serializer=SERIALIZER, job_class=GuardedJob)
-    return worker_class([queue], connection=redis, serializer=SERIALIZER,
+    """A worker for these queues that runs sosbot's jobs only; rq takes a job from the
+    first queue that has one, in this order."""
+    queues = [Queue(name, connection=redis, serializer=SERIALIZER, job_class=GuardedJob)
+              for name in queue_names]
+    return worker_class(queues, connection=redis, serializer=SERIALIZER,
                         job_class=GuardedJob)

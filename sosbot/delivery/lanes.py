@@ -66,8 +66,8 @@ class LaneWorker(GuardedWorker):
             self.busy.clear()
 
 
-def work(redis: Redis, queue_name: str, *, burst: bool, with_scheduler: bool,
-         make: Callable[[Redis, str], GuardedWorker] = guarded_worker,
+def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: bool,
+         make: Callable[..., GuardedWorker] = guarded_worker,
          stopping: threading.Event | None = None,
          started: Callable[[GuardedWorker], None] | None = None) -> None:
     """Run an rq worker; when it gives up because Redis went away, wait for Redis and run
@@ -76,7 +76,7 @@ def work(redis: Redis, queue_name: str, *, burst: bool, with_scheduler: bool,
     once ``stopping`` is set."""
     while stopping is None or not stopping.is_set():
         # Runs sosbot's own job functions only, read as JSON: see job_guard.
-        worker = make(redis, queue_name)
+        worker = make(redis, *queues)
         # rq waits up to a minute between tries when Redis is gone.
         worker.max_connection_wait_time = REDIS_RETRY_MAX_S
         if started is not None:
@@ -102,16 +102,16 @@ def answers(redis: Redis) -> bool:
         return False
 
 
-def lane_worker(redis: Redis, queue_name: str) -> GuardedWorker:
-    return guarded_worker(redis, queue_name, worker_class=LaneWorker)
+def lane_worker(redis: Redis, *queues: str) -> GuardedWorker:
+    return guarded_worker(redis, *queues, worker_class=LaneWorker)
 
 
 class Lanes:
     """The extra lanes of a worker process (the main thread runs the first)."""
 
-    def __init__(self, redis: Redis, queue_name: str, count: int) -> None:
+    def __init__(self, redis: Redis, queues: tuple[str, ...], count: int) -> None:
         self.redis = redis
-        self.queue_name = queue_name
+        self.queues = queues
         self.count = count
         self.stopping = threading.Event()
         self._workers: list[LaneWorker] = []
@@ -131,7 +131,7 @@ class Lanes:
                 self._workers.append(worker)
 
         try:
-            work(self.redis, self.queue_name, burst=False, with_scheduler=False,
+            work(self.redis, self.queues, burst=False, with_scheduler=False,
                  make=lane_worker, stopping=self.stopping, started=started)
         except Exception:
             log.exception("a worker lane stopped on an error; the others go on")

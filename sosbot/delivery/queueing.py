@@ -43,12 +43,22 @@ _PREFIX = {DELIVER: "outbox", DELIVER_ROWS: "outbox", DOWNLOAD: "media", ESCALAT
 ROWS_PER_JOB = 8
 
 
+def places_queue(queue_name: str) -> str:
+    """The queue of typed places' lookups, beside ``queue_name``: a lookup holds its worker
+    for the geocoder's whole answer time, so it never waits in front of a resident's reply.
+    Every worker serves it after its main queue (``sosbot worker``), and
+    ``sosbot worker --only-places`` serves it alone."""
+    return f"{queue_name}-places"
+
+
 class Dispatcher:
-    """Queues delivery and download jobs on one rq queue."""
+    """Queues delivery and download jobs on one rq queue, typed places' lookups on their
+    own (:func:`places_queue`)."""
 
     def __init__(self, redis: Redis, queue_name: str) -> None:
         self.redis = redis
         self.queue = Queue(queue_name, connection=redis, serializer=SERIALIZER)
+        self.places = Queue(places_queue(queue_name), connection=redis, serializer=SERIALIZER)
 
     def _options(self, job: str, key: int | str, attempt: int) -> dict[str, Any]:
         """The deterministic id (``key``: the item's id, or FIRST_COUNT for several rows)
@@ -109,8 +119,12 @@ class Dispatcher:
         self.now(DOWNLOAD, [(i, 0) for i in ids])
 
     def place_lookups(self, ids: Sequence[int]) -> None:
-        """Queue the lookup of these typed places (storage.place_lookups rows)."""
-        self.now(LOOKUP_PLACE, [(i, 0) for i in ids])
+        """Queue the lookup of these typed places (storage.place_lookups rows) on the places
+        queue, in one round trip."""
+        if ids:
+            self.places.enqueue_many([
+                Queue.prepare_data(LOOKUP_PLACE, args=(i,), timeout=JOB_TIMEOUT_S,
+                                   **self._options(LOOKUP_PLACE, i, 0)) for i in ids])
 
 
 def _rows_of(job_id: str) -> int:

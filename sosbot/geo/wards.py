@@ -110,6 +110,16 @@ class WardMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class WardNear:
+    """A ward near a point (:meth:`WardIndex.wards_near`): how far, and a point inside it."""
+
+    ward: Ward
+    distance_m: float
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
 class WardBatch:
     """Vectorised result of :meth:`WardIndex.classify`; turn it into matches with
     :meth:`WardIndex.matches`.
@@ -360,6 +370,45 @@ class WardIndex:
         best = float(dists.min())
         i = int(idx[dists == best].min())
         return WardMatch(self._wards[i], "nearest", (), best)
+
+    def wards_near(self, lat: float, lon: float, radius_m: float) -> list[WardNear]:
+        """The wards within ``radius_m`` of a point, nearest first (ties by code), each with
+        its distance and a point inside it as close to the given one as it sensibly gets:
+        the point itself for the ward it lies in, else a point a few metres inside the
+        other ward's edge (so that :meth:`ward_for` gives that ward back)."""
+        x = float(lon) * M_PER_DEG_LON
+        y = float(lat) * M_PER_DEG_LAT
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValueError("latitude/longitude must be finite numbers")
+        r = float(radius_m)
+        cand = self._tree.query(shapely.box(x - r, y - r, x + r, y + r))
+        if not cand.size:
+            return []
+        point = shapely.Point(x, y)
+        dists = shapely.distance(self._geoms[cand], point)
+        primary = self.ward_for(lat, lon).ward
+        out = []
+        for d, i in sorted((float(d), int(i)) for d, i in zip(dists, cand, strict=True)
+                           if d <= r):
+            if primary is self._wards[i]:
+                out.append(WardNear(self._wards[i], d, float(lat), float(lon)))
+                continue
+            inside = self._point_inside(i, point, d)
+            out.append(WardNear(self._wards[i], d, inside.y / M_PER_DEG_LAT,
+                                inside.x / M_PER_DEG_LON))
+        return out
+
+    def _point_inside(self, i: int, point: shapely.Point, distance_m: float) -> shapely.Point:
+        """A point of ward ``i`` near ``point``, clear of its edge by twice the boundary
+        tolerance where the ward is wide enough."""
+        geom = self._geoms[i]
+        margin = 2 * self.boundary_tolerance_m
+        reach = point.buffer(distance_m + 3 * margin + 10.0)
+        for area in (shapely.buffer(geom, -margin), geom):
+            near = shapely.intersection(area, reach)
+            if not near.is_empty:
+                return shapely.point_on_surface(near)
+        return shapely.point_on_surface(geom)
 
     # ----- batch lookups --------------------------------------------------------------------
 

@@ -38,6 +38,13 @@ TAN_PHU = tuple(
     for i, (code, name) in enumerate([("27007", "Tân Phú"), ("26989", "Tây Thạnh"),
                                       ("27004", "Tân Sơn Nhì"), ("27016", "Phú Thọ Hoà"),
                                       ("27013", "Phú Thạnh"), ("27025", "Hiệp Tân")]))
+# ngã tư Hàng Xanh lies where two wards meet: one place, offered as both (its own first).
+HANG_XANH = (
+    PlaceOption(ward_code="26944", ward_name="Phường Gia Định", lat=10.8013, lon=106.7113,
+                label="Ngã tư Hàng Xanh", how="gazetteer"),
+    PlaceOption(ward_code="26956", ward_name="Phường Thạnh Mỹ Tây", lat=10.8011,
+                lon=106.7117, label="Ngã tư Hàng Xanh", how="gazetteer"),
+)
 ONLINE_AU_CO = PlaceOption(ward_code="27007", ward_name="Phường Tân Phú", lat=10.7905,
                            lon=106.6390, label="Chợ Tân Phú, Âu Cơ", how="nominatim")
 
@@ -49,6 +56,8 @@ def read_place(value: str) -> tuple[str | None, tuple[PlaceOption, ...]]:
         return "chợ Bến Thành", (BEN_THANH,)
     if "tan phu" in folded:
         return "Tân Phú", TAN_PHU
+    if "hang xanh" in folded:
+        return "ngã tư Hàng Xanh", HANG_XANH
     return None, ()
 
 
@@ -166,6 +175,28 @@ def test_district_gives_candidate_buttons_then_pick() -> None:
     draft = d.state.draft
     assert draft is not None and draft.location is not None
     assert draft.location.lat == TAN_PHU[1].lat and draft.location.label == "Phường Tây Thạnh"
+
+
+def test_a_place_on_a_ward_border_offers_its_wards_not_a_guess() -> None:
+    d = Dialogue(ONLINE)
+    actions = d.send(text("tai nan o nga tu hang xanh, nguoi nam duong"))
+    message = last_message(actions)
+    assert d.state.stage is Stage.PLACE
+    assert "Có phải ở đây không?" not in message.text
+    assert "«ngã tư Hàng Xanh» nằm giáp ranh nhiều phường/xã" in message.text
+    labels = [c.label for row in message.choices for c in row]
+    assert labels[:2] == ["Phường Gia Định", "Phường Thạnh Mỹ Tây"]
+    assert buttons(actions)[:3] == ["place:1", "place:2", "place:retype"]
+    assert message.map_page
+    # The place is known offline: the wards are the answer, no online lookup is queued.
+    assert not [a for a in actions if isinstance(a, LookUpPlace)]
+    assert d.state.draft is not None and d.state.draft.place_lookup is None
+    d.send(press("place:2"))
+    draft = d.state.draft
+    assert draft is not None and draft.location is not None
+    assert (draft.location.lat, draft.location.lon) == (HANG_XANH[1].lat, HANG_XANH[1].lon)
+    assert draft.location.label == "Ngã tư Hàng Xanh"
+    assert draft.address_text == "ngã tư Hàng Xanh"
 
 
 def test_typed_number_picks_a_candidate() -> None:

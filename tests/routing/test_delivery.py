@@ -435,7 +435,7 @@ async def test_a_worker_with_lanes_takes_jobs_at_once_and_stops_after_them(
     first = queue_messages(engine, ["cho Lan"])
     second = queue_messages(engine, ["cho Minh"], chat=other)
     context.install(ctx)
-    running = lanes.Lanes(redis, queue_name, 2).start()
+    running = lanes.Lanes(redis, (queue_name,), 2).start()
     try:
         ctx.dispatcher.outbox(first)
         ctx.dispatcher.outbox(second)

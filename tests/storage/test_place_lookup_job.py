@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from rq import Queue
 from sqlalchemy.engine import Engine
 
+from sosbot.cli.worker import worker_queues
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery import context, jobs
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.job_guard import guarded_worker
-from sosbot.delivery.queueing import Dispatcher
+from sosbot.delivery.queueing import SERIALIZER, Dispatcher, places_queue
 from sosbot.delivery.send_rate import SendRateLimiter
 from sosbot.emulators.geocoder.app import GeocoderEmulatorConfig
 from sosbot.geo import GAZETTEER_FILE
@@ -71,7 +73,7 @@ def _run_lookup(ctx: JobContext, queue_name: str, conversation_id: int, text: st
     ctx.dispatcher.place_lookups([lookup_id])
     context.install(ctx)
     try:
-        guarded_worker(ctx.redis, queue_name).work(burst=True)
+        guarded_worker(ctx.redis, *worker_queues(queue_name, only_places=False)).work(burst=True)
     finally:
         context.install(None)
     return lookup_id
@@ -127,6 +129,42 @@ def test_a_lookup_is_done_once(engine: Engine, redis: Redis, queue_name: str, tm
         assert row is not None and {c["how"] for c in row.candidates} == {"district"}
 
 
+def test_a_worker_serves_its_queue_then_the_places_queue() -> None:
+    assert worker_queues("sosbot", only_places=False) == ("sosbot", "sosbot-places")
+    assert worker_queues("sosbot", only_places=True) == ("sosbot-places",)
+
+
+def test_lookups_wait_on_their_own_queue_behind_residents_replies(
+        engine: Engine, redis: Redis, queue_name: str, tmp_path: Path,
+        reader: PlaceReader) -> None:
+    """A lookup holds its worker for the geocoder's whole answer time: it goes on the places
+    queue, a worker takes the main queue's jobs first, and a places-only worker takes
+    nothing else."""
+    ctx = _context(engine, redis, queue_name, tmp_path, PlaceFinder(reader))
+    main = Queue(queue_name, connection=redis, serializer=SERIALIZER)
+    places = Queue(places_queue(queue_name), connection=redis, serializer=SERIALIZER)
+    with transaction(engine) as session:
+        lookup_id = place_lookups.request(session, 11, "Q.Tân Phú", datetime.now(UTC)).id
+    assert lookup_id is not None
+    ctx.dispatcher.place_lookups([lookup_id])
+    assert (main.count, places.count) == (0, 1)
+    ctx.dispatcher.outbox([987654])  # a resident's reply, queued after the lookup
+    assert (main.count, places.count) == (1, 1)
+    context.install(ctx)
+    try:
+        guarded_worker(redis, *worker_queues(queue_name, only_places=False)).work(
+            burst=True, max_jobs=1)
+        assert (main.count, places.count) == (0, 1)  # the reply went first
+        ctx.dispatcher.outbox([987655])
+        guarded_worker(redis, *worker_queues(queue_name, only_places=True)).work(burst=True)
+        assert (main.count, places.count) == (1, 0)  # the places worker took the lookup only
+    finally:
+        context.install(None)
+    with transaction(engine) as session:
+        row = place_lookups.get(session, lookup_id)
+        assert row is not None and row.status != place_lookups.PENDING
+
+
 def test_the_job_is_on_the_workers_allow_list() -> None:
     assert jobs.JOBS["sosbot.delivery.jobs.lookup_place"] is jobs.lookup_place
 
@@ -169,7 +207,7 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
     ctx.dispatcher.place_lookups(lookups)
     context.install(ctx)
     try:
-        guarded_worker(redis, queue_name).work(burst=True)
+        guarded_worker(redis, *worker_queues(queue_name, only_places=False)).work(burst=True)
     finally:
         context.install(None)
     with transaction(engine) as session:
