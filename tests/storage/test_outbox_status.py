@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from sosbot.core.errors import SendError
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import TextRow
 from sosbot.delivery import send_outcomes
 from sosbot.delivery.extensions import DeliveryExtensions, RowFacts
 from sosbot.storage import outbox
@@ -27,7 +28,7 @@ NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 def _row(engine: Engine) -> int:
     with transaction(engine) as session:
         outbox.add(session, channel="telegram", chat_id="-100", destination=Destination.GROUP,
-                   method="message", payload={"text": "x"}, now=NOW)
+                   row=TextRow.plain("x"), now=NOW)
         [row_id] = outbox.take_added(session)
     return row_id
 
@@ -65,7 +66,7 @@ def test_rows_written_in_bulk_are_pending(engine: Engine) -> None:
     with transaction(engine) as session:
         outbox.add_messages(session, channel="zalo", chat_id="1",
                             destination=Destination.RESIDENT,
-                            messages=[("message", {"text": "a"}), ("message", {"text": "b"})],
+                            messages=[TextRow.plain("a"), TextRow.plain("b")],
                             now=NOW)
         ids = outbox.take_added(session)
     with engine.connect() as db:
