@@ -39,7 +39,7 @@ from sosbot.core.outbox_rows import (
 from sosbot.routing.alerts import tell_command_centre
 from sosbot.routing.rules import COMMAND, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, reports
-from sosbot.storage.tables import Binding, Delivery, Media, Report, Reporter
+from sosbot.storage.tables import Binding, Delivery, Media, MediaStatus, Report, Reporter
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,9 @@ def card_view(session: Session, report: Report, rules: RoutingRules) -> CardView
                if d.status != "failed" and d.ack_state != "merged"]
     core = reports.to_core(report, reporter_name=reporter.display_name if reporter else "",
                            media_count=len(media),
-                           media_missing=sum(1 for m in media if m.status == "failed"),
-                           media_left_out=sum(1 for m in media if m.status == "left_out"))
+                           media_missing=sum(1 for m in media if m.status == MediaStatus.FAILED),
+                           media_left_out=sum(1 for m in media
+                                                if m.status == MediaStatus.LEFT_OUT))
     return CardView(
         report=core, ward_name=report.ward_name, location_how=report.location_how,
         reporter_channel=report.channel, duplicates=report.duplicates,
@@ -132,7 +133,7 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
     items = []
     for media_id in row.media_ids[:MAX_ALBUM]:
         media = session.get(Media, media_id)
-        if media is not None and media.status == "stored" and media.sha256:
+        if media is not None and media.status == MediaStatus.STORED and media.sha256:
             items.append(MediaItem(media.kind, media.sha256, media.mime))
     if not items:
         return Prepared(None)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from sosbot.core.outbox_rows import CardAlbum, RowKind
 from sosbot.storage import deliveries, outbox, reports
-from sosbot.storage.tables import Report
+from sosbot.storage.tables import MediaStatus, Report
 
 
 def queue_albums_if_ready(session: Session, report: Report, now: datetime) -> int:
@@ -22,9 +22,9 @@ def queue_albums_if_ready(session: Session, report: Report, now: datetime) -> in
     """
     assert report.id is not None
     media = reports.media_states(session, report.id)
-    if not media or any(status == "pending" for _, status in media):
+    if not media or any(status == MediaStatus.PENDING for _, status in media):
         return 0
-    stored = [media_id for media_id, status in media if status == "stored"]
+    stored = [media_id for media_id, status in media if status == MediaStatus.STORED]
     queued = 0
     for delivery in deliveries.for_report(session, report.id):
         if delivery.status == "failed" or delivery.id is None:

@@ -20,7 +20,7 @@ from sosbot.delivery.extensions import DeliveryExtensions, RowFacts
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.outbox import OutboxStatus
-from sosbot.storage.tables import Outbox
+from sosbot.storage.tables import Media, MediaStatus, Outbox
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
@@ -105,3 +105,11 @@ def test_a_producers_hook_cannot_store_a_status_outside_the_enum(engine: Engine)
     with transaction(engine) as session:
         stored = session.get(Outbox, row_id)
         assert stored is not None and stored.status == OutboxStatus.PENDING
+
+
+def test_the_stored_media_statuses_did_not_change() -> None:
+    """``media.status`` holds the MediaStatus values, the strings written before."""
+    assert {s.value for s in MediaStatus} == {
+        "pending", "stored", "failed", "left_out", "purged"}
+    assert Media(channel="telegram", kind="photo", platform_file_id="f").status \
+        == MediaStatus.PENDING
