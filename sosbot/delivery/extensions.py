@@ -57,8 +57,10 @@ class DeliveryExtensions:
     """The registry. Filled once at wiring time, read by every job afterwards."""
 
     def __init__(self) -> None:
-        self._preparers: dict[RowKind, Preparer] = {}
-        self._warmers: dict[RowKind, Warmer] = {}
+        # Keyed by RowKind members, which are the stored strings: a row's ``method`` finds
+        # its kind's entry as it is read.
+        self._preparers: dict[str, Preparer] = {}
+        self._warmers: dict[str, Warmer] = {}
         self._after_send: list[tuple[Owns, AfterSend]] = []
         self._periodic: dict[str, PeriodicTask] = {}
 
@@ -85,10 +87,10 @@ class DeliveryExtensions:
 
     def preparer(self, kind: str) -> Preparer | None:
         """The preparer of rows of ``kind`` (a stored ``method``), if one is registered."""
-        return self._preparers.get(kind)  # type: ignore[call-overload]
+        return self._preparers.get(kind)
 
     def warmer(self, kind: str) -> Warmer | None:
-        return self._warmers.get(kind)  # type: ignore[call-overload]
+        return self._warmers.get(kind)
 
     def owned(self, row: RowFacts) -> bool:
         """Whether a producer wants to see this row's outcome (no plain fast path then)."""
