@@ -24,26 +24,25 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
-from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
 from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_text
+from sosbot.core.outbox_rows import MediaItem, MessageKind, PhotosRow, TextRow
 from sosbot.core.pseudonyms import chat_label
 from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import text as resident_text
-from sosbot.routing.alerts import group_message, tell_command_centre
+from sosbot.routing.alerts import tell_command_centre
 from sosbot.storage import outbox, subscriptions
 from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Bulletin, Conversation, Outbox, Subscription
 
 log = logging.getLogger(__name__)
 
-KIND = "bulletin"
+KIND = MessageKind.BULLETIN
 SKIPPED = OutboxStatus.SKIPPED
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
 MAX_TEXT = 3000
@@ -166,13 +165,12 @@ def limit_for(channel: str, *, caption: bool) -> int:
     return min(text, CAPTION_LIMITS.get(channel, text)) if caption else text
 
 
-def _row_for(bulletin: Bulletin, subscription: Subscription) -> tuple[str, dict[str, Any]]:
+def _row_for(bulletin: Bulletin, subscription: Subscription) -> TextRow | PhotosRow:
     body = message(bulletin, subscription.lang,
                    limit_for(subscription.channel, caption=bulletin.media_sha256 is not None))
     if bulletin.media_sha256:
-        return "media_group", {"kind": KIND, "caption": body,
-                               "items": [{"kind": "photo", "sha256": bulletin.media_sha256}]}
-    return "message", {**message_to_dict(OutgoingMessage(text=body)), "kind": KIND}
+        return PhotosRow((MediaItem("photo", bulletin.media_sha256),), caption=body, kind=KIND)
+    return TextRow.plain(body, kind=KIND)
 
 
 def locked(session: Session, bulletin_id: int) -> Bulletin | None:
@@ -187,10 +185,9 @@ def start(session: Session, bulletin: Bulletin, now: datetime) -> Progress:
     assert bulletin.id is not None
     reachable, closed = _audience(session, bulletin.ward_code, now)
     for subscription in reachable:
-        method, payload = _row_for(bulletin, subscription)
         row = outbox.add(session, channel=subscription.channel, chat_id=subscription.chat_id,
-                         destination=Destination.RESIDENT, method=method, payload=payload, now=now,
-                         priority=outbox.ROUTINE)  # a resident's own answers go first
+                         destination=Destination.RESIDENT, row=_row_for(bulletin, subscription),
+                         now=now, priority=outbox.ROUTINE)  # a resident's own answers go first
         row.bulletin_id = bulletin.id
     bulletin.status = SENDING
     bulletin.total = len(reachable) + len(closed)
@@ -232,8 +229,7 @@ def _post(session: Session, bulletin: Bulletin, text: str, now: datetime) -> Non
     """To the chat that sent the bulletin; from the CLI, to the command centre's chats."""
     if bulletin.origin_channel and bulletin.origin_chat_id:
         outbox.add(session, channel=bulletin.origin_channel, chat_id=bulletin.origin_chat_id,
-                   destination=Destination.GROUP, method="message",
-                   payload=group_message(text), now=now)
+                   destination=Destination.GROUP, row=TextRow.plain(text), now=now)
     else:
         tell_command_centre(session, text, now)
 

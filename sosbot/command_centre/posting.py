@@ -1,9 +1,10 @@
 """The digest as chat messages: its text at once, its charts and map as photos when sent.
 
 Rendering the images costs about a second of matplotlib, so a chat command never renders
-them inside the webhook: it queues a ``digest_images`` outbox row, and the worker renders
-the PNGs when it sends that row, from the database as it is then (``digest_images``, which
-only a worker imports: the web process never loads matplotlib).
+them inside the webhook: it queues a ``digest_images`` outbox row
+(``core.outbox_rows.DigestImages``), and the worker renders the PNGs when it sends that
+row, from the database as it is then (``digest_images``, which only a worker imports: the
+web process never loads matplotlib).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from sosbot.command_centre.digest_text import render_digest
 from sosbot.core.officer_texts import officer_text
 from sosbot.routing.rules import RoutingRules
 
-IMAGES_METHOD = "digest_images"
 PERIODS = {"h": 3600, "d": 86400}
 
 

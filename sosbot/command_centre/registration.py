@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from sosbot.command_centre import bulletins, posting, schedule
+from sosbot.command_centre import bulletins, schedule
 from sosbot.core.errors import PermanentSendError
+from sosbot.core.outbox_rows import Album, BadOutboxRow, DigestImages, RowKind
 from sosbot.delivery.card_posts import Prepared
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.extensions import DeliveryExtensions
@@ -24,7 +25,7 @@ from sosbot.storage.tables import Outbox
 def register(extensions: DeliveryExtensions,
              digests: schedule.DigestSchedule | None) -> None:
     """Add the command centre's kinds and tasks (``digests`` None: no scheduled digest)."""
-    extensions.kind(posting.IMAGES_METHOD, _digest_images, warm=_render_digest_images)
+    extensions.kind(RowKind.DIGEST_IMAGES, _digest_images, warm=_render_digest_images)
     extensions.on_outcome(lambda row: row.bulletin_id is not None, bulletins.after_send)
     extensions.periodic("bulletin_posts", _bulletin_progress)
     if digests is not None:
@@ -34,22 +35,36 @@ def register(extensions: DeliveryExtensions,
 def _digest_images(ctx: JobContext, session: Session, row: Outbox) -> Prepared:
     """The images rendered ahead (``delivery.warming``) when they are still in the media
     store; otherwise rendered now."""
-    payload = row.payload.get(WARMED)
-    if not (isinstance(payload, dict) and payload.get("items")
-            and all(Path(str(item.get("path"))).is_file() for item in payload["items"])):
-        payload = _render_digest_images(ctx, session, row)
-    return Prepared("media_group", dict(payload), cost=len(payload["items"]))
+    album = _warmed(row.payload.get(WARMED))
+    if album is None:
+        album = Album.from_json(_render_digest_images(ctx, session, row))
+    return Prepared(album, cost=len(album.items))
+
+
+def _warmed(kept: Any) -> Album | None:
+    """The album rendered ahead, when it is whole and its files are still in the store."""
+    if kept is None:
+        return None
+    try:
+        album = Album.from_json(kept)
+    except BadOutboxRow:
+        return None
+    if album.items and all(item.path and Path(item.path).is_file() for item in album.items):
+        return album
+    return None
 
 
 def _render_digest_images(ctx: JobContext, session: Session, row: Outbox) -> dict[str, Any]:
-    """Render the digest's PNGs into the media store: the ``media_group`` payload."""
+    """Render the digest's PNGs into the media store: the album, as JSON (kept in the row
+    when rendered ahead)."""
     if ctx.rules.wards_file is None:
         raise PermanentSendError("the digest needs the routing rules and the ward data")
     # Imported here: matplotlib loads only in a worker that renders a digest.
     from sosbot.command_centre import digest_images
 
-    return digest_images.images(session, row.payload, ctx.rules, ctx.media_store,
-                                ctx.rules.wards_file, ctx.clock())
+    period = DigestImages.from_json(row.payload)
+    return digest_images.images(session, period, ctx.rules, ctx.media_store,
+                                ctx.rules.wards_file, ctx.clock()).to_json()
 
 
 def _bulletin_progress(ctx: JobContext) -> int:

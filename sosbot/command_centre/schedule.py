@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from sosbot.command_centre import posting
 from sosbot.config import DigestConfig
-from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import DigestImages, TextRow
 from sosbot.routing.rules import COMMAND, RoutingRules
 from sosbot.storage import bindings, outbox
 
@@ -80,11 +80,9 @@ def post_digest(session: Session, rules: RoutingRules, now: datetime,
     for chat in chats:
         # Routine: the cards reaching the chat meanwhile go first (storage.outbox).
         outbox.add(session, channel=chat.channel, chat_id=chat.chat_id,
-                   destination=Destination.GROUP, method="message",
-                   payload=message_to_dict(OutgoingMessage(text=text)),
+                   destination=Destination.GROUP, row=TextRow.plain(text),
                    now=now, priority=outbox.ROUTINE)
         outbox.add(session, channel=chat.channel, chat_id=chat.chat_id,
-                   destination=Destination.GROUP, method=posting.IMAGES_METHOD,
-                   payload={"since": (now - span).isoformat(), "until": now.isoformat()},
+                   destination=Destination.GROUP, row=DigestImages(since=now - span, until=now),
                    now=now, priority=outbox.ROUTINE)
     return len(chats)

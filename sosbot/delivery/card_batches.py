@@ -17,8 +17,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from sosbot.core.actions import message_to_dict
 from sosbot.core.cards import render_batch
+from sosbot.core.outbox_rows import BATCH_KEY, Card, Text
 from sosbot.core.text_units import utf16_len
 from sosbot.delivery.card_posts import BUTTON_CHANNELS, Prepared, batch_entries
 from sosbot.routing.rules import RoutingRules
@@ -30,14 +30,14 @@ from sosbot.storage.tables import Delivery, Outbox
 # markup: Telegram allows 4,096 in a message, Zalo 2,000.
 TEXT_BUDGET = {"telegram": 3800, "zalo": 1900}
 DEFAULT_TEXT_BUDGET = 1900
-BATCH_KEY = "batch"
+__all__ = ["BATCH_KEY", "prepare", "recorded"]
 
 
 def recorded(lead: Outbox) -> tuple[int, ...]:
     """The rows a started (now in doubt) send of ``lead`` carried; () if it went alone."""
     if lead.attempt_started_at is None:
         return ()
-    return tuple(int(row_id) for row_id in lead.payload.get(BATCH_KEY) or ())
+    return Card.from_json(lead.payload).batch
 
 
 def prepare(session: Session, lead: Outbox, rules: RoutingRules,
@@ -77,7 +77,7 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
     while len(members) > 1:
         message = render_batch(entries[:len(members)], buttons=buttons)
         if not fit or utf16_len(message.text) <= budget:
-            return Prepared("message", message_to_dict(message),
+            return Prepared(Text(message),
                             members=tuple(int(row.id or 0) for row, _ in members))
         members.pop()
     return None

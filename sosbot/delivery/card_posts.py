@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from sosbot.core.actions import OutgoingMessage, message_to_dict
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.callbacks import OfficerAction, sign
 from sosbot.core.cards import CardView, TargetState, render_batch, render_card
 from sosbot.core.errors import (
@@ -25,26 +25,43 @@ from sosbot.core.errors import (
     TemporarySendError,
 )
 from sosbot.core.officer_texts import officer_text
+from sosbot.core.outbox_rows import (
+    Album,
+    Card,
+    CardAlbum,
+    CardEdit,
+    Edit,
+    MediaItem,
+    Note,
+    RowKind,
+    Send,
+    Text,
+)
 from sosbot.routing.alerts import tell_command_centre
 from sosbot.routing.rules import COMMAND, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, reports
-from sosbot.storage.tables import Binding, Delivery, Media, Report, Reporter
+from sosbot.storage.tables import Binding, Delivery, Media, MediaStatus, Report, Reporter
 
 log = logging.getLogger(__name__)
 
-METHODS = frozenset({"card", "card_edit", "card_album", "note"})
 BUTTON_CHANNELS = frozenset({"telegram"})  # where cards carry buttons and can be edited
 MAX_ALBUM = 10
 
 
 @dataclass
 class Prepared:
-    """What to send for one row; ``method`` None means there is nothing left to send."""
+    """What to send for one row; ``send`` None means there is nothing left to send."""
 
-    method: str | None
-    payload: dict[str, Any] = field(default_factory=dict)
+    send: Send | None
     cost: int = 1
     members: tuple[int, ...] = ()  # a batch card: the outbox rows it carries, lead first
+
+    @property
+    def billing(self) -> str | None:
+        """What the platform counts the send as (a Zalo free reply or proactive), if any."""
+        if isinstance(self.send, Text | Album):
+            return self.send.terms.billing
+        return None
 
 
 def card_view(session: Session, report: Report, rules: RoutingRules) -> CardView:
@@ -71,8 +88,9 @@ def _card_view(report: Report, reporter: Reporter | None, media: list[Media],
     targets = [d for d in all_targets if d.status != "failed" and d.ack_state != "merged"]
     core = reports.to_core(report, reporter_name=reporter.display_name if reporter else "",
                            media_count=len(media),
-                           media_missing=sum(1 for m in media if m.status == "failed"),
-                           media_left_out=sum(1 for m in media if m.status == "left_out"))
+                           media_missing=sum(1 for m in media if m.status == MediaStatus.FAILED),
+                           media_left_out=sum(1 for m in media
+                                                if m.status == MediaStatus.LEFT_OUT))
     return CardView(
         report=core, ward_name=report.ward_name, location_how=report.location_how,
         reporter_channel=report.channel, duplicates=report.duplicates,
@@ -92,15 +110,11 @@ def _signer(rules: RoutingRules, delivery: Delivery, now: datetime) -> Any:
     return lambda action: sign(rules.callback_secret, action, delivery_id, expires)
 
 
-def _message(message: OutgoingMessage, reply_to: str | None = None) -> dict[str, Any]:
-    payload = message_to_dict(message)
-    if reply_to:
-        payload["reply_to"] = reply_to
-    return payload
+DeliveryRow = Card | CardEdit | Note | CardAlbum
 
 
-def prepare(session: Session, row_method: str, delivery_id: int | None,
-            payload: dict[str, Any], rules: RoutingRules, now: datetime) -> Prepared:
+def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
+            rules: RoutingRules, now: datetime) -> Prepared:
     """The platform send for one delivery row (``delivery_id``: the row's column), from the
     database as it is now."""
     delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
@@ -109,17 +123,16 @@ def prepare(session: Session, row_method: str, delivery_id: int | None,
     report = session.get(Report, delivery.report_id)
     assert report is not None
     buttons = delivery.channel in BUTTON_CHANNELS
-    if row_method in ("card", "card_edit"):
-        if row_method == "card_edit" and (not buttons or not delivery.card_message_id):
+    if isinstance(row, Card | CardEdit):
+        if isinstance(row, CardEdit) and (not buttons or not delivery.card_message_id):
             return Prepared(None)  # no editing there: the replies under it carry the news
-        if row_method == "card_edit":
+        if isinstance(row, CardEdit):
             assert delivery.card_message_id is not None
             batch = deliveries.sharing_card(session, delivery.channel, delivery.chat_id,
                                             delivery.card_message_id)
             if len(batch) > 1:
-                return Prepared("edit_message", {
-                    "message_id": delivery.card_message_id,
-                    "message": message_to_dict(batch_message(session, batch, rules, now))})
+                return Prepared(Edit(delivery.card_message_id,
+                                     batch_message(session, batch, rules, now)))
         split = None
         merged = deliveries.latest_merged(session, report.id or 0, delivery.channel,
                                           delivery.chat_id) if report.duplicates else None
@@ -127,32 +140,29 @@ def prepare(session: Session, row_method: str, delivery_id: int | None,
             split = (merged[0].code, _signer(rules, merged[1], now)(OfficerAction.SPLIT))
         message = render_card(card_view(session, report, rules),
                               _signer(rules, delivery, now), buttons=buttons, split=split)
-        if row_method == "card":
-            return Prepared("message", _message(message))
-        return Prepared("edit_message", {"message_id": delivery.card_message_id,
-                                         "message": message_to_dict(message)})
-    if row_method == "note":
-        return Prepared("message", _message(OutgoingMessage(text=str(payload["text"])),
-                                            reply_to=delivery.card_message_id))
-    if row_method == "card_album":
-        items = []
-        for media_id in payload.get("media_ids", [])[:MAX_ALBUM]:
-            media = session.get(Media, int(media_id))
-            if media is not None and media.status == "stored" and media.sha256:
-                items.append({"kind": media.kind, "sha256": media.sha256, "mime": media.mime})
-        if not items:
-            return Prepared(None)
-        under = delivery
-        if payload.get("under_delivery_id"):
-            under = session.get(Delivery, int(payload["under_delivery_id"])) or delivery
-        caption = payload.get("caption")
-        if caption is None and under.card_message_id and len(deliveries.sharing_card(
-                session, under.channel, under.chat_id, under.card_message_id)) > 1:
-            caption = f"📷 {report.code}"  # under a batch card: whose photos these are
-        return Prepared("media_group", {"items": items, "reply_to": under.card_message_id,
-                                        "caption": caption},
-                        cost=len(items))
-    raise ValueError(f"not a delivery method: {row_method}")
+        if isinstance(row, Card):
+            return Prepared(Text(message))
+        assert delivery.card_message_id is not None
+        return Prepared(Edit(delivery.card_message_id, message))
+    if isinstance(row, Note):
+        return Prepared(Text(OutgoingMessage(text=row.text),
+                             reply_to=delivery.card_message_id or None))
+    items = []
+    for media_id in row.media_ids[:MAX_ALBUM]:
+        media = session.get(Media, media_id)
+        if media is not None and media.status == MediaStatus.STORED and media.sha256:
+            items.append(MediaItem(media.kind, media.sha256, media.mime))
+    if not items:
+        return Prepared(None)
+    under = delivery
+    if row.under_delivery_id:
+        under = session.get(Delivery, row.under_delivery_id) or delivery
+    caption = row.caption
+    if caption is None and under.card_message_id and len(deliveries.sharing_card(
+            session, under.channel, under.chat_id, under.card_message_id)) > 1:
+        caption = f"📷 {report.code}"  # under a batch card: whose photos these are
+    return Prepared(Album(tuple(items), caption=caption, reply_to=under.card_message_id),
+                    cost=len(items))
 
 
 def batch_message(session: Session, batch: list[Delivery], rules: RoutingRules,
@@ -172,7 +182,7 @@ def batch_entries(session: Session, batch: list[Delivery], rules: RoutingRules,
                                                                             strict=True)]
 
 
-def after_sent(session: Session, row_method: str, delivery_id: int | None,
+def after_sent(session: Session, kind: RowKind, delivery_id: int | None,
                message_id: str | None, now: datetime) -> None:
     """Remember where a card landed, so edits, replies and acknowledgements can find it."""
     if delivery_id is None:
@@ -180,18 +190,18 @@ def after_sent(session: Session, row_method: str, delivery_id: int | None,
     delivery = session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:
         return
-    if row_method == "card":
+    if kind is RowKind.CARD:
         delivery.card_message_id = message_id
         delivery.status, delivery.sent_at = "sent", now
-    elif row_method == "card_album" and message_id:
+    elif kind is RowKind.CARD_ALBUM and message_id:
         delivery.album_message_ids = [*delivery.album_message_ids, message_id]
 
 
-def after_failed(session: Session, row_method: str, delivery_id: int | None,
+def after_failed(session: Session, kind: RowKind, delivery_id: int | None,
                  error: SendError, now: datetime) -> bool:
     """A card that cannot reach its chat: the command centre is told, nothing is lost.
     True when it was told (or had no chat to be told in)."""
-    if row_method != "card" or delivery_id is None:
+    if kind is not RowKind.CARD or delivery_id is None:
         return False
     delivery = session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:

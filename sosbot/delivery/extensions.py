@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlmodel import Session
 
 from sosbot.core.errors import SendError
+from sosbot.core.outbox_rows import RowKind
 from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Outbox
 
@@ -40,7 +41,7 @@ class RowFacts(Protocol):
     """What tells whose a row is: an outbox row, or a job's snapshot of one."""
 
     @property
-    def method(self) -> str: ...
+    def method(self) -> str | None: ...
 
     @property
     def bulletin_id(self) -> int | None: ...
@@ -56,20 +57,23 @@ class DeliveryExtensions:
     """The registry. Filled once at wiring time, read by every job afterwards."""
 
     def __init__(self) -> None:
+        # Keyed by RowKind members, which are the stored strings: a row's ``method`` finds
+        # its kind's entry as it is read.
         self._preparers: dict[str, Preparer] = {}
         self._warmers: dict[str, Warmer] = {}
         self._after_send: list[tuple[Owns, AfterSend]] = []
         self._periodic: dict[str, PeriodicTask] = {}
 
-    def kind(self, method: str, prepare: Preparer, warm: Warmer | None = None) -> None:
-        """Rows whose method is ``method`` are prepared by ``prepare``; with ``warm``, their
-        heavy part is done ahead, while other rows of the chat go (``delivery.warming``),
-        and ``prepare`` finds it done (or does it itself when it is not)."""
-        if method in self._preparers:
-            raise ValueError(f"outbox kind {method!r} is registered twice")
-        self._preparers[method] = prepare
+    def kind(self, kind: RowKind, prepare: Preparer, warm: Warmer | None = None) -> None:
+        """Rows of ``kind`` are prepared by ``prepare``; with ``warm``, their heavy part is
+        done ahead, while other rows of the chat go (``delivery.warming``), and ``prepare``
+        finds it done (or does it itself when it is not)."""
+        kind = RowKind(kind)  # a kind the table cannot hold is refused at wiring time
+        if kind in self._preparers:
+            raise ValueError(f"outbox kind {kind.value!r} is registered twice")
+        self._preparers[kind] = prepare
         if warm is not None:
-            self._warmers[method] = warm
+            self._warmers[kind] = warm
 
     def on_outcome(self, owns: Owns, hook: AfterSend) -> None:
         """Outcomes of the rows ``owns`` picks go through ``hook`` before they are stored."""
@@ -81,11 +85,12 @@ class DeliveryExtensions:
             raise ValueError(f"periodic task {name!r} is registered twice")
         self._periodic[name] = task
 
-    def preparer(self, method: str) -> Preparer | None:
-        return self._preparers.get(method)
+    def preparer(self, kind: str) -> Preparer | None:
+        """The preparer of rows of ``kind`` (a stored ``method``), if one is registered."""
+        return self._preparers.get(kind)
 
-    def warmer(self, method: str) -> Warmer | None:
-        return self._warmers.get(method)
+    def warmer(self, kind: str) -> Warmer | None:
+        return self._warmers.get(kind)
 
     def owned(self, row: RowFacts) -> bool:
         """Whether a producer wants to see this row's outcome (no plain fast path then)."""

@@ -26,15 +26,11 @@ from sosbot.storage import outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia, ScrubFailed
 from sosbot.storage.media_store import MediaRejected
-from sosbot.storage.tables import Media, Report
+from sosbot.storage.tables import Media, MediaStatus, Report
 
 log = logging.getLogger(__name__)
 
-# A photo/video not stored because the report's media reached their total size.
-LEFT_OUT = DownloadOutcome.LEFT_OUT.value
-
-
-def download(ctx: JobContext, media_id: int) -> DownloadOutcome | str:
+def download(ctx: JobContext, media_id: int) -> DownloadOutcome | MediaStatus:
     """Fetch a resident's photo/video into the media store; bounded retries. Returns what
     the job did, or the status of a media row no longer pending."""
     now = ctx.clock()
@@ -42,8 +38,8 @@ def download(ctx: JobContext, media_id: int) -> DownloadOutcome | str:
         media = session.get(Media, media_id, with_for_update=True)
         if media is None:
             return DownloadOutcome.MISSING
-        if media.status != "pending":
-            return media.status
+        if media.status != MediaStatus.PENDING:
+            return MediaStatus(media.status)
         media.attempts += 1
         attempts, channel, file_id = media.attempts, media.channel, media.platform_file_id
     adapter = ctx.outbound.get(channel)
@@ -74,7 +70,7 @@ def download(ctx: JobContext, media_id: int) -> DownloadOutcome | str:
     return _store(ctx, media_id, data)
 
 
-def _store(ctx: JobContext, media_id: int, data: bytes) -> DownloadOutcome | str:
+def _store(ctx: JobContext, media_id: int, data: bytes) -> DownloadOutcome | MediaStatus:
     """Store fetched bytes, within the report's total size: the report's row is locked
     while its stored media are summed and this file is written, so two workers storing
     the same report's photos at once cannot both pass the limit."""
@@ -84,13 +80,13 @@ def _store(ctx: JobContext, media_id: int, data: bytes) -> DownloadOutcome | str
         report = session.get(Report, found.report_id, with_for_update=True) \
             if found is not None and found.report_id is not None else None
         row = session.get(Media, media_id, with_for_update=True, populate_existing=True)
-        if row is None or row.status != "pending":
-            return row.status if row is not None else DownloadOutcome.MISSING
+        if row is None or row.status != MediaStatus.PENDING:
+            return MediaStatus(row.status) if row is not None else DownloadOutcome.MISSING
         used = reports.stored_bytes(session, report.id) \
             if report is not None and report.id is not None else 0
         if report is not None and used + len(data) > limit:
             outcome = DownloadOutcome.LEFT_OUT
-            row.status = LEFT_OUT
+            row.status = MediaStatus.LEFT_OUT
             row.error = (f"left out: over the report's total size limit ({used} bytes "
                          f"stored, this file {len(data)}, limit {limit})")
             log.warning("media %s left out: report %s has %d bytes stored, this file %d, "
@@ -103,10 +99,10 @@ def _store(ctx: JobContext, media_id: int, data: bytes) -> DownloadOutcome | str
             except MediaRejected as exc:
                 log.error("media %s: %s: %s", media_id, type(exc).__name__, exc)
                 outcome = DownloadOutcome.FAILED
-                row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:512]
+                row.status, row.error = MediaStatus.FAILED, f"{type(exc).__name__}: {exc}"[:512]
             else:
                 outcome = DownloadOutcome.STORED
-                row.status, row.sha256, row.size, row.mime = "stored", stored.sha256, \
+                row.status, row.sha256, row.size, row.mime = MediaStatus.STORED, stored.sha256, \
                     stored.size, stored.mime
                 row.stored_at, row.error = ctx.clock(), None
                 log.info("media %s stored: %s (%s, %d bytes)", media_id, stored.sha256[:12],
@@ -136,7 +132,7 @@ def _media_failed(ctx: JobContext, media_id: int, error: str,
     with transaction(ctx.engine) as session:
         row = session.get(Media, media_id, with_for_update=True)
         if row is not None:
-            row.status, row.error = "failed", error[:512]
+            row.status, row.error = MediaStatus.FAILED, error[:512]
             _post_when_complete(session, row, ctx)
         follow_up = outbox.take_added(session)
     ctx.dispatcher.outbox(follow_up)

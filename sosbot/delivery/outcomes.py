@@ -1,6 +1,6 @@
-"""What a delivery job, one send attempt and a media download came to, by name.
+"""What a delivery job, one send attempt, a warm job and a media download came to, by name.
 
-Job outcomes and download outcomes are what an rq job returns (rq logs them, tests read
+Job, warm and download outcomes are what an rq job returns (rq logs them, tests read
 them): StrEnums, so each member is the very string returned before. A send attempt's
 result stays inside the sending job and is a plain Enum: it is read by name only.
 """
@@ -33,6 +33,17 @@ class SendResult(Enum):
     DEFERRED = "deferred"  # waits for another try, a job scheduled: the chat waits too
     NOTHING = "nothing"  # nothing done: a short rate-limit wait on another job's row
     NOT_PENDING = "not pending"  # the row was no longer pending: not its attempt to count
+
+
+class WarmOutcome(StrEnum):
+    """What a ``warm`` job did with its row (``delivery.warming``; otherwise it returns the
+    status of a row no longer pending, a ``storage.outbox.OutboxStatus``)."""
+
+    WARMED = "warmed"  # rendered ahead and kept in the row
+    NOT_NEEDED = "not needed"  # warmed already, in doubt, or out of tries
+    FAILED = "failed"  # the render raised: counted, the row is rendered at the head later
+    TOO_LATE = "too late"  # the row went (or was started) meanwhile
+    MISSING = "missing"  # no such row
 
 
 class DownloadOutcome(StrEnum):

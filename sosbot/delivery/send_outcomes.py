@@ -19,6 +19,7 @@ from sosbot.core.errors import (
 )
 from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_labels, officer_text
+from sosbot.core.outbox_rows import DELIVERY_KINDS, RowKind
 from sosbot.delivery import card_posts
 from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.residents import held_updates
@@ -30,13 +31,13 @@ from sosbot.storage.tables import Binding, Delivery, Outbox, Report
 log = logging.getLogger(__name__)
 
 
-def is_plain(method: str) -> bool:
+def is_plain(kind: RowKind | None) -> bool:
     """A row whose sent record is the row's and, for a card, its delivery's: no more (an
     album's message ids are added to its delivery's)."""
-    return method != "card_album"
+    return kind is not None and kind is not RowKind.CARD_ALBUM
 
 
-def record_sent(session: Session, row_id: int, channel: str, method: str,
+def record_sent(session: Session, row_id: int, channel: str, kind: RowKind | None,
                 delivery_id: int | None, *, message_id: str | None, attempts: int,
                 now: datetime, members: tuple[int, ...] = ()) -> None:
     """A plain row (``is_plain``, not a bulletin's) sent: recorded by UPDATEs alone
@@ -44,7 +45,7 @@ def record_sent(session: Session, row_id: int, channel: str, method: str,
     a batch card's rows, its lead (``row_id``) first, all cards of one chat."""
     metrics.DELIVERIES.labels(channel, OutboxStatus.SENT).inc(max(len(members), 1))
     outbox.record_sent(session, row_id, message_id=message_id, attempts=attempts, now=now,
-                       card_delivery_id=delivery_id if method == "card" else None,
+                       card_delivery_id=delivery_id if kind is RowKind.CARD else None,
                        members=members)
 
 
@@ -73,12 +74,12 @@ def record(session: Session, extensions: DeliveryExtensions, row_id: int,
     if status == OutboxStatus.SENT:
         stored.sent_at = now
     told = False
-    if stored.method in card_posts.METHODS:
+    if stored.method in DELIVERY_KINDS:
+        kind = RowKind(stored.method)
         if status == OutboxStatus.SENT:
-            card_posts.after_sent(session, stored.method, stored.delivery_id, message_id, now)
+            card_posts.after_sent(session, kind, stored.delivery_id, message_id, now)
         elif error is not None:
-            told = card_posts.after_failed(session, stored.method, stored.delivery_id, error,
-                                           now)
+            told = card_posts.after_failed(session, kind, stored.delivery_id, error, now)
     elif status in (OutboxStatus.FAILED, OutboxStatus.HELD) and stored.report_id is not None \
             and destination == Destination.RESIDENT \
             and isinstance(error, DeliveryWindowClosed | RecipientGone | TemporarySendError):

@@ -24,7 +24,7 @@ from sosbot.residents.actions import expire_idle
 from sosbot.routing import escalation
 from sosbot.storage import conversations, outbox
 from sosbot.storage.db import transaction
-from sosbot.storage.tables import Media
+from sosbot.storage.tables import Media, MediaStatus
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _requeue_media(ctx: JobContext) -> int:
     stale = now - timedelta(seconds=ctx.limits.outbox_stale_after_s)
     with transaction(ctx.engine) as session:
         rows = session.exec(
-            select(Media).where(Media.status == "pending", col(Media.created_at) < stale,
+            select(Media).where(Media.status == MediaStatus.PENDING, col(Media.created_at) < stale,
                                 (col(Media.next_try_at).is_(None))
                                 | (col(Media.next_try_at) < stale))
             .limit(500)

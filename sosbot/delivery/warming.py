@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sosbot import metrics
 from sosbot.delivery.context import JobContext
+from sosbot.delivery.outcomes import WarmOutcome
 from sosbot.delivery.queueing import DELIVER, WARM
 from sosbot.storage.db import transaction
 from sosbot.storage.outbox import OutboxStatus
@@ -50,7 +51,7 @@ def ask(ctx: JobContext, row: Outbox) -> None:
         ctx.dispatcher.now(WARM, [(row.id, int(row.payload.get(TRIES, 0)))])
 
 
-def warm(ctx: JobContext, outbox_id: int) -> str:
+def warm(ctx: JobContext, outbox_id: int) -> WarmOutcome | OutboxStatus:
     """The warm job: render row ``outbox_id``'s heavy part, keep it in the row, queue its
     chat again. Returns an outcome for rq's log."""
     try:
@@ -61,13 +62,13 @@ def warm(ctx: JobContext, outbox_id: int) -> str:
         ctx.dispatcher.now(DELIVER, [(outbox_id, _tag(ctx.clock()))])
 
 
-def _warm(ctx: JobContext, outbox_id: int) -> str:
+def _warm(ctx: JobContext, outbox_id: int) -> WarmOutcome | OutboxStatus:
     with transaction(ctx.engine) as session:
         row = session.get(Outbox, outbox_id, with_for_update=True)
         if row is None or row.status != OutboxStatus.PENDING:
-            return "missing" if row is None else str(row.status)
+            return WarmOutcome.MISSING if row is None else OutboxStatus(row.status)
         if not needs_warming(ctx, row):
-            return "not needed"
+            return WarmOutcome.NOT_NEEDED
         # Counted before the work: a render that kills its worker is still a try.
         row.payload = {**row.payload, TRIES: int(row.payload.get(TRIES, 0)) + 1}
     warmer = ctx.extensions.warmer(row.method)
@@ -79,16 +80,16 @@ def _warm(ctx: JobContext, outbox_id: int) -> str:
             warmed = warmer(ctx, session, fresh)
     except Exception:  # the job's edge: the row is rendered at the head after its last try
         log.exception("outbox %s: preparing it ahead failed", outbox_id)
-        return "failed"
+        return WarmOutcome.FAILED
     with transaction(ctx.engine) as session:
         row = session.get(Outbox, outbox_id, with_for_update=True)
         if row is None or row.status != OutboxStatus.PENDING or row.attempt_started_at is not None:
-            return "too late"
+            return WarmOutcome.TOO_LATE
         row.payload = {**row.payload, WARMED: warmed}
         row.enqueued_at = ctx.clock()  # its job is queued right after this commit
     metrics.PREPARED_AHEAD.labels("ahead").inc()
     log.info("outbox %s (%s) prepared ahead of its chat's queue", outbox_id, row.method)
-    return "warmed"
+    return WarmOutcome.WARMED
 
 
 def _mark(outbox_id: int) -> str:

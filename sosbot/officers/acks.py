@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from sosbot import metrics
-from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.callbacks import OfficerAction
 from sosbot.core.cards import local_time
 from sosbot.core.model import FINAL_STATUSES, Destination, ReportStatus, Sender
 from sosbot.core.officer_texts import officer_text
+from sosbot.core.outbox_rows import Card, MessageKind, TextRow
 from sosbot.core.texts import text
 from sosbot.routing.fanout import Timer, escalation_timers, fan_out, queue_card_edits
 from sosbot.routing.rules import RoutingRules
@@ -98,9 +98,9 @@ def tell_reporters(session: Session, report: Report, status: ReportStatus,
         message = text(lang, f"status.{status.value}", unit=unit.get(lang, unit["vi"]),
                        code=report.code, time=local_time(now.timestamp(), "%H:%M"))
         outbox.add(session, channel=row.channel, chat_id=row.chat_id,
-                   destination=Destination.RESIDENT, method="message",
-                   payload={**message_to_dict(OutgoingMessage(text=message)),
-                            "kind": "status"}, now=now, report_id=row.id)
+                   destination=Destination.RESIDENT,
+                   row=TextRow.plain(message, kind=MessageKind.STATUS), now=now,
+                   report_id=row.id)
 
 
 def split(session: Session, report: Report, now: datetime, rules: RoutingRules,
@@ -120,7 +120,7 @@ def split(session: Session, report: Report, now: datetime, rules: RoutingRules,
     for merged in deliveries.for_report(session, report.id):
         # The silent delivery to each chat becomes this report's own card there.
         merged.status, merged.card_message_id, merged.ack_state = "pending", None, "new"
-        outbox.for_delivery(session, merged, "card", now)
+        outbox.for_delivery(session, merged, Card(), now)
     created = fan_out(session, report, rules, now)
     report.status, report.updated_at = ReportStatus.ROUTED.value, now
     reports.audit(session, actor=actor, action="report.split", now=now, report_id=report.id,

@@ -26,10 +26,11 @@ from sosbot.core.events import (
 )
 from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_text
+from sosbot.core.outbox_rows import ButtonAnswer, DigestImages, TextRow
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.officers import acks, command_actions, command_chat
 from sosbot.residents.actions import IntakePolicy, IntakeResult, step_resident
-from sosbot.routing.alerts import group_message, tell_command_centre
+from sosbot.routing.alerts import tell_command_centre
 from sosbot.routing.rules import COMMAND, RoutingRules
 from sosbot.storage import bindings, conversations, deliveries, outbox, reports
 from sosbot.storage.tables import Binding, Delivery, Report, Reporter
@@ -73,20 +74,17 @@ class _Group:
 
     def say(self, text: str) -> None:
         """Answer in the group, under the message that asked."""
-        payload = group_message(text)
-        if self.event.message_id:
-            payload["reply_to"] = self.event.message_id
         outbox.add(self.session, channel=self.channel, chat_id=self.chat_id,
-                   destination=Destination.GROUP, method="message", payload=payload,
+                   destination=Destination.GROUP,
+                   row=TextRow.plain(text, reply_to=self.event.message_id or None),
                    now=self.now)
 
     def answer_button(self, text: str) -> None:
         assert isinstance(self.event, ButtonPressed)
         if self.event.callback_id:
             outbox.add(self.session, channel=self.channel, chat_id=self.chat_id,
-                       destination=Destination.GROUP, method="answer_button",
-                       payload={"callback_id": self.event.callback_id, "text": text},
-                       now=self.now)
+                       destination=Destination.GROUP,
+                       row=ButtonAnswer(self.event.callback_id, text), now=self.now)
 
     def bound(self) -> Binding | None:
         return self.binding if self.binding is not None and \
@@ -145,9 +143,8 @@ class _Group:
             if name in command_chat.WITH_IMAGES:
                 span = posting.period(event.args)
                 outbox.add(self.session, channel=self.channel, chat_id=self.chat_id,
-                           destination=Destination.GROUP, method=posting.IMAGES_METHOD,
-                           payload={"since": (self.now - span).isoformat(),
-                                    "until": self.now.isoformat()},
+                           destination=Destination.GROUP,
+                           row=DigestImages(since=self.now - span, until=self.now),
                            now=self.now, priority=outbox.ROUTINE)  # after the cards
 
     def in_command_centre(self) -> bool:

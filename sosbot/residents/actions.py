@@ -24,13 +24,11 @@ from sosbot.core.actions import (
     ClearButtons,
     ListReports,
     LookUpPlace,
-    OutgoingMessage,
     RefineReportLocation,
     RelayAnswer,
     RememberPhone,
     Reply,
     SubmitReport,
-    message_to_dict,
 )
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.conversation import step
@@ -54,6 +52,14 @@ from sosbot.core.model import (
     ReportStatus,
 )
 from sosbot.core.officer_texts import officer_text
+from sosbot.core.outbox_rows import (
+    ButtonAnswer,
+    ButtonsCleared,
+    MessageKind,
+    Note,
+    RowPayload,
+    TextRow,
+)
 from sosbot.core.sanitize import neutralize_mentions, truncate
 from sosbot.core.texts import text
 from sosbot.residents import held_updates
@@ -157,7 +163,7 @@ class ActionRunner:
         self.result = IntakeResult()
         self.actor = resident_actor(conversation, reporter)
         # The resident's own messages, written together once the actions are carried out.
-        self._messages: list[tuple[str, dict[str, Any]]] = []
+        self._messages: list[RowPayload] = []
 
     def run(self, state: ConversationState, actions: list[Action]) -> ConversationState:
         queue = deque(actions)
@@ -269,20 +275,16 @@ class ActionRunner:
             return {"vi": name, "en": name}
         return {"vi": ward.full_name, "en": ward.full_name_en}
 
-    def _queue(self, method: str, payload: dict[str, Any]) -> None:
-        self._messages.append((method, payload))
+    def _queue(self, row: RowPayload) -> None:
+        self._messages.append(row)
 
     def _apply(self, action: Action) -> None:
         if isinstance(action, Reply):
-            payload = message_to_dict(action.message)
-            if action.kind:
-                payload["kind"] = action.kind
-            self._queue("message", payload)
+            self._queue(TextRow(action.message, kind=MessageKind(action.kind)))
         elif isinstance(action, AnswerButton):
-            self._queue("answer_button", {"callback_id": action.callback_id,
-                                          "text": action.text})
+            self._queue(ButtonAnswer(action.callback_id, action.text))
         elif isinstance(action, ClearButtons):
-            self._queue("clear_buttons", {"message_id": action.message_id})
+            self._queue(ButtonsCleared(action.message_id))
         elif isinstance(action, AttachToReport):
             self._attach(action)
         elif isinstance(action, RefineReportLocation):
@@ -332,9 +334,8 @@ class ActionRunner:
         text = truncate(neutralize_mentions(action.text), 3000)
         for delivery in deliveries.for_report(self.session, report.id):
             if delivery.status != "failed":
-                outbox.for_delivery(self.session, delivery, "note", self.now,
-                                    text=officer_text("group.resident_answer",
-                                                      code=report.code, answer=text))
+                outbox.for_delivery(self.session, delivery, Note(officer_text(
+                    "group.resident_answer", code=report.code, answer=text)), self.now)
         reports.audit(self.session, actor=self.actor, action="report.answer", now=self.now,
                       report_id=report.id)
 
@@ -370,9 +371,8 @@ def refuse_blocked(session: Session, conversation: Conversation, reporter: Repor
     reports.audit(session, actor=actor, action="resident.refused", now=now)
     lang = conversations.load_state(conversation).lang
     row = outbox.add(session, channel=conversation.channel, chat_id=conversation.chat_id,
-                     destination=Destination.RESIDENT, method="message",
-                     payload=message_to_dict(OutgoingMessage(text=text(lang, "blocked"))),
-                     now=now)
+                     destination=Destination.RESIDENT,
+                     row=TextRow.plain(text(lang, "blocked")), now=now)
     session.flush()
     return [row.id] if row.id is not None else []
 
@@ -388,10 +388,8 @@ def refuse_over_rate(session: Session, conversation: Conversation, reporter: Rep
                   limit=limit)
     lang = conversations.load_state(conversation).lang
     outbox.add(session, channel=conversation.channel, chat_id=conversation.chat_id,
-               destination=Destination.RESIDENT, method="message",
-               payload=message_to_dict(OutgoingMessage(
-                   text=text(lang, "too_many_messages", limit=limit))),
-               now=now)
+               destination=Destination.RESIDENT,
+               row=TextRow.plain(text(lang, "too_many_messages", limit=limit)), now=now)
     session.flush()
 
 

@@ -20,25 +20,31 @@ from typing import Any
 
 from sqlmodel import Session
 
-from sosbot.core.actions import OutgoingMessage, message_to_dict
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import BadOutboxRow, MessageKind, RowKind, TextRow, read_row
 from sosbot.core.texts import text
 from sosbot.storage import outbox, reports
 from sosbot.storage.outbox import OutboxStatus
 
 log = logging.getLogger(__name__)
 
-# Payload kinds of the messages kept when a window refuses them: report status updates.
-# (An officer's question is not: its answer window is an hour, and the conversation would
-# not take a reply days later as the answer.)
-HOLDABLE_KINDS = frozenset({"status"})
-FOLDED_KIND = "held_updates"
+# Kinds of the messages kept when a window refuses them: report status updates. (An
+# officer's question is not: its answer window is an hour, and the conversation would not
+# take a reply days later as the answer.)
+HOLDABLE_KINDS = frozenset({MessageKind.STATUS})
+FOLDED_KIND = MessageKind.HELD_UPDATES
 
 
 def holdable(destination: Destination, method: str, payload: dict[str, Any]) -> bool:
     """Whether a row refused by a closed window is kept for the resident's return."""
-    return destination == Destination.RESIDENT and method == "message" \
-        and payload.get("kind") in HOLDABLE_KINDS
+    if destination != Destination.RESIDENT or method != RowKind.MESSAGE:
+        return False
+    try:
+        row = read_row(method, payload)
+    except BadOutboxRow:
+        return False
+    return isinstance(row, TextRow) and row.kind in HOLDABLE_KINDS
 
 
 def release(session: Session, channel: str, chat_id: str, lang: str,
@@ -50,11 +56,11 @@ def release(session: Session, channel: str, chat_id: str, lang: str,
         return None
     lines = "\n".join(f"• {row.payload.get('text', '')}" for row in held)
     body = text(lang, "held_updates", count=len(held), lines=lines)
-    payload = {**message_to_dict(OutgoingMessage(text=body)), "kind": FOLDED_KIND,
-               "folded": [row.id for row in held]}
+    folded = TextRow(OutgoingMessage(text=body), kind=FOLDED_KIND,
+                     folded=tuple(row.id for row in held if row.id is not None))
     row = outbox.add(session, channel=channel, chat_id=chat_id,
-                     destination=Destination.RESIDENT, method="message",
-                     payload=payload, now=now, report_id=held[-1].report_id)
+                     destination=Destination.RESIDENT, row=folded, now=now,
+                     report_id=held[-1].report_id)
     session.flush()
     for old in held:
         old.status = OutboxStatus.FOLDED

@@ -5,20 +5,13 @@ given up on). Each bound command-centre chat gets the text as a plain message.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
-from sosbot.core.actions import OutgoingMessage, message_to_dict
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import TextRow
 from sosbot.routing.rules import COMMAND
 from sosbot.storage import bindings, outbox
-
-
-def group_message(text: str) -> dict[str, Any]:
-    """An outbox payload for a plain text to a group chat (written with
-    ``Destination.GROUP``)."""
-    return message_to_dict(OutgoingMessage(text=text))
 
 
 def tell_command_centre(session: Session, text: str, now: datetime, *,
@@ -30,6 +23,6 @@ def tell_command_centre(session: Session, text: str, now: datetime, *,
              if except_binding is None or b.id != except_binding]
     for chat in chats:
         outbox.add(session, channel=chat.channel, chat_id=chat.chat_id,
-                   destination=Destination.GROUP, method="message",
-                   payload=group_message(text), now=now, report_id=report_id)
+                   destination=Destination.GROUP, row=TextRow.plain(text), now=now,
+                   report_id=report_id)
     return len(chats)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from sosbot.core.cards import CATEGORY_EMOJI
 from sosbot.core.model import Category, ReportStatus
 from sosbot.core.officer_texts import officer_text
+from sosbot.core.outbox_rows import Card, Note
 from sosbot.core.texts import category_label
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.rules import COMMAND, ESCALATION, WARD, RoutingRules
@@ -65,9 +66,9 @@ def _headline(report: Report) -> str:
 def _remind_ward(session: Session, report: Report, targets: list[Delivery], minutes: int,
                  now: datetime, rules: RoutingRules) -> None:
     for delivery in responsible(targets):
-        outbox.for_delivery(session, delivery, "note", now, text=officer_text(
+        outbox.for_delivery(session, delivery, Note(officer_text(
             "escalation.remind", headline=_headline(report), minutes=minutes,
-            code=report.code))
+            code=report.code)), now)
 
 
 def _alert_command(session: Session, report: Report, targets: list[Delivery], minutes: int,
@@ -76,8 +77,8 @@ def _alert_command(session: Session, report: Report, targets: list[Delivery], mi
     who = rules.ward_unit(report.ward_code).vi if report.ward_code \
         else officer_text("escalation.assigned_unit")
     for delivery in command:
-        outbox.for_delivery(session, delivery, "note", now, text=officer_text(
-            "escalation.overdue", headline=_headline(report), who=who, minutes=minutes))
+        outbox.for_delivery(session, delivery, Note(officer_text(
+            "escalation.overdue", headline=_headline(report), who=who, minutes=minutes)), now)
     if not command:
         log.error("report %s is overdue and no command-centre chat is bound", report.code)
 
@@ -92,9 +93,9 @@ def _escalate_up(session: Session, report: Report, targets: list[Delivery], minu
         delivery = deliveries.create(session, report_id=report.id, role=ESCALATION,
                                      target_code=ESCALATION, channel=binding.channel,
                                      chat_id=binding.chat_id, binding_id=binding.id, now=now)
-        outbox.for_delivery(session, delivery, "card", now)
-        outbox.for_delivery(session, delivery, "note", now, text=officer_text(
-            "escalation.urgent", headline=_headline(report), minutes=minutes))
+        outbox.for_delivery(session, delivery, Card(), now)
+        outbox.for_delivery(session, delivery, Note(officer_text(
+            "escalation.urgent", headline=_headline(report), minutes=minutes)), now)
     if chats:
         queue_albums_if_ready(session, report, now)
     else:

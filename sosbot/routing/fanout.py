@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from sosbot.core.model import Category, ReportStatus
+from sosbot.core.outbox_rows import Card, CardEdit
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.rules import COMMAND, DEPARTMENT, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, outbox, reports
@@ -135,7 +136,7 @@ def fan_out(session: Session, report: Report, rules: RoutingRules,
             existing.add((binding.channel, binding.chat_id))
             wanted.append((role, code, binding.channel, binding.chat_id, binding.id))
     created = deliveries.insert_many(session, wanted, report_id=report.id, now=now)
-    outbox.for_deliveries(session, created, "card", now)
+    outbox.for_deliveries(session, created, Card(), now)
     queue_albums_if_ready(session, report, now)
     return created
 
@@ -151,7 +152,7 @@ def queue_card_edits(session: Session, report_id: int, now: datetime,
               # a card not out yet will be rendered with the latest state
               and not (delivery.card_message_id is None and delivery.status == "pending")]
     waiting = deliveries.edits_pending(session, [d.id for d in copies if d.id is not None])
-    outbox.for_deliveries(session, [d for d in copies if d.id not in waiting], "card_edit", now)
+    outbox.for_deliveries(session, [d for d in copies if d.id not in waiting], CardEdit(), now)
 
 
 def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:

@@ -10,10 +10,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from sosbot.core.outbox_rows import CardAlbum, RowKind
 from sosbot.storage import deliveries, outbox, reports
-from sosbot.storage.tables import Report
-
-ALBUM = "card_album"
+from sosbot.storage.tables import MediaStatus, Report
 
 
 def queue_albums_if_ready(session: Session, report: Report, now: datetime) -> int:
@@ -23,23 +22,24 @@ def queue_albums_if_ready(session: Session, report: Report, now: datetime) -> in
     """
     assert report.id is not None
     media = reports.media_states(session, report.id)
-    if not media or any(status == "pending" for _, status in media):
+    if not media or any(status == MediaStatus.PENDING for _, status in media):
         return 0
-    stored = [media_id for media_id, status in media if status == "stored"]
+    stored = [media_id for media_id, status in media if status == MediaStatus.STORED]
     queued = 0
     for delivery in deliveries.for_report(session, report.id):
         if delivery.status == "failed" or delivery.id is None:
             continue
-        posted = {media_id for row in outbox.rows_of_delivery(session, delivery.id, ALBUM)
+        posted = {media_id for row in outbox.rows_of_delivery(session, delivery.id,
+                                                              RowKind.CARD_ALBUM)
                   for media_id in row.payload.get("media_ids", [])}
-        fresh = [media_id for media_id in stored if media_id not in posted]
+        fresh = tuple(media_id for media_id in stored if media_id not in posted)
         if fresh:
-            extra: dict[str, object] = {}
+            album = CardAlbum(fresh)
             if report.duplicate_of_id is not None:
                 main = deliveries.in_chat_for_report(session, report.duplicate_of_id,
                                                      delivery.channel, delivery.chat_id)
-                extra = {"under_delivery_id": main.id if main else None,
-                         "caption": f"➕ {report.code}"}
-            outbox.for_delivery(session, delivery, ALBUM, now, media_ids=fresh, **extra)
+                album = CardAlbum(fresh, under_delivery_id=main.id if main else None,
+                                  caption=f"➕ {report.code}")
+            outbox.for_delivery(session, delivery, album, now)
             queued += 1
     return queued

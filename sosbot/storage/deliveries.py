@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.core.outbox_rows import RowKind
 from sosbot.storage.db import RowsInsert
 from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Ack, Delivery, Outbox, Report
@@ -120,7 +121,7 @@ def edits_pending(session: Session, delivery_ids: list[int]) -> set[int]:
     if not delivery_ids:
         return set()
     return {int(i) for i in session.exec(select(Outbox.delivery_id).where(
-        col(Outbox.delivery_id).in_(delivery_ids), Outbox.method == "card_edit",
+        col(Outbox.delivery_id).in_(delivery_ids), Outbox.method == RowKind.CARD_EDIT,
         Outbox.status == OutboxStatus.PENDING)) if i is not None}
 
 

@@ -6,8 +6,11 @@ notes and albums, answers in a conversation or to a command, the command centre'
 alerts. Routine is what nobody waits for this minute: digests (their text and images) and
 safety bulletins. Rows of one priority keep their order, so a card's edit still follows
 its card and its album follows it too; a digest's images follow its text. The producer
-says which when it writes the row (the method alone cannot: a digest's text is a
+says which when it writes the row (the kind alone cannot: a digest's text is a
 ``message`` like any officer's answer).
+
+A row is written from its payload's dataclass (``sosbot.core.outbox_rows``): the class names
+the row's kind (``outbox.method``, a ``RowKind``), ``to_json`` gives the payload stored.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import RowKind, RowPayload
 from sosbot.storage.db import RowsInsert
 from sosbot.storage.tables import Delivery, Outbox
 
@@ -58,22 +62,33 @@ ROUTINE = 1
 
 
 def add(session: Session, *, channel: str, chat_id: str, destination: Destination,
-        method: str, payload: dict[str, Any], now: datetime, report_id: int | None = None,
+        row: RowPayload, now: datetime, report_id: int | None = None,
         delivery_id: int | None = None, priority: int = URGENT) -> Outbox:
-    """One row to send. ``destination`` has no default: whether a chat is a resident's or
-    a group's decides how it is sent and what its failure means, and only the producer
-    knows."""
+    """One row to send: ``row``, its payload, names its kind. ``destination`` has no
+    default: whether a chat is a resident's or a group's decides how it is sent and what
+    its failure means, and only the producer knows."""
     destination = Destination(destination)  # a wrong value fails here, before any write
+    method, payload = _kind_of(row), row.to_json()
     # Marked queued now: the caller queues it right after commit, and if that fails the
     # sweeper finds it once ``enqueued_at`` is stale.
     write_messages(session)  # rows added before this one keep the lower ids (send order)
-    row = Outbox(channel=channel, chat_id=chat_id, destination=destination,
-                 method=method, payload=payload,
-                 report_id=report_id, delivery_id=delivery_id, not_before=now,
-                 created_at=now, enqueued_at=now, status=OutboxStatus.PENDING, priority=priority)
-    session.add(row)
-    session.info.setdefault(_ADDED, []).append((session.info.get(_OWNER), row))
-    return row
+    stored = Outbox(channel=channel, chat_id=chat_id, destination=destination,
+                    method=method, payload=payload,
+                    report_id=report_id, delivery_id=delivery_id, not_before=now,
+                    created_at=now, enqueued_at=now, status=OutboxStatus.PENDING,
+                    priority=priority)
+    session.add(stored)
+    session.info.setdefault(_ADDED, []).append((session.info.get(_OWNER), stored))
+    return stored
+
+
+def _kind_of(row: RowPayload) -> RowKind:
+    """The kind a payload's class names; a value that is no row payload is refused
+    (TypeError) before anything is written."""
+    kind = getattr(type(row), "KIND", None)
+    if not isinstance(kind, RowKind):
+        raise TypeError(f"not an outbox row payload: {type(row).__name__}")
+    return kind
 
 
 _TABLE: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
@@ -82,12 +97,11 @@ _INSERT = RowsInsert(_TABLE, ("channel", "chat_id", "destination", "method", "pa
                                "enqueued_at", "status", "attempts", "priority"))
 
 
-def _row(channel: str, chat_id: str, destination: Destination, method: str,
-         payload: dict[str, Any], now: datetime, report_id: int | None,
-         delivery_id: int | None) -> dict[str, Any]:
+def _row(channel: str, chat_id: str, destination: Destination, row: RowPayload,
+         now: datetime, report_id: int | None, delivery_id: int | None) -> dict[str, Any]:
     return {"channel": channel, "chat_id": chat_id,
-            "destination": Destination(destination).value, "method": method,
-            "payload": payload, "report_id": report_id, "delivery_id": delivery_id,
+            "destination": Destination(destination).value, "method": _kind_of(row).value,
+            "payload": row.to_json(), "report_id": report_id, "delivery_id": delivery_id,
             "not_before": now, "created_at": now, "enqueued_at": now,
             "status": OutboxStatus.PENDING.value, "attempts": 0, "priority": URGENT}
 
@@ -107,15 +121,15 @@ def _write(session: Session, owned: list[tuple[Any, dict[str, Any]]]) -> list[in
 
 
 def add_messages(session: Session, *, channel: str, chat_id: str, destination: Destination,
-                 messages: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
-    """Several (method, payload) rows to one chat, in order: what one resident update
+                 messages: Sequence[RowPayload], now: datetime) -> None:
+    """Several rows to one chat, in order: what one resident update
     answers. They are written with the next rows written otherwise, or by
     :func:`write_messages`, :func:`take_added` or the commit, whichever comes first: the
     answers of a whole batch of updates go in one statement."""
     owner = session.info.get(_OWNER)
     session.info.setdefault(_UNWRITTEN, []).extend(
-        (owner, _row(channel, chat_id, destination, method, payload, now, None, None))
-        for method, payload in messages)
+        (owner, _row(channel, chat_id, destination, row, now, None, None))
+        for row in messages)
 
 
 def write_messages(session: Session) -> None:
@@ -209,7 +223,8 @@ def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, no
     ids = list(session.execute(
         sa.select(table.c.id).where(
             table.c.channel == channel, table.c.chat_id == chat_id,
-            table.c.status == OutboxStatus.PENDING, table.c.method == "card", table.c.id >= from_id,
+            table.c.status == OutboxStatus.PENDING, table.c.method == RowKind.CARD,
+            table.c.id >= from_id,
             table.c.not_before <= now,
             table.c.attempt_started_at.is_(None) | (table.c.id == from_id))
         .order_by(table.c.id).limit(limit)).scalars())
@@ -284,8 +299,8 @@ class DeliveryRef(Protocol):
     def chat_id(self) -> str: ...
 
 
-def for_deliveries(session: Session, targets: Sequence[DeliveryRef], method: str,
-                   now: datetime, **payload: Any) -> list[int]:
+def for_deliveries(session: Session, targets: Sequence[DeliveryRef], row: RowPayload,
+                   now: datetime) -> list[int]:
     """One row per delivery (card, edit, album, note), rendered when it is sent, all in one
     statement (a fan-out's cards); returns their ids. A delivery is a report's copy in a
     police group chat: its rows go to that group (``Destination.GROUP``), always."""
@@ -294,20 +309,20 @@ def for_deliveries(session: Session, targets: Sequence[DeliveryRef], method: str
         assert delivery.id is not None
         # The delivery is the row's ``delivery_id`` column, read from there (not stored in
         # the payload as well).
-        rows.append(_row(delivery.channel, delivery.chat_id, Destination.GROUP, method,
-                         dict(payload), now, delivery.report_id, delivery.id))
+        rows.append(_row(delivery.channel, delivery.chat_id, Destination.GROUP, row, now,
+                         delivery.report_id, delivery.id))
     return _insert(session, rows) if rows else []
 
 
-def for_delivery(session: Session, delivery: DeliveryRef, method: str, now: datetime,
-                 **payload: Any) -> int:
+def for_delivery(session: Session, delivery: DeliveryRef, row: RowPayload,
+                 now: datetime) -> int:
     """One row about one delivery; returns its id."""
-    return for_deliveries(session, [delivery], method, now, **payload)[0]
+    return for_deliveries(session, [delivery], row, now)[0]
 
 
-def rows_of_delivery(session: Session, delivery_id: int, method: str) -> list[Outbox]:
+def rows_of_delivery(session: Session, delivery_id: int, kind: RowKind) -> list[Outbox]:
     return list(session.exec(select(Outbox).where(Outbox.delivery_id == delivery_id,
-                                                  Outbox.method == method)).all())
+                                                  Outbox.method == kind)).all())
 
 
 def send_now(session: Session, ids: list[int], now: datetime) -> None:

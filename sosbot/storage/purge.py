@@ -39,6 +39,7 @@ from sosbot.storage.tables import (
     Conversation,
     InboundEvent,
     Media,
+    MediaStatus,
     Outbox,
     PlaceLookup,
     Report,
@@ -114,7 +115,7 @@ def plan(engine: Engine, cutoff: datetime, store: MediaStore | None) -> PurgeSum
         summary.reports = _count(session, Report, _reports_due(cutoff))
         due_ids = select(Report.id).where(_reports_due(cutoff))
         summary.media_rows = _count(session, Media, sa.and_(
-            col(Media.report_id).in_(due_ids), col(Media.status) != PURGED))
+            col(Media.report_id).in_(due_ids), col(Media.status) != MediaStatus.PURGED))
         summary.reporters = _count(session, Reporter, _reporters_due(cutoff))
         summary.conversations = _count(session, Conversation,
                                        col(Conversation.updated_at) < cutoff)
@@ -185,7 +186,7 @@ def _purge_report_batch(engine: Engine, cutoff: datetime, now: datetime,
         if ids:
             summary.media_rows += _changed(session, sa.update(Media).where(
                 col(Media.report_id).in_(ids)).values(
-                    status=PURGED, platform_file_id="", unique_id=None, file_name=None,
+                    status=MediaStatus.PURGED, platform_file_id="", unique_id=None, file_name=None,
                     error=None))
         summary.reports += len(rows)
         return len(rows) == BATCH
@@ -215,13 +216,13 @@ def _purge_reporter_batch(engine: Engine, cutoff: datetime, now: datetime,
 
 def _delete_files(engine: Engine, store: MediaStore) -> int:
     with transaction(engine) as session:
-        still_needed = select(Media.sha256).where(col(Media.status) != PURGED,
+        still_needed = select(Media.sha256).where(col(Media.status) != MediaStatus.PURGED,
                                                   col(Media.sha256).is_not(None))
         in_bulletins = select(Bulletin.media_sha256).where(
             col(Bulletin.media_sha256).is_not(None))
         hashes = session.execute(
             select(Media.sha256).distinct().where(
-                col(Media.status) == PURGED, col(Media.sha256).is_not(None),
+                col(Media.status) == MediaStatus.PURGED, col(Media.sha256).is_not(None),
                 col(Media.sha256).not_in(still_needed),
                 col(Media.sha256).not_in(in_bulletins))).scalars().all()
     outgoing = OutgoingMedia(store)

@@ -25,7 +25,7 @@ from sosbot.core.model import (
 from sosbot.core.model import Report as CoreReport
 from sosbot.core.sanitize import truncate
 from sosbot.storage import audit as audit_chain
-from sosbot.storage.tables import Media, Report, ReportCounter
+from sosbot.storage.tables import Media, MediaStatus, Report, ReportCounter
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DESCRIPTION = 8000
@@ -172,7 +172,7 @@ def list_reports(session: Session, limit: int = 1000) -> list[CoreReport]:
     )
     media_missing = (
         select(sa.func.count(Media.id))  # type: ignore[arg-type]
-        .where(Media.report_id == Report.id, Media.status == "failed").scalar_subquery()
+        .where(Media.report_id == Report.id, Media.status == MediaStatus.FAILED).scalar_subquery()
     )
     rows = session.execute(
         select(Report, media_count, media_missing)
@@ -215,7 +215,7 @@ _MEDIA_STATES = sa.select(_MEDIA.c.id, _MEDIA.c.status).where(
 def stored_bytes(session: Session, report_id: int) -> int:
     """The total size of a report's stored media."""
     total = session.execute(sa.select(sa.func.coalesce(sa.func.sum(_MEDIA.c.size), 0)).where(
-        _MEDIA.c.report_id == report_id, _MEDIA.c.status == "stored")).scalar_one()
+        _MEDIA.c.report_id == report_id, _MEDIA.c.status == MediaStatus.STORED)).scalar_one()
     return int(total)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -153,6 +154,17 @@ class Report(SQLModel, table=True):
     purged_at: datetime | None = _time(nullable=True)
 
 
+class MediaStatus(StrEnum):
+    """Where a media row is: the values stored in ``media.status`` (a StrEnum, so a member
+    is the very string stored)."""
+
+    PENDING = "pending"  # to download
+    STORED = "stored"  # in the media store (``sha256``)
+    FAILED = "failed"  # could not be downloaded or was refused: the card counts it missing
+    LEFT_OUT = "left_out"  # over the report's total size: not stored, the card says so
+    PURGED = "purged"  # retention ran out (``storage.purge``)
+
+
 class Media(SQLModel, table=True):
     """A photo/video/file: what the platform told us, then what we stored."""
 
@@ -167,7 +179,7 @@ class Media(SQLModel, table=True):
     claimed_mime: str | None = Field(default=None, max_length=128)
     claimed_size: int | None = None
     file_name: str | None = Field(default=None, max_length=256)
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: str = Field(default=MediaStatus.PENDING.value, max_length=16, index=True)
     attempts: int = 0
     sha256: str | None = Field(default=None, max_length=64, index=True)
     size: int | None = None

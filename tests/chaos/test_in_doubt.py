@@ -21,8 +21,10 @@ from sqlmodel import col, select
 from sosbot.core import idempotency
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import Card
 from sosbot.delivery import card_posts
 from sosbot.delivery import sending as delivery
+from sosbot.delivery.platform_sends import carry_out
 from sosbot.geo.wards import WardIndex
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
@@ -67,15 +69,15 @@ async def test_a_card_in_doubt_is_not_posted_twice(rig: Rig, wards: WardIndex) -
         assert stored is not None
         stored.attempt_started_at = rig.clock()
         stored.idempotency_key = key = f"sosbot-{row_id}-deadbeef"
-        payload, delivery_id = dict(stored.payload), stored.delivery_id
+        delivery_id = stored.delivery_id
     with transaction(rig.engine) as session:
-        prepared = card_posts.prepare(session, "card", delivery_id, payload, rig.rules,
-                                      rig.clock())
+        prepared = card_posts.prepare(session, Card(), delivery_id, rig.rules, rig.clock())
 
     async def send_with_key() -> str | None:
         with idempotency.sending(key):
-            return await rig.ctx.outbound["telegram"].send(str(command), prepared.method or "",
-                                                           prepared.payload, Destination.GROUP)
+            assert prepared.send is not None
+            return await carry_out(rig.ctx.outbound["telegram"], str(command),
+                                   Destination.GROUP, prepared.send)
 
     first_id = await rig.in_thread(rig.loop_thread.run, send_with_key())
     assert cards_by_code(await rig.bot_messages(command)) == {codes[0]: 1}

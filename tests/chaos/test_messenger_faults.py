@@ -29,8 +29,8 @@ async def test_each_fault_kind_is_the_error_graph_would_give(
     await emu.say(psid, text="Có cháy ở hẻm 12")
     await emu.post("/_emu/random_faults", {"rate": 1.0, "kinds": [kind], "hang_s": 0.2})
     with pytest.raises(error):
-        await outbound.send(psid, "message", payload(OutgoingMessage("Đã nhận."),
-                                                     last=emu.clock()), RESIDENT)
+        await outbound.send_text(psid, payload(OutgoingMessage("Đã nhận."),
+                                                     last=emu.clock()))
     assert (await emu.get("/_emu/random_faults"))["faults"] == {kind: 1}
     assert await emu.page_messages(psid) == []
 
@@ -41,9 +41,9 @@ async def test_a_send_repeated_with_its_key_is_posted_once(
     await emu.say(psid, text="Có cháy ở hẻm 12")
     body = payload(OutgoingMessage("Mã tin báo: SOS-260001"), last=emu.clock())
     with idempotency.sending("sosbot-2-test"):
-        first = await outbound.send(psid, "message", body, RESIDENT)
+        first = await outbound.send_text(psid, body)
     with idempotency.sending("sosbot-2-test"):
-        again = await outbound.send(psid, "message", body, RESIDENT)
+        again = await outbound.send_text(psid, body)
     assert first == again
     assert len(await emu.page_messages(psid)) == 1
     assert (await emu.get("/_emu/idempotency"))["replays"] == 1

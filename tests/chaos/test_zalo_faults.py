@@ -11,6 +11,7 @@ from sosbot.core import idempotency
 from sosbot.core.errors import RateLimited, SendError, TemporarySendError
 from sosbot.core.model import Destination
 from tests.bots.zalo.conftest import Emu, emu, outbound, store, token_engine
+from tests.bots.zalo.test_outbound import text
 
 RESIDENT = Destination.RESIDENT
 
@@ -23,10 +24,10 @@ __all__ = ["emu", "outbound", "store", "token_engine"]  # the fixtures this modu
 async def test_each_fault_kind_is_the_error_zalo_would_give(
         emu: Emu, outbound: ZaloOutbound, kind: str, error: type[SendError]) -> None:
     uid = await emu.user()
-    await outbound.send(uid, "message", {"text": "Xin chào"}, RESIDENT)  # the token is fetched
+    await outbound.send_text(uid, text("Xin chào"))  # the token is fetched
     await emu.post("/_emu/random_faults", {"rate": 1.0, "kinds": [kind], "hang_s": 0.2})
     with pytest.raises(error):
-        await outbound.send(uid, "message", {"text": "Chúng tôi đã nhận tin báo."}, RESIDENT)
+        await outbound.send_text(uid, text("Chúng tôi đã nhận tin báo."))
     snapshot = await emu.get("/_emu/random_faults")
     assert snapshot["faults"] == {kind: 1}
     assert len(await emu.sent_by_oa("users", uid)) == 1  # a faulted call posts nothing
@@ -36,9 +37,9 @@ async def test_a_send_repeated_with_its_key_is_posted_once(
         emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user()
     with idempotency.sending("sosbot-1-test"):
-        first = await outbound.send(uid, "message", {"text": "Mã tin báo: SOS-260001"}, RESIDENT)
+        first = await outbound.send_text(uid, text("Mã tin báo: SOS-260001"))
     with idempotency.sending("sosbot-1-test"):
-        again = await outbound.send(uid, "message", {"text": "Mã tin báo: SOS-260001"}, RESIDENT)
+        again = await outbound.send_text(uid, text("Mã tin báo: SOS-260001"))
     assert first == again
     assert len(await emu.sent_by_oa("users", uid)) == 1
     assert (await emu.get("/_emu/idempotency"))["replays"] == 1

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sosbot.command_centre.digest import Digest, build_digest, percentile
 from sosbot.config import RoutingConfig
 from sosbot.core.model import Category, Destination, Draft, Location
+from sosbot.core.outbox_rows import TextRow
 from sosbot.geo.wards import WardIndex
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import deliveries, outbox, reports
@@ -105,12 +106,12 @@ def seed(engine: Engine, rules: RoutingRules) -> list[str]:
                     session.add(Ack(report_id=report.id, delivery_id=d.id, action=action,
                                     channel="telegram", chat_id=d.chat_id, user_id="7", at=at))
         failed = outbox.add(session, destination=Destination.RESIDENT,
-                            channel="zalo", chat_id="z1", method="message",
-                            payload={"text": "x"}, now=NOW - timedelta(hours=4))
+                            channel="zalo", chat_id="z1", row=TextRow.plain("x"),
+                            now=NOW - timedelta(hours=4))
         failed.status, failed.last_error = "failed", "Too Many Requests: retry after 30"
         old = outbox.add(session, destination=Destination.RESIDENT,
-                         channel="zalo", chat_id="z1", method="message",
-                         payload={"text": "x"}, now=NOW - timedelta(hours=30))
+                         channel="zalo", chat_id="z1", row=TextRow.plain("x"),
+                                                       now=NOW - timedelta(hours=30))
         old.status, old.last_error = "failed", "old failure"
         for n, (channel, ago) in enumerate([
                 ("telegram", timedelta(hours=1)), ("telegram", timedelta(days=2)),

@@ -20,6 +20,7 @@ from sqlmodel import select
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.errors import RecipientGone
 from sosbot.core.model import Category, Destination, Draft, ReportStatus, Sender
+from sosbot.core.outbox_rows import ResidentTerms, Text, TextRow
 from sosbot.delivery import outgoing, send_outcomes
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.extensions import DeliveryExtensions
@@ -42,15 +43,24 @@ COMMAND_CHAT = "g-command-centre"
 def test_a_row_without_a_destination_cannot_be_written() -> None:
     """Forgetting the destination is a TypeError at the call, before anything is written."""
     with pytest.raises(TypeError, match="destination"):
-        outbox.add(None, channel="zalo", chat_id="1", method="message",  # type: ignore[call-arg, arg-type]
-                   payload={"text": "x"}, now=NOW)
+        outbox.add(None, channel="zalo", chat_id="1",  # type: ignore[call-arg, arg-type]
+                   row=TextRow.plain("x"), now=NOW)
     with pytest.raises(TypeError, match="destination"):
         outbox.add_messages(None, channel="zalo", chat_id="1",  # type: ignore[call-arg, arg-type]
-                            messages=[("message", {"text": "x"})], now=NOW)
+                            messages=[TextRow.plain("x")], now=NOW)
     with pytest.raises(ValueError):
         outbox.add(None, channel="zalo", chat_id="1",  # type: ignore[arg-type]
-                   destination="somewhere", method="message",  # type: ignore[arg-type]
-                   payload={"text": "x"}, now=NOW)
+                   destination="somewhere",  # type: ignore[arg-type]
+                   row=TextRow.plain("x"), now=NOW)
+
+
+def test_a_row_is_written_from_its_payload_dataclass_only() -> None:
+    """The payload's class names the row's kind: a bare dict (the old untyped way) is
+    refused before anything is written."""
+    with pytest.raises(TypeError, match="not an outbox row payload"):
+        outbox.add(None, channel="zalo", chat_id="1",  # type: ignore[arg-type]
+                   destination=Destination.RESIDENT,
+                   row={"text": "x"}, now=NOW)  # type: ignore[arg-type]
 
 
 def _context(engine: Engine, redis: Redis, tmp_path: Path) -> JobContext:
@@ -97,9 +107,8 @@ def test_a_group_alert_about_a_report_is_sent_as_a_group_message_and_its_failure
         row = session.get(Outbox, row_id)
         assert row is not None
         prepared = outgoing.prepare(_context(engine, redis, tmp_path), session, row)
-    assert prepared.method == "message"
-    resident_side = {"billing", "quote_message_id", "last_user_message_at", "officer_words"}
-    assert resident_side.isdisjoint(prepared.payload), prepared.payload
+    assert isinstance(prepared.send, Text), prepared
+    assert prepared.send.terms == ResidentTerms(), prepared.send  # no resident-side terms
 
     with transaction(engine) as session:
         send_outcomes.record(session, DeliveryExtensions(), row_id, outbox.FAILED, NOW,

@@ -21,6 +21,7 @@ from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Destination
 from sosbot.delivery import card_batches, card_posts
 from sosbot.delivery import sending as delivery
+from sosbot.delivery.platform_sends import carry_out
 from sosbot.geo.wards import WardIndex
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
@@ -152,8 +153,9 @@ async def test_a_batch_card_in_doubt_is_sent_again_with_the_same_reports(
 
     async def send_with_key() -> str | None:
         with idempotency.sending(key):
-            return await rig.ctx.outbound["telegram"].send(command, batch.method or "",
-                                                           batch.payload, Destination.GROUP)
+            assert batch.send is not None
+            return await carry_out(rig.ctx.outbound["telegram"], command, Destination.GROUP,
+                                   batch.send)
 
     first_id = await rig.in_thread(rig.loop_thread.run, send_with_key())
     # A fifth report arrives meanwhile: the send in doubt still carries the first four.

@@ -16,8 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from sosbot import metrics
-from sosbot.command_centre import bulletins, posting, schedule
+from sosbot.command_centre import bulletins, schedule
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.outbox_rows import RowKind
 from sosbot.delivery.warming import WARMED
 from sosbot.geo.wards import WardIndex
 from sosbot.storage import outbox, subscriptions
@@ -109,7 +110,7 @@ async def test_digest_images_are_rendered_ahead_not_at_the_head_of_the_chat(
 
     with transaction(rig.engine) as session:
         [images] = session.exec(select(Outbox).where(
-            col(Outbox.id).in_(ids), Outbox.method == posting.IMAGES_METHOD)).all()
+            col(Outbox.id).in_(ids), Outbox.method == RowKind.DIGEST_IMAGES)).all()
         assert images.status == outbox.SENT
         rendered = [item["sha256"] for item in images.payload[WARMED]["items"]]
     # Rendered once, by its warm job; every look at the head (one more after the rate limit

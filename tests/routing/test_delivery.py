@@ -23,9 +23,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from sosbot.bots.telegram.outbound import TelegramOutbound
-from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
+from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import ConversationState, Destination, Draft, Stage
+from sosbot.core.outbox_rows import TextRow
 from sosbot.delivery import context, jobs, lanes, media_downloads
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.context import JobContext, Limits
@@ -101,8 +102,7 @@ def queue_messages(engine: Engine, texts: list[str], chat: int = USER) -> list[i
     now = datetime.now(UTC)
     with transaction(engine) as session:
         rows = [outbox.add(session, destination=Destination.RESIDENT,
-                           channel="telegram", chat_id=str(chat), method="message",
-                           payload=message_to_dict(OutgoingMessage(text=text)), now=now)
+                           channel="telegram", chat_id=str(chat), row=TextRow.plain(text), now=now)
                 for text in texts]
         session.flush()
         return [row.id for row in rows if row.id is not None]
@@ -199,8 +199,7 @@ async def test_user_text_is_escaped_and_buttons_rendered(ctx: JobContext, engine
     now = datetime.now(UTC)
     with transaction(engine) as session:
         row = outbox.add(session, destination=Destination.RESIDENT,
-                         channel="telegram", chat_id=str(USER), method="message",
-                         payload=message_to_dict(OutgoingMessage(
+                         channel="telegram", chat_id=str(USER), row=TextRow(OutgoingMessage(
                              text=nasty, choices=((Choice("Gửi", "submit"),),))), now=now)
         session.flush()
         row_id = row.id

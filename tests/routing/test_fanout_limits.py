@@ -32,8 +32,10 @@ from sqlmodel import col, select
 
 from sosbot.bots.telegram.outbound import rate_rules
 from sosbot.config import DuplicateWindow, QueueConfig, RoutingConfig
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Category, Draft, Location
+from sosbot.core.outbox_rows import Text
 from sosbot.delivery import context
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.job_guard import GuardedJob
@@ -46,6 +48,8 @@ from sosbot.storage.db import transaction
 from sosbot.storage.tables import Delivery, Outbox, Report, utcnow
 from tests.conftest import _CLAIM
 from tests.routing.flow import Rig, tan_phu_groups
+
+CARD_TEXT = Text(OutgoingMessage(text="🚨 SOS-260001"))  # a send that posts a message
 
 WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER = 9101, 9102, 9103
 TAN_PHU_WARD = "27031"
@@ -358,7 +362,7 @@ async def test_cards_queued_behind_a_deferred_card_go_when_the_group_frees_up(
     ctx = rig.on_the_wall_clock()
     context.install(ctx)
     # The ward group's minute is full: 20 messages went there 55 s ago (by another worker).
-    group_rule = [rule for rule in rate_rules(str(groups["ward"]), "message")
+    group_rule = [rule for rule in rate_rules(str(groups["ward"]), CARD_TEXT)
                   if rule.key.startswith("telegram:group:")]
     while ctx.limiter.try_acquire(group_rule, now=time.time() - 55) == 0:
         pass

@@ -12,11 +12,15 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.outbox_rows import Text
 from sosbot.geo.wards import WardIndex
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Ack, AuditLog, Binding, Delivery, Report
 from tests.routing.flow import BEN_THANH, TAN_PHU, Rig
+
+CARD_TEXT = Text(OutgoingMessage(text="🚨 SOS-260001"))  # a send that posts a message
 
 RESIDENT, WARD_OFFICER, FIRE_OFFICER, DUTY_OFFICER, STRANGER = 9001, 9101, 9102, 9103, 9199
 
@@ -289,7 +293,7 @@ async def test_digest_answers_with_text_then_charts_and_map(rig: Rig,
     # The chat's send budget is spent (as after a burst of cards): the album of three has
     # to wait for it, and is sent when it may, not dropped.
     from sosbot.bots.telegram.outbound import rate_rules
-    assert rig.ctx.limiter.try_acquire(rate_rules(str(groups["command"]), "message"),
+    assert rig.ctx.limiter.try_acquire(rate_rules(str(groups["command"]), CARD_TEXT),
                                        cost=2) == 0
     await rig.send(DUTY_OFFICER, chat=groups["command"], text="/digest 24h")
     await rig.drain(patience_s=10)

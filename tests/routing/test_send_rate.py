@@ -8,8 +8,12 @@ from datetime import UTC, datetime, timedelta
 from redis import Redis
 
 from sosbot.bots.telegram.outbound import GLOBAL_PER_S, RESIDENT_PER_S, rate_rules
+from sosbot.core.actions import OutgoingMessage
+from sosbot.core.outbox_rows import Text
 from sosbot.core.rates import RateRule
 from sosbot.delivery.send_rate import SendRateLimiter
+
+CARD_TEXT = Text(OutgoingMessage(text="🚨 SOS-260001"))  # a send that posts a message
 
 BUCKET = RateRule("t:chat:1", "bucket", 3, 1.0)
 WINDOW = RateRule("t:group:-1", "window", 20, 60.0)
@@ -103,13 +107,13 @@ def test_replies_to_residents_cannot_take_the_slots_cards_need(redis: Redis) -> 
     t = 3000.0
     granted = 0
     for resident in range(1, GLOBAL_PER_S + 2):  # each to its own chat: only the global rule
-        if limiter.try_acquire(rate_rules(str(100_000 + resident), "message"), t) > 0:
+        if limiter.try_acquire(rate_rules(str(100_000 + resident), CARD_TEXT), t) > 0:
             break
         granted += 1
     assert granted == RESIDENT_PER_S < GLOBAL_PER_S
     groups = [f"-100{n}" for n in range(GLOBAL_PER_S)]
-    assert limiter.try_acquire(rate_rules(groups[0], "card"), t) == 0.0
+    assert limiter.try_acquire(rate_rules(groups[0], CARD_TEXT), t) == 0.0
     # Groups may take every slot left; residents still none.
-    left = [limiter.try_acquire(rate_rules(g, "card"), t) for g in groups[1:]]
+    left = [limiter.try_acquire(rate_rules(g, CARD_TEXT), t) for g in groups[1:]]
     assert left.count(0.0) == GLOBAL_PER_S - RESIDENT_PER_S - 1
-    assert limiter.try_acquire(rate_rules("100999", "message"), t) > 0
+    assert limiter.try_acquire(rate_rules("100999", CARD_TEXT), t) > 0

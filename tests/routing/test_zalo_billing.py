@@ -13,6 +13,7 @@ from sosbot.command_centre.digest import build_digest
 from sosbot.command_centre.digest_text import render_digest
 from sosbot.core.errors import QuotaExceeded
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import TextRow
 from sosbot.delivery import send_outcomes, zalo_reply
 from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.storage import outbox, platform_usage
@@ -82,8 +83,8 @@ def test_quota_refusals_are_counted_and_the_command_centre_told_once_then_at_ten
         rows = []
         for n in range(10):
             row = outbox.add(session, destination=Destination.RESIDENT,
-                             channel="zalo", chat_id=f"{USER}{n}", method="message",
-                             payload={"text": "Bản tin"}, now=NOW)
+                             channel="zalo", chat_id=f"{USER}{n}", row=TextRow.plain("Bản tin"),
+                                                                   now=NOW)
             rows.append(row)
         session.flush()
         ids = [r.id for r in rows]

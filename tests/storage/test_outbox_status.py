@@ -14,12 +14,13 @@ from sqlmodel import Session
 
 from sosbot.core.errors import SendError
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import TextRow
 from sosbot.delivery import send_outcomes
 from sosbot.delivery.extensions import DeliveryExtensions, RowFacts
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
 from sosbot.storage.outbox import OutboxStatus
-from sosbot.storage.tables import Outbox
+from sosbot.storage.tables import Media, MediaStatus, Outbox
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
@@ -27,7 +28,7 @@ NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 def _row(engine: Engine) -> int:
     with transaction(engine) as session:
         outbox.add(session, channel="telegram", chat_id="-100", destination=Destination.GROUP,
-                   method="message", payload={"text": "x"}, now=NOW)
+                   row=TextRow.plain("x"), now=NOW)
         [row_id] = outbox.take_added(session)
     return row_id
 
@@ -65,7 +66,7 @@ def test_rows_written_in_bulk_are_pending(engine: Engine) -> None:
     with transaction(engine) as session:
         outbox.add_messages(session, channel="zalo", chat_id="1",
                             destination=Destination.RESIDENT,
-                            messages=[("message", {"text": "a"}), ("message", {"text": "b"})],
+                            messages=[TextRow.plain("a"), TextRow.plain("b")],
                             now=NOW)
         ids = outbox.take_added(session)
     with engine.connect() as db:
@@ -104,3 +105,11 @@ def test_a_producers_hook_cannot_store_a_status_outside_the_enum(engine: Engine)
     with transaction(engine) as session:
         stored = session.get(Outbox, row_id)
         assert stored is not None and stored.status == OutboxStatus.PENDING
+
+
+def test_the_stored_media_statuses_did_not_change() -> None:
+    """``media.status`` holds the MediaStatus values, the strings written before."""
+    assert {s.value for s in MediaStatus} == {
+        "pending", "stored", "failed", "left_out", "purged"}
+    assert Media(channel="telegram", kind="photo", platform_file_id="f").status \
+        == MediaStatus.PENDING

@@ -17,6 +17,7 @@ from sqlmodel import SQLModel, select
 
 from sosbot.core.errors import MediaRejected
 from sosbot.core.model import Category, Destination, Draft, Location, MediaKind, MediaRef
+from sosbot.core.outbox_rows import ButtonsCleared, Card, TextRow
 from sosbot.storage import deliveries, inbound, outbox, reports
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
@@ -104,14 +105,13 @@ def test_create_report_with_media_and_audit(engine: Engine) -> None:
 def test_stranded_outbox_rows(engine: Engine) -> None:
     with transaction(engine) as session:
         fresh = outbox.add(session, destination=Destination.RESIDENT,
-                           channel="telegram", chat_id="1", method="message",
-                           payload={"text": "a"}, now=NOW)
+                           channel="telegram", chat_id="1", row=TextRow.plain("a"), now=NOW)
         old = outbox.add(session, destination=Destination.RESIDENT,
-                         channel="telegram", chat_id="1", method="message",
-                         payload={"text": "b"}, now=NOW - timedelta(minutes=5))
+                         channel="telegram", chat_id="1", row=TextRow.plain("b"),
+                                                          now=NOW - timedelta(minutes=5))
         later = outbox.add(session, destination=Destination.RESIDENT,
-                           channel="telegram", chat_id="1", method="message",
-                           payload={"text": "c"}, now=NOW - timedelta(minutes=5))
+                           channel="telegram", chat_id="1", row=TextRow.plain("c"),
+                                                            now=NOW - timedelta(minutes=5))
         later.not_before = NOW + timedelta(minutes=1)
     with transaction(engine) as session:
         ids = [row.id for row in outbox.stranded(session, NOW, timedelta(seconds=60))]
@@ -130,19 +130,17 @@ def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
                                        now=NOW, actor="telegram:9").report
         assert report.id is not None
         notice = outbox.add(session, destination=Destination.RESIDENT,
-                            channel="telegram", chat_id="9", method="message",
-                            payload={"text": "first"}, now=NOW)
+                            channel="telegram", chat_id="9", row=TextRow.plain("first"), now=NOW)
         created = deliveries.insert_many(session, [
             ("ward", "W1", "telegram", "-100", None), ("department", "PC07", "telegram", "-200",
                                                       None),
             ("command", "command", "telegram", "-300", None)], report_id=report.id, now=NOW)
-        cards = outbox.for_deliveries(session, created, "card", now=NOW)
+        cards = outbox.for_deliveries(session, created, Card(), now=NOW)
         outbox.add_messages(session, destination=Destination.RESIDENT,
                             channel="telegram", chat_id="9", messages=[
-            ("message", {"text": "a"}), ("clear_buttons", {"message_id": "7"})], now=NOW)
+            TextRow.plain("a"), ButtonsCleared("7")], now=NOW)
         later = outbox.add(session, destination=Destination.RESIDENT,
-                           channel="telegram", chat_id="9", method="message",
-                           payload={"text": "after"}, now=NOW)
+                           channel="telegram", chat_id="9", row=TextRow.plain("after"), now=NOW)
         added = outbox.take_added(session)
     assert [d.chat_id for d in created] == ["-100", "-200", "-300"]
     replies = added[4:6]
@@ -159,7 +157,7 @@ def test_outbox_rows_keep_the_order_they_were_added_in(engine: Engine) -> None:
             assert (stored.chat_id, stored.role, stored.status, stored.ack_state) == (
                 delivery.chat_id, delivery.role, "pending", "new")
         assert [session.get(Outbox, i).payload for i in replies] == [  # type: ignore[union-attr]
-            {"text": "a"}, {"message_id": "7"}]
+            TextRow.plain("a").to_json(), {"message_id": "7"}]
 
 
 def test_resident_messages_are_written_together_and_each_owner_gets_its_own(
@@ -171,14 +169,14 @@ def test_resident_messages_are_written_together_and_each_owner_gets_its_own(
             outbox.owned_by(session, owner)
             outbox.add_messages(session, destination=Destination.RESIDENT,
                                 channel="telegram", chat_id=chat, now=NOW,
-                                messages=[("message", {"text": f"to {chat}"}),
-                                          ("message", {"text": f"again {chat}"})])
+                                messages=[TextRow.plain(f"to {chat}"),
+                                          TextRow.plain(f"again {chat}")])
         assert session.exec(select(Outbox)).all() == []  # held back so far
         owned = outbox.take_added_by_owner(session)
         outbox.owned_by(session, None)
         outbox.add_messages(session, destination=Destination.RESIDENT,
                             channel="telegram", chat_id="14", now=NOW,
-                            messages=[("message", {"text": "untaken"})])
+                            messages=[TextRow.plain("untaken")])
     assert sorted(owned) == [0, 1, 2]
     with transaction(engine) as session:
         rows = {row.id: row for row in session.exec(select(Outbox)).all()}

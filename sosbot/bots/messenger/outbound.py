@@ -15,7 +15,7 @@ import json
 import logging
 import mimetypes
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ import aiohttp
 from sosbot.bots.media_fetch import MediaFetcher
 from sosbot.bots.media_hosts import MESSENGER_MEDIA_HOSTS, MediaHostPolicy
 from sosbot.core import idempotency
-from sosbot.core.actions import message_from_dict
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.errors import PermanentSendError, SendError, TemporarySendError
-from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import Album, ButtonAnswer, ButtonsCleared, Send, Text
 from sosbot.core.rates import RateRule
 
 from .graph_errors import parse_graph_error, to_send_error
@@ -45,24 +45,25 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # Meta's limit for attachments
 PAGE_PER_S = 250
 MEDIA_PER_S = 8
 THREAD_BURST = 3
-NO_OP_METHODS = frozenset({"answer_button", "clear_buttons"})
-
 Clock = Callable[[], float]
 
 
-def rate_rules(chat_id: str, method: str) -> list[RateRule]:
-    """The limits one send of ``method`` to ``chat_id`` counts against."""
-    if method in NO_OP_METHODS:
+def rate_rules(chat_id: str, send: Send) -> list[RateRule]:
+    """The limits ``send`` to ``chat_id`` counts against (the button sends are no-ops)."""
+    if isinstance(send, ButtonAnswer | ButtonsCleared):
         return []
     rules = [RateRule("messenger:page", "window", PAGE_PER_S, 1.0),
              RateRule(f"messenger:thread:{chat_id}", "bucket", THREAD_BURST, 1.0)]
-    if method in ("image", "media_group"):
+    if isinstance(send, Album):
         rules.append(RateRule("messenger:page:media", "window", MEDIA_PER_S, 1.0))
     return rules
 
 
 class MessengerOutbound:
-    """Sends outbox rows to Messenger residents and downloads what they sent."""
+    """Sends outbox rows to Messenger residents and downloads what they sent.
+
+    A page talks to people only: this is a ``core.senders.ResidentSender`` and no
+    ``GroupSender`` (delivery fails a group row for Messenger before it gets here)."""
 
     channel = "messenger"
 
@@ -100,19 +101,8 @@ class MessengerOutbound:
             self._session = None
         await self.media.close()
 
-    def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
-        return rate_rules(chat_id, method)
-
-    async def send(self, chat_id: str, method: str, payload: dict[str, Any],
-                   destination: Destination) -> str | None:
-        """Carry out one outbox row; returns the platform message id when one was created.
-        A page has no group chats: a group row is refused, never sent to a person."""
-        if destination != Destination.RESIDENT:
-            raise PermanentSendError("messenger has no group chats")
-        handler = _METHODS.get(method)
-        if handler is None:
-            raise PermanentSendError(f"unknown outbox method {method!r}")
-        return await handler(self, chat_id, payload)
+    def rate_rules(self, chat_id: str, send: Send) -> list[RateRule]:
+        return rate_rules(chat_id, send)
 
     async def fetch_media(self, file_id: str) -> bytes:
         """Download a file a resident sent: ``file_id`` is the attachment's CDN URL (or the
@@ -124,18 +114,18 @@ class MessengerOutbound:
 
     # -- sending --------------------------------------------------------------------------
 
-    async def _send_message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        fields = messaging_fields(payload, self.clock(), human_agent=self.human_agent)
+    async def send_text(self, chat_id: str, text: Text) -> str | None:
+        """A text (buttons as quick replies or a template) within the resident's window."""
+        fields = messaging_fields(text.terms, self.clock(), human_agent=self.human_agent)
         body = {"recipient": {"id": chat_id}, **fields,
-                "message": render_message(message_from_dict(payload))}
+                "message": render_message(text.message)}
         answer = await self._post(data=json.dumps(body, ensure_ascii=False).encode(),
                                   headers={"Content-Type": "application/json"},
                                   timeout=self.timeout)
         return _message_id(answer)
 
-    async def _send_image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        fields = messaging_fields(payload, self.clock(), human_agent=self.human_agent)
-        path = Path(str(payload["path"]))
+    async def _send_image(self, chat_id: str, path: Path, album: Album) -> str | None:
+        fields = messaging_fields(album.terms, self.clock(), human_agent=self.human_agent)
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except OSError as exc:
@@ -154,21 +144,25 @@ class MessengerOutbound:
         answer = await self._post(data=form, headers={}, timeout=self.upload_timeout)
         return _message_id(answer)
 
-    async def _send_media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+    async def send_album(self, chat_id: str, album: Album) -> str | None:
         """Messenger has no albums or captions: each photo, then the caption as a text."""
         first: str | None = None
-        for item in payload.get("items", []):
-            if item.get("kind") == "photo":
-                sent = await self._send_image(chat_id, {**payload, "path": item["path"]})
+        for item in album.items:
+            if item.is_photo:
+                sent = await self._send_image(chat_id, Path(str(item.path or "")), album)
                 first = first or sent
-        if payload.get("caption"):
-            sent = await self._send_message(chat_id, {**payload, "text": payload["caption"],
-                                                      "choices": []})
+        if album.caption:
+            sent = await self.send_text(chat_id, Text(OutgoingMessage(text=album.caption),
+                                                      terms=album.terms))
             first = first or sent
         return first
 
-    async def _no_op(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        # Quick replies vanish once one is tapped and nothing needs acknowledging.
+    # Quick replies vanish once one is tapped and nothing needs acknowledging.
+
+    async def answer_button(self, chat_id: str, answer: ButtonAnswer) -> str | None:
+        return None
+
+    async def clear_buttons(self, chat_id: str, cleared: ButtonsCleared) -> str | None:
         return None
 
     async def _post(self, *, data: Any, headers: Mapping[str, str],
@@ -227,12 +221,3 @@ def _image_mime(data: bytes) -> str | None:
         return "image/webp"
     return None
 
-
-_METHODS: dict[str, Callable[[MessengerOutbound, str, dict[str, Any]],
-                             Awaitable[str | None]]] = {
-    "message": MessengerOutbound._send_message,
-    "image": MessengerOutbound._send_image,
-    "media_group": MessengerOutbound._send_media_group,
-    "answer_button": MessengerOutbound._no_op,
-    "clear_buttons": MessengerOutbound._no_op,
-}

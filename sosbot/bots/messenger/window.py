@@ -10,22 +10,22 @@ None of them is ever sent (``RETIRED_TAGS``).
 
 What remains is ``HUMAN_AGENT``: 7 days after the resident's last message, only for words a
 person wrote, and only for pages Meta approved for it. sosbot uses it for officers' own
-words (a ``/hoi`` question: payload ``officer_words``) and only when
+words (a ``/hoi`` question: ``ResidentTerms.officer_words``) and only when
 ``channels.messenger.human_agent`` is true in config.yaml. Everything else that would go out
 after the 24 hours is refused here with DeliveryWindowClosed, before any API call: a report
 status update is then kept and delivered when the resident next writes (see
 ``sosbot.residents.held_updates``).
 
-The router says in each outbox payload when the resident last wrote
-(``last_user_message_at``, epoch seconds).
+Delivery says with each send when the resident last wrote
+(``ResidentTerms.last_user_message_at``, epoch seconds).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sosbot.core.errors import DeliveryWindowClosed
+from sosbot.core.outbox_rows import ResidentTerms
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +38,26 @@ RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACC
 DEFAULT_MARGIN_S = 60.0
 
 
-def messaging_fields(payload: dict[str, Any], now: float, *, human_agent: bool = False,
+def messaging_fields(terms: ResidentTerms, now: float, *, human_agent: bool = False,
                      margin_s: float = DEFAULT_MARGIN_S) -> dict[str, str]:
     """``messaging_type`` (and ``tag``) for a send at ``now``; raise DeliveryWindowClosed.
 
     ``human_agent``: the page is approved for the HUMAN_AGENT tag and config.yaml enables
-    it. Only a payload marked ``officer_words`` is ever tagged, and only with HUMAN_AGENT.
+    it. Only a send marked ``officer_words`` is ever tagged, and only with HUMAN_AGENT.
     """
-    last = payload.get("last_user_message_at")
+    last = terms.last_user_message_at
     if last is None:
-        log.warning("outbox payload without last_user_message_at; letting Meta judge the window")
+        log.warning("a send without last_user_message_at; letting Meta judge the window")
         return {"messaging_type": "RESPONSE"}
     age = now - float(last)
     if age < WINDOW_S - margin_s:
         return {"messaging_type": "RESPONSE"}
-    if human_agent and payload.get("officer_words") \
+    if human_agent and terms.officer_words \
             and age < HUMAN_AGENT_WINDOW_S - margin_s:
         return {"messaging_type": "MESSAGE_TAG", "tag": HUMAN_AGENT}
     if age < WINDOW_S:
         return {"messaging_type": "RESPONSE"}
-    why = "HUMAN_AGENT's 7 days are over too" if human_agent and payload.get("officer_words") \
+    why = "HUMAN_AGENT's 7 days are over too" if human_agent and terms.officer_words \
         else "no message tag fits this message"
     raise DeliveryWindowClosed(
         f"the resident last wrote {age / 3600:.1f} h ago: Messenger's 24-hour window is "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -40,7 +40,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from sosbot.core import idempotency
-from sosbot.core.actions import OutgoingMessage, message_from_dict
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.errors import (
     ChatMoved,
     PermanentSendError,
@@ -48,7 +48,15 @@ from sosbot.core.errors import (
     RecipientGone,
     TemporarySendError,
 )
-from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import (
+    Album,
+    ButtonAnswer,
+    ButtonsCleared,
+    Edit,
+    MediaItem,
+    Send,
+    Text,
+)
 from sosbot.core.rates import RateRule
 from sosbot.core.text_units import truncate_utf16
 
@@ -65,7 +73,6 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 GLOBAL_PER_S = 30
 GROUP_PER_MIN = 20
 CHAT_BURST = 3
-UNCOUNTED_METHODS = frozenset({"answer_button"})
 # Officers first (issue 18): a send to a resident's private chat may take at most this many
 # of the GLOBAL_PER_S slots; the rest are kept for group chats (cards, their edits and
 # albums), which may take every slot. A flood of replies to residents leaves the cards'
@@ -76,9 +83,10 @@ RESIDENT_PER_S = 20
 MARGIN = 1.2
 
 
-def rate_rules(chat_id: str, method: str) -> list[RateRule]:
-    """The limits one send of ``method`` to ``chat_id`` counts against."""
-    if method in UNCOUNTED_METHODS:
+def rate_rules(chat_id: str, send: Send) -> list[RateRule]:
+    """The limits ``send`` to ``chat_id`` counts against (answering a button posts
+    nothing)."""
+    if isinstance(send, ButtonAnswer):
         return []
     group = chat_id.startswith("-")  # groups and supergroups have negative ids
     rules = [RateRule("telegram:global", "window", GLOBAL_PER_S if group else RESIDENT_PER_S,
@@ -153,18 +161,30 @@ class TelegramOutbound:
     async def close(self) -> None:
         await self.bot.shutdown()
 
-    def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
-        return rate_rules(chat_id, method) if self.flood_limits else []
+    def rate_rules(self, chat_id: str, send: Send) -> list[RateRule]:
+        return rate_rules(chat_id, send) if self.flood_limits else []
 
-    async def send(self, chat_id: str, method: str, payload: dict[str, Any],
-                   destination: Destination) -> str | None:
-        """Carry out one outbox row; returns the platform message id when one was created.
-        Telegram has one API for residents' and groups' chats: ``destination`` changes
-        nothing here."""
-        handler = _METHODS.get(method)
-        if handler is None:
-            raise PermanentSendError(f"unknown outbox method {method!r}")
-        return await _mapped(handler(self.bot, chat_id, payload))
+    # Telegram has one API for residents' and groups' chats: both sides (core.senders) are
+    # the same calls. Each returns the platform's message id when one was created.
+
+    async def send_text(self, chat_id: str, text: Text) -> str | None:
+        return await _mapped(_send_message(self.bot, chat_id, text))
+
+    async def send_album(self, chat_id: str, album: Album) -> str | None:
+        return await _mapped(_media_group(self.bot, chat_id, album))
+
+    async def answer_button(self, chat_id: str, answer: ButtonAnswer) -> str | None:
+        return await _mapped(_answer_button(self.bot, answer))
+
+    async def clear_buttons(self, chat_id: str, cleared: ButtonsCleared) -> str | None:
+        return await _mapped(_clear_buttons(self.bot, chat_id, cleared))
+
+    async def edit_post(self, chat_id: str, edit: Edit) -> str | None:
+        return await _mapped(_edit_message(self.bot, chat_id, edit))
+
+    post_text = send_text
+    post_album = send_album
+    answer_group_button = answer_button
 
     async def fetch_media(self, file_id: str) -> bytes:
         """Download a file a resident sent (getFile, then the file path)."""
@@ -189,76 +209,87 @@ class TelegramOutbound:
                                                             "my_chat_member"]))
 
 
-async def _send_message(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
-    message = message_from_dict(payload)
+async def _send_message(bot: Bot, chat_id: str, send: Text) -> str | None:
+    message = send.message
     sent = await bot.send_message(
         chat_id, render_text(message.text), parse_mode=ParseMode.HTML,
         reply_markup=render_markup(message),
         link_preview_options=LinkPreviewOptions(is_disabled=True),
-        reply_to_message_id=int(payload["reply_to"]) if payload.get("reply_to") else None,
+        reply_to_message_id=_message_id(send.reply_to),
     )
     return str(sent.message_id)
 
 
-async def _answer_button(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+def _message_id(value: str | None) -> int | None:
+    """A stored message id as Telegram takes it; PermanentSendError for one that is no
+    number (a row that can never be sent)."""
+    if not value:
+        return None
     try:
-        await bot.answer_callback_query(str(payload["callback_id"]),
-                                        text=payload.get("text") or None)
+        return int(value)
+    except ValueError:
+        raise PermanentSendError(f"not a Telegram message id: {value!r}") from None
+
+
+async def _answer_button(bot: Bot, answer: ButtonAnswer) -> str | None:
+    try:
+        await bot.answer_callback_query(answer.callback_id, text=answer.text or None)
     except BadRequest as exc:
         # The spinner has long stopped by itself; nothing left to answer.
         if "query is too old" not in str(exc):
             raise
-        log.info("callback %s expired before it was answered", payload["callback_id"])
+        log.info("callback %s expired before it was answered", answer.callback_id)
     return None
 
 
-async def _clear_buttons(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+async def _clear_buttons(bot: Bot, chat_id: str, cleared: ButtonsCleared) -> str | None:
+    message_id = _message_id(cleared.message_id)
+    assert message_id is not None
     try:
-        await bot.edit_message_reply_markup(chat_id, int(payload["message_id"]),
-                                            reply_markup=None)
+        await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest as exc:
         if "message is not modified" not in str(exc) and "not found" not in str(exc):
             raise
     return None
 
 
-async def _edit_message(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
-    message = message_from_dict(payload["message"])
+async def _edit_message(bot: Bot, chat_id: str, edit: Edit) -> str | None:
+    message = edit.message
+    message_id = _message_id(edit.message_id)
     try:
         await bot.edit_message_text(render_text(message.text), chat_id=chat_id,
-                                    message_id=int(payload["message_id"]),
+                                    message_id=message_id,
                                     parse_mode=ParseMode.HTML,
                                     reply_markup=render_markup(message),
                                     link_preview_options=LinkPreviewOptions(is_disabled=True))
     except BadRequest as exc:
         if "message is not modified" not in str(exc):
             raise
-    return str(payload["message_id"])
+    return edit.message_id
 
 
 _INPUT_MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo,
                 "document": InputMediaDocument}
 
 
-async def _media_group(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str | None:
+async def _media_group(bot: Bot, chat_id: str, album: Album) -> str | None:
     """Photos/videos (and, separately, documents) from the media store, under a card."""
-    reply_to = int(payload["reply_to"]) if payload.get("reply_to") else None
-    caption = render_caption(str(payload["caption"])) if payload.get("caption") else None
-    items = payload["items"]
-    visual = [i for i in items if i["kind"] in ("photo", "video")]
-    documents = [i for i in items if i["kind"] not in ("photo", "video")]
+    reply_to = _message_id(album.reply_to)
+    caption = render_caption(album.caption) if album.caption else None
+    visual = [i for i in album.items if i.is_visual]
+    documents = [i for i in album.items if not i.is_visual]
     first: str | None = None
     for group in (visual, documents):
         if not group:
             continue
         if len(group) == 1:
             item = group[0]
-            with open(item["path"], "rb") as handle:
+            with open(_path(item), "rb") as handle:
                 common: dict[str, Any] = {"reply_to_message_id": reply_to, "caption": caption,
                                           "parse_mode": ParseMode.HTML}
-                if item["kind"] == "photo":
+                if item.kind == "photo":
                     sent = await bot.send_photo(chat_id, handle, **common)
-                elif item["kind"] == "video":
+                elif item.kind == "video":
                     sent = await bot.send_video(chat_id, handle, **common)
                 else:
                     sent = await bot.send_document(chat_id, handle, **common)
@@ -267,8 +298,8 @@ async def _media_group(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str |
             continue
         media: list[Any] = []
         for item in group:
-            with open(item["path"], "rb") as handle:
-                kind = _INPUT_MEDIA.get(item["kind"], InputMediaDocument)
+            with open(_path(item), "rb") as handle:
+                kind = _INPUT_MEDIA.get(item.kind, InputMediaDocument)
                 media.append(kind(handle.read(), caption=caption, parse_mode=ParseMode.HTML)
                              if caption and not media else kind(handle.read()))
         caption = None
@@ -277,13 +308,10 @@ async def _media_group(bot: Bot, chat_id: str, payload: dict[str, Any]) -> str |
     return first
 
 
-_METHODS: dict[str, Callable[[Bot, str, dict[str, Any]], Awaitable[str | None]]] = {
-    "message": _send_message,
-    "edit_message": _edit_message,
-    "media_group": _media_group,
-    "answer_button": _answer_button,
-    "clear_buttons": _clear_buttons,
-}
+def _path(item: MediaItem) -> str:
+    if not item.path:
+        raise PermanentSendError(f"media {item.sha256[:12]} has no file to send")
+    return item.path
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:

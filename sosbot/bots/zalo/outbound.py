@@ -16,7 +16,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from sosbot.bots.media_fetch import MediaFetcher
 from sosbot.bots.media_hosts import ZALO_MEDIA_HOSTS, MediaHostPolicy
 from sosbot.bots.zalo.tokens import TokenManager
 from sosbot.core import idempotency
-from sosbot.core.actions import OutgoingMessage, message_from_dict
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     PermanentSendError,
@@ -35,7 +35,15 @@ from sosbot.core.errors import (
     RateLimited,
     TemporarySendError,
 )
-from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import (
+    Album,
+    ButtonAnswer,
+    ButtonsCleared,
+    Edit,
+    MediaItem,
+    Send,
+    Text,
+)
 from sosbot.core.rates import RateRule
 from sosbot.core.sanitize import truncate
 
@@ -54,7 +62,6 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_IMAGE_BYTES = 1024 * 1024  # Zalo takes JPEG/PNG up to 1 MB
 # Zalo allows 4,000 requests a minute per app; keep a margin for timing jitter.
 APP_RULE = RateRule("zalo:app", "window", 3800, 60.0)
-NO_OP_METHODS = frozenset({"answer_button", "clear_buttons"})
 
 TOKEN_REFUSED = frozenset({-216, -220})
 RATE_LIMITED = -32
@@ -147,7 +154,11 @@ def fit_image(data: bytes, limit: int = UPLOAD_IMAGE_BYTES) -> tuple[bytes, str]
 
 
 class ZaloOutbound:
-    """Carries out outbox rows on Zalo and downloads what residents sent."""
+    """Carries out outbox rows on Zalo and downloads what residents sent.
+
+    Both sides of ``core.senders``: a resident's chat through the customer-service API
+    (buttons, quotes, Zalo's billing), a group chat through the group API (GMF: text and
+    images only). The destination picks the side, never a payload or a method name."""
 
     channel = "zalo"
 
@@ -163,22 +174,9 @@ class ZaloOutbound:
             max_bytes=max_download_bytes, timeout_s=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
-    def rate_rules(self, chat_id: str, method: str) -> list[RateRule]:
+    def rate_rules(self, chat_id: str, send: Send) -> list[RateRule]:
         """Every API call counts against the app's 4,000 a minute; no-ops count nothing."""
-        return [] if method in NO_OP_METHODS else [APP_RULE]
-
-    async def send(self, chat_id: str, method: str, payload: dict[str, Any],
-                   destination: Destination) -> str | None:
-        """Carry out one outbox row; Zalo's message id when a message was created. A group
-        chat's row goes through the group API (GMF), a resident's through the
-        customer-service API: ``destination`` chooses, never the payload."""
-        if method in NO_OP_METHODS:
-            return None  # no button spinner to stop, no inline keyboard to remove
-        handler = (_GROUP_METHODS if destination == Destination.GROUP else _METHODS).get(method)
-        if handler is None:
-            raise PermanentSendError(f"unknown outbox method {method!r} for a zalo "
-                                     f"{Destination(destination).value} chat")
-        return await handler(self, chat_id, payload)
+        return [] if isinstance(send, ButtonAnswer | ButtonsCleared) else [APP_RULE]
 
     async def fetch_media(self, file_id: str) -> bytes:
         """Download a file a resident sent: ``file_id`` is its URL on Zalo's CDN (or the
@@ -205,43 +203,63 @@ class ZaloOutbound:
         await self.media.close()
         await self.tokens.close()
 
-    # -- methods ----------------------------------------------------------------------
+    # -- a resident's chat: the customer-service API -------------------------------------
 
-    async def _group_message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        # Group messages (GMF) carry text only: no buttons, no replies.
-        return await self._group_text(chat_id, {"text": message_from_dict(payload).text})
-
-    async def _message(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+    async def send_text(self, chat_id: str, text: Text) -> str | None:
         body = {"recipient": {"user_id": chat_id},
-                "message": _quoting(render_message(message_from_dict(payload)), payload)}
+                "message": _quoting(render_message(text.message), text.terms.quote_message_id)}
         return _message_id(await self._cs(body))
 
-    async def _media_group(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+    async def send_album(self, chat_id: str, album: Album) -> str | None:
         """Photos from the media store to a resident, one image message each (Zalo has no
-        albums)."""
-        return await self._photos(chat_id, payload, self._image)
+        albums); the first carries the caption and is the reply (quotes)."""
+        first: str | None = None
+        caption = album.caption or ""
+        quote = album.terms.quote_message_id
+        for item in album.items:
+            if not item.is_photo:
+                continue
+            sent = await self._image(chat_id, item, caption, quote if first is None else None)
+            first, caption = first or sent, ""
+        return first
 
-    async def _group_media(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        """Photos from the media store to a group chat, one image message each.
+    async def answer_button(self, chat_id: str, answer: ButtonAnswer) -> str | None:
+        return None  # no button spinner to stop
+
+    async def clear_buttons(self, chat_id: str, cleared: ButtonsCleared) -> str | None:
+        return None  # no inline keyboard to remove
+
+    # -- a group chat: the group API (GMF) -----------------------------------------------
+
+    async def post_text(self, chat_id: str, text: Text) -> str | None:
+        """Group messages (GMF) carry text only: no buttons, no replies; mentions are
+        taken out, so relayed text notifies nobody."""
+        plain = truncate(strip_mentions(text.message.text), TEXT_LIMIT)
+        if not plain:
+            raise PermanentSendError("empty group message")
+        body = {"recipient": {"group_id": chat_id}, "message": {"text": plain}}
+        return _message_id(await self._call(GROUP_MESSAGE_PATH, body))
+
+    async def post_album(self, chat_id: str, album: Album) -> str | None:
+        """Photos from the media store to a group chat, one image message each, the
+        caption under the first.
 
         Videos and files cannot be posted into a group: they are counted on the card.
         """
-        return await self._photos(chat_id, payload, self._group_image)
-
-    async def _photos(self, chat_id: str, payload: dict[str, Any],
-                      send_image: Callable[[str, dict[str, Any]], Awaitable[str | None]]
-                      ) -> str | None:
         first: str | None = None
-        caption = str(payload.get("caption") or "")
-        for item in payload.get("items", []):
-            if item.get("kind") != "photo":
+        caption = album.caption or ""
+        for item in album.items:
+            if not item.is_photo:
                 continue
-            single = {"path": item["path"], "caption": caption}
-            if first is None and payload.get(QUOTE_KEY):
-                single[QUOTE_KEY] = payload[QUOTE_KEY]  # the first image is the reply
-            sent = await send_image(chat_id, single)
+            sent = await self._group_image(chat_id, item, caption)
             first, caption = first or sent, ""
         return first
+
+    async def edit_post(self, chat_id: str, edit: Edit) -> str | None:
+        raise PermanentSendError("zalo cannot edit a message in a group chat")
+
+    async def answer_group_button(self, chat_id: str, answer: ButtonAnswer) -> str | None:
+        return None  # group messages carry no buttons
 
     async def _cs(self, body: dict[str, Any]) -> dict[str, Any]:
         """A message to a resident. One whose quote Zalo refuses (the quoted message gone,
@@ -257,29 +275,21 @@ class ZaloOutbound:
                                             if k != QUOTE_KEY}}
             return await self._call(CS_PATH, unquoted)
 
-    async def _group_text(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        text = truncate(strip_mentions(str(payload.get("text") or "")), TEXT_LIMIT)
-        if not text:
-            raise PermanentSendError("empty group message")
-        body = {"recipient": {"group_id": chat_id}, "message": {"text": text}}
-        return _message_id(await self._call(GROUP_MESSAGE_PATH, body))
-
-    async def _image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        attachment_id = await self._upload_image(payload)
-        message = _quoting(image_message(attachment_id, str(payload.get("caption") or "")),
-                           payload)
+    async def _image(self, chat_id: str, item: MediaItem, caption: str,
+                     quote: str | None) -> str | None:
+        attachment_id = await self._upload_image(item)
+        message = _quoting(image_message(attachment_id, caption), quote)
         body = {"recipient": {"user_id": chat_id}, "message": message}
         return _message_id(await self._cs(body))
 
-    async def _group_image(self, chat_id: str, payload: dict[str, Any]) -> str | None:
-        attachment_id = await self._upload_image(payload)
-        caption = strip_mentions(str(payload.get("caption") or ""))
+    async def _group_image(self, chat_id: str, item: MediaItem, caption: str) -> str | None:
+        attachment_id = await self._upload_image(item)
         body = {"recipient": {"group_id": chat_id},
-                "message": image_message(attachment_id, caption)}
+                "message": image_message(attachment_id, strip_mentions(caption))}
         return _message_id(await self._call(GROUP_MESSAGE_PATH, body))
 
-    async def _upload_image(self, payload: dict[str, Any]) -> str:
-        path = Path(str(payload.get("path") or ""))
+    async def _upload_image(self, item: MediaItem) -> str:
+        path = Path(item.path or "")
         if not path.is_absolute():
             raise PermanentSendError(f"image path must be absolute: {path}")
         try:
@@ -377,11 +387,10 @@ class InvalidParameters(PermanentSendError):
     """Zalo's -201: a field it will not take (a quote of a message it does not know)."""
 
 
-def _quoting(message: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    """``message`` quoting the resident's message the row answers, when it names one
+def _quoting(message: dict[str, Any], quoted: str | None) -> dict[str, Any]:
+    """``message`` quoting the resident's message the send answers, when it names one
     (``message.quote_message_id``, as chatwoot's Zalo OA channel sends it)."""
-    quoted = payload.get(QUOTE_KEY)
-    if isinstance(quoted, str) and quoted:
+    if quoted:
         message[QUOTE_KEY] = quoted
     return message
 
@@ -392,19 +401,3 @@ def _message_id(answer: dict[str, Any]) -> str | None:
         return str(data["message_id"])
     return None
 
-
-_Method = Callable[[ZaloOutbound, str, dict[str, Any]], Awaitable[str | None]]
-# A resident's chat: the customer-service API (buttons, quotes, Zalo's billing).
-_METHODS: dict[str, _Method] = {
-    "message": ZaloOutbound._message,
-    "image": ZaloOutbound._image,
-    "media_group": ZaloOutbound._media_group,
-}
-# A group chat: the group API (GMF), text and images only.
-_GROUP_METHODS: dict[str, _Method] = {
-    "message": ZaloOutbound._group_message,
-    "group_text": ZaloOutbound._group_text,
-    "image": ZaloOutbound._group_image,
-    "group_image": ZaloOutbound._group_image,
-    "media_group": ZaloOutbound._group_media,
-}

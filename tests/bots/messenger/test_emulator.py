@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.events import (
     ButtonPressed,
     Ignored,
@@ -23,6 +24,7 @@ from sosbot.core.events import (
     UnsupportedReceived,
 )
 from sosbot.core.model import Destination, MediaKind
+from sosbot.core.outbox_rows import Text
 
 from .harness import APP_SECRET, PAGE_TOKEN, Emu, running_emulator
 
@@ -127,8 +129,7 @@ async def test_echoes_when_enabled(emu: Emu) -> None:
     await emu.say(psid, text="Xin chào")
     client = emu.outbound()
     try:
-        await client.send(psid, "message", {"text": "Chào bạn", "last_user_message_at": None},
-                          RESIDENT)
+        await client.send_text(psid, Text(OutgoingMessage(text="Chào bạn")))
     finally:
         await client.close()
     for _ in range(50):

@@ -6,6 +6,7 @@ import base64
 import io
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from PIL import Image
 
 from sosbot.bots.messenger.outbound import MAX_DOWNLOAD_BYTES, MessengerOutbound, rate_rules
 from sosbot.bots.messenger.render import short_title
-from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
+from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     MediaRefused,
@@ -26,11 +27,19 @@ from sosbot.core.errors import (
 )
 from sosbot.core.events import MediaReceived
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import (
+    Album,
+    ButtonAnswer,
+    ButtonsCleared,
+    MediaItem,
+    ResidentTerms,
+    Text,
+)
+from sosbot.core.senders import GroupSender, ResidentSender
+from sosbot.delivery.platform_sends import carry_out
 from tests.conftest import closed_port
 
 from .harness import Emu, running_emulator
-
-RESIDENT = Destination.RESIDENT
 
 DAY = 24 * 3600.0
 CATEGORIES = (("An ninh trật tự / tội phạm", "cat:security"),
@@ -52,11 +61,10 @@ async def outbound(emu: Emu) -> AsyncIterator[MessengerOutbound]:
 
 
 def payload(message: OutgoingMessage, *, last: float | None, officer_words: bool = False
-            ) -> dict[str, Any]:
-    data = message_to_dict(message)
-    data["last_user_message_at"] = last
-    data["officer_words"] = officer_words
-    return data
+            ) -> Text:
+    """A text to a resident with Messenger's terms (``last``: when the resident wrote)."""
+    return Text(message, terms=ResidentTerms(last_user_message_at=last,
+                                             officer_words=officer_words))
 
 
 def png_bytes() -> bytes:
@@ -75,7 +83,7 @@ async def test_choices_become_quick_replies(emu: Emu, outbound: MessengerOutboun
     psid = await resident_who_wrote(emu)
     message = OutgoingMessage("Bạn muốn báo sự việc gì?", choices=tuple(
         (Choice(label, value),) for label, value in CATEGORIES), choice_hint="Trả lời 1–4.")
-    mid = await outbound.send(psid, "message", payload(message, last=emu.clock()), RESIDENT)
+    mid = await outbound.send_text(psid, payload(message, last=emu.clock()))
     [sent] = await emu.page_messages(psid)
     assert sent["mid"] == mid and sent["messaging_type"] == "RESPONSE"
     assert sent["text"] == "Bạn muốn báo sự việc gì?"
@@ -89,7 +97,7 @@ async def test_too_many_choices_become_numbered_lines(emu: Emu,
     psid = await resident_who_wrote(emu)
     choices = tuple((Choice(f"Phường {n}", f"ward:{n}"),) for n in range(1, 16))
     message = OutgoingMessage("Chọn phường:", choices=choices, choice_hint="Trả lời bằng số.")
-    await outbound.send(psid, "message", payload(message, last=emu.clock()), RESIDENT)
+    await outbound.send_text(psid, payload(message, last=emu.clock()))
     [sent] = await emu.page_messages(psid)
     assert "quick_replies" not in sent
     assert sent["text"].startswith("Chọn phường:\n\n1. Phường 1\n2. Phường 2\n")
@@ -100,7 +108,7 @@ async def test_link_becomes_a_button_template(emu: Emu, outbound: MessengerOutbo
     psid = await resident_who_wrote(emu)
     message = OutgoingMessage("Bấm nút để gửi vị trí của bạn.",
                               link=("📍 Gửi vị trí của tôi", "http://127.0.0.1:8080/l/abc"))
-    await outbound.send(psid, "message", payload(message, last=emu.clock()), RESIDENT)
+    await outbound.send_text(psid, payload(message, last=emu.clock()))
     [sent] = await emu.page_messages(psid)
     template = sent["attachment"]["payload"]
     assert sent["attachment"]["type"] == "template" and template["template_type"] == "button"
@@ -114,8 +122,9 @@ async def test_image_is_uploaded_and_served(emu: Emu, outbound: MessengerOutboun
     psid = await resident_who_wrote(emu)
     path = tmp_path / "chart.png"
     path.write_bytes(png_bytes())
-    data = payload(OutgoingMessage(""), last=emu.clock()) | {"path": str(path)}
-    mid = await outbound.send(psid, "image", data, RESIDENT)
+    album = Album((MediaItem("photo", "0" * 64, path=str(path)),),
+                  terms=ResidentTerms(last_user_message_at=emu.clock()))
+    mid = await outbound.send_album(psid, album)
     [sent] = await emu.page_messages(psid)
     assert sent["mid"] == mid and sent["attachment"]["type"] == "image"
     assert await outbound.fetch_media(sent["attachment"]["payload"]["url"]) == png_bytes()
@@ -139,7 +148,7 @@ async def test_after_24_hours_a_status_update_is_refused_untagged(
     calls_before = len(await emu.get("/_emu/calls"))
     update = payload(OutgoingMessage("Tin báo SOS-260001 đã được tiếp nhận."), last=wrote_at)
     with pytest.raises(DeliveryWindowClosed, match="no message tag fits"):
-        await outbound.send(psid, "message", update | {"kind": "status"}, RESIDENT)
+        await outbound.send_text(psid, update)
     assert len(await emu.get("/_emu/calls")) == calls_before
 
 
@@ -164,15 +173,16 @@ async def test_officer_words_carry_human_agent_only_when_enabled(emu: Emu) -> No
     tagged = emu.outbound(human_agent=True)
     try:
         with pytest.raises(DeliveryWindowClosed):
-            await plain.send(psid, "message", question, RESIDENT)
+            await plain.send_text(psid, question)
         with pytest.raises(DeliveryWindowClosed):  # a status update is never tagged
-            await tagged.send(psid, "message", question | {"officer_words": False}, RESIDENT)
-        await tagged.send(psid, "message", question, RESIDENT)
+            await tagged.send_text(psid, replace(question, terms=replace(question.terms,
+                                                                         officer_words=False)))
+        await tagged.send_text(psid, question)
         [sent] = await emu.page_messages(psid)
         assert sent["messaging_type"] == "MESSAGE_TAG" and sent["tag"] == "HUMAN_AGENT"
         await emu.advance(5 * DAY)  # 8 days after the resident wrote: past HUMAN_AGENT's 7
         with pytest.raises(DeliveryWindowClosed, match="7 days"):
-            await tagged.send(psid, "message", question, RESIDENT)
+            await tagged.send_text(psid, question)
     finally:
         await plain.close()
         await tagged.close()
@@ -193,8 +203,8 @@ async def test_after_24_hours_a_reply_is_refused_without_calling_meta(
     await emu.advance(DAY + 60)
     calls_before = len(await emu.get("/_emu/calls"))
     with pytest.raises(DeliveryWindowClosed):
-        await outbound.send(psid, "message", payload(OutgoingMessage("Cảm ơn bạn."),
-                                                     last=wrote_at), RESIDENT)
+        await outbound.send_text(psid, payload(OutgoingMessage("Cảm ơn bạn."),
+                                                     last=wrote_at))
     assert len(await emu.get("/_emu/calls")) == calls_before
     assert await emu.page_messages(psid) == []
 
@@ -205,8 +215,8 @@ async def test_meta_refusing_the_window_is_delivery_window_closed(
     await emu.advance(DAY + 60)
     # Our record says the resident wrote just now; Meta knows better.
     with pytest.raises(DeliveryWindowClosed, match="2018278"):
-        await outbound.send(psid, "message", payload(OutgoingMessage("Cảm ơn bạn."),
-                                                     last=emu.clock()), RESIDENT)
+        await outbound.send_text(psid, payload(OutgoingMessage("Cảm ơn bạn."),
+                                                     last=emu.clock()))
 
 
 async def test_within_the_window_a_status_update_is_a_response(
@@ -214,8 +224,7 @@ async def test_within_the_window_a_status_update_is_a_response(
     psid = await resident_who_wrote(emu)
     await emu.advance(3600)
     update = OutgoingMessage("Tin báo SOS-260001 đã được tiếp nhận.")
-    await outbound.send(psid, "message", payload(update, last=emu.clock() - 3600)
-                        | {"kind": "status"}, RESIDENT)
+    await outbound.send_text(psid, payload(update, last=emu.clock() - 3600))
     [sent] = await emu.page_messages(psid)
     assert sent["messaging_type"] == "RESPONSE" and sent["tag"] is None
 
@@ -238,8 +247,8 @@ async def test_graph_errors_are_mapped(emu: Emu, outbound: MessengerOutbound,
     psid = await resident_who_wrote(emu)
     await emu.post("/_emu/fail_next", failure)
     with pytest.raises(error, match=match) as caught:
-        await outbound.send(psid, "message", payload(OutgoingMessage("Xin chào"),
-                                                     last=emu.clock()), RESIDENT)
+        await outbound.send_text(psid, payload(OutgoingMessage("Xin chào"),
+                                                     last=emu.clock()))
     if isinstance(caught.value, RateLimited):
         assert caught.value.retry_after in (10.0, 60.0)
 
@@ -248,10 +257,10 @@ async def test_real_rate_limit_is_rate_limited(emu: Emu, outbound: MessengerOutb
     psid = await resident_who_wrote(emu)
     await emu.post("/_emu/config", {"limits": True, "page_per_s": 2})
     body = payload(OutgoingMessage("Xin chào"), last=emu.clock())
-    await outbound.send(psid, "message", body, RESIDENT)
-    await outbound.send(psid, "message", body, RESIDENT)
+    await outbound.send_text(psid, body)
+    await outbound.send_text(psid, body)
     with pytest.raises(RateLimited) as caught:
-        await outbound.send(psid, "message", body, RESIDENT)
+        await outbound.send_text(psid, body)
     assert caught.value.retry_after == 10.0
 
 
@@ -262,8 +271,8 @@ async def test_blocked_resident_is_a_recipient_gone(emu: Emu,
     psid = await resident_who_wrote(emu)
     await emu.post(f"/_emu/users/{psid}/block")
     with pytest.raises(RecipientGone, match="unavailable"):
-        await outbound.send(psid, "message", payload(OutgoingMessage("Xin chào"),
-                                                     last=emu.clock()), RESIDENT)
+        await outbound.send_text(psid, payload(OutgoingMessage("Xin chào"),
+                                                     last=emu.clock()))
 
 
 async def test_wrong_page_token_says_so_without_leaking_it(emu: Emu) -> None:
@@ -271,8 +280,8 @@ async def test_wrong_page_token_says_so_without_leaking_it(emu: Emu) -> None:
     client = emu.outbound("EAAwrong-token")
     try:
         with pytest.raises(PermanentSendError, match="page access token") as caught:
-            await client.send(psid, "message", payload(OutgoingMessage("Xin chào"),
-                                                       last=emu.clock()), RESIDENT)
+            await client.send_text(psid, payload(OutgoingMessage("Xin chào"),
+                                                       last=emu.clock()))
         assert "EAAwrong-token" not in str(caught.value)
     finally:
         await client.close()
@@ -282,20 +291,32 @@ async def test_unreachable_api_is_temporary() -> None:
     client = MessengerOutbound("tok", api_base=f"http://127.0.0.1:{closed_port()}", timeout_s=2.0)
     try:
         with pytest.raises(TemporarySendError):
-            await client.send("1", "message", payload(OutgoingMessage("x"), last=time.time()),
-                              RESIDENT)
+            await client.send_text("1", payload(OutgoingMessage("x"), last=time.time()))
     finally:
         await client.close()
 
 
 async def test_button_methods_are_no_ops(emu: Emu, outbound: MessengerOutbound) -> None:
     psid = await resident_who_wrote(emu)
-    assert await outbound.send(psid, "answer_button", {"callback_id": "x"}, RESIDENT) is None
-    assert await outbound.send(psid, "clear_buttons", {"message_id": "m_1"}, RESIDENT) is None
+    assert await outbound.answer_button(psid, ButtonAnswer("x")) is None
+    assert await outbound.clear_buttons(psid, ButtonsCleared("m_1")) is None
     assert await emu.get("/_emu/calls") == []
-    assert outbound.rate_rules(psid, "answer_button") == []
-    with pytest.raises(PermanentSendError):
-        await outbound.send(psid, "teleport", {}, RESIDENT)
+    assert outbound.rate_rules(psid, ButtonAnswer("x")) == []
+
+
+async def test_a_group_row_fails_for_good_and_reaches_nobody(
+        emu: Emu, outbound: MessengerOutbound) -> None:
+    """A page has no group chats: the adapter offers no group side, and a row written for
+    a group (a producer's mistake) fails as a permanent error, never sent to a person
+    whose id it happens to carry."""
+    psid = await resident_who_wrote(emu)
+    assert not isinstance(outbound, GroupSender)
+    assert isinstance(outbound, ResidentSender)
+    card = payload(OutgoingMessage("🚨 SOS-260001"), last=emu.clock())
+    with pytest.raises(PermanentSendError, match="messenger has no group chats"):
+        await carry_out(outbound, psid, Destination.GROUP, card)
+    assert await emu.get("/_emu/calls") == []
+    assert await carry_out(outbound, psid, Destination.RESIDENT, card) is not None
 
 
 async def test_download_over_20_mb_is_refused(tmp_path: Path) -> None:
@@ -348,10 +369,11 @@ async def test_media_off_the_cdn_and_the_emulator_is_refused(emu: Emu,
 
 
 def test_rate_rules_are_conservative() -> None:
-    rules = {rule.key: rule for rule in rate_rules("6100", "message")}
+    rules = {rule.key: rule for rule in rate_rules("6100", Text(OutgoingMessage("x")))}
     assert rules["messenger:page"].limit <= 300 and rules["messenger:page"].period_s >= 1.0
     assert "messenger:thread:6100" in rules
-    assert "messenger:page:media" in {rule.key for rule in rate_rules("6100", "image")}
+    assert "messenger:page:media" not in rules
+    assert "messenger:page:media" in {rule.key for rule in rate_rules("6100", Album(()))}
 
 
 @pytest.mark.parametrize(("label", "title"), [

@@ -24,9 +24,10 @@ from telegram.error import BadRequest
 from sosbot.bots.telegram import outbound
 from sosbot.bots.telegram.outbound import TelegramOutbound, render_caption
 from sosbot.command_centre import bulletins
-from sosbot.core.actions import OutgoingMessage, message_to_dict
+from sosbot.core.actions import OutgoingMessage
 from sosbot.core.cards import CardView, TargetState, render_card
 from sosbot.core.model import Category, Destination, Location, LocationSource, Report, ReportStatus
+from sosbot.core.outbox_rows import Album, MediaItem, PhotosRow, Text
 from sosbot.core.text_units import truncate_utf16, utf16_len
 from sosbot.core.texts import text as resident_text
 from sosbot.emulators.telegram.app import BotSpec, EmulatorConfig, create_app
@@ -145,12 +146,11 @@ async def test_a_long_caption_full_of_html_characters_is_sent(world: World,
     sender = TelegramOutbound(TOKEN, world.base, flood_limits=False)
     await sender.start()
     try:
-        items = [{"kind": "photo", "path": str(jpeg(tmp_path / f"{n}.jpg", (n * 90, 20, 20)))}
-                 for n in range(2)]
-        await sender.send(str(world.chat), "media_group",
-                          {"items": items, "caption": HOSTILE * 40}, RESIDENT)
-        await sender.send(str(world.chat), "message",
-                          message_to_dict(OutgoingMessage(text=FIRE * 5000)), RESIDENT)
+        items = tuple(MediaItem("photo", "0" * 64,
+                                path=str(jpeg(tmp_path / f"{n}.jpg", (n * 90, 20, 20))))
+                      for n in range(2))
+        await sender.send_album(str(world.chat), Album(items, caption=HOSTILE * 40))
+        await sender.send_text(str(world.chat), Text(OutgoingMessage(text=FIRE * 5000)))
     finally:
         await sender.close()
     album, text = (await world.stored())[-3], (await world.stored())[-1]
@@ -168,9 +168,10 @@ def _bulletin(body: str, photo: bool) -> Bulletin:
 def test_a_long_bulletin_keeps_its_footer_within_the_platform_limit(channel: str,
                                                                     photo: bool) -> None:
     body = (HOSTILE * 60)[:bulletins.MAX_TEXT]
-    method, payload = bulletins._row_for(_bulletin(body, photo),
-                                         Subscription(channel=channel, chat_id="1", lang="vi"))
-    text = payload["caption"] if method == "media_group" else payload["text"]
+    row = bulletins._row_for(_bulletin(body, photo),
+                             Subscription(channel=channel, chat_id="1", lang="vi"))
+    text = row.caption if isinstance(row, PhotosRow) else row.message.text
+    assert text is not None and isinstance(row, PhotosRow) == photo
     limit = bulletins.limit_for(channel, caption=photo)
     assert utf16_len(text) <= limit
     assert text.startswith(resident_text("vi", "bulletin_header"))
@@ -213,7 +214,7 @@ async def test_the_longest_card_fits_and_keeps_its_status_lines(world: World,
     sender = TelegramOutbound(TOKEN, world.base, flood_limits=False)
     await sender.start()
     try:
-        await sender.send(str(world.chat), "message", message_to_dict(card), RESIDENT)
+        await sender.send_text(str(world.chat), Text(card))
     finally:
         await sender.close()
     assert (await world.stored())[-1]["text"] == card.text

@@ -22,7 +22,7 @@ from sosbot.bots.zalo.outbound import (
     strip_mentions,
 )
 from sosbot.bots.zalo.security import signature_ok
-from sosbot.core.actions import Choice, OutgoingMessage, message_to_dict
+from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     PermanentSendError,
@@ -31,6 +31,16 @@ from sosbot.core.errors import (
 )
 from sosbot.core.events import LocationReceived, MediaReceived, TextReceived
 from sosbot.core.model import Destination
+from sosbot.core.outbox_rows import (
+    Album,
+    ButtonAnswer,
+    ButtonsCleared,
+    Edit,
+    MediaItem,
+    ResidentTerms,
+    Text,
+)
+from sosbot.delivery.platform_sends import carry_out
 from tests.conftest import closed_port
 
 from .conftest import OA_SECRET, Emu
@@ -54,8 +64,19 @@ def png(width: int = 64, height: int = 48, noisy: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def category_question() -> dict[str, Any]:
-    return message_to_dict(OutgoingMessage(
+def text(body: str, *, quote: str | None = None) -> Text:
+    """A plain text send (``quote``: the resident's message it quotes)."""
+    return Text(OutgoingMessage(text=body), terms=ResidentTerms(quote_message_id=quote))
+
+
+def photos(path: Path, caption: str | None = None, *, quote: str | None = None) -> Album:
+    """One stored photo, at ``path``, as an album send."""
+    return Album((MediaItem("photo", "0" * 64, path=str(path)),), caption=caption,
+                 terms=ResidentTerms(quote_message_id=quote))
+
+
+def category_question() -> Text:
+    return Text(OutgoingMessage(
         text="Bạn muốn báo sự việc gì? Chọn một mục bên dưới.", choices=CATEGORIES,
         choice_hint="Trả lời bằng số (1, 2, 3, 4) để chọn."))
 
@@ -63,7 +84,7 @@ def category_question() -> dict[str, Any]:
 async def test_choices_become_buttons_and_numbered_lines(emu: Emu,
                                                          outbound: ZaloOutbound) -> None:
     uid = await emu.user()
-    message_id = await outbound.send(uid, "message", category_question(), RESIDENT)
+    message_id = await outbound.send_text(uid, category_question())
     (sent,) = await emu.sent_by_oa("users", uid)
     # Nothing of the user's to quote (they only followed): Zalo counts it as proactive.
     assert sent["msg_id"] == message_id and sent["billing"] == "proactive"
@@ -80,11 +101,10 @@ async def test_choices_become_buttons_and_numbered_lines(emu: Emu,
 async def test_link_opens_a_url_and_location_request_explains_zalo(
         emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user()
-    payload = message_to_dict(OutgoingMessage(
+    await outbound.send_text(uid, Text(OutgoingMessage(
         text="Sự việc xảy ra ở đâu?", request="location",
         request_label="📍 Gửi vị trí của tôi",
-        link=("🗺️ Chọn trên bản đồ", "https://sos.example.vn/vi-tri/abc")))
-    await outbound.send(uid, "message", payload, RESIDENT)
+        link=("🗺️ Chọn trên bản đồ", "https://sos.example.vn/vi-tri/abc"))))
     (sent,) = await emu.sent_by_oa("users", uid)
     assert sent["text"] == "Sự việc xảy ra ở đâu?\n\n" + LOCATION_HINT["vi"]
     assert "Gửi vị trí của tôi" not in sent["text"]
@@ -113,8 +133,8 @@ async def test_group_text_strips_mentions(emu: Emu, outbound: ZaloOutbound) -> N
     officer = await emu.user("Đại úy Trần Minh")
     group = (await emu.post("/_emu/groups", {"name": "CA phường Bến Thành",
                                              "members": [officer]}))["id"]
-    text = "🚨 SOS-260001 [@8512368825402197413] kẻ gian ở hẻm 12 [@all]"
-    message_id = await outbound.send(group, "group_text", {"text": text}, GROUP)
+    posted = "🚨 SOS-260001 [@8512368825402197413] kẻ gian ở hẻm 12 [@all]"
+    message_id = await outbound.post_text(group, text(posted))
     (sent,) = await emu.sent_by_oa("groups", group)
     assert sent["msg_id"] == message_id
     assert sent["text"] == "🚨 SOS-260001 kẻ gian ở hẻm 12"
@@ -125,24 +145,23 @@ async def test_group_text_strips_mentions(emu: Emu, outbound: ZaloOutbound) -> N
 
 async def test_the_destination_not_the_payload_chooses_the_group_api(
         emu: Emu, outbound: ZaloOutbound, tmp_path: Path) -> None:
-    """A group row's plain ``message`` and ``media_group`` go through the group API (GMF),
-    text only; the same row to a resident goes through the customer-service API."""
+    """A group row's text and album go through the group API (GMF), text only; the same
+    text to a resident goes through the customer-service API: delivery picks the
+    adapter's side by the row's destination (``platform_sends``)."""
     officer = await emu.user("Đại úy Trần Minh")
     group = (await emu.post("/_emu/groups", {"name": "Trung tâm chỉ huy",
                                              "members": [officer]}))["id"]
     photo = tmp_path / "p.png"
     photo.write_bytes(png())
-    card = message_to_dict(OutgoingMessage(text="🚨 SOS-260001",
-                                           choices=((Choice("Tiếp nhận", "ack"),),)))
-    await outbound.send(group, "message", card, GROUP)
-    await outbound.send(group, "media_group",
-                        {"items": [{"kind": "photo", "path": str(photo)}], "caption": "📷"},
-                        GROUP)
-    await outbound.send(officer, "message", {"text": "Xin chào"}, RESIDENT)
+    card = Text(OutgoingMessage(text="🚨 SOS-260001",
+                                choices=((Choice("Tiếp nhận", "ack"),),)))
+    await carry_out(outbound, group, GROUP, card)
+    await carry_out(outbound, group, GROUP, photos(photo, "📷"))
+    await carry_out(outbound, officer, RESIDENT, text("Xin chào"))
     assert [m["text"] for m in await emu.sent_by_oa("groups", group)] == ["🚨 SOS-260001", "📷"]
     assert [m["text"] for m in await emu.sent_by_oa("users", officer)] == ["Xin chào"]
     with pytest.raises(PermanentSendError, match="resident"):
-        await outbound.send(officer, "group_text", {"text": "x"}, RESIDENT)
+        await carry_out(outbound, officer, RESIDENT, Edit("1", OutgoingMessage(text="x")))
 
 
 async def test_image_is_uploaded_then_sent_to_a_user_and_a_group(
@@ -155,8 +174,8 @@ async def test_image_is_uploaded_then_sent_to_a_user_and_a_group(
     big.write_bytes(png(900, 700, noisy=True))
     assert big.stat().st_size > 1024 * 1024  # over Zalo's upload limit: re-encoded
 
-    await outbound.send(uid, "image", {"path": str(small), "caption": "Ảnh hiện trường"}, RESIDENT)
-    await outbound.send(group, "group_image", {"path": str(big), "caption": "[@1] Hẻm 12"}, GROUP)
+    await outbound.send_album(uid, photos(small, "Ảnh hiện trường"))
+    await outbound.post_album(group, photos(big, "[@1] Hẻm 12"))
     (to_user,) = await emu.sent_by_oa("users", uid)
     (to_group,) = await emu.sent_by_oa("groups", group)
     assert to_user["text"] == "Ảnh hiện trường" and to_group["text"] == "Hẻm 12"
@@ -171,41 +190,41 @@ async def test_image_is_uploaded_then_sent_to_a_user_and_a_group(
 async def test_missing_or_bad_image_is_permanent(outbound: ZaloOutbound,
                                                  tmp_path: Path) -> None:
     with pytest.raises(PermanentSendError):
-        await outbound.send("1", "image", {"path": str(tmp_path / "none.png")}, RESIDENT)
+        await outbound.send_album("1", photos(tmp_path / "none.png"))
     (tmp_path / "x.png").write_bytes(b"not an image")
     with pytest.raises(PermanentSendError):
-        await outbound.send("1", "image", {"path": str(tmp_path / "x.png")}, RESIDENT)
+        await outbound.send_album("1", photos(tmp_path / "x.png"))
 
 
 async def test_window_closes_seven_days_after_the_last_message(
         emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user()
     await emu.post("/_emu/clock", {"advance_s": 3 * DAY})
-    await outbound.send(uid, "message", {"text": "Báo cáo SOS-260001 đang được xử lý."}, RESIDENT)
+    await outbound.send_text(uid, text("Báo cáo SOS-260001 đang được xử lý."))
     (sent,) = await emu.sent_by_oa("users", uid)
     assert sent["billable"] is True  # past the free 48 hours, inside the 7 days
     await emu.post("/_emu/clock", {"advance_s": 4 * DAY + 1})
     with pytest.raises(DeliveryWindowClosed):
-        await outbound.send(uid, "message", {"text": "Báo cáo SOS-260001 đã xử lý xong."}, RESIDENT)
+        await outbound.send_text(uid, text("Báo cáo SOS-260001 đã xử lý xong."))
     assert emu.state.calls[-1]["error"] == -230
     await emu.post("/_emu/send", {"from": uid, "text": "Cảm ơn"})  # the user writes again
-    assert await outbound.send(uid, "message", {"text": "Không có gì ạ."}, RESIDENT) is not None
+    assert await outbound.send_text(uid, text("Không có gì ạ.")) is not None
 
 
 async def test_a_user_who_never_interacted_cannot_be_messaged(
         emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user(follow=False)
     with pytest.raises(DeliveryWindowClosed):
-        await outbound.send(uid, "message", {"text": "Xin chào"}, RESIDENT)
+        await outbound.send_text(uid, text("Xin chào"))
 
 
 async def test_rate_limit_is_rate_limited(emu: Emu, outbound: ZaloOutbound) -> None:
     uid = await emu.user()
     await emu.post("/_emu/config", {"requests_per_min": 2})
-    await outbound.send(uid, "message", {"text": "1"}, RESIDENT)
-    await outbound.send(uid, "message", {"text": "2"}, RESIDENT)
+    await outbound.send_text(uid, text("1"))
+    await outbound.send_text(uid, text("2"))
     with pytest.raises(RateLimited) as caught:
-        await outbound.send(uid, "message", {"text": "3"}, RESIDENT)
+        await outbound.send_text(uid, text("3"))
     assert caught.value.retry_after == 60.0
 
 
@@ -221,7 +240,7 @@ async def test_errors_map_onto_the_core(emu: Emu, outbound: ZaloOutbound,
     uid = await emu.user()
     await emu.post("/_emu/faults", {"path": "/v3.0/oa/message/cs", **fault})
     with pytest.raises(error):
-        await outbound.send(uid, "message", {"text": "Xin chào"}, RESIDENT)
+        await outbound.send_text(uid, text("Xin chào"))
 
 
 async def test_unreachable_api_is_temporary(outbound: ZaloOutbound) -> None:
@@ -229,20 +248,21 @@ async def test_unreachable_api_is_temporary(outbound: ZaloOutbound) -> None:
     closed = ZaloOutbound(outbound.tokens, api_base=f"http://127.0.0.1:{closed_port()}",
                           timeout_s=2)
     with pytest.raises(TemporarySendError):
-        await closed.send("1", "message", {"text": "Xin chào"}, RESIDENT)
+        await closed.send_text("1", text("Xin chào"))
     await closed.close()
 
 
 async def test_no_op_methods_and_rate_rules(emu: Emu, outbound: ZaloOutbound) -> None:
-    assert await outbound.send("1", "answer_button", {"callback_id": "x"}, RESIDENT) is None
-    assert await outbound.send("1", "clear_buttons", {"message_id": "2"}, RESIDENT) is None
+    assert await outbound.answer_button("1", ButtonAnswer("x")) is None
+    assert await outbound.clear_buttons("1", ButtonsCleared("2")) is None
+    assert await outbound.answer_group_button("g1", ButtonAnswer("x")) is None
     assert emu.state.calls == []
-    assert outbound.rate_rules("1", "answer_button") == []
-    assert outbound.rate_rules("g1", "group_text") == [APP_RULE]
+    assert outbound.rate_rules("1", ButtonAnswer("x")) == []
+    assert outbound.rate_rules("g1", text("x")) == [APP_RULE]
     assert (APP_RULE.key, APP_RULE.kind, APP_RULE.limit, APP_RULE.period_s) == \
         ("zalo:app", "window", 3800, 60.0)
-    with pytest.raises(PermanentSendError):
-        await outbound.send("1", "edit_card", {}, RESIDENT)
+    with pytest.raises(PermanentSendError, match="cannot edit"):
+        await outbound.edit_post("g1", Edit("1", OutgoingMessage(text="x")))
 
 
 # -- the emulator's webhooks, as our parser and signature check see them ---------------

@@ -18,6 +18,7 @@ from sosbot.core.model import Destination
 from sosbot.storage.tokens import DbTokenStore, seed
 
 from .conftest import Emu, manager, process_lock, seed_from_emulator
+from .test_outbound import text
 
 RESIDENT = Destination.RESIDENT
 
@@ -60,14 +61,13 @@ async def test_token_expiring_during_50_concurrent_sends(
     await seed_from_emulator(emu, token_engine)
     adapter = ZaloOutbound(manager(emu, store, redis_lock()), api_base=emu.base)
     users = [await emu.user(f"Người dân {n}") for n in range(50)]
-    await adapter.send(users[0], "message", {"text": "Xin chào"}, RESIDENT)
+    await adapter.send_text(users[0], text("Xin chào"))
     before = len(await emu.refreshes())
     await emu.post("/_emu/clock", {"advance_s": EXPIRED})
     for uid in users:  # keep them inside the messaging window
         await emu.post("/_emu/send", {"from": uid, "text": "Còn đó không?", "wait": False})
 
-    ids = await asyncio.gather(*(adapter.send(uid, "message",
-                                              {"text": "Chúng tôi đang xử lý."}, RESIDENT)
+    ids = await asyncio.gather(*(adapter.send_text(uid, text("Chúng tôi đang xử lý."))
                                  for uid in users))
     assert all(ids) and len(set(ids)) == 50
     refreshes = (await emu.refreshes())[before:]
@@ -85,12 +85,12 @@ async def test_two_workers_never_use_the_same_refresh_token(
                             api_base=emu.base) for _ in range(2)]
     uid = await emu.user()
     for worker in workers:
-        await worker.send(uid, "message", {"text": "Khởi động"}, RESIDENT)
+        await worker.send_text(uid, text("Khởi động"))
 
     for _round in range(3):
         await emu.post("/_emu/clock", {"advance_s": EXPIRED})
         await emu.post("/_emu/send", {"from": uid, "text": "alo", "wait": False})
-        sends = [worker.send(uid, "message", {"text": f"Tin {n}"}, RESIDENT)
+        sends = [worker.send_text(uid, text(f"Tin {n}"))
                  for n in range(10) for worker in workers]
         assert all(await asyncio.gather(*sends))
 
