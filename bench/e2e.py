@@ -57,6 +57,8 @@ class Options:
     batch_cards_from: int | None = None  # None: as deployed (config.yaml's default)
     api_delay_ms: float = 0.0  # the Bot API's round trip (0: loopback)
     worker_lanes: int | None = None  # None: as deployed (queue.worker_lanes's default)
+    # Extra runs with the Bot API this far away: (reports/s, round trip ms, seconds).
+    far: tuple[tuple[float, float, float], ...] = ()
 
     def seconds_for(self, rate: float) -> float:
         return (self.seconds or {}).get(rate, 60.0)
@@ -253,6 +255,15 @@ async def run_fresh(options: Options, folder: Path, log: Callable[[str], None] =
         rates = merged.get("rates", {})
         merged.update({k: v for k, v in one.items() if k != "resident" or index == 0})
         merged["rates"] = {**rates, **one["rates"]}
+    for rate, delay_ms, seconds in options.far:
+        # From Vietnam, a round trip to Telegram's Bot API is far from loopback's: a sender
+        # waiting for each answer in turn is bound by it (bench/FINDINGS.md, session 8).
+        one = await run(replace(options, rates=(rate,), api_delay_ms=delay_ms,
+                                seconds={rate: seconds}),
+                        folder / f"rate-{rate:g}-far-{delay_ms:g}", log, resident=False)
+        figures = one["rates"][str(int(rate))]
+        merged.setdefault("rates", {})[f"{rate:g} (Bot API {delay_ms:g} ms away)"] = {
+            **figures, "api_delay_ms": delay_ms}
     return merged
 
 
@@ -349,7 +360,9 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
                     log(f"  e2e {rate:5.0f} reports/s × {options.seconds_for(rate):.0f} s, "
                         f"{options.workers} workers: p50 {figures['p50_ms']:.0f} ms, "
                         f"p95 {figures['p95_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms "
-                        f"({figures['complete']}/{figures['reports']} complete)")
+                        f"({figures['complete']}/{figures['reports']} complete)"
+                        + (f", Bot API {options.api_delay_ms:g} ms away"
+                           if options.api_delay_ms else ""))
                 results["rss_mb_end"] = {p.name: round(p.rss_mb(), 1) for p in system.processes}
     finally:
         await emulator.runner.cleanup()

@@ -220,7 +220,10 @@ def _e2e(e2e: dict[str, Any] | None) -> list[str]:
            "system, which first serves the resident side (section 5) as a warm-up. The wait "
            "for the cards ends 45 s after the last submission at most; a "
            "report whose cards had not all arrived by then counts with the time until then, "
-           "so those figures are lower bounds (marked ≥).", ""]
+           "so those figures are lower bounds (marked ≥). A row marked \"Bot API N ms "
+           "away\" runs with the emulator answering every call N ms late: the network "
+           "between a server in Vietnam and Telegram's, which loopback hides (workers that "
+           "wait for each answer in turn are bound by it).", ""]
     rows = []
     for rate, f in e2e.get("rates", {}).items():
         mark = "≥ " if f.get("lower_bound") else ""

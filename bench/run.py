@@ -32,7 +32,7 @@ def full_options() -> dict[str, Any]:
         "e2e": e2e.Options(rates=(5.0, 20.0, 100.0), seconds={5.0: 60.0, 20.0: 60.0,
                                                                 100.0: 15.0},
                            workers=2, drain_timeout_s=45.0, resident_rate=5.0,
-                           resident_seconds=20.0),
+                           resident_seconds=20.0, far=((20.0, 150.0, 30.0),)),
         "fanout": fanout.Options(reports=500, wards=50, one_ward_spots=25, workers=2,
                                  timeout_s=300.0),
         "geocoding": geocoding.Options(rate=3.0, seconds=15.0, delay_s=0.3, workers=2),
