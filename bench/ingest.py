@@ -117,7 +117,8 @@ async def measure(name: str, url: str, process: Process, options: Options,
         found["rates"][str(int(rate))] = result
         log(f"  {name:16} {rate:6.0f}/s offered: {result['rps']:8.1f}/s answered, "
             f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-            f"{result['errors']} errors")
+            f"{result['errors']} errors ({result.get('refused', 0)} refused 503, "
+            f"p99 {result.get('refused_p99_ms', 0.0):.1f} ms)")
     found["rss_mb_under_load"] = max(r["rss_mb_peak"] for r in
                                      [found["saturation"], *found["rates"].values()])
     return found

@@ -7,7 +7,8 @@
     closed loop at saturation: wrk (Debian's package) when installed, else aiohttp.
 
 ``BODIES`` holds one request body a line, sent in order (cycling when exhausted). Prints one
-JSON object: requests, ok, errors, rps, p50/p90/p99/max in ms (of the 200 answers), tool.
+JSON object: requests, ok, errors, rps, p50/p90/p99/max in ms (of the 200 answers), tool;
+the open loop also ``refused`` (503 answers) and ``refused_p99_ms``: how long a refusal took.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ async def open_loop(url: str, bodies: list[bytes], rate: float, seconds: float,
                     secret: str) -> dict[str, Any]:
     count = max(1, int(rate * seconds))
     latencies: list[float] = []
+    refusals: list[float] = []
     statuses: Counter[int | str] = Counter()
     loop = asyncio.get_running_loop()
     timeout = aiohttp.ClientTimeout(total=30)
@@ -102,6 +104,8 @@ async def open_loop(url: str, bodies: list[bytes], rate: float, seconds: float,
                 return
             if response.status == 200:  # a refusal (503 when overloaded) is no latency
                 latencies.append(loop.time() - due)
+            elif response.status == 503:  # but how soon it came is: at once, or queued?
+                refusals.append(loop.time() - due)
 
         start = loop.time() + 0.1
         tasks = []
@@ -118,6 +122,8 @@ async def open_loop(url: str, bodies: list[bytes], rate: float, seconds: float,
         elapsed = loop.time() - start
     result = summary(latencies, statuses, elapsed, "aiohttp open loop")
     result["offered_rps"] = rate
+    result["refused"] = len(refusals)
+    result["refused_p99_ms"] = round(percentile([x * 1000 for x in refusals], 99), 2)
     return result
 
 
