@@ -4,7 +4,8 @@ A webhook handler authenticates, parses, and hands the events to the intake writ
 stores them with the deliveries that arrived meanwhile in one database transaction (on a
 thread of its own, so the event loop never blocks on the database) and queues the outbox
 rows on rq; once they are committed the handler answers 200. It never sends a message
-itself. Updates from one chat are handled in arrival order. When a new delivery would wait
+itself. Updates from one chat are stored in arrival order (the writer takes them in the
+order they are handed over). When a new delivery would wait
 too long for its commit (``max_queue_delay_ms``, ``intake.admission``) or ``max_in_flight``
 are waiting already, it answers 503 with ``Retry-After`` at once, and the platforms retry.
 """
@@ -339,18 +340,22 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
                   payload: dict[str, Any]) -> web.Response:
     channel = events[0].chat.channel.value
     started = time.perf_counter()
-    # A batch (Messenger) may hold several chats: hold each one's lock, in a fixed order.
+    # The writer stores deliveries in the order they are handed to it, so a chat's updates
+    # keep their order once handed over, even in one batch: its lock is held until then,
+    # not until the commit. A batch (Messenger) may hold several chats: each one's lock,
+    # in a fixed order.
     keys = sorted({(e.chat.channel.value, e.chat.chat_id) for e in events})
-    async with AsyncExitStack() as locks:
-        for key in keys:
-            await locks.enter_async_context(app[LOCKS].hold(key))
-        try:
-            result = await app[WRITER].store(events, payload)
-        except RETRY_LATER as exc:
-            # The platform will retry: nothing was half-written (the transaction rolled back).
-            log.error("database unavailable, answering 503: %s", exc)
-            metrics.WEBHOOKS.labels(channel, "unavailable").inc()
-            return _answer(503, "database unavailable, retry later")
+    try:
+        async with AsyncExitStack() as locks:
+            for key in keys:
+                await locks.enter_async_context(app[LOCKS].hold(key))
+            committed = app[WRITER].submit(events, payload)
+        result = await asyncio.shield(committed)
+    except RETRY_LATER as exc:
+        # The platform will retry: nothing was half-written (the transaction rolled back).
+        log.error("database unavailable, answering 503: %s", exc)
+        metrics.WEBHOOKS.labels(channel, "unavailable").inc()
+        return _answer(503, "database unavailable, retry later")
     log.debug("%s %s: %d new, %d duplicate, %d outbox, %.1f ms", channel,
               events[0].event_id, result.accepted, result.duplicates, len(result.outbox_ids),
               (time.perf_counter() - started) * 1000)

@@ -159,3 +159,40 @@ async def test_once_deliveries_wait_past_the_target_new_ones_are_refused_at_once
     with transaction(engine) as session:
         stored = sorted(e.chat_id for e in session.exec(select(InboundEvent)).all())
     assert stored == ["7300", "7301", "7304"]
+
+
+async def test_a_chats_updates_share_a_batch_in_the_order_they_came(
+        make_client: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat's next update does not wait for the commit of the one before: the writer
+    stores deliveries in the order they were handed over, so both go in one batch, in
+    order."""
+    real = intake.take_recorded
+    held, release = threading.Event(), threading.Event()
+
+    def holding(session: Any, events: Any, fresh: Any, now: Any, policy: Any,
+                counts: Any = None) -> Any:
+        if events[0].chat.chat_id == "7400":
+            held.set()
+            release.wait(30)
+        return real(session, events, fresh, now, policy, counts)
+
+    monkeypatch.setattr(intake, "take_recorded", holding)
+    client = await make_client()
+    first = asyncio.create_task(post(client, update("/start", chat=7400)))
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, held.wait, 10)
+        steps = [asyncio.create_task(post(client, update(text, chat=7401)))
+                 for text in ("/start", "1")]  # the first step, then a category
+        while client.app[LOAD].count < 3:
+            await asyncio.sleep(0.01)
+    finally:
+        release.set()
+    answers = await asyncio.gather(first, *steps)
+    assert [status for status, _ in answers] == [200, 200, 200]
+    writer = client.app[WRITER]
+    assert writer.stored == 3 and writer.batches == 2  # the chat's two in one batch
+    with transaction(engine) as session:
+        conversation = session.exec(select(Conversation).where(
+            Conversation.chat_id == "7401")).one()
+    assert conversation.state["stage"] != "category"  # "1" was taken after /start
+    assert conversation.state["draft"]["category"] is not None
