@@ -263,7 +263,8 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
                  api_base: str = "http://127.0.0.1:9", queue: str = "bench",
                  flood_limits: bool = True, routing: dict[str, Any] | None = None,
                  stale_after_s: float = 60.0,
-                 intake_writer: str = "process") -> AsyncIterator[Sosbot]:
+                 intake_writer: str = "process",
+                 web: dict[str, Any] | None = None) -> AsyncIterator[Sosbot]:
     """A migrated database and the environment to run `sosbot` commands against it."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
@@ -274,7 +275,7 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
         "channels": {"zalo": {"enabled": False}, "messenger": {"enabled": False},
                      "telegram": {"flood_limits": flood_limits}},
         "digest": {"every_minutes": 0},  # no digest posts in the middle of a measurement
-        "web": {"intake_writer": intake_writer},
+        "web": {"intake_writer": intake_writer, **(web or {})},
         **({"routing": routing} if routing else {}),
     }))
     env = {**os.environ, "SOSBOT_CONFIG": str(config), "DATABASE_URL": database_url,
