@@ -28,6 +28,8 @@ from bench.peers import WEBHOOK_PATH
 from bench.services import SECRET, TOKEN, Process, redis_database
 from sosbot.geo.wards import WardIndex
 
+WARM_UP_RATE, WARM_UP_S = 100.0, 3.0  # before the fixed rates, on a fresh process
+
 
 @dataclass(frozen=True)
 class Options:
@@ -96,20 +98,21 @@ async def settle(process: Process, timeout_s: float = 45.0) -> float:
 
 
 async def measure(name: str, url: str, process: Process, options: Options,
-                  bodies_for: Callable[[int], Path], log: Callable[[str], None]
-                  ) -> dict[str, Any]:
+                  bodies_for: Callable[[int], Path], log: Callable[[str], None],
+                  saturate: bool = True, rates: bool = True) -> dict[str, Any]:
     """Saturation on the fresh server, then each fixed rate; between two runs the server
     first works off whatever the previous one left queued."""
     found: dict[str, Any] = {"rss_mb_idle": round(process.rss_mb(), 1), "rates": {}}
-    bodies = bodies_for(options.saturation_bodies)
-    result = await peak_rss(process, run_load("saturate", url, bodies, secret=SECRET,
-                                              seconds=options.seconds,
-                                              connections=options.connections))
-    result["settled_s"] = await settle(process)
-    found["saturation"] = result
-    log(f"  {name:16} saturation: {result['rps']:8.1f}/s, p50 {result['p50_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['tool']})")
-    for rate in options.rates:
+    if saturate:
+        bodies = bodies_for(options.saturation_bodies)
+        result = await peak_rss(process, run_load("saturate", url, bodies, secret=SECRET,
+                                                  seconds=options.seconds,
+                                                  connections=options.connections))
+        result["settled_s"] = await settle(process)
+        found["saturation"] = result
+        log(f"  {name:16} saturation: {result['rps']:8.1f}/s, p50 {result['p50_ms']:.1f} ms, "
+            f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['tool']})")
+    for rate in options.rates if rates else ():
         bodies = bodies_for(int(rate * options.seconds) + 10)
         result = await peak_rss(process, run_load("rate", url, bodies, secret=SECRET,
                                                   seconds=options.seconds, rate=rate))
@@ -117,9 +120,11 @@ async def measure(name: str, url: str, process: Process, options: Options,
         found["rates"][str(int(rate))] = result
         log(f"  {name:16} {rate:6.0f}/s offered: {result['rps']:8.1f}/s answered, "
             f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-            f"{result['errors']} errors")
+            f"{result['errors']} errors ({result.get('refused', 0)} refused 503, "
+            f"p99 {result.get('refused_p99_ms', 0.0):.1f} ms)")
     found["rss_mb_under_load"] = max(r["rss_mb_peak"] for r in
-                                     [found["saturation"], *found["rates"].values()])
+                                     [*([found["saturation"]] if saturate else []),
+                                      *found["rates"].values()])
     return found
 
 
@@ -180,13 +185,34 @@ async def _sosbot(database: str, folder: Path, redis_url: str,
 async def _sosbot_on(database_url: str, folder: Path, redis_url: str,
                      groups: dict[tuple[str, str], int], options: Options, bodies: Bodies,
                      log: Callable[[str], None]) -> dict[str, Any]:
-    async with services.sosbot(folder, database_url, redis_url) as system:
+    name = "sosbot " + database_url.split(":", 1)[0].replace("postgresql", "postgres")
+    # Saturation measures capacity: the 32 connections' deliveries are let wait as long as
+    # they must (admission by queueing delay off), so nothing is refused and the mix of
+    # updates stored is the one sent (wrk does not send a refused update again, and a
+    # resident whose /start is refused never submits). The fixed rates then run on the
+    # same database with the web process as deployed (web.max_queue_delay_ms as default).
+    async with services.sosbot(folder, database_url, redis_url,
+                               web={"max_queue_delay_ms": 60_000}) as system:
         services.bind_groups(database_url, groups)
         await system.serve()
         assert system.web is not None
-        name = "sosbot " + database_url.split(":", 1)[0].replace("postgresql", "postgres")
-        return await measure(name, f"{system.web_url}/webhooks/telegram", system.web, options,
-                             bodies.file, log)
+        found = await measure(name, f"{system.web_url}/webhooks/telegram", system.web,
+                              options, bodies.file, log, rates=False)
+    async with services.sosbot(folder, database_url, redis_url) as system:
+        await system.serve()
+        assert system.web is not None
+        # A fresh process is slow for its first seconds (lazy imports, caches, prepared
+        # statements): warmed at a low rate first, as the first one was by saturation.
+        await run_load("rate", f"{system.web_url}/webhooks/telegram",
+                       bodies.file(int(WARM_UP_RATE * WARM_UP_S)), secret=SECRET,
+                       seconds=WARM_UP_S, rate=WARM_UP_RATE)
+        await settle(system.web)
+        deployed = await measure(name, f"{system.web_url}/webhooks/telegram", system.web,
+                                 options, bodies.file, log, saturate=False)
+    return {**deployed, "saturation": found["saturation"],
+            "rss_mb_idle": found["rss_mb_idle"],
+            "rss_mb_under_load": max(found["rss_mb_under_load"],
+                                     deployed["rss_mb_under_load"])}
 
 
 def main(argv: list[str] | None = None) -> int:

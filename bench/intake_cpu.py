@@ -3,7 +3,8 @@
 The same update mix as the ingest benchmark (residents' reports, officers' chatter, every
 ward bound), parsed first, then stored ``--batch`` updates to a transaction as
 ``routing.intake.take_batch`` does in the intake writer. It prints wall and CPU time per
-update, and with ``--profile`` the functions that cost the most: this is how the hot path
+update, the SQL statements executed per update (each one a round trip on PostgreSQL), and
+with ``--profile`` the functions that cost the most: this is how the hot path
 was found and how a change to it is judged (run it on two checkouts, minutes apart, and
 compare; see bench/FINDINGS.md).
 
@@ -25,6 +26,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from bench import services, updates
 from bench.ingest import bindings_for
@@ -74,6 +77,13 @@ def measure(kind: str, count: int, profile: bool = False, batch: int = 1) -> dic
                                    policy)
 
             store(parsed[:WARM_UP])
+            statements = 0
+
+            def counted(*_: Any) -> None:
+                nonlocal statements
+                statements += 1
+
+            event.listen(engine, "before_cursor_execute", counted)
             profiler = cProfile.Profile() if profile else None
             wall, cpu = time.perf_counter(), time.process_time()
             if profiler is not None:
@@ -82,6 +92,7 @@ def measure(kind: str, count: int, profile: bool = False, batch: int = 1) -> dic
             if profiler is not None:
                 profiler.disable()
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            event.remove(engine, "before_cursor_execute", counted)
         finally:
             engine.dispose()
     if profiler is not None:
@@ -89,6 +100,7 @@ def measure(kind: str, count: int, profile: bool = False, batch: int = 1) -> dic
     return {"database": kind, "updates": count, "per_transaction": batch,
             "wall_ms_per_update": round(wall / count * 1000, 3),
             "cpu_ms_per_update": round(cpu / count * 1000, 3),
+            "statements_per_update": round(statements / count, 2),
             "updates_per_s_one_thread": round(count / wall, 1)}
 
 

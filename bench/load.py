@@ -3,11 +3,15 @@
 ``python -m bench.load rate URL BODIES --rate 500 --seconds 10``
     open loop: request *i* is due at ``start + i/rate`` whether or not earlier ones have
     been answered, and its latency counts from when it was due (no coordinated omission).
+    A body answered 503 is not sent again: ``refused`` counts them and ``refused_p99_ms``
+    says how long a refusal took (at once, or after a queue?).
 ``python -m bench.load saturate URL BODIES --seconds 10 --connections 32``
-    closed loop at saturation: wrk (Debian's package) when installed, else aiohttp.
+    closed loop at saturation: wrk (Debian's package) when installed, else aiohttp. A body
+    answered 503 is sent again at once.
 
 ``BODIES`` holds one request body a line, sent in order (cycling when exhausted). Prints one
-JSON object: requests, ok, errors, rps, p50/p90/p99/max in ms (of the 200 answers), tool.
+JSON object: requests, ok, errors, rps, p50/p90/p99/max in ms (of the 200 answers), tool;
+the open loop also ``refused`` (503 answers) and ``refused_p99_ms``: how long a refusal took.
 """
 
 from __future__ import annotations
@@ -34,10 +38,27 @@ local i = 0
 init = function(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
 end
+-- A body answered 503 is sent again (next), as a platform sends a refused update again:
+-- the mix of updates the server stores stays the same whatever it refuses. The body's
+-- number travels in X-Request-Id, which sosbot sends back.
+local again = {}
 request = function()
-  i = i + 1
-  if i > #bodies then i = 1 end
-  return wrk.format("POST", nil, nil, bodies[i])
+  local n = table.remove(again)
+  if n == nil then
+    i = i + 1
+    if i > #bodies then i = 1 end
+    n = i
+  end
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["X-Request-Id"] = "body" .. n
+  return wrk.format("POST", nil, headers, bodies[n])
+end
+response = function(status, headers, body)
+  if status == 503 then
+    local id = headers["X-Request-Id"] or headers["x-request-id"]
+    if id then again[#again + 1] = tonumber(string.sub(id, 5)) end
+  end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -86,6 +107,7 @@ async def open_loop(url: str, bodies: list[bytes], rate: float, seconds: float,
                     secret: str) -> dict[str, Any]:
     count = max(1, int(rate * seconds))
     latencies: list[float] = []
+    refusals: list[float] = []
     statuses: Counter[int | str] = Counter()
     loop = asyncio.get_running_loop()
     timeout = aiohttp.ClientTimeout(total=30)
@@ -102,6 +124,8 @@ async def open_loop(url: str, bodies: list[bytes], rate: float, seconds: float,
                 return
             if response.status == 200:  # a refusal (503 when overloaded) is no latency
                 latencies.append(loop.time() - due)
+            elif response.status == 503:  # but how soon it came is: at once, or queued?
+                refusals.append(loop.time() - due)
 
         start = loop.time() + 0.1
         tasks = []
@@ -118,6 +142,8 @@ async def open_loop(url: str, bodies: list[bytes], rate: float, seconds: float,
         elapsed = loop.time() - start
     result = summary(latencies, statuses, elapsed, "aiohttp open loop")
     result["offered_rps"] = rate
+    result["refused"] = len(refusals)
+    result["refused_p99_ms"] = round(percentile([x * 1000 for x in refusals], 99), 2)
     return result
 
 

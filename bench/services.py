@@ -288,10 +288,12 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
                  stale_after_s: float = 60.0,
                  intake_writer: str = "process",
                  geocoder: dict[str, Any] | None = None,
-                 worker_lanes: int | None = None) -> AsyncIterator[Sosbot]:
+                 worker_lanes: int | None = None,
+                 web: dict[str, Any] | None = None) -> AsyncIterator[Sosbot]:
     """A migrated database and the environment to run `sosbot` commands against it; with
     ``geocoder`` (config.yaml's section: its ``url`` and limits) an online geocoder, without
-    none (whatever ``SOSBOT_GEOCODER_URL`` this process has)."""
+    none (whatever ``SOSBOT_GEOCODER_URL`` this process has); ``web``: more of config.yaml's
+    ``web`` section."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
@@ -302,7 +304,7 @@ async def sosbot(folder: Path, database_url: str, redis_url: str, *,
         "channels": {"zalo": {"enabled": False}, "messenger": {"enabled": False},
                      "telegram": {"flood_limits": flood_limits}},
         "digest": {"every_minutes": 0},  # no digest posts in the middle of a measurement
-        "web": {"intake_writer": intake_writer},
+        "web": {"intake_writer": intake_writer, **(web or {})},
         **({"routing": routing} if routing else {}),
         **({"geocoder": geocoder} if geocoder else {}),
     }))

@@ -1,8 +1,9 @@
 """Per-chat serialisation inside one web process: updates of a chat are handled in arrival order.
 
-``asyncio.Lock`` wakes waiters first-in first-out, so holding the chat's lock for the whole
-handling of an update keeps a resident's messages in the order they arrived. Across
-processes the conversation row lock in the database does the same job.
+``asyncio.Lock`` wakes waiters first-in first-out, so holding the chat's lock until an
+update is handed to the intake writer, which stores deliveries in the order they are handed
+over, keeps a resident's messages in the order they arrived (and lets two of them share a
+batch). Across processes the conversation row lock in the database does the same job.
 """
 
 from __future__ import annotations

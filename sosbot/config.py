@@ -239,6 +239,9 @@ class WebConfig(Section):
     port: int = Field(default=8080, ge=1, le=65535)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_in_flight: int = Field(default=256, ge=1)
+    # A delivery that would wait longer than this for its commit is answered 503 with
+    # Retry-After at once (sosbot/intake/admission.py); the platforms retry.
+    max_queue_delay_ms: float = Field(default=50.0, gt=0, le=60_000)
     intake_batch: int = Field(default=64, ge=1, le=1000)
     # "process": the intake writer runs as a child of the web process, on a core of its
     # own; "thread": on a thread of the web process (one interpreter lock for both).

@@ -4,8 +4,10 @@ A webhook handler authenticates, parses, and hands the events to the intake writ
 stores them with the deliveries that arrived meanwhile in one database transaction (on a
 thread of its own, so the event loop never blocks on the database) and queues the outbox
 rows on rq; once they are committed the handler answers 200. It never sends a message
-itself. Updates from one chat are handled in arrival order. Beyond ``max_in_flight``
-deliveries at once it answers 503, and the platforms retry.
+itself. Updates from one chat are stored in arrival order (the writer takes them in the
+order they are handed over). When a new delivery would wait
+too long for its commit (``max_queue_delay_ms``, ``intake.admission``) or ``max_in_flight``
+are waiting already, it answers 503 with ``Retry-After`` at once, and the platforms retry.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from sosbot.core.model import Channel, ChatRef, Location, LocationSource, Sender
 from sosbot.core.texts import text
 from sosbot.core.webhook_body import decode_body
 from sosbot.delivery.queueing import Dispatcher
+from sosbot.intake.admission import Admission
 from sosbot.intake.take import IntakePolicy
 from sosbot.intake.writer import RETRY_LATER, IntakeWriter
 from sosbot.intake.writer_process import IntakeProcess, WriterCommand
@@ -85,10 +88,14 @@ class WebDeps:
     # Deliveries being handled at once; beyond it a webhook answers 503 and the platform
     # retries later, so an overload queues at the platforms, not in this process's memory.
     max_in_flight: int = WebConfig().max_in_flight
+    # A delivery that would wait longer than this for its commit is refused likewise
+    # (intake.admission): what is taken is answered quickly, what is not is refused at once.
+    max_queue_delay_ms: float = WebConfig().max_queue_delay_ms
     intake_batch: int = WebConfig().intake_batch  # deliveries in one transaction at most
     # How to start the intake writer as a process of its own; None: a thread of this one.
     writer_process: WriterCommand | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    monotonic: Callable[[], float] = time.monotonic  # the admission's clock
 
     @cached_property
     def webhook_secrets(self) -> Secrets:
@@ -104,15 +111,14 @@ WRITER = web.AppKey[IntakeWriter | IntakeProcess]("writer")
 
 
 @dataclass
-class InFlight:
-    """Deliveries being handled now, and when the last refusal was logged."""
+class ShedLog:
+    """When a refusal was last logged (one line a second, not one per refusal)."""
 
-    count: int = 0
-    shed: int = 0
-    last_logged: float = 0.0
+    last: float = float("-inf")
 
 
-LOAD = web.AppKey("load", InFlight)
+LOAD = web.AppKey("load", Admission)
+SHED_LOG = web.AppKey("shed_log", ShedLog)
 
 
 def create_app(deps: WebDeps) -> web.Application:
@@ -120,7 +126,8 @@ def create_app(deps: WebDeps) -> web.Application:
                           middlewares=[_request_ids, _errors])
     app[DEPS] = deps
     app[LOCKS] = KeyedLocks()
-    app[LOAD] = InFlight()
+    app[LOAD] = Admission(deps.max_queue_delay_ms / 1000, deps.max_in_flight, deps.monotonic)
+    app[SHED_LOG] = ShedLog()
     app[WRITER] = IntakeProcess(deps.writer_process) if deps.writer_process is not None \
         else IntakeWriter(deps.engine,
                           IntakePolicy(conversation=deps.conversation, rules=deps.rules),
@@ -255,7 +262,7 @@ async def platform_webhook(request: web.Request, platform: PlatformWebhook) -> w
     (the order of the checks: ``sosbot.platform_webhooks``)."""
     channel = platform.channel
     busy = _overloaded(request.app, channel)
-    if busy is not None:  # before reading and parsing the body: an overload costs little
+    if busy is not None:  # before reading and parsing the body: a refusal costs little
         return busy
     secrets = request.app[DEPS].webhook_secrets
     refusal = platform.check_headers(secrets, request.headers)
@@ -316,37 +323,39 @@ async def messenger_verification(request: web.Request) -> web.Response:
 async def accept(app: web.Application, events: list[PlatformEvent],
                  payload: dict[str, Any]) -> web.Response:
     """Store the events (in order per chat), queue what they produced, answer 200."""
-    deps = app[DEPS]
     if not events:
         return _answer(200, "ignored")
-    chat = events[0].chat
-    channel = chat.channel.value
+    busy = _overloaded(app, events[0].chat.channel.value)
+    if busy is not None:  # the location page's points come here without the webhook's check
+        return busy
     load = app[LOAD]
-    if load.count >= deps.max_in_flight:
-        return _shed(load, channel, deps.max_in_flight)
-    load.count += 1
+    token = load.enter()
     try:
         return await _accept(app, events, payload)
     finally:
-        load.count -= 1
+        load.leave(token)
 
 
 async def _accept(app: web.Application, events: list[PlatformEvent],
                   payload: dict[str, Any]) -> web.Response:
     channel = events[0].chat.channel.value
     started = time.perf_counter()
-    # A batch (Messenger) may hold several chats: hold each one's lock, in a fixed order.
+    # The writer stores deliveries in the order they are handed to it, so a chat's updates
+    # keep their order once handed over, even in one batch: its lock is held until then,
+    # not until the commit. A batch (Messenger) may hold several chats: each one's lock,
+    # in a fixed order.
     keys = sorted({(e.chat.channel.value, e.chat.chat_id) for e in events})
-    async with AsyncExitStack() as locks:
-        for key in keys:
-            await locks.enter_async_context(app[LOCKS].hold(key))
-        try:
-            result = await app[WRITER].store(events, payload)
-        except RETRY_LATER as exc:
-            # The platform will retry: nothing was half-written (the transaction rolled back).
-            log.error("database unavailable, answering 503: %s", exc)
-            metrics.WEBHOOKS.labels(channel, "unavailable").inc()
-            return _answer(503, "database unavailable, retry later")
+    try:
+        async with AsyncExitStack() as locks:
+            for key in keys:
+                await locks.enter_async_context(app[LOCKS].hold(key))
+            committed = app[WRITER].submit(events, payload)
+        result = await asyncio.shield(committed)
+    except RETRY_LATER as exc:
+        # The platform will retry: nothing was half-written (the transaction rolled back).
+        log.error("database unavailable, answering 503: %s", exc)
+        metrics.WEBHOOKS.labels(channel, "unavailable").inc()
+        return _answer(503, "database unavailable, retry later")
     log.debug("%s %s: %d new, %d duplicate, %d outbox, %.1f ms", channel,
               events[0].event_id, result.accepted, result.duplicates, len(result.outbox_ids),
               (time.perf_counter() - started) * 1000)
@@ -361,19 +370,21 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
 
 
 def _overloaded(app: web.Application, channel: str) -> web.Response | None:
-    load, limit = app[LOAD], app[DEPS].max_in_flight
-    return _shed(load, channel, limit) if load.count >= limit else None
-
-
-def _shed(load: InFlight, channel: str, limit: int) -> web.Response:
-    """Too much at once: 503 with Retry-After; the platform sends the update again."""
-    load.shed += 1
+    """503 with Retry-After when one more delivery would wait too long for its commit (or
+    too many wait already); None to take it. The platform sends the update again."""
+    load = app[LOAD]
+    why = load.refusal()
+    if why is None:
+        return None
     metrics.WEBHOOKS.labels(channel, "overloaded").inc()
-    now = time.monotonic()
-    if now - load.last_logged >= 1.0:  # one line a second, not one per refusal
-        log.warning("overloaded: %d deliveries in flight (limit %d); answered 503 to %d so "
-                    "far, the platforms will retry", load.count, limit, load.shed)
-        load.last_logged = now
+    now = load.clock()
+    shed_log = app[SHED_LOG]
+    if now - shed_log.last >= 1.0:
+        log.warning("overloaded (%s): %d deliveries in flight (limit %d), the oldest waiting "
+                    "for %.0f ms (limit %.0f ms); answered 503 to %d so far, the platforms "
+                    "will retry", why, load.count, load.max_in_flight,
+                    load.oldest_wait_s() * 1000, load.max_delay_s * 1000, load.refused)
+        shed_log.last = now
     response = _answer(503, "busy, retry later")
     response.headers["Retry-After"] = "1"
     return response

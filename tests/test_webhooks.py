@@ -52,6 +52,9 @@ def make_client(aiohttp_client: Any, engine: Engine, redis: Redis, queue_name: s
             "conversation": conversation_settings, "telegram_secret": SECRET,
             "rules": routing_rules(),
             "max_body_bytes": 64 * 1024,
+            # A loaded test machine's writer may keep deliveries waiting past the default
+            # 50 ms; the overload tests set their own limit.
+            "max_queue_delay_ms": 60_000,
         }
         fields.update(overrides)
         return await aiohttp_client(create_app(WebDeps(**fields)))  # type: ignore[no-any-return]

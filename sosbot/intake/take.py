@@ -45,7 +45,8 @@ def take_batch(session: Session, batch: Sequence[Delivery], now: datetime,
                policy: IntakePolicy) -> list[IntakeResult]:
     """Record and process several deliveries in one transaction, in order; what each one
     changed. Their events are recorded in one statement and their residents' rows loaded
-    (or created) in a few more, whatever the number of deliveries."""
+    (or created) and their held updates looked up in a few more, whatever the number of
+    deliveries."""
     counts = MinuteCounts.load(session, (e for events, _ in batch for e in events), now,
                                policy.conversation.messages_per_minute)
     unkept = counts.payloads_to_drop(batch)
@@ -69,6 +70,7 @@ def take_batch(session: Session, batch: Sequence[Delivery], now: datetime,
     conversations.open_conversations(
         session, [(channel, chat_id, reporters[(channel, sender.user_id)].id)
                   for channel, chat_id, sender in residents], now)
+    outbox.probe_held(session, ((channel, chat_id) for channel, chat_id, _ in residents))
     results = []
     for index, (events, _) in enumerate(batch):
         outbox.owned_by(session, index)

@@ -8,8 +8,8 @@ for many updates, and no threads fighting over SQLite's single write lock.
 
 If a batch fails, each of its deliveries is tried again in a transaction of its own, so one
 bad update never costs the others; a database that is away fails them all (the handlers
-answer 503 and the platforms retry). Updates of one chat never share a batch out of order:
-the web handler holds the chat's lock until its own update is committed.
+answer 503 and the platforms retry). Deliveries are stored in the order they were handed
+over (``submit``), so the updates of one chat keep their order even when they share a batch.
 
 After the commit the writer queues the batch's outbox rows, downloads and timers on rq in
 one go; if Redis is away the rows are committed all the same and the sweeper queues them.
@@ -164,12 +164,18 @@ class IntakeWriter:
     async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
                     ) -> IntakeResult:
         """Store one delivery's events; returns once they are committed (or raises)."""
+        return await asyncio.shield(self.submit(events, payload))
+
+    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]
+               ) -> asyncio.Future[IntakeResult]:
+        """Hand one delivery to the writer, which stores deliveries in the order they were
+        handed over; the future settles once it is committed (or failed)."""
         if self._thread is None:
             raise RuntimeError("the intake writer is not running")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[IntakeResult] = loop.create_future()
         self._queue.put(_Waiting((events, payload), loop, future))
-        return await asyncio.shield(future)
+        return future
 
     # -- the writer thread -------------------------------------------------------------------
 

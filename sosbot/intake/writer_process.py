@@ -176,6 +176,12 @@ class IntakeProcess:
     async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
                     ) -> IntakeResult:
         """Store one delivery's events; returns once they are committed (or raises)."""
+        return await asyncio.shield(self.submit(events, payload))
+
+    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]
+               ) -> asyncio.Future[IntakeResult]:
+        """Hand one delivery to the child, which stores deliveries in the order they were
+        handed over (one pipe, read in order); the future settles once it is committed."""
         child = self._child
         if child is None or child.stdin is None or self._stopping:
             raise StoreUnavailable("the intake writer process is not running")
@@ -183,7 +189,7 @@ class IntakeProcess:
         future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
         self._pending[seq] = future
         child.stdin.write(encode((seq, events, payload)))
-        return await asyncio.shield(future)
+        return future
 
     # -- supervision -----------------------------------------------------------------------
 

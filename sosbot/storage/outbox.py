@@ -15,7 +15,7 @@ the row's kind (``outbox.method``, a ``RowKind``), ``to_json`` gives the payload
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -33,6 +33,8 @@ from sosbot.storage.tables import Delivery, Outbox
 _ADDED = "sosbot.outbox.added"
 _UNWRITTEN = "sosbot.outbox.unwritten"
 _OWNER = "sosbot.outbox.owner"
+# The chats whose held rows were looked up together, and those of them that have some.
+_HELD_PROBE = "sosbot.outbox.held_probe"
 
 
 class OutboxStatus(StrEnum):
@@ -336,8 +338,28 @@ def pending_count(session: Session) -> int:
                             .where(Outbox.status == OutboxStatus.PENDING)).one())
 
 
+def probe_held(session: Session, chats: Iterable[tuple[str, str]]) -> None:
+    """Find out in one query which of ``chats`` (channel, chat id) have held updates: for
+    the rest of the transaction :func:`held_for_chat` answers the others without a query of
+    its own. Held rows are rare and every resident's message looks for them, so a batch of
+    deliveries asks once instead of once a message. A row held by a worker after the probe
+    waits for the resident's next message, as one held just after the transaction would."""
+    wanted = set(chats)
+    if not wanted:
+        return
+    found = session.execute(
+        sa.select(_TABLE.c.channel, _TABLE.c.chat_id).distinct()
+        .where(_TABLE.c.status == OutboxStatus.HELD,
+               _TABLE.c.chat_id.in_(sorted({chat_id for _, chat_id in wanted}))))
+    session.info[_HELD_PROBE] = (wanted, {(channel, chat_id) for channel, chat_id in found})
+
+
 def held_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:
     """A resident's held updates, oldest first, locked for update (PostgreSQL)."""
+    probed = session.info.get(_HELD_PROBE)
+    if probed is not None and (channel, chat_id) in probed[0] \
+            and (channel, chat_id) not in probed[1]:
+        return []  # none when the batch looked (probe_held)
     return list(session.exec(
         select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
                              Outbox.status == OutboxStatus.HELD)

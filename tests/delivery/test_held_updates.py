@@ -137,3 +137,33 @@ def test_a_resident_who_blocked_the_page_is_not_held_for(engine: Engine) -> None
     row = _update_refused(engine, report_id, ReportStatus.ACKNOWLEDGED, T0 + timedelta(hours=1),
                           RecipientGone("(#551) This person isn't available right now."))
     assert _rows(engine)[row].status == outbox.FAILED
+
+
+def test_in_a_batch_of_deliveries_only_the_resident_with_held_updates_gets_them(
+        engine: Engine) -> None:
+    """The intake writer looks up held updates once for its whole batch
+    (``outbox.probe_held``): the resident who has some still gets them first, the others
+    nothing, and nobody's answer is lost."""
+    from sosbot.intake.take import take_batch
+
+    report_id = _report(engine)
+    acked = _update_refused(engine, report_id, ReportStatus.ACKNOWLEDGED,
+                            T0 + timedelta(days=1), DeliveryWindowClosed("window"))
+    at = T0 + timedelta(days=3)
+    batch = []
+    for chat_id in ("6234567890000001", PSID, "6234567890000002"):
+        chat = ChatRef(channel="messenger", chat_id=chat_id, kind=ChatKind.PRIVATE)
+        event = TextReceived(text="Cháy nhà ở hẻm 12", chat=chat,
+                             sender=Sender(user_id=chat_id), event_id=f"m_{chat_id}")
+        batch.append(([event], {"mid": f"m_{chat_id}"}))
+    with transaction(engine) as session:
+        results = take_batch(session, batch, at, IntakePolicy(ConversationSettings(),
+                                                              _rules()))
+    written = {chat_id: [row for row in _rows(engine).values() if row.id in result.outbox_ids]
+               for chat_id, result in zip(("first", PSID, "second"), results, strict=True)}
+    folded = [row for rows in written.values() for row in rows
+              if row.payload.get("kind") == FOLDED_KIND]
+    assert [row.chat_id for row in folded] == [PSID]
+    assert written[PSID][0].payload["folded"] == [acked]  # first, before the answer
+    assert all(written[key] for key in written)  # everyone was answered
+    assert _rows(engine)[acked].status == outbox.FOLDED
