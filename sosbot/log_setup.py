@@ -83,6 +83,9 @@ def configure(level: str = "INFO", *, log_format: str | None = None,
         logging.getLogger(name).setLevel(http_level)
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+    # A library's warnings.warn (rq's, say) becomes a record like any other: in the chosen
+    # format (one JSON object a line), redacted, not a bare line on stderr.
+    logging.captureWarnings(True)
 
 
 def unconfigure() -> None:
@@ -99,6 +102,7 @@ def unconfigure() -> None:
         logging.getLogger(name).setLevel(logging.NOTSET)
     sys.excepthook = sys.__excepthook__
     threading.excepthook = threading.__excepthook__
+    logging.captureWarnings(False)
     redaction.forget_all()
 
 

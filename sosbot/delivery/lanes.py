@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,12 @@ from rq.timeouts import TimerDeathPenalty
 from sosbot.delivery.job_guard import GuardedWorker, guarded_worker
 
 log = logging.getLogger(__name__)
+
+# rq looks for its worker's address by the connection's client name, which a pooled
+# connection shared by the lanes does not carry: it warns and writes "unknown" (shown by
+# `rq info`), once per lane and start. Nothing is wrong; the warning is left out.
+warnings.filterwarnings("ignore", message="CLIENT LIST command not supported",
+                        module="rq")
 
 STOP_WAIT_S = 60.0  # how long a stopping process waits for its busy lanes
 REDIS_RETRY_MAX_S = 4.0

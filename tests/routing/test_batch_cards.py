@@ -107,7 +107,10 @@ async def test_waiting_cards_go_out_as_one_batch_acknowledged_report_by_report(
         assert "Trung úy Hùng" in block(card, codes[2])
         assert all("chờ tiếp nhận" in block(card, c) for c in codes if c != codes[2])
 
-    # Resolved: its block stays, its buttons go.
+    # Resolved: its block stays, its buttons go. (The officer presses the card as it is
+    # now: its edit signed its buttons again, and a clock that moved meanwhile, while
+    # another chat waited for the rate limit, gave them a new expiry.)
+    ward_card = batch_cards(await rig.bot_messages(groups["ward"]))[0]
     resolve = ward_card["reply_markup"]["inline_keyboard"][2][2]["callback_data"]
     await rig.press(WARD_OFFICER, groups["ward"], card_id, resolve)
     [card] = batch_cards(await rig.bot_messages(groups["command"]))
