@@ -242,6 +242,8 @@ class WebConfig(Section):
     # A delivery that would wait longer than this for its commit is answered 503 with
     # Retry-After at once (sosbot/intake/admission.py); the platforms retry.
     max_queue_delay_ms: float = Field(default=50.0, gt=0, le=60_000)
+    # ... once at least this many wait: one slow commit at a quiet time refuses nobody.
+    shed_min_waiting: int = Field(default=8, ge=1)
     intake_batch: int = Field(default=64, ge=1, le=1000)
     # "process": the intake writer runs as a child of the web process, on a core of its
     # own; "thread": on a thread of the web process (one interpreter lock for both).

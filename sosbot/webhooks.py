@@ -91,6 +91,7 @@ class WebDeps:
     # A delivery that would wait longer than this for its commit is refused likewise
     # (intake.admission): what is taken is answered quickly, what is not is refused at once.
     max_queue_delay_ms: float = WebConfig().max_queue_delay_ms
+    shed_min_waiting: int = WebConfig().shed_min_waiting
     intake_batch: int = WebConfig().intake_batch  # deliveries in one transaction at most
     # How to start the intake writer as a process of its own; None: a thread of this one.
     writer_process: WriterCommand | None = None
@@ -126,7 +127,8 @@ def create_app(deps: WebDeps) -> web.Application:
                           middlewares=[_request_ids, _errors])
     app[DEPS] = deps
     app[LOCKS] = KeyedLocks()
-    app[LOAD] = Admission(deps.max_queue_delay_ms / 1000, deps.max_in_flight, deps.monotonic)
+    app[LOAD] = Admission(deps.max_queue_delay_ms / 1000, deps.max_in_flight, deps.monotonic,
+                          min_waiting=deps.shed_min_waiting)
     app[SHED_LOG] = ShedLog()
     app[WRITER] = IntakeProcess(deps.writer_process) if deps.writer_process is not None \
         else IntakeWriter(deps.engine,

@@ -51,3 +51,17 @@ def test_deliveries_that_leave_out_of_order_leave_the_oldest_one_in_charge() -> 
     clock.now += 0.030
     assert admission.refusal() is None and admission.count == 1
     admission.leave(third)
+
+
+def test_one_slow_commit_at_a_quiet_time_refuses_nobody() -> None:
+    """Past the target with fewer than ``min_waiting`` waiting is a hiccup, not a queue."""
+    clock = Clock()
+    admission = Admission(TARGET_S, max_in_flight=256, clock=clock, min_waiting=3)
+    tokens = [admission.enter(), admission.enter()]
+    clock.now += 10 * TARGET_S
+    assert admission.refusal() is None  # two wait: a slow commit, not a standing queue
+    tokens.append(admission.enter())
+    assert admission.refusal() is ShedReason.WAITED  # three wait, the oldest far too long
+    for token in tokens:
+        admission.leave(token)
+    assert admission.refusal() is None and admission.refused == 1

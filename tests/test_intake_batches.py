@@ -132,7 +132,7 @@ async def test_once_deliveries_wait_past_the_target_new_ones_are_refused_at_once
 
     monkeypatch.setattr(intake, "take_recorded", holding)
     clock = Clock()
-    client = await make_client(max_queue_delay_ms=50, monotonic=clock)
+    client = await make_client(max_queue_delay_ms=50, shed_min_waiting=2, monotonic=clock)
     caplog.set_level(logging.WARNING)
     first = asyncio.create_task(post(client, update("/start", chat=7300)))
     try:

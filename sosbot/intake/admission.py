@@ -7,7 +7,8 @@ seconds on a slow or stuck one. ``Admission`` bounds the wait itself, as CoDel b
 packet's sojourn in a queue rather than the queue's length: a new delivery is refused (the
 webhook answers 503 with ``Retry-After`` before reading its body, and the platform sends it
 again) once the oldest delivery waiting has waited longer than ``max_delay_s``, until the
-writer has reached it; and whatever the delay, once ``max_in_flight`` wait (the cap on
+writer has reached it, if at least ``min_waiting`` wait (a standing queue, not one slow
+commit at a quiet time); and whatever the delay, once ``max_in_flight`` wait (the cap on
 memory).
 
 Under a steady overload this lets in about ``max_delay_s`` worth of deliveries, which the
@@ -38,8 +39,12 @@ class Admission:
     """The deliveries waiting for their commit, and whether to take one more."""
 
     def __init__(self, max_delay_s: float, max_in_flight: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *, min_waiting: int = 1) -> None:
         self.max_delay_s, self.max_in_flight, self.clock = max_delay_s, max_in_flight, clock
+        # A standing queue, not one slow commit: with fewer than this many waiting, a delay
+        # past the target is a hiccup (a disk flush, a pause), and refusing a resident's
+        # message for it would cost the platform's retry, seconds later, for nothing.
+        self.min_waiting = max(1, min_waiting)
         self.refused = 0
         self._waiting: dict[int, float] = {}  # token → when it arrived, oldest first
         self._tokens = itertools.count()
@@ -64,7 +69,7 @@ class Admission:
     def _why(self) -> ShedReason | None:
         if len(self._waiting) >= self.max_in_flight:
             return ShedReason.IN_FLIGHT
-        if self.oldest_wait_s() > self.max_delay_s:
+        if len(self._waiting) >= self.min_waiting and self.oldest_wait_s() > self.max_delay_s:
             return ShedReason.WAITED
         return None
 
