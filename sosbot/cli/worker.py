@@ -9,7 +9,7 @@ import threading
 
 from prometheus_client import start_http_server
 from redis.exceptions import RedisError
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sosbot import metrics
@@ -23,6 +23,7 @@ from sosbot.delivery.queueing import places_queue
 from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
 from sosbot.runtime import engine_for, job_context, redis_for
+from sosbot.storage.db import connection_shortfall
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,18 @@ def _warm_up(ctx: JobContext) -> None:
         log.warning("warming up skipped (%s); the first job connects instead", exc)
 
 
+def _check_connections(engine: Engine, connections: int) -> None:
+    """Warn at start when PostgreSQL could not give this worker its pool at its fullest
+    (lanes + chats): at 3 a.m. in a flood, not now, the sends would wait or fail."""
+    try:
+        short = connection_shortfall(engine, connections)
+    except SQLAlchemyError as exc:
+        log.warning("could not read PostgreSQL's connection limit (%s)", exc)
+        return
+    if short is not None:
+        log.warning("%s", short)
+
+
 def _first_sweep(ctx: JobContext) -> None:
     try:
         log.info("first sweep: %s", sweep(ctx))
@@ -109,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     lanes = 1 if args.burst else max(1, args.lanes or settings.file.queue.worker_lanes)
     # Each lane may hold a connection while it sends, and so may each chat it sends to at
     # once (jobs.CHATS_AT_ONCE); the sweeper and the chat watch take one each.
-    engine = engine_for(settings, connections=lanes + CHATS_AT_ONCE + 4)
+    connections = lanes + CHATS_AT_ONCE + 4
+    engine = engine_for(settings, connections=connections)
     redis = redis_for(settings.redis_url)
     loop = BackgroundLoop().start()
     ctx = job_context(settings, engine, redis, loop)
@@ -119,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         _warm_up(ctx)
+        _check_connections(engine, connections)
         if args.only_places:  # the other workers sweep and watch the chats
             log.info("serving typed places' lookups only (queue %s)",
                      places_queue(settings.file.queue.name))

@@ -139,3 +139,22 @@ def ping(engine: Engine) -> None:
     """Raise if the database does not answer."""
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")
+
+
+def connection_shortfall(engine: Engine, wanted: int) -> str | None:
+    """Whether PostgreSQL has room for ``wanted`` more connections (a process's pool at its
+    fullest) beside those open now: a sentence saying what is short, or None. SQLite has
+    no such limit (None)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as db:
+        limit = int(db.execute(sa.text("SHOW max_connections")).scalar_one())
+        reserved = int(db.execute(sa.text("SHOW superuser_reserved_connections")).scalar_one())
+        in_use = int(db.execute(sa.text("SELECT count(*) FROM pg_stat_activity")).scalar_one())
+    room = limit - reserved - in_use
+    if wanted <= room:
+        return None
+    return (f"PostgreSQL has room for {max(room, 0)} more connections (max_connections "
+            f"{limit}, {reserved} reserved, {in_use} open) and this process may open "
+            f"{wanted}: raise max_connections, put PgBouncer in front, or lower "
+            f"queue.worker_lanes")
