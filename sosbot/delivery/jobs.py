@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from sosbot.delivery import context, media_downloads, warming
@@ -48,12 +48,16 @@ def deliver_outbox_rows(outbox_ids: list[int]) -> str:
     # answer (a round trip to Telegram's servers takes a good part of a second's fifth),
     # and one chat's wait must not hold up the others' (bench/FINDINGS.md, session 8).
     # Each chat stays in order: one thread sends all of its rows, one after another.
-    started = [(rows, _at_once(ctx, rows, found, alone=len(chats) == 1))
-               for rows in chats.values()]
+    # A job of one chat sends it here; of several, on the chats' threads, each in a copy
+    # of the job's context (its log lines carry the job's id).
+    pool = _chat_threads() if len(chats) > 1 else None
+    started = [(rows, pool.submit(contextvars.copy_context().run, _send_chat, ctx, rows, found)
+                if pool is not None else None) for rows in chats.values()]
     failure: Exception | None = None
     for rows, sending in started:
         try:
-            outcomes.append(sending.result())
+            outcomes.append(sending.result() if sending is not None
+                            else _send_chat(ctx, rows, found))
         except Exception as exc:  # raised below, after the other chats had their turn
             log.exception("outbox %s: delivery failed; the sweeper queues it again", rows[0])
             outcomes.append(JobOutcome.ERROR)
@@ -63,26 +67,16 @@ def deliver_outbox_rows(outbox_ids: list[int]) -> str:
     return ",".join(outcomes)
 
 
-def _at_once(ctx: context.JobContext, rows: list[int], found: dict[int, outbox.Whereabouts],
-             *, alone: bool) -> Future[str]:
-    """Start sending one chat's rows of a job on the chats' threads (``alone``, the job's
-    only chat: here); its future outcome. The thread runs in a copy of the job's context
-    (its log lines carry the job's id)."""
-    if not alone:
-        return _chat_threads().submit(contextvars.copy_context().run, delivery.deliver, ctx,
-                                      rows[0], up_to=max(rows), found=found[rows[0]])
-    done: Future[str] = Future()
-    try:
-        done.set_result(delivery.deliver(ctx, rows[0], up_to=max(rows), found=found[rows[0]]))
-    except Exception as exc:  # the caller's to log and raise, as a thread's would be
-        done.set_exception(exc)
-    return done
+def _send_chat(ctx: context.JobContext, rows: list[int],
+               found: dict[int, outbox.Whereabouts]) -> str:
+    """Send one chat's rows of a job, from its first (the holder goes on in order)."""
+    return delivery.deliver(ctx, rows[0], up_to=max(rows), found=found[rows[0]])
 
 
 # Chats a worker process sends to at once, all its lanes together. Sends in flight are
 # throughput × round trip: 20 reports/s (about 110 sends) at 150 ms is about 17, shared by
-# the worker processes. Each sending chat holds a database connection while it waits (the
-# pool has 20: these, the lanes' short looks, the sweeper and the chat watch).
+# the worker processes. Each sending chat holds a database connection while it waits
+# (`sosbot worker` sizes its pool for its lanes, these, the sweeper and the chat watch).
 CHATS_AT_ONCE = 2 * ROWS_PER_JOB
 
 

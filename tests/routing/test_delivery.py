@@ -422,17 +422,30 @@ def test_jobs_for_later_are_scheduled_in_one_round_trip(redis: Redis, queue_name
     assert Job.fetch("escalate-8-2", connection=redis, serializer=SERIALIZER).args == [8]
 
 
+async def two_chats_a_second_away(engine: Engine, emulator: str) -> tuple[list[int], list[int]]:
+    """A row for each of two residents, with the platform answering every call a second
+    late."""
+    other = USER + 1
+    await emulator_post(emulator, "/_emu/users", {"first_name": "Minh", "id": other})
+    await emulator_post(emulator, "/_emu/config", {"answer_delay_s": 1.0})
+    return queue_messages(engine, ["cho Lan"]), queue_messages(engine, ["cho Minh"], chat=other)
+
+
+async def assert_sent_together(emulator: str) -> None:
+    """Both sends reached the platform within the second the first one waited."""
+    calls = [c for c in await emulator_get(emulator, "/_emu/calls")
+             if c["method"] == "sendMessage"]
+    assert len(calls) == 2
+    assert abs(calls[0]["at"] - calls[1]["at"]) < 1.0  # the second did not wait for the first
+
+
 async def test_a_worker_with_lanes_takes_jobs_at_once_and_stops_after_them(
         ctx: JobContext, engine: Engine, emulator: str, redis: Redis,
         queue_name: str) -> None:
     """Two lanes of one worker process take two jobs at once: while the platform takes a
     second to answer the first send, the second is already on its way (lanes.py); asked to
     stop, the lanes finish the sends they hold."""
-    other = USER + 1
-    await emulator_post(emulator, "/_emu/users", {"first_name": "Minh", "id": other})
-    await emulator_post(emulator, "/_emu/config", {"answer_delay_s": 1.0})
-    first = queue_messages(engine, ["cho Lan"])
-    second = queue_messages(engine, ["cho Minh"], chat=other)
+    first, second = await two_chats_a_second_away(engine, emulator)
     context.install(ctx)
     running = lanes.Lanes(redis, (queue_name,), 2).start()
     try:
@@ -447,7 +460,17 @@ async def test_a_worker_with_lanes_takes_jobs_at_once_and_stops_after_them(
         running.stopping.set()
         context.install(None)
     assert statuses(engine, [*first, *second]) == ["sent", "sent"]
-    calls = [c for c in await emulator_get(emulator, "/_emu/calls")
-             if c["method"] == "sendMessage"]
-    assert len(calls) == 2
-    assert abs(calls[0]["at"] - calls[1]["at"]) < 1.0  # the second did not wait for the first
+    await assert_sent_together(emulator)
+
+
+async def test_the_chats_of_one_job_are_sent_at_once(
+        ctx: JobContext, engine: Engine, emulator: str) -> None:
+    """A job's rows for two chats: while the platform takes a second to answer the first
+    chat's send, the second chat's is already on its way (jobs.deliver_outbox_rows)."""
+    first, second = await two_chats_a_second_away(engine, emulator)
+    context.install(ctx)
+    try:
+        assert await in_thread(jobs.deliver_outbox_rows, [*first, *second]) == "sent,sent"
+    finally:
+        context.install(None)
+    await assert_sent_together(emulator)
