@@ -17,7 +17,14 @@ from sqlmodel import Session, col, select
 
 from sosbot.core.actions import OutgoingMessage
 from sosbot.core.callbacks import OfficerAction, sign
-from sosbot.core.cards import CardView, TargetState, render_batch, render_card
+from sosbot.core.cards import (
+    CARD_TEXT_UNITS,
+    GROUP_TEXT_UNITS,
+    CardView,
+    TargetState,
+    render_batch,
+    render_card,
+)
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     RecipientGone,
@@ -139,7 +146,8 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
         if merged is not None and buttons:
             split = (merged[0].code, _signer(rules, merged[1], now)(OfficerAction.SPLIT))
         message = render_card(card_view(session, report, rules),
-                              _signer(rules, delivery, now), buttons=buttons, split=split)
+                              _signer(rules, delivery, now), buttons=buttons, split=split,
+                              limit=GROUP_TEXT_UNITS.get(delivery.channel, CARD_TEXT_UNITS))
         if isinstance(row, Card):
             return Prepared(Text(message))
         assert delivery.card_message_id is not None
