@@ -80,7 +80,9 @@ class PlaceReader:
 
     def read(self, text: str, online: Sequence[Candidate] = ()) -> PlaceReading:
         """The candidates for ``text``; ``online`` (an online geocoder's answers for the same
-        text) are placed after the gazetteer's own and before the wider guesses."""
+        text) are placed after the gazetteer's own and before the wider guesses, each on a
+        ward border followed by the other wards it touches, as the gazetteer's places are."""
+        online = [near for answer in online for near in self._beside(answer)]
         ws = words(text)
         places = self.gazetteer.find(ws, text)
         named = [m for m in self.districts.find(ws)

@@ -223,3 +223,50 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
     assert state.draft.place_options[0].how == "nominatim"
     assert state.draft.place_options[0].ward_name == "Phường Tân Phú"
     assert state.draft.place_lookup is None
+
+
+def test_an_online_answer_on_a_ward_border_is_offered_as_the_wards_it_touches(
+        engine: Engine, redis: Redis, queue_name: str, tmp_path: Path,
+        reader: PlaceReader) -> None:
+    """Round three of issue 20: a place only the online geocoder knows, within
+    geo.place_understanding.BORDER_M of another ward, is stored as the wards it touches
+    (its own first, each with a point inside it next to the place), as the gazetteer's
+    border places are; one well inside its ward stays one place."""
+    import json
+
+    from sosbot.geo.place_understanding import BORDER_M
+
+    hang_xanh = (10.8013, 106.7113)  # where Gia Định meets Thạnh Mỹ Tây
+    touching = [n.ward.code for n in reader.index.wards_near(*hang_xanh, BORDER_M)]
+    assert len(touching) >= 2
+    gazetteer = {"name": "test", "version": 1, "about": "places only the geocoder knows",
+                 "streets": [], "places": [
+                     {"id": "quan-ranh-gioi", "kind": "landmark", "name": "Quán Ranh Giới",
+                      "names": ["Quán Ranh Giới"], "names_plain": ["quan ranh gioi"],
+                      "lat": hang_xanh[0], "lon": hang_xanh[1], "ward_name": "Gia Định"},
+                     {"id": "quan-giua-phuong", "kind": "landmark",
+                      "name": "Quán Giữa Phường", "names": ["Quán Giữa Phường"],
+                      "names_plain": ["quan giua phuong"], "lat": 10.7725, "lon": 106.6980,
+                      "ward_name": "Bến Thành"}]}
+    path = tmp_path / "online-only.json"
+    path.write_text(json.dumps(gazetteer, ensure_ascii=False), encoding="utf-8")
+    emu = Emulator(GeocoderEmulatorConfig(path, requests_per_s=1000.0))
+    try:
+        ctx = _context(engine, redis, queue_name, tmp_path,
+                       PlaceFinder(reader, _online(emu.url, reader, redis)))
+        _run_lookup(ctx, queue_name, 12, "Quán Ranh Giới")
+        _run_lookup(ctx, queue_name, 13, "Quán Giữa Phường")
+    finally:
+        emu.close()
+    with transaction(engine) as session:
+        row = place_lookups.latest_for(session, 12)
+        assert row is not None and row.status == place_lookups.DONE
+        assert [c["ward_code"] for c in row.candidates] == touching
+        assert {c["how"] for c in row.candidates} == {"nominatim"}
+        assert len({c["label"] for c in row.candidates}) == 1  # one place on the line
+        for c in row.candidates:
+            ward = reader.index.ward_for(c["lat"], c["lon"]).ward
+            assert ward is not None and ward.code == c["ward_code"]
+            assert abs(c["lat"] - hang_xanh[0]) < 0.002 and abs(c["lon"] - hang_xanh[1]) < 0.002
+        inside = place_lookups.latest_for(session, 13)
+        assert inside is not None and [c["ward_name"] for c in inside.candidates] == ["Bến Thành"]
