@@ -59,6 +59,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("dí dao", _SEC, 5), ("kề dao", _SEC, 5), ("trộm", _SEC, 4), ("ăn trộm", _SEC, 4),
     ("ăn cắp", _SEC, 4), ("móc túi", _SEC, 4), ("đánh nhau", _SEC, 5),
     ("đánh người", _SEC, 5), ("!đánh", _SEC, 3), ("bị đánh", _SEC, 4), ("đánh đập", _SEC, 4),
+    ("đang đánh", _SEC, 4),
     ("!đâm", _SEC, 3), ("bị đâm", _SEC, 4), ("đâm chém", _SEC, 5), ("đâm người", _SEC, 5),
     ("chém", _SEC, 4), ("chém nhau", _SEC, 5), ("!dao", _SEC, 3), ("cầm dao", _SEC, 5),
     ("vung dao", _SEC, 5), ("mã tấu", _SEC, 5), ("!súng", _SEC, 4), ("nổ súng", _SEC, 6),

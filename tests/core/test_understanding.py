@@ -98,6 +98,7 @@ def test_common_words_residents_use(message: str, category: Category | None) -> 
     ("dầu tràn ra đường trơn trượt, xe té liên tục", T),
     ("xe buýt va quẹt taxi ở ngã tư", T),
     ("cúp điện cả khu, bà tôi đang thở máy", OT),
+    ("ngoai duong may thang dang danh 1 ong gia", S),  # "đang đánh" without diacritics
 ])
 def test_words_the_second_held_out_set_showed(message: str, category: Category) -> None:
     assert understand(message).category is category

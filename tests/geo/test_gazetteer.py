@@ -224,3 +224,24 @@ def test_places_added_in_round_three_resolve(reader: PlaceReader, text: str,
     candidates = understand_place(text, reader)
     assert {c.how for c in candidates} == {"gazetteer"}, text
     assert ward in [c.ward_name for c in candidates], text
+
+
+def test_a_divided_old_ward_gives_each_ward_it_went_to(reader: PlaceReader) -> None:
+    candidates = understand_place("chay nha o phuong da kao", reader)
+    assert [c.ward_name for c in candidates] == ["Sài Gòn", "Tân Định"]
+    assert {c.how for c in candidates} == {"ward-name"}
+    assert len({c.label for c in candidates}) == 2  # two wards, not one place on a border
+    for c in candidates:
+        assert _in_ward(reader.index, c.lat, c.lon, c.ward_code)
+
+
+def test_a_house_number_outside_the_named_district_gives_the_streets_wards_in_it(
+        reader: PlaceReader) -> None:
+    # Number 12 of Nguyễn Trãi is in quận 1; the resident said quận 5: the street's wards
+    # there, not the number's point in another district.
+    q5 = {c.ward_code for c in understand_place("quận 5", reader)}
+    candidates = understand_place("nha so 45 hem 12 nguyen trai q5 dang chay", reader)
+    assert len(candidates) >= 2 and {c.ward_code for c in candidates} <= q5
+    assert all("Nguyễn Trãi" in c.label for c in candidates)
+    in_q1 = understand_place("12 nguyen trai q1", reader)
+    assert [(c.how, c.ward_name) for c in in_q1] == [("street-number", "Bến Thành")]
