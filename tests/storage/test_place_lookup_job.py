@@ -169,6 +169,36 @@ def test_the_job_is_on_the_workers_allow_list() -> None:
     assert jobs.JOBS["sosbot.delivery.jobs.lookup_place"] is jobs.lookup_place
 
 
+def _resident_says(ctx: JobContext, chat_id: str, messages: list[str]) -> list[int]:
+    """A resident's messages through intake (the conversation's settings from ``ctx``);
+    the place lookups they asked for."""
+    from sosbot.core.events import TextReceived
+    from sosbot.core.model import Channel, ChatRef, Sender
+    from sosbot.intake.take import IntakePolicy, take_batch
+
+    chat = ChatRef(channel=Channel.TELEGRAM, chat_id=chat_id)
+    sender = Sender(user_id=chat_id)
+    policy = IntakePolicy(conversation=ctx.conversation, rules=ctx.rules)
+    lookups: list[int] = []
+    for n, words in enumerate(messages):
+        with transaction(ctx.engine) as session:
+            results = take_batch(session, [([TextReceived(
+                text=words, chat=chat, sender=sender, event_id=f"{chat_id}-{n}")], {})],
+                datetime.now(UTC), policy)
+            lookups += [i for r in results for i in r.place_lookup_ids]
+    return lookups
+
+
+def _work(ctx: JobContext, queue_name: str) -> None:
+    """A worker runs every queued job, the main queue's and the places'."""
+    context.install(ctx)
+    try:
+        guarded_worker(ctx.redis, *worker_queues(queue_name, only_places=False)).work(
+            burst=True)
+    finally:
+        context.install(None)
+
+
 def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
         engine: Engine, redis: Redis, queue_name: str, tmp_path: Path, reader: PlaceReader,
         emulator: Emulator) -> None:
@@ -177,10 +207,7 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
     confirmation ("Có phải ở đây không?" or the wards to pick from) is queued at once."""
     from sqlmodel import col, select
 
-    from sosbot.core.events import TextReceived
-    from sosbot.core.model import Channel, ChatRef, Sender
     from sosbot.geo.place_options import offline_reader
-    from sosbot.intake.take import IntakePolicy, take_batch
     from sosbot.storage import conversations
     from sosbot.storage.tables import Conversation, Outbox
 
@@ -189,27 +216,14 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
         _context(engine, redis, queue_name, tmp_path,
                  PlaceFinder(reader, _online(emulator.url, reader, redis))),
         conversation=conversation)
-    chat = ChatRef(channel=Channel.TELEGRAM, chat_id="6201")
-    sender = Sender(user_id="6201")
-    policy = IntakePolicy(conversation=conversation, rules=ctx.rules)
-    lookups: list[int] = []
-    for n, words in enumerate(["cháy nhà cứu với", "chợ Âu Cơ"]):
-        with transaction(engine) as session:
-            results = take_batch(session, [([TextReceived(text=words, chat=chat, sender=sender,
-                                                          event_id=f"w{n}")], {})],
-                                 datetime.now(UTC), policy)
-            lookups += [i for r in results for i in r.place_lookup_ids]
+    lookups = _resident_says(ctx, "6201", ["cháy nhà cứu với", "chợ Âu Cơ"])
     assert len(lookups) == 1  # the street runs through two wards: worth the online look
     with transaction(engine) as session:
         before = session.exec(select(Outbox).where(Outbox.chat_id == "6201")).all()
         offline_list = [row.payload["text"] for row in before][-1]
     assert "nhiều phường" in offline_list  # the offline wards are proposed at once
     ctx.dispatcher.place_lookups(lookups)
-    context.install(ctx)
-    try:
-        guarded_worker(redis, *worker_queues(queue_name, only_places=False)).work(burst=True)
-    finally:
-        context.install(None)
+    _work(ctx, queue_name)
     with transaction(engine) as session:
         rows = session.exec(select(Outbox).where(Outbox.chat_id == "6201")
                             .order_by(col(Outbox.id))).all()
@@ -288,11 +302,8 @@ def test_the_resident_is_asked_which_side_of_the_border_an_online_answer_is_on(
     ranh nhiều phường/xã" with one button a ward; nothing is taken before a tap."""
     from sqlmodel import col, select
 
-    from sosbot.core.events import TextReceived
-    from sosbot.core.model import Channel, ChatRef, Sender
     from sosbot.geo.place_options import offline_reader
     from sosbot.geo.place_understanding import BORDER_M
-    from sosbot.intake.take import IntakePolicy, take_batch
     from sosbot.storage import conversations
     from sosbot.storage.tables import Conversation, Outbox
 
@@ -303,24 +314,10 @@ def test_the_resident_is_asked_which_side_of_the_border_an_online_answer_is_on(
             _context(engine, redis, queue_name, tmp_path,
                      PlaceFinder(reader, _online(emu.url, reader, redis))),
             conversation=conversation)
-        chat = ChatRef(channel=Channel.TELEGRAM, chat_id="6202")
-        sender = Sender(user_id="6202")
-        policy = IntakePolicy(conversation=conversation, rules=ctx.rules)
-        lookups: list[int] = []
-        for n, words in enumerate(["cháy nhà cứu với", "Quán Ranh Giới"]):
-            with transaction(engine) as session:
-                results = take_batch(session, [([TextReceived(
-                    text=words, chat=chat, sender=sender, event_id=f"b{n}")], {})],
-                    datetime.now(UTC), policy)
-                lookups += [i for r in results for i in r.place_lookup_ids]
+        lookups = _resident_says(ctx, "6202", ["cháy nhà cứu với", "Quán Ranh Giới"])
         assert len(lookups) == 1  # unknown offline: the geocoder is asked
         ctx.dispatcher.place_lookups(lookups)
-        context.install(ctx)
-        try:
-            guarded_worker(redis, *worker_queues(queue_name, only_places=False)).work(
-                burst=True)
-        finally:
-            context.install(None)
+        _work(ctx, queue_name)
     finally:
         emu.close()
     with transaction(engine) as session:
