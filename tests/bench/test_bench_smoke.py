@@ -34,7 +34,9 @@ async def test_ingest_benchmark(ward_data: Path, tmp_path: Path) -> None:
         runs = [found[server]["rates"]["100"], found[server]["saturation"]]
         for result in runs:
             numbers(result, "rps", "requests", *LATENCY_KEYS)
-            assert result["errors"] == 0, (server, result)
+            # On a busy machine admission may refuse some (503 at once, sent again by a
+            # platform): that is the system working. Anything else is an error.
+            assert result["errors"] == result.get("refused", 0), (server, result)
             assert result["ok"] > 0
         numbers(found[server], "rss_mb_idle", "rss_mb_under_load")
 
