@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,43 +165,58 @@ class _Chat:
 
 
 def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
-            found: outbox.Whereabouts | None = None) -> JobOutcome | OutboxStatus:
+            found: outbox.Whereabouts | None = None,
+            db: Connection | None = None) -> JobOutcome | OutboxStatus:
     """Send row ``outbox_id`` and any older pending row of its chat. Returns what the job
     did, or the status of the row when it was no longer pending. ``up_to``: the job's last
     row of this chat (rows up to it may wait a moment for the rate limit in this job);
-    ``found``: the row's ``where_to``, when the job has read it already."""
-    with ctx.engine.connect() as db:
-        if found is None:
-            found = outbox.where_to(db, outbox_id)
-            db.rollback()
-        if found is None:
-            return JobOutcome.MISSING
-        status, channel, chat_id = found
-        if status != OutboxStatus.PENDING:
-            return status
-        # The lock lives ``chat_lock_s`` unless its holder renews it (every third of it,
-        # while it works): a worker killed while sending frees its chat within that time,
-        # and chat_holds queues the chat again.
-        lock_s = ctx.limits.chat_lock_s
-        hold = chat_holds.take(ctx.redis, channel, chat_id, outbox_id, lock_s)
-        if hold is None:
-            return JobOutcome.CHAT_BUSY  # the holder sends this row, or hands it on when it lets go
-        keeper = LockKeeper(hold.renew, lock_s, chat_label(channel, chat_id)).start()
-        try:
+    ``found``: the row's ``where_to``, when the job has read it already; ``db``: the job's
+    connection, when it has one (none is taken from the pool then), left without a
+    transaction."""
+    if found is None:
+        with _connected(ctx, db) as conn:
+            found = outbox.where_to(conn, outbox_id)
+            conn.rollback()
+    if found is None:
+        return JobOutcome.MISSING
+    status, channel, chat_id = found
+    if status != OutboxStatus.PENDING:
+        return status
+    # The lock lives ``chat_lock_s`` unless its holder renews it (every third of it,
+    # while it works): a worker killed while sending frees its chat within that time,
+    # and chat_holds queues the chat again.
+    lock_s = ctx.limits.chat_lock_s
+    hold = chat_holds.take(ctx.redis, channel, chat_id, outbox_id, lock_s)
+    if hold is None:
+        return JobOutcome.CHAT_BUSY  # the holder sends this row, or hands it on when it lets go
+    keeper = LockKeeper(hold.renew, lock_s, chat_label(channel, chat_id)).start()
+    try:
+        with _connected(ctx, db) as conn:
             outcome, next_id = _send_chat_counting_errors(
-                _Chat(ctx, db, channel, chat_id, hold.more), max(outbox_id, up_to or 0))
-        finally:
-            keeper.stop()
-            # A row queued after the last look found the lock still taken and left it to us.
-            released, left = hold.let_go()
-            if not released:
-                log.warning("chat lock for %s expired while sending",
-                            chat_label(channel, chat_id))
+                _Chat(ctx, conn, channel, chat_id, hold.more), max(outbox_id, up_to or 0))
+    finally:
+        keeper.stop()
+        # A row queued after the last look found the lock still taken and left it to us.
+        released, left = hold.let_go()
+        if not released:
+            log.warning("chat lock for %s expired while sending",
+                        chat_label(channel, chat_id))
     if outcome in (JobOutcome.SENT, JobOutcome.WARMING) and left is not None:
         ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
     elif outcome is JobOutcome.CONTINUED:
         ctx.dispatcher.now(DELIVER, [(next_id, _fresh_tag(ctx.clock()))])
     return outcome
+
+
+@contextmanager
+def _connected(ctx: JobContext, db: Connection | None) -> Iterator[Connection]:
+    """``db`` when the job lends its connection (left to the job), else one from the pool
+    (taken only once the chat is ours: a job finding it busy costs the pool nothing)."""
+    if db is not None:
+        yield db
+        return
+    with ctx.engine.connect() as conn:
+        yield conn
 
 
 def _row_of(stored: outbox.PendingRow) -> _Row:
