@@ -8,6 +8,7 @@ import hashlib
 import io
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from PIL import Image
 from redis import Redis
 from rq import Queue
 from rq.job import Job
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -474,3 +476,52 @@ async def test_the_chats_of_one_job_are_sent_at_once(
     finally:
         context.install(None)
     await assert_sent_together(emulator)
+
+
+# What a send costs the database: a fixed few statements per row, whatever the job's size.
+# The send path reads a chat's next row and writes its start and its outcome with Core
+# statements (``storage.outbox.PendingRow``, ``mark_started``, ``record_sent``), the outcome
+# and the next look in one transaction with no savepoint: a plain text costs three
+# statements, where ORM loads, flushes and a savepoint per send cost five
+# (bench/FINDINGS.md, session 9).
+# Per row sent: its outcome recorded (UPDATE), the chat's next row looked at (SELECT …
+# FOR UPDATE) and, when there is one, its attempt started (UPDATE).
+STATEMENTS_PER_TEXT = 3
+
+
+async def test_a_jobs_texts_cost_three_statements_each(
+        ctx: JobContext, engine: Engine, emulator: str, loop_thread: BackgroundLoop) -> None:
+    # Flood limits off on both sides (`channels.telegram.flood_limits: false`, the
+    # emulator's too): a row that waits for its slot, or is answered 429, starts its
+    # attempt again in a transaction of its own, which is not what is counted here.
+    await emulator_post(emulator, "/_emu/config", {"limits": False})
+    telegram = TelegramOutbound(TOKEN, emulator, timeout_s=3, flood_limits=False)
+    await in_thread(loop_thread.run, telegram.start())
+    ctx = replace(ctx, outbound={"telegram": telegram})
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.split(None, 1)[0].upper() != "BEGIN":  # SQLite's; PostgreSQL has none
+            statements.append(statement)
+
+    spent = {}
+    sent: list[str] = []
+    for size in (2, 8):
+        texts = [f"tin {size}-{n}" for n in range(size)]
+        ids = queue_messages(engine, texts)
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        context.install(ctx)
+        try:
+            assert await in_thread(jobs.deliver_outbox_rows, ids) == "sent"
+        finally:
+            context.install(None)
+            event.remove(engine, "before_cursor_execute", count)
+        assert statuses(engine, ids) == ["sent"] * size
+        sent += texts
+        spent[size] = len(statements)
+    assert await bot_texts(emulator) == sent
+    # Six more rows cost six times one row's statements, and no more than three each.
+    assert spent[8] - spent[2] == 6 * STATEMENTS_PER_TEXT, spent
+    # The job's own: where its rows go, the first look and start, the last look.
+    assert spent[2] <= 2 * STATEMENTS_PER_TEXT + 3, spent
