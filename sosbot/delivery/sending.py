@@ -467,10 +467,8 @@ def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | 
     except Exception:
         if not recorded:
             raise
-        looked, chat.head = chat.head, row.id  # the row whose outcome is being recorded
-        with transaction(chat.db) as session:
+        with transaction(chat.db) as session:  # (the failure stays the looked-at row's)
             follow_up = record(session)
-        chat.head = looked  # the failure is the looked-at row's
         ctx.dispatcher.outbox(follow_up)
         raise
     ctx.dispatcher.outbox(follow_up)

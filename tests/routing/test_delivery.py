@@ -29,7 +29,7 @@ from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import ConversationState, Destination, Draft, Stage
 from sosbot.core.outbox_rows import TextRow
-from sosbot.delivery import context, jobs, lanes, media_downloads
+from sosbot.delivery import context, jobs, lanes, media_downloads, outgoing
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.queueing import DELIVER, ESCALATE, SERIALIZER, Dispatcher
@@ -525,3 +525,34 @@ async def test_a_jobs_texts_cost_three_statements_each(
     assert spent[8] - spent[2] == 6 * STATEMENTS_PER_TEXT, spent
     # The job's own: where its rows go, the first look and start, the last look.
     assert spent[2] <= 2 * STATEMENTS_PER_TEXT + 3, spent
+
+
+async def test_a_row_sent_stays_sent_when_the_look_at_the_next_one_raises(
+        ctx: JobContext, engine: Engine, emulator: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send's outcome and the look at the chat's next row share a transaction (no
+    savepoint): when preparing the next row raises, the outcome is recorded again alone and
+    committed, so the row sent is not sent again; the next row's failure is counted as its
+    attempt, and it waits for its retry."""
+    sent, poisoned = queue_messages(engine, ["gửi được", "chuẩn bị lỗi"])
+    prepare = outgoing.prepare
+
+    def prepare_failing(job_ctx: JobContext, session: Any, row: Any) -> Any:
+        if row.id == poisoned:
+            raise RuntimeError("render broke")
+        return prepare(job_ctx, session, row)
+
+    monkeypatch.setattr(outgoing, "prepare", prepare_failing)
+    context.install(ctx)
+    try:
+        assert await in_thread(jobs.deliver_outbox_rows, [sent, poisoned]) == "deferred"
+    finally:
+        context.install(None)
+    assert await bot_texts(emulator) == ["gửi được"]
+    with transaction(engine) as session:
+        first, second = session.get(Outbox, sent), session.get(Outbox, poisoned)
+        assert first is not None and second is not None
+        assert (first.status, first.attempts, first.attempt_started_at is not None) \
+            == ("sent", 1, True)
+        assert (second.status, second.attempts) == ("pending", 1)
+        assert "RuntimeError: render broke" in (second.last_error or "")
