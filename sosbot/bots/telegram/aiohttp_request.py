@@ -18,6 +18,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from sosbot.core import idempotency
+from sosbot.core.redaction import redact
 
 
 class AiohttpRequest(BaseRequest):
@@ -73,7 +74,9 @@ class AiohttpRequest(BaseRequest):
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # Redacted: an error naming the URL would carry the bot's token into the
+            # outbox's last_error and the logs.
+            raise NetworkError(redact(f"aiohttp.{type(exc).__name__}: {exc}")) from exc
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
