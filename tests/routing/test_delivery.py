@@ -130,6 +130,16 @@ async def bot_texts(base: str, chat: int = USER) -> list[str]:
     return [m.get("text", "") for m in messages if m["from"]["is_bot"]]
 
 
+async def run_job(ctx: JobContext, ids: list[int]) -> str:
+    """Run a ``deliver_outbox_rows`` job of these rows as a worker does (its context
+    installed), off the test's event loop; what the job returned."""
+    context.install(ctx)
+    try:
+        return str(await in_thread(jobs.deliver_outbox_rows, ids))
+    finally:
+        context.install(None)
+
+
 def statuses(engine: Engine, ids: list[int]) -> list[str]:
     with transaction(engine) as session:
         rows = session.exec(select(Outbox).where(col(Outbox.id).in_(ids))
@@ -402,11 +412,7 @@ async def test_a_job_of_several_rows_sends_each_and_a_failure_holds_back_none(
     assert await bot_texts(emulator) == ["cho Lan", "cho Lan lần nữa"]
     assert statuses(engine, [*first, *second, *third]) == ["sent", "pending", "sent"]
     monkeypatch.setattr(delivery, "deliver", deliver)
-    context.install(ctx)
-    try:
-        assert await in_thread(jobs.deliver_outbox_rows, second) == "sent"
-    finally:
-        context.install(None)
+    assert await run_job(ctx, second) == "sent"
     assert await bot_texts(emulator, other) == ["cho Minh"]
 
 
@@ -470,11 +476,7 @@ async def test_the_chats_of_one_job_are_sent_at_once(
     """A job's rows for two chats: while the platform takes a second to answer the first
     chat's send, the second chat's is already on its way (jobs.deliver_outbox_rows)."""
     first, second = await two_chats_a_second_away(engine, emulator)
-    context.install(ctx)
-    try:
-        assert await in_thread(jobs.deliver_outbox_rows, [*first, *second]) == "sent,sent"
-    finally:
-        context.install(None)
+    assert await run_job(ctx, [*first, *second]) == "sent,sent"
     await assert_sent_together(emulator)
 
 
@@ -511,11 +513,9 @@ async def test_a_jobs_texts_cost_three_statements_each(
         ids = queue_messages(engine, texts)
         statements.clear()
         event.listen(engine, "before_cursor_execute", count)
-        context.install(ctx)
         try:
-            assert await in_thread(jobs.deliver_outbox_rows, ids) == "sent"
+            assert await run_job(ctx, ids) == "sent"
         finally:
-            context.install(None)
             event.remove(engine, "before_cursor_execute", count)
         assert statuses(engine, ids) == ["sent"] * size
         sent += texts
@@ -543,11 +543,7 @@ async def test_a_row_sent_stays_sent_when_the_look_at_the_next_one_raises(
         return prepare(job_ctx, session, row)
 
     monkeypatch.setattr(outgoing, "prepare", prepare_failing)
-    context.install(ctx)
-    try:
-        assert await in_thread(jobs.deliver_outbox_rows, [sent, poisoned]) == "deferred"
-    finally:
-        context.install(None)
+    assert await run_job(ctx, [sent, poisoned]) == "deferred"
     assert await bot_texts(emulator) == ["gửi được"]
     with transaction(engine) as session:
         first, second = session.get(Outbox, sent), session.get(Outbox, poisoned)
