@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import sqlalchemy as sa
 
 from bench import services
 from bench.load import percentile
@@ -356,7 +357,9 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
                         phase.statuses[plan.number] = status
                         phase.answer_ms.append((time.time() - phase.sent_at[plan.number]) * 1000)
 
-                    sampler = ProcessSampler(system.processes)
+                    sampler = ProcessSampler(
+                        system.processes, database=sa.engine.make_url(db_url).database
+                        if options.database == "postgres" else None)
                     sampler.start()
                     tasks = await paced(rate, count, submit)
                     # At most drain_timeout_s more, whatever is still queued: an overloaded
