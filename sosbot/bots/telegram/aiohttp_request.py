@@ -13,12 +13,19 @@ file goes with them), with the ``User-Agent`` python-telegram-bot sends and the 
 
 from __future__ import annotations
 
+import logging
+import time
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from sosbot.core import idempotency
 from sosbot.core.redaction import redact
+
+# One line per Bot API call (method, status, milliseconds), the token redacted: quiet
+# (WARNING) unless SOSBOT_LOG_HTTP=1 (log_setup.HTTP_LOGGERS).
+http_log = logging.getLogger("sosbot.http.telegram")
 
 
 class AiohttpRequest(BaseRequest):
@@ -66,11 +73,16 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=_sum(read, write), connect=_sum(connect, pool),
             sock_connect=_seconds(connect), sock_read=_seconds(read))
+        began = time.monotonic()
         try:
             async with self._open().request(method, url, data=_body(request_data),
                                             headers=idempotency.headers(),
                                             timeout=timeout) as response:
-                return response.status, await response.read()
+                body = await response.read()
+                if http_log.isEnabledFor(logging.INFO):
+                    http_log.info("%s %s → %d (%.0f ms)", method, redact(url),
+                                  response.status, (time.monotonic() - began) * 1000)
+                return response.status, body
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
