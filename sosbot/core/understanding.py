@@ -16,11 +16,12 @@ from __future__ import annotations
 
 __all__ = ["Understanding", "english_bases", "guess_category", "place_span", "understand"]
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from sosbot.core.incident_patterns import PATTERNS, Pattern
+from sosbot.core.incident_patterns import PATTERNS
 from sosbot.core.model import Category
 from sosbot.core.sanitize import fold
 
@@ -226,6 +227,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 _ENGLISH_ENDINGS = ("ing", "ed", "es", "s")
 
 
+@functools.lru_cache(maxsize=4096)
 def english_bases(word: str) -> frozenset[str]:
     """The forms an English ``word`` may be inflected from ("stabbed" → stab, "choking" →
     choke, "robbers" → robber): empty for anything else, Vietnamese included (no syllable
@@ -265,50 +267,52 @@ def _match_at(words: list[str], i: int, context: bool = False) -> _Phrase | None
     return None
 
 
-def _where(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
-    """(start, end) of every phrase of ``phrases`` in ``words`` (tone-aware, inflected
-    English too)."""
-    found = []
-    for i in range(len(words)):
-        for phrase in phrases:
-            n = len(phrase)
-            if i + n <= len(words) and all(_matches(words[i + k], phrase[k], False, False)
-                                           for k in range(n)):
-                found.append((i, i + n))
-    return found
+# Every phrase of every pattern by its first word (as written and folded): (pattern's
+# position in PATTERNS, True for a thing / False for a happening, the phrase's words).
+_PatternPhrase = tuple[int, bool, tuple[str, ...]]
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    pattern: Pattern
-    things: tuple[tuple[str, ...], ...]
-    happenings: tuple[tuple[str, ...], ...]
+def _index_patterns() -> dict[str, list[_PatternPhrase]]:
+    by_first: dict[str, list[_PatternPhrase]] = {}
+    for n, pattern in enumerate(PATTERNS):
+        for is_thing, phrases in ((True, pattern.things), (False, pattern.happenings)):
+            for phrase in phrases:
+                ws = tuple(_lower(phrase).split())
+                for key in {ws[0], fold(ws[0])}:
+                    by_first.setdefault(key, []).append((n, is_thing, ws))
+    return by_first
 
 
-_PATTERNS = tuple(_Compiled(p, tuple(tuple(_lower(t).split()) for t in p.things),
-                            tuple(tuple(_lower(h).split()) for h in p.happenings))
-                  for p in PATTERNS)
+_PATTERNS_BY_FIRST = _index_patterns()
 
 
 def _pattern_scores(words: list[str], keywords: bool) -> dict[Category, int]:
     """The patterns of :mod:`sosbot.core.incident_patterns` found in ``words``: a thing
     alone, or a thing and a happening within the pattern's window, either order (the two
     not the same words: "đổ" is not both the tree and its fall)."""
+    # (pattern, is a thing) → the (start, end) of each of its phrases found
+    found: dict[tuple[int, bool], list[tuple[int, int]]] = {}
+    for i, word in enumerate(words):
+        candidates = _PATTERNS_BY_FIRST.get(word, []) + _PATTERNS_BY_FIRST.get(fold(word), [])
+        candidates += [c for base in english_bases(word)
+                       for c in _PATTERNS_BY_FIRST.get(base, [])]
+        for n, is_thing, phrase in candidates:
+            size = len(phrase)
+            if i + size <= len(words) and all(
+                    _matches(words[i + k], phrase[k], False, False) for k in range(size)):
+                found.setdefault((n, is_thing), []).append((i, i + size))
     scores: dict[Category, int] = {}
-    for c in _PATTERNS:
-        if c.pattern.alone and keywords:
+    for n, pattern in enumerate(PATTERNS):
+        things = found.get((n, True))
+        if not things or (pattern.alone and keywords):
             continue
-        things = _where(words, c.things)
-        if not things:
-            continue
-        if c.happenings:
-            window = c.pattern.window
-            happenings = _where(words, c.happenings)
+        if pattern.happenings:
+            window = pattern.window
+            happenings = found.get((n, False), [])
             if not any(hs >= te and hs - te < window or ts >= he and ts - he < window
                        for ts, te in things for hs, he in happenings):
                 continue
-        cat = c.pattern.category
-        scores[cat] = scores.get(cat, 0) + c.pattern.weight
+        scores[pattern.category] = scores.get(pattern.category, 0) + pattern.weight
     return scores
 
 
