@@ -71,9 +71,11 @@ _NOT_A_WARD_BEFORE: tuple[tuple[str, ...], ...] = (
 _PLACE_BEFORE = frozenset({"o", "tai", "gan", "qua", "den", "toi", "ve", "tu", "bien",
                            "vung", "in", "at", "to", "near", "from"})
 # Names that, bare even after a preposition, are more likely something else: an old
-# province ("về Bình Dương") or an everyday phrase ("ở hoà bình": at peace).
+# province ("về Bình Dương"), an everyday phrase ("ở hoà bình": at peace), the airport
+# ("ở Tân Sơn Nhất": its terminals lie in Tân Sơn Hoà; the gazetteer knows them).
 _NOT_BARE_AFTER_PLACE_WORD = frozenset({("binh", "duong"), ("hoa", "binh"), ("tay", "nam"),
-                                        ("cho", "lon"), ("ba", "ria")})
+                                        ("cho", "lon"), ("ba", "ria"),
+                                        ("tan", "son", "nhat")})
 # Words that end a name found after a place word ("ở Bình Quới có nhà sập").
 _ENDS_NAME = frozenset({"co", "bi", "dang", "roi", "vua", "thi", "la", "nha", "khong", "is",
                         "and"})

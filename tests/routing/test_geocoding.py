@@ -206,6 +206,7 @@ def test_a_bare_ward_after_a_preposition_or_a_place_word(
         "có người đi lạc ở chợ lớn gần nhà",  # "chợ lớn": a big market
         "ở bình quời có người ngất",  # written with other diacritics: another word
         "đánh nhau ở Bình Quới Tây Ninh",  # the name does not end there
+        "kẹt xe ở Tân Sơn Nhất có chuyến bay trễ",  # most likely the airport
     ],
 )
 def test_a_bare_name_after_a_preposition_that_is_no_ward(
