@@ -1,7 +1,7 @@
 """Residents' own words (issue 20): how often the first message is understood, and how many
 taps and messages a report takes from the first message to its code.
 
-Three labelled sets, each line a message as residents write it (typos, no diacritics, slang,
+Labelled sets, each line a message as residents write it (typos, no diacritics, slang,
 English mixed in, several incidents in one) with its expected category and, where a place is
 named, its expected 2025 ward, or ``district`` where only an old district is named and a list
 of its wards is the right answer:
@@ -14,8 +14,12 @@ of its wards is the right answer:
   (its misses chose round three's words and places): no longer held out;
 - ``bench/data/resident_messages_heldout3.jsonl`` (144, **held-out 3**): written in round
   three before any code was changed, each ward label with its basis (a point placed from
-  memory and classified against the polygons, or the ward the resident names); never tuned
-  on (``HELD_OUT_3_BEFORE`` is its figure before round three's change);
+  memory and classified against the polygons, or the ward the resident names); not tuned
+  on in round three (``HELD_OUT_3_BEFORE`` is its figure before round three's change);
+  round four designed its general mechanisms from its misses: no longer held out;
+- ``bench/data/resident_messages_heldout4.jsonl`` (127, **held-out 4**): written in round
+  four before any code was changed, labelled as held-out 3; never tuned on
+  (``HELD_OUT_4_BEFORE`` is its figure before round four's change);
 - ``bench/data/resident_messages_heldout.jsonl`` (147, **held-out**): written before reading
   either; each ward label comes from a point placed on the map and classified against the
   2025 ward polygons, or from the ward the resident names. Its figure measured before any
