@@ -14,12 +14,14 @@ longer phrase ("phat no", "vu no").
 
 from __future__ import annotations
 
-__all__ = ["Understanding", "guess_category", "place_span", "understand"]
+__all__ = ["Understanding", "english_bases", "guess_category", "place_span", "understand"]
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
+from sosbot.core.incident_patterns import PATTERNS
 from sosbot.core.model import Category
 from sosbot.core.sanitize import fold
 
@@ -39,7 +41,8 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("nhiều khói", _FIRE, 4), ("khói mù mịt", _FIRE, 4), ("ra khói", _FIRE, 4),
     ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
     ("mùi gas", _FIRE, 4), ("bình gas", _FIRE, 3), ("xì ra", _FIRE, 1), ("chập điện", _FIRE, 4),
-    ("chập cháy", _FIRE, 5), ("lửa bốc", _FIRE, 5), ("báo cháy", _FIRE, 4),
+    ("chập cháy", _FIRE, 5), ("cháy luôn", _FIRE, 5), ("rồi cháy", _FIRE, 5),
+    ("lửa bốc", _FIRE, 5), ("báo cháy", _FIRE, 4),
     ("cứu hỏa", _FIRE, 4), ("cứu hoả", _FIRE, 4), ("!lửa", _FIRE, 4), ("bốc lửa", _FIRE, 5),
     ("ngọn lửa", _FIRE, 5), ("lửa cháy", _FIRE, 5), ("pccc", _FIRE, 4), ("114", _FIRE, 3),
     ("fire", _FIRE, 4), ("smoke", _FIRE, 3), ("explosion", _FIRE, 4), ("burning", _FIRE, 4),
@@ -91,7 +94,8 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("fighting", _SEC, 4), ("knife", _SEC, 4), ("gun", _SEC, 4), ("stabbed", _SEC, 5),
     ("attack", _SEC, 3), ("attacked", _SEC, 4), ("assault", _SEC, 4), ("harass", _SEC, 3),
     ("harassing", _SEC, 3), ("kidnap", _SEC, 5), ("drunk", _SEC, 2), ("snatched", _SEC, 4),
-    ("snatch", _SEC, 4), ("pickpocket", _SEC, 4), ("break in", _SEC, 4), ("broke into", _SEC, 4),
+    ("snatch", _SEC, 4), ("pickpocket", _SEC, 4), ("break in", _SEC, 4), ("break into", _SEC, 4),
+    ("broke into", _SEC, 4),
     ("burglar", _SEC, 4), ("gangsters", _SEC, 4), ("racing", _SEC, 3), ("noise", _SEC, 2),
     ("scam", _SEC, 3), ("drugs", _SEC, 3),
     # -- traffic ---------------------------------------------------------------------------
@@ -183,6 +187,7 @@ class _Phrase:
 
 
 def _build() -> dict[str, list[_Phrase]]:
+    """Phrases by their first word (as written and folded), longest first."""
     by_first: dict[str, list[_Phrase]] = {}
     for raw, category, weight in _PHRASES:
         strict = raw.startswith("!")
@@ -218,8 +223,31 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+# English endings no Vietnamese syllable has: "pickpocketed", "following", "choking", "cars".
+_ENGLISH_ENDINGS = ("ing", "ed", "es", "s")
+
+
+@functools.lru_cache(maxsize=4096)
+def english_bases(word: str) -> frozenset[str]:
+    """The forms an English ``word`` may be inflected from ("stabbed" → stab, "choking" →
+    choke, "robbers" → robber): empty for anything else, Vietnamese included (no syllable
+    of it ends in -s, -ed or -ing)."""
+    if not (word.isascii() and word.isalpha() and len(word) >= 4):
+        return frozenset()
+    out: set[str] = set()
+    for ending in _ENGLISH_ENDINGS:
+        base = word[: -len(ending)]
+        if word.endswith(ending) and len(base) >= 3:
+            out.update((base, base + "e"))
+            if len(base) >= 4 and base[-1] == base[-2]:  # stabbed, robbing
+                out.add(base[:-1])
+    return frozenset(out)
+
+
 def _matches(written: str, keyword: str, alone: bool, strict: bool) -> bool:
     if written == keyword:
+        return True
+    if keyword in english_bases(written):
         return True
     bare = fold(written) == written
     return bare and fold(keyword) == written and not (alone and strict)
@@ -228,7 +256,8 @@ def _matches(written: str, keyword: str, alone: bool, strict: bool) -> bool:
 def _match_at(words: list[str], i: int, context: bool = False) -> _Phrase | None:
     """The longest phrase at word ``i``; with ``context`` (a vehicle was just named) a
     strict word counts without diacritics too ("xe tai lat" is "xe tải lật")."""
-    for phrase in _BY_FIRST.get(words[i], []) + _BY_FIRST.get(fold(words[i]), []):
+    inflected = [p for base in english_bases(words[i]) for p in _BY_FIRST.get(base, [])]
+    for phrase in _BY_FIRST.get(words[i], []) + _BY_FIRST.get(fold(words[i]), []) + inflected:
         n = len(phrase.words)
         if i + n <= len(words) and all(
                 _matches(words[i + k], phrase.words[k], n == 1,
@@ -238,8 +267,58 @@ def _match_at(words: list[str], i: int, context: bool = False) -> _Phrase | None
     return None
 
 
+# Every phrase of every pattern by its first word (as written and folded): (pattern's
+# position in PATTERNS, True for a thing / False for a happening, the phrase's words).
+_PatternPhrase = tuple[int, bool, tuple[str, ...]]
+
+
+def _index_patterns() -> dict[str, list[_PatternPhrase]]:
+    by_first: dict[str, list[_PatternPhrase]] = {}
+    for n, pattern in enumerate(PATTERNS):
+        for is_thing, phrases in ((True, pattern.things), (False, pattern.happenings)):
+            for phrase in phrases:
+                ws = tuple(_lower(phrase).split())
+                for key in {ws[0], fold(ws[0])}:
+                    by_first.setdefault(key, []).append((n, is_thing, ws))
+    return by_first
+
+
+_PATTERNS_BY_FIRST = _index_patterns()
+
+
+def _pattern_scores(words: list[str], keywords: bool) -> dict[Category, int]:
+    """The patterns of :mod:`sosbot.core.incident_patterns` found in ``words``: a thing
+    alone, or a thing and a happening within the pattern's window, either order (the two
+    not the same words: "đổ" is not both the tree and its fall)."""
+    # (pattern, is a thing) → the (start, end) of each of its phrases found
+    found: dict[tuple[int, bool], list[tuple[int, int]]] = {}
+    for i, word in enumerate(words):
+        candidates = _PATTERNS_BY_FIRST.get(word, []) + _PATTERNS_BY_FIRST.get(fold(word), [])
+        candidates += [c for base in english_bases(word)
+                       for c in _PATTERNS_BY_FIRST.get(base, [])]
+        for n, is_thing, phrase in candidates:
+            size = len(phrase)
+            if i + size <= len(words) and all(
+                    _matches(words[i + k], phrase[k], False, False) for k in range(size)):
+                found.setdefault((n, is_thing), []).append((i, i + size))
+    scores: dict[Category, int] = {}
+    for n, pattern in enumerate(PATTERNS):
+        things = found.get((n, True))
+        if not things or (pattern.alone and keywords):
+            continue
+        if pattern.happenings:
+            window = pattern.window
+            happenings = found.get((n, False), [])
+            if not any(hs >= te and hs - te < window or ts >= he and ts - he < window
+                       for ts, te in things for hs, he in happenings):
+                continue
+        scores[pattern.category] = scores.get(pattern.category, 0) + pattern.weight
+    return scores
+
+
 def category_scores(text: str) -> dict[Category, int]:
-    """Evidence per category: the weights of the phrases found, longest phrase first."""
+    """Evidence per category: the weights of the phrases found, longest phrase first, and
+    of the patterns found (:func:`_pattern_scores`)."""
     words = [w for w, _, _ in _tokens(text)]
     scores: dict[Category, int] = {}
     i = 0
@@ -255,9 +334,13 @@ def category_scores(text: str) -> dict[Category, int]:
             scores[best.category] = scores.get(best.category, 0) + best.weight
         vehicle = best.category is _TRAF and best.weight == 1
         i += len(best.words)
+    for category, weight in _pattern_scores(words, keywords=bool(scores)).items():
+        scores[category] = scores.get(category, 0) + weight
     return scores
 
 
+# Fire evidence this strong ("bốc cháy", "cháy luôn", two fire words) outranks a crash's.
+_FIRE_NAMED = 5
 # When two incidents are named with equal weight, the one needing the faster answer leads.
 _PRIORITY = (Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER)
 
@@ -271,6 +354,10 @@ def guess_category(text: str) -> Category | None:
     best = max(_PRIORITY, key=lambda c: (scores.get(c, 0), -_PRIORITY.index(c)))
     if best is Category.TRAFFIC and scores[best] < 2:
         return None
+    # A vehicle that catches fire ("xe tông cột điện rồi cháy luôn", "xe máy bốc cháy"):
+    # the fire needs the fire brigade, whatever the crash's words weigh.
+    if best is Category.TRAFFIC and scores.get(Category.FIRE, 0) >= _FIRE_NAMED:
+        return Category.FIRE
     return best
 
 

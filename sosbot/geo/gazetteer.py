@@ -24,7 +24,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,30 @@ _PLACE_CONTEXT = frozenset({
 _PLACE_FIRST_WORDS = frozenset({"cho", "cau", "nga", "ben", "ga", "so", "san", "cong",
                                 "benh", "truong", "vong", "duong", "pho", "hem"})
 _STANDALONE_MARKS = ",;:.!?\n()"
+# What a place is called before its own name ("Khu du lịch Suối Tiên", "bệnh viện Chợ Rẫy"),
+# plain words, longest first where they overlap. A place's name without it ("Suối Tiên")
+# is its distinctive name: written after any of these ("khu vui chơi Suối Tiên") it names
+# the place too (see :meth:`Gazetteer.find`).
+_KIND_WORDS: tuple[tuple[str, ...], ...] = tuple(sorted((
+    ("khu", "du", "lich"), ("khu", "vui", "choi"), ("cong", "vien"), ("benh", "vien"),
+    ("truong", "dai", "hoc"), ("dai", "hoc"), ("truong",), ("cho",), ("ben", "xe"),
+    ("ben", "pha"), ("ga",), ("cau",), ("nga", "tu"), ("nga", "ba"), ("nga", "sau"),
+    ("nga", "bay"), ("vong", "xoay"), ("nha", "tho"), ("chua",), ("sieu", "thi"),
+    ("trung", "tam", "thuong", "mai"), ("ttm",), ("bao", "tang"), ("nha", "hat"),
+    ("san", "van", "dong"), ("san", "bay"), ("cang",), ("khu", "cong", "nghiep"), ("kcn",),
+    ("nha", "van", "hoa"), ("cong", "vien", "nuoc"), ("bv",), ("dh",), ("khu",)),
+    key=len, reverse=True))
+_KIND_LAST_WORDS = frozenset(k[-1] for k in _KIND_WORDS)
+# A distinctive name may not begin with a family name (a street or a school named after a
+# person: "Lê Hồng Phong", "Tôn Đức Thắng"), nor hold a word that many names share.
+_FAMILY_NAMES = frozenset({"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu",
+                           "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly", "ton",
+                           "dinh", "truong", "mai", "cao", "ha", "lam", "trinh", "ung"})
+_SHARED_WORDS = frozenset({"thanh", "pho", "quoc", "te", "gia", "cong", "nghiep", "kinh",
+                           "su", "pham", "y", "duoc", "nhan", "dan", "moi", "cu", "market",
+                           "hospital", "co", "so", "thpt", "chuyen", "metro", "sai", "gon",
+                           "noi", "hoc", "tan", "son", "nhat", "thuong", "chinh", "vuong",
+                           "thuat", "truc", "mien"})
 # One Vietnamese syllable without diacritics: onset, vowels, final consonant.
 _SYLLABLE_RE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?"
                           r"[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
@@ -164,7 +188,33 @@ class Gazetteer:
                 spelled = _spelling(name, words(name))
                 if any(spelled):
                     self._spellings.setdefault(key, set()).add(spelled)
-        self._longest = max((len(k) for k in self._names), default=0)
+        self._distinct = self._distinctive_names()
+        self._longest = max((len(k) for k in (*self._names, *self._distinct)), default=0)
+
+    def _distinctive_names(self) -> dict[tuple[str, ...], list[Place | Street]]:
+        """Each place's name without its kind ("Suối Tiên" of "Khu du lịch Suối Tiên"),
+        kept only when it has two words or more and belongs to that place alone: no other
+        place's or street's name or distinctive name, and no ward's or old district's
+        name written the same way would then be read as it."""
+        found: dict[tuple[str, ...], set[str]] = {}
+        owner: dict[str, Place] = {}
+        for place in self.places:
+            owner[place.id] = place
+            for name in place.names:
+                key = plain_words(name)
+                kind = next((k for k in _KIND_WORDS if key[:len(k)] == k), None)
+                rest = key[len(kind):] if kind is not None else ()
+                if len(rest) >= 2 and rest[0] not in _FAMILY_NAMES and not any(
+                        w in _SHARED_WORDS or not w.isalpha() for w in rest):
+                    found.setdefault(rest, set()).add(place.id)
+        return {key: [owner[next(iter(ids))]] for key, ids in found.items()
+                if len(ids) == 1 and key not in self._names}
+
+    def reserve(self, names: Iterable[tuple[str, ...]]) -> None:
+        """Names (plain words) that are something else's: never read as a place's
+        distinctive name (a ward's or an old district's: "Gò Vấp", "Phú Lâm")."""
+        for name in names:
+            self._distinct.pop(name, None)
 
     @classmethod
     def from_file(cls, path: Path) -> Gazetteer:
@@ -194,6 +244,8 @@ class Gazetteer:
             for length in range(min(self._longest, len(plain) - i), 0, -1):
                 key = tuple(plain[i:i + length])
                 items = self._names.get(key)
+                if items is None and i > 0 and plain[i - 1] in _KIND_LAST_WORDS:
+                    items = self._distinct.get(key)  # "khu vui chơi Suối Tiên"
                 if items and (text is None or self._meant(text, text_words, i, i + length)):
                     found.extend(self._matches(plain, i, i + length, items))
                     i += length
@@ -217,7 +269,8 @@ class Gazetteer:
                 not all(_SYLLABLE_RE.match(w) for w in key):
             return True
         before = ws[start - 1].plain if start > 0 else None
-        if before is not None and (before in _PLACE_CONTEXT or house_number(before)):
+        if before is not None and (before in _PLACE_CONTEXT or before in _KIND_LAST_WORDS
+                                   or house_number(before)):
             return True
         head = text[ws[start - 1].end if start > 0 else 0:ws[start].start]
         tail = text[ws[end - 1].end:ws[end].start if end < len(ws) else len(text)]

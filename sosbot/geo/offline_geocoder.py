@@ -66,6 +66,19 @@ _NOT_A_WARD_BEFORE: tuple[tuple[str, ...], ...] = (
     ("kenh",),
     ("cho",),
 )
+# Words right before a bare name that make it a place: prepositions and place words ("ở
+# Bình Quới", "đoạn qua Lái Thiêu", "bãi biển Long Hải", "to Ben Thanh").
+_PLACE_BEFORE = frozenset({"o", "tai", "gan", "qua", "den", "toi", "ve", "tu", "bien",
+                           "vung", "in", "at", "to", "near", "from"})
+# Names that, bare even after a preposition, are more likely something else: an old
+# province ("về Bình Dương"), an everyday phrase ("ở hoà bình": at peace), the airport
+# ("ở Tân Sơn Nhất": its terminals lie in Tân Sơn Hoà; the gazetteer knows them).
+_NOT_BARE_AFTER_PLACE_WORD = frozenset({("binh", "duong"), ("hoa", "binh"), ("tay", "nam"),
+                                        ("cho", "lon"), ("ba", "ria"),
+                                        ("tan", "son", "nhat")})
+# Words that end a name found after a place word ("ở Bình Quới có nhà sập").
+_ENDS_NAME = frozenset({"co", "bi", "dang", "roi", "vua", "thi", "la", "nha", "khong", "is",
+                        "and"})
 # Words after a bare name that still let it end there ("Tân Phú TP HCM").
 _TRAILING_OK = frozenset({"quan", "huyen", "thanh", "tinh", "thi", "hcm", "ho", "sai", "tphcm"})
 # Bare names that usually mean the whole city.
@@ -350,15 +363,34 @@ class OfflineWardGeocoder:
             typed = _TYPE_SUFFIXES.get(tokens[end].plain)
         if typed is not None and all(w.unit_type == typed for w in wards):
             return _NameMatch(tuple(wards), 2, length)
-        # bare (or with the wrong type word): must stand on its own, and not be ambiguous
         key = tuple(t.plain for t in tokens[start:end])
+        if typed in ("phuong", "xa") and len(wards) == 1 and wards[0].unit_type in (
+                "phuong", "xa") and key not in self._ambiguous_bare:
+            # "p. Bình Hưng" for the commune, "xã Tân Định" for the ward: residents do not
+            # tell a ward from a commune; the name is one unit's and no other place's.
+            return _NameMatch(tuple(wards), 2, length)
+        # bare (or with the wrong type word): must stand on its own, and not be ambiguous
         standalone_start = tokens[type_start].hard_before
         standalone_end = (
             end == len(tokens) or tokens[end].hard_before or tokens[end].plain in _TRAILING_OK
         )
-        if standalone_start and standalone_end and key not in self._ambiguous_bare:
+        if key not in self._ambiguous_bare and (
+                (standalone_start and standalone_end)
+                or ((standalone_end or tokens[end].plain in _ENDS_NAME)
+                    and self._after_place_word(tokens, start, wards))):
             return _NameMatch(tuple(wards), 1, length)
         return _NameMatch(tuple(wards), 0, length)
+
+    def _after_place_word(self, tokens: Sequence[_Token], start: int,
+                          wards: Sequence[Ward]) -> bool:
+        """A bare name right after a preposition or a place word ("ở Bình Quới", "bãi biển
+        Long Hải"), spelled with the ward's own diacritics if written with any, of two words
+        or more and not an everyday phrase: a ward meant as a place."""
+        key = tuple(t.plain for t in tokens[start:start + len(self._accented[wards[0].code])])
+        return (start > 0 and not tokens[start].hard_before
+                and tokens[start - 1].plain in _PLACE_BEFORE and len(wards) == 1
+                and len(key) >= 2 and key not in _NOT_BARE_AFTER_PLACE_WORD
+                and _spelled_as(tokens[start:start + len(key)], self._accented[wards[0].code]))
 
     def _new_result(self, match: _NameMatch, text: str) -> GeocodeResult | None:
         if len(match.wards) != 1:

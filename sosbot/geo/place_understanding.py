@@ -77,6 +77,8 @@ class PlaceReader:
         self.gazetteer = gazetteer
         self.districts = districts or OldDistricts(index)
         self.ward_geocoder = ward_geocoder or OfflineWardGeocoder(index)
+        gazetteer.reserve([*(plain_words(w.name) for w in index.wards),
+                           *(plain_words(d.name) for d in self.districts.districts)])
 
     def read(self, text: str, online: Sequence[Candidate] = ()) -> PlaceReading:
         """The candidates for ``text``; ``online`` (an online geocoder's answers for the same

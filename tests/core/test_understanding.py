@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sosbot.core.model import Category
-from sosbot.core.understanding import understand
+from sosbot.core.understanding import english_bases, understand
 
 F, S, T, OT = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
 
@@ -102,3 +102,53 @@ def test_common_words_residents_use(message: str, category: Category | None) -> 
 ])
 def test_words_the_second_held_out_set_showed(message: str, category: Category) -> None:
     assert understand(message).category is category
+
+
+@pytest.mark.parametrize(("word", "base"), [
+    ("pickpocketed", "pickpocket"), ("stabbed", "stab"), ("choking", "choke"),
+    ("following", "follow"), ("robbers", "robber"),
+])
+def test_english_inflections_reach_their_base(word: str, base: str) -> None:
+    assert base in english_bases(word)
+
+
+@pytest.mark.parametrize("word", ["xe", "nguoi", "chay", "cướp", "bus", "thuong"])
+def test_vietnamese_words_have_no_english_base(word: str) -> None:
+    assert english_bases(word) == frozenset()
+
+
+@pytest.mark.parametrize(("message", "category"), [
+    # English morphology: an inflected keyword counts as the keyword
+    ("my bag got snatched and my friend was pickpocketed", S),
+    ("two guys are breaking into the shop next door", S),
+    # an object and what happened to it, a few words apart, either order
+    ("ống nước ngầm trước nhà bể, nước phun lên", OT),
+    ("cay xanh to nga de len mai nha", OT),
+    ("tụi nó bẻ hết gương mấy chiếc xe đậu ven đường", S),
+    ("bọn nó tạt sơn đỏ vô cửa nhà tui", S),
+    ("có người lạ dắt đứa bé đi mất", S),
+    ("xe tải chở gạch đổ hết ra đường", T),
+    # families of near-synonyms
+    ("a stranger keeps following my kid home from school", S),
+    ("bọn cho vay nặng lãi tới nhà la lối", S),
+    # a body in trouble, when nothing else is said
+    ("ông tui thở không được, mặt tái", OT),
+    ("the baby is choking on something", OT),
+    # ... but a crash that leaves someone bleeding is still the crash
+    ("té xe do ổ gà, chảy máu nhiều", T),
+    # a vehicle that catches fire is a fire
+    ("xe tông cột điện rồi cháy luôn", F),
+    # a flood stalls the engines: still the flood
+    ("ngập sâu, xe chết máy giữa đường", OT),
+])
+def test_patterns_and_families(message: str, category: Category) -> None:
+    assert understand(message).category is category
+
+
+@pytest.mark.parametrize("message", [
+    "em đang đi học về",  # "học" (to study) is not "hóc" (to choke)
+    "sạc điện thoại qua đêm",  # "sạc" (to charge) alone is nothing
+    "trùi ui xe đẹp quá",  # "ui" is no bulldozer
+])
+def test_everyday_words_are_no_incident(message: str) -> None:
+    assert understand(message).category is None

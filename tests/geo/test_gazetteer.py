@@ -245,3 +245,28 @@ def test_a_house_number_outside_the_named_district_gives_the_streets_wards_in_it
     assert all("Nguyễn Trãi" in c.label for c in candidates)
     in_q1 = understand_place("12 nguyen trai q1", reader)
     assert [(c.how, c.ward_name) for c in in_q1] == [("street-number", "Bến Thành")]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("co chay o khu vui choi Suoi Tien, tre con dang trong do", "Khu du lịch Suối Tiên"),
+    ("có người té ở trường tiểu học gần chùa Vĩnh Nghiêm", "Chùa Vĩnh Nghiêm"),
+    # a place's distinctive name after another kind word than its own
+    ("anh vinh nghiem bi danh", None),  # a person's name, after no place word
+    ("cháy ở trung tâm thương mại Ba Chieu", "Chợ Bà Chiểu"),
+])
+def test_a_place_named_after_another_place_word(reader: PlaceReader, text: str,
+                                                place: str | None) -> None:
+    labels = [c.label for c in reader.read(text).candidates]
+    if place is None:
+        assert all("Vĩnh Nghiêm" not in label for label in labels), labels
+    else:
+        assert labels and labels[0] == place, labels
+
+
+def test_a_distinctive_name_that_is_a_ward_or_a_person_is_not_a_place(
+        reader: PlaceReader) -> None:
+    distinct = {" ".join(k) for k in reader.gazetteer._distinct}
+    assert "go vap" not in distinct  # a ward and an old district
+    assert "le hong phong" not in distinct  # a person: a street, a school
+    assert "ho chi minh" not in distinct  # a word many names share
+    assert "ba chieu" in distinct

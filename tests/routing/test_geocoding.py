@@ -179,6 +179,42 @@ def test_unresolvable(offline: OfflineWardGeocoder, text: str) -> None:
     assert offline.resolve(text) is None, text
 
 
+@pytest.mark.parametrize(
+    ("text", "ward"),
+    [
+        ("sạt lở bờ sông ở Bình Quới, 2 căn nhà sắp sụp", "Phường Bình Quới"),
+        ("xe ben cán người đoạn qua Lái Thiêu", "Phường Lái Thiêu"),
+        ("đánh nhau ở bãi biển Long Hải, ném chai", "Xã Long Hải"),
+        ("sat lo o binh quoi co nha sap", "Phường Bình Quới"),  # "có" ends the name
+        ("crashed on the way to Ben Thanh, I'm hurt", "Phường Bến Thành"),
+        ("trộm lội vô nhà ở p. Bình Hưng", "Xã Bình Hưng"),  # a commune written "p."
+    ],
+)
+def test_a_bare_ward_after_a_preposition_or_a_place_word(
+    offline: OfflineWardGeocoder, text: str, ward: str
+) -> None:
+    result = offline.resolve(text)
+    assert result is not None and result.label == ward, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ở Tân Phú, có cháy",  # a former district and several old wards: still refused
+        "chiều nay về Bình Dương thăm mẹ thì bị giật túi",  # the old province
+        "mong sống ở hoà bình",  # "hòa bình": peace
+        "có người đi lạc ở chợ lớn gần nhà",  # "chợ lớn": a big market
+        "ở bình quời có người ngất",  # written with other diacritics: another word
+        "đánh nhau ở Bình Quới Tây Ninh",  # the name does not end there
+        "kẹt xe ở Tân Sơn Nhất có chuyến bay trễ",  # most likely the airport
+    ],
+)
+def test_a_bare_name_after_a_preposition_that_is_no_ward(
+    offline: OfflineWardGeocoder, text: str
+) -> None:
+    assert offline.resolve(text) is None, text
+
+
 def test_long_input_is_truncated(offline: OfflineWardGeocoder) -> None:
     text = "x" * 5000 + ", Phường Tân Phú"
     assert offline.resolve(text) is None  # the ward name is beyond the first 1000 characters
