@@ -102,7 +102,7 @@ class Rig:
             conversation=self.conversation, telegram_secret=SECRET, rules=self.rules,
             clock=self.clock, telegram_username=BOT_USERNAME)))
         await self.server.start_server()
-        telegram = TelegramOutbound(TOKEN, self.emu, timeout_s=5)
+        telegram = self.telegram = TelegramOutbound(TOKEN, self.emu, timeout_s=5)
         await asyncio.get_running_loop().run_in_executor(
             None, self.loop_thread.run, telegram.start())
         self.ctx = JobContext(
@@ -134,6 +134,8 @@ class Rig:
 
     async def stop(self) -> None:
         context.install(None)
+        await asyncio.get_running_loop().run_in_executor(
+            None, self.loop_thread.run, self.telegram.close())
         await self.server.close()
         await self.emulator.cleanup()
         await self.http.close()
