@@ -1,21 +1,38 @@
-"""Group commit: one thread stores every webhook's events, several deliveries per transaction.
+"""Group commit into the journal: one thread records every webhook's events, several
+deliveries per transaction, and processes them right after.
 
-A webhook handler hands its events to the writer and waits for their commit before it
-answers 200, so what was answered 2xx is durable, exactly as with a transaction per
-delivery. But while one transaction runs, the deliveries that arrive queue up, and the next
-transaction takes all of them (up to ``max_batch``): one BEGIN and one COMMIT (one fsync)
-for many updates, and no threads fighting over SQLite's single write lock.
+A webhook handler hands its events to the writer and waits until they are recorded
+(``take.record_batch``: one multi-row ``INSERT`` into ``inbound_event``, the journal, and
+its commit) before it answers 200, so what was answered 2xx is durable, exactly as with a
+transaction per delivery. While one transaction runs, the deliveries that arrive queue up,
+and the next one takes all of them (up to ``max_batch``): one BEGIN and one COMMIT (one
+fsync) for many updates, and no threads fighting over SQLite's single write lock.
+
+Right after (``Pipeline``), the same thread processes what it recorded
+(``take.process_recorded``: the conversation steps, group events, routing, outbox rows, and
+the journal rows marked processed, in one transaction of up to ``process_batch``
+deliveries), then queues the outbox rows, downloads and timers on rq in one go; if Redis is
+away the rows are committed all the same and the sweeper queues them. Recording comes
+first: deliveries that arrived while a batch was processed are recorded (and answered)
+before the next batch is processed, so a 200 waits for at most one processing batch, not
+for its own. The order guarantee: deliveries are recorded in the order they were handed
+over (``submit``) and processed in the order they were recorded, by this one thread; a
+chat's updates are handed over in the order they came (the web process's chat lock), so
+they are processed in that order. Across web processes, ``process_recorded`` processes an
+earlier unprocessed row of the same chat first, whoever recorded it.
 
 If a batch fails, each of its deliveries is tried again in a transaction of its own, so one
-bad update never costs the others; a database that is away fails them all (the handlers
-answer 503 and the platforms retry). Deliveries are stored in the order they were handed
-over (``submit``), so the updates of one chat keep their order even when they share a batch.
+bad update never costs the others. One that fails recording is answered 500 (nothing of it
+is kept; the platform sends it again); one that fails processing alone has been answered
+200 already: its rows are marked processed and the error logged (never retried for ever).
+A database that is away fails the recording (the handlers answer 503 and the platforms
+retry) and pauses the processing, which tries again a second later. A writer killed between
+the two leaves rows unprocessed: ``GroupCommit.replay`` processes them, in order, when the
+next writer starts, before it takes anything new.
 
-After the commit the writer queues the batch's outbox rows, downloads and timers on rq in
-one go; if Redis is away the rows are committed all the same and the sweeper queues them.
-
-``GroupCommit`` is the storing itself; ``IntakeWriter`` runs it on a thread of the web
-process, ``sosbot.intake.writer_process`` in a process of its own (its own interpreter lock).
+``GroupCommit`` is the storing itself, ``Pipeline`` the order of the two steps;
+``IntakeWriter`` runs them on a thread of the web process, ``sosbot.intake.writer_process``
+in a process of its own (its own interpreter lock).
 """
 
 from __future__ import annotations
@@ -24,10 +41,12 @@ import asyncio
 import logging
 import queue
 import threading
+import time
+from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
@@ -36,7 +55,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sosbot.core.events import PlatformEvent
 from sosbot.delivery.queueing import ESCALATE, Dispatcher
-from sosbot.intake.take import Delivery, IntakePolicy, IntakeResult, take_batch
+from sosbot.intake.journal import read_back
+from sosbot.intake.take import (
+    Delivery,
+    IntakePolicy,
+    IntakeResult,
+    Recorded,
+    mark_lost,
+    process_recorded,
+    record_batch,
+)
+from sosbot.storage import inbound
 from sosbot.storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -47,6 +76,15 @@ UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 # What became of one delivery: what it changed, or why it could not be stored.
 Outcome = IntakeResult | Exception
+# A delivery recorded: its outcome, and what its processing needs (None when it failed).
+RecordOutcome = tuple[Outcome, Recorded | None]
+
+# Deliveries processed in one transaction at most: a 200 waits for one such batch at most.
+PROCESS_BATCH = 16
+# How long the processing waits before trying again when the database was away.
+PROCESS_RETRY_S = 1.0
+# Journal rows read back at once when replaying.
+REPLAY_CHUNK = 500
 
 
 class StoreUnavailable(Exception):
@@ -62,41 +100,134 @@ RETRY_LATER = (*UNAVAILABLE, StoreUnavailable)
 
 
 class GroupCommit:
-    """Stores deliveries several to a transaction, then queues what they produced."""
+    """Records deliveries several to a transaction; processes them; queues what they
+    produced."""
 
     def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
                  clock: Callable[[], datetime]) -> None:
         self.engine, self.policy, self.dispatcher, self.clock = engine, policy, dispatcher, clock
         self.batches = 0
-        self.stored = 0
+        self.stored = 0  # deliveries recorded
+        self.processed = 0  # deliveries processed (or given up on)
 
-    def store(self, batch: list[Delivery]) -> list[Outcome]:
-        """One transaction for the whole batch; each delivery's outcome, in order."""
+    def record(self, batch: list[Delivery]) -> list[RecordOutcome]:
+        """One transaction records the whole batch's events; each delivery's outcome (how
+        many events were new) and what its processing needs, in order."""
         now = self.clock()
         try:
             with transaction(self.engine) as session:
-                results = take_batch(session, batch, now, self.policy)
+                results, recorded = record_batch(session, batch, now, self.policy)
         except UNAVAILABLE as exc:
             if not (len(batch) > 1 and _conflict(exc)):
-                return [exc for _ in batch]
+                return [(exc, None) for _ in batch]
             # Another web process's batch locked the same rows in another order: PostgreSQL
             # chose this one to roll back. Alone, each delivery waits for its rows instead.
-            log.warning("intake: a batch of %d met a lock conflict (%s); storing them one by "
-                        "one", len(batch), getattr(exc, "orig", exc))
-            return [self.store([delivery])[0] for delivery in batch]
+            log.warning("intake: a batch of %d met a lock conflict (%s); recording them one "
+                        "by one", len(batch), getattr(exc, "orig", exc))
+            return [self.record([delivery])[0] for delivery in batch]
         except Exception as exc:
             if len(batch) == 1:
                 events = batch[0][0]
-                log.exception("intake: delivery %s could not be stored",
+                log.exception("intake: delivery %s could not be recorded",
                               events[0].event_id if events else "?")
-                return [exc]
-            log.warning("intake: a batch of %d failed (%s: %s); storing them one by one",
+                return [(exc, None)]
+            log.warning("intake: a batch of %d failed (%s: %s); recording them one by one",
                         len(batch), type(exc).__name__, exc)
-            return [self.store([delivery])[0] for delivery in batch]
+            return [self.record([delivery])[0] for delivery in batch]
         self.batches += 1
         self.stored += len(batch)
+        return list(zip(results, recorded, strict=True))
+
+    def process(self, recorded: list[Recorded]) -> list[Outcome]:
+        """One transaction processes recorded deliveries and marks their journal rows;
+        each one's outcome, in order. One that fails alone is given up on: its rows are
+        marked processed, the error logged. The database away: each outcome is that error,
+        and the rows stay unprocessed."""
+        if not any(r.fresh for r in recorded):
+            return [IntakeResult() for _ in recorded]
+        now = self.clock()
+        try:
+            results = self._process_once(recorded, now)
+        except UNAVAILABLE as exc:
+            if not (len(recorded) > 1 and _conflict(exc)):
+                return [exc for _ in recorded]
+            log.warning("intake: processing %d deliveries met a lock conflict (%s); "
+                        "processing them one by one", len(recorded), getattr(exc, "orig", exc))
+            return [self.process([delivery])[0] for delivery in recorded]
+        except Exception as exc:
+            if len(recorded) == 1:
+                self._give_up(recorded[0], exc, now)
+                return [exc]
+            log.warning("intake: processing %d deliveries failed (%s: %s); processing them "
+                        "one by one", len(recorded), type(exc).__name__, exc)
+            return [self.process([delivery])[0] for delivery in recorded]
+        self.processed += len(recorded)
         self._enqueue(results)
         return list(results)
+
+    def _process_once(self, recorded: list[Recorded], now: datetime) -> list[IntakeResult]:
+        # The messages per minute are counted as the deliveries are processed: as they
+        # were if the transaction rolls back, for the deliveries to be tried again.
+        counted = [(r.counts, Counter(r.counts.taken)) for r in recorded]
+        try:
+            with transaction(self.engine) as session:
+                return process_recorded(session, recorded, now, self.policy)
+        except Exception:
+            for counts, taken in counted:
+                counts.taken = taken
+            raise
+
+    def _give_up(self, delivery: Recorded, exc: Exception, now: datetime) -> None:
+        """A delivery whose processing failed alone: answered 200 already, so not sent
+        again by the platform, and retrying it for ever would stop nobody. Its rows are
+        marked processed and the error logged (with the rows, to look into)."""
+        rows = sorted(delivery.fresh.values())
+        log.error("intake: delivery %s (journal rows %s) could not be processed (%s: %s); "
+                  "marked processed, nothing of it is stepped", delivery.events[0].event_id
+                  if delivery.events else "?", rows, type(exc).__name__, exc,
+                  exc_info=exc)
+        try:
+            with transaction(self.engine) as session:
+                inbound.claim(session, rows, now)
+        except Exception:
+            # Left unprocessed: the next writer to start tries it again, once.
+            log.exception("intake: could not mark journal rows %s processed", rows)
+        self.processed += 1
+
+    def replay_at_start(self) -> None:
+        """``replay``, as a writer starts: with the database away, left for later (a chat's
+        rows are processed before its next update, ``take.process_recorded``; the others
+        at the next start)."""
+        try:
+            self.replay()
+        except UNAVAILABLE as exc:
+            log.error("intake: the journal could not be replayed, the database is away "
+                      "(%s); a chat's unprocessed events are processed before its next one, "
+                      "the others when the next writer starts", exc)
+
+    def replay(self) -> int:
+        """Process every journal row left unprocessed (a writer killed between recording
+        and processing), in the order they were recorded; how many deliveries. Raises when
+        the database is away."""
+        replayed, after = 0, 0
+        limit = self.policy.conversation.messages_per_minute
+        while True:
+            with transaction(self.engine) as session:
+                rows = inbound.unprocessed(session, after_id=after, limit=REPLAY_CHUNK)
+                if not rows:
+                    break
+                recorded, lost = read_back(session, rows, limit)
+                mark_lost(session, lost, self.clock())
+            after = rows[-1].id
+            for start in range(0, len(recorded), PROCESS_BATCH):
+                for outcome in self.process(recorded[start:start + PROCESS_BATCH]):
+                    if isinstance(outcome, UNAVAILABLE):
+                        raise outcome
+            replayed += len(recorded)
+        if replayed:
+            log.warning("intake: %d deliveries recorded but not processed (a writer stopped "
+                        "between the two) processed from the journal", replayed)
+        return replayed
 
     def _enqueue(self, results: list[IntakeResult]) -> None:
         outbox_ids = [i for r in results for i in r.outbox_ids]
@@ -121,22 +252,98 @@ class GroupCommit:
             log.exception("queueing failed; the sweeper will queue the rows")
 
 
+Tag = TypeVar("Tag")
+
+
+@dataclass
+class Pipeline(Generic[Tag]):
+    """Record first, process right after: the recorded deliveries waiting for their
+    processing (each with its caller's tag), in the order they were recorded."""
+
+    commit: GroupCommit
+    process_batch: int = PROCESS_BATCH
+    clock: Callable[[], float] = time.monotonic
+    backlog: deque[tuple[Tag, Recorded]] = field(default_factory=deque)
+    _paused_until: float = 0.0
+
+    def record(self, batch: list[tuple[Tag, Delivery]]) -> list[tuple[Tag, Outcome]]:
+        """Record a batch (one transaction); each delivery's outcome. The recorded ones
+        wait for ``process_next``."""
+        try:
+            outcomes = self.commit.record([delivery for _, delivery in batch])
+        except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
+            log.exception("intake writer: batch of %d failed", len(batch))
+            outcomes = [(exc, None) for _ in batch]
+        for (tag, _), (_, recorded) in zip(batch, outcomes, strict=True):
+            if recorded is not None:
+                self.backlog.append((tag, recorded))
+        return [(tag, outcome) for (tag, _), (outcome, _) in zip(batch, outcomes, strict=True)]
+
+    def wait_s(self) -> float | None:
+        """How long the writer may wait for new deliveries before processing: None when
+        nothing waits for processing, 0 when something does."""
+        if not self.backlog:
+            return None
+        return max(0.0, self._paused_until - self.clock())
+
+    def process_next(self) -> list[tuple[Tag, Outcome]]:
+        """Process the oldest recorded deliveries (one transaction); each one's outcome.
+        With the database away, nothing: they wait, and are tried again a little later."""
+        if not self.backlog or self.clock() < self._paused_until:
+            return []
+        chunk = [self.backlog[i] for i in range(min(self.process_batch, len(self.backlog)))]
+        try:
+            outcomes = self.commit.process([recorded for _, recorded in chunk])
+        except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
+            log.exception("intake writer: processing %d deliveries failed", len(chunk))
+            outcomes = [exc for _ in chunk]
+        for _ in chunk:
+            self.backlog.popleft()
+        done, away = [], []
+        for item, outcome in zip(chunk, outcomes, strict=True):
+            if isinstance(outcome, UNAVAILABLE):
+                away.append(item)
+            else:
+                done.append((item[0], outcome))
+        if away:  # still recorded, not processed: tried again first, a little later
+            log.warning("intake: the database is away; processing %d recorded deliveries "
+                        "again in %.0f s", len(self.backlog) + len(away), PROCESS_RETRY_S)
+            self.backlog.extendleft(reversed(away))
+            self._paused_until = self.clock() + PROCESS_RETRY_S
+        return done
+
+
 @dataclass
 class _Waiting:
     delivery: Delivery
     loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[IntakeResult]
+    recorded: asyncio.Future[IntakeResult]
+    processed: asyncio.Future[IntakeResult]
+
+
+@dataclass(frozen=True)
+class Handed:
+    """A delivery handed to a writer: ``recorded`` settles once its events are committed
+    (what a webhook's 200 waits for), ``processed`` once their processing is (its rows,
+    timers and counts; a failure to process it for good is its exception)."""
+
+    recorded: asyncio.Future[IntakeResult]
+    processed: asyncio.Future[IntakeResult]
 
 
 class IntakeWriter:
-    """Stores deliveries in batches on a thread of its own; ``store`` awaits the commit."""
+    """Records and processes deliveries on a thread of its own; ``store`` awaits the
+    recording."""
 
     def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
-                 clock: Callable[[], datetime], max_batch: int = 64) -> None:
+                 clock: Callable[[], datetime], max_batch: int = 64,
+                 process_batch: int = PROCESS_BATCH) -> None:
         self.commit = GroupCommit(engine, policy, dispatcher, clock)
+        self.pipeline: Pipeline[_Waiting] = Pipeline(self.commit, process_batch)
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._unprocessed: set[asyncio.Future[IntakeResult]] = set()
 
     @property
     def batches(self) -> int:
@@ -151,11 +358,13 @@ class IntakeWriter:
         return self._thread is not None
 
     async def start(self) -> None:
+        """Process what the journal holds unprocessed, then start the thread."""
+        await asyncio.get_running_loop().run_in_executor(None, self.commit.replay_at_start)
         self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
         self._thread.start()
 
     async def stop(self, timeout_s: float = 30.0) -> None:
-        """Finish what is queued, then end the thread."""
+        """Finish what is queued (recorded and processed), then end the thread."""
         thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(None)
@@ -163,50 +372,76 @@ class IntakeWriter:
 
     async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
                     ) -> IntakeResult:
-        """Store one delivery's events; returns once they are committed (or raises)."""
-        return await asyncio.shield(self.submit(events, payload))
+        """Store one delivery's events; returns once they are recorded (or raises)."""
+        return await asyncio.shield(self.submit(events, payload).recorded)
 
-    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]
-               ) -> asyncio.Future[IntakeResult]:
-        """Hand one delivery to the writer, which stores deliveries in the order they were
-        handed over; the future settles once it is committed (or failed)."""
+    async def processed(self) -> None:
+        """Returns once every delivery handed over so far is processed (or given up on)."""
+        await _settled(self._unprocessed)
+
+    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]) -> Handed:
+        """Hand one delivery to the writer, which records deliveries in the order they were
+        handed over and processes them in that order."""
         if self._thread is None:
             raise RuntimeError("the intake writer is not running")
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[IntakeResult] = loop.create_future()
-        self._queue.put(_Waiting((events, payload), loop, future))
-        return future
+        waiting = _Waiting((events, payload), loop, loop.create_future(), loop.create_future())
+        _track(self._unprocessed, waiting.processed)
+        self._queue.put(waiting)
+        return Handed(waiting.recorded, waiting.processed)
 
     # -- the writer thread -------------------------------------------------------------------
 
     def _run(self) -> None:
+        pipeline = self.pipeline
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            stopping = False
-            while len(batch) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.append(more)
-            try:
-                outcomes = self.commit.store([waiting.delivery for waiting in batch])
-            except Exception as exc:  # noqa: BLE001 - the thread must outlive any one batch
-                log.exception("intake writer: batch of %d failed", len(batch))
-                outcomes = [exc for _ in batch]
-            for waiting, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    _fail(waiting, outcome)
-                else:
-                    _resolve(waiting, outcome)
+            batch, stopping = self._take(pipeline.wait_s())
+            if batch:
+                for waiting, outcome in pipeline.record([(w, w.delivery) for w in batch]):
+                    _settle(waiting, waiting.recorded, outcome)
+                    if isinstance(outcome, Exception):
+                        _settle(waiting, waiting.processed, outcome)
+            while stopping and pipeline.backlog and pipeline.wait_s() == 0:
+                self._process(pipeline)
             if stopping:
                 return
+            self._process(pipeline)
+
+    def _process(self, pipeline: Pipeline[_Waiting]) -> None:
+        for waiting, outcome in pipeline.process_next():
+            _settle(waiting, waiting.processed, outcome)
+
+    def _take(self, timeout_s: float | None) -> tuple[list[_Waiting], bool]:
+        """The deliveries waiting (up to ``max_batch``), waiting up to ``timeout_s`` for
+        the first (None: for ever); and whether the writer is to stop."""
+        try:
+            first = self._queue.get(timeout=timeout_s) if timeout_s != 0 \
+                else self._queue.get_nowait()
+        except queue.Empty:
+            return [], False
+        if first is None:
+            return [], True
+        batch = [first]
+        while len(batch) < self.max_batch:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                return batch, True
+            batch.append(more)
+        return batch, False
+
+
+def _track(futures: set[asyncio.Future[IntakeResult]],
+           future: asyncio.Future[IntakeResult]) -> None:
+    futures.add(future)
+    future.add_done_callback(futures.discard)
+
+
+async def _settled(futures: set[asyncio.Future[IntakeResult]]) -> None:
+    if futures:
+        await asyncio.gather(*list(futures), return_exceptions=True)
 
 
 def _conflict(exc: Exception) -> bool:
@@ -214,23 +449,16 @@ def _conflict(exc: Exception) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
 
 
-def _resolve(delivery: _Waiting, result: IntakeResult) -> None:
+def _settle(delivery: _Waiting, future: asyncio.Future[IntakeResult], outcome: Outcome) -> None:
     def settle() -> None:
-        if not delivery.future.done():
-            delivery.future.set_result(result)
-    _call_soon(delivery, settle)
-
-
-def _fail(delivery: _Waiting, exc: BaseException) -> None:
-    def settle() -> None:
-        if not delivery.future.done():
-            delivery.future.set_exception(exc)
-    _call_soon(delivery, settle)
-
-
-def _call_soon(delivery: _Waiting, callback: Callable[[], None]) -> None:
+        if future.done():
+            return
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
     try:
-        delivery.loop.call_soon_threadsafe(callback)
+        delivery.loop.call_soon_threadsafe(settle)
     except RuntimeError:
         # The loop is closed (the server stopped while this was stored): nobody waits.
         log.info("intake writer: the web loop closed before a delivery's answer")

@@ -76,8 +76,8 @@ def test_an_event_is_recorded_once(engine: Engine) -> None:
     with transaction(engine) as session:
         again = inbound.record_new(session, [row("telegram", "42", {"update_id": 42}),
                                              row("telegram", "43", {"update_id": 43})])
-    assert first == {("telegram", "42"), ("zalo", "42")}
-    assert again == {("telegram", "43")}
+    assert set(first) == {("telegram", "42"), ("zalo", "42")}
+    assert set(again) == {("telegram", "43")}
     with transaction(engine) as session:
         assert inbound.count(session) == 3
         kept = session.exec(select(InboundEvent).where(InboundEvent.channel == "telegram",
