@@ -89,21 +89,31 @@ async def peak_rss(process: Process, work: Awaitable[dict[str, Any]]) -> dict[st
 
 
 async def settle(process: Process, timeout_s: float = 45.0) -> float:
-    """Until the server has worked off what an overload left queued in it (its CPU use
-    falls under 15 % for a second); the seconds that took."""
+    """Until the server has worked off what an overload left queued in it (its CPU use,
+    its intake writer child's included, falls under 15 % for a second); the seconds that
+    took."""
     began = time.monotonic()
     quiet = 0
     handle = psutil.Process(process.pid)
-    handle.cpu_percent()
+    handles = [handle, *handle.children()]
+    for each in handles:
+        _cpu_percent(each)
     while time.monotonic() - began < timeout_s and quiet < 2:
         await asyncio.sleep(0.5)
-        quiet = quiet + 1 if handle.cpu_percent() < 15 else 0
+        quiet = quiet + 1 if max(map(_cpu_percent, handles)) < 15 else 0
     return round(time.monotonic() - began, 1)
 
 
 # A sosbot run's journal, read after a load from ``began`` to ``ended`` (wall clock):
 # how many of the events it recorded were processed by ``ended`` and at what rate.
 JournalProbe = Callable[[float, float], dict[str, Any]]
+
+
+def _cpu_percent(handle: psutil.Process) -> float:
+    try:
+        return float(handle.cpu_percent())
+    except psutil.NoSuchProcess:
+        return 0.0
 
 
 async def measure(name: str, url: str, process: Process, options: Options,

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from sosbot.bots.messenger import security as messenger_security
 from sosbot.bots.telegram.security import HEADER
 from sosbot.core.model import Channel
 from sosbot.intake import journal
@@ -27,6 +28,7 @@ from sosbot.storage.tables import Conversation, InboundEvent, Outbox
 from sosbot.webhooks import LOAD, WRITER
 from tests.test_intake_batches import Clock
 from tests.test_webhooks import SECRET, make_client, post, update  # noqa: F401  (fixture)
+from tests.test_webhooks_zalo_messenger import APP_SECRET, messenger_batch
 
 
 class Gate:
@@ -178,6 +180,30 @@ async def test_a_processing_backlog_past_its_bound_is_refused_at_once(
     assert client.app[LOAD].backlog == 0
     assert (await post(client, update("/start", chat=7532)))[0] == 200  # the retry is taken
     assert conversation_of(engine, 7532) is not None
+
+
+async def test_a_messenger_batch_is_read_back_from_its_one_kept_payload(
+        make_client: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+        gates: list[Gate]) -> None:
+    """Messenger's batch of three events from two senders keeps its payload with the first
+    event only (the others point to it): replayed, all three are processed, in order."""
+    secrets = {"messenger_app_secret": APP_SECRET, "messenger_verify_token": "v",
+               "messenger_replay_window_s": 3600}
+    first = await make_client(**secrets)
+    gates.append(Gate(monkeypatch, first.app[WRITER]))
+    body = messenger_batch()
+    response = await first.post("/webhooks/messenger", data=body, headers={
+        messenger_security.SIGNATURE_HEADER: messenger_security.sign(body, APP_SECRET),
+        "Content-Type": "application/json"})
+    assert response.status == 200
+    rows = journal_rows(engine)
+    assert [row.processed_at for row in rows] == [None] * 3
+    assert [("same_delivery_as" in row.payload) for row in rows] == [False, True, True]
+    await make_client(**secrets)  # replays
+    assert all(row.processed_at is not None for row in journal_rows(engine))
+    with transaction(engine) as session:
+        chats = {c.chat_id for c in session.exec(select(Conversation)).all()}
+    assert chats == {"6234567890123456", "7345678901234567"}
 
 
 def test_a_location_page_point_is_kept_so_that_it_can_be_processed_again() -> None:

@@ -80,7 +80,10 @@ Outcome = IntakeResult | Exception
 RecordOutcome = tuple[Outcome, Recorded | None]
 
 # Deliveries processed in one transaction at most: a 200 waits for one such batch at most.
-PROCESS_BATCH = 16
+# A processing transaction costs about nine statements whatever its size (residents'
+# rows, states, answers, the claim), so 16 cost PostgreSQL ×1.4 the time per update of 32
+# (bench.intake_cpu --journal, bench/FINDINGS.md session 9).
+PROCESS_BATCH = 32
 # How long the processing waits before trying again when the database was away.
 PROCESS_RETRY_S = 1.0
 # Journal rows read back at once when replaying.

@@ -127,16 +127,20 @@ def serve_deliveries(commit: GroupCommit, source: int, sink: int, max_batch: int
             answers.append(_answer(seq, outcome))
             if isinstance(outcome, Exception):
                 answers.append(_answer(seq, outcome, processed=True))
+        _write_answers(sink, answers)  # the 200s, before any processing
         finished = ended and not requests
-        answers += [_answer(seq, outcome, processed=True)
-                    for seq, outcome in pipeline.process_next()]
+        _write_answers(sink, [_answer(seq, outcome, processed=True)
+                              for seq, outcome in pipeline.process_next()])
         while finished and pipeline.backlog and pipeline.wait_s() == 0:
-            answers += [_answer(seq, outcome, processed=True)
-                        for seq, outcome in pipeline.process_next()]
-        if answers:
-            _write_all(sink, b"".join(encode(answer) for answer in answers))
+            _write_answers(sink, [_answer(seq, outcome, processed=True)
+                                  for seq, outcome in pipeline.process_next()])
         if finished:
             return
+
+
+def _write_answers(sink: int, answers: list[tuple[int, str, Any]]) -> None:
+    if answers:
+        _write_all(sink, b"".join(encode(answer) for answer in answers))
 
 
 def _write_all(fd: int, data: bytes) -> None:
