@@ -38,14 +38,13 @@ class Gate:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, writer: Any) -> None:
         assert isinstance(writer, IntakeWriter)
         self._open = threading.Event()
-        real = Pipeline.process_next
+        real = Pipeline.process
 
-        def process_next(pipeline: Pipeline[Any]) -> list[Any]:
-            # Shut: nothing processed, and the thread goes back to recording.
-            return real(pipeline) if self._open.wait(0.01) else []
+        def process(pipeline: Pipeline[Any], chunk: list[Any]) -> list[Any]:
+            self._open.wait(30)  # the processing thread waits; the recording goes on
+            return real(pipeline, chunk)
 
-        monkeypatch.setattr(writer.pipeline, "process_next",
-                            process_next.__get__(writer.pipeline))
+        monkeypatch.setattr(writer.pipeline, "process", process.__get__(writer.pipeline))
 
     def open(self) -> None:
         self._open.set()

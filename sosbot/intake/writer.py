@@ -1,5 +1,5 @@
 """Group commit into the journal: one thread records every webhook's events, several
-deliveries per transaction, and processes them right after.
+deliveries per transaction; another processes them right after, in the same order.
 
 A webhook handler hands its events to the writer and waits until they are recorded
 (``take.record_batch``: one multi-row ``INSERT`` into ``inbound_event``, the journal, and
@@ -8,18 +8,19 @@ transaction per delivery. While one transaction runs, the deliveries that arrive
 and the next one takes all of them (up to ``max_batch``): one BEGIN and one COMMIT (one
 fsync) for many updates, and no threads fighting over SQLite's single write lock.
 
-Right after (``Pipeline``), the same thread processes what it recorded
-(``take.process_recorded``: the conversation steps, group events, routing, outbox rows, and
-the journal rows marked processed, in one transaction of up to ``process_batch``
-deliveries), then queues the outbox rows, downloads and timers on rq in one go; if Redis is
-away the rows are committed all the same and the sweeper queues them. Recording comes
-first: deliveries that arrived while a batch was processed are recorded (and answered)
-before the next batch is processed, so a 200 waits for at most one processing batch, not
-for its own. The order guarantee: deliveries are recorded in the order they were handed
-over (``submit``) and processed in the order they were recorded, by this one thread; a
-chat's updates are handed over in the order they came (the web process's chat lock), so
-they are processed in that order. Across web processes, ``process_recorded`` processes an
-earlier unprocessed row of the same chat first, whoever recorded it.
+As soon as a batch is recorded, ``Pipeline``'s thread processes it (``take.process_recorded``:
+the conversation steps, group events, routing, outbox rows, and the journal rows marked
+processed, in transactions of up to ``process_batch`` deliveries), then queues the outbox
+rows, downloads and timers on rq in one go; if Redis is away the rows are committed all
+the same and the sweeper queues them. The recording never waits for a processing on
+PostgreSQL, and for one processing transaction at most on SQLite (its one write lock).
+
+The order guarantee: deliveries are recorded in the order they were handed over
+(``submit``, one recording thread) and processed in the order they were recorded (one
+processing thread, taking the oldest first); a chat's updates are handed over in the order
+they came (the web process's chat lock), so they are processed in that order, whatever the
+recording of later batches does meanwhile. Across web processes, ``process_recorded``
+processes an earlier unprocessed row of the same chat first, whoever recorded it.
 
 If a batch fails, each of its deliveries is tried again in a transaction of its own, so one
 bad update never costs the others. One that fails recording is answered 500 (nothing of it
@@ -30,8 +31,8 @@ retry) and pauses the processing, which tries again a second later. A writer kil
 the two leaves rows unprocessed: ``GroupCommit.replay`` processes them, in order, when the
 next writer starts, before it takes anything new.
 
-``GroupCommit`` is the storing itself, ``Pipeline`` the order of the two steps;
-``IntakeWriter`` runs them on a thread of the web process, ``sosbot.intake.writer_process``
+``GroupCommit`` is the storing itself, ``Pipeline`` the processing after it;
+``IntakeWriter`` runs them on threads of the web process, ``sosbot.intake.writer_process``
 in a process of its own (its own interpreter lock).
 """
 
@@ -44,7 +45,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -79,7 +80,7 @@ Outcome = IntakeResult | Exception
 # A delivery recorded: its outcome, and what its processing needs (None when it failed).
 RecordOutcome = tuple[Outcome, Recorded | None]
 
-# Deliveries processed in one transaction at most: a 200 waits for one such batch at most.
+# Deliveries processed in one transaction at most (on SQLite a recording may wait for one).
 # A processing transaction costs about nine statements whatever its size (residents'
 # rows, states, answers, the claim), so 16 cost PostgreSQL ×1.4 the time per update of 32
 # (bench.intake_cpu --journal, bench/FINDINGS.md session 9).
@@ -258,61 +259,95 @@ class GroupCommit:
 Tag = TypeVar("Tag")
 
 
-@dataclass
 class Pipeline(Generic[Tag]):
-    """Record first, process right after: the recorded deliveries waiting for their
-    processing (each with its caller's tag), in the order they were recorded."""
+    """Record, then process: the recorded deliveries waiting for their processing (each
+    with its caller's tag), in the order they were recorded. ``record`` runs on the
+    writer's thread; ``process`` on a thread of its own (``start``), which takes them one
+    batch at a time, in order, as soon as they are recorded: so a delivery's recording
+    never waits for another's processing (on PostgreSQL; SQLite has one write lock, so
+    there it waits for one processing transaction at most)."""
 
-    commit: GroupCommit
-    process_batch: int = PROCESS_BATCH
-    clock: Callable[[], float] = time.monotonic
-    backlog: deque[tuple[Tag, Recorded]] = field(default_factory=deque)
-    _paused_until: float = 0.0
+    def __init__(self, commit: GroupCommit,
+                 on_processed: Callable[[list[tuple[Tag, Outcome]]], None],
+                 process_batch: int = PROCESS_BATCH,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.commit, self.on_processed = commit, on_processed
+        self.process_batch, self.clock = process_batch, clock
+        self.backlog: deque[tuple[Tag, Recorded]] = deque()
+        self._paused_until = 0.0
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="intake-processing",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Process what was recorded (unless the database is away: the next writer will),
+        then end the thread."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
 
     def record(self, batch: list[tuple[Tag, Delivery]]) -> list[tuple[Tag, Outcome]]:
         """Record a batch (one transaction); each delivery's outcome. The recorded ones
-        wait for ``process_next``."""
+        are processed next, in order."""
         try:
             outcomes = self.commit.record([delivery for _, delivery in batch])
         except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
             log.exception("intake writer: batch of %d failed", len(batch))
             outcomes = [(exc, None) for _ in batch]
-        for (tag, _), (_, recorded) in zip(batch, outcomes, strict=True):
-            if recorded is not None:
-                self.backlog.append((tag, recorded))
+        with self._changed:
+            for (tag, _), (_, recorded) in zip(batch, outcomes, strict=True):
+                if recorded is not None:
+                    self.backlog.append((tag, recorded))
+            self._changed.notify()
         return [(tag, outcome) for (tag, _), (outcome, _) in zip(batch, outcomes, strict=True)]
 
-    def wait_s(self) -> float | None:
-        """How long the writer may wait for new deliveries before processing: None when
-        nothing waits for processing, 0 when something does."""
-        if not self.backlog:
-            return None
-        return max(0.0, self._paused_until - self.clock())
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self.backlog and not self._stopping:
+                    self._changed.wait()
+                pause = self._paused_until - self.clock()
+                if not self.backlog or (self._stopping and pause > 0):
+                    return
+                chunk = [self.backlog[i]
+                         for i in range(min(self.process_batch, len(self.backlog)))]
+            if pause > 0:
+                with self._changed:
+                    self._changed.wait(pause)  # the database was away; woken to stop
+                continue
+            self.on_processed(self.process(chunk))
 
-    def process_next(self) -> list[tuple[Tag, Outcome]]:
-        """Process the oldest recorded deliveries (one transaction); each one's outcome.
-        With the database away, nothing: they wait, and are tried again a little later."""
-        if not self.backlog or self.clock() < self._paused_until:
-            return []
-        chunk = [self.backlog[i] for i in range(min(self.process_batch, len(self.backlog)))]
+    def process(self, chunk: list[tuple[Tag, Recorded]]) -> list[tuple[Tag, Outcome]]:
+        """Process the oldest recorded deliveries, ``chunk`` (one transaction); each
+        one's outcome. With the database away, none: they wait at the head, and are
+        tried again a little later."""
         try:
             outcomes = self.commit.process([recorded for _, recorded in chunk])
         except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
             log.exception("intake writer: processing %d deliveries failed", len(chunk))
             outcomes = [exc for _ in chunk]
-        for _ in chunk:
-            self.backlog.popleft()
         done, away = [], []
         for item, outcome in zip(chunk, outcomes, strict=True):
             if isinstance(outcome, UNAVAILABLE):
                 away.append(item)
             else:
                 done.append((item[0], outcome))
-        if away:  # still recorded, not processed: tried again first, a little later
-            log.warning("intake: the database is away; processing %d recorded deliveries "
-                        "again in %.0f s", len(self.backlog) + len(away), PROCESS_RETRY_S)
-            self.backlog.extendleft(reversed(away))
-            self._paused_until = self.clock() + PROCESS_RETRY_S
+        with self._changed:
+            for _ in chunk:
+                self.backlog.popleft()
+            if away:  # still recorded, not processed: tried again first, a little later
+                log.warning("intake: the database is away; processing %d recorded "
+                            "deliveries again in %.0f s", len(self.backlog) + len(away),
+                            PROCESS_RETRY_S)
+                self.backlog.extendleft(reversed(away))
+                self._paused_until = self.clock() + PROCESS_RETRY_S
         return done
 
 
@@ -335,14 +370,14 @@ class Handed:
 
 
 class IntakeWriter:
-    """Records and processes deliveries on a thread of its own; ``store`` awaits the
-    recording."""
+    """Records deliveries on a thread of its own and processes them on another;
+    ``store`` awaits the recording."""
 
     def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
                  clock: Callable[[], datetime], max_batch: int = 64,
                  process_batch: int = PROCESS_BATCH) -> None:
         self.commit = GroupCommit(engine, policy, dispatcher, clock)
-        self.pipeline: Pipeline[_Waiting] = Pipeline(self.commit, process_batch)
+        self.pipeline: Pipeline[_Waiting] = Pipeline(self.commit, _processed, process_batch)
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -361,17 +396,20 @@ class IntakeWriter:
         return self._thread is not None
 
     async def start(self) -> None:
-        """Process what the journal holds unprocessed, then start the thread."""
+        """Process what the journal holds unprocessed, then start the threads."""
         await asyncio.get_running_loop().run_in_executor(None, self.commit.replay_at_start)
+        self.pipeline.start()
         self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
         self._thread.start()
 
     async def stop(self, timeout_s: float = 30.0) -> None:
-        """Finish what is queued (recorded and processed), then end the thread."""
+        """Finish what is queued (recorded and processed), then end the threads."""
         thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(None)
-            await asyncio.get_running_loop().run_in_executor(None, thread.join, timeout_s)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, thread.join, timeout_s)
+            await loop.run_in_executor(None, self.pipeline.stop, timeout_s)
 
     async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
                     ) -> IntakeResult:
@@ -396,44 +434,32 @@ class IntakeWriter:
     # -- the writer thread -------------------------------------------------------------------
 
     def _run(self) -> None:
-        pipeline = self.pipeline
         while True:
-            batch, stopping = self._take(pipeline.wait_s())
-            if batch:
-                for waiting, outcome in pipeline.record([(w, w.delivery) for w in batch]):
-                    _settle(waiting, waiting.recorded, outcome)
-                    if isinstance(outcome, Exception):
-                        _settle(waiting, waiting.processed, outcome)
-            while stopping and pipeline.backlog and pipeline.wait_s() == 0:
-                self._process(pipeline)
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stopping = False
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            for waiting, outcome in self.pipeline.record([(w, w.delivery) for w in batch]):
+                _settle(waiting, waiting.recorded, outcome)
+                if isinstance(outcome, Exception):
+                    _settle(waiting, waiting.processed, outcome)
             if stopping:
                 return
-            self._process(pipeline)
 
-    def _process(self, pipeline: Pipeline[_Waiting]) -> None:
-        for waiting, outcome in pipeline.process_next():
-            _settle(waiting, waiting.processed, outcome)
 
-    def _take(self, timeout_s: float | None) -> tuple[list[_Waiting], bool]:
-        """The deliveries waiting (up to ``max_batch``), waiting up to ``timeout_s`` for
-        the first (None: for ever); and whether the writer is to stop."""
-        try:
-            first = self._queue.get(timeout=timeout_s) if timeout_s != 0 \
-                else self._queue.get_nowait()
-        except queue.Empty:
-            return [], False
-        if first is None:
-            return [], True
-        batch = [first]
-        while len(batch) < self.max_batch:
-            try:
-                more = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if more is None:
-                return batch, True
-            batch.append(more)
-        return batch, False
+def _processed(outcomes: list[tuple[_Waiting, Outcome]]) -> None:
+    for waiting, outcome in outcomes:
+        _settle(waiting, waiting.processed, outcome)
 
 
 def _track(futures: set[asyncio.Future[IntakeResult]],

@@ -26,6 +26,7 @@ import os
 import pickle
 import select
 import struct
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,27 +99,38 @@ def _answer(seq: int, outcome: Outcome, processed: bool = False) -> tuple[int, s
 def serve_deliveries(commit: GroupCommit, source: int, sink: int, max_batch: int,
                      process_batch: int = PROCESS_BATCH) -> None:
     """The child's loop: process what the journal holds unprocessed, then read requests
-    from ``source``, record them several to a transaction and answer, process them and
-    answer again, on ``sink``; returns when ``source`` ends (the web process stopped or
-    died), after recording and processing what it had received."""
+    from ``source``, record them several to a transaction and answer on ``sink`` (this
+    thread), process them and answer again (the pipeline's thread); returns when
+    ``source`` ends (the web process stopped or died), after recording and processing what
+    it had received."""
     commit.replay_at_start()
-    pipeline: Pipeline[int] = Pipeline(commit, process_batch)
+    writing = threading.Lock()
+
+    def write(answers: list[tuple[int, str, Any]]) -> None:
+        if answers:
+            data = b"".join(encode(answer) for answer in answers)
+            with writing:
+                _write_all(sink, data)
+
+    pipeline: Pipeline[int] = Pipeline(
+        commit, lambda outcomes: write([_answer(seq, outcome, processed=True)
+                                        for seq, outcome in outcomes]), process_batch)
+    pipeline.start()
     frames = Frames()
-    _write_all(sink, encode((READY, os.getpid())))
-    ended = False
+    with writing:
+        _write_all(sink, encode((READY, os.getpid())))
     while True:
         requests = frames.take(max_batch)
-        if not requests and not ended:
-            timeout = pipeline.wait_s()  # None: nothing to process, wait for requests
-            if timeout is None or select.select([source], [], [], timeout)[0]:
-                data = os.read(source, 1 << 20)
-                ended = not data
-                frames.feed(data)
-                requests = frames.take(max_batch)
-        while requests and len(requests) < max_batch and not ended \
-                and select.select([source], [], [], 0)[0]:
+        if not requests:
             data = os.read(source, 1 << 20)
-            ended = not data
+            if not data:
+                break
+            frames.feed(data)
+            continue
+        while len(requests) < max_batch and select.select([source], [], [], 0)[0]:
+            data = os.read(source, 1 << 20)
+            if not data:
+                break
             frames.feed(data)
             requests += frames.take(max_batch - len(requests))
         answers = []
@@ -127,20 +139,8 @@ def serve_deliveries(commit: GroupCommit, source: int, sink: int, max_batch: int
             answers.append(_answer(seq, outcome))
             if isinstance(outcome, Exception):
                 answers.append(_answer(seq, outcome, processed=True))
-        _write_answers(sink, answers)  # the 200s, before any processing
-        finished = ended and not requests
-        _write_answers(sink, [_answer(seq, outcome, processed=True)
-                              for seq, outcome in pipeline.process_next()])
-        while finished and pipeline.backlog and pipeline.wait_s() == 0:
-            _write_answers(sink, [_answer(seq, outcome, processed=True)
-                                  for seq, outcome in pipeline.process_next()])
-        if finished:
-            return
-
-
-def _write_answers(sink: int, answers: list[tuple[int, str, Any]]) -> None:
-    if answers:
-        _write_all(sink, b"".join(encode(answer) for answer in answers))
+        write(answers)
+    pipeline.stop()
 
 
 def _write_all(fd: int, data: bytes) -> None:
