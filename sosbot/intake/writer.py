@@ -44,7 +44,8 @@ import queue
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -53,6 +54,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
 
 from sosbot.core.events import PlatformEvent
 from sosbot.delivery.queueing import ESCALATE, Dispatcher
@@ -113,13 +115,26 @@ class GroupCommit:
         self.batches = 0
         self.stored = 0  # deliveries recorded
         self.processed = 0  # deliveries processed (or given up on)
+        # SQLite has one write lock: the recording and the processing threads take turns
+        # here, the one waiting woken as soon as the other commits, rather than in
+        # SQLite's busy handler, which sleeps up to 100 ms between tries.
+        self._turns = threading.Lock() if engine.dialect.name == "sqlite" else None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        if self._turns is None:
+            with transaction(self.engine) as session:
+                yield session
+            return
+        with self._turns, transaction(self.engine) as session:
+            yield session
 
     def record(self, batch: list[Delivery]) -> list[RecordOutcome]:
         """One transaction records the whole batch's events; each delivery's outcome (how
         many events were new) and what its processing needs, in order."""
         now = self.clock()
         try:
-            with transaction(self.engine) as session:
+            with self._transaction() as session:
                 results, recorded = record_batch(session, batch, now, self.policy)
         except UNAVAILABLE as exc:
             if not (len(batch) > 1 and _conflict(exc)):
@@ -174,7 +189,7 @@ class GroupCommit:
         # were if the transaction rolls back, for the deliveries to be tried again.
         counted = [(r.counts, Counter(r.counts.taken)) for r in recorded]
         try:
-            with transaction(self.engine) as session:
+            with self._transaction() as session:
                 return process_recorded(session, recorded, now, self.policy)
         except Exception:
             for counts, taken in counted:
@@ -191,7 +206,7 @@ class GroupCommit:
                   if delivery.events else "?", rows, type(exc).__name__, exc,
                   exc_info=exc)
         try:
-            with transaction(self.engine) as session:
+            with self._transaction() as session:
                 inbound.claim(session, rows, now)
         except Exception:
             # Left unprocessed: the next writer to start tries it again, once.
@@ -216,7 +231,7 @@ class GroupCommit:
         replayed, after = 0, 0
         limit = self.policy.conversation.messages_per_minute
         while True:
-            with transaction(self.engine) as session:
+            with self._transaction() as session:
                 rows = inbound.unprocessed(session, after_id=after, limit=REPLAY_CHUNK)
                 if not rows:
                     break
@@ -293,20 +308,23 @@ class Pipeline(Generic[Tag]):
         if self._thread is not None:
             self._thread.join(timeout_s)
 
-    def record(self, batch: list[tuple[Tag, Delivery]]) -> list[tuple[Tag, Outcome]]:
-        """Record a batch (one transaction); each delivery's outcome. The recorded ones
-        are processed next, in order."""
+    def record(self, batch: list[tuple[Tag, Delivery]],
+               on_recorded: Callable[[list[tuple[Tag, Outcome]]], None]) -> None:
+        """Record a batch (one transaction) and tell ``on_recorded`` each delivery's
+        outcome; then (never before: a delivery's processing is told after its recording)
+        the recorded ones are processed, in order."""
         try:
             outcomes = self.commit.record([delivery for _, delivery in batch])
         except Exception as exc:  # noqa: BLE001 - the writer must outlive any one batch
             log.exception("intake writer: batch of %d failed", len(batch))
             outcomes = [(exc, None) for _ in batch]
+        on_recorded([(tag, outcome) for (tag, _), (outcome, _)
+                     in zip(batch, outcomes, strict=True)])
         with self._changed:
             for (tag, _), (_, recorded) in zip(batch, outcomes, strict=True):
                 if recorded is not None:
                     self.backlog.append((tag, recorded))
             self._changed.notify()
-        return [(tag, outcome) for (tag, _), (outcome, _) in zip(batch, outcomes, strict=True)]
 
     def _run(self) -> None:
         while True:
@@ -449,12 +467,16 @@ class IntakeWriter:
                     stopping = True
                     break
                 batch.append(more)
-            for waiting, outcome in self.pipeline.record([(w, w.delivery) for w in batch]):
-                _settle(waiting, waiting.recorded, outcome)
-                if isinstance(outcome, Exception):
-                    _settle(waiting, waiting.processed, outcome)
+            self.pipeline.record([(w, w.delivery) for w in batch], _recorded)
             if stopping:
                 return
+
+
+def _recorded(outcomes: list[tuple[_Waiting, Outcome]]) -> None:
+    for waiting, outcome in outcomes:
+        _settle(waiting, waiting.recorded, outcome)
+        if isinstance(outcome, Exception):  # nothing recorded: nothing to process
+            _settle(waiting, waiting.processed, outcome)
 
 
 def _processed(outcomes: list[tuple[_Waiting, Outcome]]) -> None:

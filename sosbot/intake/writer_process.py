@@ -133,14 +133,20 @@ def serve_deliveries(commit: GroupCommit, source: int, sink: int, max_batch: int
                 break
             frames.feed(data)
             requests += frames.take(max_batch - len(requests))
-        answers = []
-        for seq, outcome in pipeline.record(
-                [(seq, (events, payload)) for seq, events, payload in requests]):
-            answers.append(_answer(seq, outcome))
-            if isinstance(outcome, Exception):
-                answers.append(_answer(seq, outcome, processed=True))
-        write(answers)
+        pipeline.record([(seq, (events, payload)) for seq, events, payload in requests],
+                        lambda outcomes: write(_recorded_answers(outcomes)))
     pipeline.stop()
+
+
+def _recorded_answers(outcomes: list[tuple[int, Outcome]]) -> list[tuple[int, str, Any]]:
+    """The answers for a batch's recordings (a delivery not recorded is not processed
+    either: both answers at once)."""
+    answers = []
+    for seq, outcome in outcomes:
+        answers.append(_answer(seq, outcome))
+        if isinstance(outcome, Exception):
+            answers.append(_answer(seq, outcome, processed=True))
+    return answers
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -307,20 +313,25 @@ class IntakeProcess:
         if handed is None:
             return
         processed = kind.startswith("processed ")
+        futures = [handed.processed if processed else handed.recorded]
         if processed:
             del self._pending[seq]
             kind = kind.removeprefix("processed ")
-        elif kind == "ok":
+            if not handed.recorded.done():  # the child answers a recording first: never
+                log.error("intake writer process: delivery %d processed before its "
+                          "recording was answered", seq)
+                futures.append(handed.recorded)
+        if kind == "ok" and handed.recorded in futures:
             self.stored += 1
-        future = handed.processed if processed else handed.recorded
-        if future.done():
-            return
-        if kind == "ok":
-            future.set_result(value)
-        elif kind == "unavailable":
-            future.set_exception(StoreUnavailable(value))
-        else:
-            future.set_exception(StoreFailed(value))
+        for future in futures:
+            if future.done():
+                continue
+            if kind == "ok":
+                future.set_result(value)
+            elif kind == "unavailable":
+                future.set_exception(StoreUnavailable(value))
+            else:
+                future.set_exception(StoreFailed(value))
 
     def _fail_pending(self, reason: str) -> None:
         pending, self._pending = self._pending, {}
