@@ -38,8 +38,8 @@ from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings
 from sosbot.core.webhook_body import decode_body
 from sosbot.geo.wards import WardIndex
+from sosbot.intake.group_commit import PROCESS_BATCH
 from sosbot.intake.take import IntakePolicy, process_recorded, record_batch, take_batch
-from sosbot.intake.writer import PROCESS_BATCH
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.migrate import upgrade

@@ -37,8 +37,8 @@ from sosbot.geo.nominatim import GeocoderSettings, NominatimPlaces, PlaceFinder,
 from sosbot.geo.place_options import offline_reader
 from sosbot.geo.place_understanding import PlaceReader
 from sosbot.geo.wards import CityOutline, WardIndex
+from sosbot.intake.group_commit import GroupCommit
 from sosbot.intake.take import IntakePolicy
-from sosbot.intake.writer import GroupCommit
 from sosbot.intake.writer_process import WriterCommand
 from sosbot.location_page import LocationTokens, build_ward_shapes
 from sosbot.loop_thread import BackgroundLoop

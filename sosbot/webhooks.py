@@ -43,9 +43,10 @@ from sosbot.core.texts import text
 from sosbot.core.webhook_body import decode_body
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.intake.admission import Admission
+from sosbot.intake.group_commit import RETRY_LATER
 from sosbot.intake.journal import page_point
 from sosbot.intake.take import IntakePolicy, IntakeResult
-from sosbot.intake.writer import RETRY_LATER, IntakeWriter
+from sosbot.intake.writer import IntakeWriter
 from sosbot.intake.writer_process import IntakeProcess, WriterCommand
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app

@@ -19,8 +19,8 @@ from sqlmodel import select
 
 from sosbot.bots.telegram.security import HEADER
 from sosbot.delivery.queueing import SERIALIZER
+from sosbot.intake import group_commit
 from sosbot.intake import take as intake
-from sosbot.intake import writer
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
 from sosbot.webhooks import LOAD, LOCKS, WRITER
@@ -117,7 +117,7 @@ def hold_recording(monkeypatch: pytest.MonkeyPatch, chat: str
                    ) -> tuple[threading.Event, threading.Event]:
     """The writer held inside the transaction recording ``chat``'s delivery: set ``held``
     once it is, and waits there until ``release`` is set."""
-    real = writer.record_batch
+    real = group_commit.record_batch
     held, release = threading.Event(), threading.Event()
 
     def holding(session: Any, batch: Any, now: Any, policy: Any) -> Any:
@@ -126,7 +126,7 @@ def hold_recording(monkeypatch: pytest.MonkeyPatch, chat: str
             release.wait(30)
         return real(session, batch, now, policy)
 
-    monkeypatch.setattr(writer, "record_batch", holding)
+    monkeypatch.setattr(group_commit, "record_batch", holding)
     return held, release
 
 

@@ -22,7 +22,8 @@ from sosbot.bots.messenger import security as messenger_security
 from sosbot.bots.telegram.security import HEADER
 from sosbot.core.model import Channel
 from sosbot.intake import journal
-from sosbot.intake.writer import IntakeWriter, Pipeline
+from sosbot.intake.pipeline import Pipeline
+from sosbot.intake.writer import IntakeWriter
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
 from sosbot.webhooks import LOAD, WRITER

@@ -32,17 +32,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sosbot.core.events import PlatformEvent
-from sosbot.intake.take import IntakeResult
-from sosbot.intake.writer import (
+from sosbot.intake.group_commit import (
     PROCESS_BATCH,
     UNAVAILABLE,
     GroupCommit,
-    Handed,
     Outcome,
-    Pipeline,
     StoreFailed,
     StoreUnavailable,
 )
+from sosbot.intake.pipeline import Pipeline
+from sosbot.intake.take import IntakeResult
+from sosbot.intake.writer import Handed
 
 log = logging.getLogger(__name__)
 
