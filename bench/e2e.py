@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import sqlalchemy as sa
 
 from bench import services
 from bench.load import percentile
@@ -216,11 +217,12 @@ class Phase:
         """Percentiles over every report; one whose cards had not all arrived when the wait
         ended counts with the time until then, so the figures are then lower bounds."""
         cards = self.cards()
-        latencies, complete = [], 0
+        latencies, complete, last_card = [], 0, 0.0
         for number, plan in self.plans.items():
             got = cards.get(number, [])
             if len(got) >= plan.targets:
                 latencies.append((max(got[:plan.targets]) - self.sent_at[number]) * 1000)
+                last_card = max(last_card, max(got[:plan.targets]))
                 complete += 1
             else:
                 latencies.append((stopped_at - self.sent_at[number]) * 1000)
@@ -231,6 +233,10 @@ class Phase:
                 "p95_ms": round(percentile(latencies, 95), 1),
                 "p99_ms": round(percentile(latencies, 99), 1),
                 "max_ms": round(max(latencies, default=0.0), 1),
+                # The backlog cleared: the last card in, seconds after the last report was
+                # sent (None while cards were missing when the wait ended).
+                "cleared_after_load_s": round(last_card - max(self.sent_at.values()), 1)
+                if complete == len(self.plans) and self.sent_at else None,
                 "webhook_p99_ms": round(percentile(self.answer_ms, 99), 1),
                 "webhook_errors": sum(1 for s in self.statuses.values() if s != 200),
                 "webhook_answered": len(self.statuses),
@@ -351,7 +357,9 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
                         phase.statuses[plan.number] = status
                         phase.answer_ms.append((time.time() - phase.sent_at[plan.number]) * 1000)
 
-                    sampler = ProcessSampler(system.processes)
+                    sampler = ProcessSampler(
+                        system.processes, database=sa.engine.make_url(db_url).database
+                        if options.database == "postgres" else None)
                     sampler.start()
                     tasks = await paced(rate, count, submit)
                     # At most drain_timeout_s more, whatever is still queued: an overloaded

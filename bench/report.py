@@ -234,7 +234,11 @@ def _e2e(e2e: dict[str, Any] | None) -> list[str]:
     rows = []
     for rate, f in e2e.get("rates", {}).items():
         mark = "≥ " if f.get("lower_bound") else ""
-        rows.append([rate, f.get("seconds"), f["reports"], f"{f['complete']}/{f['reports']}",
+        cleared = f.get("cleared_after_load_s")
+        rows.append([rate, f.get("seconds"), f["reports"],
+                     f"{f['complete']}/{f['reports']}"
+                     + (f", the last {_n(cleared, 1)} s after the load" if cleared is not None
+                        else ""),
                      f"{mark}{_n(f['p50_ms'])}", f"{mark}{_n(f['p95_ms'])}",
                      f"{mark}{_n(f['p99_ms'])}", _n(f["webhook_p99_ms"]),
                      f"{f.get('webhook_answered', '—')} / {f['webhook_errors']}"

@@ -76,7 +76,7 @@ async def run(steps: tuple[str, ...], quick: bool, folder: Path,
             results["fanout"] = await fanout.run(options["fanout"], folder / "fanout", log)
         elif step == "understanding":
             results["understanding"] = u = understanding.measure()
-            for name in ("in_sample", "held_out", "held_out_2"):
+            for name in ("in_sample", "held_out", "held_out_2", "held_out_3"):
                 a = u[name]
                 log(f"  {name}: category {a['category_right_pct']} %, ward "
                     f"{a['ward_right_pct']} % (or among the candidates "

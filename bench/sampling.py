@@ -15,8 +15,11 @@ class ProcessSampler:
     """The peak RSS of each process while a phase runs, the CPU time each used, and the share
     of the machine's CPU that was busy (every process, the database's and the load's too)."""
 
-    def __init__(self, processes: list[Process]) -> None:
+    def __init__(self, processes: list[Process], database: str | None = None) -> None:
         self.processes = processes
+        # With a database's name: "postgres" is that database's backends alone (other
+        # databases on the server, a test suite's say, are not the system measured).
+        self.backends = _Backends(database) if database else None
         self.peak = {p.name: p.rss_mb() for p in processes}
         self.cpu_from = {p.name: _cpu_s(p) for p in processes}
         self.services_from = _services_cpu_s()
@@ -33,6 +36,8 @@ class ProcessSampler:
         while not self.done.is_set():
             for process in self.processes:
                 self.peak[process.name] = max(self.peak[process.name], process.rss_mb())
+            if self.backends is not None:
+                self.backends.sample()
             await asyncio.sleep(0.25)
 
     async def stop(self) -> None:
@@ -42,6 +47,9 @@ class ProcessSampler:
         self.cpu_used = {p.name: _cpu_s(p) - self.cpu_from[p.name] for p in self.processes}
         for name, seconds in _services_cpu_s().items():
             self.cpu_used[name] = seconds - self.services_from.get(name, 0.0)
+        if self.backends is not None:
+            self.backends.sample()
+            self.cpu_used["postgres"] = self.backends.used_s()
         before, after = self.machine_from, psutil.cpu_times()
         total = sum(after) - sum(before)
         idle = (after.idle + after.iowait) - (before.idle + before.iowait)
@@ -71,6 +79,36 @@ def _services_cpu_s() -> dict[str, float]:
         if key is not None:
             used[key] += times.user + times.system
     return used
+
+
+class _Backends:
+    """CPU seconds of one database's PostgreSQL backends (their process title names the
+    database), sampled as the phase runs: a backend that ends meanwhile keeps what it used up
+    to its last sample, one that starts counts from zero."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.started = False
+        self.sample()
+        self.started = True
+
+    def sample(self) -> None:
+        for proc in psutil.process_iter(["name", "cmdline", "cpu_times", "pid"]):
+            if not (proc.info["name"] or "").startswith("postgres"):
+                continue
+            if self.database not in " ".join(proc.info["cmdline"] or ()):
+                continue
+            times = proc.info["cpu_times"]
+            if times is None:
+                continue
+            pid, seconds = proc.info["pid"], times.user + times.system
+            self.first.setdefault(pid, seconds if not self.started else 0.0)
+            self.last[pid] = seconds
+
+    def used_s(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def _cpu_s(process: Process) -> float:

@@ -7,6 +7,7 @@ Relative paths in config.yaml are resolved against the folder the file is in.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -100,6 +101,10 @@ class TelegramConfig(Section):
     enabled: bool = True
     api_base: str = "https://api.telegram.org"
     webhook_path: str = "/webhooks/telegram"
+    # The bot's @username (without "@"): in a group shared with other bots, a command
+    # addressed to another (/ack@other_bot) is not acted on. Empty: every command is.
+    # `sosbot set-webhook` prints it; TELEGRAM_BOT_USERNAME overrides.
+    username: str = ""
     # false only against a Bot API without flood limits (the emulator with its limits off,
     # as the end-to-end benchmark runs it): sends then go out as fast as workers take them.
     flood_limits: bool = True
@@ -110,6 +115,14 @@ class TelegramConfig(Section):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("username")
+    @classmethod
+    def _bot_name(cls, value: str) -> str:
+        name = value.strip().removeprefix("@")
+        if name and not re.fullmatch(r"[A-Za-z0-9_]{5,32}", name):
+            raise ValueError("a Telegram bot username: 5-32 letters, digits or _")
+        return name
 
 
 # A host name residents' media may come from (suffix match); normalised, and refused with
@@ -339,6 +352,7 @@ class Settings:
 #: Environment variables that override a channel's setting: (channel, field) by name.
 CHANNEL_OVERRIDES = {
     "TELEGRAM_API_BASE": ("telegram", "api_base"),
+    "TELEGRAM_BOT_USERNAME": ("telegram", "username"),
     "ZALO_API_BASE": ("zalo", "api_base"),
     "ZALO_OAUTH_BASE": ("zalo", "oauth_base"),
     "MESSENGER_API_BASE": ("messenger", "api_base"),

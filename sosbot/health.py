@@ -14,8 +14,10 @@ Each function here blocks (a database or Redis round trip): call it on a thread.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from prometheus_client import Gauge
 from redis import Redis
 from sqlalchemy.engine import Engine
 
@@ -63,7 +65,8 @@ def readiness(engine: Engine, *, intake_ready: bool) -> dict[str, str]:
 def operator_status(engine: Engine, redis: Redis, dispatcher: Dispatcher, *,
                     intake_ready: bool) -> dict[str, Any]:
     """Everything an operator's alert looks at, with the problems spelled out; also sets
-    the Prometheus gauges (dependencies up, groups bound, workers, backlog)."""
+    the Prometheus gauges (dependencies up, groups bound, workers, backlog, and the places
+    queue's backlog and workers)."""
     status: dict[str, Any] = dict(readiness(engine, intake_ready=intake_ready))
     status["redis"] = redis_check(redis)
     problems = [f"{name}: {value}" for name, value in status.items() if value != OK]
@@ -87,18 +90,37 @@ def operator_status(engine: Engine, redis: Redis, dispatcher: Dispatcher, *,
             problems.append("groups: no command-centre group is bound; reports of wards "
                             "without a group of their own reach nobody")
     if status["redis"] == OK:
-        try:
-            queued, scheduled, workers = dispatcher.backlog()
-        except Exception as exc:  # noqa: BLE001 - Redis went away between two calls
-            problems.append(f"redis: {_error(exc)}")
-        else:
+        main = _backlog(dispatcher.backlog, metrics.QUEUE_DEPTH, metrics.WORKERS, problems)
+        if main is not None:
+            queued, scheduled, workers = main
             status["queue"] = {"queued": queued, "scheduled": scheduled}
             status["workers"] = workers
-            metrics.QUEUE_DEPTH.labels("queued").set(queued)
-            metrics.QUEUE_DEPTH.labels("scheduled").set(scheduled)
-            metrics.WORKERS.set(workers)
             if not workers:
                 problems.append("workers: none is running; nothing is being sent")
+        places = _backlog(dispatcher.places_backlog, metrics.PLACES_QUEUE_DEPTH,
+                          metrics.PLACES_WORKERS, problems)
+        if places is not None:
+            queued, scheduled, workers = places
+            status["places_queue"] = {"queued": queued, "scheduled": scheduled,
+                                      "workers": workers}
+            if queued and not workers:
+                problems.append(f"places: {queued} typed places wait for their lookup and "
+                                "no worker serves the places queue")
     status["problems"] = problems
     status["ok"] = not problems
     return status
+
+
+def _backlog(read: Callable[[], tuple[int, int, int]], depth: Gauge, workers: Gauge,
+             problems: list[str]) -> tuple[int, int, int] | None:
+    """A queue's (queued, scheduled, workers), its gauges set; None, with the problem
+    listed, when Redis went away between two calls."""
+    try:
+        found = read()
+    except Exception as exc:  # noqa: BLE001 - Redis went away between two calls
+        problems.append(f"redis: {_error(exc)}")
+        return None
+    depth.labels("queued").set(found[0])
+    depth.labels("scheduled").set(found[1])
+    workers.set(found[2])
+    return found

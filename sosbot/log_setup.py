@@ -4,7 +4,8 @@ Whoever reads the logs must not be able to take over the bot. Before this, httpx
 every Bot API call at INFO with the bot token in the URL (``…/bot<token>/sendMessage``).
 Now:
 
-- httpx and httpcore are quiet (WARNING) unless ``SOSBOT_LOG_HTTP=1`` asks for them;
+- HTTP calls to the platforms (``sosbot.http.*``; httpx and httpcore) are quiet (WARNING)
+  unless ``SOSBOT_LOG_HTTP=1`` asks for them;
 - every record is redacted where it is made (a log-record factory), whichever logger made it
   and whichever handler writes it (rq and aiohttp add their own): the message with its
   arguments filled in, and the traceback text, go through ``core.redaction``, which masks
@@ -47,7 +48,7 @@ SECRET_VARIABLES = (
 )
 URL_VARIABLES = ("DATABASE_URL", "REDIS_URL")  # their passwords
 # Libraries that log each HTTP call with its URL (the Bot API's holds the token).
-HTTP_LOGGERS = ("httpx", "httpcore")
+HTTP_LOGGERS = ("httpx", "httpcore", "sosbot.http")
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "sosbot_request_id", default=None)

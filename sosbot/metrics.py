@@ -35,6 +35,13 @@ ACK_LATENCY = Histogram(
 QUEUE_DEPTH = Gauge(
     "sosbot_queue_depth", "rq jobs waiting, by state (queued, scheduled)", ["state"],
     registry=REGISTRY)
+PLACES_QUEUE_DEPTH = Gauge(
+    "sosbot_places_queue_depth",
+    "Typed places' lookups waiting on the places queue (<queue>-places), by state (queued, "
+    "scheduled)", ["state"], registry=REGISTRY)
+PLACES_WORKERS = Gauge(
+    "sosbot_places_workers", "rq workers serving the places queue (every worker after its "
+    "main queue, and the places-only ones)", registry=REGISTRY)
 OUTBOX_PENDING = Gauge(
     "sosbot_outbox_pending", "Outbox rows not yet sent", registry=REGISTRY)
 REPORTS_UNROUTED = Counter(

@@ -10,7 +10,7 @@ checks, so a rule added for one is not forgotten for another.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sosbot.bots.messenger import inbound as messenger_inbound
@@ -118,6 +118,17 @@ def _messenger_too_old(secrets: Secrets, data: Any, body: bytes,
 TELEGRAM = PlatformWebhook(
     channel="telegram", noun="update", check_headers=_telegram_headers, probe=_nothing,
     check_body=_nothing, parse=telegram_inbound.parse_update, too_old=_nothing)
+
+
+def telegram_for(username: str) -> PlatformWebhook:
+    """Telegram's webhook for the bot ``@username``: a command addressed to another bot in
+    a shared group is not acted on (``channels.telegram.username``; empty: all are)."""
+    if not username:
+        return TELEGRAM
+    return replace(TELEGRAM, parse=lambda data: telegram_inbound.for_this_bot(
+        telegram_inbound.parse_update(data), username))
+
+
 ZALO = PlatformWebhook(
     channel="zalo", noun="event", check_headers=_nothing, probe=_zalo_probe,
     check_body=_zalo_signature, parse=zalo_inbound.parse_event, too_old=_zalo_too_old)

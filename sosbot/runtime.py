@@ -131,6 +131,7 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         telegram_secret=settings.secrets.telegram_webhook_secret
         if settings.file.channels.telegram.enabled else "",
         telegram_path=settings.file.channels.telegram.webhook_path,
+        telegram_username=settings.file.channels.telegram.username,
         zalo_oa_secret=settings.secrets.zalo_oa_secret_key
         if settings.file.channels.zalo.enabled else "",
         zalo_path=settings.file.channels.zalo.webhook_path,

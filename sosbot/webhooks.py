@@ -50,7 +50,14 @@ from sosbot.intake.writer import IntakeWriter
 from sosbot.intake.writer_process import IntakeProcess, WriterCommand
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
-from sosbot.platform_webhooks import MESSENGER, TELEGRAM, ZALO, PlatformWebhook, Refusal, Secrets
+from sosbot.platform_webhooks import (
+    MESSENGER,
+    ZALO,
+    PlatformWebhook,
+    Refusal,
+    Secrets,
+    telegram_for,
+)
 from sosbot.routing.rules import RoutingRules
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,7 @@ class WebDeps:
     telegram_secret: str  # empty: the Telegram webhook is not served
     rules: RoutingRules
     telegram_path: str = "/webhooks/telegram"
+    telegram_username: str = ""  # the bot's @name: commands for other bots are ignored
     zalo_oa_secret: str = ""  # empty: the Zalo webhook is not served
     zalo_path: str = "/webhooks/zalo"
     messenger_app_secret: str = ""  # empty: the Messenger webhook is not served
@@ -144,7 +152,9 @@ def create_app(deps: WebDeps) -> web.Application:
     app.on_startup.append(_start_writer)
     app.on_cleanup.append(_stop_writer)
     if deps.telegram_secret:
-        app.router.add_post(deps.telegram_path, partial(platform_webhook, platform=TELEGRAM))
+        app.router.add_post(deps.telegram_path, partial(platform_webhook,
+                                                           platform=telegram_for(
+                                                               deps.telegram_username)))
     if deps.zalo_oa_secret:
         app.router.add_post(deps.zalo_path, partial(platform_webhook, platform=ZALO))
         app.router.add_get(deps.zalo_path, zalo_url_check)

@@ -71,6 +71,18 @@ def test_a_bad_override_in_the_environment_names_the_setting(tmp_path: Path) -> 
                        "MESSENGER_API_VERSION": "latest"})
 
 
+def test_the_telegram_bot_username_comes_from_the_file_or_the_environment(
+        tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("channels:\n  telegram:\n    username: '@SOS_ANTT_bot'\n")
+    assert load_settings({"SOSBOT_CONFIG": str(config)}
+                         ).file.channels.telegram.username == "SOS_ANTT_bot"
+    assert load_settings({"SOSBOT_CONFIG": str(config), "TELEGRAM_BOT_USERNAME": "hcm_sos_bot"}
+                         ).file.channels.telegram.username == "hcm_sos_bot"
+    with pytest.raises(ConfigError, match="telegram.username"):
+        load_settings({"SOSBOT_CONFIG": str(config), "TELEGRAM_BOT_USERNAME": "sos bot!"})
+
+
 def test_each_channel_keeps_its_own_settings(tmp_path: Path, redis_url: str) -> None:
     """Messenger's replay window is its own (Zalo's was used), and a disabled Telegram
     channel serves no webhook."""

@@ -239,8 +239,46 @@ async def test_operator_view_says_when_no_group_is_bound(make_client: Any,
     assert body["groups"] == {"ward": 0, "department": 0, "command": 0, "escalation": 0}
     assert any("no group is bound" in problem for problem in body["problems"])
     assert body["queue"] == {"queued": 0, "scheduled": 0} and body["workers"] == 0
+    assert body["places_queue"] == {"queued": 0, "scheduled": 0, "workers": 0}
     text = await (await client.get("/metrics")).text()
     assert 'sosbot_bound_groups{kind="command"} 0.0' in text
+
+
+async def test_the_places_queue_is_in_the_operators_view_and_the_metrics(
+        make_client: Any, redis: Redis, queue_name: str) -> None:
+    """Typed places' lookups wait on a queue of their own (``<queue>-places``): its
+    backlog and the workers serving it are shown beside the main queue's, and lookups
+    waiting with no worker to serve them are a problem spelled out."""
+    from rq import Worker
+
+    from sosbot.delivery.queueing import SERIALIZER, places_queue
+
+    dispatcher = Dispatcher(redis, queue_name)
+    client = await make_client(dispatcher=dispatcher)
+    body = await (await client.get("/statusz")).json()
+    assert body["places_queue"] == {"queued": 0, "scheduled": 0, "workers": 0}
+    assert not any(p.startswith("places:") for p in body["problems"])
+    dispatcher.place_lookups([41, 42])
+    body = await (await client.get("/statusz")).json()
+    assert body["places_queue"] == {"queued": 2, "scheduled": 0, "workers": 0}
+    assert body["queue"] == {"queued": 0, "scheduled": 0}  # the main queue is apart
+    assert "places: 2 typed places wait for their lookup and no worker serves the places " \
+        "queue" in body["problems"]
+    text = await (await client.get("/metrics")).text()
+    assert 'sosbot_places_queue_depth{state="queued"} 2.0' in text
+    assert "sosbot_places_workers 0.0" in text
+    # A places-only worker registered: the lookups are served, no longer a problem.
+    worker = Worker([Queue(places_queue(queue_name), connection=redis,
+                           serializer=SERIALIZER)], connection=redis, serializer=SERIALIZER)
+    worker.register_birth()
+    try:
+        body = await (await client.get("/statusz")).json()
+        assert body["places_queue"] == {"queued": 2, "scheduled": 0, "workers": 1}
+        assert body["workers"] == 0  # it does not serve the main queue
+        assert not any(p.startswith("places:") for p in body["problems"])
+        assert "sosbot_places_workers 1.0" in await (await client.get("/metrics")).text()
+    finally:
+        worker.register_death()
 
 
 async def test_metrics_count_webhooks_and_reports(make_client: Any) -> None:

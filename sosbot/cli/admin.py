@@ -101,6 +101,12 @@ def run_set_webhook(args: argparse.Namespace) -> int:
 
     username, private = asyncio.run(register())
     print(f"Telegram will deliver updates to {args.url}")
+    configured = settings.file.channels.telegram.username
+    if configured.lower() != username.lower():
+        print(f"note: the bot is @{username}; set channels.telegram.username: {username} in "
+              f"config.yaml (or TELEGRAM_BOT_USERNAME={username}) so that a command addressed "
+              f"to another bot in a shared group (/ack@other_bot) is not acted on"
+              + (f" (configured now: {configured!r})" if configured else ""), file=sys.stderr)
     if private:
         print(privacy_warning(username), file=sys.stderr)
     return 0

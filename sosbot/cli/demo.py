@@ -68,6 +68,7 @@ DEMO_ZALO_OA_SECRET = "demo-zalo-oa-secret-key"
 DEMO_MESSENGER_APP_SECRET = "demo-messenger-app-secret"
 DEMO_MESSENGER_VERIFY = "demo-messenger-verify-token"
 DEMO_MESSENGER_PAGE_TOKEN = "EAAG-demo-messenger-page-token"
+DEMO_BOT_USERNAME = "sos_antt_demo_bot"
 SANDBOX_PATH = "/sandbox/"
 
 
@@ -111,6 +112,7 @@ def _demo_environment(ports: Ports) -> None:
     os.environ.setdefault("SOSBOT_CALLBACK_SECRET", DEMO_CALLBACK_SECRET)
     os.environ.setdefault("SOSBOT_AUDIT_KEY", DEMO_AUDIT_KEY)
     os.environ["TELEGRAM_API_BASE"] = ports.url(ports.telegram)
+    os.environ.setdefault("TELEGRAM_BOT_USERNAME", DEMO_BOT_USERNAME)
     zalo = ports.url(ports.zalo)
     os.environ.update({
         "ZALO_APP_ID": DEMO_ZALO_APP_ID, "ZALO_APP_SECRET": DEMO_ZALO_APP_SECRET,
@@ -212,7 +214,8 @@ async def _serve(args: argparse.Namespace, ports: Ports, engine: Engine,
     runners: list[web.AppRunner] = []
     try:
         runners.append(await _start(create_telegram_emulator(
-            bots=[BotSpec(token=token, username="sos_antt_demo_bot", first_name="SOS ANTT")],
+            bots=[BotSpec(token=token, username=os.environ["TELEGRAM_BOT_USERNAME"],
+                          first_name="SOS ANTT")],
             config=EmulatorConfig(retry_base_s=0.5)), args.host, ports.telegram))
         runners.append(await _start(create_zalo_emulator(config=ZaloEmulatorConfig(
             app_id=DEMO_ZALO_APP_ID, app_secret=DEMO_ZALO_APP_SECRET,

@@ -152,6 +152,16 @@ def run(args: argparse.Namespace) -> int:
             others.stop()
     finally:
         stop.set()
+        _close_adapters(ctx, loop)
         loop.stop()
         context.install(None)
     return 0
+
+
+def _close_adapters(ctx: JobContext, loop: BackgroundLoop) -> None:
+    """Close each platform client's connections before the loop they live on stops."""
+    for channel, adapter in ctx.outbound.items():
+        try:
+            loop.run(adapter.close(), timeout=5.0)
+        except Exception as exc:  # noqa: BLE001 - stopping anyway; the next adapter too
+            log.warning("closing the %s client failed: %s", channel, exc)

@@ -19,6 +19,7 @@ from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.delivery.warming import WARMED
 from sosbot.storage import outbox
 from sosbot.storage.db import transaction
+from sosbot.storage.outbox import PendingRow
 from sosbot.storage.tables import Outbox
 
 
@@ -32,7 +33,7 @@ def register(extensions: DeliveryExtensions,
         extensions.periodic("digests", ScheduledDigests(digests))
 
 
-def _digest_images(ctx: JobContext, session: Session, row: Outbox) -> Prepared:
+def _digest_images(ctx: JobContext, session: Session, row: PendingRow) -> Prepared:
     """The images rendered ahead (``delivery.warming``) when they are still in the media
     store; otherwise rendered now."""
     album = _warmed(row.payload.get(WARMED))
@@ -54,7 +55,8 @@ def _warmed(kept: Any) -> Album | None:
     return None
 
 
-def _render_digest_images(ctx: JobContext, session: Session, row: Outbox) -> dict[str, Any]:
+def _render_digest_images(ctx: JobContext, session: Session,
+                          row: Outbox | PendingRow) -> dict[str, Any]:
     """Render the digest's PNGs into the media store: the album, as JSON (kept in the row
     when rendered ahead)."""
     if ctx.rules.wards_file is None:

@@ -25,6 +25,10 @@ CARD_DESCRIPTION_CHARS = 1500
 # (4,096 UTF-16 units): when a report's fields are long (and full of emoji, which count
 # twice), the description gives way, never the status lines at the end.
 CARD_TEXT_UNITS = 3700
+# Where a group's messages are shorter than Telegram's: a Zalo group message (GMF) carries
+# at most 2,000 characters (docs/platforms/zalo.md); the card, commands hint included,
+# fits it with the description shortened, so the status lines are never cut off.
+GROUP_TEXT_UNITS = {"zalo": 2000}
 
 ACK_LABELS = officer_labels("ack_state.")
 STATUS_LABELS = {status: officer_text(f"report_status.{status.value}")
@@ -96,8 +100,13 @@ def reporter_line(view: CardView) -> str:
     return line
 
 
-def card_text(view: CardView) -> str:
+def card_text(view: CardView, limit: int = CARD_TEXT_UNITS) -> str:
+    """The card's text in at most ``limit`` UTF-16 units: the description gives way first;
+    in a chat shorter than Telegram's (``GROUP_TEXT_UNITS``) a place's label and the typed
+    address are shortened too, so the status lines at the end stay."""
     r = view.report
+    # A resident's free-text fields other than the description, each at most this long.
+    field_units = limit // 8 if limit < CARD_TEXT_UNITS else limit
     lines = [f"{CATEGORY_EMOJI[r.category]} {category_label('vi', r.category).upper()} — {r.code}"]
     if view.ward_name:
         lines.append(f"📍 {view.ward_name}{location_note(view.location_how)}")
@@ -111,13 +120,14 @@ def card_text(view: CardView) -> str:
         if loc.accuracy_m:
             where += f" (±{round(loc.accuracy_m)} m)"
         if loc.label:
-            where = f"{loc.label} — {where}"
+            where = f"{truncate_utf16(loc.label, field_units)} — {where}"
         lines.append(where)
         google, osm = map_links(loc.lat, loc.lon)
         lines.append(officer_text("card.map_link", url=google))
         lines.append(f"OSM: {osm}")
     if r.address_text:
-        lines.append(officer_text("card.typed_address", address=r.address_text))
+        lines.append(officer_text("card.typed_address",
+                                  address=truncate_utf16(r.address_text, field_units)))
     lines.append(f"🕒 {local_time(r.created_at_epoch)}")
     description_at = len(lines)
     lines.append(reporter_line(view))
@@ -139,7 +149,7 @@ def card_text(view: CardView) -> str:
             line += f" — {target.acked_by}, {local_time(target.acked_at_epoch, '%H:%M')}"
         lines.append(line)
     if r.description:
-        room = CARD_TEXT_UNITS - utf16_len("\n".join(lines)) - utf16_len("\n📝 ")
+        room = limit - utf16_len("\n".join(lines)) - utf16_len("\n📝 ")
         description = truncate_utf16(truncate(r.description, CARD_DESCRIPTION_CHARS),
                                      max(room, 1))
         lines.insert(description_at, f"📝 {description}")
@@ -152,20 +162,23 @@ def commands_hint(code: str) -> str:
 
 
 def render_card(view: CardView, sign: Callable[[OfficerAction], str], *,
-                buttons: bool = True, split: tuple[str, str] | None = None) -> OutgoingMessage:
+                buttons: bool = True, split: tuple[str, str] | None = None,
+                limit: int = CARD_TEXT_UNITS) -> OutgoingMessage:
     """The card for one target chat; ``sign`` makes that chat's button data.
 
     ``split`` is (code, button data) of the latest near-duplicate merged into this report,
-    so an officer can make it a report of its own.
+    so an officer can make it a report of its own. ``limit``: the chat's message length
+    (UTF-16 units), the commands hint of a chat without buttons included.
     """
-    text = card_text(view)
     if view.report.status in FINAL_STATUSES:
-        return OutgoingMessage(text=text)
+        return OutgoingMessage(text=card_text(view, limit))
     if not buttons:
         hint = commands_hint(view.report.code)
         if view.duplicates:
             hint += officer_text("card.split_hint")
+        text = card_text(view, limit - utf16_len(hint) - 2)
         return OutgoingMessage(text=f"{text}\n\n{hint}")
+    text = card_text(view, limit)
     rows: list[tuple[Choice, ...]] = [
         (Choice(officer_text("card.button_acknowledge"), sign(OfficerAction.ACKNOWLEDGE)),
          Choice(officer_text("card.button_in_progress"), sign(OfficerAction.IN_PROGRESS))),

@@ -29,10 +29,13 @@ class TextReceived(PlatformEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class CommandReceived(PlatformEvent):
-    """``/name args``; ``name`` is lower case, without the slash or ``@botname``."""
+    """``/name args``; ``name`` is lower case, without the slash or ``@botname``;
+    ``addressee`` is that bot name, lower case, when the command named one (Telegram's
+    ``/ack@sos_antt_bot``), else empty."""
 
     name: str
     args: str = ""
+    addressee: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

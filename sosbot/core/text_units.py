@@ -13,8 +13,9 @@ ELLIPSIS = "…"
 
 
 def utf16_len(text: str) -> int:
-    """Length of ``text`` in UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    """Length of ``text`` in UTF-16 code units (counted by the codec, in C: every text sent
+    is measured; a lone surrogate counts one unit, as it is one)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def truncate_utf16(text: str, limit: int) -> str:

@@ -23,8 +23,8 @@ from sosbot.core.text_units import utf16_len
 from sosbot.delivery.card_posts import BUTTON_CHANNELS, Prepared, batch_entries
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import deliveries, outbox
-from sosbot.storage.outbox import OutboxStatus
-from sosbot.storage.tables import Delivery, Outbox
+from sosbot.storage.outbox import PendingRow
+from sosbot.storage.tables import Delivery
 
 # UTF-16 units a batch card may take (an emoji counts twice), with room for the platform's
 # markup: Telegram allows 4,096 in a message, Zalo 2,000.
@@ -33,38 +33,35 @@ DEFAULT_TEXT_BUDGET = 1900
 __all__ = ["BATCH_KEY", "prepare", "recorded"]
 
 
-def recorded(lead: Outbox) -> tuple[int, ...]:
+def recorded(lead: PendingRow) -> tuple[int, ...]:
     """The rows a started (now in doubt) send of ``lead`` carried; () if it went alone."""
     if lead.attempt_started_at is None:
         return ()
     return Card.from_json(lead.payload).batch
 
 
-def prepare(session: Session, lead: Outbox, rules: RoutingRules,
+def prepare(session: Session, lead: PendingRow, rules: RoutingRules,
             now: datetime) -> Prepared | None:
     """The batch card to send instead of ``lead``'s own card, or None: it goes alone."""
-    assert lead.id is not None
     again = recorded(lead)
     if again:
-        rows = [row for row_id in again
-                if (row := session.get(Outbox, row_id)) is not None
-                and row.status == OutboxStatus.PENDING]
+        rows = outbox.pending_by_id(session.connection(), again)
         return _render(session, rows, rules, now, fit=False)
     config = rules.config
     if config.batch_cards_from == 0 or lead.attempt_started_at is not None:
         return None
-    waiting = outbox.waiting_cards(session, lead.channel, lead.chat_id, lead.id, now,
-                                   config.batch_cards_max,
+    waiting = outbox.waiting_cards(session.connection(), lead.channel, lead.chat_id, lead.id,
+                                   now, config.batch_cards_max,
                                    at_least=max(2, config.batch_cards_from))
     if not waiting or waiting[0].id != lead.id:
         return None
     return _render(session, waiting, rules, now, fit=True)
 
 
-def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: datetime, *,
+def _render(session: Session, rows: list[PendingRow], rules: RoutingRules, now: datetime, *,
             fit: bool) -> Prepared | None:
     found = deliveries.by_ids(session, [r.delivery_id for r in rows if r.delivery_id])
-    members: list[tuple[Outbox, Delivery]] = []
+    members: list[tuple[PendingRow, Delivery]] = []
     for row in rows:
         delivery = found.get(row.delivery_id) if row.delivery_id is not None else None
         if delivery is not None and delivery.card_message_id is None:
@@ -78,6 +75,6 @@ def _render(session: Session, rows: list[Outbox], rules: RoutingRules, now: date
         message = render_batch(entries[:len(members)], buttons=buttons)
         if not fit or utf16_len(message.text) <= budget:
             return Prepared(Text(message),
-                            members=tuple(int(row.id or 0) for row, _ in members))
+                            members=tuple(row.id for row, _ in members))
         members.pop()
     return None

@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sosbot.core.actions import OutgoingMessage
 from sosbot.core.callbacks import OfficerAction, sign
-from sosbot.core.cards import CardView, TargetState, render_batch, render_card
+from sosbot.core.cards import (
+    CARD_TEXT_UNITS,
+    GROUP_TEXT_UNITS,
+    CardView,
+    TargetState,
+    render_batch,
+    render_card,
+)
 from sosbot.core.errors import (
     DeliveryWindowClosed,
     RecipientGone,
@@ -78,19 +86,38 @@ def card_views(session: Session, shown: Sequence[Report],
         col(Reporter.id).in_(reporter_ids))).all()} if reporter_ids else {}
     media = reports.media_of_reports(session, ids)
     targets = deliveries.for_reports(session, ids)
-    return [_card_view(report, reporters.get(report.reporter_id),
-                       media.get(report.id or 0, []), targets.get(report.id or 0, []), rules)
-            for report in shown]
+    views = []
+    for report in shown:
+        reporter = reporters.get(report.reporter_id)
+        kept = media.get(report.id or 0, [])
+        views.append(_card_view(
+            report, reporter.display_name if reporter else "",
+            MediaCounts(len(kept), sum(1 for m in kept if m.status == MediaStatus.FAILED),
+                        sum(1 for m in kept if m.status == MediaStatus.LEFT_OUT)),
+            targets.get(report.id or 0, []), rules))
+    return views
 
 
-def _card_view(report: Report, reporter: Reporter | None, media: list[Media],
-               all_targets: list[Delivery], rules: RoutingRules) -> CardView:
+@dataclass(frozen=True)
+class MediaCounts:
+    """A report's media as its card counts them: all, missing (failed), left out."""
+
+    count: int = 0
+    missing: int = 0
+    left_out: int = 0
+
+
+# A report and its deliveries as the ORM loads them, or as plain rows (the hot path of a
+# card's send reads them with Core statements: ``_card``).
+ReportLike = Report | sa.Row[Any]
+DeliveryLike = Delivery | sa.Row[Any]
+
+
+def _card_view(report: ReportLike, reporter_name: str, media: MediaCounts,
+               all_targets: Sequence[DeliveryLike], rules: RoutingRules) -> CardView:
     targets = [d for d in all_targets if d.status != "failed" and d.ack_state != "merged"]
-    core = reports.to_core(report, reporter_name=reporter.display_name if reporter else "",
-                           media_count=len(media),
-                           media_missing=sum(1 for m in media if m.status == MediaStatus.FAILED),
-                           media_left_out=sum(1 for m in media
-                                                if m.status == MediaStatus.LEFT_OUT))
+    core = reports.to_core(report, reporter_name=reporter_name, media_count=media.count,
+                           media_missing=media.missing, media_left_out=media.left_out)
     return CardView(
         report=core, ward_name=report.ward_name, location_how=report.location_how,
         reporter_channel=report.channel, duplicates=report.duplicates,
@@ -103,7 +130,7 @@ def _card_view(report: Report, reporter: Reporter | None, media: list[Media],
     )
 
 
-def _signer(rules: RoutingRules, delivery: Delivery, now: datetime) -> Any:
+def _signer(rules: RoutingRules, delivery: DeliveryLike, now: datetime) -> Any:
     expires = int((now + timedelta(days=rules.config.callback_ttl_days)).timestamp())
     assert delivery.id is not None
     delivery_id = delivery.id
@@ -117,6 +144,8 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
             rules: RoutingRules, now: datetime) -> Prepared:
     """The platform send for one delivery row (``delivery_id``: the row's column), from the
     database as it is now."""
+    if isinstance(row, Card) and delivery_id is not None:
+        return _card(session, delivery_id, rules, now)
     delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
     if delivery is None:
         return Prepared(None)
@@ -139,7 +168,8 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
         if merged is not None and buttons:
             split = (merged[0].code, _signer(rules, merged[1], now)(OfficerAction.SPLIT))
         message = render_card(card_view(session, report, rules),
-                              _signer(rules, delivery, now), buttons=buttons, split=split)
+                              _signer(rules, delivery, now), buttons=buttons, split=split,
+                              limit=GROUP_TEXT_UNITS.get(delivery.channel, CARD_TEXT_UNITS))
         if isinstance(row, Card):
             return Prepared(Text(message))
         assert delivery.card_message_id is not None
@@ -163,6 +193,30 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
         caption = f"📷 {report.code}"  # under a batch card: whose photos these are
     return Prepared(Album(tuple(items), caption=caption, reply_to=under.card_message_id),
                     cost=len(items))
+
+
+def _card(session: Session, delivery_id: int, rules: RoutingRules, now: datetime) -> Prepared:
+    """A card, the most common send: its report (with its reporter's name and its media
+    counted) and the report's deliveries, two Core statements, no ORM objects."""
+    db = session.connection()
+    targets = deliveries.of_same_report(db, delivery_id)
+    delivery = next((d for d in targets if d.id == delivery_id), None)
+    if delivery is None:
+        return Prepared(None)
+    report = reports.for_card(db, delivery.report_id)
+    assert report is not None
+    buttons = delivery.channel in BUTTON_CHANNELS
+    split = None
+    if report.duplicates and buttons:
+        merged = deliveries.latest_merged(session, report.id, delivery.channel,
+                                          delivery.chat_id)
+        if merged is not None:
+            split = (merged[0].code, _signer(rules, merged[1], now)(OfficerAction.SPLIT))
+    view = _card_view(report, report.reporter_name or "",
+                      MediaCounts(report.media_count, report.media_missing,
+                                  report.media_left_out), targets, rules)
+    return Prepared(Text(render_card(view, _signer(rules, delivery, now), buttons=buttons,
+                                     split=split)))
 
 
 def batch_message(session: Session, batch: list[Delivery], rules: RoutingRules,

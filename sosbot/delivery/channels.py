@@ -16,3 +16,7 @@ class Outbound(ResidentSender, Protocol):
     async def fetch_media(self, file_id: str) -> bytes:
         """The bytes of a file a resident sent."""
         ...
+
+    async def close(self) -> None:
+        """Let go of the HTTP connections (a worker stopping)."""
+        ...

@@ -21,9 +21,11 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from redis import Redis
+from redis.commands.core import Script
 
 from sosbot.core.pseudonyms import chat_label
 from sosbot.delivery.context import JobContext
@@ -130,8 +132,14 @@ def take(redis: Redis, channel: str, chat_id: str, row_id: int,
 
 
 def _script(redis: Redis, source: str) -> Any:
-    """The script on this client: called by its SHA1 (EVALSHA), loaded on the first miss."""
-    return redis.register_script(source)
+    """The script, called on this client by its SHA1 (EVALSHA), loaded on the first miss.
+    Each script is made once (making one hashes its source: that was twice a chat taken)."""
+    return partial(_SCRIPTS[source], client=redis)
+
+
+# No client of their own (a bytes source needs none to be hashed): each call names one.
+_SCRIPTS = {source: Script(None, source.encode())  # type: ignore[arg-type]
+            for source in (_TAKE, _LET_GO_ALL, _RENEW)}
 
 
 def let_go(redis: Redis, channel: str, chat_id: str, mark: str) -> bool:

@@ -18,15 +18,16 @@ from sqlmodel import Session
 
 from sosbot.core.errors import SendError
 from sosbot.core.outbox_rows import RowKind
-from sosbot.storage.outbox import OutboxStatus
+from sosbot.storage.outbox import OutboxStatus, PendingRow
 from sosbot.storage.tables import Outbox
 
 if TYPE_CHECKING:
     from sosbot.delivery.card_posts import Prepared
     from sosbot.delivery.context import JobContext
 
-#: Renders what a row of a registered kind sends, at the moment it goes out.
-Preparer = Callable[["JobContext", Session, Outbox], "Prepared"]
+#: Renders what a row of a registered kind sends, at the moment it goes out (the row as
+#: the send path read it).
+Preparer = Callable[["JobContext", Session, PendingRow], "Prepared"]
 #: Does the heavy part of preparing a row of a registered kind ahead of time, outside the
 #: chat's lock (``delivery.warming``); what it returns (JSON) is kept in the row's payload
 #: under ``warming.WARMED``, where the kind's ``Preparer`` finds it.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
+
+from sqlalchemy import Connection
 
 from sosbot.delivery import context, media_downloads, warming
 from sosbot.delivery import sending as delivery
@@ -34,43 +36,48 @@ def deliver_outbox_rows(outbox_ids: list[int]) -> str:
     with ctx.engine.connect() as db:
         found = outbox.where_to_many(db, outbox_ids)
         db.rollback()
-    chats: dict[tuple[str, str], list[int]] = {}
-    outcomes: list[str] = []
-    for outbox_id in outbox_ids:
-        where = found.get(outbox_id)
-        if where is None:
-            outcomes.append(JobOutcome.MISSING)
-        elif where[0] != outbox.OutboxStatus.PENDING:
-            outcomes.append(where[0])
-        else:
-            chats.setdefault((where[1], where[2]), []).append(outbox_id)
-    # The chats at once, each on a thread of its own: a send waits for the platform's
-    # answer (a round trip to Telegram's servers takes a good part of a second's fifth),
-    # and one chat's wait must not hold up the others' (bench/FINDINGS.md, session 8).
-    # Each chat stays in order: one thread sends all of its rows, one after another.
-    # A job of one chat sends it here; of several, on the chats' threads, each in a copy
-    # of the job's context (its log lines carry the job's id).
-    pool = _chat_threads() if len(chats) > 1 else None
-    started = [(rows, pool.submit(contextvars.copy_context().run, _send_chat, ctx, rows, found)
-                if pool is not None else None) for rows in chats.values()]
-    failure: Exception | None = None
-    for rows, sending in started:
-        try:
-            outcomes.append(sending.result() if sending is not None
-                            else _send_chat(ctx, rows, found))
-        except Exception as exc:  # raised below, after the other chats had their turn
-            log.exception("outbox %s: delivery failed; the sweeper queues it again", rows[0])
-            outcomes.append(JobOutcome.ERROR)
-            failure = failure or exc
+        chats: dict[tuple[str, str], list[int]] = {}
+        outcomes: list[str] = []
+        for outbox_id in outbox_ids:
+            where = found.get(outbox_id)
+            if where is None:
+                outcomes.append(JobOutcome.MISSING)
+            elif where[0] != outbox.OutboxStatus.PENDING:
+                outcomes.append(where[0])
+            else:
+                chats.setdefault((where[1], where[2]), []).append(outbox_id)
+        # The chats at once, each on a thread of its own: a send waits for the platform's
+        # answer (a round trip to Telegram's servers takes a good part of a second's
+        # fifth), and one chat's wait must not hold up the others' (bench/FINDINGS.md,
+        # session 8). Each chat stays in order: one thread sends all of its rows, one after
+        # another. The first chat is sent on the job's own thread with the job's
+        # connection (no hand-over, no second checkout); the others on the chats' threads,
+        # each in a copy of the job's context (its log lines carry the job's id).
+        first, *rest = list(chats.values()) or [[]]
+        started: list[tuple[list[int], Future[str] | None]] = [
+            (rows, _chat_threads().submit(contextvars.copy_context().run, _send_chat, ctx,
+                                          rows, found)) for rows in rest]
+        if first:
+            started.insert(0, (first, None))  # sent below, on this thread
+        failure: Exception | None = None
+        for rows, sending in started:
+            try:
+                outcomes.append(sending.result() if sending is not None
+                                else _send_chat(ctx, rows, found, db))
+            except Exception as exc:  # raised below, after the other chats had their turn
+                log.exception("outbox %s: delivery failed; the sweeper queues it again",
+                              rows[0])
+                outcomes.append(JobOutcome.ERROR)
+                failure = failure or exc
     if failure is not None:
         raise failure
     return ",".join(outcomes)
 
 
 def _send_chat(ctx: context.JobContext, rows: list[int],
-               found: dict[int, outbox.Whereabouts]) -> str:
+               found: dict[int, outbox.Whereabouts], db: Connection | None = None) -> str:
     """Send one chat's rows of a job, from its first (the holder goes on in order)."""
-    return delivery.deliver(ctx, rows[0], up_to=max(rows), found=found[rows[0]])
+    return delivery.deliver(ctx, rows[0], up_to=max(rows), found=found[rows[0]], db=db)
 
 
 # Chats a worker process sends to at once, all its lanes together. Sends in flight are

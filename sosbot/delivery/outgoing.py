@@ -37,14 +37,13 @@ from sosbot.delivery import card_batches, card_posts, resident_sends
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.warming import WARMED
 from sosbot.storage.media_scrub import NotScrubbable, OutgoingMedia
-from sosbot.storage.tables import Outbox
+from sosbot.storage.outbox import PendingRow
 
 log = logging.getLogger(__name__)
 
 
-def prepare(ctx: JobContext, session: Session, row: Outbox) -> card_posts.Prepared:
+def prepare(ctx: JobContext, session: Session, row: PendingRow) -> card_posts.Prepared:
     """What to send for ``row``, read in ``session`` (the transaction that looks at it)."""
-    assert row.id is not None
     kind = row_kind(row.method)
     registered = ctx.extensions.preparer(kind)
     if registered is not None:

@@ -94,8 +94,12 @@ class Dispatcher:
     def backlog(self) -> tuple[int, int, int]:
         """(jobs queued, jobs scheduled for later, workers serving this queue): what the
         operator's status reads (counts only; no job is read)."""
-        return (self.queue.count, self.queue.scheduled_job_registry.count,
-                Worker.count(queue=self.queue))
+        return _backlog(self.queue)
+
+    def places_backlog(self) -> tuple[int, int, int]:
+        """The same for the places queue (typed places' lookups): every worker serves it
+        after its main queue, and ``sosbot worker --only-places`` serves it alone."""
+        return _backlog(self.places)
 
     def waiting(self) -> int:
         """Outbox rows (and other items) whose jobs no worker has taken yet: a job of
@@ -131,3 +135,7 @@ def _rows_of(job_id: str) -> int:
     """How many rows a job carries, from its id (``outbox-FIRST_COUNT-TAG`` for several)."""
     _, several, count = job_id.rpartition("-")[0].partition("_")
     return int(count) if several and count.isdigit() else 1
+
+
+def _backlog(queue: Queue) -> tuple[int, int, int]:
+    return queue.count, queue.scheduled_job_registry.count, Worker.count(queue=queue)

@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,7 +126,8 @@ class _Chat:
         """The chat's next row, locked; rendered and started when it may go now."""
         ctx = self.ctx
         self.head = None
-        stored = outbox.next_for_chat(session, self.channel, self.chat_id)
+        db = session.connection()
+        stored = outbox.next_for_chat(db, self.channel, self.chat_id)
         if stored is None:
             return None
         row = _row_of(stored)
@@ -151,7 +153,7 @@ class _Chat:
         found.wait = ctx.limiter.try_acquire(
             adapter.rate_rules(row.chat_id, found.prepared.send), cost=found.prepared.cost)
         if found.wait == 0:
-            found.key = _mark_started(ctx, stored, members=found.prepared.members)
+            found.key = _mark_started(ctx, db, stored, members=found.prepared.members)
         return found
 
     def look_alone(self) -> _Next | None:
@@ -163,38 +165,42 @@ class _Chat:
 
 
 def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
-            found: outbox.Whereabouts | None = None) -> JobOutcome | OutboxStatus:
+            found: outbox.Whereabouts | None = None,
+            db: Connection | None = None) -> JobOutcome | OutboxStatus:
     """Send row ``outbox_id`` and any older pending row of its chat. Returns what the job
     did, or the status of the row when it was no longer pending. ``up_to``: the job's last
     row of this chat (rows up to it may wait a moment for the rate limit in this job);
-    ``found``: the row's ``where_to``, when the job has read it already."""
-    with ctx.engine.connect() as db:
-        if found is None:
-            found = outbox.where_to(db, outbox_id)
-            db.rollback()
-        if found is None:
-            return JobOutcome.MISSING
-        status, channel, chat_id = found
-        if status != OutboxStatus.PENDING:
-            return status
-        # The lock lives ``chat_lock_s`` unless its holder renews it (every third of it,
-        # while it works): a worker killed while sending frees its chat within that time,
-        # and chat_holds queues the chat again.
-        lock_s = ctx.limits.chat_lock_s
-        hold = chat_holds.take(ctx.redis, channel, chat_id, outbox_id, lock_s)
-        if hold is None:
-            return JobOutcome.CHAT_BUSY  # the holder sends this row, or hands it on when it lets go
-        keeper = LockKeeper(hold.renew, lock_s, chat_label(channel, chat_id)).start()
-        try:
+    ``found``: the row's ``where_to``, when the job has read it already; ``db``: the job's
+    connection, when it has one (none is taken from the pool then), left without a
+    transaction."""
+    if found is None:
+        with _connected(ctx, db) as conn:
+            found = outbox.where_to(conn, outbox_id)
+            conn.rollback()
+    if found is None:
+        return JobOutcome.MISSING
+    status, channel, chat_id = found
+    if status != OutboxStatus.PENDING:
+        return status
+    # The lock lives ``chat_lock_s`` unless its holder renews it (every third of it,
+    # while it works): a worker killed while sending frees its chat within that time,
+    # and chat_holds queues the chat again.
+    lock_s = ctx.limits.chat_lock_s
+    hold = chat_holds.take(ctx.redis, channel, chat_id, outbox_id, lock_s)
+    if hold is None:
+        return JobOutcome.CHAT_BUSY  # the holder sends this row, or hands it on when it lets go
+    keeper = LockKeeper(hold.renew, lock_s, chat_label(channel, chat_id)).start()
+    try:
+        with _connected(ctx, db) as conn:
             outcome, next_id = _send_chat_counting_errors(
-                _Chat(ctx, db, channel, chat_id, hold.more), max(outbox_id, up_to or 0))
-        finally:
-            keeper.stop()
-            # A row queued after the last look found the lock still taken and left it to us.
-            released, left = hold.let_go()
-            if not released:
-                log.warning("chat lock for %s expired while sending",
-                            chat_label(channel, chat_id))
+                _Chat(ctx, conn, channel, chat_id, hold.more), max(outbox_id, up_to or 0))
+    finally:
+        keeper.stop()
+        # A row queued after the last look found the lock still taken and left it to us.
+        released, left = hold.let_go()
+        if not released:
+            log.warning("chat lock for %s expired while sending",
+                        chat_label(channel, chat_id))
     if outcome in (JobOutcome.SENT, JobOutcome.WARMING) and left is not None:
         ctx.dispatcher.now(DELIVER, [(int(left), _fresh_tag(ctx.clock()))])
     elif outcome is JobOutcome.CONTINUED:
@@ -202,8 +208,18 @@ def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
     return outcome
 
 
-def _row_of(stored: Outbox) -> _Row:
-    assert stored.id is not None
+@contextmanager
+def _connected(ctx: JobContext, db: Connection | None) -> Iterator[Connection]:
+    """``db`` when the job lends its connection (left to the job), else one from the pool
+    (taken only once the chat is ours: a job finding it busy costs the pool nothing)."""
+    if db is not None:
+        yield db
+        return
+    with ctx.engine.connect() as conn:
+        yield conn
+
+
+def _row_of(stored: outbox.PendingRow) -> _Row:
     return _Row(stored.id, stored.channel, stored.chat_id, _kind(stored.method),
                 dict(stored.payload), stored.attempts, stored.not_before,
                 Destination(stored.destination), stored.bulletin_id, stored.delivery_id)
@@ -253,8 +269,8 @@ def _count_error(chat: _Chat, row_id: int, up_to: int, exc: Exception) -> SendRe
     chat.db.rollback()  # whatever the transaction that raised left open
     error = SendCrashed(f"{type(exc).__name__}: {exc}"[:400])
     with transaction(chat.db) as session:
-        stored = session.get(Outbox, row_id)
-        if stored is None or stored.status != OutboxStatus.PENDING:
+        stored = outbox.pending_locked(session.connection(), row_id)
+        if stored is None:
             return SendResult.NOT_PENDING
         row = _row_of(stored)
     attempts = row.attempts + 1
@@ -379,15 +395,16 @@ def _start_attempt(chat: _Chat, row: _Row, *, retrying_after_429: bool = False,
                    members: tuple[int, ...] = ()) -> str:
     """Record (and commit) that row ``row`` is about to be sent; its idempotency key."""
     with transaction(chat.db) as session:
-        stored = session.get(Outbox, row.id, with_for_update=True)
+        db = session.connection()
+        stored = outbox.pending_locked(db, row.id)
         if stored is None:
             return f"outbox-{row.id}"
-        return _mark_started(chat.ctx, stored, members=members,
+        return _mark_started(chat.ctx, db, stored, members=members,
                              retrying_after_429=retrying_after_429)
 
 
-def _mark_started(ctx: JobContext, stored: Outbox, *, members: tuple[int, ...] = (),
-                  retrying_after_429: bool = False) -> str:
+def _mark_started(ctx: JobContext, db: Connection, stored: outbox.PendingRow, *,
+                  members: tuple[int, ...] = (), retrying_after_429: bool = False) -> str:
     """Mark ``stored`` as being sent (committed with the caller's transaction, before the
     platform is called); its idempotency key.
 
@@ -404,12 +421,11 @@ def _mark_started(ctx: JobContext, stored: Outbox, *, members: tuple[int, ...] =
                     chat_label(stored.channel, stored.chat_id),
                     stored.attempt_started_at.isoformat(),
                     stored.idempotency_key)
-    if not stored.idempotency_key:
-        stored.idempotency_key = f"sosbot-{stored.id}-{secrets.token_hex(8)}"
-    stored.attempt_started_at = ctx.clock()
-    if members:  # a batch card: a retry in doubt sends the same reports again
-        stored.payload = {**stored.payload, card_batches.BATCH_KEY: list(members)}
-    return stored.idempotency_key
+    key = stored.idempotency_key or f"sosbot-{stored.id}-{secrets.token_hex(8)}"
+    # A batch card: a retry in doubt sends the same reports again.
+    payload = {**stored.payload, card_batches.BATCH_KEY: list(members)} if members else None
+    outbox.mark_started(db, stored.id, key=key, now=ctx.clock(), payload=payload)
+    return key
 
 
 def _temporary_failure(chat: _Chat, row: _Row, up_to: int, exc: TemporarySendError,
@@ -428,41 +444,57 @@ def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | 
             members: tuple[int, ...] = (), billing: Any = None) -> _Next | None:
     """Record the outcome, with what the delivery learns from it, in one transaction (a
     batch card's outcome is each of its rows' outcome); the chat's next row, looked at in
-    the same transaction.
+    the same transaction: the common send costs two transactions, this one and its
+    start's (itself the previous row's record).
 
-    The look runs in a savepoint: if it fails, the outcome is still committed (a send
-    recorded as in doubt would be sent again) and then the failure is raised."""
+    If the look fails, its transaction takes the outcome with it: the outcome is then
+    recorded again alone and committed (a send recorded as in doubt would be sent again),
+    and the failure is raised. (Rare, so no savepoint is paid for on every send.)"""
     ctx = chat.ctx
     ctx.redis.delete(chat.more)  # what is queued from now on, this look or the next sees
-    failure: Exception | None = None
-    found: _Next | None = None
-    with transaction(chat.db) as session:
-        if status is OutboxStatus.SENT and not ctx.extensions.owned(row) \
-                and attempts is not None and send_outcomes.is_plain(row.method):
-            # A batch card's members are cards of this chat, as plain as its lead.
-            send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
-                                      message_id=message_id, attempts=attempts,
-                                      now=ctx.clock(), members=members)
-        else:
-            for row_id in members or (row.id,):
-                send_outcomes.record(session, ctx.extensions, row_id, status, ctx.clock(),
-                                     error=error,
-                                     message_id=message_id,
-                                     attempts=attempts if row_id == row.id else None)
-        if status is OutboxStatus.SENT and isinstance(billing, str) and billing:
-            # What the platform counts this send as (a Zalo free reply or proactive).
-            platform_usage.count(session, row.channel, billing, ctx.clock())
-        follow_up = outbox.take_added(session)
-        session.flush()
-        try:
-            with session.begin_nested():
-                found = chat.look(session)
-        except Exception as exc:  # raised below, once the outcome is committed
-            failure = exc
+
+    def record(session: Session) -> list[int]:
+        _record(ctx, session, row, status, error=error, message_id=message_id,
+                attempts=attempts, members=members, billing=billing)
+        return outbox.take_added(session)
+
+    recorded = False
+    try:
+        with transaction(chat.db) as session:
+            follow_up = record(session)
+            recorded = True
+            found = chat.look(session)
+    except Exception:
+        if not recorded:
+            raise
+        with transaction(chat.db) as session:  # (the failure stays the looked-at row's)
+            follow_up = record(session)
+        ctx.dispatcher.outbox(follow_up)
+        raise
     ctx.dispatcher.outbox(follow_up)
-    if failure is not None:
-        raise failure
     return found
+
+
+def _record(ctx: JobContext, session: Session, row: _Row, status: OutboxStatus, *,
+            error: SendError | None, message_id: str | None, attempts: int | None,
+            members: tuple[int, ...], billing: Any) -> None:
+    """Write one send's outcome: a plain row sent by UPDATEs alone, anything else through
+    ``send_outcomes.record`` (what its delivery, resident or producer learns)."""
+    if status is OutboxStatus.SENT and not ctx.extensions.owned(row) \
+            and attempts is not None and send_outcomes.is_plain(row.method):
+        # A batch card's members are cards of this chat, as plain as its lead.
+        send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
+                                  message_id=message_id, attempts=attempts,
+                                  now=ctx.clock(), members=members)
+    else:
+        for row_id in members or (row.id,):
+            send_outcomes.record(session, ctx.extensions, row_id, status, ctx.clock(),
+                                 error=error, message_id=message_id,
+                                 attempts=attempts if row_id == row.id else None)
+    if status is OutboxStatus.SENT and isinstance(billing, str) and billing:
+        # What the platform counts this send as (a Zalo free reply or proactive).
+        platform_usage.count(session, row.channel, billing, ctx.clock())
+    session.flush()
 
 
 def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,

@@ -24,7 +24,7 @@ from sosbot.delivery.context import JobContext
 from sosbot.delivery.outcomes import WarmOutcome
 from sosbot.delivery.queueing import DELIVER, WARM
 from sosbot.storage.db import transaction
-from sosbot.storage.outbox import OutboxStatus
+from sosbot.storage.outbox import OutboxStatus, PendingRow
 from sosbot.storage.tables import Outbox
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ TRIES = "warm_tries"  # in a row's payload: warm jobs started for it
 WARMING_MARK_S = 60
 
 
-def needs_warming(ctx: JobContext, row: Outbox) -> bool:
+def needs_warming(ctx: JobContext, row: Outbox | PendingRow) -> bool:
     """Whether ``row`` should wait for its warm job rather than be prepared now."""
     return (ctx.extensions.warmer(row.method) is not None
             and WARMED not in row.payload
@@ -44,9 +44,8 @@ def needs_warming(ctx: JobContext, row: Outbox) -> bool:
             and int(row.payload.get(TRIES, 0)) < ctx.limits.max_error_attempts)
 
 
-def ask(ctx: JobContext, row: Outbox) -> None:
+def ask(ctx: JobContext, row: PendingRow) -> None:
     """Queue the warm job of ``row`` unless one is queued or running already."""
-    assert row.id is not None
     if ctx.redis.set(_mark(row.id), "1", nx=True, ex=WARMING_MARK_S):
         ctx.dispatcher.now(WARM, [(row.id, int(row.payload.get(TRIES, 0)))])
 

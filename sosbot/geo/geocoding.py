@@ -39,13 +39,16 @@ class GeocodingUnavailable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GeocodeResult:
-    """A geocoded point.  ``ward_code`` is the post-2025 ward when known."""
+    """A geocoded point.  ``ward_code`` is the post-2025 ward when known; ``also`` the
+    other post-2025 wards the named place may lie in (an old ward divided between several
+    new ones: ``ward_code`` is the one the conversion tables mark as default)."""
 
     lat: float
     lon: float
     ward_code: str | None
     how: GeocodeHow
     label: str
+    also: tuple[str, ...] = ()
 
 
 class Geocoder(Protocol):

@@ -98,6 +98,7 @@ class _OldMatch:
     code: str
     label: str
     prefixed: bool  # the old ward appears with its type word ("Phường Bến Nghé", "P.12")
+    also: tuple[str, ...] = ()  # the other new wards a divided old ward went to
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -154,9 +155,10 @@ class OfflineWardGeocoder:
     ("Phường", "P.", "Xã", "X.", "Đặc khu", English "Ward"); old (pre-2025) wards need their
     district ("Phường Bến Nghé, Quận 1", "phuong 7 quan 3") and are converted to the new ward with
     ``vietnamadminunits``' conversion tables (an old ward split between several new wards goes to
-    the one the tables mark as default).  Precedence: an old ward written with its type word and
-    district ("Phường Tân Phú, Quận 7" → Tân Mỹ), then a new ward with its type word, then an old
-    ward without type word, then a bare new ward name. An old ward written with its type word
+    the one the tables mark as default, the others in the result's ``also``).  Precedence: an
+    old ward written with its type word and district ("Phường Tân Phú, Quận 7" → Tân Mỹ), then
+    a new ward with its type word, then an old ward without type word, then a bare new ward
+    name. An old ward written with its type word
     but without its district ("P. Bến Nghé", "phuong thao dien") counts as written with it
     when it is unambiguous: no other old ward of the three old provinces and no new ward had
     that name (numbered wards never are).  Among names of equal standing the longest
@@ -194,13 +196,19 @@ class OfflineWardGeocoder:
             for key, entry in table.get(_NEW_PROVINCE, {}).items():
                 new_codes[key] = str(entry["wardCode"])
         self._old_to_new: dict[str, str] = {}
+        # a divided old ward → the other new wards it went to (besides the default)
+        self._divided: dict[str, tuple[str, ...]] = {}
         for new_key, olds in converter_2025.DICT_PROVINCE_WARD_NO_DIVIDED[_NEW_PROVINCE].items():
             for old in olds:
                 self._old_to_new[old] = new_codes[new_key]
         for old, news in converter_2025.DICT_PROVINCE_WARD_DIVIDED[_NEW_PROVINCE].items():
             default = next(n["newWardKey"] for n in news if n["isDefaultNewWard"])
             self._old_to_new[old] = new_codes[default]
-        missing = {c for c in self._old_to_new.values() if c not in index}
+            self._divided[old] = tuple(dict.fromkeys(
+                new_codes[n["newWardKey"]] for n in news if n["newWardKey"] != default))
+        missing = {c for c in (*self._old_to_new.values(),
+                               *(c for cs in self._divided.values() for c in cs))
+                   if c not in index}
         if missing:
             raise ValueError(f"conversion tables name wards missing from the index: {missing}")
         self._ambiguous_bare = self._build_ambiguous_bare()
@@ -230,12 +238,12 @@ class OfflineWardGeocoder:
                         out.add(name)
         return frozenset(out)
 
-    def _build_unique_old(self) -> dict[tuple[str, ...], tuple[str, str, tuple[str, ...]]]:
+    def _build_unique_old(self) -> dict[tuple[str, ...], tuple[str, str, tuple[str, ...], str]]:
         """Old ward names (plain words) that one old ward alone bore in the three old
         provinces and that no new ward bears → (its new ward's code, "old ward, district",
-        the name's words with their diacritics as tone keys)."""
+        the name's words with their diacritics as tone keys, its key in the tables)."""
         legacy = self._legacy
-        seen: dict[tuple[str, ...], list[tuple[str | None, str, tuple[str, ...]]]] = {}
+        seen: dict[tuple[str, ...], list[tuple[str | None, str, tuple[str, ...], str]]] = {}
         for province in _HCMC_PROVINCES:
             districts = legacy.DICT_PROVINCE_DISTRICT[province]
             for dkey, wards in legacy.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED.get(
@@ -245,11 +253,12 @@ class OfflineWardGeocoder:
                     if not isinstance(short, str) or not short.strip() or \
                             any(ch.isdigit() for ch in short):
                         continue  # numbered wards ("Phường 12") need their district
+                    key = f"{province}_{dkey}_{wkey}"
                     seen.setdefault(_plain_words(short), []).append(
-                        (self._old_to_new.get(f"{province}_{dkey}_{wkey}"),
+                        (self._old_to_new.get(key),
                          f"{ward['ward']}, {districts[dkey]['district']}",
-                         tuple(tone_key(w) for w in re.findall(r"\w+", short))))
-        return {name: (code, label, spelled) for name, [(code, label, spelled)]
+                         tuple(tone_key(w) for w in re.findall(r"\w+", short)), key))
+        return {name: (code, label, spelled, key) for name, [(code, label, spelled, key)]
                 in ((n, o) for n, o in seen.items() if len(o) == 1)
                 if code is not None and name not in self._names}
 
@@ -370,7 +379,8 @@ class OfflineWardGeocoder:
             province, district, ward = unit.province_key, unit.district_key, unit.ward_key
             if province not in _HCMC_PROVINCES or not district:
                 continue
-            code = self._old_to_new.get(f"{province}_{district}_{ward or ''}")
+            key = f"{province}_{district}_{ward or ''}"
+            code = self._old_to_new.get(key)
             if code is None:
                 continue
             new = self._index.by_code(code)
@@ -380,7 +390,8 @@ class OfflineWardGeocoder:
                 _TYPED_OLD_KEYWORD_RE.match(kw) and kw in joined
                 for kw in self._old_keywords(province, district, ward)
             )
-            return _OldMatch(code, f"{old_name} → {new.full_name}", prefixed)
+            return _OldMatch(code, f"{old_name} → {new.full_name}", prefixed,
+                             self._divided.get(key, ()))
         return None
 
     def _unique_old_ward(self, text: str, tokens: Sequence[_Token]) -> _OldMatch | None:
@@ -400,9 +411,9 @@ class OfflineWardGeocoder:
             for length in range(min(4, len(tokens) - i), 0, -1):
                 found = self._unique_old.get(tuple(t.plain for t in tokens[i:i + length]))
                 if found is not None and _spelled_as(tokens[i:i + length], found[2]):
-                    code, old_name, _ = found
+                    code, old_name, _, key = found
                     return _OldMatch(code, f"{old_name} → {self._index.by_code(code).full_name}",
-                                     prefixed=True)
+                                     prefixed=True, also=self._divided.get(key, ()))
         return None
 
     def _old_keywords(self, province: str, district: str, ward: str) -> list[str]:
@@ -419,4 +430,4 @@ class OfflineWardGeocoder:
 
     def _old_result(self, match: _OldMatch) -> GeocodeResult:
         lat, lon = self._index.centroid(match.code)
-        return GeocodeResult(lat, lon, match.code, "old_ward", match.label)
+        return GeocodeResult(lat, lon, match.code, "old_ward", match.label, match.also)

@@ -80,7 +80,9 @@ class PlaceReader:
 
     def read(self, text: str, online: Sequence[Candidate] = ()) -> PlaceReading:
         """The candidates for ``text``; ``online`` (an online geocoder's answers for the same
-        text) are placed after the gazetteer's own and before the wider guesses."""
+        text) are placed after the gazetteer's own and before the wider guesses, each on a
+        ward border followed by the other wards it touches, as the gazetteer's places are."""
+        online = [near for answer in online for near in self._beside(answer)]
         ws = words(text)
         places = self.gazetteer.find(ws, text)
         named = [m for m in self.districts.find(ws)
@@ -89,7 +91,7 @@ class PlaceReader:
         exact: list[Candidate] = []  # a place, or a street and house number
         along: list[Candidate] = []  # the wards a street without a number passes through
         for match in places:
-            if match.point is not None:
+            if match.point is not None and not self._off_district(match, district_codes):
                 exact.extend(self._beside(self._at(match)))
             else:
                 along.extend(self._along(match))
@@ -103,6 +105,14 @@ class PlaceReader:
         if ward is not None and ward.ward_code is not None:
             by_name.append(Candidate(ward.ward_code, self.index.by_code(ward.ward_code).name,
                                      ward.lat, ward.lon, "ward-name", ward.label))
+            # An old ward divided between several new ones: all of them, the conversion
+            # tables' default first (its label "old ward → new ward", each with its own).
+            old_name = ward.label.rsplit(" → ", 1)[0]
+            for code in ward.also:
+                new = self.index.by_code(code)
+                lat, lon = self.index.centroid(code)
+                by_name.append(Candidate(code, new.name, lat, lon, "ward-name",
+                                         f"{old_name} → {new.full_name}"))
         wide: list[Candidate] = []
         if not (exact or by_name or along or online):
             wide = self._district_candidates(named, district_codes)
@@ -110,12 +120,21 @@ class PlaceReader:
             # The resident wrote the ward as a ward ("phường Cầu Kiệu"): a place named in it
             # comes first, then the ward itself, before a place's approximate point in
             # another ward.
-            code = by_name[0].ward_code
-            inside = [c for c in exact if c.ward_code == code]
+            codes = {c.ward_code for c in by_name}
+            inside = [c for c in exact if c.ward_code in codes]
             ordered = _unique([*inside, *by_name, *exact, *online, *along, *wide])
         else:
             ordered = _unique([*exact, *by_name, *online, *along, *wide])
         return PlaceReading(self._place_text(text, ws, places, named, ordered), tuple(ordered))
+
+    def _off_district(self, match: GazetteerMatch, district_codes: set[str]) -> bool:
+        """A house number placed outside the old district the resident named ("hẻm 12
+        Nguyễn Trãi q5" where number 12 is in quận 1): the street's wards in that district
+        are offered instead of the number's point."""
+        if match.street is None or match.point is None or not district_codes:
+            return False
+        found = self.index.ward_for(*match.point).ward
+        return found is not None and found.code not in district_codes
 
     def _at(self, match: GazetteerMatch) -> Candidate:
         assert match.point is not None

@@ -205,7 +205,8 @@ class ActionRunner:
         self.result.media_ids += new.media_ids
         self.result.report_codes.append(new.report.code)
         self.result.report_categories.append(new.report.category)
-        outcome = route(self.session, new.report, self.now, rules, self.actor)
+        outcome = route(self.session, new.report, self.now, rules, self.actor,
+                        media=bool(new.media_ids))
         self.result.timers += outcome.timers
         event = ReportSubmitted(code=new.report.code, draft=action.draft,
                                 unit=outcome.unit, duplicate_of=outcome.duplicate_of,

@@ -80,21 +80,22 @@ def locate(report: Report, rules: RoutingRules) -> None:
 
 
 def route(session: Session, report: Report, now: datetime, rules: RoutingRules,
-          actor: str) -> RoutingOutcome:
+          actor: str, *, media: bool = True) -> RoutingOutcome:
     """Locate (unless done when it was created), then attach to an open near-duplicate or
-    fan out to every bound target."""
+    fan out to every bound target. The report was created in this transaction; ``media``:
+    whether it came with photos or videos (without, nothing is looked up for albums)."""
     assert report.id is not None
     if report.location_how is None:
         locate(report, rules)
     outcome = RoutingOutcome(location_known=report.location_how != "unknown")
     main = near_duplicate(session, report, rules, now)
     if main is not None:
-        attach_duplicate(session, report, main, now, actor)
+        attach_duplicate(session, report, main, now, actor, media=media)
         outcome.duplicate_of = main.code
         return outcome
     if report.ward_code is not None:
         outcome.unit = rules.ward_unit(report.ward_code).names
-    created = fan_out(session, report, rules, now)
+    created = fan_out(session, report, rules, now, new=True, media=media)
     outcome.reached = frozenset(delivery.role for delivery in created)
     if created:
         if WARD not in outcome.reached:
@@ -118,8 +119,11 @@ def route(session: Session, report: Report, now: datetime, rules: RoutingRules,
 
 
 def fan_out(session: Session, report: Report, rules: RoutingRules,
-            now: datetime) -> list[deliveries.NewDelivery]:
-    """One delivery, and one card, per bound chat of every target."""
+            now: datetime, *, new: bool = False,
+            media: bool = True) -> list[deliveries.NewDelivery]:
+    """One delivery, and one card, per bound chat of every target it has no delivery to
+    yet (``new``: a report created in this transaction, which has none; ``media``: False
+    when it has no photos or videos, so there are no albums to queue)."""
     assert report.id is not None
     targets: list[tuple[str, str]] = []
     if report.ward_code is not None:
@@ -127,7 +131,7 @@ def fan_out(session: Session, report: Report, rules: RoutingRules,
     targets += [(DEPARTMENT, unit.code) for unit in rules.department_units(
         Category(report.category))]
     targets.append((COMMAND, COMMAND))
-    existing = deliveries.chats_of_report(session, report.id)
+    existing = set() if new else deliveries.chats_of_report(session, report.id)
     wanted: list[tuple[str, str, str, str, int | None]] = []
     for (role, code), bound in bindings.active_for_targets(session, targets).items():
         for binding in bound:
@@ -137,7 +141,8 @@ def fan_out(session: Session, report: Report, rules: RoutingRules,
             wanted.append((role, code, binding.channel, binding.chat_id, binding.id))
     created = deliveries.insert_many(session, wanted, report_id=report.id, now=now)
     outbox.for_deliveries(session, created, Card(), now)
-    queue_albums_if_ready(session, report, now)
+    if media:
+        queue_albums_if_ready(session, report, now)
     return created
 
 
@@ -196,7 +201,7 @@ def near_duplicate(session: Session, report: Report, rules: RoutingRules,
 
 
 def attach_duplicate(session: Session, report: Report, main: Report, now: datetime,
-                     actor: str) -> None:
+                     actor: str, *, media: bool = True) -> None:
     """One fire, fifty reporters: the new report joins the open one.
 
     It sends no card of its own: the main card is edited to count it (and offers to split
@@ -215,6 +220,7 @@ def attach_duplicate(session: Session, report: Report, main: Report, now: dateti
         for target in main_targets if target.status != "failed" and target.ack_state != MERGED
     ], report_id=report.id, now=now, status="sent", ack_state=MERGED)
     queue_card_edits(session, main.id, now, main_targets)
-    queue_albums_if_ready(session, report, now)
+    if media:
+        queue_albums_if_ready(session, report, now)
     reports.audit(session, actor=actor, action="report.duplicate", now=now,
                   report_id=report.id, duplicate_of=main.code)

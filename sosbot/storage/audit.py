@@ -150,11 +150,9 @@ def _append_pending(session: OrmSession) -> None:
     session.flush()  # the rows the entries refer to (new reports) first
     dialect = session.get_bind().dialect.name
     _lock_chain(session, dialect)
-    prev = session.execute(
-        select(AuditLog.row_hash).where(col(AuditLog.row_hash).is_not(None))
-        .order_by(col(AuditLog.id).desc()).limit(1)).scalar_one_or_none() or GENESIS
+    prev, ids = _head_and_next_ids(session, dialect, len(pending))
     rows = []
-    for row_id, entry in zip(_next_ids(session, dialect, len(pending)), pending, strict=True):
+    for row_id, entry in zip(ids, pending, strict=True):
         digest = row_hash(row_id, entry.at, entry.actor, entry.action, entry.report_id,
                           entry.detail, prev, key=key)
         rows.append(AuditLog(id=row_id, at=entry.at, actor=entry.actor, action=entry.action,
@@ -180,15 +178,28 @@ def _forget_pending(session: OrmSession, transaction: SessionTransaction) -> Non
         session.info.pop(_PENDING, None)
 
 
-def _next_ids(session: OrmSession, dialect: str, count: int) -> list[int]:
-    # The id is part of the hash, so it is taken before the insert (no UPDATE afterwards).
+_LAST_HASH = (select(AuditLog.row_hash).where(col(AuditLog.row_hash).is_not(None))
+              .order_by(col(AuditLog.id).desc()).limit(1))
+# PostgreSQL, once the chain's lock is held: the last row's hash and the next ids, in one
+# round trip. The id is part of the hash, so it is taken before the insert (no UPDATE
+# afterwards), and only under the lock, so the chain's order is the ids' order.
+_HEAD_AND_IDS = sa.text(
+    "SELECT (SELECT row_hash FROM audit_log WHERE row_hash IS NOT NULL "
+    "ORDER BY id DESC LIMIT 1), "
+    "ARRAY(SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
+    "FROM generate_series(1, :n))")
+
+
+def _head_and_next_ids(session: OrmSession, dialect: str,
+                       count: int) -> tuple[str, list[int]]:
+    """The chain's last hash (GENESIS when it is empty) and ``count`` ids for new rows."""
     if dialect == "postgresql":
-        return sorted(int(i) for i in session.execute(sa.text(
-            "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+        head, ids = session.execute(_HEAD_AND_IDS, {"n": count}).one()
+        return head or GENESIS, sorted(int(i) for i in ids)
+    prev = session.execute(_LAST_HASH).scalar_one_or_none() or GENESIS
     # SQLite: the one writer holds the database lock, so max + 1 onwards are ours.
     last = session.execute(select(sa.func.max(AuditLog.id))).scalar_one_or_none()
-    return list(range(int(last or 0) + 1, int(last or 0) + 1 + count))
+    return prev, list(range(int(last or 0) + 1, int(last or 0) + 1 + count))
 
 
 @dataclass

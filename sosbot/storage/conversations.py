@@ -39,22 +39,27 @@ _CONVERSATIONS_OPEN = "sosbot.conversations.open"
 
 def open_reporters(session: Session, senders: list[tuple[str, Sender]],
                    now: datetime) -> dict[tuple[str, str], Reporter]:
-    """The reporters of these (channel, sender) pairs, created on first contact, loaded in
-    two statements for all of them (none for those this session opened already): what
-    this session has opened, by (channel, platform user id). Several deliveries stored in
-    one transaction pay for their residents' rows once."""
+    """The reporters of these (channel, sender) pairs, created on first contact: what this
+    session has opened, by (channel, platform user id). One statement for all of them when
+    they are all known (the common case), three when some are new, none for those this
+    session opened already: several deliveries stored in one transaction pay for their
+    residents' rows once."""
     opened: dict[tuple[str, str], Reporter] = session.info.setdefault(_REPORTERS_OPEN, {})
     wanted = {(channel, sender.user_id): sender for channel, sender in senders
               if (channel, sender.user_id) not in opened}
     if wanted:
+        for reporter in session.exec(_REPORTERS, params={"keys": list(wanted)}):
+            opened[(reporter.channel, reporter.platform_user_id)] = reporter
+    missing = {key: sender for key, sender in wanted.items() if key not in opened}
+    if missing:
         # In key order: two web processes creating the same residents wait for each other
         # rather than deadlock (PostgreSQL).
         _INSERT_REPORTERS(session, [
             {"channel": channel, "platform_user_id": user_id,
              "display_name": sender.display_name[:256], "username": sender.username,
              "lang": DEFAULT_LANG, "created_at": now}
-            for (channel, user_id), sender in sorted(wanted.items())])
-        for reporter in session.exec(_REPORTERS, params={"keys": list(wanted)}):
+            for (channel, user_id), sender in sorted(missing.items())])
+        for reporter in session.exec(_REPORTERS, params={"keys": list(missing)}):
             opened[(reporter.channel, reporter.platform_user_id)] = reporter
     return opened
 
@@ -62,21 +67,29 @@ def open_reporters(session: Session, senders: list[tuple[str, Sender]],
 def open_conversations(session: Session, chats: list[tuple[str, str, int | None]],
                        now: datetime) -> dict[tuple[str, str], Conversation]:
     """The conversations of these (channel, chat id, reporter id) chats, created when new,
-    loaded and locked for this transaction in two statements for all of them (none for
-    those this session opened already): what this session has opened, by (channel, chat
-    id). The row locks (PostgreSQL) serialise two web processes handling the same chat;
-    SQLite serialises all writers already (BEGIN IMMEDIATE)."""
+    loaded and locked for this transaction: one statement for all of them when they all
+    exist (the common case), three when some are new, none for those this session opened
+    already: what this session has opened, by (channel, chat id). The row locks
+    (PostgreSQL) serialise two web processes handling the same chat; SQLite serialises
+    all writers already (BEGIN IMMEDIATE). Two batches that each lock a chat the other is
+    creating can deadlock (both would need the same new resident's first message at
+    once): PostgreSQL then fails one, and the writer stores its deliveries again alone."""
     opened: dict[tuple[str, str], Conversation] = session.info.setdefault(
         _CONVERSATIONS_OPEN, {})
     new = {(channel, chat_id): reporter_id for channel, chat_id, reporter_id in chats
            if (channel, chat_id) not in opened}
     if new:
+        for conversation in session.exec(_LOCKED_CONVERSATIONS, params={"keys": list(new)}):
+            opened[(conversation.channel, conversation.chat_id)] = conversation
+    missing = {key: reporter_id for key, reporter_id in new.items() if key not in opened}
+    if missing:
         fresh_state = ConversationState().model_dump(mode="json")
         _INSERT_CONVERSATIONS(session, [
             {"channel": channel, "chat_id": chat_id, "reporter_id": reporter_id,
              "state": fresh_state, "has_draft": False, "updated_at": now}
-            for (channel, chat_id), reporter_id in sorted(new.items())])
-        for conversation in session.exec(_LOCKED_CONVERSATIONS, params={"keys": list(new)}):
+            for (channel, chat_id), reporter_id in sorted(missing.items())])
+        for conversation in session.exec(_LOCKED_CONVERSATIONS,
+                                         params={"keys": list(missing)}):
             opened[(conversation.channel, conversation.chat_id)] = conversation
     return opened
 

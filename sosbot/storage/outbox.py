@@ -16,6 +16,7 @@ the row's kind (``outbox.method``, a ``RowKind``), ``to_json`` gives the payload
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -175,15 +176,79 @@ def take_added(session: Session) -> list[int]:
     return sorted(row_id for ids in owned.values() for row_id in ids)
 
 
-def next_for_chat(session: Session, channel: str, chat_id: str) -> Outbox | None:
+@dataclass(frozen=True)
+class PendingRow:
+    """An outbox row as the send path reads it: the columns it needs, read by one Core
+    statement into this plain value (no ORM object, no identity map, nothing to flush).
+    What the send path writes back, it writes by UPDATE (``mark_started``,
+    ``record_sent``)."""
+
+    id: int
+    channel: str
+    chat_id: str
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime
+    destination: str
+    report_id: int | None
+    delivery_id: int | None
+    bulletin_id: int | None
+    attempt_started_at: datetime | None
+    idempotency_key: str | None
+
+
+_PENDING_COLUMNS = [_TABLE.c[field.name] for field in fields(PendingRow)]
+# Built once: a statement SQLAlchemy has seen is executed from its compiled cache.
+_NEXT_FOR_CHAT = sa.select(*_PENDING_COLUMNS).where(
+    _TABLE.c.channel == sa.bindparam("channel"), _TABLE.c.chat_id == sa.bindparam("chat_id"),
+    _TABLE.c.status == OutboxStatus.PENDING).order_by(
+    _TABLE.c.priority, _TABLE.c.id).limit(1).with_for_update()
+_PENDING_BY_ID = sa.select(*_PENDING_COLUMNS).where(
+    _TABLE.c.id.in_(sa.bindparam("ids", expanding=True)),
+    _TABLE.c.status == OutboxStatus.PENDING)
+_PENDING_LOCKED = sa.select(*_PENDING_COLUMNS).where(
+    _TABLE.c.id == sa.bindparam("row_id"),
+    _TABLE.c.status == OutboxStatus.PENDING).with_for_update()
+
+
+def next_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> PendingRow | None:
     """The row of one chat to send next (due or not): its most urgent pending row, the
     oldest of them; locked for update until the transaction ends (PostgreSQL). Read
     from the index ``ix_outbox_chat_next`` in its order."""
-    return session.exec(
-        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
-                             Outbox.status == OutboxStatus.PENDING)
-        .order_by(col(Outbox.priority), col(Outbox.id)).limit(1).with_for_update()
-    ).first()
+    found = bind.execute(_NEXT_FOR_CHAT, {"channel": channel, "chat_id": chat_id}).first()
+    return PendingRow(*found) if found is not None else None
+
+
+def pending_locked(bind: sa.Connection, row_id: int) -> PendingRow | None:
+    """Row ``row_id`` while it is pending, locked for update (PostgreSQL); else None."""
+    found = bind.execute(_PENDING_LOCKED, {"row_id": row_id}).first()
+    return PendingRow(*found) if found is not None else None
+
+
+def pending_by_id(bind: sa.Connection, ids: Sequence[int]) -> list[PendingRow]:
+    """Those of rows ``ids`` that are still pending, in the order of ``ids``."""
+    if not ids:
+        return []
+    found = {values.id: PendingRow(*values)
+             for values in bind.execute(_PENDING_BY_ID, {"ids": list(ids)})}
+    return [found[row_id] for row_id in ids if row_id in found]
+
+
+_STARTED = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+    attempt_started_at=sa.bindparam("now"), idempotency_key=sa.bindparam("key"))
+_STARTED_WITH_PAYLOAD = _STARTED.values(payload=sa.bindparam("payload"))
+
+
+def mark_started(bind: sa.Connection, row_id: int, *, key: str, now: datetime,
+                 payload: dict[str, Any] | None = None) -> None:
+    """Record that row ``row_id`` is about to be sent, with its idempotency key (and, for a
+    batch card, its payload naming the rows the send carries): one UPDATE."""
+    if payload is None:
+        bind.execute(_STARTED, {"row_id": row_id, "now": now, "key": key})
+    else:
+        bind.execute(_STARTED_WITH_PAYLOAD, {"row_id": row_id, "now": now, "key": key,
+                                             "payload": payload})
 
 
 def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | None:
@@ -215,25 +280,23 @@ def where_to_many(bind: sa.Connection, ids: Sequence[int]) -> dict[int, Whereabo
             for row_id, status, channel, chat_id in bind.execute(_WHERE_TO, {"ids": list(ids)})}
 
 
-def waiting_cards(session: Session, channel: str, chat_id: str, from_id: int, now: datetime,
-                  limit: int, at_least: int = 1) -> list[Outbox]:
+_WAITING_CARDS = sa.select(*_PENDING_COLUMNS).where(
+    _TABLE.c.channel == sa.bindparam("channel"), _TABLE.c.chat_id == sa.bindparam("chat_id"),
+    _TABLE.c.status == OutboxStatus.PENDING, _TABLE.c.method == RowKind.CARD,
+    _TABLE.c.id >= sa.bindparam("from_id"), _TABLE.c.not_before <= sa.bindparam("now"),
+    _TABLE.c.attempt_started_at.is_(None) | (_TABLE.c.id == sa.bindparam("from_id"))
+).order_by(_TABLE.c.id).limit(sa.bindparam("limit"))
+
+
+def waiting_cards(bind: sa.Connection, channel: str, chat_id: str, from_id: int,
+                  now: datetime, limit: int, at_least: int = 1) -> list[PendingRow]:
     """The oldest cards due in one chat from row ``from_id`` on, none of them in doubt
     (a row whose send was started is sent again as it was, alone or with its batch); none
-    when fewer than ``at_least`` wait. Their ids are counted first, without loading rows:
-    most cards go alone."""
-    table = _TABLE
-    ids = list(session.execute(
-        sa.select(table.c.id).where(
-            table.c.channel == channel, table.c.chat_id == chat_id,
-            table.c.status == OutboxStatus.PENDING, table.c.method == RowKind.CARD,
-            table.c.id >= from_id,
-            table.c.not_before <= now,
-            table.c.attempt_started_at.is_(None) | (table.c.id == from_id))
-        .order_by(table.c.id).limit(limit)).scalars())
-    if len(ids) < at_least:
-        return []
-    rows = {row.id: row for row in session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))}
-    return [rows[i] for i in ids if i in rows]
+    when fewer than ``at_least`` wait. One statement, no ORM objects."""
+    rows = [PendingRow(*values) for values in bind.execute(_WAITING_CARDS, {
+        "channel": channel, "chat_id": chat_id, "from_id": from_id, "now": now,
+        "limit": limit})]
+    return rows if len(rows) >= at_least else []
 
 
 _DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]

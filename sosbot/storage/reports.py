@@ -25,7 +25,7 @@ from sosbot.core.model import (
 from sosbot.core.model import Report as CoreReport
 from sosbot.core.sanitize import truncate
 from sosbot.storage import audit as audit_chain
-from sosbot.storage.tables import Media, MediaStatus, Report, ReportCounter
+from sosbot.storage.tables import Media, MediaStatus, Report, ReportCounter, Reporter
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DESCRIPTION = 8000
@@ -147,7 +147,7 @@ def refine_location(session: Session, report: Report, location: Location, now: d
           report_id=report.id)
 
 
-def to_core(row: Report, *, reporter_name: str = "", media_count: int = 0,
+def to_core(row: Report | sa.Row[Any], *, reporter_name: str = "", media_count: int = 0,
             media_missing: int = 0, media_left_out: int = 0) -> CoreReport:
     """The core model of a stored report."""
     location = None
@@ -210,6 +210,36 @@ def by_ids(session: Session, report_ids: Sequence[int]) -> dict[int, Report]:
 _MEDIA: sa.Table = Media.__table__  # type: ignore[attr-defined]
 _MEDIA_STATES = sa.select(_MEDIA.c.id, _MEDIA.c.status).where(
     _MEDIA.c.report_id == sa.bindparam("report_id")).order_by(_MEDIA.c.id)
+
+
+_REPORT: sa.Table = Report.__table__  # type: ignore[attr-defined]
+_REPORTER: sa.Table = Reporter.__table__  # type: ignore[attr-defined]
+
+
+def _media_counted(*statuses: MediaStatus) -> Any:
+    counted = sa.select(sa.func.count()).select_from(_MEDIA).where(
+        _MEDIA.c.report_id == _REPORT.c.id)
+    if statuses:
+        counted = counted.where(_MEDIA.c.status.in_([s.value for s in statuses]))
+    return counted.scalar_subquery()
+
+
+# A card's report in one statement: its columns, its reporter's name and its media counted.
+_FOR_CARD = sa.select(
+    _REPORT,
+    sa.select(_REPORTER.c.display_name).where(_REPORTER.c.id == _REPORT.c.reporter_id)
+    .scalar_subquery().label("reporter_name"),
+    _media_counted().label("media_count"),
+    _media_counted(MediaStatus.FAILED).label("media_missing"),
+    _media_counted(MediaStatus.LEFT_OUT).label("media_left_out"),
+).where(_REPORT.c.id == sa.bindparam("report_id"))
+
+
+def for_card(bind: sa.Connection, report_id: int) -> sa.Row[Any] | None:
+    """Report ``report_id`` as a card shows it, as a plain row (a Core statement, no ORM
+    objects): its columns, ``reporter_name``, ``media_count``, ``media_missing`` (failed)
+    and ``media_left_out``."""
+    return bind.execute(_FOR_CARD, {"report_id": report_id}).first()
 
 
 def stored_bytes(session: Session, report_id: int) -> int:

@@ -34,7 +34,9 @@ async def test_ingest_benchmark(ward_data: Path, tmp_path: Path) -> None:
         runs = [found[server]["rates"]["100"], found[server]["saturation"]]
         for result in runs:
             numbers(result, "rps", "requests", *LATENCY_KEYS)
-            assert result["errors"] == 0, (server, result)
+            # On a busy machine admission may refuse some (503 at once, sent again by a
+            # platform): that is the system working. Anything else is an error.
+            assert result["errors"] == result.get("refused", 0), (server, result)
             assert result["ok"] > 0
         numbers(found[server], "rss_mb_idle", "rss_mb_under_load")
 
@@ -47,6 +49,9 @@ async def test_end_to_end_benchmark(ward_data: Path, tmp_path: Path) -> None:
     phase = found["rates"]["5"]
     numbers(phase, "p50_ms", "p95_ms", "p99_ms", "webhook_p99_ms")
     assert phase["complete"] == phase["reports"] == 5, phase  # every card arrived
+    # The backlog's end: the last card came after the last report was sent, and before the
+    # slowest report's latency had passed again.
+    assert 0 < phase["cleared_after_load_s"] <= phase["max_ms"] / 1000
     assert phase["webhook_errors"] == 0
     assert found["resident"]["answered"] == found["resident"]["messages"] == 2
     assert set(phase["rss_mb_peak"]) == {"web", "worker-0"}

@@ -80,3 +80,20 @@ def test_the_conversation_gets_the_border_wards_as_options() -> None:
     assert place_text is not None and "Hàng Xanh" in place_text
     assert len(options) >= 2 and options[0].ward_name == "Phường Gia Định"
     assert not any(o.whole_ward for o in options)
+
+
+def test_an_online_answer_on_a_border_gives_the_wards_it_touches(reader: PlaceReader) -> None:
+    from sosbot.geo.place_understanding import Candidate
+
+    hang_xanh = (10.8013, 106.7113)
+    own = reader.index.ward_for(*hang_xanh).ward
+    assert own is not None
+    answer = Candidate(own.code, own.name, *hang_xanh, "nominatim", "Quán Ranh Giới")
+    candidates = reader.read("quan ranh gioi", online=[answer]).candidates
+    assert len(candidates) >= 2 and candidates[0] == answer
+    assert {c.how for c in candidates} == {"nominatim"}
+    assert {c.label for c in candidates} == {"Quán Ranh Giới"}  # one place, several wards
+    for c in candidates:
+        assert reader.index.ward_for(c.lat, c.lon).ward.code == c.ward_code  # type: ignore[union-attr]
+    deep = Candidate("26743", "Bến Thành", 10.7725, 106.6980, "nominatim", "Quán Giữa Phường")
+    assert reader.read("quan giua phuong", online=[deep]).candidates == (deep,)

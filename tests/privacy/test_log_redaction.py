@@ -98,6 +98,8 @@ def test_http_client_lines_are_quiet_by_default(output: io.StringIO) -> None:
     logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/"
                                     "getMe \"HTTP/1.1 200 OK\"", BOT_TOKEN)
     logging.getLogger("httpcore.http11").debug("send_request_headers.started")
+    logging.getLogger("sosbot.http.telegram").info("POST %s → 200 (3 ms)",
+                                                   f"https://api.telegram.org/bot{BOT_TOKEN}/x")
     assert output.getvalue() == ""
 
 
@@ -107,9 +109,12 @@ def test_http_client_lines_asked_for_are_redacted() -> None:
     try:
         logging.getLogger("httpx").info("HTTP Request: POST %s \"HTTP/1.1 200 OK\"",
                                         f"https://api.telegram.org/bot{BOT_TOKEN}/getMe")
+        logging.getLogger("sosbot.http.telegram").info(
+            "POST %s → 200 (3 ms)", f"https://api.telegram.org/bot{BOT_TOKEN}/sendMessage")
     finally:
         log_setup.unconfigure()
     assert f"bot{MASK}/getMe" in stream.getvalue()
+    assert f"bot{MASK}/sendMessage → 200" in stream.getvalue()
     assert_clean(stream.getvalue())
 
 

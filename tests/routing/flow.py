@@ -46,6 +46,7 @@ from sosbot.storage.tables import Report, utcnow
 from sosbot.webhooks import WRITER, WebDeps, create_app
 
 TOKEN = "7000000003:ROUTING-token"
+BOT_USERNAME = "sos_routing_bot"  # configured as channels.telegram.username
 SECRET = "routing-webhook-secret-0123456789"
 CALLBACK_SECRET = "routing-callback-secret-0123456789abcdef"
 TAN_PHU = (10.77760, 106.64370)     # Âu Cơ street, Phường Tân Phú (27031)
@@ -89,7 +90,7 @@ class Rig:
 
     async def start(self, *, limits: bool = False) -> None:
         self.emulator = web.AppRunner(create_emulator(
-            bots=[BotSpec(token=TOKEN, username="sos_routing_bot")],
+            bots=[BotSpec(token=TOKEN, username=BOT_USERNAME)],
             config=EmulatorConfig(retry_base_s=0.05, limits=limits)))
         await self.emulator.setup()
         site = web.TCPSite(self.emulator, "127.0.0.1", 0)
@@ -99,7 +100,7 @@ class Rig:
         self.server = TestServer(create_app(WebDeps(
             engine=self.engine, redis=self.redis, dispatcher=dispatcher,
             conversation=self.conversation, telegram_secret=SECRET, rules=self.rules,
-            clock=self.clock)))
+            clock=self.clock, telegram_username=BOT_USERNAME)))
         await self.server.start_server()
         telegram = TelegramOutbound(TOKEN, self.emu, timeout_s=5)
         await asyncio.get_running_loop().run_in_executor(

@@ -8,6 +8,7 @@ import hashlib
 import io
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from PIL import Image
 from redis import Redis
 from rq import Queue
 from rq.job import Job
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -27,7 +29,7 @@ from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import ConversationState, Destination, Draft, Stage
 from sosbot.core.outbox_rows import TextRow
-from sosbot.delivery import context, jobs, lanes, media_downloads
+from sosbot.delivery import context, jobs, lanes, media_downloads, outgoing
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.queueing import DELIVER, ESCALATE, SERIALIZER, Dispatcher
@@ -126,6 +128,16 @@ async def emulator_post(base: str, path: str, body: dict[str, Any]) -> Any:
 async def bot_texts(base: str, chat: int = USER) -> list[str]:
     messages = (await emulator_get(base, f"/_emu/chats/{chat}/messages"))["messages"]
     return [m.get("text", "") for m in messages if m["from"]["is_bot"]]
+
+
+async def run_job(ctx: JobContext, ids: list[int]) -> str:
+    """Run a ``deliver_outbox_rows`` job of these rows as a worker does (its context
+    installed), off the test's event loop; what the job returned."""
+    context.install(ctx)
+    try:
+        return str(await in_thread(jobs.deliver_outbox_rows, ids))
+    finally:
+        context.install(None)
 
 
 def statuses(engine: Engine, ids: list[int]) -> list[str]:
@@ -400,11 +412,7 @@ async def test_a_job_of_several_rows_sends_each_and_a_failure_holds_back_none(
     assert await bot_texts(emulator) == ["cho Lan", "cho Lan lần nữa"]
     assert statuses(engine, [*first, *second, *third]) == ["sent", "pending", "sent"]
     monkeypatch.setattr(delivery, "deliver", deliver)
-    context.install(ctx)
-    try:
-        assert await in_thread(jobs.deliver_outbox_rows, second) == "sent"
-    finally:
-        context.install(None)
+    assert await run_job(ctx, second) == "sent"
     assert await bot_texts(emulator, other) == ["cho Minh"]
 
 
@@ -468,9 +476,79 @@ async def test_the_chats_of_one_job_are_sent_at_once(
     """A job's rows for two chats: while the platform takes a second to answer the first
     chat's send, the second chat's is already on its way (jobs.deliver_outbox_rows)."""
     first, second = await two_chats_a_second_away(engine, emulator)
-    context.install(ctx)
-    try:
-        assert await in_thread(jobs.deliver_outbox_rows, [*first, *second]) == "sent,sent"
-    finally:
-        context.install(None)
+    assert await run_job(ctx, [*first, *second]) == "sent,sent"
     await assert_sent_together(emulator)
+
+
+# What a send costs the database: a fixed few statements per row, whatever the job's size.
+# The send path reads a chat's next row and writes its start and its outcome with Core
+# statements (``storage.outbox.PendingRow``, ``mark_started``, ``record_sent``), the outcome
+# and the next look in one transaction with no savepoint: a plain text costs three
+# statements, where ORM loads, flushes and a savepoint per send cost five
+# (bench/FINDINGS.md, session 9).
+# Per row sent: its outcome recorded (UPDATE), the chat's next row looked at (SELECT …
+# FOR UPDATE) and, when there is one, its attempt started (UPDATE).
+STATEMENTS_PER_TEXT = 3
+
+
+async def test_a_jobs_texts_cost_three_statements_each(
+        ctx: JobContext, engine: Engine, emulator: str, loop_thread: BackgroundLoop) -> None:
+    # Flood limits off on both sides (`channels.telegram.flood_limits: false`, the
+    # emulator's too): a row that waits for its slot, or is answered 429, starts its
+    # attempt again in a transaction of its own, which is not what is counted here.
+    await emulator_post(emulator, "/_emu/config", {"limits": False})
+    telegram = TelegramOutbound(TOKEN, emulator, timeout_s=3, flood_limits=False)
+    await in_thread(loop_thread.run, telegram.start())
+    ctx = replace(ctx, outbound={"telegram": telegram})
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.split(None, 1)[0].upper() != "BEGIN":  # SQLite's; PostgreSQL has none
+            statements.append(statement)
+
+    spent = {}
+    sent: list[str] = []
+    for size in (2, 8):
+        texts = [f"tin {size}-{n}" for n in range(size)]
+        ids = queue_messages(engine, texts)
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert await run_job(ctx, ids) == "sent"
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert statuses(engine, ids) == ["sent"] * size
+        sent += texts
+        spent[size] = len(statements)
+    assert await bot_texts(emulator) == sent
+    # Six more rows cost six times one row's statements, and no more than three each.
+    assert spent[8] - spent[2] == 6 * STATEMENTS_PER_TEXT, spent
+    # The job's own: where its rows go, the first look and start, the last look.
+    assert spent[2] <= 2 * STATEMENTS_PER_TEXT + 3, spent
+
+
+async def test_a_row_sent_stays_sent_when_the_look_at_the_next_one_raises(
+        ctx: JobContext, engine: Engine, emulator: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send's outcome and the look at the chat's next row share a transaction (no
+    savepoint): when preparing the next row raises, the outcome is recorded again alone and
+    committed, so the row sent is not sent again; the next row's failure is counted as its
+    attempt, and it waits for its retry."""
+    sent, poisoned = queue_messages(engine, ["gửi được", "chuẩn bị lỗi"])
+    prepare = outgoing.prepare
+
+    def prepare_failing(job_ctx: JobContext, session: Any, row: Any) -> Any:
+        if row.id == poisoned:
+            raise RuntimeError("render broke")
+        return prepare(job_ctx, session, row)
+
+    monkeypatch.setattr(outgoing, "prepare", prepare_failing)
+    assert await run_job(ctx, [sent, poisoned]) == "deferred"
+    assert await bot_texts(emulator) == ["gửi được"]
+    with transaction(engine) as session:
+        first, second = session.get(Outbox, sent), session.get(Outbox, poisoned)
+        assert first is not None and second is not None
+        assert (first.status, first.attempts, first.attempt_started_at is not None) \
+            == ("sent", 1, True)
+        assert (second.status, second.attempts) == ("pending", 1)
+        assert "RuntimeError: render broke" in (second.last_error or "")

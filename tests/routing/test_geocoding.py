@@ -139,6 +139,19 @@ async def test_old_wards_are_converted(
     assert (result.lat, result.lon) == index.centroid(ward.code)
 
 
+def test_a_divided_old_ward_names_every_ward_it_went_to(
+    offline: OfflineWardGeocoder, index: WardIndex
+) -> None:
+    """Đa Kao went to Sài Gòn (the tables' default) and, in part, to Tân Định: both."""
+    for text in ("chay nha o phuong da kao", "Phường Đa Kao, Quận 1"):
+        result = offline.resolve(text)
+        assert result is not None, text
+        assert index.by_code(result.ward_code or "").name == "Sài Gòn"
+        assert [index.by_code(c).name for c in result.also] == ["Tân Định"]
+    undivided = offline.resolve("Phường Bến Nghé, Quận 1")
+    assert undivided is not None and undivided.also == ()
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -73,3 +73,24 @@ async def test_acks_reach_sosbot_in_privacy_mode(rig: Rig) -> None:
     await rig.send(DUTY, chat=groups["command"], text=f"/ack@sos_routing_bot {code}")
     assert str(groups["command"]) in await acked_chats(rig)
 
+
+
+async def test_with_privacy_off_a_command_for_another_bot_is_not_acted_on(rig: Rig) -> None:
+    """With privacy mode off (the go-live checklist) sosbot receives every command in its
+    groups, those addressed to other bots too: ``/ack@weather_bot`` is not an officer's
+    acknowledgement; ``/ack@SOS_Routing_Bot`` (any case) and a bare ``/ack`` are."""
+    await rig.post("/_emu/privacy", {"token": TOKEN, "enabled": False})
+    await rig.user(RESIDENT, "Mai")
+    groups = await tan_phu_groups(rig, WARD, FIRE, DUTY)
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy nhà kho gỗ trên đường Âu Cơ")
+    await rig.post("/_emu/bots", {"token": WEATHER_BOT, "username": "weather_bot"})
+    await rig.post(f"/_emu/groups/{groups['ward']}/add_bot", {"token": WEATHER_BOT, "by": WARD})
+
+    other = await rig.send(WARD, chat=groups["ward"], text=f"/ack@weather_bot {code}")
+    assert other["withheld"] == []  # delivered to sosbot, and left alone
+    await rig.send(FIRE, chat=groups["pc07"], text=f"/ack@other_bot {code}")
+    assert await acked_chats(rig) == set()
+
+    await rig.send(WARD, chat=groups["ward"], text=f"/ack@SOS_Routing_Bot {code}")
+    await rig.send(FIRE, chat=groups["pc07"], text=f"/ack {code}")
+    assert await acked_chats(rig) == {str(groups["ward"]), str(groups["pc07"])}

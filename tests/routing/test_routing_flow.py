@@ -13,9 +13,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from sosbot.core.actions import OutgoingMessage
+from sosbot.core.callbacks import OfficerAction
+from sosbot.core.cards import render_card
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.officer_texts import officer_text
+from sosbot.core.outbox_rows import Card as OutboxCard
 from sosbot.core.outbox_rows import Text
+from sosbot.delivery import card_posts
 from sosbot.geo.wards import WardIndex
+from sosbot.storage import deliveries
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Ack, AuditLog, Binding, Delivery, Report
 from tests.routing.flow import BEN_THANH, TAN_PHU, Rig
@@ -327,3 +333,37 @@ async def test_scheduled_digest_is_posted_once_per_slot(rig: Rig, groups: dict[s
     messages = await rig.bot_messages(groups["command"])
     assert sum(1 for m in messages if "TỔNG HỢP TIN BÁO" in (m.get("text") or "")) == 1
     assert len([m for m in messages if m.get("photo")]) == 3
+
+
+async def test_a_cards_send_reads_it_as_the_orm_reads_it(rig: Rig,
+                                                         groups: dict[str, int]) -> None:
+    """A card's send reads its report and deliveries with Core statements (card_posts._card):
+    the card it renders is the one the ORM's reading renders (photos counted, an officer's
+    acknowledgement, a near-duplicate's split button), copy for copy."""
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy nhà kho gỗ", photos=2)
+    await rig.user(9002, "Bình")
+    await rig.report(9002, "fire", (TAN_PHU[0] + 0.001, TAN_PHU[1]), "Thấy khói")
+    ward_card = cards(await rig.bot_messages(groups["ward"]))[0]
+    ack = ward_card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await rig.press(WARD_OFFICER, groups["ward"], ward_card["message_id"], ack)
+    now = rig.clock()
+    rules = rig.ctx.rules
+    with transaction(rig.engine) as session:
+        report = session.exec(select(Report).where(Report.code == code)).one()
+        copies = session.exec(select(Delivery).where(Delivery.report_id == report.id)).all()
+        assert len(copies) == 3 and report.duplicates == 1
+        for copy in copies:
+            assert copy.id is not None
+            read = card_posts.prepare(session, OutboxCard(), copy.id, rules, now)
+            merged = deliveries.latest_merged(session, report.id or 0, copy.channel,
+                                              copy.chat_id)
+            assert merged is not None
+            split = (merged[0].code,
+                     card_posts._signer(rules, merged[1], now)(OfficerAction.SPLIT))
+            expected = render_card(card_posts.card_view(session, report, rules),
+                                   card_posts._signer(rules, copy, now), buttons=True,
+                                   split=split)
+            assert read.send == Text(expected)
+            # What the comparison covers: the photos counted, the acknowledgement shown.
+            assert officer_text("card.media", count=2) in expected.text
+            assert "Trung úy Hùng" in expected.text

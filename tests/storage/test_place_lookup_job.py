@@ -169,6 +169,36 @@ def test_the_job_is_on_the_workers_allow_list() -> None:
     assert jobs.JOBS["sosbot.delivery.jobs.lookup_place"] is jobs.lookup_place
 
 
+def _resident_says(ctx: JobContext, chat_id: str, messages: list[str]) -> list[int]:
+    """A resident's messages through intake (the conversation's settings from ``ctx``);
+    the place lookups they asked for."""
+    from sosbot.core.events import TextReceived
+    from sosbot.core.model import Channel, ChatRef, Sender
+    from sosbot.intake.take import IntakePolicy, take_batch
+
+    chat = ChatRef(channel=Channel.TELEGRAM, chat_id=chat_id)
+    sender = Sender(user_id=chat_id)
+    policy = IntakePolicy(conversation=ctx.conversation, rules=ctx.rules)
+    lookups: list[int] = []
+    for n, words in enumerate(messages):
+        with transaction(ctx.engine) as session:
+            results = take_batch(session, [([TextReceived(
+                text=words, chat=chat, sender=sender, event_id=f"{chat_id}-{n}")], {})],
+                datetime.now(UTC), policy)
+            lookups += [i for r in results for i in r.place_lookup_ids]
+    return lookups
+
+
+def _work(ctx: JobContext, queue_name: str) -> None:
+    """A worker runs every queued job, the main queue's and the places'."""
+    context.install(ctx)
+    try:
+        guarded_worker(ctx.redis, *worker_queues(queue_name, only_places=False)).work(
+            burst=True)
+    finally:
+        context.install(None)
+
+
 def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
         engine: Engine, redis: Redis, queue_name: str, tmp_path: Path, reader: PlaceReader,
         emulator: Emulator) -> None:
@@ -177,10 +207,7 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
     confirmation ("Có phải ở đây không?" or the wards to pick from) is queued at once."""
     from sqlmodel import col, select
 
-    from sosbot.core.events import TextReceived
-    from sosbot.core.model import Channel, ChatRef, Sender
     from sosbot.geo.place_options import offline_reader
-    from sosbot.intake.take import IntakePolicy, take_batch
     from sosbot.storage import conversations
     from sosbot.storage.tables import Conversation, Outbox
 
@@ -189,27 +216,14 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
         _context(engine, redis, queue_name, tmp_path,
                  PlaceFinder(reader, _online(emulator.url, reader, redis))),
         conversation=conversation)
-    chat = ChatRef(channel=Channel.TELEGRAM, chat_id="6201")
-    sender = Sender(user_id="6201")
-    policy = IntakePolicy(conversation=conversation, rules=ctx.rules)
-    lookups: list[int] = []
-    for n, words in enumerate(["cháy nhà cứu với", "chợ Âu Cơ"]):
-        with transaction(engine) as session:
-            results = take_batch(session, [([TextReceived(text=words, chat=chat, sender=sender,
-                                                          event_id=f"w{n}")], {})],
-                                 datetime.now(UTC), policy)
-            lookups += [i for r in results for i in r.place_lookup_ids]
+    lookups = _resident_says(ctx, "6201", ["cháy nhà cứu với", "chợ Âu Cơ"])
     assert len(lookups) == 1  # the street runs through two wards: worth the online look
     with transaction(engine) as session:
         before = session.exec(select(Outbox).where(Outbox.chat_id == "6201")).all()
         offline_list = [row.payload["text"] for row in before][-1]
     assert "nhiều phường" in offline_list  # the offline wards are proposed at once
     ctx.dispatcher.place_lookups(lookups)
-    context.install(ctx)
-    try:
-        guarded_worker(redis, *worker_queues(queue_name, only_places=False)).work(burst=True)
-    finally:
-        context.install(None)
+    _work(ctx, queue_name)
     with transaction(engine) as session:
         rows = session.exec(select(Outbox).where(Outbox.chat_id == "6201")
                             .order_by(col(Outbox.id))).all()
@@ -223,3 +237,99 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
     assert state.draft.place_options[0].how == "nominatim"
     assert state.draft.place_options[0].ward_name == "Phường Tân Phú"
     assert state.draft.place_lookup is None
+
+
+HANG_XANH = (10.8013, 106.7113)  # where Gia Định meets Thạnh Mỹ Tây
+
+
+def _online_only_places(tmp_path: Path) -> Emulator:
+    """The geocoder emulator answering for two places the offline gazetteer does not hold:
+    one at Hàng Xanh, on a ward border, one well inside Bến Thành."""
+    import json
+
+    gazetteer = {"name": "test", "version": 1, "about": "places only the geocoder knows",
+                 "streets": [], "places": [
+                     {"id": "quan-ranh-gioi", "kind": "landmark", "name": "Quán Ranh Giới",
+                      "names": ["Quán Ranh Giới"], "names_plain": ["quan ranh gioi"],
+                      "lat": HANG_XANH[0], "lon": HANG_XANH[1], "ward_name": "Gia Định"},
+                     {"id": "quan-giua-phuong", "kind": "landmark",
+                      "name": "Quán Giữa Phường", "names": ["Quán Giữa Phường"],
+                      "names_plain": ["quan giua phuong"], "lat": 10.7725, "lon": 106.6980,
+                      "ward_name": "Bến Thành"}]}
+    path = tmp_path / "online-only.json"
+    path.write_text(json.dumps(gazetteer, ensure_ascii=False), encoding="utf-8")
+    return Emulator(GeocoderEmulatorConfig(path, requests_per_s=1000.0))
+
+
+def test_an_online_answer_on_a_ward_border_is_offered_as_the_wards_it_touches(
+        engine: Engine, redis: Redis, queue_name: str, tmp_path: Path,
+        reader: PlaceReader) -> None:
+    """Round three of issue 20: a place only the online geocoder knows, within
+    geo.place_understanding.BORDER_M of another ward, is stored as the wards it touches
+    (its own first, each with a point inside it next to the place), as the gazetteer's
+    border places are; one well inside its ward stays one place."""
+
+    from sosbot.geo.place_understanding import BORDER_M
+
+    touching = [n.ward.code for n in reader.index.wards_near(*HANG_XANH, BORDER_M)]
+    assert len(touching) >= 2
+    emu = _online_only_places(tmp_path)
+    try:
+        ctx = _context(engine, redis, queue_name, tmp_path,
+                       PlaceFinder(reader, _online(emu.url, reader, redis)))
+        _run_lookup(ctx, queue_name, 12, "Quán Ranh Giới")
+        _run_lookup(ctx, queue_name, 13, "Quán Giữa Phường")
+    finally:
+        emu.close()
+    with transaction(engine) as session:
+        row = place_lookups.latest_for(session, 12)
+        assert row is not None and row.status == place_lookups.DONE
+        assert [c["ward_code"] for c in row.candidates] == touching
+        assert {c["how"] for c in row.candidates} == {"nominatim"}
+        assert len({c["label"] for c in row.candidates}) == 1  # one place on the line
+        for c in row.candidates:
+            ward = reader.index.ward_for(c["lat"], c["lon"]).ward
+            assert ward is not None and ward.code == c["ward_code"]
+            assert abs(c["lat"] - HANG_XANH[0]) < 0.002 and abs(c["lon"] - HANG_XANH[1]) < 0.002
+        inside = place_lookups.latest_for(session, 13)
+        assert inside is not None and [c["ward_name"] for c in inside.candidates] == ["Bến Thành"]
+
+
+def test_the_resident_is_asked_which_side_of_the_border_an_online_answer_is_on(
+        engine: Engine, redis: Redis, queue_name: str, tmp_path: Path,
+        reader: PlaceReader) -> None:
+    """The online border list reaches the resident as the gazetteer's does: "«…» nằm giáp
+    ranh nhiều phường/xã" with one button a ward; nothing is taken before a tap."""
+    from sqlmodel import col, select
+
+    from sosbot.geo.place_options import offline_reader
+    from sosbot.geo.place_understanding import BORDER_M
+    from sosbot.storage import conversations
+    from sosbot.storage.tables import Conversation, Outbox
+
+    emu = _online_only_places(tmp_path)
+    conversation = ConversationSettings(read_place=offline_reader(reader), online_places=True)
+    try:
+        ctx = dataclasses.replace(
+            _context(engine, redis, queue_name, tmp_path,
+                     PlaceFinder(reader, _online(emu.url, reader, redis))),
+            conversation=conversation)
+        lookups = _resident_says(ctx, "6202", ["cháy nhà cứu với", "Quán Ranh Giới"])
+        assert len(lookups) == 1  # unknown offline: the geocoder is asked
+        ctx.dispatcher.place_lookups(lookups)
+        _work(ctx, queue_name)
+    finally:
+        emu.close()
+    with transaction(engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.chat_id == "6202")
+                            .order_by(col(Outbox.id))).all()
+        state = conversations.load_state(session.exec(
+            select(Conversation).where(Conversation.chat_id == "6202")).one())
+    asked = rows[-1].payload
+    assert asked["text"].startswith("🔎 Đã tìm thấy trên bản đồ.")
+    assert "nằm giáp ranh nhiều phường/xã" in asked["text"]
+    assert state.draft is not None and state.draft.location is None
+    options = state.draft.place_options
+    assert len(options) >= 2 and {o.how for o in options} == {"nominatim"}
+    assert [o.ward_code for o in options] == \
+        [n.ward.code for n in reader.index.wards_near(*HANG_XANH, BORDER_M)][:len(options)]

@@ -67,6 +67,22 @@ def parse(body: bytes) -> list[PlatformEvent]:
     return parse_update(data)
 
 
+def for_this_bot(events: list[PlatformEvent], username: str) -> list[PlatformEvent]:
+    """``events`` with every command addressed to another bot (``/ack@other_bot``, which
+    a bot with group privacy mode off receives too) turned into ``Ignored``. ``username``
+    is this bot's, without the "@" (case does not matter); empty: nothing is changed, as
+    the bot's name is not known."""
+    own = username.lstrip("@").lower()
+    if not own:
+        return events
+    return [Ignored(reason=f"command for @{event.addressee}", chat=event.chat,
+                    sender=event.sender, event_id=event.event_id,
+                    message_id=event.message_id,
+                    reply_to_message_id=event.reply_to_message_id)
+            if isinstance(event, CommandReceived) and event.addressee not in ("", own)
+            else event for event in events]
+
+
 def parse_update(data: Any) -> list[PlatformEvent]:
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
             or isinstance(data.get("update_id"), bool):
@@ -206,9 +222,10 @@ def _text(message: Message, common: dict[str, Any]) -> PlatformEvent:
     text = message.text or ""
     if text.startswith("/"):
         head, _, args = text.partition(" ")
-        name = head[1:].split("@", 1)[0].lower()
+        name, _, addressee = head[1:].partition("@")
         if name:
-            return CommandReceived(name=name, args=args.strip(), **common)
+            return CommandReceived(name=name.lower(), args=args.strip(),
+                                   addressee=addressee.lower(), **common)
     return TextReceived(text=text, **common)
 
 

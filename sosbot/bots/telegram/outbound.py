@@ -13,18 +13,11 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import httpx
 from telegram import (
     Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
-    KeyboardButton,
-    LinkPreviewOptions,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -37,9 +30,8 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
 
-from sosbot.core import idempotency
+from sosbot.bots.telegram.aiohttp_request import AiohttpRequest
 from sosbot.core.actions import OutgoingMessage
 from sosbot.core.errors import (
     ChatMoved,
@@ -113,28 +105,25 @@ def render_caption(text: str) -> str:
     return render_text(text, CAPTION_LIMIT)
 
 
-def render_markup(message: OutgoingMessage) -> Any:
-    """Inline buttons, a location/contact reply keyboard, or the removal of one."""
+def render_markup(message: OutgoingMessage) -> dict[str, Any] | None:
+    """Inline buttons, a location/contact reply keyboard, or the removal of one: the Bot
+    API's JSON (``InlineKeyboardMarkup``, ``ReplyKeyboardMarkup``, ``ReplyKeyboardRemove``),
+    the very fields python-telegram-bot's objects would serialize to."""
     if message.choices or message.link:
-        rows = [[InlineKeyboardButton(c.label, callback_data=c.value) for c in row]
-                for row in message.choices]
+        rows: list[list[dict[str, Any]]] = [
+            [{"callback_data": c.value, "text": c.label} for c in row]
+            for row in message.choices]
         if message.link:
-            rows.append([InlineKeyboardButton(message.link[0], url=message.link[1])])
-        return InlineKeyboardMarkup(rows)
+            rows.append([{"text": message.link[0], "url": message.link[1]}])
+        return {"inline_keyboard": rows}
     if message.request is not None:
-        button = KeyboardButton(message.request_label or message.request,
-                                request_location=message.request == "location",
-                                request_contact=message.request == "contact")
-        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+        button = {"request_contact": message.request == "contact",
+                  "request_location": message.request == "location",
+                  "text": message.request_label or message.request}
+        return {"keyboard": [[button]], "one_time_keyboard": True, "resize_keyboard": True}
     if message.remove_keyboard:
-        return ReplyKeyboardRemove()
+        return {"remove_keyboard": True}
     return None
-
-
-async def _idempotency_key(request: httpx.Request) -> None:
-    """Put the send's ``Idempotency-Key`` on the call (the Bot API ignores the header; the
-    emulator honours it)."""
-    request.headers.update(idempotency.headers())
 
 
 class TelegramOutbound:
@@ -146,12 +135,13 @@ class TelegramOutbound:
                  pool_size: int = 16, flood_limits: bool = True) -> None:
         base = api_base.rstrip("/")
         self.flood_limits = flood_limits
-        request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=timeout_s,
-                               write_timeout=timeout_s, connect_timeout=5.0,
-                               pool_timeout=timeout_s,
-                               httpx_kwargs={"event_hooks": {"request": [_idempotency_key]}})
-        file_request = HTTPXRequest(connection_pool_size=4, read_timeout=60.0,
-                                    write_timeout=60.0, connect_timeout=5.0)
+        # python-telegram-bot's calls on aiohttp (aiohttp_request: a fifth of httpx's CPU
+        # per call), each with its send's Idempotency-Key.
+        request = AiohttpRequest(connection_pool_size=pool_size, read_timeout=timeout_s,
+                                 write_timeout=timeout_s, connect_timeout=5.0,
+                                 pool_timeout=timeout_s)
+        file_request = AiohttpRequest(connection_pool_size=4, read_timeout=60.0,
+                                      write_timeout=60.0, connect_timeout=5.0)
         self.bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
                        request=request, get_updates_request=file_request)
 
@@ -209,15 +199,33 @@ class TelegramOutbound:
                                                             "my_chat_member"]))
 
 
+# What every text and edit carries besides its text: HTML parse mode (render_text escapes),
+# no link previews.
+_TEXT_OPTIONS: dict[str, Any] = {"parse_mode": ParseMode.HTML.value,
+                                 "link_preview_options": {"is_disabled": True}}
+
+
 async def _send_message(bot: Bot, chat_id: str, send: Text) -> str | None:
     message = send.message
-    sent = await bot.send_message(
-        chat_id, render_text(message.text), parse_mode=ParseMode.HTML,
-        reply_markup=render_markup(message),
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
-        reply_to_message_id=_message_id(send.reply_to),
-    )
-    return str(sent.message_id)
+    reply_to = _message_id(send.reply_to)
+    sent = await _call(bot, "sendMessage", {
+        "chat_id": chat_id, "text": render_text(message.text), **_TEXT_OPTIONS,
+        "reply_markup": render_markup(message),
+        "reply_parameters": {"message_id": reply_to} if reply_to is not None else None})
+    return str(sent["message_id"])
+
+
+async def _call(bot: Bot, endpoint: str, data: dict[str, Any]) -> Any:
+    """One Bot API call through python-telegram-bot's own request layer (``Bot._post``:
+    the same HTTP client, timeouts, request hooks and error mapping as ``bot.send_message``),
+    with the parameters as the Bot API's JSON, and the answer's ``result`` as the JSON it is.
+
+    Why not ``bot.send_message``: building its parameter objects and parsing every answer
+    into a ``Message`` (its chat, sender, entities, keyboard) was a large part of a worker's
+    CPU per send (bench/FINDINGS.md, session 9), and only the message id is read. The
+    requests are the same fields (tests/bots/telegram/test_outbound_wire.py). A None value is
+    left out, as python-telegram-bot leaves it out."""
+    return await bot._post(endpoint, data)
 
 
 def _message_id(value: str | None) -> int | None:
@@ -257,11 +265,9 @@ async def _edit_message(bot: Bot, chat_id: str, edit: Edit) -> str | None:
     message = edit.message
     message_id = _message_id(edit.message_id)
     try:
-        await bot.edit_message_text(render_text(message.text), chat_id=chat_id,
-                                    message_id=message_id,
-                                    parse_mode=ParseMode.HTML,
-                                    reply_markup=render_markup(message),
-                                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+        await _call(bot, "editMessageText", {
+            "chat_id": chat_id, "message_id": message_id, "text": render_text(message.text),
+            **_TEXT_OPTIONS, "reply_markup": render_markup(message)})
     except BadRequest as exc:
         if "message is not modified" not in str(exc):
             raise

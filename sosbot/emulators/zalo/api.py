@@ -38,7 +38,7 @@ OAUTH_PATH = "/v4/oa/access_token"
 
 BUTTON_TYPES = frozenset({"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms",
                           "oa.open.phone"})
-TEXT_LIMIT = 2000
+TEXT_LIMIT = 2000  # characters a message: eSMS's Zalo CS docs, checked 2026-12-07 (zalo.md)
 RATE_LIMIT_ERROR = -32
 QUOTA_ERROR = -211  # "Out of quota": the OA's proactive messages of the month are spent
 RATE_LIMIT_MESSAGE = "Exceeded the limit of 4000 requests per minute"

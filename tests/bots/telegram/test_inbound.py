@@ -132,6 +132,29 @@ def test_group_command() -> None:
           chat__kind=ChatKind.GROUP)
 
 
+def test_a_command_keeps_the_bot_it_is_addressed_to() -> None:
+    update = load("group_text")
+    update["message"]["text"] = "/ACK@Weather_Bot SOS-260001"
+    [event] = inbound.parse_update(update)
+    assert isinstance(event, CommandReceived)
+    assert (event.name, event.addressee, event.args) == ("ack", "weather_bot", "SOS-260001")
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("/ack SOS-260001", True), ("/ack@sos_antt_bot SOS-260001", True),
+    ("/ack@SOS_ANTT_Bot SOS-260001", True), ("/ack@weather_bot SOS-260001", False)])
+def test_commands_for_another_bot_are_ignored_when_the_bot_knows_its_name(
+        text: str, kept: bool) -> None:
+    update = load("group_text")
+    update["message"]["text"] = text
+    events = inbound.parse_update(update)
+    [event] = inbound.for_this_bot(events, "@sos_antt_bot")
+    assert isinstance(event, CommandReceived if kept else Ignored)
+    assert event.event_id == events[0].event_id and event.chat == events[0].chat
+    # Without a configured name nothing changes (every command acted on, as before).
+    assert inbound.for_this_bot(events, "") == events
+
+
 def test_service_message_is_ignored() -> None:
     check("new_chat_members", Ignored)
 

@@ -115,8 +115,13 @@ async def test_set_webhook_warns_with_the_botfather_steps(
     code = await asyncio.to_thread(admin.run_set_webhook, argparse.Namespace(url=url))
     out, err = capsys.readouterr()
     assert code == 0 and url in out
+    # The bot's name is not configured yet: set-webhook says where to put it.
+    assert "channels.telegram.username: sos_privacy_bot" in err
     if privacy:
         assert "@sos_privacy_bot has group privacy mode on" in err
         assert "/setprivacy" in err and "Disable" in err and "administrator" in err
     else:
-        assert "privacy" not in err
+        assert "privacy mode" not in err
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "sos_privacy_bot")
+    assert await asyncio.to_thread(admin.run_set_webhook, argparse.Namespace(url=url)) == 0
+    assert "channels.telegram.username" not in capsys.readouterr().err
