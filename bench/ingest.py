@@ -17,16 +17,20 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
+import sqlalchemy as sa
 
 from bench import services, updates
 from bench.load import bench_env, run_load
 from bench.peers import WEBHOOK_PATH
 from bench.services import SECRET, TOKEN, Process, redis_database
 from sosbot.geo.wards import WardIndex
+from sosbot.storage.db import make_engine
+from sosbot.storage.tables import InboundEvent
 
 WARM_UP_RATE, WARM_UP_S = 100.0, 3.0  # before the fixed rates, on a fresh process
 
@@ -85,43 +89,72 @@ async def peak_rss(process: Process, work: Awaitable[dict[str, Any]]) -> dict[st
 
 
 async def settle(process: Process, timeout_s: float = 45.0) -> float:
-    """Until the server has worked off what an overload left queued in it (its CPU use
-    falls under 15 % for a second); the seconds that took."""
+    """Until the server has worked off what an overload left queued in it (its CPU use,
+    its intake writer child's included, falls under 15 % for a second); the seconds that
+    took."""
     began = time.monotonic()
     quiet = 0
     handle = psutil.Process(process.pid)
-    handle.cpu_percent()
+    handles = [handle, *handle.children()]
+    for each in handles:
+        _cpu_percent(each)
     while time.monotonic() - began < timeout_s and quiet < 2:
         await asyncio.sleep(0.5)
-        quiet = quiet + 1 if handle.cpu_percent() < 15 else 0
+        quiet = quiet + 1 if max(map(_cpu_percent, handles)) < 15 else 0
     return round(time.monotonic() - began, 1)
+
+
+# A sosbot run's journal, read after a load from ``began`` to ``ended`` (wall clock):
+# how many of the events it recorded were processed by ``ended`` and at what rate.
+JournalProbe = Callable[[float, float], dict[str, Any]]
+
+
+def _cpu_percent(handle: psutil.Process) -> float:
+    try:
+        return float(handle.cpu_percent())
+    except psutil.NoSuchProcess:
+        return 0.0
 
 
 async def measure(name: str, url: str, process: Process, options: Options,
                   bodies_for: Callable[[int], Path], log: Callable[[str], None],
-                  saturate: bool = True, rates: bool = True) -> dict[str, Any]:
+                  saturate: bool = True, rates: bool = True,
+                  journal: JournalProbe | None = None) -> dict[str, Any]:
     """Saturation on the fresh server, then each fixed rate; between two runs the server
-    first works off whatever the previous one left queued."""
+    first works off whatever the previous one left queued. For sosbot (``journal``), the
+    rate its events were processed at as well: a 200 means recorded, not processed."""
     found: dict[str, Any] = {"rss_mb_idle": round(process.rss_mb(), 1), "rates": {}}
-    if saturate:
-        bodies = bodies_for(options.saturation_bodies)
-        result = await peak_rss(process, run_load("saturate", url, bodies, secret=SECRET,
-                                                  seconds=options.seconds,
-                                                  connections=options.connections))
+
+    async def load(kind: str, bodies: Path, **how: Any) -> dict[str, Any]:
+        began = time.time()
+        result = await peak_rss(process, run_load(kind, url, bodies, secret=SECRET,
+                                                  seconds=options.seconds, **how))
+        if journal is not None:
+            result["journal"] = journal(began, time.time())
         result["settled_s"] = await settle(process)
+        return result
+
+    def processing(result: dict[str, Any]) -> str:
+        probe = result.get("journal")
+        if probe is None:
+            return ""
+        return (f"; processed {probe['processed_rps']:.1f}/s, {probe['unprocessed']} "
+                f"recorded and not processed at the end")
+
+    if saturate:
+        result = await load("saturate", bodies_for(options.saturation_bodies),
+                            connections=options.connections)
         found["saturation"] = result
         log(f"  {name:16} saturation: {result['rps']:8.1f}/s, p50 {result['p50_ms']:.1f} ms, "
-            f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['tool']})")
+            f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors ({result['tool']})"
+            f"{processing(result)}")
     for rate in options.rates if rates else ():
-        bodies = bodies_for(int(rate * options.seconds) + 10)
-        result = await peak_rss(process, run_load("rate", url, bodies, secret=SECRET,
-                                                  seconds=options.seconds, rate=rate))
-        result["settled_s"] = await settle(process)
+        result = await load("rate", bodies_for(int(rate * options.seconds) + 10), rate=rate)
         found["rates"][str(int(rate))] = result
         log(f"  {name:16} {rate:6.0f}/s offered: {result['rps']:8.1f}/s answered, "
             f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
             f"{result['errors']} errors ({result.get('refused', 0)} refused 503, "
-            f"p99 {result.get('refused_p99_ms', 0.0):.1f} ms)")
+            f"p99 {result.get('refused_p99_ms', 0.0):.1f} ms){processing(result)}")
     found["rss_mb_under_load"] = max(r["rss_mb_peak"] for r in
                                      [*([found["saturation"]] if saturate else []),
                                       *found["rates"].values()])
@@ -191,13 +224,17 @@ async def _sosbot_on(database_url: str, folder: Path, redis_url: str,
     # updates stored is the one sent (wrk does not send a refused update again, and a
     # resident whose /start is refused never submits). The fixed rates then run on the
     # same database with the web process as deployed (web.max_queue_delay_ms as default).
+    # A 200 means recorded: the processing that follows is measured from the journal
+    # (``journal_probe``), and at saturation its backlog is let grow (web.max_backlog_s).
+    probe = journal_probe(database_url)
     async with services.sosbot(folder, database_url, redis_url,
-                               web={"max_queue_delay_ms": 60_000}) as system:
+                               web={"max_queue_delay_ms": 60_000,
+                                    "max_backlog_s": 3600}) as system:
         services.bind_groups(database_url, groups)
         await system.serve()
         assert system.web is not None
         found = await measure(name, f"{system.web_url}/webhooks/telegram", system.web,
-                              options, bodies.file, log, rates=False)
+                              options, bodies.file, log, rates=False, journal=probe)
     async with services.sosbot(folder, database_url, redis_url) as system:
         await system.serve()
         assert system.web is not None
@@ -208,11 +245,33 @@ async def _sosbot_on(database_url: str, folder: Path, redis_url: str,
                        seconds=WARM_UP_S, rate=WARM_UP_RATE)
         await settle(system.web)
         deployed = await measure(name, f"{system.web_url}/webhooks/telegram", system.web,
-                                 options, bodies.file, log, saturate=False)
+                                 options, bodies.file, log, saturate=False, journal=probe)
     return {**deployed, "saturation": found["saturation"],
             "rss_mb_idle": found["rss_mb_idle"],
             "rss_mb_under_load": max(found["rss_mb_under_load"],
                                      deployed["rss_mb_under_load"])}
+
+
+def journal_probe(database_url: str) -> JournalProbe:
+    """Reads sosbot's journal (``inbound_event``) after a load: of the events recorded from
+    ``began``, how many were processed by ``ended`` (per second of the load) and how many
+    were still waiting then."""
+    def probe(began: float, ended: float) -> dict[str, Any]:
+        engine = make_engine(database_url)
+        since, until = (datetime.fromtimestamp(at, UTC) for at in (began, ended))
+        table = InboundEvent.__table__  # type: ignore[attr-defined]
+        try:
+            with engine.connect() as db:
+                recorded, processed = db.execute(
+                    sa.select(sa.func.count(),
+                              sa.func.count(sa.case((table.c.processed_at <= until, 1))))
+                    .where(table.c.received_at >= since)).one()
+        finally:
+            engine.dispose()
+        return {"recorded": int(recorded), "processed": int(processed),
+                "unprocessed": int(recorded) - int(processed),
+                "processed_rps": round(int(processed) / max(ended - began, 1e-9), 1)}
+    return probe
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -257,6 +257,10 @@ class WebConfig(Section):
     max_queue_delay_ms: float = Field(default=50.0, gt=0, le=60_000)
     # ... once at least this many wait: one slow commit at a quiet time refuses nobody.
     shed_min_waiting: int = Field(default=8, ge=1)
+    # A webhook is answered once its events are recorded (the intake's journal); their
+    # processing follows. Once the oldest delivery not processed yet has waited longer
+    # than this, new ones are answered 503 with Retry-After too: the backlog is bounded.
+    max_backlog_s: float = Field(default=5.0, gt=0, le=3600)
     intake_batch: int = Field(default=64, ge=1, le=1000)
     # "process": the intake writer runs as a child of the web process, on a core of its
     # own; "thread": on a thread of the web process (one interpreter lock for both).

@@ -37,8 +37,8 @@ from sosbot.geo.nominatim import GeocoderSettings, NominatimPlaces, PlaceFinder,
 from sosbot.geo.place_options import offline_reader
 from sosbot.geo.place_understanding import PlaceReader
 from sosbot.geo.wards import CityOutline, WardIndex
+from sosbot.intake.group_commit import GroupCommit
 from sosbot.intake.take import IntakePolicy
-from sosbot.intake.writer import GroupCommit
 from sosbot.intake.writer_process import WriterCommand
 from sosbot.location_page import LocationTokens, build_ward_shapes
 from sosbot.loop_thread import BackgroundLoop
@@ -148,6 +148,7 @@ def web_deps(settings: Settings, engine: Engine, redis: Redis,
         max_in_flight=settings.file.web.max_in_flight,
         max_queue_delay_ms=settings.file.web.max_queue_delay_ms,
         shed_min_waiting=settings.file.web.shed_min_waiting,
+        max_backlog_s=settings.file.web.max_backlog_s,
         body_timeout_s=settings.file.web.body_timeout_s,
         internal_listener=settings.file.web.internal_port is not None,
         intake_batch=settings.file.web.intake_batch, writer_process=writer, clock=utcnow,

@@ -1,13 +1,15 @@
 """The aiohttp application: each platform's webhook, and health.
 
 A webhook handler authenticates, parses, and hands the events to the intake writer, which
-stores them with the deliveries that arrived meanwhile in one database transaction (on a
-thread of its own, so the event loop never blocks on the database) and queues the outbox
-rows on rq; once they are committed the handler answers 200. It never sends a message
-itself. Updates from one chat are stored in arrival order (the writer takes them in the
-order they are handed over). When a new delivery would wait
-too long for its commit (``max_queue_delay_ms``, ``intake.admission``) or ``max_in_flight``
-are waiting already, it answers 503 with ``Retry-After`` at once, and the platforms retry.
+records them with the deliveries that arrived meanwhile in one database transaction (the
+journal, on a thread or process of its own, so the event loop never blocks on the database);
+once they are committed the handler answers 200. Right after, the writer processes them
+(conversation steps, routing, outbox rows) and queues the outbox rows on rq. The handler
+never sends a message itself. Updates from one chat are recorded and processed in arrival
+order (the writer takes them in the order they are handed over). When a new delivery would
+wait too long for its commit (``max_queue_delay_ms``, ``intake.admission``), the processing
+is more than ``max_backlog_s`` behind, or ``max_in_flight`` are waiting already, it answers
+503 with ``Retry-After`` at once, and the platforms retry.
 """
 
 from __future__ import annotations
@@ -36,14 +38,15 @@ from sosbot.chat_locks import KeyedLocks
 from sosbot.config import MessengerConfig, WebConfig, ZaloConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.errors import PayloadError
-from sosbot.core.events import LocationReceived, PlatformEvent
-from sosbot.core.model import Channel, ChatRef, Location, LocationSource, Sender
+from sosbot.core.events import PlatformEvent
 from sosbot.core.texts import text
 from sosbot.core.webhook_body import decode_body
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.intake.admission import Admission
-from sosbot.intake.take import IntakePolicy
-from sosbot.intake.writer import RETRY_LATER, IntakeWriter
+from sosbot.intake.group_commit import RETRY_LATER
+from sosbot.intake.journal import page_point
+from sosbot.intake.take import IntakePolicy, IntakeResult
+from sosbot.intake.writer import IntakeWriter
 from sosbot.intake.writer_process import IntakeProcess, WriterCommand
 from sosbot.location_page import PREFIX as LOCATION_PREFIX
 from sosbot.location_page import LocationTicket, LocationTokens, create_location_app
@@ -100,6 +103,9 @@ class WebDeps:
     # (intake.admission): what is taken is answered quickly, what is not is refused at once.
     max_queue_delay_ms: float = WebConfig().max_queue_delay_ms
     shed_min_waiting: int = WebConfig().shed_min_waiting
+    # ... and likewise once the oldest delivery answered and not processed yet has waited
+    # longer than this: the processing's backlog is bounded, not only the recording's.
+    max_backlog_s: float = WebConfig().max_backlog_s
     intake_batch: int = WebConfig().intake_batch  # deliveries in one transaction at most
     # How to start the intake writer as a process of its own; None: a thread of this one.
     writer_process: WriterCommand | None = None
@@ -136,7 +142,8 @@ def create_app(deps: WebDeps) -> web.Application:
     app[DEPS] = deps
     app[LOCKS] = KeyedLocks()
     app[LOAD] = Admission(deps.max_queue_delay_ms / 1000, deps.max_in_flight, deps.monotonic,
-                          min_waiting=deps.shed_min_waiting)
+                          min_waiting=deps.shed_min_waiting,
+                          max_backlog_s=deps.max_backlog_s)
     app[SHED_LOG] = ShedLog()
     app[WRITER] = IntakeProcess(deps.writer_process) if deps.writer_process is not None \
         else IntakeWriter(deps.engine,
@@ -196,13 +203,13 @@ async def _stop_writer(app: web.Application) -> None:
 
 async def location_point(app: web.Application, ticket: LocationTicket, lat: float, lon: float,
                          accuracy: float | None) -> str:
-    """A point from the location page joins the resident's conversation like a pin."""
+    """A point from the location page joins the resident's conversation like a pin: recorded
+    in the journal with its coordinates (so that it can be processed again after a crash,
+    ``intake.journal.page_point``), processed right after, as a webhook's events are."""
     deps = app[DEPS]
-    event = LocationReceived(
-        location=Location(lat=lat, lon=lon, accuracy_m=accuracy, source=LocationSource.PAGE),
-        chat=ChatRef(channel=Channel(ticket.channel), chat_id=ticket.chat_id),
-        sender=Sender(user_id=ticket.chat_id), event_id=f"page:{ticket.token}")
-    response = await accept(app, [event], {"location_page": ticket.token})
+    event, payload = page_point(ticket.channel, ticket.chat_id, ticket.token, lat, lon,
+                                accuracy)
+    response = await accept(app, [event], payload)
     if response.status >= 500:
         raise RuntimeError("the point could not be stored")
     ward = deps.rules.locate(lat, lon).ward
@@ -343,13 +350,13 @@ async def accept(app: web.Application, events: list[PlatformEvent],
     load = app[LOAD]
     token = load.enter()
     try:
-        return await _accept(app, events, payload)
+        return await _accept(app, events, payload, token)
     finally:
         load.leave(token)
 
 
 async def _accept(app: web.Application, events: list[PlatformEvent],
-                  payload: dict[str, Any]) -> web.Response:
+                  payload: dict[str, Any], token: int) -> web.Response:
     channel = events[0].chat.channel.value
     started = time.perf_counter()
     # The writer stores deliveries in the order they are handed to it, so a chat's updates
@@ -357,12 +364,18 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
     # not until the commit. A batch (Messenger) may hold several chats: each one's lock,
     # in a fixed order.
     keys = sorted({(e.chat.channel.value, e.chat.chat_id) for e in events})
+    load = app[LOAD]
     try:
         async with AsyncExitStack() as locks:
             for key in keys:
                 await locks.enter_async_context(app[LOCKS].hold(key))
-            committed = app[WRITER].submit(events, payload)
-        result = await asyncio.shield(committed)
+            handed = app[WRITER].submit(events, payload)
+    except BaseException:
+        load.processed(token)
+        raise
+    handed.processed.add_done_callback(partial(_processed, load, token, channel))
+    try:
+        result = await asyncio.shield(handed.recorded)
     except RETRY_LATER as exc:
         # The platform will retry: nothing was half-written (the transaction rolled back).
         log.error("database unavailable, answering 503: %s", exc)
@@ -372,13 +385,22 @@ async def _accept(app: web.Application, events: list[PlatformEvent],
               events[0].event_id, result.accepted, result.duplicates, len(result.outbox_ids),
               (time.perf_counter() - started) * 1000)
     metrics.WEBHOOKS.labels(channel, "accepted" if result.accepted else "duplicate").inc()
+    return _answer(200, "ok" if result.accepted else "duplicate")
+
+
+def _processed(load: Admission, token: int, channel: str,
+               done: asyncio.Future[IntakeResult]) -> None:
+    """A delivery's processing is over: out of the backlog, and what it did counted."""
+    load.processed(token)
+    if done.cancelled() or done.exception() is not None:
+        return  # logged by the writer (or answered 503/500 already)
+    result = done.result()
     for category in result.report_categories:
         metrics.REPORTS.labels(category).inc()
     for missing in result.unrouted:
         metrics.REPORTS_UNROUTED.labels(missing).inc()
     if result.over_limit:
         metrics.OVER_MESSAGE_LIMIT.labels(channel).inc(result.over_limit)
-    return _answer(200, "ok" if result.accepted else "duplicate")
 
 
 def _overloaded(app: web.Application, channel: str) -> web.Response | None:
@@ -393,9 +415,11 @@ def _overloaded(app: web.Application, channel: str) -> web.Response | None:
     shed_log = app[SHED_LOG]
     if now - shed_log.last >= 1.0:
         log.warning("overloaded (%s): %d deliveries in flight (limit %d), the oldest waiting "
-                    "for %.0f ms (limit %.0f ms); answered 503 to %d so far, the platforms "
-                    "will retry", why, load.count, load.max_in_flight,
-                    load.oldest_wait_s() * 1000, load.max_delay_s * 1000, load.refused)
+                    "for %.0f ms (limit %.0f ms); %d not processed yet, the oldest for "
+                    "%.1f s (limit %.0f s); answered 503 to %d so far, the platforms will "
+                    "retry", why, load.count, load.max_in_flight,
+                    load.oldest_wait_s() * 1000, load.max_delay_s * 1000, load.backlog,
+                    load.oldest_backlog_s(), load.max_backlog_s, load.refused)
         shed_log.last = now
     response = _answer(503, "busy, retry later")
     response.headers["Retry-After"] = "1"

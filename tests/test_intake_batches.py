@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from sosbot.bots.telegram.security import HEADER
 from sosbot.delivery.queueing import SERIALIZER
+from sosbot.intake import group_commit
 from sosbot.intake import take as intake
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox
@@ -52,6 +53,9 @@ async def test_concurrent_deliveries_share_transactions_and_all_are_stored(
 async def test_one_failing_delivery_costs_no_other_in_its_batch(
         make_client: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
+    """A delivery whose processing fails, alone too, was answered 200 once recorded: the
+    others of its batch are processed, its journal row is marked processed with the error
+    logged (never retried for ever), and nothing of it is stepped."""
     real = intake.take_recorded
     first_taken, others_queued = threading.Event(), threading.Event()
 
@@ -74,13 +78,15 @@ async def test_one_failing_delivery_costs_no_other_in_its_batch(
     await asyncio.sleep(0.5)
     others_queued.set()
     answers = await asyncio.gather(*pending)
-    statuses = {7000 + i: status for i, (status, _) in enumerate(answers)}
-    assert statuses.pop(7013) == 500
-    assert set(statuses.values()) == {200}
+    assert [status for status, _ in answers] == [200] * 20
     with transaction(engine) as session:
-        stored = {e.chat_id for e in session.exec(select(InboundEvent)).all()}
-    assert stored == {str(chat) for chat in statuses}
-    assert "storing them one by one" in caplog.text
+        events = session.exec(select(InboundEvent)).all()
+        stepped = {c.chat_id for c in session.exec(select(Conversation)).all()}
+    assert {e.chat_id for e in events} == {str(7000 + i) for i in range(20)}
+    assert all(e.processed_at is not None for e in events)
+    assert stepped == {str(7000 + i) for i in range(20)} - {"7013"}
+    assert "processing them one by one" in caplog.text
+    assert "could not be processed (ValueError: a fault injected for chat 7013)" in caplog.text
 
 
 async def test_past_the_limit_in_flight_the_webhook_answers_503_and_stores_nothing(
@@ -107,6 +113,23 @@ async def test_past_the_limit_in_flight_the_webhook_answers_503_and_stores_nothi
     assert status == 200
 
 
+def hold_recording(monkeypatch: pytest.MonkeyPatch, chat: str
+                   ) -> tuple[threading.Event, threading.Event]:
+    """The writer held inside the transaction recording ``chat``'s delivery: set ``held``
+    once it is, and waits there until ``release`` is set."""
+    real = group_commit.record_batch
+    held, release = threading.Event(), threading.Event()
+
+    def holding(session: Any, batch: Any, now: Any, policy: Any) -> Any:
+        if batch[0][0][0].chat.chat_id == chat:
+            held.set()
+            release.wait(30)
+        return real(session, batch, now, policy)
+
+    monkeypatch.setattr(group_commit, "record_batch", holding)
+    return held, release
+
+
 class Clock:
     """The admission's clock, moved by the test."""
 
@@ -120,17 +143,7 @@ class Clock:
 async def test_once_deliveries_wait_past_the_target_new_ones_are_refused_at_once(
         make_client: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    real = intake.take_recorded
-    held, release = threading.Event(), threading.Event()
-
-    def holding(session: Any, events: Any, fresh: Any, now: Any, policy: Any,
-                counts: Any = None) -> Any:
-        if events[0].chat.chat_id == "7300":  # the writer is held inside this transaction
-            held.set()
-            release.wait(30)
-        return real(session, events, fresh, now, policy, counts)
-
-    monkeypatch.setattr(intake, "take_recorded", holding)
+    held, release = hold_recording(monkeypatch, "7300")
     clock = Clock()
     client = await make_client(max_queue_delay_ms=50, shed_min_waiting=2, monotonic=clock)
     caplog.set_level(logging.WARNING)
@@ -166,17 +179,7 @@ async def test_a_chats_updates_share_a_batch_in_the_order_they_came(
     """A chat's next update does not wait for the commit of the one before: the writer
     stores deliveries in the order they were handed over, so both go in one batch, in
     order."""
-    real = intake.take_recorded
-    held, release = threading.Event(), threading.Event()
-
-    def holding(session: Any, events: Any, fresh: Any, now: Any, policy: Any,
-                counts: Any = None) -> Any:
-        if events[0].chat.chat_id == "7400":
-            held.set()
-            release.wait(30)
-        return real(session, events, fresh, now, policy, counts)
-
-    monkeypatch.setattr(intake, "take_recorded", holding)
+    held, release = hold_recording(monkeypatch, "7400")
     client = await make_client()
     first = asyncio.create_task(post(client, update("/start", chat=7400)))
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from redis import Redis
 from rq import Queue
@@ -112,3 +113,44 @@ async def test_a_child_that_cannot_start_stops_the_web_process_from_starting(
                            env={**writer_command.env, "DATABASE_URL": "nosuchdb://x"})
     with pytest.raises(RuntimeError, match="did not start"):
         await make_client(writer_process=broken)
+
+
+async def test_a_child_killed_between_recording_and_processing_leaves_it_to_the_next(
+        make_client: Any, writer_command: WriterCommand, engine: Engine) -> None:
+    """kill -9 of the child after it recorded (and the webhooks were answered 200) and
+    before its processing committed: the next child processes the journal's rows before
+    it is ready, in order, once."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite the one write lock that holds the processing holds the "
+                    "recording too")
+    client = await make_client(writer_process=writer_command)
+    writer = client.app[WRITER]
+    assert isinstance(writer, IntakeProcess) and writer.pid is not None
+    writer.restart_delay_s = 0.1
+    dead = writer.pid
+    # The processing waits for the conversations' lock (it opens them); the recording
+    # touches only the journal.
+    with engine.connect() as blocker:
+        held = blocker.begin()
+        blocker.execute(sa.text("LOCK TABLE conversation IN EXCLUSIVE MODE"))
+        for text in ("/start", "1"):
+            status, _ = await post(client, update(text, chat=8200), processed=False)
+            assert status == 200
+        with transaction(engine) as session:
+            rows = session.exec(select(InboundEvent)).all()
+        assert [row.processed_at for row in rows] == [None, None]
+        os.kill(dead, signal.SIGKILL)
+        held.rollback()
+    for _ in range(600):  # the new child loads the ward data and replays first
+        if writer.ready and writer.pid != dead:
+            break
+        await asyncio.sleep(0.1)
+    assert writer.ready and writer.pid != dead
+    await writer.processed()
+    with transaction(engine) as session:
+        rows = session.exec(select(InboundEvent)).all()
+        conversation = session.exec(select(Conversation)).one()
+        sent = session.exec(select(Outbox)).all()
+    assert all(row.processed_at is not None for row in rows)
+    assert conversation.state["draft"]["category"] is not None  # /start, then "1"
+    assert len(sent) == 2  # the menu and the category's answer, once each

@@ -22,7 +22,7 @@ from sosbot.routing.rules import RoutingRules
 from sosbot.storage import inbound
 from sosbot.storage.db import make_engine, transaction
 from sosbot.storage.tables import Conversation, InboundEvent, Outbox, Report
-from sosbot.webhooks import WebDeps, create_app
+from sosbot.webhooks import WRITER, WebDeps, create_app
 from tests.conftest import closed_port, routing_rules
 
 SECRET = "test-secret-0123456789abcdef"
@@ -61,13 +61,19 @@ def make_client(aiohttp_client: Any, engine: Engine, redis: Redis, queue_name: s
     return make
 
 
-async def post(client: TestClient, body: Any, secret: str | None = SECRET) -> tuple[int, Any]:
+async def post(client: TestClient, body: Any, secret: str | None = SECRET,
+               processed: bool = True) -> tuple[int, Any]:
+    """POST an update; returns once it is answered and (``processed``) once everything the
+    writer was handed so far is processed too: a 200 means recorded, not yet processed."""
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers[HEADER] = secret
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     response = await client.post(PATH, data=data, headers=headers)
-    return response.status, await response.json()
+    answer = await response.json()
+    if processed:
+        await client.app[WRITER].processed()
+    return response.status, answer
 
 
 def stored_events(engine: Engine) -> int:

@@ -24,7 +24,7 @@ from sosbot.emulators.zalo.app import create_app as create_emulator
 from sosbot.storage import inbound
 from sosbot.storage.db import transaction
 from sosbot.storage.tables import Binding
-from sosbot.webhooks import WebDeps, create_app
+from sosbot.webhooks import WRITER, WebDeps, create_app
 from tests.bots.zalo.conftest import serve
 from tests.conftest import routing_rules
 
@@ -127,6 +127,7 @@ async def test_a_dissolved_group_is_marked_dead_under_either_name(
                 assert (await resp.json())["statuses"] == [200]
     finally:
         await runner.cleanup()
+    await client.app[WRITER].processed()  # a 200 means recorded; processed right after
     with transaction(engine) as session:
         binding = session.exec(select(Binding)).one()
         assert (binding.status, binding.dead_reason) == ("dead", f"bot removed ({event_name})")

@@ -65,10 +65,13 @@ class MinuteCounts:
 
     @classmethod
     def load(cls, session: Session, events: Iterable[PlatformEvent], now: datetime,
-             limit: int) -> MinuteCounts:
+             limit: int, before_id: int | None = None) -> MinuteCounts:
+        """The counts before a batch received at ``now``; a batch already recorded (a
+        journal's replay) counts only the rows recorded before its first, ``before_id``."""
         chats = {chat for event in events if (chat := _resident_chat(event)) is not None}
         return cls(limit, inbound.chat_counts_since(session, chats, window_start(now),
-                                                    not_kinds=NOT_COUNTED))
+                                                    not_kinds=NOT_COUNTED,
+                                                    before_id=before_id))
 
     def _position(self, chat: tuple[str, str], counted: Counter[tuple[str, str]]) -> int:
         position = self.before.get(chat, 0) + counted[chat]

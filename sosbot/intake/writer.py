@@ -1,21 +1,40 @@
-"""Group commit: one thread stores every webhook's events, several deliveries per transaction.
+"""Group commit into the journal: one thread records every webhook's events, several
+deliveries per transaction; another processes them right after, in the same order.
 
-A webhook handler hands its events to the writer and waits for their commit before it
-answers 200, so what was answered 2xx is durable, exactly as with a transaction per
-delivery. But while one transaction runs, the deliveries that arrive queue up, and the next
-transaction takes all of them (up to ``max_batch``): one BEGIN and one COMMIT (one fsync)
-for many updates, and no threads fighting over SQLite's single write lock.
+A webhook handler hands its events to the writer and waits until they are recorded
+(``take.record_batch``: one multi-row ``INSERT`` into ``inbound_event``, the journal, and
+its commit) before it answers 200, so what was answered 2xx is durable, exactly as with a
+transaction per delivery. While one transaction runs, the deliveries that arrive queue up,
+and the next one takes all of them (up to ``max_batch``): one BEGIN and one COMMIT (one
+fsync) for many updates, and no threads fighting over SQLite's single write lock.
+
+As soon as a batch is recorded, ``Pipeline``'s thread processes it (``take.process_recorded``:
+the conversation steps, group events, routing, outbox rows, and the journal rows marked
+processed, in transactions of up to ``process_batch`` deliveries), then queues the outbox
+rows, downloads and timers on rq in one go; if Redis is away the rows are committed all
+the same and the sweeper queues them. The recording never waits for a processing on
+PostgreSQL, and for one processing transaction at most on SQLite (its one write lock).
+
+The order guarantee: deliveries are recorded in the order they were handed over
+(``submit``, one recording thread) and processed in the order they were recorded (one
+processing thread, taking the oldest first); a chat's updates are handed over in the order
+they came (the web process's chat lock), so they are processed in that order, whatever the
+recording of later batches does meanwhile. Across web processes, ``process_recorded``
+processes an earlier unprocessed row of the same chat first, whoever recorded it.
 
 If a batch fails, each of its deliveries is tried again in a transaction of its own, so one
-bad update never costs the others; a database that is away fails them all (the handlers
-answer 503 and the platforms retry). Deliveries are stored in the order they were handed
-over (``submit``), so the updates of one chat keep their order even when they share a batch.
+bad update never costs the others. One that fails recording is answered 500 (nothing of it
+is kept; the platform sends it again); one that fails processing alone has been answered
+200 already: its rows are marked processed and the error logged (never retried for ever).
+A database that is away fails the recording (the handlers answer 503 and the platforms
+retry) and pauses the processing, which tries again a second later. A writer killed between
+the two leaves rows unprocessed: ``GroupCommit.replay`` processes them, in order, when the
+next writer starts, before it takes anything new.
 
-After the commit the writer queues the batch's outbox rows, downloads and timers on rq in
-one go; if Redis is away the rows are committed all the same and the sweeper queues them.
-
-``GroupCommit`` is the storing itself; ``IntakeWriter`` runs it on a thread of the web
-process, ``sosbot.intake.writer_process`` in a process of its own (its own interpreter lock).
+``GroupCommit`` (``intake.group_commit``) is the storing itself, ``Pipeline``
+(``intake.pipeline``) the processing after it; ``IntakeWriter`` runs them on threads of the
+web process, ``sosbot.intake.writer_process`` in a process of its own (its own interpreter
+lock).
 """
 
 from __future__ import annotations
@@ -29,114 +48,47 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sosbot.core.events import PlatformEvent
-from sosbot.delivery.queueing import ESCALATE, Dispatcher
-from sosbot.intake.take import Delivery, IntakePolicy, IntakeResult, take_batch
-from sosbot.storage.db import transaction
+from sosbot.delivery.queueing import Dispatcher
+from sosbot.intake.group_commit import PROCESS_BATCH, GroupCommit, Outcome
+from sosbot.intake.pipeline import Pipeline
+from sosbot.intake.take import Delivery, IntakePolicy, IntakeResult
 
 log = logging.getLogger(__name__)
-
-# The database is away (or its pool exhausted): retrying item by item would not help.
-UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
-
-
-# What became of one delivery: what it changed, or why it could not be stored.
-Outcome = IntakeResult | Exception
-
-
-class StoreUnavailable(Exception):
-    """The database was away for a delivery stored in another process (its message)."""
-
-
-class StoreFailed(RuntimeError):
-    """A delivery stored in another process failed for a reason of its own (its message)."""
-
-
-# What a webhook answers 503 to: the platform retries, nothing was half-written.
-RETRY_LATER = (*UNAVAILABLE, StoreUnavailable)
-
-
-class GroupCommit:
-    """Stores deliveries several to a transaction, then queues what they produced."""
-
-    def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
-                 clock: Callable[[], datetime]) -> None:
-        self.engine, self.policy, self.dispatcher, self.clock = engine, policy, dispatcher, clock
-        self.batches = 0
-        self.stored = 0
-
-    def store(self, batch: list[Delivery]) -> list[Outcome]:
-        """One transaction for the whole batch; each delivery's outcome, in order."""
-        now = self.clock()
-        try:
-            with transaction(self.engine) as session:
-                results = take_batch(session, batch, now, self.policy)
-        except UNAVAILABLE as exc:
-            if not (len(batch) > 1 and _conflict(exc)):
-                return [exc for _ in batch]
-            # Another web process's batch locked the same rows in another order: PostgreSQL
-            # chose this one to roll back. Alone, each delivery waits for its rows instead.
-            log.warning("intake: a batch of %d met a lock conflict (%s); storing them one by "
-                        "one", len(batch), getattr(exc, "orig", exc))
-            return [self.store([delivery])[0] for delivery in batch]
-        except Exception as exc:
-            if len(batch) == 1:
-                events = batch[0][0]
-                log.exception("intake: delivery %s could not be stored",
-                              events[0].event_id if events else "?")
-                return [exc]
-            log.warning("intake: a batch of %d failed (%s: %s); storing them one by one",
-                        len(batch), type(exc).__name__, exc)
-            return [self.store([delivery])[0] for delivery in batch]
-        self.batches += 1
-        self.stored += len(batch)
-        self._enqueue(results)
-        return list(results)
-
-    def _enqueue(self, results: list[IntakeResult]) -> None:
-        outbox_ids = [i for r in results for i in r.outbox_ids]
-        media_ids = [i for r in results for i in r.media_ids]
-        timers = [t for r in results for t in r.timers]
-        lookups = [i for r in results for i in r.place_lookup_ids]
-        try:
-            self.dispatcher.outbox(outbox_ids)
-            self.dispatcher.media(media_ids)
-            if lookups:
-                self.dispatcher.place_lookups(lookups)
-            self.dispatcher.later_many([(ESCALATE, t.item_id, t.delay_s, t.tag)
-                                         for t in timers])
-        except RedisError as exc:
-            # The rows are committed: the sweeper queues them (and catches up on
-            # escalations) once Redis is back.
-            log.warning("could not queue %d outbox rows / %d media (%s); the sweeper will",
-                        len(outbox_ids), len(media_ids), exc)
-        except Exception:
-            # Committed all the same: failing the deliveries would only make the platforms
-            # send them again.
-            log.exception("queueing failed; the sweeper will queue the rows")
-
 
 @dataclass
 class _Waiting:
     delivery: Delivery
     loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[IntakeResult]
+    recorded: asyncio.Future[IntakeResult]
+    processed: asyncio.Future[IntakeResult]
+
+
+@dataclass(frozen=True)
+class Handed:
+    """A delivery handed to a writer: ``recorded`` settles once its events are committed
+    (what a webhook's 200 waits for), ``processed`` once their processing is (its rows,
+    timers and counts; a failure to process it for good is its exception)."""
+
+    recorded: asyncio.Future[IntakeResult]
+    processed: asyncio.Future[IntakeResult]
 
 
 class IntakeWriter:
-    """Stores deliveries in batches on a thread of its own; ``store`` awaits the commit."""
+    """Records deliveries on a thread of its own and processes them on another;
+    ``store`` awaits the recording."""
 
     def __init__(self, engine: Engine, policy: IntakePolicy, dispatcher: Dispatcher,
-                 clock: Callable[[], datetime], max_batch: int = 64) -> None:
+                 clock: Callable[[], datetime], max_batch: int = 64,
+                 process_batch: int = PROCESS_BATCH) -> None:
         self.commit = GroupCommit(engine, policy, dispatcher, clock)
+        self.pipeline: Pipeline[_Waiting] = Pipeline(self.commit, _processed, process_batch)
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._unprocessed: set[asyncio.Future[IntakeResult]] = set()
 
     @property
     def batches(self) -> int:
@@ -151,31 +103,40 @@ class IntakeWriter:
         return self._thread is not None
 
     async def start(self) -> None:
+        """Process what the journal holds unprocessed, then start the threads."""
+        await asyncio.get_running_loop().run_in_executor(None, self.commit.replay_at_start)
+        self.pipeline.start()
         self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
         self._thread.start()
 
     async def stop(self, timeout_s: float = 30.0) -> None:
-        """Finish what is queued, then end the thread."""
+        """Finish what is queued (recorded and processed), then end the threads."""
         thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(None)
-            await asyncio.get_running_loop().run_in_executor(None, thread.join, timeout_s)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, thread.join, timeout_s)
+            await loop.run_in_executor(None, self.pipeline.stop, timeout_s)
 
     async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
                     ) -> IntakeResult:
-        """Store one delivery's events; returns once they are committed (or raises)."""
-        return await asyncio.shield(self.submit(events, payload))
+        """Store one delivery's events; returns once they are recorded (or raises)."""
+        return await asyncio.shield(self.submit(events, payload).recorded)
 
-    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]
-               ) -> asyncio.Future[IntakeResult]:
-        """Hand one delivery to the writer, which stores deliveries in the order they were
-        handed over; the future settles once it is committed (or failed)."""
+    async def processed(self) -> None:
+        """Returns once every delivery handed over so far is processed (or given up on)."""
+        await _settled(self._unprocessed)
+
+    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]) -> Handed:
+        """Hand one delivery to the writer, which records deliveries in the order they were
+        handed over and processes them in that order."""
         if self._thread is None:
             raise RuntimeError("the intake writer is not running")
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[IntakeResult] = loop.create_future()
-        self._queue.put(_Waiting((events, payload), loop, future))
-        return future
+        waiting = _Waiting((events, payload), loop, loop.create_future(), loop.create_future())
+        _track(self._unprocessed, waiting.processed)
+        self._queue.put(waiting)
+        return Handed(waiting.recorded, waiting.processed)
 
     # -- the writer thread -------------------------------------------------------------------
 
@@ -195,42 +156,44 @@ class IntakeWriter:
                     stopping = True
                     break
                 batch.append(more)
-            try:
-                outcomes = self.commit.store([waiting.delivery for waiting in batch])
-            except Exception as exc:  # noqa: BLE001 - the thread must outlive any one batch
-                log.exception("intake writer: batch of %d failed", len(batch))
-                outcomes = [exc for _ in batch]
-            for waiting, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    _fail(waiting, outcome)
-                else:
-                    _resolve(waiting, outcome)
+            self.pipeline.record([(w, w.delivery) for w in batch], _recorded)
             if stopping:
                 return
 
 
-def _conflict(exc: Exception) -> bool:
-    """A deadlock or serialisation failure (SQLSTATE 40P01, 40001): worth trying again."""
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
+def _recorded(outcomes: list[tuple[_Waiting, Outcome]]) -> None:
+    for waiting, outcome in outcomes:
+        _settle(waiting, waiting.recorded, outcome)
+        if isinstance(outcome, Exception):  # nothing recorded: nothing to process
+            _settle(waiting, waiting.processed, outcome)
 
 
-def _resolve(delivery: _Waiting, result: IntakeResult) -> None:
+def _processed(outcomes: list[tuple[_Waiting, Outcome]]) -> None:
+    for waiting, outcome in outcomes:
+        _settle(waiting, waiting.processed, outcome)
+
+
+def _track(futures: set[asyncio.Future[IntakeResult]],
+           future: asyncio.Future[IntakeResult]) -> None:
+    futures.add(future)
+    future.add_done_callback(futures.discard)
+
+
+async def _settled(futures: set[asyncio.Future[IntakeResult]]) -> None:
+    if futures:
+        await asyncio.gather(*list(futures), return_exceptions=True)
+
+
+def _settle(delivery: _Waiting, future: asyncio.Future[IntakeResult], outcome: Outcome) -> None:
     def settle() -> None:
-        if not delivery.future.done():
-            delivery.future.set_result(result)
-    _call_soon(delivery, settle)
-
-
-def _fail(delivery: _Waiting, exc: BaseException) -> None:
-    def settle() -> None:
-        if not delivery.future.done():
-            delivery.future.set_exception(exc)
-    _call_soon(delivery, settle)
-
-
-def _call_soon(delivery: _Waiting, callback: Callable[[], None]) -> None:
+        if future.done():
+            return
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
     try:
-        delivery.loop.call_soon_threadsafe(callback)
+        delivery.loop.call_soon_threadsafe(settle)
     except RuntimeError:
         # The loop is closed (the server stopped while this was stored): nobody waits.
         log.info("intake writer: the web loop closed before a delivery's answer")

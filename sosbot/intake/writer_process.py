@@ -7,9 +7,14 @@ authenticates and parses; ``sosbot intake-writer``, a child it starts, stores th
 the child's stdin and stdout: length-prefixed pickles, a request ``(seq, events, payload)``
 and an answer ``(seq, kind, value)``.
 
-What the platforms see does not change: a delivery is answered 200 only once it is
-committed. If the child dies, every delivery waiting on it is answered 503 (whatever it had
-committed is a duplicate when the platform sends it again) and a new child is started.
+The child records and processes as the thread does (``Pipeline``): for each delivery it
+answers twice, ``(seq, "ok", result)`` once its events are recorded (the 200) and
+``(seq, "processed", result)`` once they are processed. What the platforms see does not
+change: a delivery is answered 200 only once its events are committed. If the child dies,
+every delivery waiting for its recording is answered 503 (whatever it had committed is a
+duplicate when the platform sends it again); what it had recorded but not processed is
+processed from the journal by the next child before it says it is ready
+(``GroupCommit.replay``), and a new child is started.
 """
 
 from __future__ import annotations
@@ -21,19 +26,23 @@ import os
 import pickle
 import select
 import struct
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sosbot.core.events import PlatformEvent
-from sosbot.intake.take import IntakeResult
-from sosbot.intake.writer import (
+from sosbot.intake.group_commit import (
+    PROCESS_BATCH,
     UNAVAILABLE,
     GroupCommit,
     Outcome,
     StoreFailed,
     StoreUnavailable,
 )
+from sosbot.intake.pipeline import Pipeline
+from sosbot.intake.take import IntakeResult
+from sosbot.intake.writer import Handed
 
 log = logging.getLogger(__name__)
 
@@ -73,28 +82,49 @@ class Frames:
         return messages
 
 
-def _answer(seq: int, outcome: Outcome) -> tuple[int, str, Any]:
+def _answer(seq: int, outcome: Outcome, processed: bool = False) -> tuple[int, str, Any]:
+    """An answer for the web process: ``ok`` / ``unavailable`` / ``failed`` for a
+    delivery's recording, the same prefixed ``processed`` for its processing."""
+    prefix = "processed " if processed else ""
     if isinstance(outcome, IntakeResult):
-        return seq, "ok", outcome
+        return seq, prefix + "ok", outcome
     reason = f"{type(outcome).__name__}: {outcome}"
-    return seq, "unavailable" if isinstance(outcome, UNAVAILABLE) else "failed", reason
+    return seq, prefix + ("unavailable" if isinstance(outcome, UNAVAILABLE) else "failed"), \
+        reason
 
 
 # -- the child ---------------------------------------------------------------------------------
 
 
-def serve_deliveries(commit: GroupCommit, source: int, sink: int, max_batch: int) -> None:
-    """The child's loop: read requests from ``source``, store them several to a transaction,
-    write the answers to ``sink``; returns when ``source`` ends (the web process stopped or
-    died), after storing what it had received."""
+def serve_deliveries(commit: GroupCommit, source: int, sink: int, max_batch: int,
+                     process_batch: int = PROCESS_BATCH) -> None:
+    """The child's loop: process what the journal holds unprocessed, then read requests
+    from ``source``, record them several to a transaction and answer on ``sink`` (this
+    thread), process them and answer again (the pipeline's thread); returns when
+    ``source`` ends (the web process stopped or died), after recording and processing what
+    it had received."""
+    commit.replay_at_start()
+    writing = threading.Lock()
+
+    def write(answers: list[tuple[int, str, Any]]) -> None:
+        if answers:
+            data = b"".join(encode(answer) for answer in answers)
+            with writing:
+                _write_all(sink, data)
+
+    pipeline: Pipeline[int] = Pipeline(
+        commit, lambda outcomes: write([_answer(seq, outcome, processed=True)
+                                        for seq, outcome in outcomes]), process_batch)
+    pipeline.start()
     frames = Frames()
-    _write_all(sink, encode((READY, os.getpid())))
+    with writing:
+        _write_all(sink, encode((READY, os.getpid())))
     while True:
         requests = frames.take(max_batch)
         if not requests:
             data = os.read(source, 1 << 20)
             if not data:
-                return
+                break
             frames.feed(data)
             continue
         while len(requests) < max_batch and select.select([source], [], [], 0)[0]:
@@ -103,13 +133,20 @@ def serve_deliveries(commit: GroupCommit, source: int, sink: int, max_batch: int
                 break
             frames.feed(data)
             requests += frames.take(max_batch - len(requests))
-        try:
-            outcomes = commit.store([(events, payload) for _, events, payload in requests])
-        except Exception as exc:  # noqa: BLE001 - answered for each delivery; the loop goes on
-            log.exception("intake writer: batch of %d failed", len(requests))
-            outcomes = [exc for _ in requests]
-        _write_all(sink, b"".join(encode(_answer(seq, outcome)) for (seq, _, _), outcome
-                                  in zip(requests, outcomes, strict=True)))
+        pipeline.record([(seq, (events, payload)) for seq, events, payload in requests],
+                        lambda outcomes: write(_recorded_answers(outcomes)))
+    pipeline.stop()
+
+
+def _recorded_answers(outcomes: list[tuple[int, Outcome]]) -> list[tuple[int, str, Any]]:
+    """The answers for a batch's recordings (a delivery not recorded is not processed
+    either: both answers at once)."""
+    answers = []
+    for seq, outcome in outcomes:
+        answers.append(_answer(seq, outcome))
+        if isinstance(outcome, Exception):
+            answers.append(_answer(seq, outcome, processed=True))
+    return answers
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -139,7 +176,10 @@ class IntakeProcess:
         self.stored = 0
         self.restarts = 0
         self._child: asyncio.subprocess.Process | None = None
-        self._pending: dict[int, asyncio.Future[IntakeResult]] = {}
+        self._pending: dict[int, Handed] = {}  # until processed
+        # Recorded by a child that died before processing them: the next child processes
+        # them from the journal before it is ready.
+        self._orphans: list[asyncio.Future[IntakeResult]] = []
         self._seq = itertools.count(1)
         self._stopping = False
         self._supervisor: asyncio.Task[None] | None = None
@@ -175,21 +215,26 @@ class IntakeProcess:
 
     async def store(self, events: list[PlatformEvent], payload: dict[str, Any]
                     ) -> IntakeResult:
-        """Store one delivery's events; returns once they are committed (or raises)."""
-        return await asyncio.shield(self.submit(events, payload))
+        """Store one delivery's events; returns once they are recorded (or raises)."""
+        return await asyncio.shield(self.submit(events, payload).recorded)
 
-    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]
-               ) -> asyncio.Future[IntakeResult]:
-        """Hand one delivery to the child, which stores deliveries in the order they were
-        handed over (one pipe, read in order); the future settles once it is committed."""
+    async def processed(self) -> None:
+        """Returns once every delivery handed over so far is processed (or given up on)."""
+        futures = [handed.processed for handed in self._pending.values()] + self._orphans
+        if futures:
+            await asyncio.gather(*futures, return_exceptions=True)
+
+    def submit(self, events: list[PlatformEvent], payload: dict[str, Any]) -> Handed:
+        """Hand one delivery to the child, which records deliveries in the order they were
+        handed over (one pipe, read in order) and processes them in that order."""
         child = self._child
         if child is None or child.stdin is None or self._stopping:
             raise StoreUnavailable("the intake writer process is not running")
         seq = next(self._seq)
-        future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
-        self._pending[seq] = future
+        loop = asyncio.get_running_loop()
+        handed = self._pending[seq] = Handed(loop.create_future(), loop.create_future())
         child.stdin.write(encode((seq, events, payload)))
-        return future
+        return handed
 
     # -- supervision -----------------------------------------------------------------------
 
@@ -239,6 +284,10 @@ class IntakeProcess:
                           exc)
                 continue
             self.restarts += 1
+            orphans, self._orphans = self._orphans, []
+            for future in orphans:  # the new child processed them before it was ready
+                if not future.done():
+                    future.set_result(IntakeResult())
             if self._stopping:
                 assert child.stdin is not None
                 child.stdin.close()
@@ -260,21 +309,45 @@ class IntakeProcess:
                 self._settle(seq, kind, value)
 
     def _settle(self, seq: int, kind: str, value: Any) -> None:
-        future = self._pending.pop(seq, None)
-        if future is None or future.done():
+        handed = self._pending.get(seq)
+        if handed is None:
             return
-        if kind == "ok":
+        processed = kind.startswith("processed ")
+        futures = [handed.processed if processed else handed.recorded]
+        if processed:
+            del self._pending[seq]
+            kind = kind.removeprefix("processed ")
+            if not handed.recorded.done():  # the child answers a recording first: never
+                log.error("intake writer process: delivery %d processed before its "
+                          "recording was answered", seq)
+                futures.append(handed.recorded)
+        if kind == "ok" and handed.recorded in futures:
             self.stored += 1
-            future.set_result(value)
-        elif kind == "unavailable":
-            future.set_exception(StoreUnavailable(value))
-        else:
-            future.set_exception(StoreFailed(value))
+        for future in futures:
+            if future.done():
+                continue
+            if kind == "ok":
+                future.set_result(value)
+            elif kind == "unavailable":
+                future.set_exception(StoreUnavailable(value))
+            else:
+                future.set_exception(StoreFailed(value))
 
     def _fail_pending(self, reason: str) -> None:
         pending, self._pending = self._pending, {}
-        for future in pending.values():
-            if not future.done():
+        unanswered = 0
+        for handed in pending.values():
+            if not handed.recorded.done():
+                unanswered += 1
+                handed.recorded.set_exception(StoreUnavailable(reason))
+                handed.processed.set_exception(StoreUnavailable(reason))
+            elif not handed.processed.done():
+                self._orphans.append(handed.processed)
+        if unanswered:
+            log.error("%d deliveries answered 503: %s", unanswered, reason)
+        if self._orphans and self._stopping:
+            log.warning("%d recorded deliveries left unprocessed: the next intake writer "
+                        "processes them from the journal", len(self._orphans))
+            orphans, self._orphans = self._orphans, []
+            for future in orphans:
                 future.set_exception(StoreUnavailable(reason))
-        if pending:
-            log.error("%d deliveries answered 503: %s", len(pending), reason)

@@ -1,7 +1,10 @@
-"""Inbound events: the record that makes a platform's retried delivery a no-op."""
+"""Inbound events: the record that makes a platform's retried delivery a no-op, and the
+intake's journal (a row is processed once ``processed_at`` is set)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,13 +17,16 @@ from sosbot.storage.tables import InboundEvent
 _TABLE: sa.Table = InboundEvent.__table__  # type: ignore[attr-defined]
 _RECORD = InsertMissing(_TABLE, ("channel", "event_id", "kind", "chat_id", "payload",
                                  "received_at"), key=("channel", "event_id"),
-                        returning=("channel", "event_id"))
+                        returning=("channel", "event_id", "id"))
+# What a journal row carries for its replay.
+_ROW = (_TABLE.c.id, _TABLE.c.channel, _TABLE.c.event_id, _TABLE.c.kind, _TABLE.c.chat_id,
+        _TABLE.c.payload, _TABLE.c.received_at)
 
 
-def record_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+def record_new(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
     """Record every event not recorded before, all in one statement; the (channel, event
-    id) keys that were new. A row whose key comes again later in ``rows`` is taken once,
-    as it first comes.
+    id) keys that were new, each with its row's id. A row whose key comes again later in
+    ``rows`` is taken once, as it first comes.
 
     Each row names ``channel``, ``event_id``, ``kind``, ``chat_id``, ``payload`` and
     ``received_at``. On the (channel, event id) key: a concurrent delivery of the same event
@@ -30,8 +36,67 @@ def record_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, s
     firsts: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         firsts.setdefault((row["channel"], row["event_id"]), row)
-    return {(str(channel), str(event_id))
-            for channel, event_id in _RECORD(session, list(firsts.values()))}
+    return {(str(channel), str(event_id)): int(row_id)
+            for channel, event_id, row_id in _RECORD(session, list(firsts.values()))}
+
+
+def claim(session: Session, ids: Iterable[int], at: datetime) -> set[int]:
+    """Mark the rows of ``ids`` not processed yet as processed at ``at``, in the caller's
+    transaction; the ids it marked. A row another transaction is marking is waited for (its
+    row lock), then left out if that one committed: a row is processed exactly once, by
+    whichever transaction marks it, and unmarked again if that one rolls back."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    statement = (sa.update(_TABLE).where(_TABLE.c.id.in_(wanted), _TABLE.c.processed_at.is_(None))
+                 .values(processed_at=at).returning(_TABLE.c.id))
+    return {int(row_id) for (row_id,) in session.execute(statement)}
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    """A recorded event as the journal keeps it."""
+
+    id: int
+    channel: str
+    event_id: str
+    kind: str
+    chat_id: str | None
+    payload: dict[str, Any]
+    received_at: datetime
+
+
+def unprocessed(session: Session, after_id: int = 0, limit: int = 1000,
+                chats: Iterable[tuple[str, str]] | None = None,
+                before_id: int | None = None) -> list[JournalRow]:
+    """Rows not processed yet, in id order (the order they were recorded): after
+    ``after_id``, below ``before_id`` and of ``chats`` when given, at most ``limit``."""
+    query = sa.select(*_ROW).where(_TABLE.c.processed_at.is_(None), _TABLE.c.id > after_id)
+    if before_id is not None:
+        query = query.where(_TABLE.c.id < before_id)
+    if chats is not None:
+        which = _chats_clause(set(chats))
+        if which is None:
+            return []
+        query = query.where(which)
+    return [JournalRow(*row) for row in
+            session.execute(query.order_by(_TABLE.c.id).limit(limit))]
+
+
+def payload_of(session: Session, channel: str, event_id: str) -> dict[str, Any] | None:
+    """The payload kept with the event (``channel``, ``event_id``), or None."""
+    return session.execute(sa.select(_TABLE.c.payload).where(
+        _TABLE.c.channel == channel, _TABLE.c.event_id == event_id)).scalar_one_or_none()
+
+
+def _chats_clause(chats: set[tuple[str, str]]) -> sa.ColumnElement[bool] | None:
+    if not chats:
+        return None
+    by_channel: dict[str, list[str]] = {}
+    for channel, chat_id in chats:
+        by_channel.setdefault(channel, []).append(chat_id)
+    return sa.or_(*(sa.and_(_TABLE.c.channel == channel, _TABLE.c.chat_id.in_(sorted(ids)))
+                    for channel, ids in sorted(by_channel.items())))
 
 
 def count(session: Session, channel: str | None = None) -> int:
@@ -42,20 +107,19 @@ def count(session: Session, channel: str | None = None) -> int:
 
 
 def chat_counts_since(session: Session, chats: set[tuple[str, str]], since: datetime,
-                      not_kinds: frozenset[str] = frozenset()) -> dict[tuple[str, str], int]:
+                      not_kinds: frozenset[str] = frozenset(), before_id: int | None = None
+                      ) -> dict[tuple[str, str], int]:
     """How many events each (channel, chat id) in ``chats`` sent since ``since``, those of
-    ``not_kinds`` left out, in one statement (on the ``ix_inbound_event_chat`` index).
-    Chats with none are left out."""
-    if not chats:
+    ``not_kinds`` left out (and those recorded from ``before_id`` on, when given), in one
+    statement (on the ``ix_inbound_event_chat`` index). Chats with none are left out."""
+    which = _chats_clause(chats)
+    if which is None:
         return {}
-    by_channel: dict[str, list[str]] = {}
-    for channel, chat_id in chats:
-        by_channel.setdefault(channel, []).append(chat_id)
-    which = sa.or_(*(sa.and_(_TABLE.c.channel == channel, _TABLE.c.chat_id.in_(ids))
-                     for channel, ids in by_channel.items()))
     query = (sa.select(_TABLE.c.channel, _TABLE.c.chat_id, sa.func.count())
              .where(which, _TABLE.c.received_at >= since,
                     _TABLE.c.kind.not_in(sorted(not_kinds)))
              .group_by(_TABLE.c.channel, _TABLE.c.chat_id))
+    if before_id is not None:
+        query = query.where(_TABLE.c.id < before_id)
     return {(str(channel), str(chat_id)): int(n)
             for channel, chat_id, n in session.execute(query)}

@@ -89,13 +89,19 @@ class Conversation(SQLModel, table=True):
 
 
 class InboundEvent(SQLModel, table=True):
-    """Every platform event we accepted; the unique key makes retried deliveries no-ops."""
+    """Every platform event we accepted, and the intake's journal: the unique key makes
+    retried deliveries no-ops, ``processed_at`` is set once its conversation step (or group
+    event) is committed (``intake.journal``); a row without it is replayed."""
 
     __tablename__ = "inbound_event"
     __table_args__ = (
         sa.UniqueConstraint("channel", "event_id"),
         # A resident chat's messages in the current minute (intake/inbound_rate.py).
         sa.Index("ix_inbound_event_chat", "channel", "chat_id", "received_at"),
+        # The journal's rows still to process: few, whatever the table's size.
+        sa.Index("ix_inbound_event_unprocessed", "id",
+                 postgresql_where=sa.text("processed_at IS NULL"),
+                 sqlite_where=sa.text("processed_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -105,6 +111,7 @@ class InboundEvent(SQLModel, table=True):
     chat_id: str | None = Field(default=None, max_length=64)
     received_at: datetime = _time()
     payload: dict[str, Any] = _json()
+    processed_at: datetime | None = _time(nullable=True)
 
 
 class ReportCounter(SQLModel, table=True):

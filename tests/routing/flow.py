@@ -43,7 +43,7 @@ from sosbot.storage import bindings
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
 from sosbot.storage.tables import Report, utcnow
-from sosbot.webhooks import WebDeps, create_app
+from sosbot.webhooks import WRITER, WebDeps, create_app
 
 TOKEN = "7000000003:ROUTING-token"
 BOT_USERNAME = "sos_routing_bot"  # configured as channels.telegram.username
@@ -197,7 +197,9 @@ class Rig:
         With ``patience_s``, jobs queued for later (a send waiting for the platform's rate
         limit, a retry) that are due within that many seconds run too, as a worker's
         scheduler would move them, and the clock moves on with the wait. Without it, they
-        stay scheduled, so tests of the clock decide when they run."""
+        stay scheduled, so tests of the clock decide when they run. The webhooks answered
+        so far are processed first (a 200 means recorded)."""
+        await self.server.app[WRITER].processed()
         queue = Queue(self.queue_name, connection=self.redis, serializer=SERIALIZER)
         scheduled = queue.scheduled_job_registry
         loop = asyncio.get_running_loop()

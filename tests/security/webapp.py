@@ -21,7 +21,7 @@ from sosbot.bots.telegram import security as telegram_security
 from sosbot.bots.zalo import security as zalo_security
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.delivery.queueing import Dispatcher
-from sosbot.webhooks import WebDeps, create_app
+from sosbot.webhooks import WRITER, WebDeps, create_app
 from tests.conftest import routing_rules
 
 TELEGRAM_SECRET = "telegram-secret-token-0123456789"
@@ -143,7 +143,9 @@ def encode(data: Any) -> bytes:
 
 async def post(client: TestClient, hook: Webhook, body: bytes,
                headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    """POST ``body`` signed as the platform would (unless ``headers`` are given)."""
+    """POST ``body`` signed as the platform would (unless ``headers`` are given); returns
+    once it is answered and everything the writer was handed is processed (a 200 means
+    recorded, processed right after)."""
     sent = {"Content-Type": "application/json",
             **(hook.sign(body) if headers is None else headers)}
     response = await client.post(hook.path, data=body, headers=sent)
@@ -151,4 +153,5 @@ async def post(client: TestClient, hook: Webhook, body: bytes,
         answer = await response.json()
     except (ValueError, TypeError):
         answer = {"raw": await response.text()}
+    await client.app[WRITER].processed()
     return response.status, answer

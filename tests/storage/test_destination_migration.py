@@ -35,7 +35,7 @@ def test_destination_is_backfilled_from_the_group_flag_and_put_back(engine: Engi
     config = alembic_config(engine)
     command.downgrade(config, "0008")
     _insert_old_rows(engine)
-    upgrade(engine)
+    upgrade(engine, "0009")
     assert current_revision(engine) == "0009"
     with engine.connect() as conn:
         found = dict(conn.execute(sa.text("SELECT chat_id, destination FROM outbox")).all())

@@ -28,7 +28,7 @@ NOW = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
 
 
 def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() == "0009"
+    assert current_revision(engine) == head_revision() == "0010"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
@@ -76,8 +76,8 @@ def test_an_event_is_recorded_once(engine: Engine) -> None:
     with transaction(engine) as session:
         again = inbound.record_new(session, [row("telegram", "42", {"update_id": 42}),
                                              row("telegram", "43", {"update_id": 43})])
-    assert first == {("telegram", "42"), ("zalo", "42")}
-    assert again == {("telegram", "43")}
+    assert set(first) == {("telegram", "42"), ("zalo", "42")}
+    assert set(again) == {("telegram", "43")}
     with transaction(engine) as session:
         assert inbound.count(session) == 3
         kept = session.exec(select(InboundEvent).where(InboundEvent.channel == "telegram",
@@ -221,4 +221,4 @@ def test_migrations_downgrade_and_upgrade_again(engine: Engine) -> None:
     command.downgrade(alembic_config(engine), "base")
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0009"
+    assert current_revision(engine) == head_revision() == "0010"
