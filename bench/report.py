@@ -122,8 +122,9 @@ def render(results: dict[str, Any], figures: dict[str, Any]) -> str:
             "compare the ratios, which were measured in the same run, minutes apart.", ""]
     reruns = [*results.get("reruns", []), *([results["rerun"]] if results.get("rerun") else [])]
     for rerun in reruns:
-        out += [f"Measured again at {rerun['at']} (load average {rerun['load_at_start']}): "
-                f"{', '.join(rerun['steps'])}.", ""]
+        on = f" on {rerun['cpu']}, {rerun['cores']} logical cores" if rerun.get("cpu") else ""
+        out += [f"Measured again at {rerun['at']}{on} (load average "
+                f"{rerun['load_at_start']}): {', '.join(rerun['steps'])}.", ""]
     if reruns:
         out += ["The other steps are from the run above.", ""]
     out += ["## Goals", ""]
@@ -167,7 +168,8 @@ def _ingest(ingest: dict[str, Any] | None, figures: dict[str, Any]) -> list[str]
            "submit), officers' group chatter and 2 % Telegram retries; every ward bound.", ""]
     rates = [str(int(r)) for r in opts.get("rates", [])]
     header = ["server"] + [f"{r}/s offered: answered/s, p50/p99 ms" for r in rates] + [
-        "saturation req/s", "p50 / p99 ms", "errors", "× PTB", "× bare", "RSS idle / load MB"]
+        "saturation req/s (answered 200; processed)", "p50 / p99 ms", "errors", "× PTB",
+        "× bare", "RSS idle / load MB"]
     rows = []
     names = {"bare": "bare aiohttp (ceiling)", "ptb": "python-telegram-bot no-op",
              "sosbot_sqlite": "sosbot, SQLite", "sosbot_postgres": "sosbot, PostgreSQL"}
@@ -183,7 +185,9 @@ def _ingest(ingest: dict[str, Any] | None, figures: dict[str, Any]) -> list[str]
             x = found["rates"].get(r, {})
             row.append(f"{_n(x.get('rps'))}, {_n(x.get('p50_ms'), 1)} / "
                        f"{_n(x.get('p99_ms'), 1)}")
-        row += [_n(sat["rps"]), f"{_n(sat['p50_ms'], 1)} / {_n(sat['p99_ms'], 1)}",
+        processed = (sat.get("journal") or {}).get("processed_rps")
+        row += [_n(sat["rps"]) + (f" (processed {_n(processed)}/s)" if processed else ""),
+                f"{_n(sat['p50_ms'], 1)} / {_n(sat['p99_ms'], 1)}",
                 sat["errors"], _n(_ratio(sat["rps"], ptb), 3), _n(_ratio(sat["rps"], bare), 3),
                 f"{found['rss_mb_idle']} / {found['rss_mb_under_load']}"]
         rows.append(row)

@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         reruns = [r for r in _reruns(earlier) if set(r["steps"]) - set(steps)]
         reruns = [{**r, "steps": [s for s in r["steps"] if s not in steps]} for r in reruns]
         reruns.append({"steps": list(steps), "at": results["started_at"],
-                       "load_at_start": results["machine"]["load_at_start"]})
+                       "load_at_start": results["machine"]["load_at_start"],
+                       "cpu": results["machine"]["cpu"],
+                       "cores": results["machine"]["cores"]})
         results = {**earlier, **{step: results[step] for step in steps},
                    "durations_s": durations, "reruns": reruns}
         results.pop("rerun", None)
