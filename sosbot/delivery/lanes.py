@@ -93,15 +93,10 @@ def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: 
             worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="WARNING")
         except RedisError as exc:
             log.warning("the rq worker lost Redis: %s", exc)
-        # A stop asked for: by sosbot (lanes) or by a signal (rq notes the time; an idle
-        # worker stopped by SIGTERM does not set _stop_requested).
-        if burst or getattr(worker, "_stop_requested", False) \
-                or getattr(worker, "_shutdown_requested_date", None) is not None \
+        if burst or getattr(worker, "_stop_requested", False) or answers(redis) \
                 or (stopping is not None and stopping.is_set()):
             return
-        # Stopped on its own (Redis gone, or a blocking pop that timed out): a worker
-        # process that ended here would leave its queue unserved until someone noticed.
-        log.warning("the rq worker stopped on its own; it starts again once Redis answers")
+        log.warning("Redis does not answer; the worker starts again once it does")
         while not answers(redis):
             if stopping is not None and stopping.is_set():
                 return
