@@ -181,7 +181,9 @@ def run(args: argparse.Namespace) -> int:
             worker.terminate()
         for worker in workers:
             try:
-                worker.wait(timeout=10)
+                # A lane busy with a send that retries (a platform already stopped) ends its
+                # job within seconds; killed sooner, its forked rq scheduler would outlive it.
+                worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
         if embedded is not None:
