@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from redis import ConnectionPool, Redis
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
@@ -81,7 +81,6 @@ def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: 
     it again, so sends resume within seconds of Redis coming back (without a restart that
     would load the ward map again). Ends when the worker stops for any other reason, or
     once ``stopping`` is set."""
-    redis = blocking_client(redis)
     while stopping is None or not stopping.is_set():
         # Runs sosbot's own job functions only, read as JSON: see job_guard.
         worker = make(redis, *queues)
@@ -101,21 +100,6 @@ def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: 
             if stopping is not None and stopping.is_set():
                 return
             time.sleep(REDIS_POLL_S)
-
-
-def blocking_client(redis: Redis) -> Redis:
-    """A client for rq's worker loop, on a pool of its own: the same server, but none of the
-    process client's short socket timeout (30 s, which bounds a job's commands). rq waits
-    up to ``worker_ttl - 15`` seconds in a blocking pop and sets a socket timeout longer
-    than that on a pool whose connections it makes; a connection made before (the
-    worker's warm-up) kept 30 s, timed out in the pop of an idle worker after half a
-    minute, and the worker quit."""
-    pool = redis.connection_pool
-    kwargs = {key: value for key, value in pool.connection_kwargs.items()
-              if key != "socket_timeout"}
-    return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class,
-                                                max_connections=pool.max_connections,
-                                                **kwargs))
 
 
 def answers(redis: Redis) -> bool:
