@@ -14,9 +14,11 @@ import pytest
 from redis import Redis
 from rq import Queue
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from sosbot.cli.worker import worker_queues
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.model import ConversationState
 from sosbot.delivery import context, jobs
 from sosbot.delivery.context import JobContext, Limits
 from sosbot.delivery.job_guard import guarded_worker
@@ -27,9 +29,10 @@ from sosbot.geo import GAZETTEER_FILE
 from sosbot.geo.nominatim import GeocoderSettings, NominatimPlaces, PlaceFinder, SharedRateLimit
 from sosbot.geo.place_understanding import PlaceReader, packaged_reader
 from sosbot.runtime import delivery_extensions
-from sosbot.storage import place_lookups
+from sosbot.storage import conversations, place_lookups
 from sosbot.storage.db import transaction
 from sosbot.storage.media_store import MediaStore
+from sosbot.storage.tables import Conversation, Outbox
 from tests.conftest import routing_rules
 from tests.geo.test_nominatim import Emulator, FakeClock, _free_port
 
@@ -189,6 +192,16 @@ def _resident_says(ctx: JobContext, chat_id: str, messages: list[str]) -> list[i
     return lookups
 
 
+
+def _rows_and_state(engine: Engine, chat_id: str) -> tuple[list[Outbox], ConversationState]:
+    """What was queued to the resident's chat, in order, and their conversation now."""
+    with transaction(engine) as session:
+        rows = list(session.exec(select(Outbox).where(Outbox.chat_id == chat_id)
+                                 .order_by(col(Outbox.id))).all())
+        state = conversations.load_state(session.exec(
+            select(Conversation).where(Conversation.chat_id == chat_id)).one())
+    return rows, state
+
 def _work(ctx: JobContext, queue_name: str) -> None:
     """A worker runs every queued job, the main queue's and the places'."""
     context.install(ctx)
@@ -205,11 +218,7 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
     """Issue 20 item 3: a typed place the offline reading cannot settle is looked up by the
     worker; its answer steps the resident's conversation in the same job, and the
     confirmation ("Có phải ở đây không?" or the wards to pick from) is queued at once."""
-    from sqlmodel import col, select
-
     from sosbot.geo.place_options import offline_reader
-    from sosbot.storage import conversations
-    from sosbot.storage.tables import Conversation, Outbox
 
     conversation = ConversationSettings(read_place=offline_reader(reader), online_places=True)
     ctx = dataclasses.replace(
@@ -224,11 +233,7 @@ def test_the_job_feeds_the_candidates_back_and_the_resident_is_asked(
     assert "nhiều phường" in offline_list  # the offline wards are proposed at once
     ctx.dispatcher.place_lookups(lookups)
     _work(ctx, queue_name)
-    with transaction(engine) as session:
-        rows = session.exec(select(Outbox).where(Outbox.chat_id == "6201")
-                            .order_by(col(Outbox.id))).all()
-        state = conversations.load_state(session.exec(
-            select(Conversation).where(Conversation.chat_id == "6201")).one())
+    rows, state = _rows_and_state(engine, "6201")
     asked = rows[-1].payload
     assert len(rows) == len(before) + 1
     assert asked["text"].startswith("🔎 Đã tìm thấy trên bản đồ.")
@@ -300,12 +305,9 @@ def test_the_resident_is_asked_which_side_of_the_border_an_online_answer_is_on(
         reader: PlaceReader) -> None:
     """The online border list reaches the resident as the gazetteer's does: "«…» nằm giáp
     ranh nhiều phường/xã" with one button a ward; nothing is taken before a tap."""
-    from sqlmodel import col, select
 
     from sosbot.geo.place_options import offline_reader
     from sosbot.geo.place_understanding import BORDER_M
-    from sosbot.storage import conversations
-    from sosbot.storage.tables import Conversation, Outbox
 
     emu = _online_only_places(tmp_path)
     conversation = ConversationSettings(read_place=offline_reader(reader), online_places=True)
@@ -320,11 +322,7 @@ def test_the_resident_is_asked_which_side_of_the_border_an_online_answer_is_on(
         _work(ctx, queue_name)
     finally:
         emu.close()
-    with transaction(engine) as session:
-        rows = session.exec(select(Outbox).where(Outbox.chat_id == "6202")
-                            .order_by(col(Outbox.id))).all()
-        state = conversations.load_state(session.exec(
-            select(Conversation).where(Conversation.chat_id == "6202")).one())
+    rows, state = _rows_and_state(engine, "6202")
     asked = rows[-1].payload
     assert asked["text"].startswith("🔎 Đã tìm thấy trên bản đồ.")
     assert "nằm giáp ranh nhiều phường/xã" in asked["text"]
