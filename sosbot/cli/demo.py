@@ -23,6 +23,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -182,20 +183,41 @@ def run(args: argparse.Namespace) -> int:
         for worker in workers:
             try:
                 # A lane busy with a send that retries (a platform already stopped) ends its
-                # job within seconds; killed sooner, its forked rq scheduler would outlive it.
+                # job within seconds.
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
+                worker.wait()
+        for worker in workers:
+            _end_group(worker.pid)
         if embedded is not None:
             embedded.stop()
     return 0
 
 
 def _start_workers(count: int) -> list[subprocess.Popen[bytes]]:
+    """Each worker in a process group of its own (the demo stops them, one signal each;
+    a Ctrl-C in the terminal reaches the demo alone), so whatever a worker forked (rq's
+    scheduler) is found and ended with it."""
     level = logging.getLevelName(logging.getLogger().level)
     return [subprocess.Popen([sys.executable, "-m", "sosbot.cli", "--log-level", level,
-                              "worker", "--demo"], env=dict(os.environ))
+                              "worker", "--demo"], env=dict(os.environ),
+                             start_new_session=True)
             for _ in range(max(count, 1))]
+
+
+def _end_group(group: int, wait_s: float = 5.0) -> None:
+    """End what is left of a stopped worker's process group: asked first, then killed."""
+    deadline = time.monotonic() + wait_s
+    try:
+        os.killpg(group, signal.SIGTERM)
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            os.killpg(group, 0)
+        log.warning("a stopped worker's child did not end within %.0f s; killed", wait_s)
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        return  # nothing left (the usual case: the worker stopped its scheduler itself)
 
 
 async def _start(app: web.Application, host: str, port: int) -> web.AppRunner:

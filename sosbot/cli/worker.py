@@ -119,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in unguarded_redis(settings.redis_url):
         log.warning("%s", line)
+    # From here a SIGTERM (a deploy, the demo stopping) is noted until rq takes the signals.
+    asked = lanes_of.hold_stop_signals()
     lanes = 1 if args.burst else max(1, args.lanes or settings.file.queue.worker_lanes)
     # Each lane may hold a connection while it sends, and so may each chat it sends to at
     # once (jobs.CHATS_AT_ONCE); the sweeper and the chat watch take one each.
@@ -134,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         _warm_up(ctx)
         _check_connections(engine, connections)
+        if asked.is_set():
+            return 0
         if args.only_places:  # the other workers sweep and watch the chats
             log.info("serving typed places' lookups only (queue %s)",
                      places_queue(settings.file.queue.name))
@@ -147,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         queues = worker_queues(settings.file.queue.name, only_places=args.only_places)
         others = lanes_of.Lanes(redis, queues, lanes - 1).start()
         try:
-            lanes_of.work(redis, queues, burst=args.burst, with_scheduler=True)
+            lanes_of.work(redis, queues, burst=args.burst, with_scheduler=True, asked=asked)
         finally:
             others.stop()
     finally:

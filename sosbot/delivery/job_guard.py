@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import pickletools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -103,6 +104,14 @@ class GuardedWorker(SimpleWorker):
     """rq's in-process worker, reading jobs as JSON, running only sosbot's job functions."""
 
     job_class = GuardedJob
+    # A stop signal noted before rq installed its handlers (lanes.hold_stop_signals).
+    stop_asked: threading.Event | None = None
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()
+        if self.stop_asked is not None and self.stop_asked.is_set():
+            # rq's loop checks this before its first pop; its teardown stops the scheduler.
+            self._stop_requested = True
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         # Every log line of one job carries the job's id (``log_setup``'s request id).

@@ -24,13 +24,14 @@ again by the sweeper (``queue.outbox_stale_after_s``).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from redis import Redis
+from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
@@ -73,17 +74,53 @@ class LaneWorker(GuardedWorker):
             self.busy.clear()
 
 
+def hold_stop_signals() -> threading.Event:
+    """Until rq's worker takes SIGTERM and SIGINT, note them instead of dying at once.
+
+    A worker process spends seconds warming up (the ward map), and rq forks its scheduler
+    before it installs its own handlers: a signal in between killed the process with
+    Python's default action and left the forked scheduler running on its own (it then
+    logged tracebacks once Redis went). A noted signal stops the process before its first
+    job (see ``work``'s ``asked``). Call from the main thread."""
+    asked = threading.Event()
+
+    def note(signum: int, frame: object) -> None:
+        log.info("stop asked (signal %d) before the worker started; stopping", signum)
+        asked.set()
+
+    signal.signal(signal.SIGTERM, note)
+    signal.signal(signal.SIGINT, note)
+    return asked
+
+
 def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: bool,
          make: Callable[..., GuardedWorker] = guarded_worker,
          stopping: threading.Event | None = None,
-         started: Callable[[GuardedWorker], None] | None = None) -> None:
+         started: Callable[[GuardedWorker], None] | None = None,
+         asked: threading.Event | None = None) -> None:
     """Run an rq worker; when it gives up because Redis went away, wait for Redis and run
     it again, so sends resume within seconds of Redis coming back (without a restart that
     would load the ward map again). Ends when the worker stops for any other reason, or
-    once ``stopping`` is set."""
+    once ``stopping`` is set. ``asked`` (``hold_stop_signals``): a signal that came before
+    rq's handlers were in place stops the worker before its first job."""
+    blocking = blocking_client(redis)
+    try:
+        _work(blocking, queues, burst=burst, with_scheduler=with_scheduler, make=make,
+              stopping=stopping, started=started, asked=asked)
+    finally:
+        blocking.connection_pool.disconnect()
+
+
+def _work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: bool,
+          make: Callable[..., GuardedWorker], stopping: threading.Event | None,
+          started: Callable[[GuardedWorker], None] | None,
+          asked: threading.Event | None) -> None:
     while stopping is None or not stopping.is_set():
+        if asked is not None and asked.is_set():
+            return
         # Runs sosbot's own job functions only, read as JSON: see job_guard.
         worker = make(redis, *queues)
+        worker.stop_asked = asked
         # rq waits up to a minute between tries when Redis is gone.
         worker.max_connection_wait_time = REDIS_RETRY_MAX_S
         if started is not None:
@@ -100,6 +137,23 @@ def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: 
             if stopping is not None and stopping.is_set():
                 return
             time.sleep(REDIS_POLL_S)
+
+
+def blocking_client(redis: Redis) -> Redis:
+    """A client for rq's worker loop, on a pool of its own: the same server, but not the
+    process client's short socket timeout (30 s, which bounds a job's commands).
+
+    rq waits up to ``worker_ttl - 15`` seconds in a blocking pop, and raises the socket
+    timeout of the pool it is given for the connections made after. On the process's own
+    pool a connection made before (the worker's warm-up) kept 30 s: an idle worker's pop
+    timed out after half a minute, rq quit ("Redis connection timeout"), and the worker
+    process ended. And the raised timeout leaked into the jobs' own connections."""
+    pool = redis.connection_pool
+    kwargs = {key: value for key, value in pool.connection_kwargs.items()
+              if key != "socket_timeout"}
+    return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class,
+                                                max_connections=pool.max_connections,
+                                                **kwargs))
 
 
 def answers(redis: Redis) -> bool:
