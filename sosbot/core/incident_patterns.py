@@ -1,7 +1,8 @@
 """Evidence of an incident that single words do not carry: an object and what happened to
 it, a few words apart and in either order ("ống nước ngầm bể", "bể ống nước"; "cột điện
-ngã"; "bẻ gương xe"), and families of near-synonyms (a stranger, a child led away, a body
-in trouble).
+ngã"; "bẻ gương xe"; "cạy khóa xe"; "took my laptop"; "xe mất lái lao lên vỉa hè"; "ba tui
+đi khỏi nhà chưa về"; "chó nhà hàng xóm cắn"), and families of near-synonyms (a stranger,
+a child led away, indecency, a birth, a body in trouble).
 
 Pure data for :mod:`sosbot.core.understanding`, which matches every word as its phrases are
 matched (tone-aware: written with diacritics a word must carry the keyword's; without, it
@@ -43,11 +44,45 @@ _STRUCTURES = ("ống nước", "đường ống", "ống cống", "cột điệ
                "pipe", "pole", "scaffold", "scaffolding", "wall", "ceiling", "tree", "stairs")
 _GIVES_WAY = ("bể", "vỡ", "ngã", "đổ", "sập", "sụp", "gãy", "rớt", "rơi", "đứt", "nghiêng",
               "bung", "té", "burst", "fell", "fall", "fallen", "collapse", "collapsed")
-# Whatever is done to a car or a house by vandals, and to whom it is done.
+# Whatever is done to a car or a house by vandals or thieves breaking in (a lock forced, a
+# window smashed), and what is done to it.
 _VANDALISED = ("gương", "kính xe", "kiếng", "lốp xe", "cửa kính", "ổ khóa", "ổ khoá",
-               "mirror", "mirrors", "windshield")
-_VANDALISING = ("bẻ", "đập", "phá", "rạch", "chọc", "ném", "smash", "smashed", "broke",
-                "broken")
+               "khóa", "khoá", "khóa xe", "khoá xe", "khóa cửa", "khoá cửa", "cửa sổ",
+               "song cửa", "mirror", "windshield", "window", "lock", "padlock")
+_VANDALISING = ("bẻ", "đập", "phá", "rạch", "chọc", "ném", "cạy", "cắt", "smash", "broke",
+                "broken", "pry", "pried", "force", "forced", "pick", "picked", "cut")
+# What a thief takes, and the taking ("lấy mất cái laptop", "took my wallet").
+_BELONGINGS = ("laptop", "máy tính", "ví", "bóp", "túi xách", "giỏ xách", "ba lô", "balo",
+               "điện thoại", "tiền", "nữ trang", "trang sức", "wallet", "purse", "bag",
+               "handbag", "backpack", "phone", "passport", "money", "camera", "jewelry")
+_TAKEN = ("lấy mất", "lấy đi", "lấy hết", "lấy cắp", "cuỗm", "khoắng", "bị mất", "mất sạch",
+          "took", "taken", "gone")
+# A vehicle that leaves its lane or its road, or swipes someone ("mất lái lao lên vỉa hè",
+# "2 xe đối đầu", "bị xe ben quẹt ngã", "lao xuống kênh").
+_OUT_OF_CONTROL = ("mất lái", "lao lên", "lao xuống", "lao vào", "lao qua", "lao ra",
+                   "đối đầu", "quẹt ngã", "quẹt té", "quẹt trúng", "quẹt phải", "bị quẹt",
+                   "hất văng", "văng ra", "lủi vào", "lost control", "head on", "swerve",
+                   "skid", "veer", "flip", "overturn", "rolled over", "swipe", "sideswipe")
+# A person of the family gone and not back ("ba tui đi khỏi nhà từ sáng chưa về").
+_KIN = ("ba", "bố", "mẹ", "ông", "bà", "cụ", "con", "cháu", "vợ", "chồng", "bé", "em",
+        "father", "mother", "dad", "mom", "grandmother", "grandfather", "grandma", "grandpa",
+        "son", "daughter", "wife", "husband", "brother", "sister")
+_NOT_BACK = ("chưa về", "không về", "chưa thấy về", "không thấy về", "đi khỏi nhà",
+             "bỏ nhà đi", "đi đâu mất", "mất liên lạc", "không liên lạc được",
+             "not come back", "not came back", "not back", "not returned", "not come home",
+             "never came home", "wandered off", "went missing")
+# An animal loose or attacking, and what it does ("chó nhà hàng xóm cắn", "trâu bò xổng").
+_ANIMALS = ("con chó", "chó nhà", "chó hàng xóm", "chó hoang", "bầy chó", "đàn chó",
+            "con trâu", "trâu", "trâu bò", "con bò", "đàn bò", "bầy bò", "con heo", "con khỉ",
+            "bầy khỉ", "đàn khỉ", "bầy ong", "đàn ong", "con ong", "dog", "cattle", "cow",
+            "buffalo", "bull", "monkey", "bee", "wasp")
+_ANIMAL_DOING = ("cắn", "rượt", "xổng", "xổng chuồng", "sổng", "sổng chuồng", "chạy rông",
+                 "chạy lung tung", "húc", "đốt", "tấn công", "bite", "bit", "bitten", "chase",
+                 "loose", "escape", "attack", "sting", "stung")
+# Something put in someone's drink ("bỏ thuốc vào ly", "spiked my drink").
+_DRUGGING = ("bỏ thuốc", "pha thuốc", "chuốc thuốc", "thuốc mê", "thuốc lạ", "spike",
+             "drugged")
+_DRINK = ("ly", "cốc", "nước uống", "đồ uống", "bia", "rượu", "drink")
 _SPLASHED = ("sơn", "mắm tôm", "chất bẩn", "axit", "paint")
 _SPLASHING = ("tạt", "ném", "hắt", "xịt", "splash", "splashed", "threw")
 _CHILD = ("bé", "đứa bé", "đứa nhỏ", "em bé", "trẻ", "trẻ em", "con nít", "con tôi",
@@ -55,7 +90,7 @@ _CHILD = ("bé", "đứa bé", "đứa nhỏ", "em bé", "trẻ", "trẻ em", "c
 _LED_AWAY = ("dắt đi", "bắt đi", "dẫn đi", "bế đi", "ôm đi", "dụ dỗ", "chở đi", "dụ đi",
              "taken", "took", "led away", "grabbed")
 _VEHICLE = ("xe", "ô tô", "xe hơi", "xe máy", "xe tải", "xe khách", "xe ba gác", "container",
-            "car", "truck", "motorbike", "bus")
+            "car", "truck", "motorbike", "bus", "taxi", "scooter", "bike", "motorcycle")
 _IN_THE_ROAD = ("đậu ngang", "dừng ngang", "chắn ngang", "nằm ngang", "hun đuôi",
                 "tông đuôi", "húc", "ủi vào", "ủi vô", "đổ ra đường", "rơi xuống đường",
                 "rớt xuống đường", "tràn ra đường", "đổ", "rơi", "rớt", "rear ended",
@@ -64,9 +99,22 @@ _IN_THE_ROAD = ("đậu ngang", "dừng ngang", "chắn ngang", "nằm ngang", "
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(_OTHER, 3, _STRUCTURES, _GIVES_WAY),
     Pattern(_SEC, 3, _VANDALISED, _VANDALISING),
+    Pattern(_SEC, 3, _BELONGINGS, _TAKEN),
+    Pattern(_SEC, 3, _DRUGGING, _DRINK, window=5),
     Pattern(_SEC, 3, _SPLASHED, _SPLASHING, window=3),
     Pattern(_SEC, 3, _CHILD, _LED_AWAY),
     Pattern(_TRAF, 3, _VEHICLE, _IN_THE_ROAD, window=6),
+    Pattern(_TRAF, 3, _VEHICLE, _OUT_OF_CONTROL, window=6),
+    Pattern(_OTHER, 3, _KIN, _NOT_BACK, window=8),
+    Pattern(_OTHER, 3, _ANIMALS, _ANIMAL_DOING, window=5),
+    # indecency and sexual harassment, said however it is said
+    Pattern(_SEC, 3, ("dâm ô", "sờ soạng", "sờ mó", "biến thái", "thủ dâm", "khoe của quý",
+                      "expose himself", "exposing himself", "exposed himself", "indecent",
+                      "pervert", "grope", "molest", "flasher")),
+    # a birth that will not wait
+    Pattern(_OTHER, 3, ("chuyển dạ", "đau đẻ", "sắp sinh", "sắp đẻ", "vỡ ối", "sinh non",
+                        "in labour", "in labor", "giving birth", "contractions",
+                        "water broke")),
     # someone who should not be there, watching or following
     Pattern(_SEC, 3, ("người lạ", "lạ mặt", "kẻ lạ", "người lạ mặt", "đối tượng",
                       "stranger", "strangers", "suspicious", "creep")),

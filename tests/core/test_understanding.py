@@ -152,3 +152,43 @@ def test_patterns_and_families(message: str, category: Category) -> None:
 ])
 def test_everyday_words_are_no_incident(message: str) -> None:
     assert understand(message).category is None
+
+
+@pytest.mark.parametrize(("message", "category"), [
+    # a lock or a window forced, and what a thief takes
+    ("thằng kia đang cắt khóa xe đạp trước cổng trường", S),
+    ("someone forced the lock of our gate last night", S),
+    ("bị lấy mất cái ví lúc ngủ trên ghế đá", S),
+    ("they smashed the window and took my bag", S),
+    # indecency, a drink spiked
+    ("có ông biến thái sờ soạng học sinh trên xe buýt", S),
+    ("a guy groped my friend at the club", S),
+    ("someone spiked my drink at the bar", S),
+    ("tụi nó chuốc thuốc mê vào bia của bạn em", S),
+    # a vehicle out of control, or swiping someone, in whatever words
+    ("oto mat lai lao len le", T),  # no diacritics
+    ("a taxi swerved onto the sidewalk", T),
+    ("chú bán vé số bị xe buýt quẹt trúng", T),
+    # someone of the family gone and not back
+    ("mẹ tui đi chợ từ sáng tới giờ chưa về, gọi ko ai nghe", OT),
+    ("my grandfather went out this morning and has not come back", OT),
+    # an animal loose or attacking
+    ("con chó hoang rượt cắn mấy đứa nhỏ trong xóm", OT),
+    ("a monkey bit my son at the park", OT),
+    # a birth that will not wait (a taxi named is no traffic incident)
+    ("vợ tui sắp sinh, vỡ ối rồi, ko gọi được taxi", OT),
+    # a body in trouble counts when only a vehicle is named, not an incident
+    ("con tui ngồi sau xe máy chảy máu mũi không cầm được", OT),
+])
+def test_patterns_the_fourth_held_out_set_showed(message: str, category: Category) -> None:
+    assert understand(message).category is category
+
+
+@pytest.mark.parametrize("message", [
+    "tối nay con về trễ nha mẹ",  # "về" without "chưa/không": no one is missing
+    "cho con chó ăn chưa",  # a dog that does nothing
+    "tui lấy mất 2 tiếng mới tới",  # "lấy mất" of time, not of a belonging
+    "xe chạy lên dốc chậm quá",
+])
+def test_everyday_words_near_the_patterns_are_no_incident(message: str) -> None:
+    assert understand(message).category is None
