@@ -70,6 +70,13 @@ _NOT_A_WARD_BEFORE: tuple[tuple[str, ...], ...] = (
 # Bình Quới", "đoạn qua Lái Thiêu", "bãi biển Long Hải", "to Ben Thanh").
 _PLACE_BEFORE = frozenset({"o", "tai", "gan", "qua", "den", "toi", "ve", "tu", "bien",
                            "vung", "in", "at", "to", "near", "from"})
+# Kinds of place written before a bare name, of several words or whose last word is no
+# place word alone ("cảng cá Phước Hải", "bến phà Cát Lái", "bãi tắm Long Hải"): the name
+# after one is the ward or commune where that port, wharf or beach is.
+_PLACE_KIND_BEFORE: tuple[tuple[str, ...], ...] = (
+    ("cang",), ("cang", "ca"), ("ben", "ca"), ("cho", "ca"), ("bai", "tam"), ("ben", "tau"),
+    ("ben", "do"), ("ben", "pha"), ("khu", "du", "lich"),
+)
 # Names that, bare even after a preposition, are more likely something else: an old
 # province ("về Bình Dương"), an everyday phrase ("ở hoà bình": at peace), the airport
 # ("ở Tân Sơn Nhất": its terminals lie in Tân Sơn Hoà; the gazetteer knows them).
@@ -159,6 +166,14 @@ def _words_at(tokens: Sequence[_Token], end: int, words: tuple[str, ...]) -> boo
     """True if ``tokens[end - len(words):end]`` spell ``words``."""
     start = end - len(words)
     return start >= 0 and all(tokens[start + k].plain == w for k, w in enumerate(words))
+
+
+def _after_kind(tokens: Sequence[_Token], start: int) -> bool:
+    """True if a kind of place (:data:`_PLACE_KIND_BEFORE`) is written, unbroken, right before
+    ``tokens[start]``."""
+    return any(_words_at(tokens, start, kind)
+               and not any(t.hard_before for t in tokens[start - len(kind) + 1:start])
+               for kind in _PLACE_KIND_BEFORE)
 
 
 class OfflineWardGeocoder:
@@ -388,7 +403,8 @@ class OfflineWardGeocoder:
         or more and not an everyday phrase: a ward meant as a place."""
         key = tuple(t.plain for t in tokens[start:start + len(self._accented[wards[0].code])])
         return (start > 0 and not tokens[start].hard_before
-                and tokens[start - 1].plain in _PLACE_BEFORE and len(wards) == 1
+                and (tokens[start - 1].plain in _PLACE_BEFORE or _after_kind(tokens, start))
+                and len(wards) == 1
                 and len(key) >= 2 and key not in _NOT_BARE_AFTER_PLACE_WORD
                 and _spelled_as(tokens[start:start + len(key)], self._accented[wards[0].code]))
 

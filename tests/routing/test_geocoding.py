@@ -188,6 +188,9 @@ def test_unresolvable(offline: OfflineWardGeocoder, text: str) -> None:
         ("sat lo o binh quoi co nha sap", "Phường Bình Quới"),  # "có" ends the name
         ("crashed on the way to Ben Thanh, I'm hurt", "Phường Bến Thành"),
         ("trộm lội vô nhà ở p. Bình Hưng", "Xã Bình Hưng"),  # a commune written "p."
+        # after a kind of place of several words ("cảng cá": "cá" is no place word alone)
+        ("cháy ghe ở cảng cá Phước Hải, lửa lớn", "Xã Phước Hải"),
+        ("đánh nhau ở bến phà Cát Lái", "Phường Cát Lái"),
     ],
 )
 def test_a_bare_ward_after_a_preposition_or_a_place_word(
