@@ -21,6 +21,17 @@ _NEW_PROVINCE = "thanhphohochiminh"
 _TYPE_WORDS: tuple[tuple[str, ...], ...] = (
     ("quan",), ("huyen",), ("thanh", "pho"), ("thi", "xa"), ("district",),
 )
+# Districts merged into Thủ Đức city in 2021, which residents still name ("quận 9", "Q2"):
+# written with their type word only, each is the 2025 wards of the old wards it held.
+_MERGED_2021: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Quận 2": ("thanhphothuduc", (
+        "Thảo Điền", "An Phú", "An Khánh", "Bình Trưng Đông", "Bình Trưng Tây", "Cát Lái",
+        "Thạnh Mỹ Lợi", "An Lợi Đông", "Thủ Thiêm")),
+    "Quận 9": ("thanhphothuduc", (
+        "Long Bình", "Long Thạnh Mỹ", "Tân Phú", "Hiệp Phú", "Tăng Nhơn Phú A",
+        "Tăng Nhơn Phú B", "Phước Long B", "Phước Long A", "Trường Thạnh", "Long Phước",
+        "Long Trường", "Phước Bình", "Phú Hữu")),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +68,15 @@ class OldDistricts:
             for key, entry in table.get(_NEW_PROVINCE, {}).items():
                 new_codes[key] = str(entry["wardCode"])
         by_old: dict[str, set[str]] = {}  # "province_district_" prefix → new ward codes
+        by_ward: dict[str, set[str]] = {}  # "province_district_ward" → new ward codes
         for new_key, olds in converter_2025.DICT_PROVINCE_WARD_NO_DIVIDED[_NEW_PROVINCE].items():
             for old in olds:
                 by_old.setdefault(_district_prefix(old), set()).add(new_codes[new_key])
+                by_ward.setdefault(old, set()).add(new_codes[new_key])
         for old, news in converter_2025.DICT_PROVINCE_WARD_DIVIDED[_NEW_PROVINCE].items():
             by_old.setdefault(_district_prefix(old), set()).update(
                 new_codes[n["newWardKey"]] for n in news)
+            by_ward.setdefault(old, set()).update(new_codes[n["newWardKey"]] for n in news)
         self._typed: dict[tuple[str, ...], District] = {}
         self._bare: dict[tuple[str, ...], District] = {}
         for province in _PROVINCES:
@@ -78,6 +92,16 @@ class OldDistricts:
                     self._typed.setdefault((*type_words, *bare), district)
                 if not bare[0].isdigit():  # "Tân Phú" alone; "1" alone is no district
                     self._bare.setdefault(bare, district)
+        legacy_wards = parser_legacy.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED[_NEW_PROVINCE]
+        for name, (dkey, ward_names) in _MERGED_2021.items():
+            keys = [f"{_NEW_PROVINCE}_{dkey}_{wkey}"
+                    for wkey, entry in legacy_wards[dkey].items()
+                    if entry["wardShort"] in ward_names]
+            codes = tuple(sorted({c for k in keys for c in by_ward.get(k, ()) if c in index}))
+            if codes:
+                district = District(f"{_NEW_PROVINCE}_{plain_words(name)[-1]}", name, codes)
+                for type_words in _TYPE_WORDS:
+                    self._typed.setdefault((*type_words, *plain_words(name)[1:]), district)
         self._longest = max(len(k) for k in (*self._typed, *self._bare))
 
     @property

@@ -35,3 +35,14 @@ def test_old_districts_give_candidate_wards(typed: str) -> None:
 
 def test_nothing_named_nothing_proposed() -> None:
     assert read("cứu với có người bị đánh") == (None, ())
+
+
+@pytest.mark.parametrize(("typed", "wards"), [
+    # districts merged into Thủ Đức city in 2021, still named by residents
+    ("xe buýt lật ở quận 9 cũ", {"Long Bình", "Tăng Nhơn Phú", "Phước Long", "Long Phước",
+                                 "Long Trường"}),
+    ("cháy nhà ở Q2", {"An Khánh", "Bình Trưng", "Cát Lái"}),
+])
+def test_districts_merged_in_2021_give_their_wards(typed: str, wards: set[str]) -> None:
+    _, options = read(typed)
+    assert {o.ward_name.removeprefix("Phường ") for o in options} == wards
