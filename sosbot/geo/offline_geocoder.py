@@ -316,7 +316,7 @@ class OfflineWardGeocoder:
             return self._old_result(old), False
         unique = self._unique_old_ward(text, tokens)
         if unique is not None:
-            return self._old_result(unique), True
+            return self._old_result(unique), unique.prefixed
         if new is not None:
             return self._new_result(new, text), False
         return None, False
@@ -444,8 +444,10 @@ class OfflineWardGeocoder:
 
     def _unique_old_ward(self, text: str, tokens: Sequence[_Token]) -> _OldMatch | None:
         """An old ward written with its type word but not its district ("P. Bến Nghé",
-        "phuong da kao"), when no other old ward and no new ward had that name, and the text
-        names no province outside the city."""
+        "phuong da kao"), or bare right after a preposition or a place word, as a new ward
+        may be ("in Thao Dien", "ở Bến Nghé"; two words or more, ending there), when no other
+        old ward and no new ward had that name, and the text names no province outside the
+        city."""
         plain = [t.plain for t in tokens]
         if any(tuple(plain[i:i + n]) in self._elsewhere
                for n in (1, 2, 3) for i in range(len(plain))):
@@ -453,15 +455,21 @@ class OfflineWardGeocoder:
         for i in range(len(tokens)):
             typed = next((words for words in (("phuong",), ("xa",), ("thi", "tran"))
                           if _words_at(tokens, i, words)), None)
-            if typed is None or not _spelled_as(tokens[i - len(typed):i],
-                                                _TYPE_SPELLINGS[typed]):
+            bare = typed is None and i > 0 and not tokens[i].hard_before and (
+                tokens[i - 1].plain in _PLACE_BEFORE or _after_kind(tokens, i))
+            if not bare and (typed is None or not _spelled_as(tokens[i - len(typed):i],
+                                                              _TYPE_SPELLINGS[typed])):
                 continue  # no type word, or another word ("ký túc xá" is no "xã")
-            for length in range(min(4, len(tokens) - i), 0, -1):
+            for length in range(min(4, len(tokens) - i), 1 if bare else 0, -1):
+                end = i + length
+                if bare and not (end == len(tokens) or tokens[end].hard_before
+                                 or tokens[end].plain in _ENDS_NAME | _TRAILING_OK):
+                    continue  # the name goes on: not this one
                 found = self._unique_old.get(tuple(t.plain for t in tokens[i:i + length]))
                 if found is not None and _spelled_as(tokens[i:i + length], found[2]):
                     code, old_name, _, key = found
                     return _OldMatch(code, f"{old_name} → {self._index.by_code(code).full_name}",
-                                     prefixed=True, also=self._divided.get(key, ()))
+                                     prefixed=not bare, also=self._divided.get(key, ()))
         return None
 
     def _old_keywords(self, province: str, district: str, ward: str) -> list[str]:

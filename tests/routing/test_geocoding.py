@@ -218,6 +218,31 @@ def test_a_bare_name_after_a_preposition_that_is_no_ward(
     assert offline.resolve(text) is None, text
 
 
+@pytest.mark.parametrize(
+    ("text", "ward"),
+    [
+        ("there's a fight outside a bar in Thao Dien, bottles everywhere", "Phường An Khánh"),
+        ("cháy quán ở Bến Nghé", "Phường Sài Gòn"),
+        ("o hiep phu co danh nhau", "Phường Tăng Nhơn Phú"),  # "có" ends the name
+    ],
+)
+def test_an_old_ward_bare_after_a_preposition(
+    offline: OfflineWardGeocoder, index: WardIndex, text: str, ward: str
+) -> None:
+    result, typed = offline.read(text)
+    assert result is not None and result.how == "old_ward", text
+    assert index.by_code(result.ward_code or "").full_name == ward
+    assert not typed  # written bare: not named as a ward
+
+
+@pytest.mark.parametrize("text", [
+    "o Thao Dien Village",  # the name goes on: another place
+    "Thảo Điền",  # bare, after nothing (as before)
+])
+def test_an_old_ward_bare_elsewhere_is_refused(offline: OfflineWardGeocoder, text: str) -> None:
+    assert offline.resolve(text) is None, text
+
+
 def test_long_input_is_truncated(offline: OfflineWardGeocoder) -> None:
     text = "x" * 5000 + ", Phường Tân Phú"
     assert offline.resolve(text) is None  # the ward name is beyond the first 1000 characters
