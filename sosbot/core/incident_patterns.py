@@ -69,8 +69,7 @@ _KIN = ("ba", "bố", "mẹ", "ông", "bà", "cụ", "con", "cháu", "vợ", "ch
         "son", "daughter", "wife", "husband", "brother", "sister")
 _NOT_BACK = ("chưa về", "không về", "chưa thấy về", "không thấy về", "đi khỏi nhà",
              "bỏ nhà đi", "đi đâu mất", "mất liên lạc", "không liên lạc được",
-             "not come back", "not came back", "not back", "not returned", "not come home",
-             "never came home", "wandered off", "went missing")
+             "wandered off", "went missing")
 # An animal loose or attacking, and what it does ("chó nhà hàng xóm cắn", "trâu bò xổng").
 _ANIMALS = ("con chó", "chó nhà", "chó hàng xóm", "chó hoang", "bầy chó", "đàn chó",
             "con trâu", "trâu", "trâu bò", "con bò", "đàn bò", "bầy bò", "con heo", "con khỉ",
