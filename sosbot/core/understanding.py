@@ -318,13 +318,11 @@ def _pattern_scores(words: list[str], keywords: bool) -> dict[Category, int]:
 
 def category_scores(text: str) -> dict[Category, int]:
     """Evidence per category: the weights of the phrases found, longest phrase first, and
-    of the patterns found (:func:`_pattern_scores`; those that count only when nothing else
-    does still count when the only words found name a vehicle, which names no incident)."""
+    of the patterns found (:func:`_pattern_scores`)."""
     words = [w for w, _, _ in _tokens(text)]
     scores: dict[Category, int] = {}
     i = 0
     vehicle = False  # the phrase just before named a vehicle
-    named = False  # a word naming an incident was found (a vehicle alone names none)
     while i < len(words):
         # The longest phrase at this word wins; its words are not read again.
         best = _match_at(words, i, context=vehicle)
@@ -334,10 +332,9 @@ def category_scores(text: str) -> dict[Category, int]:
             continue
         if best.category is not None:
             scores[best.category] = scores.get(best.category, 0) + best.weight
-            named = named or best.weight > 1
         vehicle = best.category is _TRAF and best.weight == 1
         i += len(best.words)
-    for category, weight in _pattern_scores(words, keywords=named).items():
+    for category, weight in _pattern_scores(words, keywords=bool(scores)).items():
         scores[category] = scores.get(category, 0) + weight
     return scores
 

@@ -177,8 +177,6 @@ def test_everyday_words_are_no_incident(message: str) -> None:
     ("a monkey bit my son at the park", OT),
     # a birth that will not wait (a taxi named is no traffic incident)
     ("vợ tui sắp sinh, vỡ ối rồi, ko gọi được taxi", OT),
-    # a body in trouble counts when only a vehicle is named, not an incident
-    ("con tui ngồi sau xe máy chảy máu mũi không cầm được", OT),
 ])
 def test_patterns_the_fourth_held_out_set_showed(message: str, category: Category) -> None:
     assert understand(message).category is category
