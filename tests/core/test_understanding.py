@@ -140,21 +140,7 @@ def test_vietnamese_words_have_no_english_base(word: str) -> None:
     ("xe tông cột điện rồi cháy luôn", F),
     # a flood stalls the engines: still the flood
     ("ngập sâu, xe chết máy giữa đường", OT),
-])
-def test_patterns_and_families(message: str, category: Category) -> None:
-    assert understand(message).category is category
-
-
-@pytest.mark.parametrize("message", [
-    "em đang đi học về",  # "học" (to study) is not "hóc" (to choke)
-    "sạc điện thoại qua đêm",  # "sạc" (to charge) alone is nothing
-    "trùi ui xe đẹp quá",  # "ui" is no bulldozer
-])
-def test_everyday_words_are_no_incident(message: str) -> None:
-    assert understand(message).category is None
-
-
-@pytest.mark.parametrize(("message", "category"), [
+    # round five, from the fourth held-out set's misses:
     # a lock or a window forced, and what a thief takes
     ("thằng kia đang cắt khóa xe đạp trước cổng trường", S),
     ("someone forced the lock of our gate last night", S),
@@ -178,15 +164,19 @@ def test_everyday_words_are_no_incident(message: str) -> None:
     # a birth that will not wait (a taxi named is no traffic incident)
     ("vợ tui sắp sinh, vỡ ối rồi, ko gọi được taxi", OT),
 ])
-def test_patterns_the_fourth_held_out_set_showed(message: str, category: Category) -> None:
+def test_patterns_and_families(message: str, category: Category) -> None:
     assert understand(message).category is category
 
 
 @pytest.mark.parametrize("message", [
+    "em đang đi học về",  # "học" (to study) is not "hóc" (to choke)
+    "sạc điện thoại qua đêm",  # "sạc" (to charge) alone is nothing
+    "trùi ui xe đẹp quá",  # "ui" is no bulldozer
     "tối nay con về trễ nha mẹ",  # "về" without "chưa/không": no one is missing
     "cho con chó ăn chưa",  # a dog that does nothing
     "tui lấy mất 2 tiếng mới tới",  # "lấy mất" of time, not of a belonging
     "xe chạy lên dốc chậm quá",
 ])
-def test_everyday_words_near_the_patterns_are_no_incident(message: str) -> None:
+def test_everyday_words_are_no_incident(message: str) -> None:
     assert understand(message).category is None
+
