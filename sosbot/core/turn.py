@@ -72,7 +72,9 @@ class Settings:
     # and looked up online by the worker when a geocoder is configured.
     read_place: Callable[[str], PlaceRead] = field(default=_no_places)
     online_places: bool = False
-    max_place_options: int = 8  # candidate wards shown as buttons, at most
+    # Candidate wards shown as buttons, at most: every ward of the largest old district
+    # (Thành phố Thủ Đức became 12); Messenger shows more than 13 choices as numbered lines.
+    max_place_options: int = 12
 
 
 DEFAULT_SETTINGS = Settings()

@@ -45,6 +45,11 @@ HANG_XANH = (
     PlaceOption(ward_code="26956", ward_name="Phường Thạnh Mỹ Tây", lat=10.8011,
                 lon=106.7117, label="Ngã tư Hàng Xanh", how="gazetteer"),
 )
+# Thành phố Thủ Đức (before 2025) became 12 wards: the largest old district's list.
+THU_DUC = tuple(
+    PlaceOption(ward_code=f"269{i:02d}", ward_name=f"Phường Thủ Đức {i}", lat=10.85 + i / 1000,
+                lon=106.77, label=f"Phường Thủ Đức {i} (Thành phố Thủ Đức cũ)", how="district")
+    for i in range(1, 13))
 ONLINE_AU_CO = PlaceOption(ward_code="27007", ward_name="Phường Tân Phú", lat=10.7905,
                            lon=106.6390, label="Chợ Tân Phú, Âu Cơ", how="nominatim")
 
@@ -58,6 +63,8 @@ def read_place(value: str) -> tuple[str | None, tuple[PlaceOption, ...]]:
         return "Tân Phú", TAN_PHU
     if "hang xanh" in folded:
         return "ngã tư Hàng Xanh", HANG_XANH
+    if "thu duc" in folded:
+        return "Thủ Đức", THU_DUC
     return None, ()
 
 
@@ -175,6 +182,19 @@ def test_district_gives_candidate_buttons_then_pick() -> None:
     draft = d.state.draft
     assert draft is not None and draft.location is not None
     assert draft.location.lat == TAN_PHU[1].lat and draft.location.label == "Phường Tây Thạnh"
+
+
+def test_every_ward_of_the_largest_old_district_can_be_picked() -> None:
+    """"quận Thủ Đức" names 12 of today's wards: all 12 are offered (a list cut at 8 left
+    the last four reachable only through the map), and the twelfth can be tapped or typed."""
+    d = Dialogue(OFFLINE)
+    actions = d.send(text("cướp giật ở Thủ Đức"))
+    values = buttons(actions)
+    assert values[:12] == [f"place:{i}" for i in range(1, 13)]
+    d.send(text("12"))
+    draft = d.state.draft
+    assert draft is not None and draft.location is not None
+    assert draft.location.lat == THU_DUC[11].lat
 
 
 def test_a_place_on_a_ward_border_offers_its_wards_not_a_guess() -> None:
