@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -230,3 +231,28 @@ async def test_concurrent_residents_keep_their_order_with_the_processing_behind(
     await client.app[WRITER].processed()
     for chat in residents:
         assert_category_chosen(conversation_of(engine, chat))
+
+
+async def test_connections_the_server_ended_cost_the_resident_nothing(
+        make_client: Any, engine: Engine, database_url: str) -> None:
+    """The server ends every pooled connection while they are in steady use (a restart, a
+    failover): those used moments ago are not pinged before use (storage.db), so the
+    recording and the processing each meet a dead one, and each tries once more on a new
+    connection. The resident's update is answered 200 and processed, not refused or left
+    for later."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to end its connections")
+    client = await make_client()
+    assert (await post(client, update("/start", chat=7560)))[0] == 200  # connections in use
+    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as db:
+            ended = db.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
+    finally:
+        admin.dispose()
+    assert ended >= 1
+    status, answer = await post(client, update("1", chat=7560))
+    assert (status, answer["description"]) == (200, "ok")
+    assert_category_chosen(conversation_of(engine, 7560))

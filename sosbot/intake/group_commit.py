@@ -98,7 +98,7 @@ class GroupCommit:
         with self._turns, transaction(self.engine) as session:
             yield session
 
-    def record(self, batch: list[Delivery]) -> list[RecordOutcome]:
+    def record(self, batch: list[Delivery], *, again: bool = False) -> list[RecordOutcome]:
         """One transaction records the whole batch's events; each delivery's outcome (how
         many events were new) and what its processing needs, in order."""
         now = self.clock()
@@ -106,6 +106,8 @@ class GroupCommit:
             with self._transaction() as session:
                 results, recorded = record_batch(session, batch, now, self.policy)
         except UNAVAILABLE as exc:
+            if _stale(exc) and not again:
+                return self.record(batch, again=True)
             if not (len(batch) > 1 and _conflict(exc)):
                 return [(exc, None) for _ in batch]
             # Another web process's batch locked the same rows in another order: PostgreSQL
@@ -126,7 +128,7 @@ class GroupCommit:
         self.stored += len(batch)
         return list(zip(results, recorded, strict=True))
 
-    def process(self, recorded: list[Recorded]) -> list[Outcome]:
+    def process(self, recorded: list[Recorded], *, again: bool = False) -> list[Outcome]:
         """One transaction processes recorded deliveries and marks their journal rows;
         each one's outcome, in order. One that fails alone is given up on: its rows are
         marked processed, the error logged. The database away: each outcome is that error,
@@ -137,6 +139,8 @@ class GroupCommit:
         try:
             results = self._process_once(recorded, now)
         except UNAVAILABLE as exc:
+            if _stale(exc) and not again:
+                return self.process(recorded, again=True)
             if not (len(recorded) > 1 and _conflict(exc)):
                 return [exc for _ in recorded]
             log.warning("intake: processing %d deliveries met a lock conflict (%s); "
@@ -238,6 +242,17 @@ class GroupCommit:
             # Committed all the same: failing the deliveries would only make the platforms
             # send them again.
             log.exception("queueing failed; the sweeper will queue the rows")
+
+
+def _stale(exc: Exception) -> bool:
+    """The connection was found dead (the server restarted, or closed it while it was
+    pooled): SQLAlchemy has discarded it and the pool's older ones, so trying once more at
+    once runs on a fresh connection."""
+    stale = bool(getattr(exc, "connection_invalidated", False))
+    if stale:
+        log.info("intake: a database connection was dead (%s); trying once more on a new one",
+                 getattr(exc, "orig", exc))
+    return stale
 
 
 def _conflict(exc: Exception) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,14 +32,49 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+# A pooled PostgreSQL connection idle this long is pinged before use (see _ping_when_idle).
+PING_AFTER_IDLE_S = 10.0
+
+
+def make_engine(url: str, *, pool_size: int = 10,
+                ping_after_idle_s: float = PING_AFTER_IDLE_S) -> Engine:
     """An engine tuned for its database; creates the SQLite file (0600) and its folder (0700)
     when needed."""
     url = normalize_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url)
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                            pool_pre_ping=True, pool_recycle=1800)
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                              pool_recycle=1800)
+    _ping_when_idle(engine, ping_after_idle_s)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """Ping a pooled connection before use only when it has been idle ``idle_s`` or more.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip and a statement
+    for every transaction (about one in five of the statements a report costs). A
+    connection used moments ago is almost always alive; one idle for a while may have been
+    closed by the server, a proxy or a firewall, and is replaced before use, as the pre-ping
+    did. A connection broken while in steady use (the server restarted) fails its next
+    transaction once, as any transaction caught mid-way does; SQLAlchemy then discards every
+    connection of the pool made before, so the next ones are fresh."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info["sosbot_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("sosbot_idle_since", None)
+        if since is None or time.monotonic() - since < idle_s:
+            return  # new, or in use moments ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure: the pool replaces the connection and retries
+            log.info("a pooled database connection idle %.0f s was dead (%s); replaced",
+                     time.monotonic() - since, type(exc).__name__)
+            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_engine(url: str) -> Engine:
