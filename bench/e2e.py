@@ -359,7 +359,7 @@ async def run(options: Options, folder: Path, log: Callable[[str], None] = print
 
                     sampler = ProcessSampler(
                         system.processes, database=sa.engine.make_url(db_url).database
-                        if options.database == "postgres" else None)
+                        if options.database == "postgres" else None, redis_url=redis_url)
                     sampler.start()
                     tasks = await paced(rate, count, submit)
                     # At most drain_timeout_s more, whatever is still queued: an overloaded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import psutil
 
@@ -15,14 +16,17 @@ class ProcessSampler:
     """The peak RSS of each process while a phase runs, the CPU time each used, and the share
     of the machine's CPU that was busy (every process, the database's and the load's too)."""
 
-    def __init__(self, processes: list[Process], database: str | None = None) -> None:
+    def __init__(self, processes: list[Process], database: str | None = None,
+                 redis_url: str | None = None) -> None:
         self.processes = processes
+        # With the system's Redis URL: "redis" is the server on that port alone.
+        self.redis_port = _port_of(redis_url) if redis_url else None
         # With a database's name: "postgres" is that database's backends alone (other
         # databases on the server, a test suite's say, are not the system measured).
         self.backends = _Backends(database) if database else None
         self.peak = {p.name: p.rss_mb() for p in processes}
         self.cpu_from = {p.name: _cpu_s(p) for p in processes}
-        self.services_from = _services_cpu_s()
+        self.services_from = _services_cpu_s(self.redis_port)
         self.machine_from = psutil.cpu_times()
         self.cpu_used: dict[str, float] = {}
         self.busy = 0.0
@@ -45,7 +49,7 @@ class ProcessSampler:
         if self.task is not None:
             await self.task
         self.cpu_used = {p.name: _cpu_s(p) - self.cpu_from[p.name] for p in self.processes}
-        for name, seconds in _services_cpu_s().items():
+        for name, seconds in _services_cpu_s(self.redis_port).items():
             self.cpu_used[name] = seconds - self.services_from.get(name, 0.0)
         if self.backends is not None:
             self.backends.sample()
@@ -64,17 +68,24 @@ class ProcessSampler:
                 for name, seconds in self.cpu_used.items()}
 
 
-def _services_cpu_s() -> dict[str, float]:
+def _port_of(url: str) -> int | None:
+    return urlsplit(url).port
+
+
+def _services_cpu_s(redis_port: int | None = None) -> dict[str, float]:
     """CPU seconds so far of PostgreSQL's and Redis's processes and of this one (the load
-    and the platform emulator)."""
+    and the platform emulator); with ``redis_port``, of the Redis server on that port
+    alone (its process title ends with it)."""
     used = {"postgres": 0.0, "redis": 0.0, "load+emulator": 0.0}
-    for proc in psutil.process_iter(["name", "cpu_times", "pid"]):
+    for proc in psutil.process_iter(["name", "cmdline", "cpu_times", "pid"]):
         times = proc.info["cpu_times"]
         if times is None:
             continue
         name = proc.info["name"] or ""
+        ours = redis_port is None or " ".join(proc.info["cmdline"] or ()).strip().endswith(
+            f":{redis_port}")
         key = ("postgres" if name.startswith("postgres") else
-               "redis" if name.startswith("redis-server") else
+               "redis" if name.startswith("redis-server") and ours else
                "load+emulator" if proc.info["pid"] == os.getpid() else None)
         if key is not None:
             used[key] += times.user + times.system

@@ -11,8 +11,11 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -28,6 +31,7 @@ import sqlalchemy as sa
 import yaml
 from aiohttp import web
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Worker
 
 from sosbot.emulators.telegram.app import create_app as create_emulator
@@ -71,6 +75,53 @@ def fresh_sqlite(path: Path) -> str:
 
 @contextmanager
 def redis_database() -> Iterator[str]:
+    """The Redis a benchmark runs against; its URL. A Redis server of its own (on a free
+    loopback port, nothing saved), so that the Redis CPU measured is this system's alone
+    (``bench.sampling`` counts the server named by the URL's port), not every client's on
+    the machine; with ``BENCH_REDIS_URL`` set, or no ``redis-server`` to start, a database
+    of that server no test session holds, flushed before and after."""
+    server = shutil.which("redis-server")
+    if "BENCH_REDIS_URL" in os.environ or server is None:
+        with _claimed_database() as url:
+            yield url
+        return
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="sosbot-bench-redis-") as folder:
+        process = subprocess.Popen(
+            [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+             "--appendonly", "no", "--dir", folder],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"redis://127.0.0.1:{port}/0"
+        try:
+            _wait_for_redis(url, process)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_for_redis(url: str, process: subprocess.Popen[bytes]) -> None:
+    client = Redis.from_url(url, socket_connect_timeout=1)
+    deadline = time.monotonic() + 10
+    try:
+        while True:
+            try:
+                client.ping()
+                return
+            except RedisError as exc:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the benchmark's Redis did not start at {url}") from exc
+                time.sleep(0.05)
+    finally:
+        client.close()
+
+
+@contextmanager
+def _claimed_database() -> Iterator[str]:
     """A Redis database no test session holds, flushed before and after; its URL."""
     root = REDIS_URL.rsplit("/", 1)[0]
     token = uuid.uuid4().hex
