@@ -3,7 +3,7 @@ intake's journal (a row is processed once ``processed_at`` is set)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,9 +48,13 @@ def claim(session: Session, ids: Iterable[int], at: datetime) -> set[int]:
     wanted = sorted(set(ids))
     if not wanted:
         return set()
-    statement = (sa.update(_TABLE).where(_TABLE.c.id.in_(wanted), _TABLE.c.processed_at.is_(None))
-                 .values(processed_at=at).returning(_TABLE.c.id))
-    return {int(row_id) for (row_id,) in session.execute(statement)}
+    return {int(row_id) for (row_id,) in session.execute(_CLAIM, {"ids": wanted, "at": at})}
+
+
+_CLAIM = (sa.update(_TABLE)
+          .where(_TABLE.c.id.in_(sa.bindparam("ids", expanding=True)),
+                 _TABLE.c.processed_at.is_(None))
+          .values(processed_at=sa.bindparam("at")).returning(_TABLE.c.id))
 
 
 @dataclass(frozen=True)
@@ -71,16 +75,25 @@ def unprocessed(session: Session, after_id: int = 0, limit: int = 1000,
                 before_id: int | None = None) -> list[JournalRow]:
     """Rows not processed yet, in id order (the order they were recorded): after
     ``after_id``, below ``before_id`` and of ``chats`` when given, at most ``limit``."""
-    query = sa.select(*_ROW).where(_TABLE.c.processed_at.is_(None), _TABLE.c.id > after_id)
+    by_channel = _by_channel(set(chats)) if chats is not None else None
+    if by_channel == {}:
+        return []
+    channels = None if by_channel is None else len(by_channel)
+
+    def build() -> Any:
+        query = sa.select(*_ROW).where(_TABLE.c.processed_at.is_(None),
+                                       _TABLE.c.id > sa.bindparam("after_id"))
+        if before_id is not None:
+            query = query.where(_TABLE.c.id < sa.bindparam("before_id"))
+        if channels is not None:
+            query = query.where(_chats_clause(channels))
+        return query.order_by(_TABLE.c.id).limit(limit)
+
+    statement = _statement(("unprocessed", before_id is not None, channels, limit), build)
+    params = {"after_id": after_id, **_chat_params(by_channel or {})}
     if before_id is not None:
-        query = query.where(_TABLE.c.id < before_id)
-    if chats is not None:
-        which = _chats_clause(set(chats))
-        if which is None:
-            return []
-        query = query.where(which)
-    return [JournalRow(*row) for row in
-            session.execute(query.order_by(_TABLE.c.id).limit(limit))]
+        params["before_id"] = before_id
+    return [JournalRow(*row) for row in session.execute(statement, params)]
 
 
 def payload_of(session: Session, channel: str, event_id: str) -> dict[str, Any] | None:
@@ -89,14 +102,40 @@ def payload_of(session: Session, channel: str, event_id: str) -> dict[str, Any] 
         _TABLE.c.channel == channel, _TABLE.c.event_id == event_id)).scalar_one_or_none()
 
 
-def _chats_clause(chats: set[tuple[str, str]]) -> sa.ColumnElement[bool] | None:
-    if not chats:
-        return None
+def _by_channel(chats: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """The chats' ids by channel, both in order (the statement's shape and its parameters)."""
     by_channel: dict[str, list[str]] = {}
-    for channel, chat_id in chats:
+    for channel, chat_id in sorted(chats):
         by_channel.setdefault(channel, []).append(chat_id)
-    return sa.or_(*(sa.and_(_TABLE.c.channel == channel, _TABLE.c.chat_id.in_(sorted(ids)))
-                    for channel, ids in sorted(by_channel.items())))
+    return by_channel
+
+
+def _chats_clause(channels: int) -> sa.ColumnElement[bool]:
+    """Rows of any of the chats of ``channels`` channels: ``channel_N`` and its chat ids,
+    ``chat_ids_N``, as parameters (see ``_chat_params``)."""
+    return sa.or_(*(sa.and_(_TABLE.c.channel == sa.bindparam(f"channel_{n}"),
+                            _TABLE.c.chat_id.in_(sa.bindparam(f"chat_ids_{n}", expanding=True)))
+                    for n in range(channels)))
+
+
+def _chat_params(by_channel: dict[str, list[str]]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for n, (channel, ids) in enumerate(by_channel.items()):
+        params[f"channel_{n}"], params[f"chat_ids_{n}"] = channel, ids
+    return params
+
+
+# The journal's hot statements, made once for each shape they take (how many channels,
+# which bounds) and run with parameters: building a statement anew costs more Python than
+# running it (about 0.35 ms of a 0.55 ms count of a chat's messages).
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
 
 
 def count(session: Session, channel: str | None = None) -> int:
@@ -112,14 +151,24 @@ def chat_counts_since(session: Session, chats: set[tuple[str, str]], since: date
     """How many events each (channel, chat id) in ``chats`` sent since ``since``, those of
     ``not_kinds`` left out (and those recorded from ``before_id`` on, when given), in one
     statement (on the ``ix_inbound_event_chat`` index). Chats with none are left out."""
-    which = _chats_clause(chats)
-    if which is None:
+    by_channel = _by_channel(chats)
+    if not by_channel:
         return {}
-    query = (sa.select(_TABLE.c.channel, _TABLE.c.chat_id, sa.func.count())
-             .where(which, _TABLE.c.received_at >= since,
-                    _TABLE.c.kind.not_in(sorted(not_kinds)))
-             .group_by(_TABLE.c.channel, _TABLE.c.chat_id))
+    kinds = sorted(not_kinds)
+
+    def build() -> Any:
+        query = (sa.select(_TABLE.c.channel, _TABLE.c.chat_id, sa.func.count())
+                 .where(_chats_clause(len(by_channel)),
+                        _TABLE.c.received_at >= sa.bindparam("since"),
+                        _TABLE.c.kind.not_in(sa.bindparam("not_kinds", expanding=True)))
+                 .group_by(_TABLE.c.channel, _TABLE.c.chat_id))
+        if before_id is not None:
+            query = query.where(_TABLE.c.id < sa.bindparam("before_id"))
+        return query
+
+    statement = _statement(("chat_counts", len(by_channel), before_id is not None), build)
+    params = {"since": since, "not_kinds": kinds, **_chat_params(by_channel)}
     if before_id is not None:
-        query = query.where(_TABLE.c.id < before_id)
+        params["before_id"] = before_id
     return {(str(channel), str(chat_id)): int(n)
-            for channel, chat_id, n in session.execute(query)}
+            for channel, chat_id, n in session.execute(statement, params)}
