@@ -35,15 +35,26 @@ class Pattern:
     happenings: tuple[str, ...] = ()
     window: int = 4
     alone: bool = False  # counts only when no keyword of any category was found
+    # a frame: a thing before the happening (within ``window``) and one right after it
+    # (English articles and possessives skipped): "chồng đánh vợ", "a man is beating a woman"
+    frame: bool = False
 
 
 # What breaks, falls or gives way in a street or a house, and what happens to it.
 _STRUCTURES = ("ống nước", "đường ống", "ống cống", "cột điện", "trụ điện", "giàn giáo",
                "cây", "cây xanh", "cành", "tường", "bức tường", "trần nhà", "mái nhà",
                "mái tôn", "ban công", "biển quảng cáo", "bảng hiệu", "cầu thang", "cổng",
+               "trần thạch cao", "tấm trần", "la phông",
                "pipe", "pole", "scaffold", "scaffolding", "wall", "ceiling", "tree", "stairs")
+# (no "té": a person falls, a structure does not: "trộm leo mái tôn bị té" is the thief)
 _GIVES_WAY = ("bể", "vỡ", "ngã", "đổ", "sập", "sụp", "gãy", "rớt", "rơi", "đứt", "nghiêng",
-              "bung", "té", "burst", "fell", "fall", "fallen", "collapse", "collapsed")
+              "bung", "đè", "đè lên", "đè trúng", "rơi trúng", "rớt trúng", "burst", "fell",
+              "fall", "fallen", "collapse", "collapsed")
+# A tree and the wind, or a tree across the road: further apart than a structure and its
+# fall ("cây dầu to bị gió quật ngã ngang đường")
+_TREES = ("cây", "cây xanh", "cây dầu", "cổ thụ", "cành", "cành cây", "tree", "branch")
+_WIND_ACROSS = ("gió quật", "quật ngã", "quật đổ", "bị gió", "ngang đường", "chắn ngang",
+                "bật gốc", "trốc gốc", "blown", "blew down", "uprooted")
 # Whatever is done to a car or a house by vandals or thieves breaking in (a lock forced, a
 # window smashed), and what is done to it.
 _VANDALISED = ("gương", "kính xe", "kiếng", "lốp xe", "cửa kính", "ổ khóa", "ổ khoá",
@@ -53,10 +64,13 @@ _VANDALISING = ("bẻ", "đập", "phá", "rạch", "chọc", "ném", "cạy", "
                 "broken", "pry", "pried", "force", "forced", "pick", "picked", "cut")
 # What a thief takes, and the taking ("lấy mất cái laptop", "took my wallet").
 _BELONGINGS = ("laptop", "máy tính", "ví", "bóp", "túi xách", "giỏ xách", "ba lô", "balo",
-               "điện thoại", "tiền", "nữ trang", "trang sức", "wallet", "purse", "bag",
-               "handbag", "backpack", "phone", "passport", "money", "camera", "jewelry")
+               "điện thoại", "tiền", "nữ trang", "trang sức", "dây chuyền", "bông tai",
+               "tài khoản", "wallet", "purse", "bag", "handbag", "backpack", "phone",
+               "passport", "money", "camera", "jewelry", "necklace", "earring", "account")
+# (a bank account emptied is taken too: "bị trừ hết tiền")
 _TAKEN = ("lấy mất", "lấy đi", "lấy hết", "lấy cắp", "cuỗm", "khoắng", "bị mất", "mất sạch",
-          "took", "taken", "gone")
+          "bị trừ", "trừ hết", "rút hết", "rút sạch", "took", "taken", "gone", "grab",
+          "grabbed", "yanked", "ripped off")
 # A vehicle that leaves its lane or its road, or swipes someone ("mất lái lao lên vỉa hè",
 # "2 xe đối đầu", "bị xe ben quẹt ngã", "lao xuống kênh").
 _OUT_OF_CONTROL = ("mất lái", "lao lên", "lao xuống", "lao vào", "lao qua", "lao ra",
@@ -89,14 +103,29 @@ _CHILD = ("bé", "đứa bé", "đứa nhỏ", "em bé", "trẻ", "trẻ em", "c
 _LED_AWAY = ("dắt đi", "bắt đi", "dẫn đi", "bế đi", "ôm đi", "dụ dỗ", "chở đi", "dụ đi",
              "taken", "took", "led away", "grabbed")
 _VEHICLE = ("xe", "ô tô", "xe hơi", "xe máy", "xe tải", "xe khách", "xe ba gác", "container",
-            "car", "truck", "motorbike", "bus", "taxi", "scooter", "bike", "motorcycle")
+            "tàu hỏa", "tàu hoả", "tàu lửa", "xe lửa", "car", "truck", "motorbike", "bus",
+            "taxi", "scooter", "bike", "motorcycle", "train")
 _IN_THE_ROAD = ("đậu ngang", "dừng ngang", "chắn ngang", "nằm ngang", "hun đuôi",
                 "tông đuôi", "húc", "ủi vào", "ủi vô", "đổ ra đường", "rơi xuống đường",
                 "rớt xuống đường", "tràn ra đường", "đổ", "rơi", "rớt", "rear ended",
                 "blocking")
 
+# People, and what one does to another ("ông chồng say rượu đánh vợ", "a man is beating a
+# woman", "mẹ nó đánh con"): a person, a hitting verb, a person.
+_PEOPLE = ("chồng", "vợ", "ông", "bà", "bố", "cha", "mẹ", "con", "cháu", "anh", "chị", "em",
+           "thằng", "đứa", "người", "bé", "nó", "ổng", "bả", "man", "woman", "men", "women",
+           "guy", "husband", "wife", "girl", "boy", "kid", "child", "her", "him", "mother",
+           "father", "son", "daughter", "girlfriend", "boyfriend", "neighbour", "neighbor")
+_HITTING = ("đánh", "đập", "đấm", "tát", "bóp cổ", "hit", "beat", "punch", "slap", "kick",
+            "strangle")
+# A boat and its sinking ("thuyền chở khách bị chìm"): people in the water.
+_BOATS = ("thuyền", "ghe", "ca nô", "tàu cá", "sà lan", "chiếc đò", "con đò", "boat",
+          "ferry", "canoe", "kayak")
+_SINKING = ("chìm", "đắm", "úp", "capsize", "capsized", "sank", "sink", "sinking")
+
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(_OTHER, 3, _STRUCTURES, _GIVES_WAY),
+    Pattern(_OTHER, 3, _TREES, _WIND_ACROSS, window=7),
     Pattern(_SEC, 3, _VANDALISED, _VANDALISING),
     Pattern(_SEC, 3, _BELONGINGS, _TAKEN),
     Pattern(_SEC, 3, _DRUGGING, _DRINK, window=5),
@@ -106,6 +135,43 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(_TRAF, 3, _VEHICLE, _OUT_OF_CONTROL, window=6),
     Pattern(_OTHER, 3, _KIN, _NOT_BACK, window=8),
     Pattern(_OTHER, 3, _ANIMALS, _ANIMAL_DOING, window=5),
+    Pattern(_SEC, 3, _PEOPLE, _HITTING, window=4, frame=True),
+    Pattern(_OTHER, 3, _BOATS, _SINKING),
+    # fraud: someone pretending, a fake call or text, a link, "bị lừa"
+    Pattern(_SEC, 3, ("bị lừa", "lừa tiền", "lừa gạt", "lừa mất", "giả danh", "mạo danh",
+                      "giả làm", "đóng giả", "tin nhắn giả", "gọi điện giả", "cuộc gọi giả",
+                      "giả công an", "giả ngân hàng", "link lạ", "bấm link", "scammed",
+                      "scammer", "fraud", "pretending to be", "pretended to be",
+                      "impersonate", "phishing", "fake police")),
+    # drugs used or sold
+    Pattern(_SEC, 3, ("chích thuốc", "hút chích", "tiêm chích", "chích ma túy", "bồ đà",
+                      "hàng trắng", "thuốc lắc", "bay lắc", "cần sa", "heroin", "meth",
+                      "cocaine", "used needles", "syringes")),
+    # people locked in by someone
+    Pattern(_SEC, 3, ("khóa cửa nhốt", "khoá cửa nhốt", "nhốt người", "giam lỏng",
+                      "bị giam", "giam giữ", "locked us in", "locked me in", "locked them in",
+                      "held captive")),
+    # someone watching a house
+    Pattern(_SEC, 2, ("đứng nhìn", "đứng canh", "ngồi canh", "dòm ngó", "watching our",
+                      "watching my", "watching the", "casing"),
+            ("nhà", "cổng", "house", "home", "gate")),
+    # an English gas smell ("gas smell", "smell of gas"): the project files gas as fire
+    Pattern(_FIRE, 3, ("gas",), ("smell", "odor", "odour", "stink", "leak", "leaking"),
+            window=3),
+    # someone on a bridge's railing, or saying they will jump
+    Pattern(_OTHER, 3, ("muốn nhảy xuống", "định nhảy xuống", "đòi nhảy xuống",
+                        "nhảy xuống sông", "nhảy sông", "tự vẫn", "jump off", "suicide",
+                        "suicidal")),
+    Pattern(_OTHER, 3, ("lan can cầu", "thành cầu", "bridge railing", "railing of the bridge"),
+            ("đứng", "ngồi", "leo", "trèo", "standing", "sitting", "climb"), window=3),
+    # a person's fall, a broken bone, someone who cannot get up: alone, as a body in
+    # trouble (a crash leaves broken legs too)
+    Pattern(_OTHER, 3, ("rơi từ", "té từ", "ngã từ", "rớt từ", "té ngã", "trượt chân",
+                        "trượt té", "gãy chân", "gãy tay", "gãy xương", "không dậy được",
+                        "không đứng dậy được", "nằm liệt", "liệt giường", "slipped on",
+                        "slipped and", "slipped off",
+                        "fell from", "fell off", "fell down", "hit his head", "hit her head",
+                        "broke his leg", "broke her leg"), alone=True),
     # indecency and sexual harassment, said however it is said
     Pattern(_SEC, 3, ("dâm ô", "sờ soạng", "sờ mó", "biến thái", "thủ dâm", "khoe của quý",
                       "expose himself", "exposing himself", "exposed himself", "indecent",
@@ -128,7 +194,9 @@ PATTERNS: tuple[Pattern, ...] = (
                         "sặc nước", "ngộ độc", "nôn ói", "ói mửa",
                         "sốt cao", "sưng", "bleeding", "choke", "choking",
                         "breathe", "breathing", "swelling", "swollen", "sting", "stung",
-                        "bitten", "poisoning", "seizure"), alone=True),
+                        "bitten", "poisoning", "seizure", "bất động", "nằm im",
+                        "không cử động", "không nhúc nhích", "not moving", "not responding",
+                        "unresponsive"), alone=True),
     # a house or a street without water, a smell no one explains
     Pattern(_OTHER, 3, ("mất nước", "cúp nước", "hôi thối", "mùi hôi", "bốc mùi",
                         "no water", "smell", "stench"), alone=True),

@@ -42,7 +42,9 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
     ("mùi gas", _FIRE, 4), ("bình gas", _FIRE, 3), ("xì ra", _FIRE, 1), ("chập điện", _FIRE, 4),
     ("chập cháy", _FIRE, 5), ("cháy luôn", _FIRE, 5), ("rồi cháy", _FIRE, 5),
-    ("lửa bốc", _FIRE, 5), ("báo cháy", _FIRE, 4),
+    ("lửa bốc", _FIRE, 5), ("báo cháy", _FIRE, 4), ("cháy lan", _FIRE, 5),
+    ("lửa lan", _FIRE, 5), ("lửa bắt", _FIRE, 4), ("bắt lửa", _FIRE, 4), ("khói bay", _FIRE, 4),
+    ("khói tràn", _FIRE, 4),
     ("cứu hỏa", _FIRE, 4), ("cứu hoả", _FIRE, 4), ("!lửa", _FIRE, 4), ("bốc lửa", _FIRE, 5),
     ("ngọn lửa", _FIRE, 5), ("lửa cháy", _FIRE, 5), ("pccc", _FIRE, 4), ("114", _FIRE, 3),
     ("fire", _FIRE, 4), ("smoke", _FIRE, 3), ("explosion", _FIRE, 4), ("burning", _FIRE, 4),
@@ -113,7 +115,7 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("đèn tín hiệu", _TRAF, 4), ("đèn đỏ", _TRAF, 2), ("mất đèn", _TRAF, 3),
     ("té xe", _TRAF, 4), ("xe máy té", _TRAF, 4), ("mất thắng", _TRAF, 4),
     ("mất phanh", _TRAF, 4), ("phân luồng", _TRAF, 3), ("ngã xe", _TRAF, 4),
-    ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3),
+    ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3), ("đánh võng", _TRAF, 5),
     # a tyre bursting is a road incident, not an explosion; so is a road slick with oil
     ("nổ lốp", _TRAF, 5), ("nổ vỏ", _TRAF, 5), ("bể lốp", _TRAF, 4), ("bể vỏ", _TRAF, 4),
     ("thủng lốp", _TRAF, 4), ("tràn dầu", _TRAF, 3), ("dầu tràn", _TRAF, 3),
@@ -125,6 +127,8 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("xe khách", _TRAF, 1), ("xe ben", _TRAF, 1), ("xe đầu kéo", _TRAF, 1), ("taxi", _TRAF, 1),
     ("xe ôm", _TRAF, 1), ("xe bồn", _TRAF, 1), ("xe ủi", _TRAF, 1), ("xe cẩu", _TRAF, 1),
     ("xe ba gác", _TRAF, 1), ("xe đạp", _TRAF, 1), ("xe điện", _TRAF, 1), ("!xe", _TRAF, 1),
+    ("tàu hỏa", _TRAF, 1), ("tàu hoả", _TRAF, 1), ("tàu lửa", _TRAF, 1), ("xe lửa", _TRAF, 1),
+    ("train", _TRAF, 1),
     ("nằm đường", _TRAF, 2), ("bể kính", _TRAF, 1),
     ("accident", _TRAF, 4), ("crash", _TRAF, 4), ("crashed", _TRAF, 4),
     ("collision", _TRAF, 4), ("traffic", _TRAF, 3), ("hit by", _TRAF, 4),
@@ -143,6 +147,8 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("đuối nước", _OTHER, 5), ("chết đuối", _OTHER, 5), ("rơi xuống sông", _OTHER, 5),
     ("té sông", _OTHER, 5), ("rơi xuống", _OTHER, 4), ("đuối", _OTHER, 4), ("nhảy cầu", _OTHER, 5),
     ("tự tử", _OTHER, 5),
+    ("sốc nhiệt", _OTHER, 4), ("say nắng", _OTHER, 4), ("heatstroke", _OTHER, 4),
+    ("heat stroke", _OTHER, 4), ("passed out", _OTHER, 4),
     ("ngất", _OTHER, 3), ("ngất xỉu", _OTHER, 4), ("xỉu", _OTHER, 3), ("đột quỵ", _OTHER, 4),
     ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 3), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
     ("bị lạc", _OTHER, 4), ("lạc mất", _OTHER, 4), ("mất tích", _OTHER, 4),
@@ -162,6 +168,30 @@ _PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("stuck", _OTHER, 3), ("elevator", _OTHER, 3), ("collapsed", _OTHER, 4),
     ("fainted", _OTHER, 4), ("unconscious", _OTHER, 3), ("snake", _OTHER, 4),
     ("power line", _OTHER, 4), ("electrocuted", _OTHER, 5),
+)
+
+# Toned collocations whose first word, typed without diacritics, folds to a keyword's
+# ("chay mau" is "chảy máu", bleeding, not "cháy"; "chay xiet" a strong current; "chem
+# gio", "chém gió", idle talk): read as the collocation, no category word. Typed with its
+# own diacritics the keyword stays itself ("cháy" is never "chảy").
+_COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước", "chạy trốn", "chạy thoát",
+                 "chạy theo", "chạy về", "chạy đi", "chém gió")
+# Words before a fire word that say there is none ("chưa cháy", "không cháy", "ko bị cháy").
+_NEGATIONS = frozenset({"chua", "khong", "chang"})
+# A keyword whose neighbours say what it is (phrase as matched, what must be within
+# ``window`` words either side, the category it then gives): "bị giật" near a live wire
+# is an electric shock; a swarm that "attacked" is bees; "say xỉn" at the wheel is a drunk
+# driver. One-word context words count only as written (a bare "dien" is also "điên").
+_REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
+    (frozenset({"giật", "bị giật", "giựt", "bị giựt"}),
+     ("điện", "dây điện", "ổ điện", "ổ cắm", "cầu dao", "điện cao thế", "dòng điện",
+      "electric", "electricity", "wire", "power line", "socket"), 8, _OTHER),
+    (frozenset({"attack", "attacked", "assault"}),
+     ("ong", "bầy ong", "đàn ong", "tổ ong", "bee", "wasp", "hornet", "swarm", "dog", "snake",
+      "monkey", "cattle", "buffalo"), 6, _OTHER),
+    (frozenset({"say xỉn", "nhậu say", "drunk"}),
+     ("lái", "lái xe", "cầm lái", "tài xế", "chạy xe", "lạng lách", "đánh võng", "ô tô",
+      "xe hơi", "driving", "driver", "drive", "behind the wheel"), 6, _TRAF),
 )
 
 # What residents type for common words (folded) → the words they stand for.
@@ -189,7 +219,7 @@ class _Phrase:
 def _build() -> dict[str, list[_Phrase]]:
     """Phrases by their first word (as written and folded), longest first."""
     by_first: dict[str, list[_Phrase]] = {}
-    for raw, category, weight in _PHRASES:
+    for raw, category, weight in (*_PHRASES, *((c, None, 0) for c in _COLLOCATIONS)):
         strict = raw.startswith("!")
         ws = tuple(_lower(raw.lstrip("!")).split())
         phrase = _Phrase(ws, category, weight, strict)
@@ -212,15 +242,27 @@ _BY_FIRST = _build()
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     """(word in lower case with its diacritics, start, end), shorthand expanded."""
     out: list[tuple[str, int, int]] = []
-    for m in _WORD_RE.finditer(_lower(text)):
+    found = list(_WORD_RE.finditer(_lower(text)))
+    for n, m in enumerate(found):
         word = m.group(0)
         expanded = _SHORTHAND.get(word)  # as typed: "cá" (fish) is not "ca" (công an)
+        # a shorthand that spells a phrase with the next word is that phrase ("ca sấu" is
+        # "cá sấu", not "công an sấu")
+        if expanded and n + 1 < len(found) and _spells_phrase(word, found[n + 1].group(0)):
+            expanded = None
         # "ga" is gas, except in "nhà ga", "ngã ba" (typed "nga"), "ổ gà" (typed "o ga")
         if expanded and not (word == "ga" and out and fold(out[-1][0]) in ("nha", "nga", "o")):
             out.extend((w, m.start(), m.end()) for w in expanded)
         else:
             out.append((word, m.start(), m.end()))
     return out
+
+
+def _spells_phrase(word: str, following: str) -> bool:
+    """``word`` and ``following`` are a two-word phrase of the category words."""
+    return any(len(p.words) == 2 and _matches(word, p.words[0], False, False)
+               and _matches(following, p.words[1], False, False)
+               for p in _BY_FIRST.get(fold(word), []))
 
 
 # English endings no Vietnamese syllable has: "pickpocketed", "following", "choking", "cars".
@@ -301,19 +343,52 @@ def _pattern_scores(words: list[str], keywords: bool) -> dict[Category, int]:
             if i + size <= len(words) and all(
                     _matches(words[i + k], phrase[k], False, False) for k in range(size)):
                 found.setdefault((n, is_thing), []).append((i, i + size))
+    def gap(h: tuple[int, int], things: list[tuple[int, int]]) -> int:
+        """Words between a happening and the nearest of ``things`` (either side)."""
+        (hs, he) = h
+        return min((hs - te if hs >= te else ts - he if ts >= he else len(words))
+                   for ts, te in things)
+
+    # A happening two patterns share ("đổ": a scaffold falls, a load spills from a vehicle)
+    # belongs to the nearer thing: "giàn giáo đổ xuống, đè 2 xe máy" is the scaffold.
+    nearest: dict[tuple[int, int], int] = {}
+    for (n, is_thing), spans in found.items():
+        if not is_thing and (n, True) in found and not PATTERNS[n].frame:
+            for h in spans:
+                g = gap(h, found[(n, True)])
+                nearest[h] = min(nearest.get(h, g), g)
     scores: dict[Category, int] = {}
     for n, pattern in enumerate(PATTERNS):
         things = found.get((n, True))
         if not things or (pattern.alone and keywords):
             continue
-        if pattern.happenings:
-            window = pattern.window
+        if pattern.frame:
+            if not any(_framed(words, h, things, pattern.window)
+                       for h in found.get((n, False), [])):
+                continue
+        elif pattern.happenings:
             happenings = found.get((n, False), [])
-            if not any(hs >= te and hs - te < window or ts >= he and ts - he < window
-                       for ts, te in things for hs, he in happenings):
+            if not any(gap(h, things) < pattern.window and gap(h, things) <= nearest[h]
+                       for h in happenings):
                 continue
         scores[pattern.category] = scores.get(pattern.category, 0) + pattern.weight
     return scores
+
+
+# English words skipped between a verb and the person it is done to ("beating a woman").
+_DETERMINERS = frozenset({"a", "an", "the", "his", "her", "my", "their", "our", "up", "on"})
+
+
+def _framed(words: list[str], happening: tuple[int, int], things: list[tuple[int, int]],
+            window: int) -> bool:
+    """A thing ends within ``window`` words before the happening and one starts right after
+    it, English determiners skipped ("chồng say rượu đánh vợ", "a man is beating a woman")."""
+    hs, he = happening
+    after = he
+    while after < len(words) and words[after] in _DETERMINERS:
+        after += 1
+    return (any(te <= hs and hs - te < window for _, te in things)
+            and any(ts == after for ts, _ in things))
 
 
 def category_scores(text: str) -> dict[Category, int]:
@@ -330,13 +405,59 @@ def category_scores(text: str) -> dict[Category, int]:
             i += 1
             vehicle = False
             continue
-        if best.category is not None:
-            scores[best.category] = scores.get(best.category, 0) + best.weight
+        category = best.category
+        if category is _FIRE and _negated(words, i):
+            category = None  # "chưa cháy", "không bị cháy": no fire (yet)
+        elif category is not None:
+            category = _reread(words, i, i + len(best.words), best.words, category)
+        if category is not None:
+            scores[category] = scores.get(category, 0) + best.weight
         vehicle = best.category is _TRAF and best.weight == 1
         i += len(best.words)
     for category, weight in _pattern_scores(words, keywords=bool(scores)).items():
         scores[category] = scores.get(category, 0) + weight
     return scores
+
+
+def _negated(words: list[str], i: int) -> bool:
+    """A negation right before word ``i``, or before "bị"/"có" before it."""
+    before = [fold(w) for w in words[max(0, i - 2):i]]
+    return bool(before) and (before[-1] in _NEGATIONS or len(before) == 2
+                             and before[-1] in ("bi", "co") and before[0] in _NEGATIONS)
+
+
+def _context_at(words: list[str], j: int, phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    if j + n > len(words):
+        return False
+    if n == 1:  # as written (or an English inflection), not folded
+        w = words[j]
+        return (w == phrase[0] or phrase[0] in english_bases(w)) and not (
+            w == "điện" and j + 1 < len(words) and fold(words[j + 1]) == "thoai")
+    return all(_matches(words[j + k], phrase[k], False, False) for k in range(n))
+
+
+@functools.lru_cache(maxsize=1)
+def _reread_rules() -> tuple[tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...],
+                                   int, Category], ...]:
+    return tuple((frozenset(tuple(_lower(k).split()) for k in keys),
+                  tuple(tuple(_lower(c).split()) for c in context), window, category)
+                 for keys, context, window, category in _REREAD)
+
+
+def _reread(words: list[str], start: int, end: int, phrase: tuple[str, ...],
+            category: Category) -> Category:
+    """The category of a keyword found at ``words[start:end]``, as its neighbours make it
+    (:data:`_REREAD`)."""
+    for keys, context, window, reread in _reread_rules():
+        if phrase not in keys:
+            continue
+        for j in range(max(0, start - window), min(len(words), end + window)):
+            if start <= j < end:
+                continue
+            if any(_context_at(words, j, c) for c in context):
+                return reread
+    return category
 
 
 # Fire evidence this strong ("bốc cháy", "cháy luôn", two fire words) outranks a crash's.
@@ -354,9 +475,10 @@ def guess_category(text: str) -> Category | None:
     best = max(_PRIORITY, key=lambda c: (scores.get(c, 0), -_PRIORITY.index(c)))
     if best is Category.TRAFFIC and scores[best] < 2:
         return None
-    # A vehicle that catches fire ("xe tông cột điện rồi cháy luôn", "xe máy bốc cháy"):
-    # the fire needs the fire brigade, whatever the crash's words weigh.
-    if best is Category.TRAFFIC and scores.get(Category.FIRE, 0) >= _FIRE_NAMED:
+    # A vehicle that catches fire ("xe tông cột điện rồi cháy luôn", "xe máy bốc cháy"), a
+    # fallen live wire that sets one alight: the fire needs the fire brigade, whatever the
+    # crash's or the fall's words weigh.
+    if best in (Category.TRAFFIC, Category.OTHER) and scores.get(Category.FIRE, 0) >= _FIRE_NAMED:
         return Category.FIRE
     return best
 

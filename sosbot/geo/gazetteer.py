@@ -66,6 +66,14 @@ _KIND_WORDS: tuple[tuple[str, ...], ...] = tuple(sorted((
     ("nha", "van", "hoa"), ("cong", "vien", "nuoc"), ("bv",), ("dh",), ("khu",)),
     key=len, reverse=True))
 _KIND_LAST_WORDS = frozenset(k[-1] for k in _KIND_WORDS)
+# English kinds of place written after the name ("Hoang Van Thu park", "Ben Thanh market"),
+# and the Vietnamese kind written before it: the place is looked up in Vietnamese order.
+_ENGLISH_KINDS: dict[str, tuple[str, ...]] = {
+    "park": ("cong", "vien"), "market": ("cho",), "hospital": ("benh", "vien"),
+    "bridge": ("cau",), "pagoda": ("chua",), "church": ("nha", "tho"),
+    "cathedral": ("nha", "tho"), "museum": ("bao", "tang"), "stadium": ("san", "van", "dong"),
+    "theatre": ("nha", "hat"), "theater": ("nha", "hat"), "university": ("dai", "hoc"),
+}
 # A distinctive name may not begin with a family name (a street or a school named after a
 # person: "Lê Hồng Phong", "Tôn Đức Thắng"), nor hold a word that many names share.
 _FAMILY_NAMES = frozenset({"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu",
@@ -249,6 +257,13 @@ class Gazetteer:
                 if items and (text is None or self._meant(text, text_words, i, i + length)):
                     found.extend(self._matches(plain, i, i + length, items))
                     i += length
+                    break
+                kind = _ENGLISH_KINDS.get(plain[i + length]) if i + length < len(plain) else None
+                places = [p for p in self._names.get(kind + key, []) if isinstance(p, Place)] \
+                    if kind is not None else []
+                if places:  # "Hoang Van Thu park": công viên Hoàng Văn Thụ
+                    found.extend(self._matches(plain, i, i + length + 1, places))
+                    i += length + 1
                     break
             else:
                 i += 1

@@ -340,7 +340,12 @@ class OfflineWardGeocoder:
                 continue
             if found.strength:
                 matches.append(found)
-            i += found.length
+                i += found.length
+            else:
+                # a name refused does not hide the names overlapping it: in "bãi tắm Long
+                # Hải", "tắm Long" (Tam Long, with other diacritics) is refused, and "Long
+                # Hải" after "bãi tắm" is read
+                i += 1
         if not matches:
             return None
         best_strength = max(m.strength for m in matches)

@@ -34,6 +34,12 @@ def test_category_and_place(message: str, category: Category, place: str) -> Non
     ("xe may", None),  # a vehicle alone is no incident
     ("đang có tiếng nổ lớn", F),
     ("tai nạn rồi xe bốc cháy", F),  # two incidents: the fire leads
+    ("bi giat dien thoai o cho", S),  # "điện thoại" is the phone snatched
+    ("cháy máu lửa", F),  # typed with its diacritics, "cháy" stays a fire
+    ("nha chay roi khong ai chay ra duoc", F),  # the negation is not before the fire word
+    # a fallen live wire that sets a car alight: the fire, though the pole's fall now
+    # claims "đổ" from the car
+    ("xe tông trụ điện, trụ đổ, dây điện tóe lửa cháy luôn", F),
 ])
 def test_category_reading(message: str, category: Category | None) -> None:
     assert understand(message).category is category
@@ -80,7 +86,7 @@ def test_place_words_still_start_a_place(message: str, place: str) -> None:
     ("bé nuốt đồ chơi ko thở được, cần cấp cứu", OT),
     ("o ga sau giua duong, xe sup ho", OT),  # "o ga" is "ổ gà", not gas
     ("my friend is hurt bad", OT),
-    ("bà té ngã trong nhà", None),  # a fall at home is no traffic incident
+    ("bà té ngã trong nhà", OT),  # a fall at home: no traffic incident, but a fall
 ])
 def test_common_words_residents_use(message: str, category: Category | None) -> None:
     assert understand(message).category is category
@@ -163,6 +169,53 @@ def test_vietnamese_words_have_no_english_base(word: str) -> None:
     ("a monkey bit my son at the park", OT),
     # a birth that will not wait (a taxi named is no traffic incident)
     ("vợ tui sắp sinh, vỡ ối rồi, ko gọi được taxi", OT),
+    # round six, from the fifth held-out set's misses. Wrong proposals first:
+    # a toneless keyword whose next word makes another word ("chảy máu", "chảy xiết")
+    ("ba bi te chay mau dau nhieu", OT),
+    ("ngap sau, nuoc chay xiet", OT),
+    ("thang chong cam ghe dap vo, chi ay chay mau dau", S),
+    # a fire word negated: no fire (yet)
+    ("xe chở gas bị lật, bình gas văng ra, chưa cháy", T),
+    ("ko co chay dau, chi bi ngap thoi", OT),
+    # a keyword whose neighbours say what it is
+    ("sờ vô ổ điện bị giật", OT),
+    ("bees attacked the kids in the park", OT),
+    ("ông say xỉn lái xe hơi chạy lung tung", T),
+    ("drunk driver weaving on the highway", T),
+    ("thằng nhóc đánh võng ngoài đường", T),
+    # a happening two objects share belongs to the nearer one
+    ("giàn giáo đổ xuống đè mấy chiếc xe máy đậu dưới", OT),
+    # an English gas smell is filed as gas: fire
+    ("strong gas smell in the stairwell", F),
+    # misses with no category: a person, a hitting verb, a person
+    ("bố nó đập mẹ nó", S),
+    ("chong danh vo ngoai hem", S),
+    ("a man is hitting his wife in the street", S),
+    # fraud, drugs, someone locked in, someone watching a house
+    ("mẹ tui bị lừa chuyển 50 triệu", S),
+    ("có người giả danh nhân viên điện nước vô nhà", S),
+    ("someone pretending to be from the bank called my dad", S),
+    ("mấy đứa hút chích trong nhà hoang", S),
+    ("bà chủ khóa cửa nhốt người làm trong nhà", S),
+    ("có ông lạ đứng canh trước nhà tui 3 hôm nay", S),
+    # something grabbed, an account emptied
+    ("a guy on a bike grabbed my necklace", S),
+    ("bấm vô tin nhắn xong tài khoản bị trừ hết tiền", S),
+    # a train hits a vehicle
+    ("xe tai bi tau hoa tong o duong ngang", T),
+    # a tree and the wind, a ceiling panel, a fall, a boat sinking, heat, a body still
+    ("cay dau to bi gio quat ngan ngang duong", OT),
+    ("tấm trần thạch cao rơi trúng khách", OT),
+    ("ông ngoại trượt chân ngoài sân không dậy được", OT),
+    ("chiếc ghe chở cát bị chìm giữa sông", OT),
+    ("my friend passed out in the sun", OT),
+    ("có người nằm bất động trên vỉa hè", OT),
+    ("cô gái đứng trên lan can cầu khóc", OT),
+    # "ca sấu" is "cá sấu", not "công an sấu"
+    ("ca sấu sổng chuồng ra rạch", OT),
+    # fire words: fire spreading, smoke coming out
+    ("lua bat qua nha ben canh roi", F),
+    ("khoi bay ra tu bep", F),
 ])
 def test_patterns_and_families(message: str, category: Category) -> None:
     assert understand(message).category is category
@@ -176,7 +229,20 @@ def test_patterns_and_families(message: str, category: Category) -> None:
     "cho con chó ăn chưa",  # a dog that does nothing
     "tui lấy mất 2 tiếng mới tới",  # "lấy mất" of time, not of a belonging
     "xe chạy lên dốc chậm quá",
+    # round six: near its mechanisms, and none of them
+    "me danh thuc con di hoc",  # "đánh thức": to wake, no person after the verb
+    "em danh roi dien thoai",  # "đánh rơi": dropped
+    "nha toi co 2 vo chong va 1 con",  # people without a verb
+    "chay theo xe buyt mac mua",  # "chạy theo": running after
+    "tui chem gio voi ban",  # "chém gió": idle talk
+    "dien thoai het pin roi",  # "điện thoại" is no live wire
+    "ngoi tren lan can ban cong ngam canh",  # a balcony's railing
+    "tui muon nhay mua",  # to dance
+    "I slipped my card in",
+    "the gas price went up",
+    "kim tiem o benh vien",  # a needle at a hospital
+    "cay xanh trong cong vien dep qua",
+    "ca nha di choi",  # "cả nhà": the whole family
 ])
 def test_everyday_words_are_no_incident(message: str) -> None:
     assert understand(message).category is None
-

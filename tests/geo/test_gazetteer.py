@@ -253,6 +253,9 @@ def test_a_house_number_outside_the_named_district_gives_the_streets_wards_in_it
     # a place's distinctive name after another kind word than its own
     ("anh vinh nghiem bi danh", None),  # a person's name, after no place word
     ("cháy ở trung tâm thương mại Ba Chieu", "Chợ Bà Chiểu"),
+    # an English kind of place after the name: the place in Vietnamese order
+    ("a tree fell on a car near Hoang Van Thu park", "Công viên Hoàng Văn Thụ"),
+    ("a man collapsed near Vinh Nghiem pagoda", "Chùa Vĩnh Nghiêm"),
 ])
 def test_a_place_named_after_another_place_word(reader: PlaceReader, text: str,
                                                 place: str | None) -> None:

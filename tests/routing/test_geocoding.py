@@ -191,6 +191,9 @@ def test_unresolvable(offline: OfflineWardGeocoder, text: str) -> None:
         # after a kind of place of several words ("cảng cá": "cá" is no place word alone)
         ("cháy ghe ở cảng cá Phước Hải, lửa lớn", "Xã Phước Hải"),
         ("đánh nhau ở bến phà Cát Lái", "Phường Cát Lái"),
+        # a name refused ("tắm Long": Tam Long with other diacritics) hides no other
+        ("bãi tắm Long Hải có người bị sóng đánh", "Xã Long Hải"),
+        ("bai tam long hai co nguoi duoi nuoc", "Xã Long Hải"),
     ],
 )
 def test_a_bare_ward_after_a_preposition_or_a_place_word(
