@@ -410,11 +410,15 @@ def probe_held(session: Session, chats: Iterable[tuple[str, str]]) -> None:
     wanted = set(chats)
     if not wanted:
         return
-    found = session.execute(
-        sa.select(_TABLE.c.channel, _TABLE.c.chat_id).distinct()
-        .where(_TABLE.c.status == OutboxStatus.HELD,
-               _TABLE.c.chat_id.in_(sorted({chat_id for _, chat_id in wanted}))))
+    found = session.execute(_HELD_CHATS,
+                            {"chat_ids": sorted({chat_id for _, chat_id in wanted})})
     session.info[_HELD_PROBE] = (wanted, {(channel, chat_id) for channel, chat_id in found})
+
+
+# Made once, run with parameters (building it per batch cost more than running it).
+_HELD_CHATS = (sa.select(_TABLE.c.channel, _TABLE.c.chat_id).distinct()
+               .where(_TABLE.c.status == OutboxStatus.HELD,
+                      _TABLE.c.chat_id.in_(sa.bindparam("chat_ids", expanding=True))))
 
 
 def held_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:
