@@ -1,0 +1,195 @@
+"""The words of incidents, as residents write them: keywords and phrases with their category
+and weight, toned collocations that a toneless keyword's next word makes, negations,
+keywords re-read by their neighbours, and the shorthand residents type.
+
+Pure data for :mod:`sosbot.core.understanding` (which says how they are matched, tone-aware
+and with *strict* keywords), beside :mod:`sosbot.core.incident_patterns` (an object and what
+happened to it).
+"""
+
+from __future__ import annotations
+
+__all__ = ["COLLOCATIONS", "NEGATIONS", "PHRASES", "REREAD", "SHORTHAND"]
+
+from sosbot.core.model import Category
+
+_FIRE, _SEC, _TRAF, _OTHER = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
+
+# (phrase, category or None for "not a category word", weight). A "!" before a one-word
+# phrase marks it strict (see the module docstring). None-phrases exist to consume words
+# that would otherwise be read wrongly ("chạy xe" is driving, not a fire).
+PHRASES: tuple[tuple[str, Category | None, int], ...] = (
+    # -- fire and explosions --------------------------------------------------------------
+    ("cháy", _FIRE, 4), ("bốc cháy", _FIRE, 5), ("đám cháy", _FIRE, 5),
+    ("cháy nhà", _FIRE, 5), ("cháy lớn", _FIRE, 5), ("cháy rừng", _FIRE, 5),
+    ("hỏa hoạn", _FIRE, 5), ("hoả hoạn", _FIRE, 5), ("!nổ", _FIRE, 4), ("phát nổ", _FIRE, 5),
+    ("vụ nổ", _FIRE, 5), ("tiếng nổ", _FIRE, 5), ("nổ lớn", _FIRE, 5), ("nổ tung", _FIRE, 5),
+    ("nổ bình gas", _FIRE, 5), ("nổ bình ga", _FIRE, 5), ("nổ trạm biến áp", _FIRE, 5),
+    ("!khói", _FIRE, 3), ("bốc khói", _FIRE, 4), ("khói đen", _FIRE, 4),
+    ("nhiều khói", _FIRE, 4), ("khói mù mịt", _FIRE, 4), ("ra khói", _FIRE, 4),
+    ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
+    ("mùi gas", _FIRE, 4), ("bình gas", _FIRE, 3), ("xì ra", _FIRE, 1), ("chập điện", _FIRE, 4),
+    ("chập cháy", _FIRE, 5), ("cháy luôn", _FIRE, 5), ("rồi cháy", _FIRE, 5),
+    ("lửa bốc", _FIRE, 5), ("báo cháy", _FIRE, 4), ("cháy lan", _FIRE, 5),
+    ("lửa lan", _FIRE, 5), ("lửa bắt", _FIRE, 4), ("bắt lửa", _FIRE, 4), ("khói bay", _FIRE, 4),
+    ("khói tràn", _FIRE, 4),
+    ("cứu hỏa", _FIRE, 4), ("cứu hoả", _FIRE, 4), ("!lửa", _FIRE, 4), ("bốc lửa", _FIRE, 5),
+    ("ngọn lửa", _FIRE, 5), ("lửa cháy", _FIRE, 5), ("pccc", _FIRE, 4), ("114", _FIRE, 3),
+    ("fire", _FIRE, 4), ("smoke", _FIRE, 3), ("explosion", _FIRE, 4), ("burning", _FIRE, 4),
+    ("gas leak", _FIRE, 4), ("on fire", _FIRE, 5), ("exploded", _FIRE, 4),
+    # -- words that look like the above but are not -----------------------------------------
+    ("chạy", None, 0), ("chạy xe", None, 0), ("chạy qua", None, 0), ("chạy ra", None, 0),
+    ("chạy vào", None, 0), ("chạy tới", None, 0), ("nó", None, 0), ("no", None, 0),
+    ("khỏi", None, 0), ("đi khỏi", None, 0), ("cứu", None, 0), ("cứu với", None, 0),
+    # -- security and public order ------------------------------------------------------------
+    ("cướp", _SEC, 4), ("cướp giật", _SEC, 5), ("!giật", _SEC, 3), ("bị giật", _SEC, 4),
+    ("giật đồ", _SEC, 5), ("giật điện thoại", _SEC, 5), ("giật túi", _SEC, 5),
+    ("giật dây chuyền", _SEC, 5), ("giật đt", _SEC, 5),
+    # "giựt" is how the South says and writes "giật"
+    ("!giựt", _SEC, 3), ("bị giựt", _SEC, 4), ("giựt đồ", _SEC, 5), ("cướp giựt", _SEC, 5),
+    ("giựt điện thoại", _SEC, 5), ("giựt túi", _SEC, 5), ("giựt dây chuyền", _SEC, 5),
+    ("hỗn chiến", _SEC, 5), ("đánh ghen", _SEC, 4), ("đánh hội đồng", _SEC, 5),
+    ("dí dao", _SEC, 5), ("kề dao", _SEC, 5), ("trộm", _SEC, 4), ("ăn trộm", _SEC, 4),
+    ("ăn cắp", _SEC, 4), ("móc túi", _SEC, 4), ("đánh nhau", _SEC, 5),
+    ("đánh người", _SEC, 5), ("!đánh", _SEC, 3), ("bị đánh", _SEC, 4), ("đánh đập", _SEC, 4),
+    ("đang đánh", _SEC, 4),
+    ("!đâm", _SEC, 3), ("bị đâm", _SEC, 4), ("đâm chém", _SEC, 5), ("đâm người", _SEC, 5),
+    ("chém", _SEC, 4), ("chém nhau", _SEC, 5), ("!dao", _SEC, 3), ("cầm dao", _SEC, 5),
+    ("vung dao", _SEC, 5), ("mã tấu", _SEC, 5), ("!súng", _SEC, 4), ("nổ súng", _SEC, 6),
+    ("có súng", _SEC, 5), ("súng nổ", _SEC, 6), ("tiếng súng", _SEC, 6), ("cầm súng", _SEC, 5),
+    ("!bắn", _SEC, 3), ("bắn nhau", _SEC, 5),
+    ("hành hung", _SEC, 4), ("ẩu đả", _SEC, 4), ("gây rối", _SEC, 4), ("quậy phá", _SEC, 4),
+    ("côn đồ", _SEC, 4), ("giang hồ", _SEC, 4), ("xã hội đen", _SEC, 4),
+    ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
+    ("đe dọa", _SEC, 3), ("đe doạ", _SEC, 3), ("tống tiền", _SEC, 4), ("lừa đảo", _SEC, 4),
+    ("ma túy", _SEC, 4), ("ma tuý", _SEC, 4), ("chích hút", _SEC, 4), ("tụ tập", _SEC, 3),
+    ("đua xe", _SEC, 4), ("bạo lực", _SEC, 4), ("bạo hành", _SEC, 4), ("giết", _SEC, 4),
+    ("đột nhập", _SEC, 4), ("cạy cửa", _SEC, 4), ("phá khóa", _SEC, 4), ("phá khoá", _SEC, 4),
+    ("bẻ khóa", _SEC, 4), ("bẻ khoá", _SEC, 4), ("trộm xe", _SEC, 5), ("mất xe", _SEC, 3),
+    ("bị cướp", _SEC, 5), ("say xỉn", _SEC, 3), ("nhậu say", _SEC, 3), ("đập phá", _SEC, 4),
+    ("đập cửa", _SEC, 4), ("nghiện", _SEC, 3),
+    ("ném đá", _SEC, 3), ("karaoke", _SEC, 2), ("ồn ào", _SEC, 2), ("hát karaoke", _SEC, 3),
+    ("đòi nợ", _SEC, 3), ("xiết nợ", _SEC, 3), ("cãi nhau", _SEC, 3), ("xô xát", _SEC, 4),
+    ("dọa giết", _SEC, 5), ("doạ giết", _SEC, 5), ("kẻ gian", _SEC, 4), ("bỏ chạy", _SEC, 2),
+    # loitering, gambling, someone armed with whatever is to hand
+    ("lảng vảng", _SEC, 4), ("rình rập", _SEC, 4), ("theo dõi", _SEC, 3), ("đánh bạc", _SEC, 4),
+    ("cờ bạc", _SEC, 4), ("sòng bạc", _SEC, 4), ("đá gà", _SEC, 3), ("cá độ", _SEC, 3),
+    ("cầm búa", _SEC, 5), ("cầm gậy", _SEC, 5), ("cầm kéo", _SEC, 5), ("cầm kiếm", _SEC, 5),
+    ("cầm mã tấu", _SEC, 5), ("đập xe", _SEC, 4), ("trấn lột", _SEC, 5), ("bảo kê", _SEC, 4),
+    ("truy đuổi", _SEC, 3), ("rượt đuổi", _SEC, 3), ("rượt chém", _SEC, 5),
+    ("robbery", _SEC, 4), ("robbed", _SEC, 4), ("mugged", _SEC, 5), ("mugging", _SEC, 5),
+    ("robber", _SEC, 4), ("robbers", _SEC, 4), ("gambling", _SEC, 3), ("loitering", _SEC, 3),
+    ("thief", _SEC, 4), ("thieves", _SEC, 4),
+    ("stolen", _SEC, 4), ("steal", _SEC, 4), ("stole", _SEC, 4), ("fight", _SEC, 4),
+    ("fighting", _SEC, 4), ("knife", _SEC, 4), ("gun", _SEC, 4), ("stabbed", _SEC, 5),
+    ("attack", _SEC, 3), ("attacked", _SEC, 4), ("assault", _SEC, 4), ("harass", _SEC, 3),
+    ("harassing", _SEC, 3), ("kidnap", _SEC, 5), ("drunk", _SEC, 2), ("snatched", _SEC, 4),
+    ("snatch", _SEC, 4), ("pickpocket", _SEC, 4), ("break in", _SEC, 4), ("break into", _SEC, 4),
+    ("broke into", _SEC, 4),
+    ("burglar", _SEC, 4), ("gangsters", _SEC, 4), ("racing", _SEC, 3), ("noise", _SEC, 2),
+    ("scam", _SEC, 3), ("drugs", _SEC, 3),
+    # -- traffic ---------------------------------------------------------------------------
+    ("tai nạn", _TRAF, 4), ("tai nạn giao thông", _TRAF, 5), ("tngt", _TRAF, 5),
+    ("va chạm", _TRAF, 4), ("!đụng", _TRAF, 3), ("đụng xe", _TRAF, 5), ("xe đụng", _TRAF, 5),
+    ("bị đụng", _TRAF, 4), ("đụng nhau", _TRAF, 5), ("!tông", _TRAF, 3), ("tông xe", _TRAF, 5),
+    ("xe tông", _TRAF, 5), ("bị tông", _TRAF, 4), ("tông vào", _TRAF, 4), ("đâm xe", _TRAF, 5),
+    ("xe đâm", _TRAF, 5), ("đâm vào", _TRAF, 4), ("đâm nhau", _TRAF, 4),
+    ("đâm sầm", _TRAF, 5), ("va quẹt", _TRAF, 4), ("quẹt xe", _TRAF, 4), ("!lật", _TRAF, 3),
+    ("lật xe", _TRAF, 5), ("xe lật", _TRAF, 5),
+    ("bị lật", _TRAF, 4), ("!cán", _TRAF, 3), ("xe cán", _TRAF, 5), ("bị cán", _TRAF, 4),
+    ("cán qua", _TRAF, 4), ("cán chết", _TRAF, 5), ("kẹt xe", _TRAF, 4), ("ùn tắc", _TRAF, 4),
+    ("tắc đường", _TRAF, 4),
+    ("kẹt cứng", _TRAF, 3), ("tắc nghẽn", _TRAF, 4), ("đèn giao thông", _TRAF, 4),
+    ("đèn tín hiệu", _TRAF, 4), ("đèn đỏ", _TRAF, 2), ("mất đèn", _TRAF, 3),
+    ("té xe", _TRAF, 4), ("xe máy té", _TRAF, 4), ("mất thắng", _TRAF, 4),
+    ("mất phanh", _TRAF, 4), ("phân luồng", _TRAF, 3), ("ngã xe", _TRAF, 4),
+    ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3), ("đánh võng", _TRAF, 5),
+    # a tyre bursting is a road incident, not an explosion; so is a road slick with oil
+    ("nổ lốp", _TRAF, 5), ("nổ vỏ", _TRAF, 5), ("bể lốp", _TRAF, 4), ("bể vỏ", _TRAF, 4),
+    ("thủng lốp", _TRAF, 4), ("tràn dầu", _TRAF, 3), ("dầu tràn", _TRAF, 3),
+    ("trơn trượt", _TRAF, 3), ("tông sập", _TRAF, 5), ("tông người", _TRAF, 5),
+    ("tông chết", _TRAF, 5), ("đâm sập", _TRAF, 5),
+    ("lấn làn", _TRAF, 3), ("vượt đèn đỏ", _TRAF, 3), ("giao thông", _TRAF, 2),
+    ("xe tải", _TRAF, 1), ("container", _TRAF, 1), ("xe buýt", _TRAF, 1), ("xe bus", _TRAF, 1),
+    ("xe máy", _TRAF, 1), ("xe may", _TRAF, 1), ("ô tô", _TRAF, 1), ("xe hơi", _TRAF, 1),
+    ("xe khách", _TRAF, 1), ("xe ben", _TRAF, 1), ("xe đầu kéo", _TRAF, 1), ("taxi", _TRAF, 1),
+    ("xe ôm", _TRAF, 1), ("xe bồn", _TRAF, 1), ("xe ủi", _TRAF, 1), ("xe cẩu", _TRAF, 1),
+    ("xe ba gác", _TRAF, 1), ("xe đạp", _TRAF, 1), ("xe điện", _TRAF, 1), ("!xe", _TRAF, 1),
+    ("tàu hỏa", _TRAF, 1), ("tàu hoả", _TRAF, 1), ("tàu lửa", _TRAF, 1), ("xe lửa", _TRAF, 1),
+    ("train", _TRAF, 1),
+    ("nằm đường", _TRAF, 2), ("bể kính", _TRAF, 1),
+    ("accident", _TRAF, 4), ("crash", _TRAF, 4), ("crashed", _TRAF, 4),
+    ("collision", _TRAF, 4), ("traffic", _TRAF, 3), ("hit by", _TRAF, 4),
+    ("motorbike", _TRAF, 1), ("car", _TRAF, 1), ("truck", _TRAF, 1), ("bus", _TRAF, 1),
+    ("traffic jam", _TRAF, 4), ("jam", _TRAF, 2), ("ran over", _TRAF, 4),
+    ("traffic light", _TRAF, 4), ("wrong way", _TRAF, 3),
+    # -- other emergencies --------------------------------------------------------------------
+    ("ngập", _OTHER, 3), ("ngập nước", _OTHER, 4), ("ngập sâu", _OTHER, 4), ("!lũ", _OTHER, 3),
+    ("triều cường", _OTHER, 4), ("cây đổ", _OTHER, 5), ("cây ngã", _OTHER, 5),
+    ("ngã cây", _OTHER, 5), ("đổ cây", _OTHER, 5), ("gãy cành", _OTHER, 4),
+    ("cành cây", _OTHER, 3), ("gãy đổ", _OTHER, 4), ("bật gốc", _OTHER, 4),
+    ("đứt dây điện", _OTHER, 5), ("dây điện", _OTHER, 3), ("điện giật", _OTHER, 5),
+    ("bị điện giật", _OTHER, 5), ("!sập", _OTHER, 3), ("sập nhà", _OTHER, 5),
+    ("nhà sập", _OTHER, 5), ("sập tường", _OTHER, 5), ("tường sập", _OTHER, 5),
+    ("sạt lở", _OTHER, 5), ("sụt lún", _OTHER, 4), ("hố sâu", _OTHER, 3), ("ổ gà", _OTHER, 3),
+    ("đuối nước", _OTHER, 5), ("chết đuối", _OTHER, 5), ("rơi xuống sông", _OTHER, 5),
+    ("té sông", _OTHER, 5), ("rơi xuống", _OTHER, 4), ("đuối", _OTHER, 4), ("nhảy cầu", _OTHER, 5),
+    ("tự tử", _OTHER, 5),
+    ("sốc nhiệt", _OTHER, 4), ("say nắng", _OTHER, 4), ("heatstroke", _OTHER, 4),
+    ("heat stroke", _OTHER, 4), ("passed out", _OTHER, 4),
+    ("ngất", _OTHER, 3), ("ngất xỉu", _OTHER, 4), ("xỉu", _OTHER, 3), ("đột quỵ", _OTHER, 4),
+    ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 3), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
+    ("bị lạc", _OTHER, 4), ("lạc mất", _OTHER, 4), ("mất tích", _OTHER, 4),
+    ("!rắn", _OTHER, 3), ("con rắn", _OTHER, 5), ("rắn hổ", _OTHER, 5), ("chó dữ", _OTHER, 4),
+    ("chó cắn", _OTHER, 4), ("chó dại", _OTHER, 5), ("cắn người", _OTHER, 4),
+    ("con trăn", _OTHER, 5), ("!trăn", _OTHER, 3), ("cá sấu", _OTHER, 4),
+    ("té xuống", _OTHER, 4), ("ngã xuống", _OTHER, 4), ("khó thở", _OTHER, 4),
+    ("không thở được", _OTHER, 4), ("đau ngực", _OTHER, 4), ("cấp cứu", _OTHER, 2),
+    ("hurt", _OTHER, 2), ("injured", _OTHER, 2), ("tổ ong", _OTHER, 5), ("ong vò vẽ", _OTHER, 5),
+    ("ong đốt", _OTHER, 5), ("kẹt thang máy", _OTHER, 5), ("mắc kẹt", _OTHER, 3),
+    ("thang máy", _OTHER, 3), ("vỡ ống nước", _OTHER, 4), ("bể ống nước", _OTHER, 4),
+    ("mất điện", _OTHER, 3), ("cúp điện", _OTHER, 3), ("thở máy", _OTHER, 4),
+    ("thi thể", _OTHER, 3), ("xác chết", _OTHER, 3), ("người chết", _OTHER, 2),
+    ("flood", _OTHER, 4), ("flooded", _OTHER, 4), ("fallen tree", _OTHER, 5),
+    ("tree fell", _OTHER, 5), ("tree", _OTHER, 2), ("drowning", _OTHER, 5),
+    ("drowned", _OTHER, 5), ("missing", _OTHER, 3), ("lost child", _OTHER, 4),
+    ("stuck", _OTHER, 3), ("elevator", _OTHER, 3), ("collapsed", _OTHER, 4),
+    ("fainted", _OTHER, 4), ("unconscious", _OTHER, 3), ("snake", _OTHER, 4),
+    ("power line", _OTHER, 4), ("electrocuted", _OTHER, 5),
+)
+
+# Toned collocations whose first word, typed without diacritics, folds to a keyword's
+# ("chay mau" is "chảy máu", bleeding, not "cháy"; "chay xiet" a strong current; "chem
+# gio", "chém gió", idle talk): read as the collocation, no category word. Typed with its
+# own diacritics the keyword stays itself ("cháy" is never "chảy").
+COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước", "chạy trốn", "chạy thoát",
+                 "chạy theo", "chạy về", "chạy đi", "chém gió")
+# Words before a fire word that say there is none ("chưa cháy", "không cháy", "ko bị cháy").
+NEGATIONS = frozenset({"chua", "khong", "chang"})
+# A keyword whose neighbours say what it is (phrase as matched, what must be within
+# ``window`` words either side, the category it then gives): "bị giật" near a live wire
+# is an electric shock; a swarm that "attacked" is bees; "say xỉn" at the wheel is a drunk
+# driver. One-word context words count only as written (a bare "dien" is also "điên").
+REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
+    (frozenset({"giật", "bị giật", "giựt", "bị giựt"}),
+     ("điện", "dây điện", "ổ điện", "ổ cắm", "cầu dao", "điện cao thế", "dòng điện",
+      "electric", "electricity", "wire", "power line", "socket"), 8, _OTHER),
+    (frozenset({"attack", "attacked", "assault"}),
+     ("ong", "bầy ong", "đàn ong", "tổ ong", "bee", "wasp", "hornet", "swarm", "dog", "snake",
+      "monkey", "cattle", "buffalo"), 6, _OTHER),
+    (frozenset({"say xỉn", "nhậu say", "drunk"}),
+     ("lái", "lái xe", "cầm lái", "tài xế", "chạy xe", "lạng lách", "đánh võng", "ô tô",
+      "xe hơi", "driving", "driver", "drive", "behind the wheel"), 6, _TRAF),
+)
+
+# What residents type for common words (folded) → the words they stand for.
+SHORTHAND: dict[str, tuple[str, ...]] = {
+    "ko": ("không",), "k": ("không",), "kg": ("không",), "khg": ("không",), "hok": ("không",),
+    "hong": ("không",), "dc": ("được",), "đc": ("được",), "ng": ("người",),
+    "ngta": ("người", "ta"), "vs": ("với",), "j": ("gì",), "bik": ("biết",), "bt": ("biết",),
+    "tnan": ("tai", "nạn"), "tn": ("tai", "nạn"), "xm": ("xe", "máy"), "oto": ("ô", "tô"),
+    "xe_may": ("xe", "máy"), "dt": ("điện", "thoại"), "đt": ("điện", "thoại"),
+    "ga": ("gas",), "gaz": ("gas",), "mn": ("mọi", "người"), "ae": ("anh", "em"),
+    "cs": ("công", "an"), "ca": ("công", "an"), "csgt": ("cảnh", "sát", "giao", "thông"),
+    "sos": ("cứu",), "plz": ("please",), "pls": ("please",), "chem": ("chém",),
+}
