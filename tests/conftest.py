@@ -106,6 +106,17 @@ def _logging_left_as_pytest_set_it() -> Iterator[None]:
     log_setup.unconfigure()
 
 
+@pytest.fixture(autouse=True)
+def _audit_key_left_as_it_was() -> Iterator[None]:
+    """A test that runs the wiring in this process (``runtime.engine_for``) with another
+    ``SOSBOT_AUDIT_KEY`` keys the chain with it for the whole process: put back after it,
+    or a later test would append rows with one key and verify them with another (found
+    when ``test_rekey_turns_an_upgraded_chain_into_a_keyed_one`` ran after one)."""
+    key = audit._key
+    yield
+    audit._key = key
+
+
 @pytest.fixture(scope="session")
 def city(ward_data: Path) -> CityOutline:
     return CityOutline.from_file(CITY_FILE)
