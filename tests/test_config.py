@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sosbot.config import deployment_problems, load_file_config, load_settings, problems
+from sosbot.config import load_file_config, load_settings
+from sosbot.config_checks import deployment_problems, problems
 from sosbot.core.errors import ConfigError
 from tests.conftest import REPO
 

@@ -8,13 +8,8 @@ import sys
 
 from sosbot.bots.telegram.outbound import TelegramOutbound
 from sosbot.cli import Commands
-from sosbot.config import (
-    Settings,
-    deployment_problems,
-    load_settings,
-    problems,
-    unguarded_redis,
-)
+from sosbot.config import Settings, load_settings
+from sosbot.config_checks import deployment_problems, problems, unguarded_redis
 from sosbot.runtime import engine_for
 from sosbot.storage.migrate import current_revision, upgrade
 

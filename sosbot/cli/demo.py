@@ -44,8 +44,8 @@ from sosbot.config import (
     DEMO_WEBHOOK_SECRET,
     Settings,
     load_settings,
-    problems,
 )
+from sosbot.config_checks import problems
 from sosbot.emulators.geocoder.app import GeocoderEmulatorConfig
 from sosbot.emulators.geocoder.app import create_app as create_geocoder_emulator
 from sosbot.emulators.messenger.app import create_app as create_messenger_emulator

@@ -16,7 +16,8 @@ from aiohttp import web
 
 from sosbot import embedded_redis
 from sosbot.cli import Commands
-from sosbot.config import WebConfig, load_settings, problems, unguarded_redis
+from sosbot.config import WebConfig, load_settings
+from sosbot.config_checks import problems, unguarded_redis
 from sosbot.listeners import ConnectionGate, start_listener
 from sosbot.runtime import engine_for, redis_for, web_deps, writer_command
 from sosbot.storage.migrate import current_revision, head_revision

@@ -14,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sosbot import metrics
 from sosbot.cli import Commands
-from sosbot.config import load_settings, off_machine_platforms, problems, unguarded_redis
+from sosbot.config import load_settings
+from sosbot.config_checks import off_machine_platforms, problems, unguarded_redis
 from sosbot.delivery import chat_holds, context
 from sosbot.delivery import lanes as lanes_of
 from sosbot.delivery.context import JobContext

@@ -16,8 +16,8 @@ from sosbot.config import (
     DEMO_WEBHOOK_SECRET,
     load_file_config,
     load_settings,
-    problems,
 )
+from sosbot.config_checks import problems
 from sosbot.core.errors import ConfigError
 
 GOOD = {

@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 
 import sosbot
 from sosbot.cli import main
-from sosbot.config import unguarded_redis
+from sosbot.config_checks import unguarded_redis
 from sosbot.core.errors import RefusedJob
 from sosbot.delivery import jobs, queueing
 from sosbot.delivery.job_guard import GuardedJob, refusal
