@@ -51,18 +51,17 @@ def problems(settings: Settings, *, demo: bool = False) -> list[str]:
     if secrets.api_token and secrets.api_token == secrets.api_pii_token:
         found.append("SOSBOT_API_PII_TOKEN: must differ from SOSBOT_API_TOKEN")
     channels = settings.file.channels
-    if channels.zalo.enabled and not demo:
-        for name, value in (("ZALO_APP_ID", secrets.zalo_app_id),
-                            ("ZALO_APP_SECRET", secrets.zalo_app_secret),
-                            ("ZALO_OA_SECRET_KEY", secrets.zalo_oa_secret_key)):
-            if not value:
-                found.append(f"{name}: not set (or set channels.zalo.enabled: false)")
-    if channels.messenger.enabled and not demo:
-        for name, value in (("MESSENGER_APP_SECRET", secrets.messenger_app_secret),
+    needed = {"zalo": (("ZALO_APP_ID", secrets.zalo_app_id),
+                       ("ZALO_APP_SECRET", secrets.zalo_app_secret),
+                       ("ZALO_OA_SECRET_KEY", secrets.zalo_oa_secret_key)),
+              "messenger": (("MESSENGER_APP_SECRET", secrets.messenger_app_secret),
                             ("MESSENGER_VERIFY_TOKEN", secrets.messenger_verify_token),
-                            ("MESSENGER_PAGE_TOKEN", secrets.messenger_page_token)):
-            if not value:
-                found.append(f"{name}: not set (or set channels.messenger.enabled: false)")
+                            ("MESSENGER_PAGE_TOKEN", secrets.messenger_page_token))}
+    for channel, enabled in (("zalo", channels.zalo.enabled),
+                             ("messenger", channels.messenger.enabled)):
+        if enabled and not demo:
+            found += [f"{name}: not set (or set channels.{channel}.enabled: false)"
+                      for name, value in needed[channel] if not value]
     if not demo:
         found += weak_secrets(settings.secrets)
     return found
