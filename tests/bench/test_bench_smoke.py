@@ -50,8 +50,9 @@ async def test_end_to_end_benchmark(ward_data: Path, tmp_path: Path) -> None:
     numbers(phase, "p50_ms", "p95_ms", "p99_ms", "webhook_p99_ms")
     assert phase["complete"] == phase["reports"] == 5, phase  # every card arrived
     # The backlog's end: the last card came (to the 0.1 s) after the last report was sent,
-    # and before the slowest report's latency had passed again.
-    assert 0 <= phase["cleared_after_load_s"] <= phase["max_ms"] / 1000
+    # and before the slowest report's latency had passed again (give or take the rounding:
+    # a slowest report of 91 ms and a last card 0.06 s after the load read 0.1 s).
+    assert 0 <= phase["cleared_after_load_s"] <= phase["max_ms"] / 1000 + 0.05
     assert phase["webhook_errors"] == 0
     assert found["resident"]["answered"] == found["resident"]["messages"] == 2
     assert set(phase["rss_mb_peak"]) == {"web", "worker-0"}
