@@ -88,8 +88,8 @@ def engine_for(settings: Settings, *, connections: int = 20) -> Engine:
     return make_engine(settings.database_url, pool_size=max(1, (connections + 1) // 2))
 
 
-def redis_for(url: str) -> Redis:
-    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30,
+def redis_for(url: str, socket_timeout: float = 30.0) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=socket_timeout,
                           health_check_interval=30)
 
 

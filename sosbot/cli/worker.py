@@ -28,6 +28,13 @@ from sosbot.storage.db import connection_shortfall
 
 log = logging.getLogger(__name__)
 
+# rq's worker waits for a job in a blocking pop of up to its dequeue timeout (worker_ttl
+# 420 - 15 s) and raises the socket timeout of the connections made after to 415 s; one
+# made before with a shorter timeout (the warm-up's, 30 s) timed out in an idle worker's
+# pop, rq quit ("Redis connection timeout") and the worker process ended half a minute into
+# a quiet spell. Every connection of a worker process gets rq's timeout from the start.
+WORKER_SOCKET_TIMEOUT_S = 420.0
+
 
 
 def register(commands: Commands) -> None:
@@ -127,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     # once (jobs.CHATS_AT_ONCE); the sweeper and the chat watch take one each.
     connections = lanes + CHATS_AT_ONCE + 4
     engine = engine_for(settings, connections=connections)
-    redis = redis_for(settings.redis_url)
+    redis = redis_for(settings.redis_url, socket_timeout=WORKER_SOCKET_TIMEOUT_S)
     loop = BackgroundLoop().start()
     ctx = job_context(settings, engine, redis, loop)
     context.install(ctx)

@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from redis import ConnectionPool, Redis
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
@@ -103,12 +103,8 @@ def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: 
     would load the ward map again). Ends when the worker stops for any other reason, or
     once ``stopping`` is set. ``asked`` (``hold_stop_signals``): a signal that came before
     rq's handlers were in place stops the worker before its first job."""
-    blocking = blocking_client(redis)
-    try:
-        _work(blocking, queues, burst=burst, with_scheduler=with_scheduler, make=make,
-              stopping=stopping, started=started, asked=asked)
-    finally:
-        blocking.connection_pool.disconnect()
+    _work(redis, queues, burst=burst, with_scheduler=with_scheduler, make=make,
+          stopping=stopping, started=started, asked=asked)
 
 
 def _work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: bool,
@@ -137,23 +133,6 @@ def _work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler:
             if stopping is not None and stopping.is_set():
                 return
             time.sleep(REDIS_POLL_S)
-
-
-def blocking_client(redis: Redis) -> Redis:
-    """A client for rq's worker loop, on a pool of its own: the same server, but not the
-    process client's short socket timeout (30 s, which bounds a job's commands).
-
-    rq waits up to ``worker_ttl - 15`` seconds in a blocking pop, and raises the socket
-    timeout of the pool it is given for the connections made after. On the process's own
-    pool a connection made before (the worker's warm-up) kept 30 s: an idle worker's pop
-    timed out after half a minute, rq quit ("Redis connection timeout"), and the worker
-    process ended. And the raised timeout leaked into the jobs' own connections."""
-    pool = redis.connection_pool
-    kwargs = {key: value for key, value in pool.connection_kwargs.items()
-              if key != "socket_timeout"}
-    return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class,
-                                                max_connections=pool.max_connections,
-                                                **kwargs))
 
 
 def answers(redis: Redis) -> bool:

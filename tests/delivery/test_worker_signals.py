@@ -20,8 +20,10 @@ import yaml
 from redis import Redis
 from rq import Worker
 
+from sosbot.cli.worker import WORKER_SOCKET_TIMEOUT_S
 from sosbot.delivery import lanes
 from sosbot.delivery.job_guard import GuardedWorker, guarded_worker
+from sosbot.runtime import redis_for
 from sosbot.storage.db import make_engine
 from sosbot.storage.migrate import upgrade
 from tests.conftest import closed_port
@@ -158,3 +160,18 @@ def test_a_stop_noted_before_rq_took_the_signals_stops_the_worker_and_its_schedu
     assert worker.scheduler is not None, "rq started no scheduler: the case is not tested"
     process = worker.scheduler._process
     assert process is not None and not process.is_alive()
+
+
+def test_a_workers_redis_connections_outlast_rqs_blocking_pop(redis_url: str,
+                                                             queue_name: str) -> None:
+    """Every connection of a worker process waits longer than rq's longest blocking pop:
+    one made with a shorter timeout (the warm-up's, 30 s) timed out in an idle worker's pop
+    and the worker process ended half a minute into a quiet spell."""
+    redis = redis_for(redis_url, socket_timeout=WORKER_SOCKET_TIMEOUT_S)
+    try:
+        redis.ping()  # the warm-up's connection, made before rq's worker
+        worker = guarded_worker(redis, queue_name)
+        made = redis.connection_pool.connection_kwargs["socket_timeout"]
+        assert made > worker.dequeue_timeout and made >= worker.connection_timeout
+    finally:
+        redis.close()

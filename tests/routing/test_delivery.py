@@ -6,7 +6,6 @@ import asyncio
 import base64
 import hashlib
 import io
-import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -470,36 +469,6 @@ async def test_a_worker_with_lanes_takes_jobs_at_once_and_stops_after_them(
         context.install(None)
     assert statuses(engine, [*first, *second]) == ["sent", "sent"]
     await assert_sent_together(emulator)
-
-
-async def test_an_idle_lane_outlives_its_clients_socket_timeout(
-        ctx: JobContext, engine: Engine, emulator: str, redis_url: str,
-        queue_name: str, caplog: pytest.LogCaptureFixture) -> None:
-    """A worker idle for longer than the process's Redis client's socket timeout (30 s in
-    production, 1 s here) still takes the next job: rq's blocking pop runs on a client of
-    its own (lanes.blocking_client), not on a connection the warm-up made with the short
-    timeout, which timed out and made the worker quit after half a minute of quiet."""
-    first, _ = await two_chats_a_second_away(engine, emulator)
-    short = Redis.from_url(redis_url, socket_timeout=1)
-    short.ping()  # a connection made with the short timeout, as the warm-up makes one
-    context.install(ctx)
-    running = lanes.Lanes(short, (queue_name,), 1).start()
-    try:
-        with caplog.at_level(logging.WARNING):
-            await asyncio.sleep(3)  # idle: three of the client's timeouts
-        # It never timed out and stopped (rq: "Redis connection timeout, quitting").
-        assert not [r for r in caplog.records if "timeout" in r.getMessage().lower()]
-        # rq raised the socket timeout of the pool it was given, not of the jobs' client.
-        assert short.connection_pool.connection_kwargs["socket_timeout"] == 1
-        ctx.dispatcher.outbox(first)
-        deadline = time.monotonic() + 20
-        while statuses(engine, first) != ["sent"] and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        assert statuses(engine, first) == ["sent"]
-    finally:
-        running.stop(wait_s=5)
-        context.install(None)
-        short.close()
 
 
 async def test_the_chats_of_one_job_are_sent_at_once(
