@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 WORKER_SOCKET_TIMEOUT_S = 420.0
 
 
-
 def register(commands: Commands) -> None:
     parser = commands.add_parser("worker")
     parser.add_argument("--burst", action="store_true",

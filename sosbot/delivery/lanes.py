@@ -103,14 +103,6 @@ def work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: 
     would load the ward map again). Ends when the worker stops for any other reason, or
     once ``stopping`` is set. ``asked`` (``hold_stop_signals``): a signal that came before
     rq's handlers were in place stops the worker before its first job."""
-    _work(redis, queues, burst=burst, with_scheduler=with_scheduler, make=make,
-          stopping=stopping, started=started, asked=asked)
-
-
-def _work(redis: Redis, queues: tuple[str, ...], *, burst: bool, with_scheduler: bool,
-          make: Callable[..., GuardedWorker], stopping: threading.Event | None,
-          started: Callable[[GuardedWorker], None] | None,
-          asked: threading.Event | None) -> None:
     while stopping is None or not stopping.is_set():
         if asked is not None and asked.is_set():
             return
