@@ -37,7 +37,7 @@ from bench.services import SECRET, TOKEN, Emulator
 from sosbot.core.model import Category, ConversationState, Draft, Location, Stage
 from sosbot.geo.wards import WardIndex
 from sosbot.storage.db import make_engine, transaction
-from sosbot.storage.tables import Conversation
+from sosbot.storage.tables import Conversation, Reporter
 
 MARKER = re.compile(r"#r(\d+)")
 CATEGORIES = (Category.FIRE, Category.TRAFFIC, Category.SECURITY, Category.OTHER)
@@ -117,7 +117,8 @@ class Planned:
 
 
 def prepare_drafts(database_url: str, plans: list[Planned]) -> None:
-    """Each resident's conversation as it stands just before "gửi": everything told."""
+    """Each resident's conversation as it stands just before "gửi": everything told, by a
+    resident sosbot knows (their first message made their row)."""
     engine = make_engine(database_url)
     now = datetime.now(UTC)
     try:
@@ -131,7 +132,12 @@ def prepare_drafts(database_url: str, plans: list[Planned]) -> None:
                               media_asked=True, description_asked=True)
                 state = ConversationState(stage=Stage.CONFIRM, draft=draft,
                                           last_activity_epoch=now.timestamp())
+                reporter = Reporter(channel="telegram", platform_user_id=str(plan.uid),
+                                    display_name="Dân", created_at=now)
+                session.add(reporter)
+                session.flush()
                 session.add(Conversation(channel="telegram", chat_id=str(plan.uid),
+                                         reporter_id=reporter.id,
                                          state=state.model_dump(mode="json"), has_draft=True,
                                          last_activity_at=now, updated_at=now))
     finally:

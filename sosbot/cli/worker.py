@@ -71,7 +71,7 @@ def _warm_up(ctx: JobContext) -> None:
     """Open what the first job would otherwise open while a resident waits: a database
     connection in the pool and the rate limiter's script in Redis."""
     try:
-        with ctx.engine.connect() as db:
+        with ctx.engine.begin() as db:
             db.execute(text("SELECT 1"))
         ctx.limiter.load()
     except (RedisError, SQLAlchemyError) as exc:

@@ -163,7 +163,7 @@ def recover(ctx: JobContext) -> int:
         channel, _, chat_id = field.partition(":")
         if taken or not let_go(ctx.redis, channel, chat_id, mark):
             continue  # held, or another worker took this one
-        with ctx.engine.connect() as db:
+        with ctx.engine.begin() as db:  # (a read, committed: see storage.db.end_read)
             next_id = outbox.next_id_for_chat(db, channel, chat_id)
         if next_id is not None:
             log.warning("chat %s: its holder died; outbox %s is queued again",

@@ -13,11 +13,11 @@ from sqlalchemy import Connection
 from sosbot.delivery import context, media_downloads, warming
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.outcomes import JobOutcome
-from sosbot.delivery.queueing import ROWS_PER_JOB
+from sosbot.delivery.queueing import ESCALATE, ROWS_PER_JOB
 from sosbot.residents.actions import place_candidates_found
 from sosbot.routing import escalation
 from sosbot.storage import outbox, place_lookups
-from sosbot.storage.db import transaction
+from sosbot.storage.db import end_read, transaction
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def deliver_outbox_rows(outbox_ids: list[int]) -> str:
     ctx = context.current()
     with ctx.engine.connect() as db:
         found = outbox.where_to_many(db, outbox_ids)
-        db.rollback()
+        end_read(db)
         chats: dict[tuple[str, str], list[int]] = {}
         outcomes: list[str] = []
         for outbox_id in outbox_ids:
@@ -104,12 +104,18 @@ def warm_outbox(outbox_id: int) -> str:
 
 
 def escalate_report(report_id: int) -> int:
-    """Do the escalation steps due now for one report (a no-op once acknowledged)."""
+    """Do the escalation steps due now for one report (a no-op once acknowledged), and set
+    the timer of its next step while one is to come."""
     ctx = context.current()
     with transaction(ctx.engine) as session:
         level = escalation.escalate(session, report_id, ctx.clock(), ctx.rules)
         follow_up = outbox.take_added(session)
+        following = escalation.next_timer(session, report_id, ctx.clock(), ctx.rules)
     ctx.dispatcher.outbox(follow_up)
+    if following is not None:
+        # A fresh id: a job run before its step was due sets the same step again.
+        ctx.dispatcher.later(ESCALATE, following.item_id, following.delay_s,
+                             attempt=int(ctx.clock().timestamp() * 1000))
     return level
 
 

@@ -60,7 +60,7 @@ from sosbot.delivery.lock_keeper import LockKeeper
 from sosbot.delivery.outcomes import JobOutcome, SendResult
 from sosbot.delivery.queueing import DELIVER
 from sosbot.storage import outbox, platform_usage
-from sosbot.storage.db import transaction
+from sosbot.storage.db import end_read, transaction
 from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Outbox
 
@@ -176,7 +176,7 @@ def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
     if found is None:
         with _connected(ctx, db) as conn:
             found = outbox.where_to(conn, outbox_id)
-            conn.rollback()
+            end_read(conn)
     if found is None:
         return JobOutcome.MISSING
     status, channel, chat_id = found

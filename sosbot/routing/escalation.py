@@ -3,7 +3,8 @@
 With no acknowledgement from the ward (or, where the ward has no group, from the command
 centre) after the category's time T: a reminder under the ward's card; after 2T, an alert
 to the command centre; after 3T, the card goes to the escalation chat. Driven by rq timers
-set at routing and by the sweeper; each run looks at the clock it is given and does what is
+(routing sets the first step's; each step's job sets the next while the report is still
+unacknowledged) and by the sweeper; each run looks at the clock it is given and does what is
 due, once — so a test (or `sosbot tick --at`) controls time without sleeping.
 """
 
@@ -19,6 +20,7 @@ from sosbot.core.model import Category, ReportStatus
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.outbox_rows import Card, Note
 from sosbot.core.texts import category_label
+from sosbot.routing.fanout import Timer
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.rules import COMMAND, ESCALATION, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, outbox, reports
@@ -104,6 +106,23 @@ def _escalate_up(session: Session, report: Report, targets: list[Delivery], minu
 
 
 _STEPS = {1: _remind_ward, 2: _alert_command, 3: _escalate_up}
+
+
+def next_timer(session: Session, report_id: int, now: datetime,
+               rules: RoutingRules) -> Timer | None:
+    """The report's next escalation step, when one is still to come (routed, no
+    acknowledgement, below the last level): its job sets the step after it. Lost (Redis
+    gone, a worker killed), the sweeper catches up on it (``due_reports``)."""
+    report = session.get(Report, report_id)
+    if report is None or report.id is None or report.status != ReportStatus.ROUTED.value \
+            or report.escalation_level >= MAX_LEVEL:
+        return None
+    if any(d.ack_state != "new" for d in responsible(deliveries.for_report(session, report.id))):
+        return None
+    level = report.escalation_level + 1
+    due = report.created_at + timedelta(seconds=rules.escalation_s(Category(report.category))
+                                        * level)
+    return Timer(report.id, max(0.0, (due - now).total_seconds()), level)
 
 
 def due_reports(session: Session, now: datetime, rules: RoutingRules,

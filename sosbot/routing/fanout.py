@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = (ReportStatus.NEW.value, ReportStatus.ROUTED.value,
                  ReportStatus.ACKNOWLEDGED.value, ReportStatus.IN_PROGRESS.value)
-ESCALATION_LEVELS = 3
 MERGED = "merged"  # the ack_state of a near-duplicate's silent delivery
 
 
@@ -161,10 +160,11 @@ def queue_card_edits(session: Session, report_id: int, now: datetime,
 
 
 def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:
+    """The report's first escalation step. Each step's job sets the next while the report
+    is still unacknowledged (``escalation.next_timer``): a report acknowledged in time
+    costs one timer, not one per level (each a job kept in Redis, and run in the end)."""
     assert report.id is not None
-    step_s = rules.escalation_s(Category(report.category))
-    return [Timer(report.id, step_s * level, level)
-            for level in range(1, ESCALATION_LEVELS + 1)]
+    return [Timer(report.id, rules.escalation_s(Category(report.category)), 1)]
 
 
 _REPORTS: sa.Table = Report.__table__  # type: ignore[attr-defined]

@@ -119,6 +119,18 @@ def transaction(engine: Engine | sa.Connection) -> Iterator[Session]:
         yield session
 
 
+def end_read(conn: sa.Connection) -> None:
+    """End a transaction that only read: by COMMIT, not ROLLBACK.
+
+    psycopg forgets every statement it has prepared on a connection at each ROLLBACK
+    (``DEALLOCATE ALL``: what a rolled-back transaction prepared may be gone), and counts
+    afresh to its threshold (five runs) before preparing any again. A connection whose
+    reads ended by rollback (a worker's job, about once a report) ran its statements
+    unprepared most of the time: PostgreSQL parsed and planned each again
+    (bench/FINDINGS.md, session 11). A commit of a read costs the same round trip."""
+    conn.commit()
+
+
 class RowsInsert:
     """One prepared INSERT for many rows of a table; their new ids, in the order of the rows.
 
@@ -173,7 +185,7 @@ class InsertMissing:
 
 def ping(engine: Engine) -> None:
     """Raise if the database does not answer."""
-    with engine.connect() as conn:
+    with engine.begin() as conn:  # (a commit: a rollback drops the prepared statements)
         conn.exec_driver_sql("SELECT 1")
 
 
@@ -183,7 +195,7 @@ def connection_shortfall(engine: Engine, wanted: int) -> str | None:
     no such limit (None)."""
     if engine.dialect.name != "postgresql":
         return None
-    with engine.connect() as db:
+    with engine.begin() as db:
         limit = int(db.execute(sa.text("SHOW max_connections")).scalar_one())
         reserved = int(db.execute(sa.text("SHOW superuser_reserved_connections")).scalar_one())
         in_use = int(db.execute(sa.text("SELECT count(*) FROM pg_stat_activity")).scalar_one())

@@ -552,3 +552,24 @@ async def test_a_row_sent_stays_sent_when_the_look_at_the_next_one_raises(
             == ("sent", 1, True)
         assert (second.status, second.attempts) == ("pending", 1)
         assert "RuntimeError: render broke" in (second.last_error or "")
+
+
+async def test_a_jobs_sends_end_no_transaction_by_rollback(ctx: JobContext, engine: Engine,
+                                                            emulator: str) -> None:
+    """A rollback makes psycopg drop the connection's prepared statements (storage.db.
+    end_read): a worker's common path reads, sends and records without one."""
+    rollbacks: list[int] = []
+
+    def count(_conn: Any) -> None:
+        rollbacks.append(1)
+
+    event.listen(engine, "rollback", count)
+    try:
+        for text in ("một", "hai", "ba"):
+            assert await run_job(ctx, queue_messages(engine, [text])) == "sent"
+        assert await in_thread(delivery.deliver, ctx, queue_messages(engine, ["bốn"])[0]) \
+            == "sent"
+    finally:
+        event.remove(engine, "rollback", count)
+    assert await bot_texts(emulator) == ["một", "hai", "ba", "bốn"]
+    assert rollbacks == []

@@ -5,6 +5,7 @@ controlled clock, officers' questions, and what happens when a group is lost."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -217,6 +218,56 @@ async def test_escalation_on_a_controlled_clock(rig: Rig, groups: dict[str, int]
     with transaction(rig.engine) as session:
         steps = session.exec(select(AuditLog).where(AuditLog.action == "report.escalated")).all()
     assert [s.detail["level"] for s in steps] == [1, 2]
+
+
+def escalations_due_in(rig: Rig) -> list[float]:
+    """The escalation jobs scheduled in rq: in how many minutes each is due, near enough
+    (rq keeps whole seconds; the test's clock started a moment before the wall clock's now)."""
+    registry = rig.ctx.dispatcher.queue.scheduled_job_registry
+    now = datetime.now(UTC)
+    return sorted(round((registry.get_scheduled_time(job_id) - now).total_seconds() / 60, 1)
+                  for job_id in registry.get_job_ids() if job_id.startswith("escalate-"))
+
+
+async def test_each_escalation_step_sets_the_next_until_acknowledged(
+        rig: Rig, groups: dict[str, int]) -> None:
+    """A report gets one timer, its first step's; each step's job sets the next while the
+    report is unacknowledged (fire: a step every 2 minutes, three steps). The test's clock
+    moves, the wall clock does not: a step is set for its due time less the test's now."""
+    from sosbot.delivery.jobs import escalate_report
+
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy chưa ai nhận")
+    with transaction(rig.engine) as session:
+        report_id = session.exec(select(Report.id).where(Report.code == code)).one()
+    assert escalations_due_in(rig) == pytest.approx([2.0], abs=0.2)
+
+    async def run_at(minutes: float) -> int:
+        rig.clock.advance(minutes=minutes)
+        level = await rig.in_thread(escalate_report, report_id)
+        await rig.drain()
+        return int(level)
+
+    assert await run_at(1) == 0, "run early: the first step is set again, due at 2 minutes"
+    assert escalations_due_in(rig) == pytest.approx([1.0, 2.0], abs=0.2)
+    assert await run_at(1.5) == 1
+    assert escalations_due_in(rig) == pytest.approx([1.0, 1.5, 2.0], abs=0.2), \
+        "the second step, due at 4 (from 2.5)"
+    await rig.send(WARD_OFFICER, chat=groups["ward"], text=f"/ack {code}")
+    assert await run_at(2) == 1
+    assert escalations_due_in(rig) == pytest.approx([1.0, 1.5, 2.0], abs=0.2), \
+        "acknowledged: no step is set"
+
+
+async def test_the_last_escalation_step_sets_none(rig: Rig, groups: dict[str, int]) -> None:
+    from sosbot.delivery.jobs import escalate_report
+
+    code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy chưa ai nhận")
+    with transaction(rig.engine) as session:
+        report_id = session.exec(select(Report.id).where(Report.code == code)).one()
+    rig.clock.advance(minutes=6.5)
+    assert await rig.in_thread(escalate_report, report_id) == 3
+    assert escalations_due_in(rig) == pytest.approx([2.0], abs=0.2), \
+        "only the first step's, set at routing"
 
 
 async def test_officer_question_reaches_the_resident_and_the_answer_the_cards(
