@@ -26,6 +26,7 @@ from sosbot.core.incident_words import COLLOCATIONS as _COLLOCATIONS
 from sosbot.core.incident_words import NEGATIONS as _NEGATIONS
 from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
+from sosbot.core.incident_words import RUNNING_NEXT as _RUNNING_NEXT
 from sosbot.core.incident_words import SHORTHAND as _SHORTHAND
 from sosbot.core.model import Category
 from sosbot.core.sanitize import fold
@@ -233,8 +234,8 @@ def category_scores(text: str) -> dict[Category, int]:
             vehicle = False
             continue
         category = best.category
-        if category is _FIRE and _negated(words, i):
-            category = None  # "chưa cháy", "không bị cháy": no fire (yet)
+        if category is _FIRE and (_negated(words, i) or _running(words, i)):
+            category = None  # "chưa cháy", "không bị cháy": no fire (yet); "chay sang": ran
         elif category is not None:
             category = _reread(words, i, i + len(best.words), best.words, category)
         if category is not None:
@@ -251,6 +252,31 @@ def _negated(words: list[str], i: int) -> bool:
     before = [fold(w) for w in words[max(0, i - 2):i]]
     return bool(before) and (before[-1] in _NEGATIONS or len(before) == 2
                              and before[-1] in ("bi", "co") and before[0] in _NEGATIONS)
+
+
+# Words either side of a bare "chay" in which a fire word keeps it "cháy".
+_FIRE_NEAR = 6
+
+
+def _is_running(words: list[str], i: int) -> bool:
+    return (words[i] == "chay" and i + 1 < len(words)
+            and fold(words[i + 1]) in _RUNNING_NEXT)
+
+
+def _running(words: list[str], i: int) -> bool:
+    """A bare "chay" at ``i`` followed by a word of where, how or what on
+    (:data:`~sosbot.core.incident_words.RUNNING_NEXT`) is "chạy", unless another fire word
+    is within :data:`_FIRE_NEAR` words ("lua chay sang nha ben" is fire spreading)."""
+    if not _is_running(words, i):
+        return False
+    for j in range(max(0, i - _FIRE_NEAR), min(len(words), i + _FIRE_NEAR + 1)):
+        if j == i or _is_running(words, j):
+            continue
+        found = _match_at(words, j)
+        if found is not None and found.category is _FIRE and j + len(found.words) <= i + \
+                _FIRE_NEAR + 1:
+            return False
+    return True
 
 
 def _context_at(words: list[str], j: int, phrase: tuple[str, ...]) -> bool:
