@@ -118,7 +118,8 @@ _PEOPLE = ("chồng", "vợ", "ông", "bà", "bố", "cha", "mẹ", "con", "chá
            "father", "son", "daughter", "girlfriend", "boyfriend", "neighbour", "neighbor")
 _HITTING = ("đánh", "đập", "đấm", "tát", "bóp cổ", "hit", "beat", "punch", "slap", "kick",
             "strangle")
-# A boat and its sinking ("thuyền chở khách bị chìm"): people in the water.
+# A boat and its sinking ("thuyền chở khách bị chìm"): a waterway accident, the waterway
+# traffic police's (CSGT đường thủy), as a boat colliding or capsizing is.
 _BOATS = ("thuyền", "ghe", "ca nô", "tàu cá", "sà lan", "chiếc đò", "con đò", "boat",
           "ferry", "canoe", "kayak")
 _SINKING = ("chìm", "đắm", "úp", "capsize", "capsized", "sank", "sink", "sinking")
@@ -136,7 +137,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(_OTHER, 3, _KIN, _NOT_BACK, window=8),
     Pattern(_OTHER, 3, _ANIMALS, _ANIMAL_DOING, window=5),
     Pattern(_SEC, 3, _PEOPLE, _HITTING, window=4, frame=True),
-    Pattern(_OTHER, 3, _BOATS, _SINKING),
+    Pattern(_TRAF, 3, _BOATS, _SINKING),
     # fraud: someone pretending, a fake call or text, a link, "bị lừa"
     Pattern(_SEC, 3, ("bị lừa", "lừa tiền", "lừa gạt", "lừa mất", "giả danh", "mạo danh",
                       "giả làm", "đóng giả", "tin nhắn giả", "gọi điện giả", "cuộc gọi giả",

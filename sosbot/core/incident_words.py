@@ -9,7 +9,7 @@ happened to it).
 
 from __future__ import annotations
 
-__all__ = ["COLLOCATIONS", "NEGATIONS", "PHRASES", "REREAD", "SHORTHAND"]
+__all__ = ["COLLOCATIONS", "NEGATIONS", "PHRASES", "REREAD", "RUNNING_NEXT", "SHORTHAND"]
 
 from sosbot.core.model import Category
 
@@ -164,6 +164,15 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
 # own diacritics the keyword stays itself ("cháy" is never "chảy").
 COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước", "chạy trốn", "chạy thoát",
                  "chạy theo", "chạy về", "chạy đi", "chém gió")
+# Words after a bare "chay" that make it "chạy" (to run, to ride), not "cháy" (fire): where
+# to ("chay sang nhà hàng xóm", "chay len lau"), how ("chay tron", "chay nhanh"), what on
+# ("chay wave", "chay honda"); unless a fire word is near ("lửa chay sang nhà bên").
+RUNNING_NEXT = frozenset({
+    "sang", "qua", "ra", "vao", "vo", "toi", "ve", "di", "len", "xuong", "lai", "theo",
+    "tron", "thoat", "nhanh", "loan", "tan", "vong", "quanh", "ngang", "nguoc", "thang",
+    "vuot", "xe", "bo", "moto", "honda", "wave", "sh", "vision", "airblade", "ab",
+    "exciter", "vespa", "grab", "taxi", "oto", "ngay", "mat", "het",
+})
 # Words before a fire word that say there is none ("chưa cháy", "không cháy", "ko bị cháy").
 NEGATIONS = frozenset({"chua", "khong", "chang"})
 # A keyword whose neighbours say what it is (phrase as matched, what must be within

@@ -1,6 +1,7 @@
 """What a resident's own words say: the likely category, and the words naming a place.
 
-Pure (no I/O, nothing of sosbot but core). Residents write in a hurry: with or without
+Pure (nothing of sosbot but core; the statistical model's data file shipped beside it is
+read once, on first use). Residents write in a hurry: with or without
 diacritics, with abbreviations ("ko", "dc", "ng", "tngt", "q1", "p.", "đ.", "ngã 4"), slang
 and English mixed in. The guess is only a proposal: the conversation states it and the
 resident confirms or changes it before anything is filed.
@@ -10,24 +11,32 @@ to run, is not "cháy", fire); a word written without any matches every keyword 
 except the keywords marked *strict*, whose bare form is too common to mean anything alone
 ("no" is "nó"/"no" far more often than "nổ"): those count without diacritics only inside a
 longer phrase ("phat no", "vu no").
+
+Where no keyword or pattern points to a category, the statistical model
+(:mod:`sosbot.core.category_model`, trained offline on the labelled messages) proposes one
+if it is sure enough of it.
 """
 
 from __future__ import annotations
 
-__all__ = ["Understanding", "english_bases", "guess_category", "place_span", "understand"]
+__all__ = ["Understanding", "english_bases", "guess_category", "keyword_category", "place_span",
+           "understand"]
 
 import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
+from sosbot.core import category_model
 from sosbot.core.incident_patterns import PATTERNS
 from sosbot.core.incident_words import COLLOCATIONS as _COLLOCATIONS
 from sosbot.core.incident_words import NEGATIONS as _NEGATIONS
 from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
+from sosbot.core.incident_words import RUNNING_NEXT as _RUNNING_NEXT
 from sosbot.core.incident_words import SHORTHAND as _SHORTHAND
 from sosbot.core.model import Category
+from sosbot.core.place_span import place_span
 from sosbot.core.sanitize import fold
 
 _FIRE, _TRAF = Category.FIRE, Category.TRAFFIC
@@ -233,8 +242,8 @@ def category_scores(text: str) -> dict[Category, int]:
             vehicle = False
             continue
         category = best.category
-        if category is _FIRE and _negated(words, i):
-            category = None  # "chưa cháy", "không bị cháy": no fire (yet)
+        if category is _FIRE and (_negated(words, i) or _running(words, i)):
+            category = None  # "chưa cháy", "không bị cháy": no fire (yet); "chay sang": ran
         elif category is not None:
             category = _reread(words, i, i + len(best.words), best.words, category)
         if category is not None:
@@ -251,6 +260,31 @@ def _negated(words: list[str], i: int) -> bool:
     before = [fold(w) for w in words[max(0, i - 2):i]]
     return bool(before) and (before[-1] in _NEGATIONS or len(before) == 2
                              and before[-1] in ("bi", "co") and before[0] in _NEGATIONS)
+
+
+# Words either side of a bare "chay" in which a fire word keeps it "cháy".
+_FIRE_NEAR = 6
+
+
+def _is_running(words: list[str], i: int) -> bool:
+    return (words[i] == "chay" and i + 1 < len(words)
+            and fold(words[i + 1]) in _RUNNING_NEXT)
+
+
+def _running(words: list[str], i: int) -> bool:
+    """A bare "chay" at ``i`` followed by a word of where, how or what on
+    (:data:`~sosbot.core.incident_words.RUNNING_NEXT`) is "chạy", unless another fire word
+    is within :data:`_FIRE_NEAR` words ("lua chay sang nha ben" is fire spreading)."""
+    if not _is_running(words, i):
+        return False
+    for j in range(max(0, i - _FIRE_NEAR), min(len(words), i + _FIRE_NEAR + 1)):
+        if j == i or _is_running(words, j):
+            continue
+        found = _match_at(words, j)
+        if found is not None and found.category is _FIRE and j + len(found.words) <= i + \
+                _FIRE_NEAR + 1:
+            return False
+    return True
 
 
 def _context_at(words: list[str], j: int, phrase: tuple[str, ...]) -> bool:
@@ -294,7 +328,15 @@ _PRIORITY = (Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER)
 
 
 def guess_category(text: str) -> Category | None:
-    """The likely category of ``text``, or None when no word points to one."""
+    """The likely category of ``text``: the keywords' and patterns' (:func:`keyword_category`)
+    or, when they point to none, the statistical model's if it is sure enough
+    (:mod:`sosbot.core.category_model`); None when neither proposes one."""
+    found = keyword_category(text)
+    return found if found is not None else category_model.propose(text)
+
+
+def keyword_category(text: str) -> Category | None:
+    """The category the keywords and patterns point to, or None when none does."""
     scores = category_scores(text)
     if not scores:
         return None
@@ -308,140 +350,6 @@ def guess_category(text: str) -> Category | None:
     if best in (Category.TRAFFIC, Category.OTHER) and scores.get(Category.FIRE, 0) >= _FIRE_NAMED:
         return Category.FIRE
     return best
-
-
-# -- the words naming a place -----------------------------------------------------------------
-
-# Words after which a place follows ("ở chợ Bến Thành", "gần cầu Sài Gòn").
-_BEFORE_PLACE = frozenset({
-    "ở", "o", "tại", "gần", "gan", "trước", "truoc", "đối", "doi", "cạnh", "canh", "ngay",
-    "khu", "kv", "at", "near", "on", "in", "trên", "tren", "ngoài", "ngoai", "đầu", "dau",
-    "cuối", "cuoi", "phía",
-})
-_NOT_BEFORE_PLACE = {"tai": {"nan", "nạn"}, "canh": {"sat", "sát"}, "doi": {"no", "nợ"},
-                     "dau": {"bung", "bụng", "dau", "đầu", "lắm"},
-                     "khu": set(), "on": set(), "in": set(), "ngay": set()}
-# Words that begin a place themselves ("chợ Bến Thành", "số 5 Nguyễn Huệ", "q1").
-_PLACE_NOUNS = frozenset({
-    "số", "so", "hẻm", "hem", "kiệt", "ngõ", "ngo", "đường", "duong", "đ", "d", "phố", "chợ",
-    "cho", "cầu", "cau", "ngã", "nga", "vòng", "bùng", "quận", "quan", "q", "phường", "phuong",
-    "p", "f", "tp", "thành", "huyện", "huyen", "xã", "bệnh", "benh", "bv", "trường", "truong",
-    "sân", "san", "bến", "ben", "ga", "công", "nhà", "chùa", "chua", "chung", "cc", "tòa",
-    "toà", "toa", "siêu", "sieu", "kp", "kcn", "cây", "cay", "trạm", "tram", "ủy", "ubnd",
-    "hầm", "ham", "cảng", "cang", "đại", "dh", "street", "road", "market", "bridge",
-    "district", "ward", "airport", "hospital", "school", "sài", "sai", "sg", "hcm", "tphcm",
-    "landmark", "bitexco", "vincom", "aeon", "lotte", "coop", "bigc", "emart", "circle",
-})
-# Words for a gang or a bunch of people, before a slang "xã" ("bọn xã", "tụi xã").
-_GANG_WORDS = frozenset({"bon", "tui", "dam", "may", "lu", "thang"})
-_GLUED_PLACE = re.compile(r"^(q|p|f|d|đ)\d+$")
-# Words after which "cho" is the verb, not the market ("cho tôi", "cho hỏi").
-_CHO_VERB_NEXT = frozenset({"toi", "tôi", "minh", "mình", "em", "anh", "chi", "chị", "hoi",
-                            "hỏi", "biet", "biết", "xin", "nguoi", "người", "ba", "me", "con",
-                            "no", "nó", "ho", "họ", "tui", "ai"})
-# Words that end a place ("... chợ Tân Phú cứu với").
-_AFTER_PLACE = frozenset({
-    "cứu", "cuu", "giúp", "giup", "nhanh", "đang", "dang", "có", "co", "bị", "bi", "rồi",
-    "roi", "lắm", "lam", "quá", "qua", "help", "please", "với", "voi", "mọi", "moi", "ơi",
-    "oi", "ai", "đi", "kìa", "kia", "khẩn", "khan", "gấp", "gap", "thì", "thi", "mà", "ma",
-    "nè", "ne", "luôn", "luon", "vừa", "vua", "xảy", "xay", "là", "la", "này", "nay",
-    "hiện", "hien", "không", "khong", "được", "duoc", "người", "nguoi", "xe", "now", "is",
-    "are", "has", "there", "some", "a", "the", "and", "và", "va", "đó", "do", "nhé", "nhe",
-    "ạ", "mấy", "may", "anh", "chị", "em", "tôi", "toi", "mình", "minh",
-    "hai", "ba", "bốn", "nhiều", "nhieu", "lúc", "luc", "sáng", "tối", "chiều", "trưa",
-    "cháy", "chay", "nổ", "cướp", "cuop", "đánh", "danh", "đâm", "tai", "gây", "gay",
-})
-# After a comma a place goes on only with these ("số 5 Nguyễn Huệ, quận 1").
-_PLACE_GOES_ON = frozenset({"quận", "quan", "q", "phường", "phuong", "p", "f", "tp", "thành",
-                            "sài", "sai", "sg", "hcm", "tphcm", "huyện", "huyen", "xã", "xa",
-                            "gần", "gan", "đường", "duong", "d", "đ", "ngã", "nga", "hẻm",
-                            "hem", "district", "ward", "city", "thủ", "thu", "gò", "go",
-                            "bình", "binh", "tân", "tan", "phú", "phu", "nhà", "nha"})
-_MAX_PLACE_WORDS = 12
-# "đường" after these is the road in general ("chắn đường", "nằm đường"), not a street's name.
-_ROAD_IN_GENERAL_AFTER = frozenset({"chan", "nam", "giua", "ra", "qua", "bang", "sang", "le",
-                                    "mat", "lan", "tac", "ket", "het", "di", "ve", "ben"})
-# A bare "co" is "có" (there is) before these, not the end of a name such as "Âu Cơ".
-_CO_THEN = frozenset({"nguoi", "thang", "vu", "tieng", "khoi", "mot", "con", "dua", "bon",
-                      "nhom", "xe", "ai", "chay", "dam", "cuop", "lua", "may", "2", "3"})
-
-
-def _is(word: str, plain: str, vocabulary: frozenset[str]) -> bool:
-    """``word`` is in ``vocabulary`` as written, or typed without diacritics and folding to
-    one of it: tone-aware, as the category words ("quán", a shop, is not "quận")."""
-    return word in vocabulary or (word == plain and plain in vocabulary)
-
-
-def _starts_place(words: list[str], i: int) -> int | None:
-    """Where a place begins if one begins at word ``i`` (after a preposition: the next
-    word), else None."""
-    w, plain = words[i], fold(words[i])
-    nxt = fold(words[i + 1]) if i + 1 < len(words) else ""
-    before = fold(words[i - 1]) if i > 0 else ""
-    if _is(w, plain, _BEFORE_PLACE):
-        if nxt and nxt not in _NOT_BEFORE_PLACE.get(plain, set()) and plain not in (
-                "khu", "ngay") and nxt not in _AFTER_PLACE - _PLACE_NOUNS \
-                and (plain != "doi" or nxt == "dien"):  # "đối diện", not "đòi" (demand)
-            return i + 2 if plain == "doi" else i + 1
-    if plain == "xa" and (nxt == "hoi" or before in _GANG_WORDS):
-        return None  # "xã hội đen" (gangsters), "bọn xã" (those guys): slang, no commune
-    if _is(w, plain, _PLACE_NOUNS) or _GLUED_PLACE.match(plain):
-        if plain == "duong" and i > 0 and fold(words[i - 1]) in _ROAD_IN_GENERAL_AFTER:
-            return None
-        if plain == "cho" and (not nxt or nxt in _CHO_VERB_NEXT):
-            return None
-        if plain in ("so", "ga", "ben", "san", "cay", "ham", "nha", "cong", "sai", "thanh",
-                     "dai", "toa", "tram", "chung", "sieu", "cang", "vong", "bung",
-                     "benh", "truong", "nga", "d", "p", "q", "f") and not nxt:
-            return None
-        return i
-    if re.fullmatch(r"\d+[a-z]?(/\d+[a-z]?)*", plain) and nxt and nxt not in _AFTER_PLACE \
-            and not nxt.isdigit() and nxt not in ("nguoi", "chiec", "xe", "tuoi", "gio",
-                                                   "phut", "h", "m", "km", "lan", "thang"):
-        return i
-    return None
-
-
-def place_span(text: str) -> str | None:
-    """The words of ``text`` that most likely name the place, as written, or None.
-
-    A heuristic for what to look up and to quote back ("Có cháy ở chợ Tân Phú, cứu với!" →
-    "chợ Tân Phú"); the geocoder decides whether it is a place."""
-    tokens = [(w, s, e) for w, s, e in _word_spans(text)]
-    words = [w for w, _, _ in tokens]
-    for i in range(len(words)):
-        start = _starts_place(words, i)
-        if start is None or start >= len(words):
-            continue
-        end = start + 1
-        while end < len(words) and end - start < _MAX_PLACE_WORDS:
-            between = text[tokens[end - 1][2]:tokens[end][1]]
-            plain = fold(words[end])
-            if any(ch in between for ch in ".!?;\n") and not re.fullmatch(r"\.\s*", between):
-                break
-            if "," in between and plain not in _PLACE_GOES_ON and not plain.isdigit():
-                break
-            if words[end] == "có":
-                break
-            if words[end] == "co":
-                after = fold(words[end + 1]) if end + 1 < len(words) else ""
-                if after in _CO_THEN or after in _AFTER_PLACE:
-                    break
-            elif plain in _AFTER_PLACE and plain != "co" and words[end] not in _PLACE_NOUNS \
-                    and plain not in _PLACE_GOES_ON:
-                break
-            end += 1
-        span = text[tokens[start][1]:tokens[end - 1][2]].strip(" ,.-")
-        alone = end - start == 1 and (fold(span) in _BEFORE_PLACE | _PLACE_NOUNS
-                                      or span.lower() in _BEFORE_PLACE | _PLACE_NOUNS)
-        if span and not alone:
-            return span
-    return None
-
-
-def _word_spans(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(0), m.start(), m.end())
-            for m in _WORD_RE.finditer(unicodedata.normalize("NFC", text).lower())]
 
 
 @dataclass(frozen=True)

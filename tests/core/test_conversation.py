@@ -180,10 +180,12 @@ def test_starting_with_a_photo_asks_only_for_what_is_missing() -> None:
 
 def test_starting_with_text_keeps_it_as_description() -> None:
     # Words that name no category: asked as before, the words kept as the description.
+    # ("Có chuyện lạ trước nhà em", a stranger's doing, the statistical model now reads as
+    # security.)
     d = Dialogue()
-    d.send(text("Có chuyện lạ trước nhà em"))
+    d.send(text("Em muốn báo một chuyện"))
     assert d.state.stage is Stage.CATEGORY
-    assert d.state.draft is not None and d.state.draft.description == "Có chuyện lạ trước nhà em"
+    assert d.state.draft is not None and d.state.draft.description == "Em muốn báo một chuyện"
 
 
 def test_starting_with_a_pin_then_category_by_typing_a_number() -> None:
