@@ -12,9 +12,9 @@ import signal
 import sys
 
 from sosbot.cli import Commands
-from sosbot.cli.serve import release_startup_memory
 from sosbot.config import load_settings
 from sosbot.intake.writer_process import serve_deliveries
+from sosbot.process_memory import release_startup_memory
 from sosbot.runtime import group_commit
 
 

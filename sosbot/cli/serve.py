@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
-import ctypes.util
-import gc
 import logging
 import signal
 import sys
@@ -19,6 +16,7 @@ from sosbot.cli import Commands
 from sosbot.config import WebConfig, load_settings
 from sosbot.config_checks import problems, unguarded_redis
 from sosbot.listeners import ConnectionGate, start_listener
+from sosbot.process_memory import release_startup_memory
 from sosbot.runtime import engine_for, redis_for, web_deps, writer_command
 from sosbot.storage.migrate import current_revision, head_revision
 from sosbot.webhooks import create_app, create_internal_app
@@ -89,20 +87,3 @@ async def serve_until_stopped(app: web.Application, host: str, port: int,
     finally:
         for runner in reversed(runners):
             await runner.cleanup()
-
-
-def release_startup_memory() -> None:
-    """Hand back to the system the heap that loading the ward data used and freed (the parsed
-    GeoJSON, the shapes before simplification): about 30 MB of RSS (bench/RESULTS.md).
-
-    What survives start-up (modules, the ward index, the table metadata) lives as long as
-    the process: frozen, the garbage collector no longer walks it on every full collection
-    under load."""
-    gc.collect()
-    gc.freeze()
-    libc = ctypes.util.find_library("c")
-    if libc is None:
-        return
-    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)  # glibc only
-    if trim is not None:
-        trim(0)

@@ -23,6 +23,7 @@ from sosbot.delivery.jobs import CHATS_AT_ONCE
 from sosbot.delivery.queueing import places_queue
 from sosbot.delivery.sweeper import sweep
 from sosbot.loop_thread import BackgroundLoop
+from sosbot.process_memory import release_startup_memory
 from sosbot.runtime import engine_for, job_context, redis_for
 from sosbot.storage.db import connection_shortfall
 
@@ -143,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         _warm_up(ctx)
         _check_connections(engine, connections)
+        # The ward map and the modules live as long as the process: frozen, a full
+        # collection (about 80 ms of 226,000 objects, holding every lane) no longer walks them.
+        release_startup_memory()
         if asked.is_set():
             return 0
         if args.only_places:  # the other workers sweep and watch the chats
