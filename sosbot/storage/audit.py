@@ -155,12 +155,12 @@ def _append_pending(session: OrmSession) -> None:
     for row_id, entry in zip(ids, pending, strict=True):
         digest = row_hash(row_id, entry.at, entry.actor, entry.action, entry.report_id,
                           entry.detail, prev, key=key)
-        rows.append(AuditLog(id=row_id, at=entry.at, actor=entry.actor, action=entry.action,
-                             report_id=entry.report_id, detail=entry.detail, prev_hash=prev,
-                             row_hash=digest))
+        rows.append({"id": row_id, "at": entry.at, "actor": entry.actor,
+                     "action": entry.action, "report_id": entry.report_id,
+                     "detail": entry.detail, "prev_hash": prev, "row_hash": digest})
         prev = digest
-    session.add_all(rows)
-    session.flush()
+    # One multi-row INSERT, no ORM objects: rows only ever appended, never read back here.
+    session.connection().execute(_INSERT, rows)
 
 
 def _lock_chain(session: OrmSession, dialect: str) -> None:
@@ -178,6 +178,7 @@ def _forget_pending(session: OrmSession, transaction: SessionTransaction) -> Non
         session.info.pop(_PENDING, None)
 
 
+_INSERT = sa.insert(AuditLog.__table__)  # type: ignore[attr-defined]
 _LAST_HASH = (select(AuditLog.row_hash).where(col(AuditLog.row_hash).is_not(None))
               .order_by(col(AuditLog.id).desc()).limit(1))
 # PostgreSQL, once the chain's lock is held: the last row's hash and the next ids, in one
