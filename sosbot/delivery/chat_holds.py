@@ -10,8 +10,9 @@ has waited ``queue.outbox_stale_after_s`` (a minute).
 So every holder also writes its chat in a Redis hash (``HELD``) when it takes the lock, and
 takes it out when it lets go. Every worker looks at the hash every ``WATCH_S``: a chat in
 it whose lock is gone lost its holder; the first worker to take it out of the hash queues
-the chat's next row. A chat is sent again within ``chat_lock_s + WATCH_S`` of its holder's
-death. A holder that let go but died before taking its chat out costs one job that finds
+the chat's next row (put back in the hash when the database or Redis fails before it is
+queued, for the next look). A chat is sent again within ``chat_lock_s + WATCH_S`` of its
+holder's death. A holder that let go but died before taking its chat out costs one job that finds
 nothing to do; a send in doubt is sent again with its idempotency key, as after any death.
 """
 
@@ -159,18 +160,40 @@ def recover(ctx: JobContext) -> int:
             pipeline.exists(lock_key(channel, chat_id))
         locked = pipeline.execute()
     queued: list[tuple[int, int]] = []
-    for (field, mark), taken in zip(chats, locked, strict=True):
-        channel, _, chat_id = field.partition(":")
-        if taken or not let_go(ctx.redis, channel, chat_id, mark):
-            continue  # held, or another worker took this one
-        with ctx.engine.begin() as db:  # (a read, committed: see storage.db.end_read)
-            next_id = outbox.next_id_for_chat(db, channel, chat_id)
-        if next_id is not None:
-            log.warning("chat %s: its holder died; outbox %s is queued again",
-                        chat_label(channel, chat_id), next_id)
-            queued.append((next_id, _tag(ctx.clock())))
-    ctx.dispatcher.now(DELIVER, queued)
+    claimed: list[tuple[str, str]] = []  # taken out of HELD by this call: (field, mark)
+    try:
+        for (field, mark), taken in zip(chats, locked, strict=True):
+            channel, _, chat_id = field.partition(":")
+            if taken or not let_go(ctx.redis, channel, chat_id, mark):
+                continue  # held, or another worker took this one
+            claimed.append((field, mark))
+            with ctx.engine.begin() as db:  # (a read, committed: see storage.db.end_read)
+                next_id = outbox.next_id_for_chat(db, channel, chat_id)
+            if next_id is not None:
+                log.warning("chat %s: its holder died; outbox %s is queued again",
+                            chat_label(channel, chat_id), next_id)
+                queued.append((next_id, _tag(ctx.clock())))
+        ctx.dispatcher.now(DELIVER, queued)
+    except Exception:
+        _hold_again(ctx.redis, claimed)
+        raise
     return len(queued)
+
+
+def _hold_again(redis: Redis, claimed: list[tuple[str, str]]) -> None:
+    """Put back in HELD the chats this watch took out but could not queue (the database or
+    Redis failed half-way): the next watch, this worker's or another's, tries them again,
+    instead of leaving them to the sweeper's minute."""
+    if not claimed:
+        return
+    try:
+        with redis.pipeline(transaction=False) as pipeline:
+            for field, mark in claimed:  # (a chat a new holder took meanwhile is its own)
+                pipeline.hsetnx(HELD, field, mark)
+            pipeline.execute()
+    except Exception as exc:  # Redis is gone too: the sweeper queues them once it is back
+        log.warning("%d chats whose holder died could not be put back to watch (%s); the "
+                    "sweeper queues them", len(claimed), exc)
 
 
 def _text(value: bytes | str) -> str:

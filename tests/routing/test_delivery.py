@@ -573,3 +573,32 @@ async def test_a_jobs_sends_end_no_transaction_by_rollback(ctx: JobContext, engi
         event.remove(engine, "rollback", count)
     assert await bot_texts(emulator) == ["một", "hai", "ba", "bốn"]
     assert rollbacks == []
+
+
+async def test_a_dead_holders_chat_is_watched_again_when_the_database_fails_mid_way(
+        ctx: JobContext, engine: Engine, emulator: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chat watch takes a dead holder's chat out of HELD before it reads the chat's next
+    row: a read that fails puts it back, so the next watch queues it (not the sweeper, a
+    minute later)."""
+    from sqlalchemy.exc import OperationalError
+
+    from sosbot.delivery import chat_holds
+
+    ids = queue_messages(engine, ["còn chờ"])
+    ctx.redis.delete(chat_holds.HELD)
+    ctx.redis.hset(chat_holds.HELD, f"telegram:{USER}", "dead-holder")  # and no lock
+    read = outbox.next_id_for_chat
+
+    def failing(*args: Any) -> int | None:
+        raise OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(outbox, "next_id_for_chat", failing)
+    with pytest.raises(OperationalError):
+        chat_holds.recover(ctx)
+    assert ctx.redis.hget(chat_holds.HELD, f"telegram:{USER}") == b"dead-holder"
+    assert queued_rows(ctx) == []
+    monkeypatch.setattr(outbox, "next_id_for_chat", read)
+    assert chat_holds.recover(ctx) == 1
+    assert queued_rows(ctx) == ids
+    assert ctx.redis.hget(chat_holds.HELD, f"telegram:{USER}") is None
