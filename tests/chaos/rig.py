@@ -13,7 +13,7 @@ import re
 import signal
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,19 @@ class Chaos:
         if name == WEB:
             return await self.system.start(name, "serve", "--port", str(self.web_port))
         return await self.system.start(name, "worker")
+
+    @contextlib.asynccontextmanager
+    async def supervised(self) -> AsyncIterator[None]:
+        """``supervise`` while the body runs, ended on the way out whatever happens: a
+        supervisor left running after a failed check started again the processes the
+        fixture's teardown stopped, orphans sharing Redis with the tests after it."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.supervise(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
 
     async def supervise(self, stop: asyncio.Event) -> None:
         """Start again any process that exits, as systemd's ``Restart=always`` would."""

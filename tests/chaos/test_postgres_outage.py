@@ -95,34 +95,31 @@ async def test_postgres_away_answers_503_and_leaves_nothing_half_written(
     await system.control("/_emu/users", {"id": DIRECT, "first_name": "Lan",
                                           "language_code": "vi"})
 
-    stop = asyncio.Event()
-    supervisor = asyncio.create_task(chaos.supervise(stop))
-    residents = asyncio.create_task(rig.run_residents(
-        system, rig.spots(wards, count), FIRST_RESIDENT, concurrency=count))
-    await asyncio.sleep(3.0)  # the load is under way
+    async with chaos.supervised():
+        residents = asyncio.create_task(rig.run_residents(
+            system, rig.spots(wards, count), FIRST_RESIDENT, concurrency=count))
+        await asyncio.sleep(3.0)  # the load is under way
 
-    await proxy.cut()
-    went = time.monotonic()
-    update = start_update(990_000_001, DIRECT)
-    assert await post_update(system, update) == (503, "database unavailable, retry later")
-    await asyncio.sleep(max(0.0, DOWN_S - (time.monotonic() - went)))
-    await proxy.restore()
+        await proxy.cut()
+        went = time.monotonic()
+        update = start_update(990_000_001, DIRECT)
+        assert await post_update(system, update) == (503, "database unavailable, retry later")
+        await asyncio.sleep(max(0.0, DOWN_S - (time.monotonic() - went)))
+        await proxy.restore()
 
-    # The platform's retry of the refused update is new to the system, and taken once. In
-    # the first moments back, what was recorded before the cut and not processed has waited
-    # the whole outage (longer than web.max_backlog_s): the webhook may refuse at once with
-    # "busy" until the processing catches up, and the platform tries again, as it would.
-    answer = await post_update(system, update)
-    back = time.monotonic()
-    while answer == (503, "busy, retry later") and time.monotonic() - back < BUSY_AFTER_S:
-        await asyncio.sleep(0.5)
+        # The platform's retry of the refused update is new to the system, and taken once. In
+        # the first moments back, what was recorded before the cut and not processed has waited
+        # the whole outage (longer than web.max_backlog_s): the webhook may refuse at once with
+        # "busy" until the processing catches up, and the platform tries again, as it would.
         answer = await post_update(system, update)
-    assert answer == (200, "ok")
-    assert await post_update(system, update) == (200, "duplicate")
-    outcomes = await residents
-    left = await rig.settled(postgres_url, timeout=180)
-    stop.set()
-    await supervisor
+        back = time.monotonic()
+        while answer == (503, "busy, retry later") and time.monotonic() - back < BUSY_AFTER_S:
+            await asyncio.sleep(0.5)
+            answer = await post_update(system, update)
+        assert answer == (200, "ok")
+        assert await post_update(system, update) == (200, "duplicate")
+        outcomes = await residents
+        left = await rig.settled(postgres_url, timeout=180)
     assert left == 0, system.logs()
 
     failed = [o for o in outcomes if o.error or any(s != 200 for s in o.statuses)]

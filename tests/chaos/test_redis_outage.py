@@ -106,35 +106,32 @@ async def test_redis_away_for_30s_loses_nothing(chaos: rig.Chaos, redis_server: 
     command = await rig.bound_group(system, DUTY_OFFICER, "TTTTCH", "command")
     places = rig.spots(wards, count + 4)
 
-    stop = asyncio.Event()
-    supervisor = asyncio.create_task(chaos.supervise(stop))
-    residents = asyncio.create_task(
-        rig.run_residents(system, places[:count], FIRST_RESIDENT, concurrency=count))
-    await asyncio.sleep(3.0)  # the load is under way
+    async with chaos.supervised():
+        residents = asyncio.create_task(
+            rig.run_residents(system, places[:count], FIRST_RESIDENT, concurrency=count))
+        await asyncio.sleep(3.0)  # the load is under way
 
-    await redis_server.stop()
-    went = time.monotonic()
-    # Residents who write while Redis is away are answered 200 all the same.
-    newcomers = list(range(FIRST_NEWCOMER, FIRST_NEWCOMER + 4))
-    statuses: list[int | None] = []
-    for user_id in newcomers:
-        await system.control("/_emu/users", {"id": user_id, "first_name": f"Dân {user_id}",
-                                              "language_code": "vi"})
-        answer = await system.control("/_emu/send", {"token": TOKEN, "from": user_id,
-                                                     "text": "/start"})
-        statuses += answer["deliveries"]
-    assert statuses == [200] * len(newcomers), system.logs()
-    await asyncio.sleep(max(0.0, DOWN_S - (time.monotonic() - went)))
-    silent = [u for u in newcomers if not await rig.bot_messages(system, u)]
-    assert silent == newcomers  # nothing could be sent while Redis was away
+        await redis_server.stop()
+        went = time.monotonic()
+        # Residents who write while Redis is away are answered 200 all the same.
+        newcomers = list(range(FIRST_NEWCOMER, FIRST_NEWCOMER + 4))
+        statuses: list[int | None] = []
+        for user_id in newcomers:
+            await system.control("/_emu/users", {"id": user_id, "first_name": f"Dân {user_id}",
+                                                  "language_code": "vi"})
+            answer = await system.control("/_emu/send", {"token": TOKEN, "from": user_id,
+                                                         "text": "/start"})
+            statuses += answer["deliveries"]
+        assert statuses == [200] * len(newcomers), system.logs()
+        await asyncio.sleep(max(0.0, DOWN_S - (time.monotonic() - went)))
+        silent = [u for u in newcomers if not await rig.bot_messages(system, u)]
+        assert silent == newcomers  # nothing could be sent while Redis was away
 
-    await redis_server.start()
-    back = time.monotonic()
-    firsts = await asyncio.gather(*(first_bot_message(system, u) for u in newcomers))
-    outcomes = await residents
-    left = await rig.settled(f"sqlite:///{tmp_path / 'chaos.db'}", timeout=180)
-    stop.set()
-    await supervisor
+        await redis_server.start()
+        back = time.monotonic()
+        firsts = await asyncio.gather(*(first_bot_message(system, u) for u in newcomers))
+        outcomes = await residents
+        left = await rig.settled(f"sqlite:///{tmp_path / 'chaos.db'}", timeout=180)
     assert left == 0, system.logs()
 
     failed = [o for o in outcomes if o.error or any(s != 200 for s in o.statuses)]
