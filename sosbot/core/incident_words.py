@@ -92,7 +92,7 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     # bullying, accounts taken over, the fraudster's "safe account", filming in secret, a
     # wall daubed
     ("bắt nạt", _SEC, 4), ("bully", _SEC, 4), ("bullied", _SEC, 4), ("bị hack", _SEC, 4),
-    ("hack", _SEC, 3), ("hacked", _SEC, 4), ("tài khoản an toàn", _SEC, 5),
+    ("hacked", _SEC, 4), ("tài khoản an toàn", _SEC, 5),
     ("safe account", _SEC, 5), ("quay lén", _SEC, 4), ("chụp lén", _SEC, 4),
     ("camera lén", _SEC, 4), ("cam lén", _SEC, 4), ("hidden camera", _SEC, 4),
     ("vẽ bậy", _SEC, 4), ("graffiti", _SEC, 3),
@@ -222,7 +222,7 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
      ("đòi chuyển", "chuyển tiền", "chuyển khoản", "gửi tiền", "giả danh", "mạo danh",
       "lừa", "scam", "transfer"), 10, _SEC),
     # people thrown into the river from a boat: the boat's accident, the waterway police's
-    (frozenset({"rơi xuống sông", "té sông", "rơi xuống", "chết đuối", "đuối nước"}),
+    (frozenset({"rơi xuống sông", "té sông", "rơi xuống", "chết đuối", "đuối nước", "đuối"}),
      ("đò", "ghe", "thuyền", "phà", "sà lan", "ca nô", "tàu cá", "chìm đò", "lật đò",
       "chìm ghe", "lật ghe", "boat", "ferry"), 8, _TRAF),
     # oil on the sea or a river is a spill, not a slick on the road
