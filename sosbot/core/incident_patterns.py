@@ -6,7 +6,9 @@ a child led away, indecency, a birth, a body in trouble).
 
 Pure data for :mod:`sosbot.core.understanding`, which matches every word as its phrases are
 matched (tone-aware: written with diacritics a word must carry the keyword's; without, it
-matches what it folds to). A pattern counts once per message, with its weight; the weights
+matches what it folds to; a one-word phrase marked "!" must be written with its
+diacritics, its bare form being too common: "!đò", since "do" is mostly "do", "đó",
+"đồ"). A pattern counts once per message, with its weight; the weights
 are below a keyword's (3, rather than 4-5) so that a word naming the incident outright
 still decides, and a pattern decides only where nothing else is said; the patterns of a
 body in trouble and of a smell count only when no keyword was found at all.
@@ -44,12 +46,13 @@ class Pattern:
 _STRUCTURES = ("ống nước", "đường ống", "ống cống", "cột điện", "trụ điện", "giàn giáo",
                "cây", "cây xanh", "cành", "tường", "bức tường", "trần nhà", "mái nhà",
                "mái tôn", "ban công", "biển quảng cáo", "bảng hiệu", "cầu thang", "cổng",
-               "trần thạch cao", "tấm trần", "la phông",
+               "trần thạch cao", "tấm trần", "la phông", "roof",
                "pipe", "pole", "scaffold", "scaffolding", "wall", "ceiling", "tree", "stairs")
 # (no "té": a person falls, a structure does not: "trộm leo mái tôn bị té" is the thief)
 _GIVES_WAY = ("bể", "vỡ", "ngã", "đổ", "sập", "sụp", "gãy", "rớt", "rơi", "đứt", "nghiêng",
-              "bung", "đè", "đè lên", "đè trúng", "rơi trúng", "rớt trúng", "burst", "fell",
-              "fall", "fallen", "collapse", "collapsed")
+              "bung", "đè", "đè lên", "đè trúng", "rơi trúng", "rớt trúng", "tốc", "tốc mái",
+              "bay mất", "burst", "fell", "fall", "fallen", "collapse", "collapsed",
+              "blown off", "torn off", "ripped off")
 # A tree and the wind, or a tree across the road: further apart than a structure and its
 # fall ("cây dầu to bị gió quật ngã ngang đường")
 _TREES = ("cây", "cây xanh", "cây dầu", "cổ thụ", "cành", "cành cây", "tree", "branch")
@@ -59,9 +62,10 @@ _WIND_ACROSS = ("gió quật", "quật ngã", "quật đổ", "bị gió", "ngan
 # window smashed), and what is done to it.
 _VANDALISED = ("gương", "kính xe", "kiếng", "lốp xe", "cửa kính", "ổ khóa", "ổ khoá",
                "khóa", "khoá", "khóa xe", "khoá xe", "khóa cửa", "khoá cửa", "cửa sổ",
-               "song cửa", "mirror", "windshield", "window", "lock", "padlock")
+               "song cửa", "mirror", "windshield", "window", "lock", "padlock", "door")
 _VANDALISING = ("bẻ", "đập", "phá", "rạch", "chọc", "ném", "cạy", "cắt", "smash", "broke",
-                "broken", "pry", "pried", "force", "forced", "pick", "picked", "cut")
+                "broken", "pry", "pried", "force", "forced", "pick", "picked", "cut",
+                "scratch", "jiggle", "trying to open")
 # What a thief takes, and the taking ("lấy mất cái laptop", "took my wallet").
 _BELONGINGS = ("laptop", "máy tính", "ví", "bóp", "túi xách", "giỏ xách", "ba lô", "balo",
                "điện thoại", "tiền", "nữ trang", "trang sức", "dây chuyền", "bông tai",
@@ -76,7 +80,9 @@ _TAKEN = ("lấy mất", "lấy đi", "lấy hết", "lấy cắp", "cuỗm", "k
 _OUT_OF_CONTROL = ("mất lái", "lao lên", "lao xuống", "lao vào", "lao qua", "lao ra",
                    "đối đầu", "quẹt ngã", "quẹt té", "quẹt trúng", "quẹt phải", "bị quẹt",
                    "hất văng", "văng ra", "lủi vào", "lost control", "head on", "swerve",
-                   "skid", "veer", "flip", "overturn", "rolled over", "swipe", "sideswipe")
+                   "skid", "veer", "flip", "overturn", "rolled over", "swipe", "sideswipe",
+                   "xuống hố", "hit", "knocked down", "knocked over",
+                   "ran into")
 # A person of the family gone and not back ("ba tui đi khỏi nhà từ sáng chưa về").
 _KIN = ("ba", "bố", "mẹ", "ông", "bà", "cụ", "con", "cháu", "vợ", "chồng", "bé", "em",
         "father", "mother", "dad", "mom", "grandmother", "grandfather", "grandma", "grandpa",
@@ -120,9 +126,13 @@ _HITTING = ("đánh", "đập", "đấm", "tát", "bóp cổ", "hit", "beat", "p
             "strangle")
 # A boat and its sinking ("thuyền chở khách bị chìm"): a waterway accident, the waterway
 # traffic police's (CSGT đường thủy), as a boat colliding or capsizing is.
-_BOATS = ("thuyền", "ghe", "ca nô", "tàu cá", "sà lan", "chiếc đò", "con đò", "boat",
-          "ferry", "canoe", "kayak")
-_SINKING = ("chìm", "đắm", "úp", "capsize", "capsized", "sank", "sink", "sinking")
+# (and adrift: a ferry without steering, a boat whose engine died mid-river)
+_BOATS = ("thuyền", "ghe", "ca nô", "tàu cá", "sà lan", "chiếc đò", "con đò", "!đò",
+          "đò ngang", "đò máy", "bến đò", "!phà", "chiếc phà", "bến phà", "boat", "ferry",
+          "canoe", "kayak")
+_SINKING = ("chìm", "đắm", "úp", "mất lái", "chết máy", "trôi dạt", "trôi tự do", "bị trôi",
+            "trôi ra", "mắc cạn", "capsize", "capsized", "sank", "sink", "sinking", "adrift",
+            "drifting")
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(_OTHER, 3, _STRUCTURES, _GIVES_WAY),
@@ -179,8 +189,13 @@ PATTERNS: tuple[Pattern, ...] = (
                       "pervert", "grope", "molest", "flasher")),
     # a birth that will not wait
     Pattern(_OTHER, 3, ("chuyển dạ", "đau đẻ", "sắp sinh", "sắp đẻ", "vỡ ối", "sinh non",
+                        "sắp sanh", "đau bụng sanh", "đau bụng đẻ", "sanh non",
                         "in labour", "in labor", "giving birth", "contractions",
                         "water broke")),
+    # a child where a fall is one step away
+    Pattern(_OTHER, 3, _CHILD, ("leo lên lan can", "trèo lên lan can", "trèo qua lan can",
+                                "đu lan can", "leo ra ban công", "leo cửa sổ", "trèo cửa sổ",
+                                "climbing the railing", "on the railing"), window=6),
     # someone who should not be there, watching or following
     Pattern(_SEC, 3, ("người lạ", "lạ mặt", "kẻ lạ", "người lạ mặt", "đối tượng",
                       "stranger", "strangers", "suspicious", "creep")),

@@ -9,7 +9,8 @@ happened to it).
 
 from __future__ import annotations
 
-__all__ = ["COLLOCATIONS", "NEGATIONS", "PHRASES", "REREAD", "RUNNING_NEXT", "SHORTHAND"]
+__all__ = ["COLLOCATIONS", "FLEEING", "FLIGHT_NEXT", "LEAVING_NEXT", "NEGATIONS", "PHRASES",
+           "REREAD", "RUNNING_NEXT", "SHORTHAND"]
 
 from sosbot.core.model import Category
 
@@ -88,6 +89,13 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("broke into", _SEC, 4),
     ("burglar", _SEC, 4), ("gangsters", _SEC, 4), ("racing", _SEC, 3), ("noise", _SEC, 2),
     ("scam", _SEC, 3), ("drugs", _SEC, 3),
+    # bullying, accounts taken over, the fraudster's "safe account", filming in secret, a
+    # wall daubed
+    ("bắt nạt", _SEC, 4), ("bully", _SEC, 4), ("bullied", _SEC, 4), ("bị hack", _SEC, 4),
+    ("hacked", _SEC, 4), ("tài khoản an toàn", _SEC, 5),
+    ("safe account", _SEC, 5), ("quay lén", _SEC, 4), ("chụp lén", _SEC, 4),
+    ("camera lén", _SEC, 4), ("cam lén", _SEC, 4), ("hidden camera", _SEC, 4),
+    ("vẽ bậy", _SEC, 4), ("graffiti", _SEC, 3),
     # -- traffic ---------------------------------------------------------------------------
     ("tai nạn", _TRAF, 4), ("tai nạn giao thông", _TRAF, 5), ("tngt", _TRAF, 5),
     ("va chạm", _TRAF, 4), ("!đụng", _TRAF, 3), ("đụng xe", _TRAF, 5), ("xe đụng", _TRAF, 5),
@@ -104,6 +112,7 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("té xe", _TRAF, 4), ("xe máy té", _TRAF, 4), ("mất thắng", _TRAF, 4),
     ("mất phanh", _TRAF, 4), ("phân luồng", _TRAF, 3), ("ngã xe", _TRAF, 4),
     ("tự té", _TRAF, 4), ("ngược chiều", _TRAF, 3), ("đánh võng", _TRAF, 5),
+    ("lật nghiêng", _TRAF, 4), ("lật ngửa", _TRAF, 4),
     # a tyre bursting is a road incident, not an explosion; so is a road slick with oil
     ("nổ lốp", _TRAF, 5), ("nổ vỏ", _TRAF, 5), ("bể lốp", _TRAF, 4), ("bể vỏ", _TRAF, 4),
     ("thủng lốp", _TRAF, 4), ("tràn dầu", _TRAF, 3), ("dầu tràn", _TRAF, 3),
@@ -134,11 +143,13 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("sạt lở", _OTHER, 5), ("sụt lún", _OTHER, 4), ("hố sâu", _OTHER, 3), ("ổ gà", _OTHER, 3),
     ("đuối nước", _OTHER, 5), ("chết đuối", _OTHER, 5), ("rơi xuống sông", _OTHER, 5),
     ("té sông", _OTHER, 5), ("rơi xuống", _OTHER, 4), ("đuối", _OTHER, 4), ("nhảy cầu", _OTHER, 5),
-    ("tự tử", _OTHER, 5),
+    ("tự tử", _OTHER, 5), ("sóng cuốn", _OTHER, 5), ("nước cuốn", _OTHER, 5),
+    ("lũ cuốn", _OTHER, 5), ("cuốn trôi", _OTHER, 5), ("swept away", _OTHER, 5),
+    ("đau tim", _OTHER, 4), ("nhồi máu", _OTHER, 4), ("heart attack", _OTHER, 5),
     ("sốc nhiệt", _OTHER, 4), ("say nắng", _OTHER, 4), ("heatstroke", _OTHER, 4),
     ("heat stroke", _OTHER, 4), ("passed out", _OTHER, 4),
     ("ngất", _OTHER, 3), ("ngất xỉu", _OTHER, 4), ("xỉu", _OTHER, 3), ("đột quỵ", _OTHER, 4),
-    ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 3), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
+    ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 4), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
     ("bị lạc", _OTHER, 4), ("lạc mất", _OTHER, 4), ("mất tích", _OTHER, 4),
     ("!rắn", _OTHER, 3), ("con rắn", _OTHER, 5), ("rắn hổ", _OTHER, 5), ("chó dữ", _OTHER, 4),
     ("chó cắn", _OTHER, 4), ("chó dại", _OTHER, 5), ("cắn người", _OTHER, 4),
@@ -171,8 +182,17 @@ RUNNING_NEXT = frozenset({
     "sang", "qua", "ra", "vao", "vo", "toi", "ve", "di", "len", "xuong", "lai", "theo",
     "tron", "thoat", "nhanh", "loan", "tan", "vong", "quanh", "ngang", "nguoc", "thang",
     "vuot", "xe", "bo", "moto", "honda", "wave", "sh", "vision", "airblade", "ab",
-    "exciter", "vespa", "grab", "taxi", "oto", "ngay", "mat", "het",
+    "exciter", "vespa", "grab", "taxi", "oto", "ngay", "mat", "het", "rong",
 })
+# Words after a bare "chay" that make it "chạy" when someone fled just before ("nó chạy
+# luôn", "bỏ xe chạy luôn"), and the words of that someone (within three words before, not
+# right after "bị": "nhà nó bị cháy luôn" burned): "xe tông rồi cháy luôn" stays fire.
+FLIGHT_NEXT = frozenset({"luon", "mat", "tron", "thoat"})
+FLEEING = frozenset({"no", "han", "thang", "ten", "ke", "nguoi", "kia", "bo", "chung", "ta"})
+# Words after a bare "khoi" that make it "khỏi" (out of a place: "ra khỏi nhà", "đi khỏi
+# phòng"), not "khói" (smoke).
+LEAVING_NEXT = frozenset({"nha", "phong", "truong", "cong", "cho", "day", "benh", "que",
+                          "tro", "xom", "hem", "lang", "chung"})
 # Words before a fire word that say there is none ("chưa cháy", "không cháy", "ko bị cháy").
 NEGATIONS = frozenset({"chua", "khong", "chang"})
 # A keyword whose neighbours say what it is (phrase as matched, what must be within
@@ -189,6 +209,26 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
     (frozenset({"say xỉn", "nhậu say", "drunk"}),
      ("lái", "lái xe", "cầm lái", "tài xế", "chạy xe", "lạng lách", "đánh võng", "ô tô",
       "xe hơi", "driving", "driver", "drive", "behind the wheel"), 6, _TRAF),
+    # street racers who hit someone: a crash ("tong" as typed: racers "tông", not "tổng")
+    (frozenset({"đua xe", "racing"}),
+     ("tông", "tong", "tông người", "tông vào", "tông trúng", "đâm vào", "đâm trúng",
+      "tai nạn", "va chạm", "hit", "crash", "crashed"), 8, _TRAF),
+    # "đâm nhau" with a blade or a gang near is stabbing, not a collision
+    (frozenset({"đâm nhau"}),
+     ("dao phay", "cầm dao", "con dao", "dao kiếm", "mã tấu", "hung khí", "côn đồ",
+      "giang hồ", "băng nhóm", "knife", "machete"), 8, _SEC),
+    # an accident told by a caller who wants money sent is a scam
+    (frozenset({"tai nạn", "accident"}),
+     ("đòi chuyển", "chuyển tiền", "chuyển khoản", "gửi tiền", "giả danh", "mạo danh",
+      "lừa", "scam", "transfer"), 10, _SEC),
+    # people thrown into the river from a boat: the boat's accident, the waterway police's
+    (frozenset({"rơi xuống sông", "té sông", "rơi xuống", "chết đuối", "đuối nước", "đuối"}),
+     ("đò", "ghe", "thuyền", "phà", "sà lan", "ca nô", "tàu cá", "chìm đò", "lật đò",
+      "chìm ghe", "lật ghe", "boat", "ferry"), 8, _TRAF),
+    # oil on the sea or a river is a spill, not a slick on the road
+    (frozenset({"tràn dầu", "dầu tràn"}),
+     ("trên biển", "mặt biển", "bờ biển", "bãi biển", "trên sông", "mặt sông", "kênh",
+      "cá chết", "sea", "beach", "river"), 8, _OTHER),
 )
 
 # What residents type for common words (folded) → the words they stand for.

@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from sosbot.core import category_model
 from sosbot.core.incident_patterns import PATTERNS
 from sosbot.core.incident_words import COLLOCATIONS as _COLLOCATIONS
+from sosbot.core.incident_words import FLEEING as _FLEEING
+from sosbot.core.incident_words import FLIGHT_NEXT as _FLIGHT_NEXT
+from sosbot.core.incident_words import LEAVING_NEXT as _LEAVING_NEXT
 from sosbot.core.incident_words import NEGATIONS as _NEGATIONS
 from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
@@ -86,8 +89,10 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
         # "cá sấu", not "công an sấu")
         if expanded and n + 1 < len(found) and _spells_phrase(word, found[n + 1].group(0)):
             expanded = None
-        # "ga" is gas, except in "nhà ga", "ngã ba" (typed "nga"), "ổ gà" (typed "o ga")
-        if expanded and not (word == "ga" and out and fold(out[-1][0]) in ("nha", "nga", "o")):
+        # "ga" is gas, except in "nhà ga", "ngã ba" (typed "nga"), "ổ gà" (typed "o ga"),
+        # "hố ga" (a drain, typed "ho ga")
+        if expanded and not (word == "ga" and out
+                             and fold(out[-1][0]) in ("nha", "nga", "o", "ho")):
             out.extend((w, m.start(), m.end()) for w in expanded)
         else:
             out.append((word, m.start(), m.end()))
@@ -155,8 +160,10 @@ def _index_patterns() -> dict[str, list[_PatternPhrase]]:
     for n, pattern in enumerate(PATTERNS):
         for is_thing, phrases in ((True, pattern.things), (False, pattern.happenings)):
             for phrase in phrases:
-                ws = tuple(_lower(phrase).split())
-                for key in {ws[0], fold(ws[0])}:
+                ws = tuple(_lower(phrase.lstrip("!")).split())
+                # a strict word ("!đò") is found only as written
+                keys = {ws[0]} if phrase.startswith("!") else {ws[0], fold(ws[0])}
+                for key in keys:
                     by_first.setdefault(key, []).append((n, is_thing, ws))
     return by_first
 
@@ -223,8 +230,12 @@ def _framed(words: list[str], happening: tuple[int, int], things: list[tuple[int
     after = he
     while after < len(words) and words[after] in _DETERMINERS:
         after += 1
-    return (any(te <= hs and hs - te < window for _, te in things)
-            and any(ts == after for ts, _ in things))
+    if (any(te <= hs and hs - te < window for _, te in things)
+            and any(ts == after for ts, _ in things)):
+        return True
+    # passive: a person, "bị", a person, the verb ("vợ bị chồng đập", "con bị bố đánh")
+    return any(te == hs and ts >= 2 and fold(words[ts - 1]) == "bi"
+               and any(te2 == ts - 1 for _, te2 in things) for ts, te in things)
 
 
 def category_scores(text: str) -> dict[Category, int]:
@@ -242,7 +253,7 @@ def category_scores(text: str) -> dict[Category, int]:
             vehicle = False
             continue
         category = best.category
-        if category is _FIRE and (_negated(words, i) or _running(words, i)):
+        if category is _FIRE and (_negated(words, i) or _twin(words, i, len(best.words))):
             category = None  # "chưa cháy", "không bị cháy": no fire (yet); "chay sang": ran
         elif category is not None:
             category = _reread(words, i, i + len(best.words), best.words, category)
@@ -264,11 +275,32 @@ def _negated(words: list[str], i: int) -> bool:
 
 # Words either side of a bare "chay" in which a fire word keeps it "cháy".
 _FIRE_NEAR = 6
+# The fire words that stand alone ("lửa", "khói", "nổ"), folded: "lửa cháy" is a fire word
+# beside the "chay", "rồi cháy" is not.
+_FIRE_WORDS = frozenset(fold(p.words[0]) for ps in _BY_FIRST.values() for p in ps
+                        if len(p.words) == 1 and p.category is _FIRE)
+
+
+def _twin(words: list[str], i: int, n: int) -> bool:
+    """A bare word of the fire phrase at ``words[i:i + n]`` that the words around it make
+    its toneless twin: "chay" that is "chạy" (:func:`_running`), "khoi" that is "khỏi"
+    before a place left ("ra khoi nha", :data:`~sosbot.core.incident_words.LEAVING_NEXT`)."""
+    return any(_running(words, k) or (words[k] == "khoi" and k + 1 < len(words)
+                                      and fold(words[k + 1]) in _LEAVING_NEXT)
+               for k in range(i, min(i + n, len(words))))
 
 
 def _is_running(words: list[str], i: int) -> bool:
-    return (words[i] == "chay" and i + 1 < len(words)
-            and fold(words[i + 1]) in _RUNNING_NEXT)
+    """A bare "chay" before a word of where, how or what on, or before a word of flight
+    ("luôn", "mất") with someone fleeing just before it ("nó chạy luôn", "bỏ xe chạy mất")."""
+    if words[i] != "chay" or i + 1 >= len(words):
+        return False
+    following = fold(words[i + 1])
+    if following in _RUNNING_NEXT:
+        return True
+    before = [fold(w) for w in words[max(0, i - 3):i]]
+    return (following in _FLIGHT_NEXT and bool(before) and before[-1] != "bi"
+            and any(w in _FLEEING for w in before))
 
 
 def _running(words: list[str], i: int) -> bool:
@@ -281,8 +313,12 @@ def _running(words: list[str], i: int) -> bool:
         if j == i or _is_running(words, j):
             continue
         found = _match_at(words, j)
-        if found is not None and found.category is _FIRE and j + len(found.words) <= i + \
-                _FIRE_NEAR + 1:
+        if found is None or found.category is not _FIRE:
+            continue
+        if j <= i < j + len(found.words) and not any(
+                fold(w) in _FIRE_WORDS for k, w in enumerate(found.words) if j + k != i):
+            continue  # the phrase this "chay" is part of, no other fire word in it ("rồi cháy")
+        if j + len(found.words) <= i + _FIRE_NEAR + 1:
             return False
     return True
 

@@ -33,7 +33,7 @@ def test_the_shipped_model_is_what_the_training_writes() -> None:
 
 
 def test_the_current_held_out_set_is_not_trained_on() -> None:
-    assert all("heldout7" not in name for name in train_category.TRAINING_SETS)
+    assert all("heldout8" not in name for name in train_category.TRAINING_SETS)
 
 
 def test_features_fold_the_text() -> None:
@@ -52,7 +52,7 @@ def test_reading_is_deterministic() -> None:
 
 @pytest.mark.parametrize(("message", "category"), [
     ("thang kia cam dao rưot nguoi ta chay khap hem", S),
-    ("my bag was grabbed by a guy on a scooter", S),
+    ("someone grabbed my bag from a motorbike and rode off", S),
     ("xe bon lat tren cao toc, tai xe ket trong cabin", T),
     ("nuoc lu cuon troi nha cua, nguoi gia mac ket tren mai", OT),
 ])
