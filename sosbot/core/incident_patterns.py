@@ -62,7 +62,8 @@ _WIND_ACROSS = ("gió quật", "quật ngã", "quật đổ", "bị gió", "ngan
 # window smashed), and what is done to it.
 _VANDALISED = ("gương", "kính xe", "kiếng", "lốp xe", "cửa kính", "ổ khóa", "ổ khoá",
                "khóa", "khoá", "khóa xe", "khoá xe", "khóa cửa", "khoá cửa", "cửa sổ",
-               "song cửa", "mirror", "windshield", "window", "lock", "padlock", "door")
+               "song cửa", "cửa nhà", "cửa phòng", "cửa sắt", "cửa chính", "cửa sau",
+               "mirror", "windshield", "window", "lock", "padlock", "door")
 _VANDALISING = ("bẻ", "đập", "phá", "rạch", "chọc", "ném", "cạy", "cắt", "smash", "broke",
                 "broken", "pry", "pried", "force", "forced", "pick", "picked", "cut",
                 "scratch", "jiggle", "trying to open")
@@ -134,7 +135,27 @@ _SINKING = ("chìm", "đắm", "úp", "mất lái", "chết máy", "trôi dạt"
             "trôi ra", "mắc cạn", "capsize", "capsized", "sank", "sink", "sinking", "adrift",
             "drifting")
 
+# Noise at night (public order, the project files it security): what makes it, and when or
+# how loud ("loa kẹo kéo hát hò xuyên đêm", "loud party until 3am").
+_NOISE = ("loa", "loa kẹo kéo", "loa kéo", "karaoke", "hát hò", "mở nhạc", "nhạc", "tiếng ồn",
+          "chạy máy", "nẹt pô", "music", "party", "speaker", "speakers")
+_AT_NIGHT = ("xuyên đêm", "suốt đêm", "cả đêm", "thâu đêm", "nửa đêm", "khuya", "ầm ầm",
+             "inh ỏi", "không ngủ được", "all night", "every night", "until", "loud",
+             "midnight")
+# Someone carrying whatever will hurt ("cầm theo cây", "mang theo mã tấu").
+# (not a bare "cầm": "cầm cây kem")
+_CARRYING = ("cầm theo", "mang theo", "vác", "vác theo", "carrying")
+_WEAPONS = ("cây", "gậy", "cây sắt", "ống sắt", "búa", "dao", "mã tấu", "kiếm", "gạch",
+            "hung khí", "stick", "bat", "machete", "knife", "crowbar")
+# A drain left open in the street: someone will fall in.
+_DRAINS = ("hố ga", "nắp cống", "nắp hố ga", "miệng cống", "manhole", "drain")
+_OPEN = ("mất nắp", "hở nắp", "không có nắp", "không nắp", "mở nắp", "bị mất nắp",
+         "open", "uncovered", "no cover")
+
 PATTERNS: tuple[Pattern, ...] = (
+    Pattern(_SEC, 3, _NOISE, _AT_NIGHT, window=8),
+    Pattern(_SEC, 3, _CARRYING, _WEAPONS, window=2),
+    Pattern(_OTHER, 3, _DRAINS, _OPEN),
     Pattern(_OTHER, 3, _STRUCTURES, _GIVES_WAY),
     Pattern(_OTHER, 3, _TREES, _WIND_ACROSS, window=7),
     Pattern(_SEC, 3, _VANDALISED, _VANDALISING),

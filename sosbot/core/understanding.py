@@ -38,6 +38,7 @@ from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
 from sosbot.core.incident_words import RUNNING_NEXT as _RUNNING_NEXT
 from sosbot.core.incident_words import SHORTHAND as _SHORTHAND
+from sosbot.core.incident_words import TWINS as _TWINS
 from sosbot.core.model import Category
 from sosbot.core.place_span import place_span
 from sosbot.core.sanitize import fold
@@ -76,6 +77,7 @@ def _lower(text: str) -> str:
 
 
 _BY_FIRST = _build()
+_COLLOCATION_WORDS = frozenset(tuple(_lower(c).split()) for c in _COLLOCATIONS)
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -171,10 +173,14 @@ def _index_patterns() -> dict[str, list[_PatternPhrase]]:
 _PATTERNS_BY_FIRST = _index_patterns()
 
 
-def _pattern_scores(words: list[str], keywords: bool) -> dict[Category, int]:
+def _pattern_scores(words: list[str], keywords: bool,
+                    toned: dict[int, str] | None = None) -> dict[Category, int]:
     """The patterns of :mod:`sosbot.core.incident_patterns` found in ``words``: a thing
     alone, or a thing and a happening within the pattern's window, either order (the two
-    not the same words: "đổ" is not both the tree and its fall)."""
+    not the same words: "đổ" is not both the tree and its fall). ``toned`` holds the tones
+    a collocation gave a bare word (``"sap trai cay"`` is "sạp", so not the "sập" of a
+    structure giving way)."""
+    toned = toned or {}
     # (pattern, is a thing) → the (start, end) of each of its phrases found
     found: dict[tuple[int, bool], list[tuple[int, int]]] = {}
     for i, word in enumerate(words):
@@ -184,7 +190,8 @@ def _pattern_scores(words: list[str], keywords: bool) -> dict[Category, int]:
         for n, is_thing, phrase in candidates:
             size = len(phrase)
             if i + size <= len(words) and all(
-                    _matches(words[i + k], phrase[k], False, False) for k in range(size)):
+                    _matches(words[i + k], phrase[k], False, False)
+                    and toned.get(i + k, phrase[k]) == phrase[k] for k in range(size)):
                 found.setdefault((n, is_thing), []).append((i, i + size))
     def gap(h: tuple[int, int], things: list[tuple[int, int]]) -> int:
         """Words between a happening and the nearest of ``things`` (either side)."""
@@ -245,6 +252,7 @@ def category_scores(text: str) -> dict[Category, int]:
     scores: dict[Category, int] = {}
     i = 0
     vehicle = False  # the phrase just before named a vehicle
+    toned: dict[int, str] = {}  # the words a collocation read, with their tones
     while i < len(words):
         # The longest phrase at this word wins; its words are not read again.
         best = _match_at(words, i, context=vehicle)
@@ -260,8 +268,10 @@ def category_scores(text: str) -> dict[Category, int]:
         if category is not None:
             scores[category] = scores.get(category, 0) + best.weight
         vehicle = best.category is _TRAF and best.weight == 1
+        if best.words in _COLLOCATION_WORDS:
+            toned.update((i + k, w) for k, w in enumerate(best.words))
         i += len(best.words)
-    for category, weight in _pattern_scores(words, keywords=bool(scores)).items():
+    for category, weight in _pattern_scores(words, bool(scores), toned).items():
         scores[category] = scores.get(category, 0) + weight
     return scores
 
@@ -334,19 +344,24 @@ def _context_at(words: list[str], j: int, phrase: tuple[str, ...]) -> bool:
     return all(_matches(words[j + k], phrase[k], False, False) for k in range(n))
 
 
-@functools.lru_cache(maxsize=1)
-def _reread_rules() -> tuple[tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...],
-                                   int, Category], ...]:
+_Rule = tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...], int, Category | None]
+
+
+@functools.lru_cache(maxsize=2)
+def _reread_rules(twins: bool) -> tuple[_Rule, ...]:
     return tuple((frozenset(tuple(_lower(k).split()) for k in keys),
                   tuple(tuple(_lower(c).split()) for c in context), window, category)
-                 for keys, context, window, category in _REREAD)
+                 for keys, context, window, category in (_TWINS if twins else _REREAD))
 
 
 def _reread(words: list[str], start: int, end: int, phrase: tuple[str, ...],
-            category: Category) -> Category:
-    """The category of a keyword found at ``words[start:end]``, as its neighbours make it
-    (:data:`_REREAD`)."""
-    for keys, context, window, reread in _reread_rules():
+            category: Category) -> Category | None:
+    """The category of a keyword found at ``words[start:end]``, as its neighbours make it:
+    typed without diacritics, its toneless twin first (:data:`_TWINS`: "xe tải can người"
+    is "cán"), then :data:`_REREAD`."""
+    bare = all(fold(w) == w for w in words[start:end])
+    rules = (*_reread_rules(True), *_reread_rules(False)) if bare else _reread_rules(False)
+    for keys, context, window, reread in rules:
         if phrase not in keys:
             continue
         for j in range(max(0, start - window), min(len(words), end + window)):

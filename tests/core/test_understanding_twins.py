@@ -60,10 +60,12 @@ def test_everyday_sentences_stay_silent(message: str) -> None:
     # a person, "bị", a person, the verb
     ("vo bi chong dap bam tim", S),
     ("be bi me danh bam mat", S),
-    # racers who hit someone crashed; racing alone is public order
+    # racers who hit someone crashed; racing alone is traffic too since round nine (the
+    # project's rule), racers who fight are security
     ("tụi đua xe tông trúng bà cụ bán rau", T),
     ("dua xe vua tong 1 ong gia", T),
-    ("đua xe ồn ào cả đêm", S),
+    ("đua xe ồn ào cả đêm", T),
+    ("tụi đua xe rồi chém nhau ngay vòng xoay", S),
     # "đâm nhau" with a blade is stabbing, without one a collision
     ("hai nhóm đâm nhau bằng dao phay", S),
     ("hai xe máy đâm nhau ở ngã tư", T),
