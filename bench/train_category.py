@@ -51,7 +51,7 @@ MIN_MESSAGES = 2
 # everyday sentences is read as an incident (round eight: with set 7 in the training, "at
 # most 1 %" chose 0.75, where two everyday sentences of the tests — a child riding
 # recklessly, sitting on a balcony railing — were read as incidents at 0.83; "none" chooses
-# 0.85).
+# 0.85; round nine, with set 8 too, the same criteria choose 0.88).
 MIN_PRECISION_SILENT = 0.75
 MIN_PRECISION_ALL = 0.95
 MAX_EVERYDAY_READ = 0.0
