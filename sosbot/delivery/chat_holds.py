@@ -12,8 +12,9 @@ takes it out when it lets go. Every worker looks at the hash every ``WATCH_S``: 
 it whose lock is gone lost its holder; the first worker to take it out of the hash queues
 the chat's next row (put back in the hash when the database or Redis fails before it is
 queued, for the next look). A chat is sent again within ``chat_lock_s + WATCH_S`` of its
-holder's death. A holder that let go but died before taking its chat out costs one job that finds
-nothing to do; a send in doubt is sent again with its idempotency key, as after any death.
+holder's death. A holder that let go but died before taking its chat out costs one job that
+finds nothing to do; a send in doubt is sent again with its idempotency key, as after any
+death.
 """
 
 from __future__ import annotations

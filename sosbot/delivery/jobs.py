@@ -108,9 +108,9 @@ def escalate_report(report_id: int) -> int:
     the timer of its next step while one is to come."""
     ctx = context.current()
     with transaction(ctx.engine) as session:
-        level = escalation.escalate(session, report_id, ctx.clock(), ctx.rules)
+        level, following = escalation.escalate_and_time_next(session, report_id, ctx.clock(),
+                                                             ctx.rules)
         follow_up = outbox.take_added(session)
-        following = escalation.next_timer(session, report_id, ctx.clock(), ctx.rules)
     ctx.dispatcher.outbox(follow_up)
     if following is not None:
         # A fresh id: a job run before its step was due sets the same step again.

@@ -38,13 +38,21 @@ def responsible(all_deliveries: list[Delivery]) -> list[Delivery]:
 
 def escalate(session: Session, report_id: int, now: datetime, rules: RoutingRules) -> int:
     """Do every escalation step that is due at ``now``; returns the new level."""
+    return escalate_and_time_next(session, report_id, now, rules)[0]
+
+
+def escalate_and_time_next(session: Session, report_id: int, now: datetime,
+                           rules: RoutingRules) -> tuple[int, Timer | None]:
+    """``escalate``, and the timer of the report's next step while one is still to come
+    (routed, no acknowledgement, below the last level): each step's job sets the next one.
+    Lost (Redis gone, a worker killed), the sweeper catches up on it (``due_reports``)."""
     report = session.get(Report, report_id, with_for_update=True)
     if report is None or report.status != ReportStatus.ROUTED.value:
-        return report.escalation_level if report is not None else 0
+        return (report.escalation_level if report is not None else 0), None
     assert report.id is not None
     targets = deliveries.for_report(session, report.id)
     if any(d.ack_state != "new" for d in responsible(targets)):
-        return report.escalation_level
+        return report.escalation_level, None
     step_s = rules.escalation_s(Category(report.category))
     elapsed = (now - report.created_at).total_seconds()
     due = min(MAX_LEVEL, int(elapsed // step_s))
@@ -56,7 +64,12 @@ def escalate(session: Session, report_id: int, now: datetime, rules: RoutingRule
         log.warning("report %s: escalation level %d (%d min without acknowledgement)",
                     report.code, level, minutes)
     report.escalation_level = max(report.escalation_level, due)
-    return report.escalation_level
+    if report.escalation_level >= MAX_LEVEL:
+        return report.escalation_level, None
+    following = report.escalation_level + 1
+    due_at = report.created_at + timedelta(seconds=step_s * following)
+    return report.escalation_level, Timer(report.id, max(0.0, (due_at - now).total_seconds()),
+                                          following)
 
 
 def _headline(report: Report) -> str:
@@ -106,23 +119,6 @@ def _escalate_up(session: Session, report: Report, targets: list[Delivery], minu
 
 
 _STEPS = {1: _remind_ward, 2: _alert_command, 3: _escalate_up}
-
-
-def next_timer(session: Session, report_id: int, now: datetime,
-               rules: RoutingRules) -> Timer | None:
-    """The report's next escalation step, when one is still to come (routed, no
-    acknowledgement, below the last level): its job sets the step after it. Lost (Redis
-    gone, a worker killed), the sweeper catches up on it (``due_reports``)."""
-    report = session.get(Report, report_id)
-    if report is None or report.id is None or report.status != ReportStatus.ROUTED.value \
-            or report.escalation_level >= MAX_LEVEL:
-        return None
-    if any(d.ack_state != "new" for d in responsible(deliveries.for_report(session, report.id))):
-        return None
-    level = report.escalation_level + 1
-    due = report.created_at + timedelta(seconds=rules.escalation_s(Category(report.category))
-                                        * level)
-    return Timer(report.id, max(0.0, (due - now).total_seconds()), level)
 
 
 def due_reports(session: Session, now: datetime, rules: RoutingRules,

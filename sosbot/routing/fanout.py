@@ -161,8 +161,8 @@ def queue_card_edits(session: Session, report_id: int, now: datetime,
 
 def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> list[Timer]:
     """The report's first escalation step. Each step's job sets the next while the report
-    is still unacknowledged (``escalation.next_timer``): a report acknowledged in time
-    costs one timer, not one per level (each a job kept in Redis, and run in the end)."""
+    is still unacknowledged (``escalation.escalate_and_time_next``): a report acknowledged
+    in time costs one timer, not one per level (each a job kept in Redis, run in the end)."""
     assert report.id is not None
     return [Timer(report.id, rules.escalation_s(Category(report.category)), 1)]
 
