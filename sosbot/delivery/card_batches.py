@@ -48,7 +48,8 @@ def prepare(session: Session, lead: PendingRow, rules: RoutingRules,
         rows = outbox.pending_by_id(session.connection(), again)
         return _render(session, rows, rules, now, fit=False)
     config = rules.config
-    if config.batch_cards_from == 0 or lead.attempt_started_at is not None:
+    if config.batch_cards_from == 0 or lead.attempt_started_at is not None \
+            or lead.cards_behind is False:  # (the common case: a card alone in its chat)
         return None
     waiting = outbox.waiting_cards(session.connection(), lead.channel, lead.chat_id, lead.id,
                                    now, config.batch_cards_max,

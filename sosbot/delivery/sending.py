@@ -121,6 +121,10 @@ class _Chat:
     render: bool = True  # the next look renders (and starts) the row: within the share
     head: int | None = None  # the row being prepared or sent: an exception is its failure
     marked: bool = False  # a look was made since the chat was taken: clear the mark first
+    # The last look found nothing else pending in the chat: once its row is recorded, no
+    # look is needed (a row added since has its job, which finds the chat busy and leaves
+    # the mark, read when the chat is let go; or takes the chat after that).
+    alone: bool = False
 
     def look(self, session: Session) -> _Next | None:
         """The chat's next row, locked; rendered and started when it may go now."""
@@ -132,6 +136,7 @@ class _Chat:
             return None
         row = _row_of(stored)
         self.head = row.id
+        self.alone = stored.rows_behind is False
         found = _Next(row, due=row.not_before <= ctx.clock())
         adapter = ctx.outbound.get(row.channel)
         if not found.due or not self.render:
@@ -445,19 +450,25 @@ def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | 
     """Record the outcome, with what the delivery learns from it, in one transaction (a
     batch card's outcome is each of its rows' outcome); the chat's next row, looked at in
     the same transaction: the common send costs two transactions, this one and its
-    start's (itself the previous row's record).
+    start's (itself the previous row's record). When the row's look found nothing else
+    pending in the chat (``_Chat.alone``), the record goes without a look.
 
     If the look fails, its transaction takes the outcome with it: the outcome is then
     recorded again alone and committed (a send recorded as in doubt would be sent again),
     and the failure is raised. (Rare, so no savepoint is paid for on every send.)"""
     ctx = chat.ctx
-    ctx.redis.delete(chat.more)  # what is queued from now on, this look or the next sees
 
     def record(session: Session) -> list[int]:
         _record(ctx, session, row, status, error=error, message_id=message_id,
                 attempts=attempts, members=members, billing=billing)
         return outbox.take_added(session)
 
+    if chat.alone and not members:  # nothing else was pending: no look (and the mark kept)
+        with transaction(chat.db) as session:
+            follow_up = record(session)
+        ctx.dispatcher.outbox(follow_up)
+        return None
+    ctx.redis.delete(chat.more)  # what is queued from now on, this look or the next sees
     recorded = False
     try:
         with transaction(chat.db) as session:

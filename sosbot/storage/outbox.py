@@ -196,11 +196,27 @@ class PendingRow:
     bulletin_id: int | None
     attempt_started_at: datetime | None
     idempotency_key: str | None
+    # Read by ``next_for_chat`` alone (None when not read): whether any other row of the
+    # chat is pending (False: once this one is sent, the chat has nothing left that its
+    # holder could have seen); and, for a card, whether other cards of the chat wait after
+    # it (False: no batch can form, and ``waiting_cards`` need not be asked).
+    rows_behind: bool | None = None
+    cards_behind: bool | None = None
 
 
-_PENDING_COLUMNS = [_TABLE.c[field.name] for field in fields(PendingRow)]
+_BEHIND_FIELDS = ("rows_behind", "cards_behind")
+_PENDING_COLUMNS = [_TABLE.c[field.name] for field in fields(PendingRow)
+                    if field.name not in _BEHIND_FIELDS]
 # Built once: a statement SQLAlchemy has seen is executed from its compiled cache.
-_NEXT_FOR_CHAT = sa.select(*_PENDING_COLUMNS).where(
+_BEHIND = _TABLE.alias("behind")
+_OF_THE_CHAT = (_BEHIND.c.channel == _TABLE.c.channel, _BEHIND.c.chat_id == _TABLE.c.chat_id,
+                _BEHIND.c.status == OutboxStatus.PENDING)
+# Both from the chat's index; the cards' only for a card (CASE: no subquery for the rest).
+_ROWS_BEHIND = sa.exists().where(*_OF_THE_CHAT, _BEHIND.c.id != _TABLE.c.id)
+_CARDS_BEHIND = sa.case((_TABLE.c.method == RowKind.CARD, sa.exists().where(
+    *_OF_THE_CHAT, _BEHIND.c.method == RowKind.CARD, _BEHIND.c.id > _TABLE.c.id)),
+    else_=None)
+_NEXT_FOR_CHAT = sa.select(*_PENDING_COLUMNS, _ROWS_BEHIND, _CARDS_BEHIND).where(
     _TABLE.c.channel == sa.bindparam("channel"), _TABLE.c.chat_id == sa.bindparam("chat_id"),
     _TABLE.c.status == OutboxStatus.PENDING).order_by(
     _TABLE.c.priority, _TABLE.c.id).limit(1).with_for_update()
@@ -215,9 +231,15 @@ _PENDING_LOCKED = sa.select(*_PENDING_COLUMNS).where(
 def next_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> PendingRow | None:
     """The row of one chat to send next (due or not): its most urgent pending row, the
     oldest of them; locked for update until the transaction ends (PostgreSQL). Read
-    from the index ``ix_outbox_chat_next`` in its order."""
+    from the index ``ix_outbox_chat_next`` in its order. A card says whether other cards
+    of the chat wait after it (``cards_behind``), and any row whether other rows of the
+    chat are pending (``rows_behind``), in the same statement."""
     found = bind.execute(_NEXT_FOR_CHAT, {"channel": channel, "chat_id": chat_id}).first()
-    return PendingRow(*found) if found is not None else None
+    if found is None:
+        return None
+    *columns, rows, cards = found  # (columns: _PENDING_COLUMNS', which mypy cannot count)
+    return PendingRow(*columns, bool(rows),  # type: ignore[call-arg]
+                      None if cards is None else bool(cards))
 
 
 def pending_locked(bind: sa.Connection, row_id: int) -> PendingRow | None:

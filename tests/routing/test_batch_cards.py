@@ -147,7 +147,9 @@ async def test_a_batch_card_in_doubt_is_sent_again_with_the_same_reports(
                                                  Outbox.chat_id == command)
                             .order_by(col(Outbox.id))).all()
         lead = rows[0]
-        batch = card_batches.prepare(session, lead, rig.rules, rig.clock())
+        found = outbox.next_for_chat(session.connection(), "telegram", command)
+        assert found is not None and found.id == lead.id
+        batch = card_batches.prepare(session, found, rig.rules, rig.clock())
         assert batch is not None and batch.members == tuple(r.id for r in rows)
         # The worker that died: it recorded the attempt and its batch, sent, and died.
         lead.attempt_started_at = rig.clock()
@@ -239,3 +241,38 @@ async def test_a_batch_card_is_read_in_the_same_queries_however_many_reports_it_
                 for card in cards[:size]]
             queries[size] = len(statements)
     assert queries[8] == queries[2] <= 4  # reports, reporters, media, deliveries
+
+
+async def test_a_card_alone_in_its_chat_is_sent_without_looking_for_a_batch(
+        rig: Rig, wards: WardIndex) -> None:
+    """The look at a chat's next row says whether other cards wait behind it: a card alone
+    (the common case) is prepared without the query for a batch's cards; with cards behind
+    it, the batch forms as before."""
+    command = str(await command_centre(rig))
+    spots = incident_spots(wards, 3)
+    await rig.in_thread(submit, rig, spots[:1], rig.clock)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def prepared() -> tuple[outbox.PendingRow, card_batches.Prepared | None, list[str]]:
+        with transaction(rig.engine) as session:
+            lead = outbox.next_for_chat(session.connection(), "telegram", command)
+            assert lead is not None
+            statements.clear()
+            event.listen(rig.engine, "before_cursor_execute", count)
+            try:
+                batch = card_batches.prepare(session, lead, rig.rules, rig.clock())
+            finally:
+                event.remove(rig.engine, "before_cursor_execute", count)
+            return lead, batch, list(statements)
+
+    lead, batch, read = prepared()
+    assert lead.cards_behind is False
+    assert batch is None and read == []
+    await rig.in_thread(submit, rig, spots[1:], rig.clock)
+    lead, batch, read = prepared()
+    assert lead.cards_behind is True
+    assert batch is not None and len(batch.members) == 3 and batch.members[0] == lead.id
+    assert read  # the batch's cards were read

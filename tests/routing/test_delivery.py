@@ -527,6 +527,29 @@ async def test_a_jobs_texts_cost_three_statements_each(
     assert spent[2] <= 2 * STATEMENTS_PER_TEXT + 3, spent
 
 
+async def test_a_row_alone_in_its_chat_is_recorded_without_a_second_look(
+        ctx: JobContext, engine: Engine, emulator: str) -> None:
+    """The look at a chat's next row says whether anything else of the chat is pending;
+    when nothing is, the send's outcome is recorded without looking again (a row added
+    meanwhile has a job of its own: see the busy chat's test above)."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    [alone] = queue_messages(engine, ["một mình"])
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert await run_job(ctx, [alone]) == "sent"
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statuses(engine, [alone]) == ["sent"]
+    looks = [s for s in statements if s.startswith("SELECT outbox.id, outbox.channel")
+             and "outbox.chat_id = " in s]
+    assert len(looks) == 1, looks
+    assert await bot_texts(emulator) == ["một mình"]
+
+
 async def test_a_row_sent_stays_sent_when_the_look_at_the_next_one_raises(
         ctx: JobContext, engine: Engine, emulator: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
