@@ -34,6 +34,7 @@ from sosbot.core.incident_words import FLEEING as _FLEEING
 from sosbot.core.incident_words import FLIGHT_NEXT as _FLIGHT_NEXT
 from sosbot.core.incident_words import LEAVING_NEXT as _LEAVING_NEXT
 from sosbot.core.incident_words import NEGATIONS as _NEGATIONS
+from sosbot.core.incident_words import PATTERN_TWINS as _PATTERN_TWINS
 from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
 from sosbot.core.incident_words import RUNNING_NEXT as _RUNNING_NEXT
@@ -183,6 +184,10 @@ def _pattern_scores(words: list[str], keywords: bool,
     toned = toned or {}
     # (pattern, is a thing) → the (start, end) of each of its phrases found
     found: dict[tuple[int, bool], list[tuple[int, int]]] = {}
+    # (pattern) → the happenings typed as a toneless twin with no word after them that
+    # makes them the happening: they count only right after the pattern's thing, or after
+    # "bị" ("may nuoc nong bi no": "bị nổ")
+    weak: dict[int, list[tuple[int, int]]] = {}
     for i, word in enumerate(words):
         candidates = _PATTERNS_BY_FIRST.get(word, []) + _PATTERNS_BY_FIRST.get(fold(word), [])
         candidates += [c for base in english_bases(word)
@@ -192,7 +197,16 @@ def _pattern_scores(words: list[str], keywords: bool,
             if i + size <= len(words) and all(
                     _matches(words[i + k], phrase[k], False, False)
                     and toned.get(i + k, phrase[k]) == phrase[k] for k in range(size)):
-                found.setdefault((n, is_thing), []).append((i, i + size))
+                if not is_thing and size == 1 and _twin_happening(words, i, phrase[0]):
+                    weak.setdefault(n, []).append((i, i + 1))
+                else:
+                    found.setdefault((n, is_thing), []).append((i, i + size))
+    for n, spans in weak.items():
+        ends = {te for _, te in found.get((n, True), [])}
+        right_after = [h for h in spans if h[0] in ends
+                      or h[0] > 0 and fold(words[h[0] - 1]) == "bi"]
+        if right_after:
+            found.setdefault((n, False), []).extend(right_after)
     def gap(h: tuple[int, int], things: list[tuple[int, int]]) -> int:
         """Words between a happening and the nearest of ``things`` (either side)."""
         (hs, he) = h
@@ -223,6 +237,18 @@ def _pattern_scores(words: list[str], keywords: bool,
                 continue
         scores[pattern.category] = scores.get(pattern.category, 0) + pattern.weight
     return scores
+
+
+def _twin_happening(words: list[str], i: int, keyword: str) -> bool:
+    """``words[i]`` matches the happening ``keyword`` only as its toneless twin, and is far
+    more often a common word (:data:`~sosbot.core.incident_words.PATTERN_TWINS`: "roi" is
+    "rồi" before it is "rơi"), with no word after it that makes it the happening ("roi
+    xuong", "rơi xuống")."""
+    word = words[i]
+    following = _PATTERN_TWINS.get(word)
+    if following is None or word == keyword:
+        return False
+    return i + 1 >= len(words) or fold(words[i + 1]) not in following
 
 
 # English words skipped between a verb and the person it is done to ("beating a woman").
