@@ -111,7 +111,8 @@ _LED_AWAY = ("dắt đi", "bắt đi", "dẫn đi", "bế đi", "ôm đi", "dụ
              "taken", "took", "led away", "grabbed")
 _VEHICLE = ("xe", "ô tô", "xe hơi", "xe máy", "xe tải", "xe khách", "xe ba gác", "container",
             "tàu hỏa", "tàu hoả", "tàu lửa", "xe lửa", "car", "truck", "motorbike", "bus",
-            "taxi", "scooter", "bike", "motorcycle", "train")
+            "taxi", "scooter", "bike", "motorcycle", "train", "driver", "grab driver",
+            "xe grab", "grabbike")
 _IN_THE_ROAD = ("đậu ngang", "dừng ngang", "chắn ngang", "nằm ngang", "hun đuôi",
                 "tông đuôi", "húc", "ủi vào", "ủi vô", "đổ ra đường", "rơi xuống đường",
                 "rớt xuống đường", "tràn ra đường", "đổ", "rơi", "rớt", "rear ended",
@@ -139,9 +140,29 @@ _SINKING = ("chìm", "đắm", "úp", "mất lái", "chết máy", "trôi dạt"
 # how loud ("loa kẹo kéo hát hò xuyên đêm", "loud party until 3am").
 _NOISE = ("loa", "loa kẹo kéo", "loa kéo", "karaoke", "hát hò", "mở nhạc", "nhạc", "tiếng ồn",
           "chạy máy", "nẹt pô", "music", "party", "speaker", "speakers")
+
+
+def _small_hours() -> tuple[str, ...]:
+    """The hours when noise wakes a street, as residents write them: late at night ("23h",
+    "12h đêm", "11 giờ đêm") and before it is light ("2h sáng", "5 giờ sáng", "3g khuya",
+    "4am"); "2h" alone may be the afternoon."""
+    late = [f"{h}{u}" for h in (22, 23, 24, 0) for u in ("h", "g")]
+    late += [f"{h} giờ" for h in (22, 23, 24)]
+    for h in (10, 11, 12, 1, 2, 3, 4, 5, 6):
+        whens = ("sáng", "khuya", "đêm") if h <= 6 else ("đêm", "khuya")
+        late += [f"{h}{u} {w}" for u in ("h", "g", " giờ") for w in whens]
+        if h <= 6:
+            late.append(f"{h}am")
+    return tuple(late)
+
+
 _AT_NIGHT = ("xuyên đêm", "suốt đêm", "cả đêm", "thâu đêm", "nửa đêm", "khuya", "ầm ầm",
              "inh ỏi", "không ngủ được", "all night", "every night", "until", "loud",
-             "midnight")
+             "midnight", "ầm ĩ", "hết cỡ", "hết công suất", "max volume")
+# What makes noise whatever the hour, for the small hours (not music alone: "5h sáng nghe
+# nhạc tập thể dục")
+_LOUD = tuple(n for n in _NOISE if n not in ("nhạc", "music", "party"))
+_SMALL_HOURS = ("sáng sớm", "rạng sáng", "early morning", *_small_hours())
 # Someone carrying whatever will hurt ("cầm theo cây", "mang theo mã tấu").
 # (not a bare "cầm": "cầm cây kem")
 _CARRYING = ("cầm theo", "mang theo", "vác", "vác theo", "carrying")
@@ -152,8 +173,39 @@ _DRAINS = ("hố ga", "nắp cống", "nắp hố ga", "miệng cống", "manhol
 _OPEN = ("mất nắp", "hở nắp", "không có nắp", "không nắp", "mở nắp", "bị mất nắp",
          "open", "uncovered", "no cover")
 
+# Bees or wasps that sting: a bare "ong" is mostly "ông" (a man), so with a swarm's doing
+# only ("vỡ tổ") or someone stung ("bị đốt"), not a bare "đốt" ("ông đốt rác") nor "bay
+# vào" ("ông bay vào Hà Nội").
+_BEES = ("ong", "ong vò vẽ", "ong bắp cày", "ong mật", "ong đất", "bees", "wasps", "hornet",
+         "hornets", "swarm")
+_STINGING = ("bị đốt", "bị chích", "đốt chết", "vỡ tổ", "làm tổ", "sting", "stung",
+             "stinging")
+# A vehicle's door opened into a rider ("ô tô mở cửa bất ngờ, đập trúng xe máy").
+_CAR_DOOR = ("mở cửa xe", "mở cửa ô tô", "mở cửa taxi", "mở cửa bất ngờ", "cửa xe", "cửa ô tô",
+             "car door", "opened the door", "opened his door", "opened her door", "dooring")
+_DOOR_HIT = ("đập trúng", "đập vào", "va vào", "va trúng", "trúng", "tông", "quẹt", "té",
+             "ngã", "văng", "hit", "knocked", "slammed")
+# Someone lying or asleep on a railway line (the railway's, before a train comes).
+_RAILWAY = ("đường ray", "đường tàu", "railway", "railroad", "tracks", "train tracks")
+_LYING = ("nằm", "ngủ", "nằm ngủ", "ngồi", "lying", "asleep", "sleeping", "passed out")
+
+# What explodes or sparks, and its bang: a bare "no" just after a transformer or a water
+# heater is "nổ", not "nó" ("trụ điện nổ 3 phát", "máy nước nóng bị nổ").
+_EXPLODING = ("trạm biến áp", "biến áp", "máy biến áp", "trụ điện", "cột điện", "tủ điện",
+              "công tơ", "đồng hồ điện", "ổ cắm", "máy nước nóng", "bình nóng lạnh",
+              "nồi áp suất", "bình gas", "bình ga", "bình oxy", "cục pin", "pin sạc", "pin xe",
+              "sạc dự phòng", "cục sạc", "ắc quy", "bình ắc quy", "máy lạnh", "transformer",
+              "battery", "water heater")
+_BANG = ("nổ", "nổ tung", "phát nổ", "xẹt lửa", "tóe lửa", "toé lửa", "explode", "exploded",
+         "blew up", "sparks", "sparking")
+
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(_SEC, 3, _NOISE, _AT_NIGHT, window=8),
+    Pattern(_SEC, 3, _LOUD, _SMALL_HOURS, window=8),
+    Pattern(_FIRE, 3, _EXPLODING, _BANG, window=4),
+    Pattern(_OTHER, 3, _BEES, _STINGING, window=8),
+    Pattern(_TRAF, 3, _CAR_DOOR, _DOOR_HIT, window=6),
+    Pattern(_OTHER, 3, _RAILWAY, _LYING, window=4),
     Pattern(_SEC, 3, _CARRYING, _WEAPONS, window=2),
     Pattern(_OTHER, 3, _DRAINS, _OPEN),
     Pattern(_OTHER, 3, _STRUCTURES, _GIVES_WAY),

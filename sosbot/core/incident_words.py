@@ -9,8 +9,8 @@ happened to it).
 
 from __future__ import annotations
 
-__all__ = ["COLLOCATIONS", "FLEEING", "FLIGHT_NEXT", "LEAVING_NEXT", "NEGATIONS", "PHRASES",
-           "REREAD", "RUNNING_NEXT", "SHORTHAND", "TWINS"]
+__all__ = ["COLLOCATIONS", "FLEEING", "FLIGHT_NEXT", "LEAVING_NEXT", "NEGATIONS",
+           "PATTERN_TWINS", "PHRASES", "REREAD", "RUNNING_NEXT", "SHORTHAND", "TWINS"]
 
 from sosbot.core.model import Category
 
@@ -99,6 +99,11 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     # a killing said as such; a threat in English
     ("án mạng", _SEC, 5), ("sát hại", _SEC, 5), ("giết người", _SEC, 5), ("murder", _SEC, 5),
     ("threaten", _SEC, 3), ("threat", _SEC, 3),
+    # a threat of violence said as such ("không trả thì dọa đánh"): the violence it names
+    ("dọa đánh", _SEC, 5), ("doạ đánh", _SEC, 5), ("dọa chém", _SEC, 5), ("doạ chém", _SEC, 5),
+    ("dọa đâm", _SEC, 5), ("doạ đâm", _SEC, 5), ("dọa bắn", _SEC, 5), ("doạ bắn", _SEC, 5),
+    ("dọa đốt", _SEC, 5), ("doạ đốt", _SEC, 5), ("dọa xử", _SEC, 5), ("doạ xử", _SEC, 5),
+    ("hăm dọa", _SEC, 4), ("hăm doạ", _SEC, 4),
     # -- traffic ---------------------------------------------------------------------------
     ("tai nạn", _TRAF, 4), ("tai nạn giao thông", _TRAF, 5), ("tngt", _TRAF, 5),
     ("va chạm", _TRAF, 4), ("!đụng", _TRAF, 3), ("đụng xe", _TRAF, 5), ("xe đụng", _TRAF, 5),
@@ -149,7 +154,17 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("đứt dây điện", _OTHER, 5), ("dây điện", _OTHER, 3), ("điện giật", _OTHER, 5),
     ("bị điện giật", _OTHER, 5), ("!sập", _OTHER, 3), ("sập nhà", _OTHER, 5),
     ("nhà sập", _OTHER, 5), ("sập tường", _OTHER, 5), ("tường sập", _OTHER, 5),
-    ("sạt lở", _OTHER, 5), ("sụt lún", _OTHER, 4), ("hố sâu", _OTHER, 3), ("ổ gà", _OTHER, 3),
+    ("sạt lở", _OTHER, 5), ("sụt lún", _OTHER, 4),
+    # the ground giving way on a slope, however it is said ("đất lở núi", "sạt đồi")
+    ("đất lở", _OTHER, 4), ("lở núi", _OTHER, 5), ("núi lở", _OTHER, 5), ("sạt núi", _OTHER, 5),
+    ("sạt đồi", _OTHER, 5), ("lở đồi", _OTHER, 5), ("sạt taluy", _OTHER, 5),
+    ("lũ quét", _OTHER, 5), ("landslide", _OTHER, 5), ("mudslide", _OTHER, 5),
+    ("rockslide", _OTHER, 5), ("flash flood", _OTHER, 5),
+    # storms: a whirlwind, a waterspout, a typhoon (a roof torn off by one is not a fire)
+    ("lốc xoáy", _OTHER, 5), ("giông lốc", _OTHER, 5), ("gió lốc", _OTHER, 5),
+    ("vòi rồng", _OTHER, 5), ("!bão", _OTHER, 4), ("gió giật", _OTHER, 4),
+    ("giông bão", _OTHER, 5), ("tornado", _OTHER, 5), ("typhoon", _OTHER, 5), ("storm", _OTHER, 4),
+    ("whirlwind", _OTHER, 5), ("hố sâu", _OTHER, 3), ("ổ gà", _OTHER, 3),
     ("đuối nước", _OTHER, 5), ("chết đuối", _OTHER, 5), ("rơi xuống sông", _OTHER, 5),
     ("té sông", _OTHER, 5), ("rơi xuống", _OTHER, 4), ("đuối", _OTHER, 4), ("nhảy cầu", _OTHER, 5),
     ("tự tử", _OTHER, 5), ("treo cổ", _OTHER, 5), ("thắt cổ", _OTHER, 5),
@@ -160,8 +175,13 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("sốc nhiệt", _OTHER, 4), ("say nắng", _OTHER, 4), ("heatstroke", _OTHER, 4),
     ("heat stroke", _OTHER, 4), ("passed out", _OTHER, 4),
     ("ngất", _OTHER, 3), ("ngất xỉu", _OTHER, 4), ("xỉu", _OTHER, 3), ("đột quỵ", _OTHER, 4),
-    ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 4), ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
+    ("co giật", _OTHER, 4), ("bất tỉnh", _OTHER, 4),
+    # someone who does not wake when called or shaken
+    ("gọi không dậy", _OTHER, 4), ("kêu không dậy", _OTHER, 4), ("lay không dậy", _OTHER, 4),
+    ("gọi không tỉnh", _OTHER, 4), ("kêu không tỉnh", _OTHER, 4), ("lay không tỉnh", _OTHER, 4),
+    ("!lạc", _OTHER, 2), ("đi lạc", _OTHER, 4),
     ("bị lạc", _OTHER, 4), ("lạc mất", _OTHER, 4), ("mất tích", _OTHER, 4),
+    ("mất liên lạc", _OTHER, 4), ("mất tín hiệu", _OTHER, 3),
     ("!rắn", _OTHER, 3), ("con rắn", _OTHER, 5), ("rắn hổ", _OTHER, 5), ("chó dữ", _OTHER, 4),
     ("chó cắn", _OTHER, 4), ("chó dại", _OTHER, 5), ("cắn người", _OTHER, 4),
     ("con trăn", _OTHER, 5), ("!trăn", _OTHER, 3), ("cá sấu", _OTHER, 4),
@@ -218,9 +238,12 @@ NEGATIONS = frozenset({"chua", "khong", "chang"})
 # is an electric shock; a swarm that "attacked" is bees; "say xỉn" at the wheel is a drunk
 # driver. One-word context words count only as written (a bare "dien" is also "điên").
 REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
+    # (the live wire may be named a sentence before: "dây điện đứt rớt xuống vũng nước trước
+    # cửa, ai đi qua là bị giật")
     (frozenset({"giật", "bị giật", "giựt", "bị giựt"}),
      ("điện", "dây điện", "ổ điện", "ổ cắm", "cầu dao", "điện cao thế", "dòng điện",
-      "electric", "electricity", "wire", "power line", "socket"), 8, _OTHER),
+      "rò điện", "điện rò", "hở điện", "chạm điện", "nhiễm điện", "electric", "electricity",
+      "wire", "power line", "socket"), 14, _OTHER),
     (frozenset({"attack", "attacked", "assault"}),
      ("ong", "bầy ong", "đàn ong", "tổ ong", "bee", "wasp", "hornet", "swarm", "dog", "snake",
       "monkey", "cattle", "buffalo"), 6, _OTHER),
@@ -231,6 +254,10 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
     (frozenset({"đụng nhau", "đụng"}),
      ("ra đánh", "đánh nhau", "đánh lộn", "bị đập", "đập gạch", "chém", "đâm chém",
       "hỗn chiến", "ẩu đả", "hung khí", "mã tấu"), 6, _SEC),
+    # someone who fled after a crash: a hit-and-run ("tông rồi bỏ chạy, biển số 59…")
+    (frozenset({"bỏ chạy"}),
+     ("tông", "đụng", "cán", "quẹt", "va chạm", "tai nạn", "biển số", "người lái", "tài xế",
+      "xe tông", "tông xe", "tông người", "hit", "accident"), 6, _TRAF),
     # "đâm nhau" with a blade or a gang near is stabbing, not a collision
     (frozenset({"đâm nhau"}),
      ("dao phay", "cầm dao", "con dao", "dao kiếm", "mã tấu", "hung khí", "côn đồ",
@@ -243,9 +270,15 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
     (frozenset({"rơi xuống sông", "té sông", "rơi xuống", "chết đuối", "đuối nước", "đuối"}),
      ("đò", "ghe", "thuyền", "phà", "sà lan", "ca nô", "tàu cá", "chìm đò", "lật đò",
       "chìm ghe", "lật ghe", "boat", "ferry"), 8, _TRAF),
+    # people in the water from a vehicle that left the road ("xe máy lao xuống kênh, người
+    # lái vùng vẫy dưới nước"): the crash's
+    (frozenset({"rơi xuống sông", "té sông", "chết đuối", "đuối nước", "đuối"}),
+     ("lao xuống kênh", "lao xuống sông", "lao xuống rạch", "lao xuống hồ", "lao xuống mương",
+      "lao xuống ao", "lủi xuống kênh", "lủi xuống sông", "xe lao", "into the river",
+      "into the canal"), 16, _TRAF),
     # fishermen missing with their boat sunk or lost at sea: the boat's accident, told at
     # more length ("tàu cá bị sóng đánh chìm ngoài khơi …, 3 ngư dân mất tích")
-    (frozenset({"mất tích", "missing"}),
+    (frozenset({"mất tích", "missing", "mất liên lạc", "mất tín hiệu"}),
      ("ghe", "thuyền", "sà lan", "ca nô", "tàu cá", "chìm", "đắm", "chìm tàu", "tàu chìm",
       "ngoài khơi", "ngư dân", "boat", "ferry", "at sea"), 12, _TRAF),
     # oil on the sea or a river is a spill, not a slick on the road
@@ -261,10 +294,39 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
 TWINS: tuple[tuple[frozenset[str], tuple[str, ...], int, Category | None], ...] = (
     (frozenset({"cắn người"}),
      ("chó", "con chó", "chó dữ", "rắn", "khỉ", "dog", "snake", "monkey"), 6, _OTHER),
+    # boats putting out to sea ("ghe ra khơi"): no smoke
+    (frozenset({"ra khói"}),
+     ("ghe", "thuyền", "tàu cá", "ngư dân", "đánh cá", "đánh bắt", "ra biển", "đi biển",
+      "trên biển", "boat"), 8, None),
+    # "cần người giúp", "cần người chở đi viện": someone needed, no bite (one-word context
+    # counts as written: these are written bare, as the twin is)
+    (frozenset({"cắn người"}),
+     ("giup", "giúp", "giúp đỡ", "hỗ trợ", "phu", "phụ", "khieng", "khiêng", "chở đi",
+      "đưa đi", "trông", "help"), 1, None),
     (frozenset({"cắn người"}),
      ("xe", "ô tô", "xe tải", "xe đầu kéo", "đầu kéo", "container", "xe ben", "xe buýt",
       "xe khách", "xe bồn", "bánh xe", "truck", "bus"), 5, _TRAF),
 )
+
+# A pattern's one-word happening typed without diacritics that is, far more often, a common
+# word ("roi" is "rồi", then, before "rơi", to fall; "do" is "do"/"đó"/"đồ" before "đổ"):
+# typed bare it counts only right after the pattern's thing ("cot dien do") or before one of
+# these words ("roi xuong", "rơi xuống"). "taxi ... chở đi vòng rồi đòi tiền" is no vehicle
+# falling.
+PATTERN_TWINS: dict[str, frozenset[str]] = {
+    "roi": frozenset({"xuong", "trung", "vao", "vo", "ra", "tu", "khoi", "tom"}),
+    "do": frozenset({"xuong", "sap", "ra", "ram", "nhao", "ap", "vao", "vo", "len", "ngang",
+                     "nghieng", "de"}),
+    "vo": frozenset({"tung", "nat", "toang", "vun", "tan"}),
+    "de": frozenset({"len", "trung", "chet", "bep", "nat", "kep"}),
+    "sap": frozenset({"xuong", "ham", "het", "toan", "nat"}),
+    "be": frozenset({"nat", "tung", "toang", "vun"}),
+    "gay": frozenset({"do", "ngang", "doi", "gap", "lia"}),
+    "nga": frozenset({"xuong", "ra", "rap", "nghieng", "vao", "vo", "trung", "ngang", "de"}),
+    "toc": frozenset({"mai", "bay", "noc"}),
+    "bung": frozenset({"ra", "tung", "nap"}),
+    "no": frozenset({"tung", "dung", "bum", "bup", "lon", "phat", "ram", "cai", "tanh"}),
+}
 
 # What residents type for common words (folded) → the words they stand for.
 SHORTHAND: dict[str, tuple[str, ...]] = {

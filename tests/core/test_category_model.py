@@ -33,7 +33,7 @@ def test_the_shipped_model_is_what_the_training_writes() -> None:
 
 
 def test_the_current_held_out_set_is_not_trained_on() -> None:
-    assert all("heldout9" not in name for name in train_category.TRAINING_SETS)
+    assert all("heldout11" not in name for name in train_category.TRAINING_SETS)
 
 
 def test_features_fold_the_text() -> None:
@@ -81,10 +81,22 @@ def test_below_the_threshold_nothing_is_proposed() -> None:
     assert sure.read("chao").label == EVERYDAY and sure.propose("chao") is None
 
 
+class _SureItIsOther:
+    threshold = 0.5
+
+    def read(self, text: str) -> category_model.Proposal:
+        return category_model.Proposal(OT.value, 1.0)
+
+    def propose(self, text: str) -> Category | None:
+        return OT
+
+
 def test_the_model_reads_only_what_the_keywords_leave(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(understanding.category_model, "propose", lambda text: OT)
-    assert understand("cháy nhà ở hẻm 5").category is F  # the keywords decide
+    monkeypatch.setattr(understanding.category_model, "model", _SureItIsOther)
+    assert understand("cháy nhà ở hẻm 5").category is F  # strong keywords decide
     assert understand("chào bạn").category is OT  # nothing from the keywords: the model
+    # weak keywords (a bare "dao", weight 3) give way to a model sure of another category
+    assert understand("bao ve dang cup cau dao").category is OT
 
 
 @pytest.mark.parametrize("message", [
