@@ -60,7 +60,7 @@ from sosbot.delivery.lock_keeper import LockKeeper
 from sosbot.delivery.outcomes import JobOutcome, SendResult
 from sosbot.delivery.queueing import DELIVER
 from sosbot.storage import outbox, platform_usage
-from sosbot.storage.db import end_read, transaction
+from sosbot.storage.db import read_alone, transaction
 from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Outbox
 
@@ -179,9 +179,8 @@ def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
     connection, when it has one (none is taken from the pool then), left without a
     transaction."""
     if found is None:
-        with _connected(ctx, db) as conn:
+        with _connected(ctx, db) as conn, read_alone(conn):
             found = outbox.where_to(conn, outbox_id)
-            end_read(conn)
     if found is None:
         return JobOutcome.MISSING
     status, channel, chat_id = found

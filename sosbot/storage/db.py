@@ -131,6 +131,28 @@ def end_read(conn: sa.Connection) -> None:
     conn.commit()
 
 
+@contextmanager
+def read_alone(conn: sa.Connection) -> Iterator[sa.Connection]:
+    """One statement that only reads, run on its own: on PostgreSQL in autocommit (the
+    statement is its own transaction: one round trip, where BEGIN, the read and COMMIT are
+    three); elsewhere in a transaction ended by :func:`end_read`. ``conn`` must have no
+    transaction open; it is left as it was found, ready for the next transaction.
+
+    Switching is psycopg's client-side flag alone (no statement is sent), and only the
+    statements of the block run in autocommit."""
+    if conn.dialect.name != "postgresql":
+        yield conn
+        end_read(conn)
+        return
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        yield conn
+        conn.commit()  # (the autobegun transaction's end: nothing is sent)
+    finally:
+        conn.rollback()  # (the same, on an error: nothing is sent either)
+        conn.execution_options(isolation_level=conn.default_isolation_level)
+
+
 class RowsInsert:
     """One prepared INSERT for many rows of a table; their new ids, in the order of the rows.
 
