@@ -110,7 +110,7 @@ class MediaCounts:
 # A report and its deliveries as the ORM loads them, or as plain rows (the hot path of a
 # card's send reads them with Core statements: ``_card``).
 ReportLike = Report | sa.Row[Any]
-DeliveryLike = Delivery | sa.Row[Any]
+DeliveryLike = Delivery | sa.Row[Any] | reports.CardTarget
 
 
 def _card_view(report: ReportLike, reporter_name: str, media: MediaCounts,
@@ -197,14 +197,12 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
 
 def _card(session: Session, delivery_id: int, rules: RoutingRules, now: datetime) -> Prepared:
     """A card, the most common send: its report (with its reporter's name and its media
-    counted) and the report's deliveries, two Core statements, no ORM objects."""
-    db = session.connection()
-    targets = deliveries.of_same_report(db, delivery_id)
-    delivery = next((d for d in targets if d.id == delivery_id), None)
-    if delivery is None:
+    counted) and the report's deliveries, one Core statement, no ORM objects."""
+    read = reports.card_read(session.connection(), delivery_id)
+    if read is None:
         return Prepared(None)
-    report = reports.for_card(db, delivery.report_id)
-    assert report is not None
+    report, targets = read
+    delivery = next(d for d in targets if d.id == delivery_id)
     buttons = delivery.channel in BUTTON_CHANNELS
     split = None
     if report.duplicates and buttons:

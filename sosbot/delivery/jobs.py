@@ -17,7 +17,7 @@ from sosbot.delivery.queueing import ESCALATE, ROWS_PER_JOB
 from sosbot.residents.actions import place_candidates_found
 from sosbot.routing import escalation
 from sosbot.storage import outbox, place_lookups
-from sosbot.storage.db import read_alone, transaction
+from sosbot.storage.db import single_statement, transaction
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def deliver_outbox_rows(outbox_ids: list[int]) -> str:
     is raised at the end, so that rq records the job as failed."""
     ctx = context.current()
     with ctx.engine.connect() as db:
-        with read_alone(db):  # (one round trip, not three: storage.db.read_alone)
+        with single_statement(db):  # (one round trip, not three: storage.db.single_statement)
             found = outbox.where_to_many(db, outbox_ids)
         chats: dict[tuple[str, str], list[int]] = {}
         outcomes: list[str] = []

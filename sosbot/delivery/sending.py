@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
 from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,8 +42,6 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
-from sosbot.core.model import Destination
-from sosbot.core.outbox_rows import RowKind
 from sosbot.core.pseudonyms import chat_label
 from sosbot.delivery import (
     card_batches,
@@ -53,14 +50,16 @@ from sosbot.delivery import (
     outgoing,
     platform_sends,
     send_outcomes,
+    send_rows,
     warming,
 )
 from sosbot.delivery.context import JobContext
 from sosbot.delivery.lock_keeper import LockKeeper
 from sosbot.delivery.outcomes import JobOutcome, SendResult
 from sosbot.delivery.queueing import DELIVER
-from sosbot.storage import outbox, platform_usage
-from sosbot.storage.db import read_alone, transaction
+from sosbot.delivery.send_rows import SendRow, mark_started, one_update, row_of
+from sosbot.storage import outbox
+from sosbot.storage.db import single_statement, transaction
 from sosbot.storage.outbox import OutboxStatus
 from sosbot.storage.tables import Outbox
 
@@ -79,20 +78,6 @@ def backoff_s(attempt: int) -> float:
     return min(MAX_BACKOFF_S, 2.0 ** max(attempt, 1)) * random.uniform(0.5, 1.5)
 
 
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    channel: str
-    chat_id: str
-    method: RowKind | None  # None: a kind this code does not know (its look fails the row)
-    payload: dict[str, Any]
-    attempts: int
-    not_before: datetime
-    destination: Destination
-    bulletin_id: int | None = None
-    delivery_id: int | None = None
-
-
 @dataclass
 class _Next:
     """A chat's next row as its holder found it. When the row was due and within the job's
@@ -100,7 +85,7 @@ class _Next:
     started (``key``) in the same transaction: the common send takes two transactions, the
     look and the record of its outcome (which looks at the next row)."""
 
-    row: _Row
+    row: SendRow
     due: bool
     prepared: card_posts.Prepared | None = None  # None: not rendered
     error: PermanentSendError | None = None
@@ -134,7 +119,7 @@ class _Chat:
         stored = outbox.next_for_chat(db, self.channel, self.chat_id)
         if stored is None:
             return None
-        row = _row_of(stored)
+        row = row_of(stored)
         self.head = row.id
         self.alone = stored.rows_behind is False
         found = _Next(row, due=row.not_before <= ctx.clock())
@@ -158,7 +143,7 @@ class _Chat:
         found.wait = ctx.limiter.try_acquire(
             adapter.rate_rules(row.chat_id, found.prepared.send), cost=found.prepared.cost)
         if found.wait == 0:
-            found.key = _mark_started(ctx, db, stored, members=found.prepared.members)
+            found.key = mark_started(ctx, db, stored, members=found.prepared.members)
         return found
 
     def look_alone(self) -> _Next | None:
@@ -179,7 +164,7 @@ def deliver(ctx: JobContext, outbox_id: int, *, up_to: int | None = None,
     connection, when it has one (none is taken from the pool then), left without a
     transaction."""
     if found is None:
-        with _connected(ctx, db) as conn, read_alone(conn):
+        with _connected(ctx, db) as conn, single_statement(conn):
             found = outbox.where_to(conn, outbox_id)
     if found is None:
         return JobOutcome.MISSING
@@ -223,19 +208,6 @@ def _connected(ctx: JobContext, db: Connection | None) -> Iterator[Connection]:
         yield conn
 
 
-def _row_of(stored: outbox.PendingRow) -> _Row:
-    return _Row(stored.id, stored.channel, stored.chat_id, _kind(stored.method),
-                dict(stored.payload), stored.attempts, stored.not_before,
-                Destination(stored.destination), stored.bulletin_id, stored.delivery_id)
-
-
-def _kind(method: str) -> RowKind | None:
-    try:
-        return RowKind(method)
-    except ValueError:
-        return None
-
-
 def _send_chat_counting_errors(chat: _Chat, up_to: int) -> tuple[JobOutcome, int]:
     """``_send_chat``, with an exception while a row is prepared or sent counted as that
     row's attempt (committed) before it goes any further: the row waits for its next try,
@@ -276,7 +248,7 @@ def _count_error(chat: _Chat, row_id: int, up_to: int, exc: Exception) -> SendRe
         stored = outbox.pending_locked(session.connection(), row_id)
         if stored is None:
             return SendResult.NOT_PENDING
-        row = _row_of(stored)
+        row = row_of(stored)
     attempts = row.attempts + 1
     if attempts < ctx.limits.max_error_attempts:
         _defer(chat, row, up_to, backoff_s(attempts), str(error), count_attempt=True)
@@ -395,7 +367,7 @@ async def _keyed(key: str, send: Awaitable[str | None]) -> str | None:
         return await send
 
 
-def _start_attempt(chat: _Chat, row: _Row, *, retrying_after_429: bool = False,
+def _start_attempt(chat: _Chat, row: SendRow, *, retrying_after_429: bool = False,
                    members: tuple[int, ...] = ()) -> str:
     """Record (and commit) that row ``row`` is about to be sent; its idempotency key."""
     with transaction(chat.db) as session:
@@ -403,36 +375,11 @@ def _start_attempt(chat: _Chat, row: _Row, *, retrying_after_429: bool = False,
         stored = outbox.pending_locked(db, row.id)
         if stored is None:
             return f"outbox-{row.id}"
-        return _mark_started(chat.ctx, db, stored, members=members,
+        return mark_started(chat.ctx, db, stored, members=members,
                              retrying_after_429=retrying_after_429)
 
 
-def _mark_started(ctx: JobContext, db: Connection, stored: outbox.PendingRow, *,
-                  members: tuple[int, ...] = (), retrying_after_429: bool = False) -> str:
-    """Mark ``stored`` as being sent (committed with the caller's transaction, before the
-    platform is called); its idempotency key.
-
-    A row whose previous attempt was recorded but never finished is "in doubt": the worker
-    died, or lost the database, between calling the platform and recording the answer. It
-    is sent again with the same key. A platform that honours ``Idempotency-Key`` (the
-    emulators do) answers with the first message instead of posting a second one; Telegram,
-    Zalo and Messenger do not, so there the resident or group may see it twice. Sending
-    again is the choice for an emergency intake: a report seen twice beats one never seen.
-    """
-    if stored.attempt_started_at is not None and not retrying_after_429:
-        log.warning("outbox %s to %s is in doubt: an attempt started at %s never "
-                    "finished; sending again with idempotency key %s", stored.id,
-                    chat_label(stored.channel, stored.chat_id),
-                    stored.attempt_started_at.isoformat(),
-                    stored.idempotency_key)
-    key = stored.idempotency_key or f"sosbot-{stored.id}-{secrets.token_hex(8)}"
-    # A batch card: a retry in doubt sends the same reports again.
-    payload = {**stored.payload, card_batches.BATCH_KEY: list(members)} if members else None
-    outbox.mark_started(db, stored.id, key=key, now=ctx.clock(), payload=payload)
-    return key
-
-
-def _temporary_failure(chat: _Chat, row: _Row, up_to: int, exc: TemporarySendError,
+def _temporary_failure(chat: _Chat, row: SendRow, up_to: int, exc: TemporarySendError,
                        members: tuple[int, ...] = ()) -> tuple[SendResult, _Next | None]:
     if row.attempts + 1 >= chat.ctx.limits.max_send_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", row.id, row.attempts + 1, exc)
@@ -443,7 +390,7 @@ def _temporary_failure(chat: _Chat, row: _Row, up_to: int, exc: TemporarySendErr
     return SendResult.DEFERRED, None
 
 
-def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | None = None,
+def _finish(chat: _Chat, row: SendRow, status: OutboxStatus, *, error: SendError | None = None,
             message_id: str | None = None, attempts: int | None = None,
             members: tuple[int, ...] = (), billing: Any = None) -> _Next | None:
     """Record the outcome, with what the delivery learns from it, in one transaction (a
@@ -458,12 +405,15 @@ def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | 
     ctx = chat.ctx
 
     def record(session: Session) -> list[int]:
-        _record(ctx, session, row, status, error=error, message_id=message_id,
-                attempts=attempts, members=members, billing=billing)
+        send_rows.record(ctx, session, row, status, error=error, message_id=message_id,
+                         attempts=attempts, members=members, billing=billing)
         return outbox.take_added(session)
 
     if chat.alone and not members:  # nothing else was pending: no look (and the mark kept)
-        with transaction(chat.db) as session:
+        # A plain text's outcome is one UPDATE: it goes on its own (no BEGIN, no COMMIT).
+        alone = single_statement(chat.db) if one_update(ctx, row, status, attempts, billing) \
+            else nullcontext()
+        with alone, transaction(chat.db) as session:
             follow_up = record(session)
         ctx.dispatcher.outbox(follow_up)
         return None
@@ -485,29 +435,7 @@ def _finish(chat: _Chat, row: _Row, status: OutboxStatus, *, error: SendError | 
     return found
 
 
-def _record(ctx: JobContext, session: Session, row: _Row, status: OutboxStatus, *,
-            error: SendError | None, message_id: str | None, attempts: int | None,
-            members: tuple[int, ...], billing: Any) -> None:
-    """Write one send's outcome: a plain row sent by UPDATEs alone, anything else through
-    ``send_outcomes.record`` (what its delivery, resident or producer learns)."""
-    if status is OutboxStatus.SENT and not ctx.extensions.owned(row) \
-            and attempts is not None and send_outcomes.is_plain(row.method):
-        # A batch card's members are cards of this chat, as plain as its lead.
-        send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
-                                  message_id=message_id, attempts=attempts,
-                                  now=ctx.clock(), members=members)
-    else:
-        for row_id in members or (row.id,):
-            send_outcomes.record(session, ctx.extensions, row_id, status, ctx.clock(),
-                                 error=error, message_id=message_id,
-                                 attempts=attempts if row_id == row.id else None)
-    if status is OutboxStatus.SENT and isinstance(billing, str) and billing:
-        # What the platform counts this send as (a Zalo free reply or proactive).
-        platform_usage.count(session, row.channel, billing, ctx.clock())
-    session.flush()
-
-
-def _defer(chat: _Chat, row: _Row, up_to: int, delay_s: float, error: str, *,
+def _defer(chat: _Chat, row: SendRow, up_to: int, delay_s: float, error: str, *,
            count_attempt: bool) -> None:
     ctx = chat.ctx
     now = ctx.clock()

@@ -132,14 +132,17 @@ def end_read(conn: sa.Connection) -> None:
 
 
 @contextmanager
-def read_alone(conn: sa.Connection) -> Iterator[sa.Connection]:
-    """One statement that only reads, run on its own: on PostgreSQL in autocommit (the
-    statement is its own transaction: one round trip, where BEGIN, the read and COMMIT are
-    three); elsewhere in a transaction ended by :func:`end_read`. ``conn`` must have no
-    transaction open; it is left as it was found, ready for the next transaction.
+def single_statement(conn: sa.Connection) -> Iterator[sa.Connection]:
+    """A block that sends one statement, a read or a write that needs no other with it,
+    run on its own: on PostgreSQL in autocommit (the statement is its own transaction: one
+    round trip, where BEGIN, the statement and COMMIT are three; a ``transaction`` opened
+    inside sends no BEGIN and no COMMIT either); elsewhere in a transaction ended by
+    COMMIT (:func:`end_read`). ``conn`` must have no transaction open; it is left as it was
+    found, ready for the next transaction.
 
     Switching is psycopg's client-side flag alone (no statement is sent), and only the
-    statements of the block run in autocommit."""
+    statements of the block run in autocommit: a block of two statements would commit
+    each alone."""
     if conn.dialect.name != "postgresql":
         yield conn
         end_read(conn)

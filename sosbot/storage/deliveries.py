@@ -99,17 +99,6 @@ def chats_of_report(session: Session, report_id: int) -> set[tuple[str, str]]:
             session.execute(_CHATS_OF_REPORT, {"report_id": report_id})}
 
 
-_OF_SAME_REPORT = sa.select(_TABLE).where(_TABLE.c.report_id == sa.select(
-    _TABLE.c.report_id).where(_TABLE.c.id == sa.bindparam("delivery_id")).scalar_subquery()
-).order_by(_TABLE.c.id)
-
-
-def of_same_report(bind: sa.Connection, delivery_id: int) -> list[sa.Row[Any]]:
-    """Every delivery of delivery ``delivery_id``'s report (itself among them), oldest
-    first, as plain rows (a Core statement: a card's send reads them, no ORM objects)."""
-    return list(bind.execute(_OF_SAME_REPORT, {"delivery_id": delivery_id}))
-
-
 def sharing_card(session: Session, channel: str, chat_id: str,
                  message_id: str) -> list[Delivery]:
     """Every delivery whose card is message ``message_id``: one, or a batch card's reports."""

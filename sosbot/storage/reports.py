@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -25,7 +25,7 @@ from sosbot.core.model import (
 from sosbot.core.model import Report as CoreReport
 from sosbot.core.sanitize import truncate
 from sosbot.storage import audit as audit_chain
-from sosbot.storage.tables import Media, MediaStatus, Report, ReportCounter, Reporter
+from sosbot.storage.tables import Delivery, Media, MediaStatus, Report, ReportCounter, Reporter
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DESCRIPTION = 8000
@@ -224,22 +224,61 @@ def _media_counted(*statuses: MediaStatus) -> Any:
     return counted.scalar_subquery()
 
 
-# A card's report in one statement: its columns, its reporter's name and its media counted.
-_FOR_CARD = sa.select(
+_DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
+_OF_CARD = _DELIVERY.alias("of_card")
+
+
+@dataclass(frozen=True)
+class CardTarget:
+    """A delivery of the report a card shows, as the card reads it (read with the report:
+    see :func:`card_read`)."""
+
+    id: int
+    report_id: int
+    role: str
+    target_code: str
+    binding_id: int | None
+    channel: str
+    chat_id: str
+    status: str
+    card_message_id: str | None
+    ack_state: str
+    acked_by: str | None
+    acked_at: datetime | None
+
+
+_TARGET_FIELDS = tuple(field.name for field in fields(CardTarget))
+
+# A card's report and every delivery of it, in one statement: each row a delivery (its
+# columns named ``target_…``) with the report's columns, its reporter's name and its media
+# counted, oldest delivery first.
+_CARD_READ = sa.select(
+    *(_DELIVERY.c[name].label(f"target_{name}") for name in _TARGET_FIELDS),
     _REPORT,
     sa.select(_REPORTER.c.display_name).where(_REPORTER.c.id == _REPORT.c.reporter_id)
     .scalar_subquery().label("reporter_name"),
     _media_counted().label("media_count"),
     _media_counted(MediaStatus.FAILED).label("media_missing"),
     _media_counted(MediaStatus.LEFT_OUT).label("media_left_out"),
-).where(_REPORT.c.id == sa.bindparam("report_id"))
+).select_from(_DELIVERY.join(_REPORT, _REPORT.c.id == _DELIVERY.c.report_id)).where(
+    _DELIVERY.c.report_id == sa.select(_OF_CARD.c.report_id).where(
+        _OF_CARD.c.id == sa.bindparam("delivery_id")).scalar_subquery()
+).order_by(_DELIVERY.c.id)
 
 
-def for_card(bind: sa.Connection, report_id: int) -> sa.Row[Any] | None:
-    """Report ``report_id`` as a card shows it, as a plain row (a Core statement, no ORM
-    objects): its columns, ``reporter_name``, ``media_count``, ``media_missing`` (failed)
-    and ``media_left_out``."""
-    return bind.execute(_FOR_CARD, {"report_id": report_id}).first()
+def card_read(bind: sa.Connection,
+              delivery_id: int) -> tuple[sa.Row[Any], list[CardTarget]] | None:
+    """What the card of delivery ``delivery_id`` shows, in one Core statement (no ORM
+    objects): its report as a plain row (its columns, ``reporter_name``, ``media_count``,
+    ``media_missing`` (failed) and ``media_left_out``) and every delivery of the report,
+    oldest first (the card's own among them). None when the delivery or its report is
+    gone."""
+    rows: list[sa.Row[Any]] = list(bind.execute(_CARD_READ, {"delivery_id": delivery_id}))
+    if not rows:
+        return None
+    targets = [CardTarget(*(row._mapping[f"target_{name}"] for name in _TARGET_FIELDS))
+               for row in rows]
+    return rows[0], targets
 
 
 def stored_bytes(session: Session, report_id: int) -> int:

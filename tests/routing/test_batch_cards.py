@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sosbot.core import idempotency
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.core.model import Destination
-from sosbot.delivery import card_batches, card_posts
+from sosbot.delivery import card_batches, card_posts, outgoing
 from sosbot.delivery import sending as delivery
 from sosbot.delivery.platform_sends import carry_out
 from sosbot.geo.wards import WardIndex
@@ -276,3 +276,27 @@ async def test_a_card_alone_in_its_chat_is_sent_without_looking_for_a_batch(
     assert lead.cards_behind is True
     assert batch is not None and len(batch.members) == 3 and batch.members[0] == lead.id
     assert read  # the batch's cards were read
+
+
+async def test_a_cards_report_and_deliveries_are_read_in_one_statement(
+        rig: Rig, groups: dict[str, int], wards: WardIndex) -> None:
+    """A card shows its report (with the reporter's name and the media counted) and the
+    state of every delivery of it: all read by one statement, no ORM objects."""
+    [code], _ = await rig.in_thread(submit, rig, incident_spots(wards, 2)[:1], rig.clock)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with transaction(rig.engine) as session:
+        lead = outbox.next_for_chat(session.connection(), "telegram", str(groups["command"]))
+        assert lead is not None and lead.cards_behind is False
+        event.listen(rig.engine, "before_cursor_execute", count)
+        try:
+            prepared = outgoing.prepare(rig.ctx, session, lead)
+        finally:
+            event.remove(rig.engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
+    assert prepared.send is not None
+    text = prepared.send.message.text  # type: ignore[union-attr]
+    assert code in text and "CHÁY NỔ" in text
