@@ -64,7 +64,7 @@ _RUNNING_NEXT = _set(
     "sang qua ra vao vo toi ve di len xuong lai theo tron thoat nhanh loan tan vong quanh "
     "ngang nguoc thang vuot xe bo moto honda wave sh vision airblade ab exciter vespa grab "
     "taxi oto ngay mat het rong toc")
-# Someone fleeing, named within three words before "chay luon", "chay mat" (round ten).
+# Someone fleeing, named within three words before "chay luon", "chay mat" (round eight).
 FLEEING = _set("no han thang ten ke nguoi kia bo chung ta")
 # Leaving a place: "ra khoi nha" is "ra khỏi nhà", not smoke (round eight's LEAVING_NEXT).
 _LEAVING_NEXT = _set("nha phong truong cong cho day benh que tro xom hem lang chung")
@@ -90,8 +90,8 @@ AMBIGUOUS: dict[tuple[str, ...], tuple[Reading, ...]] = {
             "trên biển", "boat")),
         Reading("ra khỏi", None, after=_LEAVING_NEXT),
     ),
-    # "can nguoi": bitten by an animal, run over by a vehicle, or someone needed (round
-    # ten's twins)
+    # "can nguoi": bitten by an animal, run over by a vehicle, or someone needed (rounds
+    # nine and ten's twins)
     ("can", "nguoi"): (
         Reading("cắn người", _OTHER, window=6, near=(
             "chó", "con chó", "chó dữ", "rắn", "khỉ", "dog", "snake", "monkey")),
@@ -107,7 +107,7 @@ AMBIGUOUS: dict[tuple[str, ...], tuple[Reading, ...]] = {
 
 
 def _common_first(happening: str, common: str, after: str) -> tuple[Reading, ...]:
-    """A pattern's happening (round nine's PATTERN_TWINS) whose bare form is, far more
+    """A pattern's happening (round ten's PATTERN_TWINS) whose bare form is, far more
     often, a common word: the happening only after "bị" or before one of ``after`` ("roi
     xuong"); right after the pattern's thing ("cot dien do") is the pattern's to say."""
     return (Reading(happening, None, before=_set("bi"), after=_set(after)),
