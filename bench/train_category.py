@@ -1,7 +1,7 @@
 """Train the statistical category reading (:mod:`sosbot.core.category_model`) offline.
 
 ``python -m bench.train_category`` counts the features of the labelled messages of
-:data:`TRAINING_SETS` (the in-sample set and held-out sets 1–10; never the current round's
+:data:`TRAINING_SETS` (the in-sample set and held-out sets 1–11; never the current round's
 held-out set) and of the everyday sentences (``bench/data/everyday_messages.txt``, the class
 ``none``), chooses the threshold by leave-one-set-out cross-validation (:func:`choose`), and
 writes ``sosbot/core/category_model.json``. Whole counts only, in a fixed order: the same
@@ -28,7 +28,7 @@ TRAINING_SETS = (
     "resident_messages_heldout4.jsonl", "resident_messages_heldout5.jsonl",
     "resident_messages_heldout6.jsonl", "resident_messages_heldout7.jsonl",
     "resident_messages_heldout8.jsonl", "resident_messages_heldout9.jsonl",
-    "resident_messages_heldout10.jsonl",
+    "resident_messages_heldout10.jsonl", "resident_messages_heldout11.jsonl",
 )
 EVERYDAY_FILE = DATA / "everyday_messages.txt"
 CLASSES = (Category.FIRE.value, Category.TRAFFIC.value, Category.SECURITY.value,

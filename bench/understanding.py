@@ -47,8 +47,14 @@ of its wards is the right answer:
   figure before round ten's change); round eleven trained the model on it and
   cross-validated its mechanisms over it with the other sets: no longer held out;
 - ``bench/data/resident_messages_heldout11.jsonl`` (164, **held-out 11**): written in round
-  eleven before any code was changed, labelled as held-out 3; never tuned on nor trained on
-  (``HELD_OUT_11_BEFORE`` is its figure before round eleven's change);
+  eleven before any code was changed, labelled as held-out 3 (``HELD_OUT_11_BEFORE`` is its
+  figure before round eleven's change); round twelve trained the model on it and
+  cross-validated its mechanisms over it with the other sets: no longer held out;
+- ``bench/data/resident_messages_heldout12.jsonl`` (159, **held-out 12**): written in round
+  twelve before any code was changed, labelled as held-out 3, many of its messages with a
+  bare word typed in another sense than the incident's ("chay" that runs or flows, "sung"
+  that is swollen, "danh" a name); never tuned on nor trained on (``HELD_OUT_12_BEFORE`` is
+  its figure before round twelve's change);
 - ``bench/data/resident_messages_heldout.jsonl`` (147, **held-out**): written before reading
   either; each ward label comes from a point placed on the map and classified against the
   2025 ward polygons, or from the ward the resident names. Its figure measured before any
@@ -59,7 +65,9 @@ Runs the category reading (``core.understanding``) and the offline place reading
 conversation uses (gazetteer, old districts, ward names) on both, and drives the pure
 conversation for three paths.
 
-``python -m bench.understanding`` prints one JSON object. No timing: counts only.
+``python -m bench.understanding`` prints one JSON object. No timing: counts only. The
+figures of each set before the round that wrote it (``HELD_OUT_…_BEFORE``) are in
+:mod:`bench.understanding_before`.
 """
 
 from __future__ import annotations
@@ -70,6 +78,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.understanding_before import BEFORE_N, HELD_OUT_BEFORE_TUNING
 from sosbot.core.actions import Action, SubmitReport
 from sosbot.core.conversation import DEFAULT_SETTINGS, Settings, step
 from sosbot.core.events import ButtonPressed, Event, LocationReceived, ReportSubmitted, TextReceived
@@ -80,79 +89,12 @@ from sosbot.geo.place_understanding import packaged_reader
 
 _DIR = Path(__file__).resolve().parent / "data"
 DATA, HELD_OUT = _DIR / "resident_messages.jsonl", _DIR / "resident_messages_heldout.jsonl"
-# The numbered held-out sets, 2 to 11, by number.
-NUMBERED = range(2, 12)
+# The numbered held-out sets, 2 to 12, by number.
+NUMBERED = range(2, 13)
 HELD_OUT_N = {n: _DIR / f"resident_messages_heldout{n}.jsonl" for n in NUMBERED}
-# The held-out set read once by the code of commit 51f9804, before any keyword, gazetteer
-# entry or rule was changed for it: the honest figure (what ``accuracy`` gives now on the
-# same file is after tuning).
-HELD_OUT_BEFORE_TUNING: dict[str, Any] = {
-    "commit": "51f9804", "messages": 147, "category_right_pct": 85.7, "naming_a_ward": 94,
-    "first_option_right_pct": 67.0, "naming_a_district": 20, "district_listed_pct": 95.0,
-    "wrong_category_proposals": 3, "wrong_place_proposals": 21, "place_not_found": 14,
-    "wrong_proposals": 24,
-}
 MAX_PLACE_OPTIONS = DEFAULT_SETTINGS.max_place_options
 
 
-def _before(commit: str, messages: int, category: float, naming_a_ward: int, right: float,
-            among: float, first: float, naming_a_district: int, district_listed: float,
-            wrong_category: int, wrong_place: int, without: int,
-            not_found: int) -> dict[str, Any]:
-    """A set's figure as :func:`accuracy` gave it at ``commit`` (without its misses), in the
-    order of its keys."""
-    return {
-        "commit": commit, "messages": messages, "category_right_pct": category,
-        "naming_a_ward": naming_a_ward, "ward_right_pct": right,
-        "ward_among_candidates_pct": among, "ward_right_or_among_pct": round(right + among, 1),
-        "first_option_right_pct": first, "naming_a_district": naming_a_district,
-        "district_listed_pct": district_listed, "wrong_category_proposals": wrong_category,
-        "wrong_place_proposals": wrong_place, "candidates_without_the_ward": without,
-        "place_not_found": not_found, "wrong_proposals": wrong_category + wrong_place,
-    }
-
-
-# The second held-out set (issue 20, round two) read by the code of commit 0722c36, which
-# had never seen it, before round two's change (border places as candidate wards). Round
-# three fixed its misses (words, places): what ``accuracy`` gives now is after tuning.
-HELD_OUT_2_BEFORE = _before("0722c36", 109, 92.7, 71, 53.5, 16.9, 67.6, 20, 100.0, 2, 2, 1, 18)
-# The third held-out set (issue 20, round three) read by the code of commit e9a06b6 (main as
-# round two left it), before any of round three's changes; nothing is tuned on it.
-HELD_OUT_3_BEFORE = _before("e9a06b6", 144, 85.4, 94, 70.2, 13.8, 80.9, 12, 91.7, 4, 0, 0, 15)
-# The fourth held-out set (issue 20, round four) read by the code of main as round three left
-# it (commit cb1b202; measured as c322c8d before the branch was rebased on main, the same
-# code), before any of round four's changes; nothing is tuned on it.
-HELD_OUT_4_BEFORE = _before("cb1b202", 127, 84.3, 80, 92.5, 2.5, 95.0, 11, 100.0, 2, 0, 0, 4)
-# The fifth held-out set (issue 20, round five) read by the code of commit d53a31b (main as
-# round four left it, with the set committed alone), before any of round five's changes;
-# nothing is tuned on it.
-HELD_OUT_5_BEFORE = _before("d53a31b", 164, 76.2, 116, 89.7, 4.3, 94.0, 12, 100.0, 10, 0, 0, 7)
-# The sixth held-out set (issue 20, round six) read by the code of commit 0c4ca71 (main as
-# round five left it, with the set committed alone), before any of round six's changes;
-# nothing is tuned on it.
-HELD_OUT_6_BEFORE = _before("0c4ca71", 167, 70.1, 132, 87.9, 6.8, 93.9, 10, 100.0, 16, 5, 0, 5)
-# The seventh held-out set (issue 20, round seven) read by the code of commit 3852cc2 (main
-# as round six left it, with the set committed alone), before any of round seven's changes;
-# nothing is tuned or trained on it.
-HELD_OUT_7_BEFORE = _before("3852cc2", 197, 79.7, 131, 87.8, 5.3, 92.4, 15, 100.0, 16, 0, 0, 9)
-# The eighth (round eight) read by commit 6d4d2df (main as round seven left it, the set
-# committed alone), before any of round eight's changes; nothing is tuned or trained on it.
-HELD_OUT_8_BEFORE = _before("6d4d2df", 173, 85.5, 115, 93.9, 2.6, 96.5, 16, 100.0, 14, 1, 0, 4)
-# The ninth (round nine) read by commit 5e62b36 (main as round eight left it, the set
-# committed alone), before any of round nine's changes; nothing is tuned or trained on it.
-HELD_OUT_9_BEFORE = _before("5e62b36", 135, 91.1, 94, 95.7, 3.2, 98.9, 12, 83.3, 6, 1, 0, 1)
-# The tenth (round ten) read by commit a9bde64 (main as round nine left it, the set
-# committed alone), before any of round ten's changes; nothing is tuned or trained on it.
-HELD_OUT_10_BEFORE = _before("a9bde64", 166, 89.8, 125, 96.0, 4.0, 99.2, 12, 100.0, 10, 0, 0,
-                             0)
-# The eleventh (round eleven) read by commit cf401b3 (main as round ten left it, the set
-# committed alone), before any of round eleven's changes; nothing is tuned or trained on it.
-HELD_OUT_11_BEFORE = _before("cf401b3", 164, 87.8, 118, 94.9, 2.5, 97.5, 17, 94.1, 11, 0, 0,
-                             3)
-BEFORE_N = {2: HELD_OUT_2_BEFORE, 3: HELD_OUT_3_BEFORE, 4: HELD_OUT_4_BEFORE,
-            5: HELD_OUT_5_BEFORE, 6: HELD_OUT_6_BEFORE, 7: HELD_OUT_7_BEFORE,
-            8: HELD_OUT_8_BEFORE, 9: HELD_OUT_9_BEFORE, 10: HELD_OUT_10_BEFORE,
-            11: HELD_OUT_11_BEFORE}
 CHAT = ChatRef(channel=Channel.TELEGRAM, chat_id="42")
 SENDER = Sender(user_id="42")
 
@@ -423,20 +365,27 @@ def section(r: dict[str, Any] | None) -> list[str]:
         f"any code. *Before* is commit {sets[19]['commit'] if sets[19] else '—'}; *now* is "
         "after round eleven trained the model on it and cross-validated its mechanisms over "
         "it with the other sets.",
-        "- **held-out 11, never tuned on**: "
+        "- **held-out 11**: "
         f"{sets[22]['messages'] if sets[22] else '—'} messages "
-        "(`bench/data/resident_messages_heldout11.jsonl`, each ward label with its basis), "
-        "written and committed before round eleven changed any code; neither the mechanisms "
+        "(`bench/data/resident_messages_heldout11.jsonl`), written before round eleven "
+        f"changed any code. *Before* is commit {sets[21]['commit'] if sets[21] else '—'}; "
+        "*now* is after round twelve trained the model on it and cross-validated its "
+        "mechanisms over it with the other sets.",
+        "- **held-out 12, never tuned on**: "
+        f"{sets[24]['messages'] if sets[24] else '—'} messages "
+        "(`bench/data/resident_messages_heldout12.jsonl`, each ward label with its basis), "
+        "written and committed before round twelve changed any code; neither the mechanisms "
         "(chosen by cross-validation over the other sets) nor the statistical model "
         "(`core.category_model`, trained on the other sets) saw it. *Before* is the code of "
-        f"commit {sets[21]['commit'] if sets[21] else '—'}; *now* is this code. "
+        f"commit {sets[23]['commit'] if sets[23] else '—'}; *now* is this code. "
         "**The honest figure.**", "",
         "| measure | in-sample | held-out, before tuning | held-out, now "
         + "".join(f"| held-out {n}, before | held-out {n}, now ({how}) " for n, how in (
             (2, "tuned"), (3, "tuned"), (4, "tuned"), (5, "tuned"), (6, "trained on"),
-            (7, "trained on"), (8, "trained on"), (9, "trained on"), (10, "trained on")))
-        + "| held-out 11, before | held-out 11, never tuned on | goal |",
-        "|" + "---|" * 25,
+            (7, "trained on"), (8, "trained on"), (9, "trained on"), (10, "trained on"),
+            (11, "trained on")))
+        + "| held-out 12, before | held-out 12, never tuned on | goal |",
+        "|" + "---|" * 27,
         row("messages", "messages", "—"),
         row("category right", "category_right_pct", "≥ 95 %", " %"),
         row("messages naming a ward", "naming_a_ward", "—"),

@@ -9,8 +9,7 @@ happened to it).
 
 from __future__ import annotations
 
-__all__ = ["COLLOCATIONS", "FLEEING", "FLIGHT_NEXT", "LEAVING_NEXT", "NEGATIONS",
-           "PATTERN_TWINS", "PHRASES", "REREAD", "RUNNING_NEXT", "SHORTHAND", "TWINS"]
+__all__ = ["COLLOCATIONS", "NEGATIONS", "PHRASES", "REREAD", "SHORTHAND"]
 
 from sosbot.core.model import Category
 
@@ -212,25 +211,11 @@ COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước
                  "chạy máy thâu đêm", "chạy máy ầm ầm",
                  # a stall ("sạp") and what it sells, typed "sap": not a collapse ("sập")
                  "sạp hàng", "sạp trái cây", "sạp rau", "sạp báo", "sạp vé số", "sạp quần áo",
-                 "sạp cá", "sạp thịt", "sạp tạp hóa", "sạp bán", "sạp đồ")
-# Words after a bare "chay" that make it "chạy" (to run, to ride), not "cháy" (fire): where
-# to ("chay sang nhà hàng xóm", "chay len lau"), how ("chay tron", "chay nhanh"), what on
-# ("chay wave", "chay honda"); unless a fire word is near ("lửa chay sang nhà bên").
-RUNNING_NEXT = frozenset({
-    "sang", "qua", "ra", "vao", "vo", "toi", "ve", "di", "len", "xuong", "lai", "theo",
-    "tron", "thoat", "nhanh", "loan", "tan", "vong", "quanh", "ngang", "nguoc", "thang",
-    "vuot", "xe", "bo", "moto", "honda", "wave", "sh", "vision", "airblade", "ab",
-    "exciter", "vespa", "grab", "taxi", "oto", "ngay", "mat", "het", "rong", "toc",
-})
-# Words after a bare "chay" that make it "chạy" when someone fled just before ("nó chạy
-# luôn", "bỏ xe chạy luôn"), and the words of that someone (within three words before, not
-# right after "bị": "nhà nó bị cháy luôn" burned): "xe tông rồi cháy luôn" stays fire.
-FLIGHT_NEXT = frozenset({"luon", "mat", "tron", "thoat"})
-FLEEING = frozenset({"no", "han", "thang", "ten", "ke", "nguoi", "kia", "bo", "chung", "ta"})
-# Words after a bare "khoi" that make it "khỏi" (out of a place: "ra khỏi nhà", "đi khỏi
-# phòng"), not "khói" (smoke).
-LEAVING_NEXT = frozenset({"nha", "phong", "truong", "cong", "cho", "day", "benh", "que",
-                          "tro", "xom", "hem", "lang", "chung"})
+                 "sạp cá", "sạp thịt", "sạp tạp hóa", "sạp bán", "sạp đồ",
+                 # a word's other sense beside its neighbour (round twelve, cross-validated):
+                 # lightning strikes ("sét đánh"), a key dropped ("đánh rơi"), crispy rice
+                 # ("cơm cháy"), fireworks ("bắn pháo hoa")
+                 "sét đánh", "đánh rơi", "cơm cháy", "bắn pháo hoa")
 # Words before a fire word that say there is none ("chưa cháy", "không cháy", "ko bị cháy").
 NEGATIONS = frozenset({"chua", "khong", "chang"})
 # A keyword whose neighbours say what it is (phrase as matched, what must be within
@@ -287,46 +272,9 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
       "cá chết", "sea", "beach", "river"), 8, _OTHER),
 )
 
-# A keyword typed without diacritics whose toneless twin its neighbours make (same shape as
-# REREAD; the category None for "no category word"): a bare "can nguoi" after a vehicle is
-# "cán người" (run over), not "cắn người" (unless an animal is near). Written with its tones
-# the keyword stays.
-TWINS: tuple[tuple[frozenset[str], tuple[str, ...], int, Category | None], ...] = (
-    (frozenset({"cắn người"}),
-     ("chó", "con chó", "chó dữ", "rắn", "khỉ", "dog", "snake", "monkey"), 6, _OTHER),
-    # boats putting out to sea ("ghe ra khơi"): no smoke
-    (frozenset({"ra khói"}),
-     ("ghe", "thuyền", "tàu cá", "ngư dân", "đánh cá", "đánh bắt", "ra biển", "đi biển",
-      "trên biển", "boat"), 8, None),
-    # "cần người giúp", "cần người chở đi viện": someone needed, no bite (one-word context
-    # counts as written: these are written bare, as the twin is)
-    (frozenset({"cắn người"}),
-     ("giup", "giúp", "giúp đỡ", "hỗ trợ", "phu", "phụ", "khieng", "khiêng", "chở đi",
-      "đưa đi", "trông", "help"), 1, None),
-    (frozenset({"cắn người"}),
-     ("xe", "ô tô", "xe tải", "xe đầu kéo", "đầu kéo", "container", "xe ben", "xe buýt",
-      "xe khách", "xe bồn", "bánh xe", "truck", "bus"), 5, _TRAF),
-)
-
-# A pattern's one-word happening typed without diacritics that is, far more often, a common
-# word ("roi" is "rồi", then, before "rơi", to fall; "do" is "do"/"đó"/"đồ" before "đổ"):
-# typed bare it counts only right after the pattern's thing ("cot dien do") or before one of
-# these words ("roi xuong", "rơi xuống"). "taxi ... chở đi vòng rồi đòi tiền" is no vehicle
-# falling.
-PATTERN_TWINS: dict[str, frozenset[str]] = {
-    "roi": frozenset({"xuong", "trung", "vao", "vo", "ra", "tu", "khoi", "tom"}),
-    "do": frozenset({"xuong", "sap", "ra", "ram", "nhao", "ap", "vao", "vo", "len", "ngang",
-                     "nghieng", "de"}),
-    "vo": frozenset({"tung", "nat", "toang", "vun", "tan"}),
-    "de": frozenset({"len", "trung", "chet", "bep", "nat", "kep"}),
-    "sap": frozenset({"xuong", "ham", "het", "toan", "nat"}),
-    "be": frozenset({"nat", "tung", "toang", "vun"}),
-    "gay": frozenset({"do", "ngang", "doi", "gap", "lia"}),
-    "nga": frozenset({"xuong", "ra", "rap", "nghieng", "vao", "vo", "trung", "ngang", "de"}),
-    "toc": frozenset({"mai", "bay", "noc"}),
-    "bung": frozenset({"ra", "tung", "nap"}),
-    "no": frozenset({"tung", "dung", "bum", "bup", "lon", "phat", "ram", "cai", "tanh"}),
-}
+# The keywords typed without diacritics that have several toned readings ("chay": cháy,
+# chạy, chảy; "can nguoi": cắn, cán, cần người; a pattern's "roi": rơi, rồi) are read in
+# one table: :mod:`sosbot.core.toneless`.
 
 # What residents type for common words (folded) → the words they stand for.
 SHORTHAND: dict[str, tuple[str, ...]] = {

@@ -30,19 +30,15 @@ from dataclasses import dataclass
 from sosbot.core import category_model
 from sosbot.core.incident_patterns import PATTERNS
 from sosbot.core.incident_words import COLLOCATIONS as _COLLOCATIONS
-from sosbot.core.incident_words import FLEEING as _FLEEING
-from sosbot.core.incident_words import FLIGHT_NEXT as _FLIGHT_NEXT
-from sosbot.core.incident_words import LEAVING_NEXT as _LEAVING_NEXT
 from sosbot.core.incident_words import NEGATIONS as _NEGATIONS
-from sosbot.core.incident_words import PATTERN_TWINS as _PATTERN_TWINS
 from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
-from sosbot.core.incident_words import RUNNING_NEXT as _RUNNING_NEXT
 from sosbot.core.incident_words import SHORTHAND as _SHORTHAND
-from sosbot.core.incident_words import TWINS as _TWINS
 from sosbot.core.model import Category
 from sosbot.core.place_span import place_span
 from sosbot.core.sanitize import fold
+from sosbot.core.toneless import AMBIGUOUS as _AMBIGUOUS
+from sosbot.core.toneless import read_bare
 
 _FIRE, _TRAF = Category.FIRE, Category.TRAFFIC
 
@@ -184,9 +180,9 @@ def _pattern_scores(words: list[str], keywords: bool,
     toned = toned or {}
     # (pattern, is a thing) → the (start, end) of each of its phrases found
     found: dict[tuple[int, bool], list[tuple[int, int]]] = {}
-    # (pattern) → the happenings typed as a toneless twin with no word after them that
-    # makes them the happening: they count only right after the pattern's thing, or after
-    # "bị" ("may nuoc nong bi no": "bị nổ")
+    # (pattern) → the happenings typed as a bare form far more often a common word, with no
+    # neighbour that makes them the happening ("bị nổ", "rơi xuống"): they count only right
+    # after the pattern's thing
     weak: dict[int, list[tuple[int, int]]] = {}
     for i, word in enumerate(words):
         candidates = _PATTERNS_BY_FIRST.get(word, []) + _PATTERNS_BY_FIRST.get(fold(word), [])
@@ -203,8 +199,7 @@ def _pattern_scores(words: list[str], keywords: bool,
                     found.setdefault((n, is_thing), []).append((i, i + size))
     for n, spans in weak.items():
         ends = {te for _, te in found.get((n, True), [])}
-        right_after = [h for h in spans if h[0] in ends
-                      or h[0] > 0 and fold(words[h[0] - 1]) == "bi"]
+        right_after = [h for h in spans if h[0] in ends]
         if right_after:
             found.setdefault((n, False), []).extend(right_after)
     def gap(h: tuple[int, int], things: list[tuple[int, int]]) -> int:
@@ -240,15 +235,15 @@ def _pattern_scores(words: list[str], keywords: bool,
 
 
 def _twin_happening(words: list[str], i: int, keyword: str) -> bool:
-    """``words[i]`` matches the happening ``keyword`` only as its toneless twin, and is far
-    more often a common word (:data:`~sosbot.core.incident_words.PATTERN_TWINS`: "roi" is
-    "rồi" before it is "rơi"), with no word after it that makes it the happening ("roi
-    xuong", "rơi xuống")."""
+    """``words[i]`` matches the happening ``keyword`` only as its bare form, and that form is
+    far more often a common word (:mod:`sosbot.core.toneless`: "roi" is "rồi" before it is
+    "rơi"), with no neighbour that makes it the happening ("roi xuong", "bị rơi")."""
     word = words[i]
-    following = _PATTERN_TWINS.get(word)
-    if following is None or word == keyword:
+    readings = _AMBIGUOUS.get((word,))
+    if readings is None or word == keyword or not any(r.fallback for r in readings):
         return False
-    return i + 1 >= len(words) or fold(words[i + 1]) not in following
+    return read_bare(words, i, i + 1, (word,), lambda j: _phrase_at(words, j),
+                     _category_words) is not readings[0]
 
 
 # English words skipped between a verb and the person it is done to ("beating a woman").
@@ -287,10 +282,12 @@ def category_scores(text: str) -> dict[Category, int]:
             vehicle = False
             continue
         category = best.category
-        if category is _FIRE and (_negated(words, i) or _twin(words, i, len(best.words))):
-            category = None  # "chưa cháy", "không bị cháy": no fire (yet); "chay sang": ran
+        if category is _FIRE and _negated(words, i):
+            category = None  # "chưa cháy", "không bị cháy": no fire (yet)
         elif category is not None:
-            category = _reread(words, i, i + len(best.words), best.words, category)
+            category = _toneless(words, i, best, category)  # "chay sang": ran
+            if category is not None:
+                category = _reread(words, i, i + len(best.words), best.words, category)
         if category is not None:
             scores[category] = scores.get(category, 0) + best.weight
         vehicle = best.category is _TRAF and best.weight == 1
@@ -309,54 +306,50 @@ def _negated(words: list[str], i: int) -> bool:
                              and before[-1] in ("bi", "co") and before[0] in _NEGATIONS)
 
 
-# Words either side of a bare "chay" in which a fire word keeps it "cháy".
-_FIRE_NEAR = 6
-# The fire words that stand alone ("lửa", "khói", "nổ"), folded: "lửa cháy" is a fire word
-# beside the "chay", "rồi cháy" is not.
-_FIRE_WORDS = frozenset(fold(p.words[0]) for ps in _BY_FIRST.values() for p in ps
-                        if len(p.words) == 1 and p.category is _FIRE)
+def _phrase_at(words: list[str], j: int) -> tuple[tuple[str, ...], Category | None] | None:
+    found = _match_at(words, j)
+    return None if found is None else (found.words, found.category)
 
 
-def _twin(words: list[str], i: int, n: int) -> bool:
-    """A bare word of the fire phrase at ``words[i:i + n]`` that the words around it make
-    its toneless twin: "chay" that is "chạy" (:func:`_running`), "khoi" that is "khỏi"
-    before a place left ("ra khoi nha", :data:`~sosbot.core.incident_words.LEAVING_NEXT`)."""
-    return any(_running(words, k) or (words[k] == "khoi" and k + 1 < len(words)
-                                      and fold(words[k + 1]) in _LEAVING_NEXT)
-               for k in range(i, min(i + n, len(words))))
+def _category_words(category: Category) -> frozenset[str]:
+    return _ONE_WORD.get(category, frozenset())
 
 
-def _is_running(words: list[str], i: int) -> bool:
-    """A bare "chay" before a word of where, how or what on, or before a word of flight
-    ("luôn", "mất") with someone fleeing just before it ("nó chạy luôn", "bỏ xe chạy mất")."""
-    if words[i] != "chay" or i + 1 >= len(words):
-        return False
-    following = fold(words[i + 1])
-    if following in _RUNNING_NEXT:
-        return True
-    before = [fold(w) for w in words[max(0, i - 3):i]]
-    return (following in _FLIGHT_NEXT and bool(before) and before[-1] != "bi"
-            and any(w in _FLEEING for w in before))
+def _one_word() -> dict[Category, frozenset[str]]:
+    """The keywords that stand alone, folded, by category ("lửa", "khói", "nổ" for fire)."""
+    out: dict[Category, set[str]] = {}
+    for phrases in _BY_FIRST.values():
+        for p in phrases:
+            if len(p.words) == 1 and p.category is not None:
+                out.setdefault(p.category, set()).add(fold(p.words[0]))
+    return {c: frozenset(ws) for c, ws in out.items()}
 
 
-def _running(words: list[str], i: int) -> bool:
-    """A bare "chay" at ``i`` followed by a word of where, how or what on
-    (:data:`~sosbot.core.incident_words.RUNNING_NEXT`) is "chạy", unless another fire word
-    is within :data:`_FIRE_NEAR` words ("lua chay sang nha ben" is fire spreading)."""
-    if not _is_running(words, i):
-        return False
-    for j in range(max(0, i - _FIRE_NEAR), min(len(words), i + _FIRE_NEAR + 1)):
-        if j == i or _is_running(words, j):
-            continue
-        found = _match_at(words, j)
-        if found is None or found.category is not _FIRE:
-            continue
-        if j <= i < j + len(found.words) and not any(
-                fold(w) in _FIRE_WORDS for k, w in enumerate(found.words) if j + k != i):
-            continue  # the phrase this "chay" is part of, no other fire word in it ("rồi cháy")
-        if j + len(found.words) <= i + _FIRE_NEAR + 1:
-            return False
-    return True
+_ONE_WORD = _one_word()
+
+
+def _toneless(words: list[str], i: int, found: _Phrase, category: Category) -> Category | None:
+    """The category of the keyword ``found`` at word ``i`` as its bare forms' readings make
+    it (:mod:`sosbot.core.toneless`): the whole phrase typed bare ("can nguoi"), or a bare
+    word of it ("chay" in "roi chay sang": ran). Typed with diacritics, it stays."""
+    n = len(found.words)
+    typed = words[i:i + n]
+    key = tuple(typed)
+    if all(fold(w) == w for w in typed) and key in _AMBIGUOUS:
+        if _AMBIGUOUS[key][0].category is category:
+            return read_bare(words, i, i + n, key, lambda j: _phrase_at(words, j),
+                             _category_words).category
+        return category
+    if n == 1:
+        return category
+    for k in range(i, i + n):
+        own = _AMBIGUOUS.get((words[k],))
+        if own is not None and own[0].category is category:
+            reading = read_bare(words, k, k + 1, (words[k],), lambda j: _phrase_at(words, j),
+                                _category_words)
+            if reading.category is not category:
+                return reading.category
+    return category
 
 
 def _context_at(words: list[str], j: int, phrase: tuple[str, ...]) -> bool:
@@ -373,21 +366,18 @@ def _context_at(words: list[str], j: int, phrase: tuple[str, ...]) -> bool:
 _Rule = tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...], int, Category | None]
 
 
-@functools.lru_cache(maxsize=2)
-def _reread_rules(twins: bool) -> tuple[_Rule, ...]:
+@functools.lru_cache(maxsize=1)
+def _reread_rules() -> tuple[_Rule, ...]:
     return tuple((frozenset(tuple(_lower(k).split()) for k in keys),
                   tuple(tuple(_lower(c).split()) for c in context), window, category)
-                 for keys, context, window, category in (_TWINS if twins else _REREAD))
+                 for keys, context, window, category in _REREAD)
 
 
 def _reread(words: list[str], start: int, end: int, phrase: tuple[str, ...],
             category: Category) -> Category | None:
     """The category of a keyword found at ``words[start:end]``, as its neighbours make it:
-    typed without diacritics, its toneless twin first (:data:`_TWINS`: "xe tải can người"
-    is "cán"), then :data:`_REREAD`."""
-    bare = all(fold(w) == w for w in words[start:end])
-    rules = (*_reread_rules(True), *_reread_rules(False)) if bare else _reread_rules(False)
-    for keys, context, window, reread in rules:
+    :data:`_REREAD` ("bị giật" near a live wire is an electric shock)."""
+    for keys, context, window, reread in _reread_rules():
         if phrase not in keys:
             continue
         for j in range(max(0, start - window), min(len(words), end + window)):

@@ -28,7 +28,9 @@ def test_category_and_place(message: str, category: Category, place: str) -> Non
 
 
 @pytest.mark.parametrize(("message", "category"), [
-    ("thằng nhóc chạy xe lạng lách", None),  # "chạy" is not "cháy"
+    # "chạy" is not "cháy"; weaving through traffic is the traffic police's, as "đánh võng"
+    # is (round twelve's model, trained on set 11 too, proposes it at 0.92 ≥ 0.89)
+    ("thằng nhóc chạy xe lạng lách", Category.TRAFFIC),
     ("no dang danh nguoi", S),  # a bare "no" is "nó", not "nổ"
     ("ko co gi dau", None),
     ("xe may", None),  # a vehicle alone is no incident
