@@ -74,7 +74,11 @@ HELD_OUT_11_BEFORE = _before("cf401b3", 164, 87.8, 118, 94.9, 2.5, 97.5, 17, 94.
 # alone), before any of round twelve's changes; nothing is tuned or trained on it.
 HELD_OUT_12_BEFORE = _before("0499cee", 159, 88.7, 115, 53.9, 14.8, 67.0, 20, 100.0, 13, 1, 0,
                              35)
+# The thirteenth (round thirteen) read by commit fd0e408 (round twelve's code, the set
+# committed alone), before any of round thirteen's changes; nothing is tuned or trained on it.
+HELD_OUT_13_BEFORE = _before("fd0e408", 136, 97.1, 105, 67.6, 5.7, 70.5, 13, 100.0, 3, 3, 0,
+                             28)
 BEFORE_N = {2: HELD_OUT_2_BEFORE, 3: HELD_OUT_3_BEFORE, 4: HELD_OUT_4_BEFORE,
             5: HELD_OUT_5_BEFORE, 6: HELD_OUT_6_BEFORE, 7: HELD_OUT_7_BEFORE,
             8: HELD_OUT_8_BEFORE, 9: HELD_OUT_9_BEFORE, 10: HELD_OUT_10_BEFORE,
-            11: HELD_OUT_11_BEFORE, 12: HELD_OUT_12_BEFORE}
+            11: HELD_OUT_11_BEFORE, 12: HELD_OUT_12_BEFORE, 13: HELD_OUT_13_BEFORE}

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sosbot.geo import CITY_FILE, GAZETTEER_FILE, WARDS_FILE
+from sosbot.geo.bare_wards import BareWards
 from sosbot.geo.gazetteer import Gazetteer, GazetteerMatch
 from sosbot.geo.offline_geocoder import OfflineWardGeocoder
 from sosbot.geo.old_districts import DistrictMatch, OldDistricts
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 # lists holding the right ward, at the cost of a list instead of one place for 15 % of the
 # right ones (the same one tap).
 BORDER_M = 80.0
+# Words before a bare old district's name that make it where someone goes, not where the
+# incident is ("xe khách đi Thủ Đức bị lật", "mẹ tôi đi Bình Thạnh").
+GOING = frozenset({"di", "sang", "len", "xuong"})
 
 How = Literal["gazetteer", "street-number", "district", "ward-name", "nominatim"]
 
@@ -68,15 +72,17 @@ class PlaceReader:
     def __init__(self, index: WardIndex, gazetteer: Gazetteer, *,
                  districts: OldDistricts | None = None,
                  ward_geocoder: OfflineWardGeocoder | None = None,
-                 border_m: float = BORDER_M) -> None:
+                 border_m: float = BORDER_M, bare_names: bool = True) -> None:
         """Build from the ward index and the gazetteer (the district table and the ward
         geocoder are built from the index unless given); ``border_m``: see
-        :data:`BORDER_M` (0 proposes a place's own ward alone)."""
+        :data:`BORDER_M` (0 proposes a place's own ward alone); ``bare_names``: read 2025
+        ward names written bare (:mod:`sosbot.geo.bare_wards`)."""
         self.index = index
         self.border_m = border_m
         self.gazetteer = gazetteer
         self.districts = districts or OldDistricts(index)
         self.ward_geocoder = ward_geocoder or OfflineWardGeocoder(index)
+        self.bare_wards = BareWards(index) if bare_names else None
         gazetteer.reserve([*(plain_words(w.name) for w in index.wards),
                            *(plain_words(d.name) for d in self.districts.districts)])
 
@@ -88,7 +94,8 @@ class PlaceReader:
         ws = words(text)
         places = self.gazetteer.find(ws, text)
         named = [m for m in self.districts.find(ws)
-                 if not any(p.start < m.end and m.start < p.end for p in places)]
+                 if not any(p.start < m.end and m.start < p.end for p in places)
+                 and not (not m.typed and m.start > 0 and ws[m.start - 1].plain in GOING)]
         district_codes = self._district_codes(named)
         exact: list[Candidate] = []  # a place, or a street and house number
         along: list[Candidate] = []  # the wards a street without a number passes through
@@ -115,8 +122,14 @@ class PlaceReader:
                 lat, lon = self.index.centroid(code)
                 by_name.append(Candidate(code, new.name, lat, lon, "ward-name",
                                          f"{old_name} → {new.full_name}"))
+        bare = [] if by_name or self.bare_wards is None else self._bare(text, ws, places, named)
+        if bare:
+            codes = {c.ward_code for c in bare}
+            inside = [c for c in bare if c.ward_code in district_codes]
+            bare = inside or bare
+            along = [c for c in along if c.ward_code in codes] or along
         wide: list[Candidate] = []
-        if not (exact or by_name or along or online):
+        if not (exact or by_name or bare or along or online):
             wide = self._district_candidates(named, district_codes)
         if typed and by_name:
             # The resident wrote the ward as a ward ("phường Cầu Kiệu"): a place named in it
@@ -126,8 +139,23 @@ class PlaceReader:
             inside = [c for c in exact if c.ward_code in codes]
             ordered = _unique([*inside, *by_name, *exact, *online, *along, *wide])
         else:
-            ordered = _unique([*exact, *by_name, *online, *along, *wide])
+            ordered = _unique([*exact, *by_name, *bare, *online, *along, *wide])
         return PlaceReading(self._place_text(text, ws, places, named, ordered), tuple(ordered))
+
+    def _bare(self, text: str, ws: Sequence[Word], places: Sequence[GazetteerMatch],
+              named: Sequence[DistrictMatch]) -> list[Candidate]:
+        """The wards named bare where a place stands (:mod:`sosbot.geo.bare_wards`)."""
+        assert self.bare_wards is not None
+        found = self.bare_wards.find(
+            text, ws, [*((m.start, m.end) for m in places), *((m.start, m.end) for m in named)],
+            [m.end for m in places])
+        out = []
+        for match in found:
+            for code in match.codes:
+                ward = self.index.by_code(code)
+                lat, lon = self.index.centroid(code)
+                out.append(Candidate(code, ward.name, lat, lon, "ward-name", ward.full_name))
+        return out
 
     def _off_district(self, match: GazetteerMatch, district_codes: set[str]) -> bool:
         """A house number placed outside the old district the resident named ("hẻm 12

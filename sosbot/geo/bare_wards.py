@@ -1,0 +1,126 @@
+"""2025 ward names written bare, without "phường"/"p"/"xã", where a place stands.
+
+Residents name their ward as they say it: "chay nha o tan dinh", "gan cho, ben thanh",
+"cau thu thiem do xuong, an khanh", "duong pham the hien chanh hung". A 2025 ward's name
+found in a message counts as that ward when it stands where a place stands:
+
+- right after a place preposition ("ở", "tại", "gần", "cạnh", "trước", "khu", "đoạn"…);
+- right after a comma, a full stop or another clause mark ("…, an khanh");
+- right after a street or a landmark the gazetteer knows ("đường Phạm Thế Hiển Chánh
+  Hưng"), or after a kind of place it does not know ("cầu Bình Hưng", "vòng xoay An Lạc",
+  "hẻm Tam Bình", "kcx Tân Thuận"): a landmark named after the ward it is in;
+
+thus not after a person word ("chị Minh Phụng", "ông Tân Hưng": a person), nor as part
+of a longer name (another ward's, a gazetteer place's or street's, an old district's:
+those are read by their own rules; a bare old district name gives that district's wards).
+Written with diacritics, its words must carry the ward's own. A name that is also an
+everyday phrase or the whole city ("hòa bình", "Sài Gòn", "Chợ Lớn") is never taken bare.
+
+A name shared by two wards ("Thanh An", "Thạnh An" typed bare) gives both: the resident
+picks. Before a bare old district's name, "đi", "sang", "lên", "xuống" make it a
+destination, not the place (:data:`sosbot.geo.place_understanding.GOING`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sosbot.geo.place_words import Word, plain_words
+from sosbot.geo.ward_names import has_diacritics, tone_key
+from sosbot.geo.wards import WardIndex
+
+# Words right before a bare name that make it a place ("ở Tân Định", "đoạn Bình Triệu").
+PREPOSITIONS = frozenset({"o", "tai", "gan", "canh", "truoc", "khu", "kv", "doan", "vung",
+                          "phia", "ngoai", "trong", "quanh", "doc", "at", "in", "near"})
+# Kinds of place whose name may be a ward's ("cầu Bình Hưng", "vòng xoay An Lạc", "hẻm Tam
+# Bình"): the last word of the kind, as plain words. Not "chợ": a market named after a ward
+# may lie in another ("chợ Tân Mỹ" is in Tân Thuận).
+KIND_WORDS = frozenset({"cau", "xoay", "tu", "ba", "nam", "sau", "bay", "duong", "kcx",
+                        "kcn", "cang", "ben", "ga", "cu", "ktx", "vien", "hoc", "truong",
+                        "hem", "vuot", "dao"})
+# A kind word is one only after these (a bare "tu", "ba", "nam" is a number or a person
+# otherwise: "ngã tư", "ngã ba"; "chung cư", "công viên", "cầu vượt").
+_KIND_NEEDS: dict[str, tuple[str, ...]] = {
+    "tu": ("nga",), "ba": ("nga",), "nam": ("nga",), "sau": ("nga",), "bay": ("nga",),
+    "cu": ("chung",), "vien": ("benh", "cong"), "hoc": ("dai",), "xoay": ("vong",),
+    "vuot": ("cau",)}
+# Names never taken bare: everyday phrases, the whole city, an old province.
+NEVER_BARE = frozenset({("hoa", "binh"), ("sai", "gon"), ("cho", "lon"), ("tay", "nam"),
+                        ("binh", "duong"), ("ba", "ria"), ("tan", "son", "nhat")})
+_CLAUSE_MARKS = ",;.:!?\n()-–"
+
+
+@dataclass(frozen=True, slots=True)
+class BareWard:
+    """A ward name found bare in ``words[start:end]``; ``codes``: its wards, best first."""
+
+    start: int
+    end: int
+    codes: tuple[str, ...]
+
+
+class BareWards:
+    """Finds 2025 ward names written bare where a place stands (see the module docstring)."""
+
+    def __init__(self, index: WardIndex) -> None:
+        """Build the table of the 2025 wards' names."""
+        self._codes: dict[tuple[str, ...], list[str]] = {}
+        # a name → its 2025 wards' own spellings (tone keys)
+        self._spellings: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for ward in index.wards:
+            key = plain_words(ward.name)
+            self._codes.setdefault(key, []).append(ward.code)
+            self._spellings.setdefault(key, []).append(
+                tuple(tone_key(w) for w in ward.name.split()))
+        for key in NEVER_BARE:  # found, so that no shorter name is read in it, and refused
+            self._codes[key] = []
+        self._longest = max(len(k) for k in self._codes)
+
+    def find(self, text: str, ws: Sequence[Word],
+             taken: Iterable[tuple[int, int]] = (),
+             after: Iterable[int] = ()) -> list[BareWard]:
+        """Ward names written bare in ``ws`` (the words of ``text``) where a place stands;
+        ``taken``: spans (word offsets) read as something else (places, streets, old
+        districts); ``after``: where a street or place the gazetteer knows ends."""
+        taken = list(taken)
+        after = set(after)
+        plain = [w.plain for w in ws]
+        out: list[BareWard] = []
+        i = 0
+        while i < len(plain):
+            for length in range(min(self._longest, len(plain) - i), 1, -1):
+                key = tuple(plain[i:i + length])
+                codes = self._codes.get(key)
+                if codes is None:
+                    continue
+                end = i + length
+                if codes and not any(s < end and i < e for s, e in taken) and \
+                        self._spelled(text, ws[i:end], self._spellings[key]) and \
+                        self._stands_as_place(text, ws, i, after):
+                    out.append(BareWard(i, end, tuple(codes)))
+                    i = end - 1
+                break  # the longest name here decides: its words are no shorter name
+            i += 1
+        return out
+
+    @staticmethod
+    def _spelled(text: str, ws: Sequence[Word],
+                 spellings: Sequence[tuple[str, ...]]) -> bool:
+        """Each word typed without diacritics or with one of the wards' own."""
+        written = [text[w.start:w.end] for w in ws]
+        return any(all(not has_diacritics(w) or tone_key(w) == s
+                       for w, s in zip(written, spelled, strict=False))
+                   for spelled in spellings)
+
+    @staticmethod
+    def _stands_as_place(text: str, ws: Sequence[Word], i: int, after: set[int]) -> bool:
+        if i == 0:
+            return False
+        prev = ws[i - 1].plain
+        between = text[ws[i - 1].end:ws[i].start]
+        if any(c in _CLAUSE_MARKS for c in between):
+            return True
+        if prev in PREPOSITIONS or i in after:
+            return True
+        need = _KIND_NEEDS.get(prev)
+        return prev in KIND_WORDS and (need is None or (i > 1 and ws[i - 2].plain in need))
