@@ -79,13 +79,19 @@ def mark_started(ctx: JobContext, db: Connection, stored: outbox.PendingRow, *,
     return key
 
 
+def _sent_plainly(ctx: JobContext, row: SendRow, status: OutboxStatus,
+                  attempts: int | None) -> bool:
+    """Whether :func:`record` writes this outcome by UPDATEs alone (``record_sent``)."""
+    return status is OutboxStatus.SENT and attempts is not None \
+        and send_outcomes.is_plain(row.method) and not ctx.extensions.owned(row)
+
+
 def one_update(ctx: JobContext, row: SendRow, status: OutboxStatus, attempts: int | None,
                billing: Any) -> bool:
     """Whether :func:`record` writes this outcome (no batch's members) with one UPDATE: a
     plain row sent that is not a card (a card marks its delivery too) nor billed."""
-    return status is OutboxStatus.SENT and attempts is not None and not billing \
-        and row.method is not RowKind.CARD and send_outcomes.is_plain(row.method) \
-        and not ctx.extensions.owned(row)
+    return _sent_plainly(ctx, row, status, attempts) and row.method is not RowKind.CARD \
+        and not billing
 
 
 def record(ctx: JobContext, session: Session, row: SendRow, status: OutboxStatus, *,
@@ -93,8 +99,8 @@ def record(ctx: JobContext, session: Session, row: SendRow, status: OutboxStatus
            members: tuple[int, ...], billing: Any) -> None:
     """Write one send's outcome: a plain row sent by UPDATEs alone, anything else through
     ``send_outcomes.record`` (what its delivery, resident or producer learns)."""
-    if status is OutboxStatus.SENT and not ctx.extensions.owned(row) \
-            and attempts is not None and send_outcomes.is_plain(row.method):
+    if _sent_plainly(ctx, row, status, attempts):
+        assert attempts is not None
         # A batch card's members are cards of this chat, as plain as its lead.
         send_outcomes.record_sent(session, row.id, row.channel, row.method, row.delivery_id,
                                   message_id=message_id, attempts=attempts,

@@ -150,9 +150,11 @@ def single_statement(conn: sa.Connection) -> Iterator[sa.Connection]:
     conn.execution_options(isolation_level="AUTOCOMMIT")
     try:
         yield conn
-        conn.commit()  # (the autobegun transaction's end: nothing is sent)
+        conn.commit()  # (ends the autobegun transaction: nothing is sent)
+    except BaseException:
+        conn.rollback()  # (nothing is sent either)
+        raise
     finally:
-        conn.rollback()  # (the same, on an error: nothing is sent either)
         conn.execution_options(isolation_level=conn.default_isolation_level)
 
 

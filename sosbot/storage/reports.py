@@ -276,8 +276,8 @@ def card_read(bind: sa.Connection,
     rows: list[sa.Row[Any]] = list(bind.execute(_CARD_READ, {"delivery_id": delivery_id}))
     if not rows:
         return None
-    targets = [CardTarget(*(row._mapping[f"target_{name}"] for name in _TARGET_FIELDS))
-               for row in rows]
+    width = len(_TARGET_FIELDS)  # the delivery's columns lead each row
+    targets = [CardTarget(*row[:width]) for row in rows]
     return rows[0], targets
 
 
