@@ -20,6 +20,7 @@ from sosbot.core.outbox_rows import Card, CardEdit
 from sosbot.routing.media_posts import queue_albums_if_ready
 from sosbot.routing.rules import COMMAND, DEPARTMENT, WARD, RoutingRules
 from sosbot.storage import bindings, deliveries, outbox, reports
+from sosbot.storage.driver_statements import DriverStatement, flushed
 from sosbot.storage.tables import Delivery, Report
 
 log = logging.getLogger(__name__)
@@ -170,15 +171,17 @@ def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> lis
 _REPORTS: sa.Table = Report.__table__  # type: ignore[attr-defined]
 # Built once (it runs for every report): the open reports of a category in a box of
 # latitudes and longitudes since a time, oldest first, locked (PostgreSQL) until commit.
-_NEAR = sa.select(_REPORTS.c.id, _REPORTS.c.lat, _REPORTS.c.lon).where(
+# On the driver's cursor (storage.driver_statements): the statuses as equalities, not an IN
+# list, which SQLAlchemy would render at each execution.
+_NEAR = DriverStatement(sa.select(_REPORTS.c.id, _REPORTS.c.lat, _REPORTS.c.lon).where(
     _REPORTS.c.category == sa.bindparam("category"),
     _REPORTS.c.id != sa.bindparam("report_id"),
     _REPORTS.c.duplicate_of_id.is_(None),
-    _REPORTS.c.status.in_(OPEN_STATUSES),
+    sa.or_(*(_REPORTS.c.status == status for status in OPEN_STATUSES)),
     _REPORTS.c.created_at >= sa.bindparam("since"),
     _REPORTS.c.lat.between(sa.bindparam("lat_min"), sa.bindparam("lat_max")),
     _REPORTS.c.lon.between(sa.bindparam("lon_min"), sa.bindparam("lon_max")),
-).order_by(_REPORTS.c.created_at, _REPORTS.c.id).with_for_update()
+).order_by(_REPORTS.c.created_at, _REPORTS.c.id).with_for_update())
 
 
 def near_duplicate(session: Session, report: Report, rules: RoutingRules,
@@ -189,11 +192,11 @@ def near_duplicate(session: Session, report: Report, rules: RoutingRules,
         return None
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(math.cos(math.radians(report.lat)), 0.01))
-    candidates = session.execute(_NEAR, {
+    candidates = _NEAR.rows(flushed(session), {
         "category": report.category, "report_id": report.id,
         "since": now - timedelta(seconds=window_s),
         "lat_min": report.lat - dlat, "lat_max": report.lat + dlat,
-        "lon_min": report.lon - dlon, "lon_max": report.lon + dlon}).all()
+        "lon_min": report.lon - dlon, "lon_max": report.lon + dlon})
     for candidate_id, lat, lon in candidates:
         if distance_m(report.lat, report.lon, lat, lon) <= radius_m:
             return session.get(Report, candidate_id)

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
+from sosbot.storage.driver_statements import DriverStatement, flushed
 from sosbot.storage.tables import AuditLog
 
 GENESIS = "0" * 64
@@ -166,8 +167,7 @@ def _append_pending(session: OrmSession) -> None:
 def _lock_chain(session: OrmSession, dialect: str) -> None:
     # SQLite needs nothing: BEGIN IMMEDIATE let this transaction in alone.
     if dialect == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                        {"key": CHAIN_LOCK_KEY})
+        _LOCK_CHAIN.rows(flushed(session), {"key": CHAIN_LOCK_KEY})
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
@@ -184,18 +184,20 @@ _LAST_HASH = (select(AuditLog.row_hash).where(col(AuditLog.row_hash).is_not(None
 # PostgreSQL, once the chain's lock is held: the last row's hash and the next ids, in one
 # round trip. The id is part of the hash, so it is taken before the insert (no UPDATE
 # afterwards), and only under the lock, so the chain's order is the ids' order.
-_HEAD_AND_IDS = sa.text(
+# (Both on the driver's cursor: storage.driver_statements.)
+_HEAD_AND_IDS = DriverStatement(sa.text(
     "SELECT (SELECT row_hash FROM audit_log WHERE row_hash IS NOT NULL "
     "ORDER BY id DESC LIMIT 1), "
     "ARRAY(SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
-    "FROM generate_series(1, :n))")
+    "FROM generate_series(1, :n))"))
+_LOCK_CHAIN = DriverStatement(sa.text("SELECT pg_advisory_xact_lock(:key)"))
 
 
 def _head_and_next_ids(session: OrmSession, dialect: str,
                        count: int) -> tuple[str, list[int]]:
     """The chain's last hash (GENESIS when it is empty) and ``count`` ids for new rows."""
     if dialect == "postgresql":
-        head, ids = session.execute(_HEAD_AND_IDS, {"n": count}).one()
+        head, ids = _HEAD_AND_IDS.rows(flushed(session), {"n": count})[0]
         return head or GENESIS, sorted(int(i) for i in ids)
     prev = session.execute(_LAST_HASH).scalar_one_or_none() or GENESIS
     # SQLite: the one writer holds the database lock, so max + 1 onwards are ours.

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from sosbot.core.model import Destination
 from sosbot.core.outbox_rows import RowKind, RowPayload
 from sosbot.storage.db import RowsInsert
+from sosbot.storage.driver_statements import DriverStatement
 from sosbot.storage.tables import Delivery, Outbox
 
 # In ``session.info``: the rows added since the last take, as (owner, Outbox or id); the
@@ -216,16 +217,17 @@ _ROWS_BEHIND = sa.exists().where(*_OF_THE_CHAT, _BEHIND.c.id != _TABLE.c.id)
 _CARDS_BEHIND = sa.case((_TABLE.c.method == RowKind.CARD, sa.exists().where(
     *_OF_THE_CHAT, _BEHIND.c.method == RowKind.CARD, _BEHIND.c.id > _TABLE.c.id)),
     else_=None)
-_NEXT_FOR_CHAT = sa.select(*_PENDING_COLUMNS, _ROWS_BEHIND, _CARDS_BEHIND).where(
+# The send path's statements run on the driver's cursor (storage.driver_statements).
+_NEXT_FOR_CHAT = DriverStatement(sa.select(*_PENDING_COLUMNS, _ROWS_BEHIND, _CARDS_BEHIND).where(
     _TABLE.c.channel == sa.bindparam("channel"), _TABLE.c.chat_id == sa.bindparam("chat_id"),
     _TABLE.c.status == OutboxStatus.PENDING).order_by(
-    _TABLE.c.priority, _TABLE.c.id).limit(1).with_for_update()
+    _TABLE.c.priority, _TABLE.c.id).limit(1).with_for_update())
 _PENDING_BY_ID = sa.select(*_PENDING_COLUMNS).where(
     _TABLE.c.id.in_(sa.bindparam("ids", expanding=True)),
     _TABLE.c.status == OutboxStatus.PENDING)
-_PENDING_LOCKED = sa.select(*_PENDING_COLUMNS).where(
+_PENDING_LOCKED = DriverStatement(sa.select(*_PENDING_COLUMNS).where(
     _TABLE.c.id == sa.bindparam("row_id"),
-    _TABLE.c.status == OutboxStatus.PENDING).with_for_update()
+    _TABLE.c.status == OutboxStatus.PENDING).with_for_update())
 
 
 def next_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> PendingRow | None:
@@ -234,7 +236,7 @@ def next_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> PendingRow
     from the index ``ix_outbox_chat_next`` in its order. A card says whether other cards
     of the chat wait after it (``cards_behind``), and any row whether other rows of the
     chat are pending (``rows_behind``), in the same statement."""
-    found = bind.execute(_NEXT_FOR_CHAT, {"channel": channel, "chat_id": chat_id}).first()
+    found = _NEXT_FOR_CHAT.first(bind, {"channel": channel, "chat_id": chat_id})
     if found is None:
         return None
     *columns, rows, cards = found  # (columns: _PENDING_COLUMNS', which mypy cannot count)
@@ -244,7 +246,7 @@ def next_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> PendingRow
 
 def pending_locked(bind: sa.Connection, row_id: int) -> PendingRow | None:
     """Row ``row_id`` while it is pending, locked for update (PostgreSQL); else None."""
-    found = bind.execute(_PENDING_LOCKED, {"row_id": row_id}).first()
+    found = _PENDING_LOCKED.first(bind, {"row_id": row_id})
     return PendingRow(*found) if found is not None else None
 
 
@@ -257,9 +259,10 @@ def pending_by_id(bind: sa.Connection, ids: Sequence[int]) -> list[PendingRow]:
     return [found[row_id] for row_id in ids if row_id in found]
 
 
-_STARTED = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+_STARTED_ = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
     attempt_started_at=sa.bindparam("now"), idempotency_key=sa.bindparam("key"))
-_STARTED_WITH_PAYLOAD = _STARTED.values(payload=sa.bindparam("payload"))
+_STARTED = DriverStatement(_STARTED_)
+_STARTED_WITH_PAYLOAD = DriverStatement(_STARTED_.values(payload=sa.bindparam("payload")))
 
 
 def mark_started(bind: sa.Connection, row_id: int, *, key: str, now: datetime,
@@ -267,10 +270,10 @@ def mark_started(bind: sa.Connection, row_id: int, *, key: str, now: datetime,
     """Record that row ``row_id`` is about to be sent, with its idempotency key (and, for a
     batch card, its payload naming the rows the send carries): one UPDATE."""
     if payload is None:
-        bind.execute(_STARTED, {"row_id": row_id, "now": now, "key": key})
+        _STARTED.run(bind, {"row_id": row_id, "now": now, "key": key})
     else:
-        bind.execute(_STARTED_WITH_PAYLOAD, {"row_id": row_id, "now": now, "key": key,
-                                             "payload": payload})
+        _STARTED_WITH_PAYLOAD.run(bind, {"row_id": row_id, "now": now, "key": key,
+                                         "payload": payload})
 
 
 def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | None:
@@ -323,11 +326,12 @@ def waiting_cards(bind: sa.Connection, channel: str, chat_id: str, from_id: int,
 
 _DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
 # Built once: a statement SQLAlchemy has seen is executed from its compiled cache.
-_SENT_ROW = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+_SENT_ROW = DriverStatement(sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
     status=OutboxStatus.SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
-    attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now"))
-_SENT_CARD = sa.update(_DELIVERY).where(_DELIVERY.c.id == sa.bindparam("delivery_id")).values(
-    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
+    attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now")))
+_SENT_CARD = DriverStatement(sa.update(_DELIVERY).where(
+    _DELIVERY.c.id == sa.bindparam("delivery_id")).values(
+    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now")))
 
 # The other cards a batch card carried: sent with the lead's message, their attempts
 # untouched (only the lead's send was tried), their deliveries marked sent in one go.
@@ -349,11 +353,11 @@ def record_sent(session: Session, outbox_id: int, *, message_id: str | None, att
     ``members``: the other card rows a batch card carried with ``outbox_id`` (its lead),
     recorded sent with it, in two statements however many they are."""
     connection = session.connection()
-    connection.execute(_SENT_ROW, {"row_id": outbox_id, "message_id": message_id,
-                                   "attempts": attempts, "now": now})
+    _SENT_ROW.run(connection, {"row_id": outbox_id, "message_id": message_id,
+                               "attempts": attempts, "now": now})
     if card_delivery_id is not None:
-        connection.execute(_SENT_CARD, {"delivery_id": card_delivery_id,
-                                        "message_id": message_id, "now": now})
+        _SENT_CARD.run(connection, {"delivery_id": card_delivery_id,
+                                    "message_id": message_id, "now": now})
     others = [row_id for row_id in members if row_id != outbox_id]
     if others:
         values = {"row_ids": others, "message_id": message_id, "now": now}

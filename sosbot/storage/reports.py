@@ -25,6 +25,7 @@ from sosbot.core.model import (
 from sosbot.core.model import Report as CoreReport
 from sosbot.core.sanitize import truncate
 from sosbot.storage import audit as audit_chain
+from sosbot.storage.driver_statements import DriverStatement
 from sosbot.storage.tables import Delivery, Media, MediaStatus, Report, ReportCounter, Reporter
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -220,7 +221,9 @@ def _media_counted(*statuses: MediaStatus) -> Any:
     counted = sa.select(sa.func.count()).select_from(_MEDIA).where(
         _MEDIA.c.report_id == _REPORT.c.id)
     if statuses:
-        counted = counted.where(_MEDIA.c.status.in_([s.value for s in statuses]))
+        # (equalities, not IN: an IN list is rendered at each execution, and the card's
+        # read runs on the driver's cursor, storage.driver_statements)
+        counted = counted.where(sa.or_(*(_MEDIA.c.status == s.value for s in statuses)))
     return counted.scalar_subquery()
 
 
@@ -252,7 +255,7 @@ _TARGET_FIELDS = tuple(field.name for field in fields(CardTarget))
 # A card's report and every delivery of it, in one statement: each row a delivery (its
 # columns named ``target_…``) with the report's columns, its reporter's name and its media
 # counted, oldest delivery first.
-_CARD_READ = sa.select(
+_CARD_READ = DriverStatement(sa.select(
     *(_DELIVERY.c[name].label(f"target_{name}") for name in _TARGET_FIELDS),
     _REPORT,
     sa.select(_REPORTER.c.display_name).where(_REPORTER.c.id == _REPORT.c.reporter_id)
@@ -263,17 +266,17 @@ _CARD_READ = sa.select(
 ).select_from(_DELIVERY.join(_REPORT, _REPORT.c.id == _DELIVERY.c.report_id)).where(
     _DELIVERY.c.report_id == sa.select(_OF_CARD.c.report_id).where(
         _OF_CARD.c.id == sa.bindparam("delivery_id")).scalar_subquery()
-).order_by(_DELIVERY.c.id)
+).order_by(_DELIVERY.c.id), named=True)  # (on the driver's cursor: storage.driver_statements)
 
 
 def card_read(bind: sa.Connection,
-              delivery_id: int) -> tuple[sa.Row[Any], list[CardTarget]] | None:
+              delivery_id: int) -> tuple[Any, list[CardTarget]] | None:
     """What the card of delivery ``delivery_id`` shows, in one Core statement (no ORM
     objects): its report as a plain row (its columns, ``reporter_name``, ``media_count``,
     ``media_missing`` (failed) and ``media_left_out``) and every delivery of the report,
     oldest first (the card's own among them). None when the delivery or its report is
     gone."""
-    rows: list[sa.Row[Any]] = list(bind.execute(_CARD_READ, {"delivery_id": delivery_id}))
+    rows = _CARD_READ.rows(bind, {"delivery_id": delivery_id})
     if not rows:
         return None
     width = len(_TARGET_FIELDS)  # the delivery's columns lead each row

@@ -8,20 +8,21 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.storage.driver_statements import DriverStatement, flushed
 from sosbot.storage.tables import AuditLog, Report, Reporter
 
 _REPORTS: sa.Table = Report.__table__  # type: ignore[attr-defined]
 # Built once: it runs for every report submitted.
-_CREATED_SINCE = sa.select(_REPORTS.c.created_at).where(
+_CREATED_SINCE = DriverStatement(sa.select(_REPORTS.c.created_at).where(
     _REPORTS.c.channel == sa.bindparam("channel"), _REPORTS.c.chat_id == sa.bindparam("chat_id"),
-    _REPORTS.c.created_at >= sa.bindparam("since")).order_by(_REPORTS.c.created_at)
+    _REPORTS.c.created_at >= sa.bindparam("since")).order_by(_REPORTS.c.created_at))
 
 
 def created_since(session: Session, channel: str, chat_id: str,
                   since: datetime) -> list[datetime]:
     """When this chat's reports since ``since`` were made, oldest first."""
-    return list(session.execute(_CREATED_SINCE, {"channel": channel, "chat_id": chat_id,
-                                                 "since": since}).scalars())
+    return [at for (at,) in _CREATED_SINCE.rows(flushed(session), {
+        "channel": channel, "chat_id": chat_id, "since": since})]
 
 
 def recent_reports(session: Session, channel: str, chat_id: str, since: datetime,

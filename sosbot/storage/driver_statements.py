@@ -1,0 +1,192 @@
+"""Hot statements run on the database driver's own cursor, SQLAlchemy's work done once.
+
+Executing a Core statement through SQLAlchemy costs its Python about 0.19 ms of CPU on
+PostgreSQL where the driver alone costs 0.07 ms (``_NEXT_FOR_CHAT``, measured in session
+13, bench/FINDINGS.md): each execution looks the statement up in the compiled cache, builds
+an execution context, processes its parameters and wraps the cursor in a result. A worker's
+send and the writer's processing run a few dozen statements a report, so that difference
+is a real part of a report's cost.
+
+A :class:`DriverStatement` is written as any Core statement (one definition for every
+dialect); it is compiled once per dialect, its fixed parameters (the literals inside the
+statement) processed once, and each run sends the SQL and the caller's values, converted
+by the columns' own type processors, through the connection's DBAPI cursor. What
+SQLAlchemy does around an execution is kept:
+
+- the connection's transaction: a connection with none begins one first, as SQLAlchemy's
+  autobegin would (SQLite's BEGIN IMMEDIATE comes from that begin), so ``commit`` and
+  ``rollback`` mean what they mean for any statement; autocommit
+  (``storage.db.single_statement``) holds as well;
+- errors: a driver error goes through the connection's own handling, so it is raised as
+  SQLAlchemy's wrapped exception (``IntegrityError``, ``OperationalError``…) and a lost
+  connection is invalidated, never returned to the pool;
+- the engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners (the
+  benchmarks' and tests' statement counts) are called when there are any.
+
+Only statements without expanding parameters (``IN`` of a list, even a fixed one) are
+taken: SQLAlchemy renders those at each execution.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass
+class _Compiled:
+    """One statement compiled for one dialect."""
+
+    sql: str
+    fixed: dict[str, Any]  # the statement's literals, processed
+    given: tuple[tuple[str, str, Processor | None], ...]  # the caller's: key, name, processor
+    positions: tuple[str, ...] | None  # the order of a positional paramstyle
+    result_types: tuple[Any, ...]  # the columns' types, in order
+    row: Callable[[Any], tuple[Any, ...]]  # a row (named: its columns by their keys)
+    # The columns' result processors, found at the first run: some depend on the type the
+    # driver says a column has (a float or a numeric, on PostgreSQL). None: none to apply.
+    results: tuple[Processor | None, ...] | None = None
+    results_known: bool = False
+
+
+class DriverStatement:
+    """A Core statement run on the driver's cursor (module docstring)."""
+
+    def __init__(self, statement: sa.ClauseElement, *, named: bool = False) -> None:
+        """``named``: rows whose columns are read by their names as well (``row.code``),
+        as SQLAlchemy's rows are; otherwise plain tuples."""
+        self.statement = statement
+        self.named = named
+        self._compiled: dict[str, _Compiled] = {}
+
+    def rows(self, conn: sa.Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row the statement returns."""
+        compiled = self._compiled_for(conn.dialect)
+        rows = self._run(conn, compiled, params, fetch=True)
+        if compiled.results is not None:
+            rows = [_processed(row, compiled.results) for row in rows]
+        return rows if not self.named else [compiled.row(row) for row in rows]
+
+    def first(self, conn: sa.Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row the statement returns, or None."""
+        rows = self.rows(conn, params)
+        return rows[0] if rows else None
+
+    def run(self, conn: sa.Connection, params: Mapping[str, Any]) -> int:
+        """Run a statement that returns no rows; how many rows it changed."""
+        count = self._run(conn, self._compiled_for(conn.dialect), params, fetch=False)
+        assert isinstance(count, int)
+        return count
+
+    def _compiled_for(self, dialect: sa.Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = _compile(self.statement, dialect,
+                                                            self.named)
+        return found
+
+    def _run(self, conn: sa.Connection, compiled: _Compiled, params: Mapping[str, Any],
+             *, fetch: bool) -> Any:
+        values = dict(compiled.fixed)
+        for key, name, process in compiled.given:
+            value = params[key]
+            values[name] = value if process is None or value is None else process(value)
+        parameters: Any = values if compiled.positions is None else tuple(
+            values[name] for name in compiled.positions)
+        if not conn.in_transaction():
+            conn.begin()  # (as SQLAlchemy's autobegin: a commit or rollback ends it)
+        sql = compiled.sql
+        cursor = None
+        try:
+            cursor = _cursor(conn.connection)
+            listened = conn._has_events or conn.engine._has_events
+            if listened:
+                for before in conn.dispatch.before_cursor_execute:
+                    sql, parameters = before(conn, cursor, sql, parameters, None, False)
+            cursor.execute(sql, parameters)
+            if listened:
+                for after in conn.dispatch.after_cursor_execute:
+                    after(conn, cursor, sql, parameters, None, False)
+            if not fetch:
+                return cursor.rowcount
+            if not compiled.results_known:
+                _know_results(compiled, conn.dialect, cursor.description)
+            return cursor.fetchall()
+        except BaseException as exc:
+            # SQLAlchemy's own path: wrapped, and a lost connection invalidated.
+            conn.connection.info.pop(_CURSOR, None)
+            conn._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+
+
+def flushed(session: Session) -> sa.Connection:
+    """The session's connection, its pending changes flushed first, as the session's own
+    ``execute`` does (autoflush, unless the session has it off): a statement run on the
+    driver then reads what the session has added or changed."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+_CURSOR = "sosbot_driver_cursor"
+
+
+def _cursor(pooled: Any) -> Any:
+    """The driver cursor kept with a pooled connection (making one costs a third of a
+    statement's own time): a cursor is used by one thread at a time, as its connection
+    is, and read to the end before the next statement."""
+    driver = pooled.driver_connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.connection is not driver:
+        cursor = pooled.info[_CURSOR] = driver.cursor()
+    return cursor
+
+
+def _compile(statement: sa.ClauseElement, dialect: sa.Dialect, named: bool) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("a statement with expanding parameters cannot run on the driver "
+                         "alone (SQLAlchemy renders them at each execution)")
+    processors: dict[str, Processor] = dict(compiled._bind_processors)  # type: ignore[arg-type]
+    fixed: dict[str, Any] = {}
+    given: dict[str, tuple[str, str, Processor | None]] = {}
+    for bind, name in compiled.bind_names.items():
+        if bind.required:
+            given[name] = (bind.key, name, processors.get(name))
+        else:
+            value = bind.effective_value
+            process = processors.get(name)
+            fixed[name] = process(value) if process is not None and value is not None \
+                else value
+    positions = tuple(compiled.positiontup) if compiled.positional \
+        and compiled.positiontup is not None else None
+    row: Callable[[Any], tuple[Any, ...]] = tuple
+    if named:
+        row = namedtuple(  # type: ignore[attr-defined]
+            "Row", [column.keyname for column in compiled._result_columns])._make
+    return _Compiled(compiled.string, fixed, tuple(given.values()), positions,
+                     tuple(column.type for column in compiled._result_columns), row)
+
+
+def _know_results(compiled: _Compiled, dialect: sa.Dialect, description: Any) -> None:
+    if len(compiled.result_types) == len(description):
+        found = tuple(kind._cached_result_processor(dialect, column[1])
+                      for kind, column in zip(compiled.result_types, description, strict=True))
+        compiled.results = found if any(found) else None
+    # else a textual statement, whose columns have no types: values as the driver reads
+    # them, as SQLAlchemy gives them
+    compiled.results_known = True
+
+
+def _processed(row: tuple[Any, ...], processors: tuple[Processor | None, ...]
+               ) -> tuple[Any, ...]:
+    return tuple(value if process is None or value is None else process(value)
+                 for value, process in zip(row, processors, strict=True))
