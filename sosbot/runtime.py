@@ -32,11 +32,12 @@ from sosbot.delivery.extensions import DeliveryExtensions
 from sosbot.delivery.queueing import Dispatcher
 from sosbot.delivery.send_rate import SendRateLimiter
 from sosbot.geo import GAZETTEER_FILE
+from sosbot.geo.city import CityOutline
 from sosbot.geo.gazetteer import Gazetteer
 from sosbot.geo.nominatim import GeocoderSettings, NominatimPlaces, PlaceFinder, SharedRateLimit
 from sosbot.geo.place_options import offline_reader
 from sosbot.geo.place_understanding import PlaceReader
-from sosbot.geo.wards import CityOutline, WardIndex
+from sosbot.geo.wards import WardIndex
 from sosbot.intake.group_commit import GroupCommit
 from sosbot.intake.take import IntakePolicy
 from sosbot.intake.writer_process import WriterCommand

@@ -23,7 +23,8 @@ from sosbot import log_setup
 from sosbot.config import RoutingConfig
 from sosbot.core.conversation import Settings as ConversationSettings
 from sosbot.geo import CITY_FILE, DATA_DIR, WARDS_FILE
-from sosbot.geo.wards import CityOutline, WardIndex
+from sosbot.geo.city import CityOutline
+from sosbot.geo.wards import WardIndex
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import audit
 from sosbot.storage.db import make_engine, normalize_url

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, TextIO
 import numpy as np
 
 from sosbot.cli import Commands
-from sosbot.geo.wards import HOW_CODES, WardIndex
+from sosbot.geo.ward_batches import HOW_CODES
+from sosbot.geo.wards import WardIndex
 
 if TYPE_CHECKING:
     import _csv

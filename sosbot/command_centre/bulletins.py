@@ -29,6 +29,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from sosbot.core.errors import DeliveryWindowClosed, RecipientGone
+from sosbot.core.message_limits import caption_units, message_units
 from sosbot.core.model import Destination
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.outbox_rows import MediaItem, MessageKind, PhotosRow, TextRow
@@ -54,11 +55,6 @@ WINDOWS: dict[str, timedelta | None] = {
     "messenger": timedelta(hours=24) - timedelta(minutes=1),
 }
 PROGRESS_STEP = 25  # percent
-# What each platform takes in one message, and under a photo (the adapters' TEXT_LIMIT and
-# Telegram's CAPTION_LIMIT; a test holds them equal). A longer bulletin is cut in its body,
-# so its header and its footer (how to stop the bulletins) always arrive.
-TEXT_LIMITS = {"telegram": 4096, "zalo": 2000, "messenger": 2000}
-CAPTION_LIMITS = {"telegram": 1024}
 
 
 class BulletinError(ValueError):
@@ -160,9 +156,10 @@ def message(bulletin: Bulletin, lang: str, limit: int = 4000) -> str:
 
 
 def limit_for(channel: str, *, caption: bool) -> int:
-    """How long a bulletin sent on ``channel`` may be, as a text or under a photo."""
-    text = TEXT_LIMITS.get(channel, min(TEXT_LIMITS.values()))
-    return min(text, CAPTION_LIMITS.get(channel, text)) if caption else text
+    """How long a bulletin sent on ``channel`` may be, as a text or under a photo
+    (``core.message_limits``). A longer bulletin is cut in its body, so its header and its
+    footer (how to stop the bulletins) always arrive."""
+    return caption_units(channel) if caption else message_units(channel)
 
 
 def _row_for(bulletin: Bulletin, subscription: Subscription) -> TextRow | PhotosRow:

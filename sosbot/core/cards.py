@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sosbot.core.actions import Choice, OutgoingMessage
 from sosbot.core.callbacks import OfficerAction
+from sosbot.core.message_limits import card_units
 from sosbot.core.model import CATEGORY_EMOJI, FINAL_STATUSES, Report, ReportStatus
 from sosbot.core.officer_texts import officer_labels, officer_text
 from sosbot.core.sanitize import truncate
@@ -21,14 +22,11 @@ from sosbot.core.texts import category_label
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 CARD_DESCRIPTION_CHARS = 1500
-# A card, with the commands hint of a chat without buttons, fits one Telegram message
-# (4,096 UTF-16 units): when a report's fields are long (and full of emoji, which count
-# twice), the description gives way, never the status lines at the end.
-CARD_TEXT_UNITS = 3700
-# Where a group's messages are shorter than Telegram's: a Zalo group message (GMF) carries
-# at most 2,000 characters (docs/platforms/zalo.md); the card, commands hint included,
-# fits it with the description shortened, so the status lines are never cut off.
-GROUP_TEXT_UNITS = {"zalo": 2000}
+# A card, with the commands hint of a chat without buttons, fits its chat's message
+# (``message_limits.card_units``): when a report's fields are long (and full of emoji, which
+# count twice), the description gives way, never the status lines at the end. The longest
+# card is Telegram's; in a shorter chat the place's label and the typed address give way too.
+CARD_TEXT_UNITS = card_units("telegram")
 
 ACK_LABELS = officer_labels("ack_state.")
 STATUS_LABELS = {status: officer_text(f"report_status.{status.value}")
@@ -102,8 +100,8 @@ def reporter_line(view: CardView) -> str:
 
 def card_text(view: CardView, limit: int = CARD_TEXT_UNITS) -> str:
     """The card's text in at most ``limit`` UTF-16 units: the description gives way first;
-    in a chat shorter than Telegram's (``GROUP_TEXT_UNITS``) a place's label and the typed
-    address are shortened too, so the status lines at the end stay."""
+    in a chat shorter than Telegram's (``message_limits.card_units``) a place's label and
+    the typed address are shortened too, so the status lines at the end stay."""
     r = view.report
     # A resident's free-text fields other than the description, each at most this long.
     field_units = limit // 8 if limit < CARD_TEXT_UNITS else limit

@@ -7,6 +7,10 @@ is a fast unit test.
 The bot asks only for what is still missing, in this order: category, place,
 description (skippable once there is a photo), photos/video (skippable), confirmation.
 A resident may start with anything: a text, a pin, a photo, a command.
+
+Here: the dispatch of an event to its handler, commands, typed words and buttons. The
+steps about the place are in ``place_steps``, about photos and videos in ``media_steps``;
+what every step shares (the state, the next question, the draft's lifecycle) in ``turn``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from sosbot.core.actions import (
     ClearButtons,
     ListReports,
     OutgoingMessage,
-    RefineReportLocation,
     RelayAnswer,
     RememberPhone,
 )
@@ -48,24 +51,22 @@ from sosbot.core.events import (
     TextReceived,
     UnsupportedReceived,
 )
+from sosbot.core.media_steps import MediaSteps
 from sosbot.core.model import (
     Category,
     ChatKind,
     ConversationState,
     Draft,
-    LocationSource,
     Stage,
-    SubmittedReport,
 )
+from sosbot.core.place_steps import PlaceSteps
 from sosbot.core.sanitize import clean_user_text, fold
 from sosbot.core.texts import LANGUAGES
 from sosbot.core.turn import (
     CATEGORY_CHANGE,
     CATEGORY_OK,
     DEFAULT_SETTINGS,
-    PLACE_KEEP,
     PLACE_PREFIX,
-    PLACE_RETYPE,
     STANDALONE_CHOICES,
     STATUS,
     STATUS_COMMANDS,
@@ -74,7 +75,6 @@ from sosbot.core.turn import (
     SUBSCRIBE_COMMANDS,
     UNSUBSCRIBE_COMMANDS,
     Settings,
-    Turn,
 )
 from sosbot.core.understanding import understand
 from sosbot.core.vocabulary import (
@@ -95,8 +95,9 @@ def step(
     return turn.state, turn.actions
 
 
-class _Turn(Turn):
-    """A turn with the event handlers."""
+class _Turn(PlaceSteps, MediaSteps):
+    """A turn with every event handler: the dispatch, commands, typed words and buttons
+    here; the place's steps in ``place_steps``, photos' in ``media_steps``."""
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -272,42 +273,6 @@ class _Turn(Turn):
             self.ask_next()
         return True
 
-    def _typed_place(self, raw: str) -> None:
-        """A typed answer to "where?": proposed back for the resident to confirm, never
-        taken as the place on its own."""
-        self._propose_place(raw, raw)
-        d = self.draft
-        if d.place_options or d.place_lookup:
-            self.ask_next()
-            return
-        self._place_not_found(d.place_query or raw)
-
-    def _place_not_found(self, query: str) -> None:
-        self._set(stage=Stage.LOCATION)
-        self._set_draft(place_query=clean_user_text(query, self.settings.max_address_chars))
-        self.reply(OutgoingMessage(
-            text=self.t("place_not_found", place=self.draft.place_query),
-            choices=((Choice(self.t("button_place_retype"), PLACE_RETYPE),),
-                     (Choice(self.t("button_place_keep"), PLACE_KEEP),)),
-            map_page=True))
-
-    def _place_found(self, event: PlaceCandidatesFound) -> None:
-        """The worker's lookup answered: propose what it found, unless the resident has
-        moved on (a pin, a choice, other words typed since)."""
-        d = self.state.draft
-        if d is None or d.has_place or d.place_lookup != event.query:
-            return
-        options = event.options[: self.settings.max_place_options]
-        if not options or options == d.place_options:
-            self._set_draft(place_lookup=None)
-            if not d.place_options:
-                self._place_not_found(event.query)
-            return
-        self._set_draft(place_options=options, place_lookup=None, place_query=event.query)
-        if self.draft.category is None:
-            return  # the category question stands; the places are proposed after it
-        self.ask_next(self.t("place_found_online") if event.online else None)
-
     def _typed_choice(self, folded: str) -> str | None:
         """A number typed in answer to the last choices shown ("2" → its value)."""
         offered = self.state.offered
@@ -318,111 +283,6 @@ class _Turn(Turn):
             return None  # a number typed after a report is more detail for it
         index = int(folded) - 1
         return offered[index] if 0 <= index < len(offered) else None
-
-    def on_location(self, event: LocationReceived) -> None:
-        loc = event.location
-        if event.is_update:
-            self._refine(event)
-            return
-        if not loc.in_range:
-            self.say("location_invalid")
-            return
-        if not self.settings.in_service_area(loc.lat, loc.lon):
-            self.say("location_outside")
-            return
-        if self.state.draft is None:
-            self._set(draft=Draft())
-        live_until = self.now + event.live_period_s if event.live_period_s else None
-        source = LocationSource.LIVE if event.live_period_s else loc.source
-        self._set_draft(
-            location=loc.model_copy(update={"source": source}),
-            location_message_id=event.message_id,
-            live_until_epoch=live_until,
-            place_query=None, place_options=(), place_lookup=None,
-        )
-        self.ask_next()
-
-    def _refine(self, event: LocationReceived) -> None:
-        """A live location moved: follow it silently while it is live."""
-        loc = event.location
-        if not loc.in_range or not self.settings.in_service_area(loc.lat, loc.lon):
-            return
-        d = self.state.draft
-        moved = loc.model_copy(update={"source": LocationSource.LIVE})
-        if d is not None and d.location_message_id == event.message_id:
-            self._set_draft(location=moved)
-            return
-        last = self.state.last_report
-        if (
-            last is not None
-            and last.location_message_id == event.message_id
-            and last.live_until_epoch is not None
-            and self.now <= last.live_until_epoch
-        ):
-            self.actions.append(RefineReportLocation(code=last.code, location=moved))
-
-    def on_media(self, event: MediaReceived) -> None:
-        media = event.media
-        limit = self.settings.max_media_bytes
-        if media.size is not None and media.size > limit:
-            self.say("media_too_large", limit_mb=limit // (1024 * 1024))
-            return
-        extras = self._in_extras_window()
-        if extras is not None:
-            self._media_extra(event, extras)
-            return
-        if self.state.draft is None:
-            self._set(draft=Draft())
-        d = self.draft
-        limit = self.settings.max_media_per_report
-        if len(d.media) >= limit:
-            # The photo is not kept; its caption is (words cost nothing). Told once.
-            self._set_draft(media_dropped=d.media_dropped + 1)
-            if event.caption:
-                self._add_description(event.caption)
-            if d.media_dropped == 0:
-                self.ask_next(self.t("media_limit", limit=limit, kept=len(d.media)))
-            return
-        seen_album = event.album_id is not None and event.album_id in d.album_ids
-        albums = d.album_ids + ((event.album_id,) if event.album_id and not seen_album else ())
-        self._set_draft(media=(*d.media, media), album_ids=albums)
-        if event.caption:
-            self._add_description(event.caption)
-        if seen_album:
-            return  # one answer per album, not one per photo
-        if self.state.stage is Stage.MEDIA:
-            # Album items arrive one by one: the count at the first would be wrong.
-            received = self.t("album_received") if event.album_id else \
-                self.t("media_received", count=len(self.draft.media))
-            self.reply(OutgoingMessage(
-                text=received,
-                choices=((Choice(self.t("button_done"), "done"),),),
-            ))
-        else:
-            self.ask_next()
-
-    def _media_extra(self, event: MediaReceived, extras: SubmittedReport) -> None:
-        """A photo within the extras window: added to the submitted report, up to the
-        per-report limit counted again for the window."""
-        caption = clean_user_text(event.caption, self.settings.max_description_chars)
-        new_album = event.album_id is not None and event.album_id not in extras.album_ids
-        albums = (*extras.album_ids, event.album_id) if new_album else extras.album_ids
-        limit = self.settings.max_media_per_report
-        if extras.extra_media >= limit:
-            self._set(last_report=extras.model_copy(update={
-                "album_ids": albums, "extra_media_dropped": extras.extra_media_dropped + 1}))
-            if caption:
-                self.actions.append(AttachToReport(code=extras.code, text=caption))
-            if extras.extra_media_dropped == 0:
-                self.say("media_limit_extras", code=extras.code, limit=limit,
-                         kept=extras.extra_media)
-            return
-        self.actions.append(AttachToReport(code=extras.code, media=(event.media,),
-                                           text=caption))
-        if event.album_id is None or new_album:
-            self.say("extra_attached", code=extras.code)
-        self._set(last_report=extras.model_copy(update={
-            "album_ids": albums, "extra_media": extras.extra_media + 1}))
 
     def on_contact(self, event: ContactShared) -> None:
         if not event.own:
@@ -479,26 +339,6 @@ class _Turn(Turn):
             self.actions.append(ChangeSubscription(scope="ward"))
         elif data == STATUS:
             self.actions.append(ListReports())
-
-    def _place_button(self, data: str) -> None:
-        """A tap on a proposed place, "type again" or "keep what I typed"."""
-        d = self.state.draft
-        if d is None or d.has_place:
-            return  # an old button: the place was settled since
-        if data == PLACE_RETYPE:
-            self._forget_place()
-            self.ask_next(self.t("place_retype"))
-        elif data == PLACE_KEEP:
-            if d.place_query:
-                self._set_draft(address_text=d.place_query, place_query=None,
-                                place_options=(), place_lookup=None)
-            self.ask_next()
-        else:
-            number = data[len(PLACE_PREFIX):]
-            index = int(number) - 1 if number.isdecimal() and len(number) <= 2 else -1
-            if 0 <= index < len(d.place_options):
-                self._take_place(d.place_options[index])
-            self.ask_next()
 
     def on_unsupported(self, event: UnsupportedReceived) -> None:
         self.say("unsupported")

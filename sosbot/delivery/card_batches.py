@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from sosbot.core.cards import render_batch
+from sosbot.core.message_limits import batch_card_units
 from sosbot.core.outbox_rows import BATCH_KEY, Card, Text
 from sosbot.core.text_units import utf16_len
 from sosbot.delivery.card_posts import BUTTON_CHANNELS, Prepared, batch_entries
@@ -26,10 +27,6 @@ from sosbot.storage import deliveries, outbox
 from sosbot.storage.outbox import PendingRow
 from sosbot.storage.tables import Delivery
 
-# UTF-16 units a batch card may take (an emoji counts twice), with room for the platform's
-# markup: Telegram allows 4,096 in a message, Zalo 2,000.
-TEXT_BUDGET = {"telegram": 3800, "zalo": 1900}
-DEFAULT_TEXT_BUDGET = 1900
 __all__ = ["BATCH_KEY", "prepare", "recorded"]
 
 
@@ -69,7 +66,7 @@ def _render(session: Session, rows: list[PendingRow], rules: RoutingRules, now: 
             members.append((row, delivery))
     if not members or members[0][0].id != rows[0].id:
         return None  # the lead's own card leads, or nothing is batched
-    budget = TEXT_BUDGET.get(rows[0].channel, DEFAULT_TEXT_BUDGET)
+    budget = batch_card_units(rows[0].channel)  # UTF-16 units: an emoji counts twice
     entries = batch_entries(session, [d for _, d in members], rules, now)
     buttons = rows[0].channel in BUTTON_CHANNELS
     while len(members) > 1:

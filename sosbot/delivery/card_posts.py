@@ -19,8 +19,6 @@ from sqlmodel import Session, col, select
 from sosbot.core.actions import OutgoingMessage
 from sosbot.core.callbacks import OfficerAction, sign
 from sosbot.core.cards import (
-    CARD_TEXT_UNITS,
-    GROUP_TEXT_UNITS,
     CardView,
     TargetState,
     render_batch,
@@ -32,6 +30,7 @@ from sosbot.core.errors import (
     SendError,
     TemporarySendError,
 )
+from sosbot.core.message_limits import card_units
 from sosbot.core.officer_texts import officer_text
 from sosbot.core.outbox_rows import (
     Album,
@@ -169,7 +168,7 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
             split = (merged[0].code, _signer(rules, merged[1], now)(OfficerAction.SPLIT))
         message = render_card(card_view(session, report, rules),
                               _signer(rules, delivery, now), buttons=buttons, split=split,
-                              limit=GROUP_TEXT_UNITS.get(delivery.channel, CARD_TEXT_UNITS))
+                              limit=card_units(delivery.channel))
         if isinstance(row, Card):
             return Prepared(Text(message))
         assert delivery.card_message_id is not None
@@ -214,7 +213,7 @@ def _card(session: Session, delivery_id: int, rules: RoutingRules, now: datetime
                       MediaCounts(report.media_count, report.media_missing,
                                   report.media_left_out), targets, rules)
     return Prepared(Text(render_card(view, _signer(rules, delivery, now), buttons=buttons,
-                                     split=split)))
+                                     split=split, limit=card_units(delivery.channel))))
 
 
 def batch_message(session: Session, batch: list[Delivery], rules: RoutingRules,

@@ -26,6 +26,10 @@ Classification of a point (see :class:`WardMatch`):
 
 The ward polygons are authoritative: a point inside a ward polygon is ``inside``/``boundary``
 even where the (much coarser) city outline disagrees.
+
+The records a lookup answers (:class:`Ward`, :class:`WardMatch`, :class:`WardNear`) are in
+``sosbot.geo.ward_matches``; many points at once are classified by ``sosbot.geo.ward_batches``
+(:meth:`WardIndex.classify` and :meth:`WardIndex.wards_for` call it).
 """
 
 from __future__ import annotations
@@ -33,111 +37,37 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from sosbot.geo import ward_batches
 from sosbot.geo.city import DEFAULT_CITY_TOLERANCE_M, CityOutline
 from sosbot.geo.frame import (
     M_PER_DEG_LAT,
     M_PER_DEG_LON,
-    FloatArray,
-    check_finite,
     load_features,
     polygonal,
-    project,
     project_geometries,
 )
+from sosbot.geo.ward_batches import WardBatch
+from sosbot.geo.ward_matches import Ward, WardMatch, WardNear
 from sosbot.geo.ward_names import (
     NAME_PREFIX_RE,
     NAME_SUFFIX_RE,
-    fold_diacritics,
     has_diacritics,
     name_keys,
-    tone_key,
 )
 
-__all__ = ["CityOutline", "MatchHow", "UnitType", "Ward", "WardBatch", "WardIndex", "WardMatch",
-           "fold_diacritics", "name_keys", "project", "tone_key"]
+__all__ = ["WardIndex"]
 
 log = logging.getLogger(__name__)
 
-MatchHow = Literal["inside", "boundary", "nearest", "outside"]
-UnitType = Literal["phuong", "xa", "dac_khu"]
-
-
 DEFAULT_BOUNDARY_TOLERANCE_M = 5.0
 DEFAULT_NEAREST_MAX_M = 500.0
-
-#: Codes used in :attr:`WardBatch.how`, indexable by those codes.
-HOW_CODES: tuple[MatchHow, ...] = ("inside", "boundary", "nearest", "outside")
-_INSIDE, _BOUNDARY, _NEAREST, _OUTSIDE = 0, 1, 2, 3
-
-IntArray = npt.NDArray[np.intp]
-
-
-@dataclass(frozen=True, slots=True)
-class Ward:
-    """One commune-level unit of Ho Chi Minh City."""
-
-    code: str
-    name: str
-    name_en: str
-    full_name: str
-    full_name_en: str
-    unit_type: UnitType
-    area_km2: float
-
-
-@dataclass(frozen=True, slots=True)
-class WardMatch:
-    """Where a point fell.
-
-    ``ward`` is the primary ward (None when ``how == "outside"``), ``touching`` every ward within
-    the boundary tolerance when ``how == "boundary"`` (empty otherwise), ``distance_m`` the
-    distance to the primary ward in metres (0 when the point is in it; ``inf`` when outside).
-    """
-
-    ward: Ward | None
-    how: MatchHow
-    touching: tuple[Ward, ...] = ()
-    distance_m: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class WardNear:
-    """A ward near a point (:meth:`WardIndex.wards_near`): how far, and a point inside it."""
-
-    ward: Ward
-    distance_m: float
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True, slots=True)
-class WardBatch:
-    """Vectorised result of :meth:`WardIndex.classify`; turn it into matches with
-    :meth:`WardIndex.matches`.
-
-    ``ward_idx[i]`` is the position in :attr:`WardIndex.wards` of point i's primary ward (-1 if
-    none), ``how[i]`` an index into :data:`HOW_CODES`, ``distance_m[i]`` as in
-    :class:`WardMatch`.  The wards touching boundary point i are
-    ``touch_idx[touch_indptr[i]:touch_indptr[i + 1]]`` (CSR layout, empty for other points).
-    """
-
-    ward_idx: IntArray
-    how: npt.NDArray[np.uint8]
-    distance_m: FloatArray
-    touch_indptr: IntArray
-    touch_idx: IntArray
-
-    def __len__(self) -> int:
-        return int(self.ward_idx.shape[0])
 
 
 class WardIndex:
@@ -410,110 +340,17 @@ class WardIndex:
                 return shapely.point_on_surface(near)
         return shapely.point_on_surface(geom)
 
-    # ----- batch lookups --------------------------------------------------------------------
+    # ----- batch lookups: sosbot.geo.ward_batches ------------------------------------------
 
     def classify(self, lats: npt.ArrayLike, lons: npt.ArrayLike) -> WardBatch:
         """Vectorised :meth:`ward_for`: classify many points at once (same results)."""
-        x, y = project(lats, lons)
-        x = np.atleast_1d(x).ravel()
-        y = np.atleast_1d(y).ravel()
-        if x.shape != y.shape:
-            raise ValueError("lats and lons differ in length")
-        check_finite(x, y)
-        n = x.shape[0]
-        tol = self.boundary_tolerance_m
-        ward_idx = np.full(n, -1, dtype=np.intp)
-        how = np.full(n, _OUTSIDE, dtype=np.uint8)
-        dist = np.full(n, math.inf, dtype=np.float64)
-        if n == 0:
-            empty = np.zeros(0, dtype=np.intp)
-            return WardBatch(ward_idx, how, dist, np.zeros(1, dtype=np.intp), empty)
-
-        points = shapely.points(x, y)
-        boxes = shapely.box(x - tol, y - tol, x + tol, y + tol)
-        pi, wi = self._tree.query(boxes)
-        keep = shapely.dwithin(self._geoms[wi], points[pi], tol)
-        pi, wi = pi[keep], wi[keep]
-        order = np.lexsort((wi, pi))  # by point, then ward (== code) order
-        pi, wi = pi[order], wi[order]
-        count = np.bincount(pi, minlength=n)
-
-        # exactly one ward within the tolerance: inside it, or a few metres off its edge
-        single = count[pi] == 1
-        sp, sw = pi[single], wi[single]
-        ward_idx[sp] = sw
-        hit = shapely.intersects_xy(self._geoms[sw], x[sp], y[sp])
-        how[sp[hit]] = _INSIDE
-        dist[sp[hit]] = 0.0
-        off_p, off_w = sp[~hit], sw[~hit]
-        how[off_p] = _NEAREST
-        dist[off_p] = shapely.distance(self._geoms[off_w], points[off_p])
-
-        # several wards within the tolerance: boundary
-        multi = ~single
-        mp, mw = pi[multi], wi[multi]
-        touch_indptr = np.zeros(n + 1, dtype=np.intp)
-        np.cumsum(np.where(count > 1, count, 0), out=touch_indptr[1:])
-        if mp.size:
-            inner = shapely.contains_xy(self._geoms[mw], x[mp], y[mp])
-            inner_count = np.bincount(mp[inner], minlength=n)
-            first = np.ones(mp.size, dtype=bool)
-            first[1:] = mp[1:] != mp[:-1]
-            bp = mp[first]
-            ward_idx[bp] = mw[first]  # lowest code
-            unique_inner = inner & (inner_count[mp] == 1)
-            ward_idx[mp[unique_inner]] = mw[unique_inner]
-            how[bp] = _BOUNDARY
-            dist[bp] = 0.0
-            # primary not containing the point (on the border, or in a gap): may be off it
-            chk = bp[inner_count[bp] != 1]
-            if chk.size:
-                on = shapely.intersects_xy(self._geoms[ward_idx[chk]], x[chk], y[chk])
-                far = chk[~on]
-                dist[far] = shapely.distance(self._geoms[ward_idx[far]], points[far])
-        touch_idx = mw.astype(np.intp)
-
-        # no ward within the tolerance: nearest within nearest_max_m and in the city, or outside
-        rest = np.flatnonzero(count == 0)
-        if rest.size and self.city is not None:
-            rest = rest[self.city._contains_xy(x[rest], y[rest])]
-        if rest.size:
-            (qi, qw), qd = self._tree.query_nearest(
-                points[rest],
-                max_distance=self.nearest_max_m,
-                return_distance=True,
-                all_matches=True,
-            )
-            if qi.size:
-                order = np.lexsort((qw, qd, qi))  # per point: shortest, then lowest code
-                qi, qw, qd = qi[order], qw[order], qd[order]
-                first = np.ones(qi.size, dtype=bool)
-                first[1:] = qi[1:] != qi[:-1]
-                hit_pts = rest[qi[first]]
-                ward_idx[hit_pts] = qw[first]
-                how[hit_pts] = _NEAREST
-                dist[hit_pts] = qd[first]
-        return WardBatch(ward_idx, how, dist, touch_indptr, touch_idx)
+        return ward_batches.classify(self._geoms, self._tree, self.city, lats, lons,
+                                     boundary_tolerance_m=self.boundary_tolerance_m,
+                                     nearest_max_m=self.nearest_max_m)
 
     def matches(self, batch: WardBatch) -> list[WardMatch]:
         """Turn a :class:`WardBatch` into :class:`WardMatch` objects."""
-        wards = self._wards
-        out: list[WardMatch] = []
-        ptr = batch.touch_indptr.tolist()
-        touch = batch.touch_idx.tolist()
-        for i, (w, h, d) in enumerate(
-            zip(batch.ward_idx.tolist(), batch.how.tolist(), batch.distance_m.tolist(), strict=True)
-        ):
-            if h == _INSIDE:
-                out.append(WardMatch(wards[w], "inside"))
-            elif h == _OUTSIDE:
-                out.append(WardMatch(None, "outside", (), d))
-            elif h == _NEAREST:
-                out.append(WardMatch(wards[w], "nearest", (), d))
-            else:
-                touching = tuple(wards[j] for j in touch[ptr[i] : ptr[i + 1]])
-                out.append(WardMatch(wards[w], "boundary", touching, d))
-        return out
+        return ward_batches.matches(self._wards, batch)
 
     def wards_for(self, lats: npt.ArrayLike, lons: npt.ArrayLike) -> list[WardMatch]:
         """Vectorised :meth:`ward_for` returning one :class:`WardMatch` per point."""
@@ -521,5 +358,4 @@ class WardIndex:
 
     def codes(self, batch: WardBatch) -> list[str | None]:
         """The primary ward code of each point of ``batch`` (None when outside)."""
-        codes = [w.code for w in self._wards]
-        return [codes[i] if i >= 0 else None for i in batch.ward_idx.tolist()]
+        return ward_batches.codes(self._wards, batch)

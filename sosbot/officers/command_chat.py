@@ -12,7 +12,7 @@ from sosbot.command_centre import posting
 from sosbot.core.cards import card_text, local_time
 from sosbot.core.officer_texts import officer_labels, officer_text
 from sosbot.delivery import card_posts
-from sosbot.geo.wards import Ward
+from sosbot.geo.ward_matches import Ward
 from sosbot.routing.rules import RoutingRules
 from sosbot.storage import deliveries, reports
 from sosbot.storage.tables import AuditLog, Report

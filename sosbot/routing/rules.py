@@ -11,7 +11,8 @@ from sosbot.core.cards import police_unit
 from sosbot.core.model import Category
 from sosbot.geo.geocoding import GeocodeResult
 from sosbot.geo.offline_geocoder import OfflineWardGeocoder
-from sosbot.geo.wards import WardIndex, WardMatch
+from sosbot.geo.ward_matches import WardMatch
+from sosbot.geo.wards import WardIndex
 
 WARD = "ward"
 DEPARTMENT = "department"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from sosbot.core.texts import CATALOGS, EN, VI, normalize_lang, text
+from sosbot.core.texts import CATALOGS, EN, PARTS, VI, normalize_lang, text
 
 
 def _fields(template: str) -> set[str]:
@@ -14,6 +14,19 @@ def _fields(template: str) -> set[str]:
 def test_every_key_exists_in_every_language() -> None:
     keys = {lang: set(catalog) for lang, catalog in CATALOGS.items()}
     assert keys["vi"] == keys["en"]
+
+
+def test_each_text_is_written_in_one_part_only() -> None:
+    # The catalogs are joined from their parts: a key in two parts would be one text
+    # silently replacing another.
+    for lang in ("VI", "EN"):
+        keys = [key for part in PARTS for key in getattr(part, lang)]
+        assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+
+
+def test_each_part_has_both_languages() -> None:
+    for part in PARTS:
+        assert set(part.VI) == set(part.EN), part.__name__
 
 
 def test_placeholders_match_between_languages() -> None:

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from sosbot.core import idempotency
 from sosbot.core.conversation import Settings as ConversationSettings
+from sosbot.core.message_limits import batch_card_units
 from sosbot.core.model import Destination
 from sosbot.delivery import card_batches, card_posts, outgoing
 from sosbot.delivery import sending as delivery
@@ -206,7 +207,7 @@ async def test_a_batch_shrinks_to_fit_one_message(
         messages = await rig.bot_messages(command)
         found = batch_cards(messages)
         assert len(found) >= 2  # 20 reports do not fit one Telegram message
-        assert all(len(card["text"]) <= card_batches.TEXT_BUDGET["telegram"]
+        assert all(len(card["text"]) <= batch_card_units("telegram")
                    for card in found)
         assert cards_by_code(messages) == {code: 1 for code in codes}
 

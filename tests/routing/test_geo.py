@@ -15,16 +15,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sosbot.geo import CITY_FILE, WARDS_FILE
-from sosbot.geo.wards import (
-    M_PER_DEG_LAT,
-    M_PER_DEG_LON,
-    CityOutline,
-    Ward,
-    WardIndex,
-    WardMatch,
-    fold_diacritics,
-    tone_key,
-)
+from sosbot.geo.city import CityOutline
+from sosbot.geo.frame import M_PER_DEG_LAT, M_PER_DEG_LON
+from sosbot.geo.ward_matches import Ward, WardMatch
+from sosbot.geo.ward_names import fold_diacritics, tone_key
+from sosbot.geo.wards import WardIndex
 
 # (what, lat, lon, expected ward full name). Each point is at least ~90 m from its ward's border.
 LANDMARKS: list[tuple[str, float, float, str]] = [

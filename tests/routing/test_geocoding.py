@@ -95,7 +95,7 @@ def test_every_ward_by_its_own_name(offline: OfflineWardGeocoder, index: WardInd
 
 
 def offline_plain(text: str) -> str:
-    from sosbot.geo.wards import fold_diacritics
+    from sosbot.geo.ward_names import fold_diacritics
 
     return fold_diacritics(text)
 

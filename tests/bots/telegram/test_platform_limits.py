@@ -24,6 +24,7 @@ from telegram.error import BadRequest
 from sosbot.bots.telegram import outbound
 from sosbot.bots.telegram.outbound import TelegramOutbound, render_caption
 from sosbot.command_centre import bulletins
+from sosbot.core import message_limits
 from sosbot.core.actions import OutgoingMessage
 from sosbot.core.cards import CardView, TargetState, render_card
 from sosbot.core.model import Category, Destination, Location, LocationSource, Report, ReportStatus
@@ -180,13 +181,13 @@ def test_a_long_bulletin_keeps_its_footer_within_the_platform_limit(channel: str
         assert limit == outbound.CAPTION_LIMIT
 
 
-def test_the_bulletin_limits_are_the_adapters() -> None:
+def test_the_message_limits_are_the_adapters() -> None:
     from sosbot.bots.messenger import render as messenger
     from sosbot.bots.zalo import outbound as zalo
-    assert bulletins.TEXT_LIMITS == {"telegram": outbound.TEXT_LIMIT,
-                                     "zalo": zalo.TEXT_LIMIT,
-                                     "messenger": messenger.TEXT_LIMIT}
-    assert bulletins.CAPTION_LIMITS == {"telegram": outbound.CAPTION_LIMIT}
+    assert message_limits.MESSAGE_UNITS == {"telegram": outbound.TEXT_LIMIT,
+                                            "zalo": zalo.TEXT_LIMIT,
+                                            "messenger": messenger.TEXT_LIMIT}
+    assert message_limits.CAPTION_UNITS == {"telegram": outbound.CAPTION_LIMIT}
 
 
 def _longest_card_view() -> CardView:

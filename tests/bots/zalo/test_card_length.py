@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sosbot.bots.zalo import outbound
-from sosbot.core.cards import GROUP_TEXT_UNITS, CardView, TargetState, render_card
+from sosbot.core.cards import CardView, TargetState, render_card
+from sosbot.core.message_limits import card_units, message_units
 from sosbot.core.model import Category, Location, LocationSource, Report, ReportStatus
 from sosbot.core.text_units import utf16_len
 
@@ -14,7 +15,7 @@ FIRE = "🔥"
 
 
 def test_the_zalo_card_limit_is_the_adapters() -> None:
-    assert GROUP_TEXT_UNITS["zalo"] == outbound.TEXT_LIMIT
+    assert message_units("zalo") == card_units("zalo") == outbound.TEXT_LIMIT
 
 
 def _long_view(emoji: bool, targets: int) -> CardView:
@@ -39,7 +40,7 @@ def _long_view(emoji: bool, targets: int) -> CardView:
 def test_a_long_report_on_a_zalo_group_keeps_its_status_lines_and_hint(
         emoji: bool, targets: int) -> None:
     card = render_card(_long_view(emoji, targets), lambda action: "", buttons=False,
-                       limit=GROUP_TEXT_UNITS["zalo"])
+                       limit=card_units("zalo"))
     assert utf16_len(card.text) <= outbound.TEXT_LIMIT
     # What the Zalo adapter sends: the same text, nothing cut off its end.
     sent = outbound.render_message(card)["text"]
