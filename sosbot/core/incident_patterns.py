@@ -82,7 +82,7 @@ _OUT_OF_CONTROL = ("mất lái", "lao lên", "lao xuống", "lao vào", "lao qua
                    "đối đầu", "quẹt ngã", "quẹt té", "quẹt trúng", "quẹt phải", "bị quẹt",
                    "hất văng", "văng ra", "lủi vào", "lost control", "head on", "swerve",
                    "skid", "veer", "flip", "overturn", "rolled over", "swipe", "sideswipe",
-                   "xuống hố", "hit", "knocked down", "knocked over",
+                   "xuống hố", "cán lên", "cán trúng", "hit", "knocked down", "knocked over",
                    "ran into")
 # A person of the family gone and not back ("ba tui đi khỏi nhà từ sáng chưa về").
 _KIN = ("ba", "bố", "mẹ", "ông", "bà", "cụ", "con", "cháu", "vợ", "chồng", "bé", "em",
@@ -120,17 +120,19 @@ _IN_THE_ROAD = ("đậu ngang", "dừng ngang", "chắn ngang", "nằm ngang", "
 
 # People, and what one does to another ("ông chồng say rượu đánh vợ", "a man is beating a
 # woman", "mẹ nó đánh con"): a person, a hitting verb, a person.
+# ("hàng xóm", round fourteen: "hang xom danh con")
 _PEOPLE = ("chồng", "vợ", "ông", "bà", "bố", "cha", "mẹ", "con", "cháu", "anh", "chị", "em",
-           "thằng", "đứa", "người", "bé", "nó", "ổng", "bả", "man", "woman", "men", "women",
-           "guy", "husband", "wife", "girl", "boy", "kid", "child", "her", "him", "mother",
+           "thằng", "đứa", "người", "bé", "nó", "ổng", "bả", "hàng xóm", "man", "woman", "men",
+           "women", "guy", "husband", "wife", "girl", "boy", "kid", "child", "her", "him", "mother",
            "father", "son", "daughter", "girlfriend", "boyfriend", "neighbour", "neighbor")
 _HITTING = ("đánh", "đập", "đấm", "tát", "bóp cổ", "hit", "beat", "punch", "slap", "kick",
             "strangle")
 # A boat and its sinking ("thuyền chở khách bị chìm"): a waterway accident, the waterway
 # traffic police's (CSGT đường thủy), as a boat colliding or capsizing is.
-# (and adrift: a ferry without steering, a boat whose engine died mid-river)
+# (and adrift: a ferry without steering, a boat whose engine died mid-river; "phà" typed
+# bare too, round fourteen: "pha bi mat lai troi")
 _BOATS = ("thuyền", "ghe", "ca nô", "tàu cá", "sà lan", "chiếc đò", "con đò", "!đò",
-          "đò ngang", "đò máy", "bến đò", "!phà", "chiếc phà", "bến phà", "boat", "ferry",
+          "đò ngang", "đò máy", "bến đò", "phà", "chiếc phà", "bến phà", "boat", "ferry",
           "canoe", "kayak")
 _SINKING = ("chìm", "đắm", "úp", "mất lái", "chết máy", "trôi dạt", "trôi tự do", "bị trôi",
             "trôi ra", "mắc cạn", "capsize", "capsized", "sank", "sink", "sinking", "adrift",

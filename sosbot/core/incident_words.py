@@ -61,7 +61,9 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("hành hung", _SEC, 4), ("ẩu đả", _SEC, 4), ("gây rối", _SEC, 4), ("quậy phá", _SEC, 4),
     ("côn đồ", _SEC, 4), ("giang hồ", _SEC, 4), ("xã hội đen", _SEC, 4),
     ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
-    ("đe dọa", _SEC, 3), ("đe doạ", _SEC, 3), ("tống tiền", _SEC, 4), ("lừa đảo", _SEC, 4),
+    ("đe dọa", _SEC, 3), ("đe doạ", _SEC, 3), ("tống tiền", _SEC, 4),
+    # longer than "bị tông", which would take "bi tong" first (round fourteen)
+    ("bị tống tiền", _SEC, 4), ("lừa đảo", _SEC, 4),
     ("ma túy", _SEC, 4), ("ma tuý", _SEC, 4), ("chích hút", _SEC, 4), ("tụ tập", _SEC, 3),
     ("bạo lực", _SEC, 4), ("bạo hành", _SEC, 4), ("giết", _SEC, 4),
     ("đột nhập", _SEC, 4), ("cạy cửa", _SEC, 4), ("phá khóa", _SEC, 4), ("phá khoá", _SEC, 4),
@@ -206,6 +208,8 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
 # itself ("cháy" is never "chảy").
 COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước", "chạy trốn", "chạy thoát",
                  "chạy theo", "chạy về", "chạy đi", "chém gió",
+                 # scattering in panic (round fourteen): people or a loose animal
+                 "chạy toán loạn", "chạy tán loạn",
                  # machines running all night (noise), not an engine on fire
                  "chạy máy xuyên đêm", "chạy máy suốt đêm", "chạy máy cả đêm",
                  "chạy máy thâu đêm", "chạy máy ầm ầm",
@@ -215,7 +219,15 @@ COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước
                  # a word's other sense beside its neighbour (round twelve, cross-validated):
                  # lightning strikes ("sét đánh"), a key dropped ("đánh rơi"), crispy rice
                  # ("cơm cháy"), fireworks ("bắn pháo hoa")
-                 "sét đánh", "đánh rơi", "cơm cháy", "bắn pháo hoa")
+                 "sét đánh", "đánh rơi", "cơm cháy", "bắn pháo hoa",
+                 # crackling ("nổ lốp bốp"), not a tyre's blow-out ("nổ lốp"; round
+                 # fourteen)
+                 "nổ lốp bốp", "nổ lách tách")
+# The words of a body hurt, whose cause is what else the message names: beside a vehicle
+# named (not one someone is in or on), the crash's ("xe máy ngã xuống hố ga", "chạy xe
+# trượt bánh, nằm bất tỉnh"; round fourteen, cross-validated: not "ngất", "xỉu", people
+# taken ill on a bus).
+HURT = frozenset({"bất tỉnh", "ngã xuống", "té xuống"})
 # Words before a fire word that say there is none ("chưa cháy", "không cháy", "ko bị cháy").
 NEGATIONS = frozenset({"chua", "khong", "chang"})
 # A keyword whose neighbours say what it is (phrase as matched, what must be within
@@ -247,6 +259,11 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
     (frozenset({"đâm nhau"}),
      ("dao phay", "cầm dao", "con dao", "dao kiếm", "mã tấu", "hung khí", "côn đồ",
       "giang hồ", "băng nhóm", "knife", "machete"), 8, _SEC),
+    # a blade's "đâm" beside a robbery is a stabbing, not a crash ("cướp xe, đâm vào lưng",
+    # "đâm 2 nhát"; round fourteen)
+    (frozenset({"đâm", "đâm vào", "xe đâm", "bị đâm"}),
+     ("cướp", "cuop", "cướp xe", "giật xe", "lấy xe", "nhát", "nhát dao", "con dao",
+      "robbed", "robbery", "knife"), 6, _SEC),
     # an accident told by a caller who wants money sent is a scam
     (frozenset({"tai nạn", "accident"}),
      ("đòi chuyển", "chuyển tiền", "chuyển khoản", "gửi tiền", "giả danh", "mạo danh",

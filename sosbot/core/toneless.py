@@ -59,11 +59,12 @@ def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# Where to, how, on what: a bare "chay" before these is "chạy" (round seven's RUNNING_NEXT).
+# Where to, how, on what: a bare "chay" before these is "chạy" (round seven's RUNNING_NEXT;
+# "lùi", reversing, and "hướng", heading for, round fourteen).
 _RUNNING_NEXT = _set(
     "sang qua ra vao vo toi ve di len xuong lai theo tron thoat nhanh loan tan vong quanh "
     "ngang nguoc thang vuot xe bo moto honda wave sh vision airblade ab exciter vespa grab "
-    "taxi oto ngay mat het rong toc")
+    "taxi oto ngay mat het rong toc lui huong")
 # Someone fleeing, named within three words before "chay luon", "chay mat" (round eight).
 FLEEING = _set("no han thang ten ke nguoi kia bo chung ta")
 # Leaving a place: "ra khoi nha" is "ra khỏi nhà", not smoke (round eight's LEAVING_NEXT).

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from sosbot.core import category_model
 from sosbot.core.incident_patterns import PATTERNS
 from sosbot.core.incident_words import COLLOCATIONS as _COLLOCATIONS
+from sosbot.core.incident_words import HURT
 from sosbot.core.incident_words import NEGATIONS as _NEGATIONS
 from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
@@ -274,6 +275,8 @@ def category_scores(text: str) -> dict[Category, int]:
     i = 0
     vehicle = False  # the phrase just before named a vehicle
     toned: dict[int, str] = {}  # the words a collocation read, with their tones
+    named_vehicle = False  # a vehicle named anywhere ("xe máy", "chạy xe")
+    hurt = 0  # the weight of the words of a body hurt ("bất tỉnh", "ngã xuống")
     while i < len(words):
         # The longest phrase at this word wins; its words are not read again.
         best = _match_at(words, i, context=vehicle)
@@ -290,10 +293,21 @@ def category_scores(text: str) -> dict[Category, int]:
                 category = _reread(words, i, i + len(best.words), best.words, category)
         if category is not None:
             scores[category] = scores.get(category, 0) + best.weight
+        if category is Category.OTHER and " ".join(best.words) in HURT:
+            hurt += best.weight
         vehicle = best.category is _TRAF and best.weight == 1
+        # (not one someone is in or on: "bất tỉnh trong xe hơi đóng kín")
+        named_vehicle = named_vehicle or (vehicle or "xe" in map(fold, best.words)) and not (
+            i > 0 and fold(words[i - 1]) in ("trong", "tren"))
         if best.words in _COLLOCATION_WORDS:
             toned.update((i + k, w) for k, w in enumerate(best.words))
         i += len(best.words)
+    if named_vehicle and hurt:
+        # a body hurt beside a vehicle is the crash's ("xe máy ngã xuống…, bất tỉnh")
+        scores[_TRAF] = scores.get(_TRAF, 0) + hurt
+        scores[Category.OTHER] -= hurt
+        if not scores[Category.OTHER]:
+            del scores[Category.OTHER]
     for category, weight in _pattern_scores(words, bool(scores), toned).items():
         scores[category] = scores.get(category, 0) + weight
     return scores

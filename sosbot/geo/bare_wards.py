@@ -4,11 +4,16 @@ Residents name their ward as they say it: "chay nha o tan dinh", "gan cho, ben t
 "cau thu thiem do xuong, an khanh", "duong pham the hien chanh hung". A 2025 ward's name
 found in a message counts as that ward when it stands where a place stands:
 
-- right after a place preposition ("ở", "tại", "gần", "cạnh", "trước", "khu", "đoạn"…);
+- right after a place preposition ("ở", "tại", "gần", "cạnh", "trước", "khu", "đoạn",
+  "ngay"…), or after a ward's type word the ward geocoder did not take ("p Phước Thành", a
+  commune; round fourteen);
 - right after a comma, a full stop or another clause mark ("…, an khanh");
 - right after a street or a landmark the gazetteer knows ("đường Phạm Thế Hiển Chánh
   Hưng"), or after a kind of place it does not know ("cầu Bình Hưng", "vòng xoay An Lạc",
-  "hẻm Tam Bình", "kcx Tân Thuận"): a landmark named after the ward it is in;
+  "hẻm Tam Bình", "kcx Tân Thuận", "phà Bình Khánh", "nhà trọ Vườn Lài"): a landmark named
+  after the ward it is in; after a business, what it makes between or not ("xưởng gỗ Lái
+  Thiêu"); after a road's number ("tỉnh lộ 15 Nhuận Đức"); not after a canal ("kênh Nhiêu
+  Lộc" runs through many wards);
 
 thus not after a person word ("chị Minh Phụng", "ông Tân Hưng": a person), nor as part
 of a longer name (another ward's, a gazetteer place's or street's, an old district's:
@@ -29,15 +34,29 @@ from sosbot.geo.place_words import Word, plain_words
 from sosbot.geo.ward_names import has_diacritics, tone_key
 from sosbot.geo.wards import WardIndex
 
-# Words right before a bare name that make it a place ("ở Tân Định", "đoạn Bình Triệu").
+# Words right before a bare name that make it a place ("ở Tân Định", "đoạn Bình Triệu",
+# "ngay Hiệp Bình": right at).
 PREPOSITIONS = frozenset({"o", "tai", "gan", "canh", "truoc", "khu", "kv", "doan", "vung",
-                          "phia", "ngoai", "trong", "quanh", "doc", "at", "in", "near"})
+                          "phia", "ngoai", "trong", "quanh", "doc", "ngay", "at", "in",
+                          "near"})
+# A ward's or a commune's type word ("p" and "f" are read "phuong"): reached only where the
+# ward geocoder refused the name after it — the type word not the unit's ("p Phước Thành",
+# a commune; "xã Tân Thành", a ward) and the name an old ward's of another new ward too.
+# The 2025 unit is meant: residents do not tell a ward from a commune.
+TYPE_WORDS = frozenset({"phuong", "xa"})
 # Kinds of place whose name may be a ward's ("cầu Bình Hưng", "vòng xoay An Lạc", "hẻm Tam
 # Bình"): the last word of the kind, as plain words. Not "chợ": a market named after a ward
 # may lie in another ("chợ Tân Mỹ" is in Tân Thuận).
 KIND_WORDS = frozenset({"cau", "xoay", "tu", "ba", "nam", "sau", "bay", "duong", "kcx",
                         "kcn", "cang", "ben", "ga", "cu", "ktx", "vien", "hoc", "truong",
-                        "hem", "vuot", "dao"})
+                        "hem", "vuot", "dao", "pha", "tro"})
+# A business named after its ward, what it makes or sells written between or not ("xưởng
+# gỗ Lái Thiêu", "kho sơn Đông Hưng Thuận", "tiệm net Bình Tây", "chung cư cũ Bàn Cờ"):
+# the kind, then at most one word, then the name.
+BUSINESS_WORDS = frozenset({"xuong", "kho", "tiem", "cu"})
+# A road's number before the name ("tỉnh lộ 15 Nhuận Đức", "đường số 7 An Lạc", "hẻm 12
+# Tam Bình"): the word before the number.
+ROAD_WORDS = frozenset({"lo", "so", "ql", "tl", "dt", "hem", "kiet", "ngo", "duong"})
 # A kind word is one only after these (a bare "tu", "ba", "nam" is a number or a person
 # otherwise: "ngã tư", "ngã ba"; "chung cư", "công viên", "cầu vượt").
 _KIND_NEEDS: dict[str, tuple[str, ...]] = {
@@ -120,7 +139,18 @@ class BareWards:
         between = text[ws[i - 1].end:ws[i].start]
         if any(c in _CLAUSE_MARKS for c in between):
             return True
-        if prev in PREPOSITIONS or i in after:
+        if prev in PREPOSITIONS or prev in TYPE_WORDS or i in after:
             return True
-        need = _KIND_NEEDS.get(prev)
-        return prev in KIND_WORDS and (need is None or (i > 1 and ws[i - 2].plain in need))
+        if prev.isdigit():
+            return i > 1 and ws[i - 2].plain in ROAD_WORDS
+        if _kind_at(ws, i - 1, KIND_WORDS):
+            return True
+        return _kind_at(ws, i - 1, BUSINESS_WORDS) or \
+            i > 1 and _kind_at(ws, i - 2, BUSINESS_WORDS) and \
+            not any(c in _CLAUSE_MARKS for c in text[ws[i - 2].end:ws[i - 1].start])
+
+
+def _kind_at(ws: Sequence[Word], j: int, kinds: frozenset[str]) -> bool:
+    """``ws[j]`` is one of ``kinds``, with the word it needs before it if any."""
+    need = _KIND_NEEDS.get(ws[j].plain)
+    return ws[j].plain in kinds and (need is None or (j > 0 and ws[j - 1].plain in need))
