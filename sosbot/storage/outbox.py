@@ -287,8 +287,13 @@ def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | N
 
 Whereabouts = tuple[OutboxStatus, str, str]  # (status, channel, chat id) of a row
 
-_WHERE_TO = sa.select(_TABLE.c.id, _TABLE.c.status, _TABLE.c.channel, _TABLE.c.chat_id).where(
-    _TABLE.c.id.in_(sa.bindparam("ids", expanding=True)))
+# A job's ids (at most queueing.ROWS_PER_JOB) as that many parameters, the last repeated
+# to fill them: a fixed statement, run on the driver's cursor (an IN of a list given at
+# each run would be rendered by SQLAlchemy each time).
+_WHERE_TO_AT_ONCE = 8
+_WHERE_TO = DriverStatement(sa.select(
+    _TABLE.c.id, _TABLE.c.status, _TABLE.c.channel, _TABLE.c.chat_id).where(
+    _TABLE.c.id.in_([sa.bindparam(f"id{n}") for n in range(_WHERE_TO_AT_ONCE)])))
 
 
 def where_to(bind: sa.Connection, outbox_id: int) -> Whereabouts | None:
@@ -298,11 +303,16 @@ def where_to(bind: sa.Connection, outbox_id: int) -> Whereabouts | None:
 
 
 def where_to_many(bind: sa.Connection, ids: Sequence[int]) -> dict[int, Whereabouts]:
-    """``where_to`` of several rows (a job's), in one query; a missing row is left out."""
-    if not ids:
-        return {}
-    return {int(row_id): (OutboxStatus(status), str(channel), str(chat_id))
-            for row_id, status, channel, chat_id in bind.execute(_WHERE_TO, {"ids": list(ids)})}
+    """``where_to`` of several rows (a job's), in one query for each eight; a missing row
+    is left out."""
+    found: dict[int, Whereabouts] = {}
+    for start in range(0, len(ids), _WHERE_TO_AT_ONCE):
+        part = list(ids[start:start + _WHERE_TO_AT_ONCE])
+        part += part[-1:] * (_WHERE_TO_AT_ONCE - len(part))
+        found.update((int(row_id), (OutboxStatus(status), str(channel), str(chat_id)))
+                     for row_id, status, channel, chat_id in _WHERE_TO.rows(
+                         bind, {f"id{n}": row_id for n, row_id in enumerate(part)}))
+    return found
 
 
 _WAITING_CARDS = sa.select(*_PENDING_COLUMNS).where(
