@@ -24,6 +24,7 @@ again by the sweeper (``queue.outbox_stale_after_s``).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -81,10 +82,20 @@ def hold_stop_signals() -> threading.Event:
     before it installs its own handlers: a signal in between killed the process with
     Python's default action and left the forked scheduler running on its own (it then
     logged tracebacks once Redis went). A noted signal stops the process before its first
-    job (see ``work``'s ``asked``). Call from the main thread."""
+    job (see ``work``'s ``asked``). Call from the main thread.
+
+    A process forked from this one before it sets handlers of its own (rq's scheduler,
+    forked before rq's handlers) inherits this one; there a signal takes the default
+    action, so the worker's teardown, which stops its scheduler by SIGTERM and waits for
+    it, never waits for a scheduler that only noted the signal in its copy of ``asked``."""
     asked = threading.Event()
+    owner = os.getpid()
 
     def note(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked child: the default action (ends it)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         log.info("stop asked (signal %d) before the worker started; stopping", signum)
         asked.set()
 

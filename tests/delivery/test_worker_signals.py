@@ -147,6 +147,11 @@ def test_a_stop_noted_before_rq_took_the_signals_stops_the_worker_and_its_schedu
     handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     redis = Redis.from_url(redis_url)
     try:
+        # As in a worker process (its own handler: hold_stop_signals), not whatever an
+        # earlier test's in-process rq worker left in pytest's process: a forked scheduler
+        # inheriting rq's handler of a copied worker ignored the teardown's SIGTERM, and
+        # the join waited for ever (seen once under load).
+        lanes.hold_stop_signals()
         began = time.monotonic()
         lanes.work(redis, (queue_name,), burst=False, with_scheduler=True, make=make,
                    asked=asked)
@@ -160,6 +165,28 @@ def test_a_stop_noted_before_rq_took_the_signals_stops_the_worker_and_its_schedu
     assert worker.scheduler is not None, "rq started no scheduler: the case is not tested"
     process = worker.scheduler._process
     assert process is not None and not process.is_alive()
+
+
+def test_a_process_forked_before_its_own_handlers_is_ended_by_a_stop_signal() -> None:
+    """rq forks its scheduler before either sets its handlers: the child inherits
+    ``hold_stop_signals``' handler, and a SIGTERM there must end it (the default), not be
+    noted in the child's copy of the parent's event."""
+    import multiprocessing
+
+    handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        asked = lanes.hold_stop_signals()
+        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+        child.start()
+        os.kill(child.pid, signal.SIGTERM)  # type: ignore[arg-type]
+        child.join(STOP_WITHIN_S)
+        assert child.exitcode == -signal.SIGTERM
+        assert not asked.is_set()  # the parent noted nothing
+    finally:
+        if child.is_alive():
+            child.kill()
+        signal.signal(signal.SIGTERM, handlers[0])
+        signal.signal(signal.SIGINT, handlers[1])
 
 
 def test_a_workers_redis_connections_outlast_rqs_blocking_pop(redis_url: str,
