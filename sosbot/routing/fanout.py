@@ -171,13 +171,12 @@ def escalation_timers(report: Report, rules: RoutingRules, now: datetime) -> lis
 _REPORTS: sa.Table = Report.__table__  # type: ignore[attr-defined]
 # Built once (it runs for every report): the open reports of a category in a box of
 # latitudes and longitudes since a time, oldest first, locked (PostgreSQL) until commit.
-# On the driver's cursor (storage.driver_statements): the statuses as equalities, not an IN
-# list, which SQLAlchemy would render at each execution.
+# On the driver's cursor (storage.driver_statements).
 _NEAR = DriverStatement(sa.select(_REPORTS.c.id, _REPORTS.c.lat, _REPORTS.c.lon).where(
     _REPORTS.c.category == sa.bindparam("category"),
     _REPORTS.c.id != sa.bindparam("report_id"),
     _REPORTS.c.duplicate_of_id.is_(None),
-    sa.or_(*(_REPORTS.c.status == status for status in OPEN_STATUSES)),
+    _REPORTS.c.status.in_(OPEN_STATUSES),
     _REPORTS.c.created_at >= sa.bindparam("since"),
     _REPORTS.c.lat.between(sa.bindparam("lat_min"), sa.bindparam("lat_max")),
     _REPORTS.c.lon.between(sa.bindparam("lon_min"), sa.bindparam("lon_max")),

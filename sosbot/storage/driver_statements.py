@@ -23,14 +23,14 @@ SQLAlchemy does around an execution is kept:
 - the engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners (the
   benchmarks' and tests' statement counts) are called when there are any.
 
-Only statements without expanding parameters (``IN`` of a list, even a fixed one) are
-taken: SQLAlchemy renders those at each execution.
+An ``IN`` of a list (an expanding parameter) is compiled once for each length the list
+comes with (SQLAlchemy's own expansion, done once), its items then sent as parameters.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,16 +39,30 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
+# The lengths of its lists a statement keeps the SQL of (a job's rows, a batch's events:
+# a few dozen at most); any other is compiled for its run alone.
+FORMS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class _Form:
+    """The SQL a statement sends, for one length of each of its lists."""
+
+    sql: str
+    fixed: dict[str, Any]  # the statement's literals, processed
+    given: tuple[tuple[str, str, Processor | None], ...]  # the caller's: key, name, processor
+    # The caller's lists: key, the parameters its items go to, the items' processor.
+    lists: tuple[tuple[str, tuple[str, ...], Processor | None], ...]
+    positions: tuple[str, ...] | None  # the order of a positional paramstyle
 
 
 @dataclass
 class _Compiled:
     """One statement compiled for one dialect."""
 
-    sql: str
-    fixed: dict[str, Any]  # the statement's literals, processed
-    given: tuple[tuple[str, str, Processor | None], ...]  # the caller's: key, name, processor
-    positions: tuple[str, ...] | None  # the order of a positional paramstyle
+    compiled: SQLCompiler
+    list_keys: tuple[str, ...]  # the caller's lists (expanding parameters), in order
+    forms: dict[tuple[int, ...], _Form]  # by the lists' lengths
     result_types: tuple[Any, ...]  # the columns' types, in order
     row: Callable[[Any], tuple[Any, ...]]  # a row (named: its columns by their keys)
     # The columns' result processors, found at the first run: some depend on the type the
@@ -95,15 +109,25 @@ class DriverStatement:
 
     def _run(self, conn: sa.Connection, compiled: _Compiled, params: Mapping[str, Any],
              *, fetch: bool) -> Any:
-        values = dict(compiled.fixed)
-        for key, name, process in compiled.given:
+        shape = tuple(len(params[key]) for key in compiled.list_keys)
+        form = compiled.forms.get(shape)
+        if form is None:
+            form = _form(compiled.compiled, params)
+            if len(compiled.forms) < FORMS_KEPT:
+                compiled.forms[shape] = form
+        values = dict(form.fixed)
+        for key, name, process in form.given:
             value = params[key]
             values[name] = value if process is None or value is None else process(value)
-        parameters: Any = values if compiled.positions is None else tuple(
-            values[name] for name in compiled.positions)
+        for key, names, process in form.lists:
+            values.update(zip(names, params[key] if process is None else (
+                None if item is None else process(item) for item in params[key]),
+                strict=True))
+        parameters: Any = values if form.positions is None else tuple(
+            values[name] for name in form.positions)
         if not conn.in_transaction():
             conn.begin()  # (as SQLAlchemy's autobegin: a commit or rollback ends it)
-        sql = compiled.sql
+        sql = form.sql
         cursor = None
         try:
             cursor = _cursor(conn.connection)
@@ -152,28 +176,58 @@ def _cursor(pooled: Any) -> Any:
 def _compile(statement: sa.ClauseElement, dialect: sa.Dialect, named: bool) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise ValueError("a statement with expanding parameters cannot run on the driver "
-                         "alone (SQLAlchemy renders them at each execution)")
-    processors: dict[str, Processor] = dict(compiled._bind_processors)  # type: ignore[arg-type]
+    if compiled.literal_execute_params:
+        raise ValueError("a statement with literal-execute parameters cannot run on the "
+                         "driver alone (SQLAlchemy renders their values into its SQL)")
+    lists = tuple(bind.key for bind in compiled.post_compile_params if bind.required)
+    row: Callable[[Any], tuple[Any, ...]] = tuple
+    if named:
+        row = namedtuple(  # type: ignore[attr-defined]
+            "Row", [column.keyname for column in compiled._result_columns])._make
+    # (each form is made at the first run of its lengths: a fixed list is expanded with
+    # the first run's other values at hand, which SQLAlchemy's expansion asks for)
+    return _Compiled(compiled, lists, {},
+                     tuple(column.type for column in compiled._result_columns), row)
+
+
+def _form(compiled: SQLCompiler, params: Mapping[str, Any]) -> _Form:
+    """The SQL for the lengths of ``params``' lists (SQLAlchemy renders a list's items as
+    parameters of their own: ``ids_1, ids_2…``), and where each value goes."""
+    processors: dict[str, Any] = dict(compiled._bind_processors)
+    sql: str = compiled.string
+    positions: Sequence[str] | None = compiled.positiontup
+    expansion: Mapping[str, Sequence[str]] = {}
+    late = compiled.post_compile_params
+    if late:
+        state = compiled.construct_expanded_state(
+            {bind.key: params[bind.key] for bind in compiled.bind_names if bind.required},
+            escape_names=False)
+        sql, positions, expansion = state.statement, state.positiontup, \
+            state.parameter_expansion
+        processors.update(state.processors)
     fixed: dict[str, Any] = {}
     given: dict[str, tuple[str, str, Processor | None]] = {}
+    lists: list[tuple[str, tuple[str, ...], Processor | None]] = []
     for bind, name in compiled.bind_names.items():
-        if bind.required:
+        if bind in late:
+            expanded = tuple(expansion[name])
+            if bind.required:
+                lists.append((bind.key, expanded, processors.get(expanded[0])
+                              if expanded else None))
+            else:  # a fixed list, its items processed once
+                for item_name, value in zip(expanded, bind.effective_value or (), strict=True):
+                    process = processors.get(item_name)
+                    fixed[item_name] = value if process is None or value is None \
+                        else process(value)
+        elif bind.required:
             given[name] = (bind.key, name, processors.get(name))
         else:
             value = bind.effective_value
             process = processors.get(name)
             fixed[name] = process(value) if process is not None and value is not None \
                 else value
-    positions = tuple(compiled.positiontup) if compiled.positional \
-        and compiled.positiontup is not None else None
-    row: Callable[[Any], tuple[Any, ...]] = tuple
-    if named:
-        row = namedtuple(  # type: ignore[attr-defined]
-            "Row", [column.keyname for column in compiled._result_columns])._make
-    return _Compiled(compiled.string, fixed, tuple(given.values()), positions,
-                     tuple(column.type for column in compiled._result_columns), row)
+    return _Form(sql, fixed, tuple(given.values()), tuple(lists),
+                 tuple(positions) if compiled.positional and positions is not None else None)
 
 
 def _know_results(compiled: _Compiled, dialect: sa.Dialect, description: Any) -> None:

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from sosbot.core.model import Destination
 from sosbot.core.outbox_rows import RowKind, RowPayload
 from sosbot.storage.db import RowsInsert
-from sosbot.storage.driver_statements import DriverStatement
+from sosbot.storage.driver_statements import DriverStatement, flushed
 from sosbot.storage.tables import Delivery, Outbox
 
 # In ``session.info``: the rows added since the last take, as (owner, Outbox or id); the
@@ -287,13 +287,9 @@ def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | N
 
 Whereabouts = tuple[OutboxStatus, str, str]  # (status, channel, chat id) of a row
 
-# A job's ids (at most queueing.ROWS_PER_JOB) as that many parameters, the last repeated
-# to fill them: a fixed statement, run on the driver's cursor (an IN of a list given at
-# each run would be rendered by SQLAlchemy each time).
-_WHERE_TO_AT_ONCE = 8
 _WHERE_TO = DriverStatement(sa.select(
     _TABLE.c.id, _TABLE.c.status, _TABLE.c.channel, _TABLE.c.chat_id).where(
-    _TABLE.c.id.in_([sa.bindparam(f"id{n}") for n in range(_WHERE_TO_AT_ONCE)])))
+    _TABLE.c.id.in_(sa.bindparam("ids", expanding=True))))
 
 
 def where_to(bind: sa.Connection, outbox_id: int) -> Whereabouts | None:
@@ -303,16 +299,11 @@ def where_to(bind: sa.Connection, outbox_id: int) -> Whereabouts | None:
 
 
 def where_to_many(bind: sa.Connection, ids: Sequence[int]) -> dict[int, Whereabouts]:
-    """``where_to`` of several rows (a job's), in one query for each eight; a missing row
-    is left out."""
-    found: dict[int, Whereabouts] = {}
-    for start in range(0, len(ids), _WHERE_TO_AT_ONCE):
-        part = list(ids[start:start + _WHERE_TO_AT_ONCE])
-        part += part[-1:] * (_WHERE_TO_AT_ONCE - len(part))
-        found.update((int(row_id), (OutboxStatus(status), str(channel), str(chat_id)))
-                     for row_id, status, channel, chat_id in _WHERE_TO.rows(
-                         bind, {f"id{n}": row_id for n, row_id in enumerate(part)}))
-    return found
+    """``where_to`` of several rows (a job's), in one query; a missing row is left out."""
+    if not ids:
+        return {}
+    return {int(row_id): (OutboxStatus(status), str(channel), str(chat_id))
+            for row_id, status, channel, chat_id in _WHERE_TO.rows(bind, {"ids": list(ids)})}
 
 
 _WAITING_CARDS = sa.select(*_PENDING_COLUMNS).where(
@@ -446,15 +437,16 @@ def probe_held(session: Session, chats: Iterable[tuple[str, str]]) -> None:
     wanted = set(chats)
     if not wanted:
         return
-    found = session.execute(_HELD_CHATS,
-                            {"chat_ids": sorted({chat_id for _, chat_id in wanted})})
+    found = _HELD_CHATS.rows(flushed(session),
+                             {"chat_ids": sorted({chat_id for _, chat_id in wanted})})
     session.info[_HELD_PROBE] = (wanted, {(channel, chat_id) for channel, chat_id in found})
 
 
 # Made once, run with parameters (building it per batch cost more than running it).
-_HELD_CHATS = (sa.select(_TABLE.c.channel, _TABLE.c.chat_id).distinct()
-               .where(_TABLE.c.status == OutboxStatus.HELD,
-                      _TABLE.c.chat_id.in_(sa.bindparam("chat_ids", expanding=True))))
+_HELD_CHATS = DriverStatement(
+    sa.select(_TABLE.c.channel, _TABLE.c.chat_id).distinct()
+    .where(_TABLE.c.status == OutboxStatus.HELD,
+           _TABLE.c.chat_id.in_(sa.bindparam("chat_ids", expanding=True))))
 
 
 def held_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:

@@ -221,9 +221,7 @@ def _media_counted(*statuses: MediaStatus) -> Any:
     counted = sa.select(sa.func.count()).select_from(_MEDIA).where(
         _MEDIA.c.report_id == _REPORT.c.id)
     if statuses:
-        # (equalities, not IN: an IN list is rendered at each execution, and the card's
-        # read runs on the driver's cursor, storage.driver_statements)
-        counted = counted.where(sa.or_(*(_MEDIA.c.status == s.value for s in statuses)))
+        counted = counted.where(_MEDIA.c.status.in_([s.value for s in statuses]))
     return counted.scalar_subquery()
 
 

@@ -154,11 +154,22 @@ def test_named_rows_read_their_columns_by_name(probe: Engine) -> None:
     assert row[:2] == (1, "một")
 
 
-def test_a_statement_with_an_expanding_list_is_refused(probe: Engine) -> None:
-    statement = DriverStatement(sa.select(PROBE.c.id).where(
-        PROBE.c.id.in_(sa.bindparam("ids", expanding=True))))
-    with probe.connect() as db, pytest.raises(ValueError, match="expanding"):
-        statement.rows(db, {"ids": [1, 2]})
+def test_a_list_given_at_each_run_reads_what_sqlalchemy_reads_at_every_length(
+        probe: Engine) -> None:
+    statement = sa.select(PROBE.c.id, PROBE.c.at).where(
+        PROBE.c.id.in_(sa.bindparam("ids", expanding=True)),
+        PROBE.c.colour.in_([Colour.BLUE, Colour.RED]),  # a fixed list
+        (PROBE.c.at.is_(None)) | PROBE.c.at.in_(sa.bindparam("ats", expanding=True)),
+    ).order_by(PROBE.c.id)
+    driver = DriverStatement(statement)
+    with probe.connect() as db:
+        for ids, ats in (([1, 2, 3, 4], [AT]), ([2], [AT + timedelta(hours=1), AT]),
+                         ([], [AT]), ([1, 3], []), ([4, 1, 4], [AT]), ([1, 2, 3, 4], [AT])):
+            by_sqlalchemy, by_driver = both_ways(db, statement, {"ids": ids, "ats": ats})
+            assert by_driver == by_sqlalchemy, (ids, ats)
+        assert [row[0] for row in driver.rows(db, {"ids": [1, 2, 3, 4], "ats": [AT]})] \
+            == [1, 3, 4]  # (2 is an hour later; 3 has no time)
+        db.commit()
 
 
 @pytest.mark.postgres

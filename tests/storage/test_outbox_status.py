@@ -74,14 +74,14 @@ def test_rows_written_in_bulk_are_pending(engine: Engine) -> None:
             (OutboxStatus.PENDING, "zalo", "1")] * 2
 
 
-def test_where_many_rows_go_is_read_eight_at_a_time_missing_rows_left_out(
+def test_where_many_rows_go_is_read_at_once_missing_rows_left_out(
         engine: Engine) -> None:
     with transaction(engine) as session:
         for n in range(11):
             outbox.add(session, channel="telegram", chat_id=f"-10{n % 3}",
                        destination=Destination.GROUP, row=TextRow.plain(f"x{n}"), now=NOW)
         ids = outbox.take_added(session)
-    asked = [*ids[:9], 999_999, *ids[9:]]  # (a missing row in the second eight)
+    asked = [*ids[:9], 999_999, *ids[9:]]  # (a missing row among them)
     with engine.connect() as db:
         found = outbox.where_to_many(db, asked)
         assert outbox.where_to_many(db, []) == {}
