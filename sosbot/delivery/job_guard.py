@@ -20,8 +20,11 @@ the worker carries on with the next job.
 from __future__ import annotations
 
 import logging
+import os
 import pickletools
+import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +39,10 @@ from sosbot.delivery.jobs import JOBS
 from sosbot.delivery.queueing import SERIALIZER
 
 log = logging.getLogger(__name__)
+
+# How long a stopping worker waits for the scheduler it forked before killing it.
+SCHEDULER_STOP_S = 10.0
+SCHEDULER_SIGNAL_EVERY_S = 0.5
 
 
 def refusal(job: Job) -> str | None:
@@ -112,6 +119,28 @@ class GuardedWorker(SimpleWorker):
         if self.stop_asked is not None and self.stop_asked.is_set():
             # rq's loop checks this before its first pop; its teardown stops the scheduler.
             self._stop_requested = True
+
+    def stop_scheduler(self) -> None:
+        """rq's (SIGTERM to the scheduler process, then wait for it), bounded: CPython
+        drops a signal that reaches a forked child before it has reset its signal state,
+        and rq's teardown, right after the fork when a stop came early, then waited for
+        ever. The SIGTERM is sent again every half second; a scheduler still running after
+        SCHEDULER_STOP_S is killed (its lock in Redis expires by itself)."""
+        process = self.scheduler._process if self.scheduler is not None else None
+        if process is None or not process.pid:
+            return
+        deadline = time.monotonic() + SCHEDULER_STOP_S
+        while process.is_alive() and time.monotonic() < deadline:
+            try:
+                os.kill(process.pid, signal.SIGTERM)
+            except OSError:  # gone already
+                break
+            process.join(SCHEDULER_SIGNAL_EVERY_S)
+        if process.is_alive():
+            log.warning("the rq scheduler (pid %d) did not stop within %.0f s; killed",
+                        process.pid, SCHEDULER_STOP_S)
+            process.kill()
+            process.join(SCHEDULER_STOP_S)
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         # Every log line of one job carries the job's id (``log_setup``'s request id).

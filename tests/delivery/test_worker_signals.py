@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -173,11 +174,16 @@ def test_a_process_forked_before_its_own_handlers_is_ended_by_a_stop_signal() ->
     noted in the child's copy of the parent's event."""
     import multiprocessing
 
+    forking = multiprocessing.get_context("fork")
+    running = forking.Event()
     handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     try:
         asked = lanes.hold_stop_signals()
-        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+        child = forking.Process(target=_sleep_once_running, args=(running,))
         child.start()
+        # (CPython drops a signal that reaches a child before it has reset its signal
+        # state after the fork: the signal goes once the child runs its own code.)
+        assert running.wait(STOP_WITHIN_S)
         os.kill(child.pid, signal.SIGTERM)  # type: ignore[arg-type]
         child.join(STOP_WITHIN_S)
         assert child.exitcode == -signal.SIGTERM
@@ -187,6 +193,42 @@ def test_a_process_forked_before_its_own_handlers_is_ended_by_a_stop_signal() ->
             child.kill()
         signal.signal(signal.SIGTERM, handlers[0])
         signal.signal(signal.SIGINT, handlers[1])
+
+
+def _sleep_once_running(running: Any, deaf: bool = False) -> None:
+    if deaf:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    running.set()
+    time.sleep(60)
+
+
+def test_a_scheduler_deaf_to_the_stop_signal_is_killed_not_waited_for_ever(
+        redis_url: str, queue_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The teardown's wait for the scheduler is bounded: one that never ends on SIGTERM
+    (a signal lost in its first instants, as CPython may lose one) is killed."""
+    import multiprocessing
+    from types import SimpleNamespace
+
+    from sosbot.delivery import job_guard
+
+    monkeypatch.setattr(job_guard, "SCHEDULER_STOP_S", 1.0)
+    forking = multiprocessing.get_context("fork")
+    running = forking.Event()
+    child = forking.Process(target=_sleep_once_running, args=(running, True))
+    child.start()
+    redis = Redis.from_url(redis_url)
+    try:
+        assert running.wait(STOP_WITHIN_S)
+        worker = guarded_worker(redis, queue_name)
+        worker.scheduler = SimpleNamespace(_process=child)  # type: ignore[assignment]
+        began = time.monotonic()
+        worker.stop_scheduler()
+        assert not child.is_alive() and child.exitcode == -signal.SIGKILL
+        assert time.monotonic() - began < 10
+    finally:
+        if child.is_alive():
+            child.kill()
+        redis.close()
 
 
 def test_a_workers_redis_connections_outlast_rqs_blocking_pop(redis_url: str,
