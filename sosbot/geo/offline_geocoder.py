@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from sosbot.geo.geocoding import MAX_TEXT_LENGTH, GeocodeResult
+from sosbot.geo.ward_matches import Ward
 from sosbot.geo.ward_names import fold_diacritics, has_diacritics, tone_key
-from sosbot.geo.wards import Ward, WardIndex
+from sosbot.geo.wards import WardIndex
 
 log = logging.getLogger(__name__)
 
