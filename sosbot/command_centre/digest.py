@@ -20,7 +20,7 @@ from sosbot.command_centre import queries
 from sosbot.command_centre.queries import DeliveryAckRow, FailureRow, ReportRow
 from sosbot.core.model import Category, Channel, ReportStatus
 from sosbot.routing.rules import COMMAND, DEPARTMENT, WARD, RoutingRules
-from sosbot.storage import outbox, platform_usage
+from sosbot.storage import held_rows, platform_usage
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def build_digest(session: Session, *, since: datetime, until: datetime, now: dat
         busiest_wards=tuple(WardCount(code or "", name or "", n) for (code, name), n in top),
         failures=tuple(queries.failures_between(session, since, until)),
         quiet_channels=_quiet_channels(session, now, quiet_after),
-        held_updates=outbox.held_count(session),
+        held_updates=held_rows.held_count(session),
         usage=platform_usage.of_month(session, now),
     )
     log.info("digest %s–%s: %d reports, %d open, %d overdue, %d failures", since, until,

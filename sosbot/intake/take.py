@@ -35,7 +35,7 @@ from sosbot.residents.actions import (
     refuse_over_rate,
     step_resident,
 )
-from sosbot.storage import conversations, inbound, outbox
+from sosbot.storage import conversations, held_rows, inbound, outbox
 from sosbot.storage.inbound import JournalRow
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def process_recorded(session: Session, recorded: Sequence[Recorded], now: dateti
     conversations.open_conversations(
         session, [(channel, chat_id, reporters[(channel, sender.user_id)].id)
                   for channel, chat_id, sender in residents], now)
-    outbox.probe_held(session, ((channel, chat_id) for channel, chat_id, _ in residents))
+    held_rows.probe_held(session, ((channel, chat_id) for channel, chat_id, _ in residents))
     results = []
     for index, delivery in enumerate(everything):
         outbox.owned_by(session, index)

@@ -24,7 +24,7 @@ from sosbot.core.actions import OutgoingMessage
 from sosbot.core.model import Destination
 from sosbot.core.outbox_rows import BadOutboxRow, MessageKind, RowKind, TextRow, read_row
 from sosbot.core.texts import text
-from sosbot.storage import outbox, reports
+from sosbot.storage import held_rows, outbox, reports
 from sosbot.storage.outbox import OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def release(session: Session, channel: str, chat_id: str, lang: str,
             now: datetime) -> int | None:
     """The resident wrote: their held updates go out as one message. The new row's id, or
     None when nothing was held."""
-    held = outbox.held_for_chat(session, channel, chat_id)
+    held = held_rows.held_for_chat(session, channel, chat_id)
     if not held:
         return None
     lines = "\n".join(f"• {row.payload.get('text', '')}" for row in held)

@@ -15,7 +15,7 @@ the row's kind (``outbox.method``, a ``RowKind``), ``to_json`` gives the payload
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from sosbot.core.model import Destination
 from sosbot.core.outbox_rows import RowKind, RowPayload
 from sosbot.storage.db import RowsInsert
-from sosbot.storage.driver_statements import DriverStatement, flushed
+from sosbot.storage.driver_statements import DriverStatement
 from sosbot.storage.tables import Delivery, Outbox
 
 # In ``session.info``: the rows added since the last take, as (owner, Outbox or id); the
@@ -36,7 +36,6 @@ _ADDED = "sosbot.outbox.added"
 _UNWRITTEN = "sosbot.outbox.unwritten"
 _OWNER = "sosbot.outbox.owner"
 # The chats whose held rows were looked up together, and those of them that have some.
-_HELD_PROBE = "sosbot.outbox.held_probe"
 
 
 class OutboxStatus(StrEnum):
@@ -259,10 +258,10 @@ def pending_by_id(bind: sa.Connection, ids: Sequence[int]) -> list[PendingRow]:
     return [found[row_id] for row_id in ids if row_id in found]
 
 
-_STARTED_ = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+_START = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
     attempt_started_at=sa.bindparam("now"), idempotency_key=sa.bindparam("key"))
-_STARTED = DriverStatement(_STARTED_)
-_STARTED_WITH_PAYLOAD = DriverStatement(_STARTED_.values(payload=sa.bindparam("payload")))
+_STARTED = DriverStatement(_START)
+_STARTED_WITH_PAYLOAD = DriverStatement(_START.values(payload=sa.bindparam("payload")))
 
 
 def mark_started(bind: sa.Connection, row_id: int, *, key: str, now: datetime,
@@ -326,7 +325,7 @@ def waiting_cards(bind: sa.Connection, channel: str, chat_id: str, from_id: int,
 
 
 _DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
-# Built once: a statement SQLAlchemy has seen is executed from its compiled cache.
+# A send's record, on the driver's cursor (storage.driver_statements).
 _SENT_ROW = DriverStatement(sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
     status=OutboxStatus.SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
     attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now")))
@@ -426,42 +425,3 @@ def send_now(session: Session, ids: list[int], now: datetime) -> None:
 def pending_count(session: Session) -> int:
     return int(session.exec(select(sa.func.count()).select_from(Outbox)
                             .where(Outbox.status == OutboxStatus.PENDING)).one())
-
-
-def probe_held(session: Session, chats: Iterable[tuple[str, str]]) -> None:
-    """Find out in one query which of ``chats`` (channel, chat id) have held updates: for
-    the rest of the transaction :func:`held_for_chat` answers the others without a query of
-    its own. Held rows are rare and every resident's message looks for them, so a batch of
-    deliveries asks once instead of once a message. A row held by a worker after the probe
-    waits for the resident's next message, as one held just after the transaction would."""
-    wanted = set(chats)
-    if not wanted:
-        return
-    found = _HELD_CHATS.rows(flushed(session),
-                             {"chat_ids": sorted({chat_id for _, chat_id in wanted})})
-    session.info[_HELD_PROBE] = (wanted, {(channel, chat_id) for channel, chat_id in found})
-
-
-# Made once, run with parameters (building it per batch cost more than running it).
-_HELD_CHATS = DriverStatement(
-    sa.select(_TABLE.c.channel, _TABLE.c.chat_id).distinct()
-    .where(_TABLE.c.status == OutboxStatus.HELD,
-           _TABLE.c.chat_id.in_(sa.bindparam("chat_ids", expanding=True))))
-
-
-def held_for_chat(session: Session, channel: str, chat_id: str) -> list[Outbox]:
-    """A resident's held updates, oldest first, locked for update (PostgreSQL)."""
-    probed = session.info.get(_HELD_PROBE)
-    if probed is not None and (channel, chat_id) in probed[0] \
-            and (channel, chat_id) not in probed[1]:
-        return []  # none when the batch looked (probe_held)
-    return list(session.exec(
-        select(Outbox).where(Outbox.channel == channel, Outbox.chat_id == chat_id,
-                             Outbox.status == OutboxStatus.HELD)
-        .order_by(col(Outbox.id)).with_for_update()).all())
-
-
-def held_count(session: Session) -> int:
-    """How many updates wait, held, for their resident to write again."""
-    return int(session.exec(select(sa.func.count()).select_from(Outbox)
-                            .where(Outbox.status == OutboxStatus.HELD)).one())

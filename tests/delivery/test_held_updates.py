@@ -142,7 +142,7 @@ def test_a_resident_who_blocked_the_page_is_not_held_for(engine: Engine) -> None
 def test_in_a_batch_of_deliveries_only_the_resident_with_held_updates_gets_them(
         engine: Engine) -> None:
     """The intake writer looks up held updates once for its whole batch
-    (``outbox.probe_held``): the resident who has some still gets them first, the others
+    (``held_rows.probe_held``): the resident who has some still gets them first, the others
     nothing, and nobody's answer is lost."""
     from sosbot.intake.take import take_batch
 
