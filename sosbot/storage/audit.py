@@ -160,8 +160,9 @@ def _append_pending(session: OrmSession) -> None:
                      "action": entry.action, "report_id": entry.report_id,
                      "detail": entry.detail, "prev_hash": prev, "row_hash": digest})
         prev = digest
-    # One multi-row INSERT, no ORM objects: rows only ever appended, never read back here.
-    session.connection().execute(_INSERT, rows)
+    # One pipeline of INSERTs on the driver, no ORM objects: rows only ever appended,
+    # never read back here.
+    _INSERT.many(session.connection(), rows)
 
 
 def _lock_chain(session: OrmSession, dialect: str) -> None:
@@ -178,7 +179,9 @@ def _forget_pending(session: OrmSession, transaction: SessionTransaction) -> Non
         session.info.pop(_PENDING, None)
 
 
-_INSERT = sa.insert(AuditLog.__table__)  # type: ignore[attr-defined]
+_INSERT = DriverStatement(sa.insert(AuditLog.__table__).values(  # type: ignore[attr-defined]
+    {name: sa.bindparam(name) for name in ("id", "at", "actor", "action", "report_id", "detail",
+                                           "prev_hash", "row_hash")}))
 _LAST_HASH = (select(AuditLog.row_hash).where(col(AuditLog.row_hash).is_not(None))
               .order_by(col(AuditLog.id).desc()).limit(1))
 # PostgreSQL, once the chain's lock is held: the last row's hash and the next ids, in one

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sosbot.storage.driver_statements import DriverStatement, flushed
 from sosbot.storage.private_files import private_dir, private_file, tighten
 
 log = logging.getLogger(__name__)
@@ -159,55 +160,47 @@ def single_statement(conn: sa.Connection) -> Iterator[sa.Connection]:
 
 
 class RowsInsert:
-    """One prepared INSERT for many rows of a table; their new ids, in the order of the rows.
+    """One INSERT for many rows of a table; their new ids, in the order of the rows.
 
-    PostgreSQL says which id is which row's (``sort_by_parameter_order``). SQLite cannot, and
-    SQLAlchemy would then insert the rows one statement each; but SQLite gives the rows of
-    one INSERT ascending rowids in the order they come (each row the largest rowid so far
-    plus one, and no other writer in between: a transaction holds the write lock from its
-    BEGIN IMMEDIATE), so there the ids sorted are the rows' ids in order and all the rows go
-    in one statement.
+    Run on the driver (:meth:`DriverStatement.many`): on PostgreSQL one pipeline of one
+    prepared single-row INSERT a row, each returning its id, so the ids come in the
+    rows' order; on SQLite one execution a row, in order.
     """
 
     def __init__(self, table: sa.Table, columns: Sequence[str]) -> None:
         values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
-        self._ordered = sa.insert(table).values(values).returning(
-            table.c.id, sort_by_parameter_order=True)
-        self._together = sa.insert(table).values(values).returning(table.c.id)
+        self._insert = DriverStatement(sa.insert(table).values(values).returning(table.c.id))
 
     def __call__(self, session: Session, rows: list[dict[str, Any]]) -> list[int]:
-        if session.new:
-            session.flush()  # rows added before these keep the lower ids
-        connection = session.connection()
-        if connection.dialect.name == "sqlite":
-            return sorted(int(i) for i in connection.execute(self._together, rows).scalars())
-        return [int(i) for i in connection.execute(self._ordered, rows).scalars()]
+        # (flushed: rows the session added before these keep the lower ids)
+        return [int(row[0]) for row in self._insert.many(flushed(session), rows, fetch=True)]
 
 
 class InsertMissing:
-    """``INSERT … ON CONFLICT (key) DO NOTHING`` for many rows in one statement, prepared
-    once per dialect: the rows whose key is stored already are left as they are (a
-    concurrent transaction inserting the same key is waited for, never an error). Returns
-    the ``returning`` columns of the rows it inserted."""
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` for many rows, run on the driver
+    (:meth:`DriverStatement.many`), prepared once per dialect: the rows whose key is stored
+    already are left as they are (a concurrent transaction inserting the same key is
+    waited for, never an error). Returns the ``returning`` columns of the rows it
+    inserted."""
 
     def __init__(self, table: sa.Table, columns: Sequence[str], key: Sequence[str],
                  returning: Sequence[str] = ()) -> None:
         values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
         self._returns = bool(returning)
-        self._statements: dict[str, Any] = {}
+        self._statements: dict[str, DriverStatement] = {}
         for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
             statement: Any = insert(table).values(values).on_conflict_do_nothing(
                 index_elements=list(key))
             if returning:
                 statement = statement.returning(*(table.c[name] for name in returning))
-            self._statements[dialect] = statement
+            self._statements[dialect] = DriverStatement(statement)
 
     def __call__(self, session: Session, rows: list[dict[str, Any]]) -> list[Any]:
         if not rows:
             return []
         connection = session.connection()
-        result = connection.execute(self._statements[connection.dialect.name], rows)
-        return list(result) if self._returns else []
+        return self._statements[connection.dialect.name].many(connection, rows,
+                                                             fetch=self._returns)
 
 
 def ping(engine: Engine) -> None:

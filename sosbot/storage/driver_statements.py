@@ -100,6 +100,31 @@ class DriverStatement:
         assert isinstance(count, int)
         return count
 
+    def many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]], *,
+             fetch: bool = False) -> list[tuple[Any, ...]]:
+        """Run the statement once for each of ``rows`` (an INSERT of many rows, an UPDATE
+        of many): on PostgreSQL as one pipeline (one round trip; psycopg prepares the
+        statement, so its SQL is converted and parsed once, where a multi-row ``VALUES``
+        of SQLAlchemy's is converted anew for every size, and not cached once over 50
+        values); elsewhere one execution a row (SQLite runs in the process: no round trip
+        to save). With ``fetch``, every row each run returns, in the order of ``rows``
+        (a run that returns none adds none: ``ON CONFLICT DO NOTHING``)."""
+        if not rows:
+            return []
+        compiled = self._compiled_for(conn.dialect)
+        if compiled.list_keys:
+            raise ValueError("a statement with a list runs one set of values at a time")
+        form = compiled.forms.get(())
+        if form is None:
+            form = compiled.forms[()] = _form(compiled.compiled, rows[0])
+        parameters = [_parameters(form, row) for row in rows]
+        found = self._execute(conn, compiled, form.sql, parameters, fetch=fetch, many=True)
+        if not fetch:
+            return []
+        if compiled.results is not None:
+            found = [_processed(row, compiled.results) for row in found]
+        return found if not self.named else [compiled.row(row) for row in found]
+
     def _compiled_for(self, dialect: sa.Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
@@ -115,39 +140,66 @@ class DriverStatement:
             form = _form(compiled.compiled, params)
             if len(compiled.forms) < FORMS_KEPT:
                 compiled.forms[shape] = form
-        values = dict(form.fixed)
-        for key, name, process in form.given:
-            value = params[key]
-            values[name] = value if process is None or value is None else process(value)
-        for key, names, process in form.lists:
-            values.update(zip(names, params[key] if process is None else (
-                None if item is None else process(item) for item in params[key]),
-                strict=True))
-        parameters: Any = values if form.positions is None else tuple(
-            values[name] for name in form.positions)
+        return self._execute(conn, compiled, form.sql, _parameters(form, params),
+                             fetch=fetch, many=False)
+
+    def _execute(self, conn: sa.Connection, compiled: _Compiled, sql: str,
+                 parameters: Any, *, fetch: bool, many: bool) -> Any:
         if not conn.in_transaction():
             conn.begin()  # (as SQLAlchemy's autobegin: a commit or rollback ends it)
-        sql = form.sql
         cursor = None
         try:
             cursor = _cursor(conn.connection)
             listened = conn._has_events or conn.engine._has_events
             if listened:
                 for before in conn.dispatch.before_cursor_execute:
-                    sql, parameters = before(conn, cursor, sql, parameters, None, False)
-            cursor.execute(sql, parameters)
+                    sql, parameters = before(conn, cursor, sql, parameters, None, many)
+            if not many:
+                cursor.execute(sql, parameters)
+            elif conn.dialect.driver == "psycopg":
+                cursor.executemany(sql, parameters, returning=fetch)
+            elif fetch:
+                found = []
+                for one in parameters:
+                    cursor.execute(sql, one)
+                    found += cursor.fetchall()
+            else:
+                cursor.executemany(sql, parameters)
             if listened:
                 for after in conn.dispatch.after_cursor_execute:
-                    after(conn, cursor, sql, parameters, None, False)
+                    after(conn, cursor, sql, parameters, None, many)
             if not fetch:
                 return cursor.rowcount
             if not compiled.results_known:
                 _know_results(compiled, conn.dialect, cursor.description)
-            return cursor.fetchall()
+            if not many:
+                return cursor.fetchall()
+            if conn.dialect.driver != "psycopg":
+                return found
+            found = []
+            while True:  # (psycopg: one result a run)
+                found += cursor.fetchall()
+                if not cursor.nextset():
+                    return found
         except BaseException as exc:
             # SQLAlchemy's own path: wrapped, and a lost connection invalidated.
             conn.connection.info.pop(_CURSOR, None)
             conn._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+
+
+def _parameters(form: _Form, params: Mapping[str, Any]) -> Any:
+    """The values of one run as the driver takes them: the statement's own and the
+    caller's, processed, by name or in the positional order."""
+    values = dict(form.fixed)
+    for key, name, process in form.given:
+        value = params[key]
+        values[name] = value if process is None or value is None else process(value)
+    for key, names, process in form.lists:
+        values.update(zip(names, params[key] if process is None else (
+            None if item is None else process(item) for item in params[key]),
+            strict=True))
+    return values if form.positions is None else tuple(
+        values[name] for name in form.positions)
 
 
 def flushed(session: Session) -> sa.Connection:

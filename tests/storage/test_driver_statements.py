@@ -211,3 +211,68 @@ def test_a_textual_statement_reads_values_as_the_driver_gives_them(probe: Engine
         assert DriverStatement(sa.text("SELECT count(*) FROM driver_statement_probe "
                                        "WHERE id >= :n")).rows(db, {"n": 2}) == [(3,)]
         db.commit()
+
+
+INSERT_RETURNING = sa.insert(PROBE).values(
+    {name: sa.bindparam(name) for name in ("id", "name", "colour", "at", "payload", "lat")}
+).returning(PROBE.c.id, PROBE.c.name, PROBE.c.at, PROBE.c.payload, PROBE.c.lat)
+
+
+def test_many_rows_inserted_return_their_rows_in_order_with_sqlalchemys_types(
+        probe: Engine) -> None:
+    rows = [{"id": 11 - n, "name": f"hàng {n}", "colour": Colour.BLUE,
+             "at": AT + timedelta(seconds=n), "payload": {"n": n, "ư": [n]} if n % 2 else None,
+             "lat": 10.0 + n / 8}
+            for n in range(7)]
+    with probe.connect() as db:
+        found = DriverStatement(INSERT_RETURNING).many(db, rows, fetch=True)
+        assert db.in_transaction()
+        db.commit()
+        stored = [tuple(row) for row in db.execute(
+            sa.select(PROBE.c.id, PROBE.c.name, PROBE.c.at, PROBE.c.payload, PROBE.c.lat)
+            .where(PROBE.c.id > 4).order_by(PROBE.c.id.desc()))]
+        db.commit()
+    assert found == stored  # in the order of the rows given, as SQLAlchemy reads them back
+    assert [row[1] for row in found] == [row["name"] for row in rows]
+    assert found[1][2] == AT + timedelta(seconds=1) and found[1][3] == {"n": 1, "ư": [1]}
+
+
+def test_many_without_fetch_runs_each_and_a_conflict_returns_nothing(probe: Engine) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+    with probe.connect() as db:
+        insert = (postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert)(
+            PROBE).values({"id": sa.bindparam("id"), "name": sa.bindparam("name"),
+                           "colour": "blue"}).on_conflict_do_nothing(index_elements=["id"])
+        statement = DriverStatement(insert.returning(PROBE.c.id))
+        assert statement.many(db, [], fetch=True) == []
+        found = statement.many(db, [{"id": 3, "name": "x"}, {"id": 9, "name": "chín"},
+                                    {"id": 1, "name": "y"}, {"id": 8, "name": "tám"}],
+                               fetch=True)
+        assert found == [(9,), (8,)]
+        DriverStatement(PAINT).many(db, [{"row_id": 9, "at": AT, "payload": None},
+                                         {"row_id": 8, "at": AT, "payload": {"k": 1}}])
+        db.commit()
+        assert [tuple(row) for row in db.execute(
+            sa.select(PROBE.c.id, PROBE.c.name, PROBE.c.colour).where(PROBE.c.id > 4)
+            .order_by(PROBE.c.id))] == [(8, "tám", "red"), (9, "chín", "red")]
+        db.commit()
+
+
+def test_many_fails_whole_with_sqlalchemys_error_and_the_connection_goes_on(
+        probe: Engine) -> None:
+    insert = DriverStatement(sa.insert(PROBE).values(
+        {"id": sa.bindparam("id"), "name": sa.bindparam("name"), "colour": "blue"}))
+    with probe.connect() as db:
+        with pytest.raises(sa.exc.IntegrityError):
+            insert.many(db, [{"id": 20, "name": "a"}, {"id": 2, "name": "b"}])
+        db.rollback()
+        assert db.execute(sa.select(sa.func.count()).select_from(PROBE)
+                          .where(PROBE.c.id == 20)).scalar_one() == 0
+        insert.many(db, [{"id": 20, "name": "a"}])
+        db.commit()
+
+
+def test_many_refuses_a_statement_with_a_list(probe: Engine) -> None:
+    with probe.connect() as db, pytest.raises(ValueError):
+        DriverStatement(sa.select(PROBE.c.id).where(
+            PROBE.c.id.in_(sa.bindparam("ids", expanding=True)))).many(db, [{"ids": [1]}])
