@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from sosbot.core.model import ConversationState, Sender
 from sosbot.core.texts import DEFAULT_LANG
 from sosbot.storage.db import InsertMissing
+from sosbot.storage.driver_statements import DriverStatement
 from sosbot.storage.tables import Conversation, Reporter
 
 # Built once: building a statement costs more CPU than running it, and these run for every
@@ -114,10 +115,10 @@ def load_state(conversation: Conversation) -> ConversationState:
     return ConversationState.model_validate(conversation.state or {})
 
 
-_SAVE = sa.update(Conversation.__table__).where(  # type: ignore[attr-defined]
+_SAVE = DriverStatement(sa.update(Conversation.__table__).where(  # type: ignore[attr-defined]
     Conversation.__table__.c.id == sa.bindparam("conversation_id")  # type: ignore[attr-defined]
 ).values({name: sa.bindparam(name) for name in
-          ("state", "has_draft", "last_activity_at", "updated_at")})
+          ("state", "has_draft", "last_activity_at", "updated_at")}))
 
 
 # In ``session.info``: conversation id → the values its row is still to be updated with.
@@ -145,8 +146,8 @@ def write_states(session: Session) -> None:
     """Write the states :func:`save_state` kept, one UPDATE for all of them."""
     unsaved: dict[int, dict[str, Any]] = session.info.pop(_UNSAVED, {})
     if unsaved:
-        session.connection().execute(_SAVE, [{"conversation_id": conversation_id, **values}
-                                             for conversation_id, values in unsaved.items()])
+        _SAVE.many(session.connection(), [{"conversation_id": conversation_id, **values}
+                                          for conversation_id, values in unsaved.items()])
 
 
 @sa.event.listens_for(sa.orm.Session, "before_commit")

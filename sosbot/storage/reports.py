@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from sosbot.core.model import (
@@ -25,7 +26,7 @@ from sosbot.core.model import (
 from sosbot.core.model import Report as CoreReport
 from sosbot.core.sanitize import truncate
 from sosbot.storage import audit as audit_chain
-from sosbot.storage.driver_statements import DriverStatement
+from sosbot.storage.driver_statements import DriverStatement, flushed
 from sosbot.storage.tables import Delivery, Media, MediaStatus, Report, ReportCounter, Reporter
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,14 +34,14 @@ MAX_DESCRIPTION = 8000
 
 
 @cache
-def _next_number(dialect: str) -> Any:
+def _next_number(dialect: str) -> DriverStatement:
     """The counter's upsert, built once per dialect on the table (not the ORM class: no ORM
-    bulk-insert machinery for one row)."""
+    bulk-insert machinery for one row), run on the driver's cursor."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table: sa.Table = ReportCounter.__table__  # type: ignore[attr-defined]
-    return insert(table).values(year=sa.bindparam("year"), last=1).on_conflict_do_update(
-        index_elements=["year"], set_={"last": table.c.last + 1}
-    ).returning(table.c.last)
+    return DriverStatement(insert(table).values(
+        year=sa.bindparam("year"), last=1).on_conflict_do_update(
+        index_elements=["year"], set_={"last": table.c.last + 1}).returning(table.c.last))
 
 
 def next_code(session: Session, now: datetime) -> str:
@@ -49,9 +50,29 @@ def next_code(session: Session, now: datetime) -> str:
     One atomic upsert on the year's counter row, so two processes never get the same code.
     """
     year = now.astimezone(LOCAL_TIME).year % 100
-    upsert = _next_number(session.get_bind().dialect.name)
-    number = session.execute(upsert, {"year": year}).scalar_one()
-    return f"SOS-{year:02d}{number:04d}"
+    connection = flushed(session)
+    found = _next_number(connection.dialect.name).first(connection, {"year": year})
+    assert found is not None
+    return f"SOS-{year:02d}{int(found[0]):04d}"
+
+
+_REPORT_TABLE: sa.Table = Report.__table__  # type: ignore[attr-defined]
+_REPORT_COLUMNS = tuple(column.name for column in _REPORT_TABLE.columns if column.name != "id")
+# A new report's row: one INSERT on the driver (storage.driver_statements), not the ORM's
+# flush; the object then joins the session as a stored row, so what routing changes on it
+# is written as the ORM writes any change.
+_INSERT_REPORT = DriverStatement(sa.insert(_REPORT_TABLE).values(
+    {name: sa.bindparam(name) for name in _REPORT_COLUMNS}).returning(_REPORT_TABLE.c.id))
+
+
+def _store_new(session: Session, report: Report) -> None:
+    """Insert ``report`` (a new object) and make it the session's object of its row."""
+    found = _INSERT_REPORT.first(flushed(session),
+                                 {name: getattr(report, name) for name in _REPORT_COLUMNS})
+    assert found is not None
+    report.id = int(found[0])
+    make_transient_to_detached(report)
+    session.add(report)
 
 
 def audit(session: Session, *, actor: str, action: str, now: datetime,
@@ -105,8 +126,7 @@ def create_report(session: Session, *, channel: str, chat_id: str, reporter_id: 
     )
     if place is not None:
         place(report)
-    session.add(report)
-    session.flush()
+    _store_new(session, report)
     assert report.id is not None
     media_ids = add_media(session, channel=channel, report_id=report.id, refs=draft.media,
                           now=now)
