@@ -122,6 +122,12 @@ class BareWards:
             i += 1
         return out
 
+    def named_after(self, ws: Sequence[Word]) -> tuple[str, ...]:
+        """The wards whose name is exactly the words ``ws`` (a landmark the gazetteer knows,
+        typed bare: "cầu Kiệu", "chợ Phú Lâm" are not; "Cầu Kiệu" is the bridge and the
+        ward named after it), none for a name never taken bare."""
+        return tuple(self._codes.get(tuple(w.plain for w in ws), ()))
+
     @staticmethod
     def _spelled(text: str, ws: Sequence[Word],
                  spellings: Sequence[tuple[str, ...]]) -> bool:
