@@ -64,7 +64,8 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("!bắn", _SEC, 3), ("bắn nhau", _SEC, 5),
     ("hành hung", _SEC, 4), ("ẩu đả", _SEC, 4), ("gây rối", _SEC, 4), ("quậy phá", _SEC, 4),
     ("côn đồ", _SEC, 4), ("giang hồ", _SEC, 4), ("xã hội đen", _SEC, 4),
-    ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("xâm hại", _SEC, 4), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
+    ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
+    ("xâm hại", _SEC, 4),  # a child abused (round fifteen)
     ("đe dọa", _SEC, 3), ("đe doạ", _SEC, 3), ("tống tiền", _SEC, 4),
     # longer than "bị tông", which would take "bi tong" first (round fourteen)
     ("bị tống tiền", _SEC, 4), ("lừa đảo", _SEC, 4),
@@ -119,6 +120,7 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     # a vehicle that brings down what it hits ("ô tô con đâm gãy trụ điện"; round fifteen)
     ("đâm gãy", _TRAF, 5), ("tông gãy", _TRAF, 5), ("đâm sập", _TRAF, 5),
     ("tông sập", _TRAF, 5), ("đâm đổ", _TRAF, 5), ("tông đổ", _TRAF, 5),
+    ("đâm thẳng vào", _TRAF, 5), ("tông thẳng vào", _TRAF, 5),
     ("va quẹt", _TRAF, 4),
     # a vehicle reversing into someone ("ô tô lùi trong hẻm đè trúng bà cụ"; round fifteen)
     ("xe lùi", _TRAF, 4), ("ô tô lùi", _TRAF, 4), ("lùi xe", _TRAF, 4), ("chạy lùi", _TRAF, 4),
@@ -164,6 +166,8 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("triều cường", _OTHER, 4), ("cây đổ", _OTHER, 5), ("cây ngã", _OTHER, 5),
     ("ngã cây", _OTHER, 5), ("đổ cây", _OTHER, 5), ("gãy cành", _OTHER, 4),
     ("cành cây", _OTHER, 3), ("gãy đổ", _OTHER, 4), ("bật gốc", _OTHER, 4),
+    # a branch as the South says it ("cây xanh gãy nhánh rớt trúng xe hơi"; round fifteen)
+    ("gãy nhánh", _OTHER, 4), ("nhánh cây", _OTHER, 3),
     ("đứt dây điện", _OTHER, 5), ("dây điện", _OTHER, 3), ("điện giật", _OTHER, 5),
     ("bị điện giật", _OTHER, 5), ("!sập", _OTHER, 3), ("sập nhà", _OTHER, 5),
     ("nhà sập", _OTHER, 5), ("sập tường", _OTHER, 5), ("tường sập", _OTHER, 5),
@@ -211,8 +215,9 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("stuck", _OTHER, 3), ("elevator", _OTHER, 3), ("collapsed", _OTHER, 4),
     ("fainted", _OTHER, 4), ("unconscious", _OTHER, 3), ("snake", _OTHER, 4),
     ("power line", _OTHER, 4), ("electrocuted", _OTHER, 5),
-    ("sét đánh", _OTHER, 3), ("tím tái", _OTHER, 4),
-    ("nước sôi", _OTHER, 4),
+    # (round fifteen) lightning that strikes someone (weight 3: a fire it lights outweighs
+    # it), a child turning blue, a scald
+    ("sét đánh", _OTHER, 3), ("tím tái", _OTHER, 4), ("nước sôi", _OTHER, 4),
 )
 
 # Toned collocations whose first word, typed without diacritics, folds to a keyword's
@@ -224,6 +229,8 @@ COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước
                  "chạy theo", "chạy về", "chạy đi", "chém gió",
                  # scattering in panic (round fourteen): people or a loose animal
                  "chạy toán loạn", "chạy tán loạn",
+                 # a vehicle on its way ("xe khách đang chạy trên cao tốc"; round fifteen)
+                 "đang chạy trên",
                  # machines running all night (noise), not an engine on fire
                  "chạy máy xuyên đêm", "chạy máy suốt đêm", "chạy máy cả đêm",
                  "chạy máy thâu đêm", "chạy máy ầm ầm",
