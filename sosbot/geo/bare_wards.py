@@ -126,9 +126,9 @@ class BareWards:
         return out
 
     def named_after(self, ws: Sequence[Word]) -> tuple[str, ...]:
-        """The wards whose name is exactly the words ``ws`` (a landmark the gazetteer knows,
-        typed bare: "cầu Kiệu", "chợ Phú Lâm" are not; "Cầu Kiệu" is the bridge and the
-        ward named after it), none for a name never taken bare."""
+        """The wards whose whole name is the words ``ws`` (a landmark the gazetteer knows:
+        "Cầu Kiệu" is the bridge and the ward named after it; "Chợ Bến Thành" is no
+        ward's name), none for a name never taken bare ("Sài Gòn")."""
         return tuple(self._codes.get(tuple(w.plain for w in ws), ()))
 
     @staticmethod
