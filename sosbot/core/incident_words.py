@@ -217,7 +217,13 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("power line", _OTHER, 4), ("electrocuted", _OTHER, 5),
     # (round fifteen) lightning that strikes someone (weight 3: a fire it lights outweighs
     # it), a child turning blue, a scald
-    ("sét đánh", _OTHER, 3), ("tím tái", _OTHER, 4), ("nước sôi", _OTHER, 4),
+    ("sét đánh", _OTHER, 3), ("tím tái", _OTHER, 4),
+    # a scald: boiling water on someone, not boiling water ("nước sôi rồi thì cho mì vào"
+    # is cooking)
+    ("bị nước sôi", _OTHER, 4), ("nước sôi đổ", _OTHER, 4), ("đổ nước sôi", _OTHER, 4),
+    ("nước sôi tạt", _OTHER, 4), ("tạt nước sôi", _OTHER, 4), ("nước sôi văng", _OTHER, 4),
+    ("nước sôi dội", _OTHER, 4), ("dội nước sôi", _OTHER, 4), ("bỏng nước sôi", _OTHER, 4),
+    ("phỏng nước sôi", _OTHER, 4), ("vào nồi nước sôi", _OTHER, 4),
 )
 
 # Toned collocations whose first word, typed without diacritics, folds to a keyword's

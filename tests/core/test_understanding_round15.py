@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from sosbot.core.model import Category
-from sosbot.core.understanding import keyword_category
+from sosbot.core.understanding import guess_category, keyword_category
 
 F, S, T, OT = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
 
@@ -47,3 +47,12 @@ def test_round_fifteen_readings(message: str, category: Category) -> None:
 ])
 def test_the_guards_of_round_fifteen(message: str, category: Category | None) -> None:
     assert keyword_category(message) is category
+
+
+@pytest.mark.parametrize("text", [
+    "nước sôi rồi thì cho mì vào",
+    "nuoc soi roi, pha tra di em",
+    "đun nước sôi để nguội rồi uống",
+])
+def test_boiling_water_for_cooking_is_no_incident(text: str) -> None:
+    assert guess_category(text) is None
