@@ -82,8 +82,12 @@ HELD_OUT_13_BEFORE = _before("fd0e408", 136, 97.1, 105, 67.6, 5.7, 70.5, 13, 100
 # committed alone), before any of round fourteen's changes; nothing is tuned or trained on it.
 HELD_OUT_14_BEFORE = _before("5671164", 166, 92.8, 125, 86.4, 7.2, 92.0, 21, 95.2, 7, 0, 0,
                              8)
+# The fifteenth (round fifteen) read by commit 3852b53 (round fourteen's code, the set
+# committed alone), before any of round fifteen's changes; nothing is tuned or trained on it.
+HELD_OUT_15_BEFORE = _before("3852b53", 229, 93.4, 185, 76.8, 15.1, 90.3, 22, 100.0, 5, 4, 1,
+                             10)
 BEFORE_N = {2: HELD_OUT_2_BEFORE, 3: HELD_OUT_3_BEFORE, 4: HELD_OUT_4_BEFORE,
             5: HELD_OUT_5_BEFORE, 6: HELD_OUT_6_BEFORE, 7: HELD_OUT_7_BEFORE,
             8: HELD_OUT_8_BEFORE, 9: HELD_OUT_9_BEFORE, 10: HELD_OUT_10_BEFORE,
             11: HELD_OUT_11_BEFORE, 12: HELD_OUT_12_BEFORE, 13: HELD_OUT_13_BEFORE,
-            14: HELD_OUT_14_BEFORE}
+            14: HELD_OUT_14_BEFORE, 15: HELD_OUT_15_BEFORE}

@@ -83,7 +83,11 @@ _OUT_OF_CONTROL = ("mất lái", "lao lên", "lao xuống", "lao vào", "lao qua
                    "hất văng", "văng ra", "lủi vào", "lost control", "head on", "swerve",
                    "skid", "veer", "flip", "overturn", "rolled over", "swipe", "sideswipe",
                    "xuống hố", "cán lên", "cán trúng", "hit", "knocked down", "knocked over",
-                   "ran into")
+                   "ran into",
+                   # a hole in the road the vehicle drops into (round fifteen: "xe máy chạy
+                   # vào hố ga mất nắp", "sụp ổ gà ngã văng")
+                   "vào hố ga", "xuống hố ga", "lọt hố ga", "sụp hố ga", "sụp ổ gà",
+                   "sập ổ gà", "lọt ổ gà", "vấp ổ gà", "into a manhole", "into a pothole")
 # A person of the family gone and not back ("ba tui đi khỏi nhà từ sáng chưa về").
 _KIN = ("ba", "bố", "mẹ", "ông", "bà", "cụ", "con", "cháu", "vợ", "chồng", "bé", "em",
         "father", "mother", "dad", "mom", "grandmother", "grandfather", "grandma", "grandpa",
@@ -108,7 +112,10 @@ _SPLASHING = ("tạt", "ném", "hắt", "xịt", "splash", "splashed", "threw")
 _CHILD = ("bé", "đứa bé", "đứa nhỏ", "em bé", "trẻ", "trẻ em", "con nít", "con tôi",
           "con tui", "cháu", "child", "kid", "kids", "daughter", "son", "girl", "boy")
 _LED_AWAY = ("dắt đi", "bắt đi", "dẫn đi", "bế đi", "ôm đi", "dụ dỗ", "chở đi", "dụ đi",
-             "taken", "took", "led away", "grabbed")
+             "taken", "took", "led away", "grabbed",
+             # bundled into a vehicle (round fifteen: "chụp bé gái đưa lên xe chạy mất")
+             "kéo lên xe", "lôi lên xe", "bế lên xe", "ôm lên xe", "bắt lên xe", "đưa lên xe",
+             "dụ lên xe", "pulled into", "dragged into", "bundled into")
 _VEHICLE = ("xe", "ô tô", "xe hơi", "xe máy", "xe tải", "xe khách", "xe ba gác", "container",
             "tàu hỏa", "tàu hoả", "tàu lửa", "xe lửa", "car", "truck", "motorbike", "bus",
             "taxi", "scooter", "bike", "motorcycle", "train", "driver", "grab driver",

@@ -41,6 +41,10 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("chạy", None, 0), ("chạy xe", None, 0), ("chạy qua", None, 0), ("chạy ra", None, 0),
     ("chạy vào", None, 0), ("chạy tới", None, 0), ("nó", None, 0), ("no", None, 0),
     ("khỏi", None, 0), ("đi khỏi", None, 0), ("cứu", None, 0), ("cứu với", None, 0),
+    # a door or a window broken to get out is an escape, not a break-in ("hành khách đập
+    # cửa kính thoát ra"; round fifteen, cross-validated)
+    ("đập cửa thoát", None, 0), ("đập cửa kính thoát", None, 0), ("đập kính thoát", None, 0),
+    ("phá cửa thoát", None, 0), ("đập cửa sổ thoát", None, 0),
     # -- security and public order ------------------------------------------------------------
     ("cướp", _SEC, 4), ("cướp giật", _SEC, 5), ("!giật", _SEC, 3), ("bị giật", _SEC, 4),
     ("giật đồ", _SEC, 5), ("giật điện thoại", _SEC, 5), ("giật túi", _SEC, 5),
@@ -61,6 +65,7 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("hành hung", _SEC, 4), ("ẩu đả", _SEC, 4), ("gây rối", _SEC, 4), ("quậy phá", _SEC, 4),
     ("côn đồ", _SEC, 4), ("giang hồ", _SEC, 4), ("xã hội đen", _SEC, 4),
     ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
+    ("xâm hại", _SEC, 4),  # a child abused (round fifteen)
     ("đe dọa", _SEC, 3), ("đe doạ", _SEC, 3), ("tống tiền", _SEC, 4),
     # longer than "bị tông", which would take "bi tong" first (round fourteen)
     ("bị tống tiền", _SEC, 4), ("lừa đảo", _SEC, 4),
@@ -111,7 +116,15 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("bị đụng", _TRAF, 4), ("đụng nhau", _TRAF, 5), ("!tông", _TRAF, 3), ("tông xe", _TRAF, 5),
     ("xe tông", _TRAF, 5), ("bị tông", _TRAF, 4), ("tông vào", _TRAF, 4), ("đâm xe", _TRAF, 5),
     ("xe đâm", _TRAF, 5), ("đâm vào", _TRAF, 4), ("đâm nhau", _TRAF, 4),
-    ("đâm sầm", _TRAF, 5), ("va quẹt", _TRAF, 4), ("quẹt xe", _TRAF, 4), ("!lật", _TRAF, 3),
+    ("đâm sầm", _TRAF, 5),
+    # a vehicle that brings down what it hits ("ô tô con đâm gãy trụ điện"; round fifteen)
+    ("đâm gãy", _TRAF, 5), ("tông gãy", _TRAF, 5), ("đâm sập", _TRAF, 5),
+    ("tông sập", _TRAF, 5), ("đâm đổ", _TRAF, 5), ("tông đổ", _TRAF, 5),
+    ("đâm thẳng vào", _TRAF, 5), ("tông thẳng vào", _TRAF, 5),
+    ("va quẹt", _TRAF, 4),
+    # a vehicle reversing into someone ("ô tô lùi trong hẻm đè trúng bà cụ"; round fifteen)
+    ("xe lùi", _TRAF, 4), ("ô tô lùi", _TRAF, 4), ("lùi xe", _TRAF, 4), ("chạy lùi", _TRAF, 4),
+    ("lùi trúng", _TRAF, 4), ("quẹt xe", _TRAF, 4), ("!lật", _TRAF, 3),
     ("lật xe", _TRAF, 5), ("xe lật", _TRAF, 5),
     ("bị lật", _TRAF, 4), ("!cán", _TRAF, 3), ("xe cán", _TRAF, 5), ("bị cán", _TRAF, 4),
     ("cán qua", _TRAF, 4), ("cán chết", _TRAF, 5), ("kẹt xe", _TRAF, 4), ("ùn tắc", _TRAF, 4),
@@ -138,7 +151,8 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("xe máy", _TRAF, 1), ("xe may", _TRAF, 1), ("ô tô", _TRAF, 1), ("xe hơi", _TRAF, 1),
     ("xe khách", _TRAF, 1), ("xe ben", _TRAF, 1), ("xe đầu kéo", _TRAF, 1), ("taxi", _TRAF, 1),
     ("xe ôm", _TRAF, 1), ("xe bồn", _TRAF, 1), ("xe ủi", _TRAF, 1), ("xe cẩu", _TRAF, 1),
-    ("xe ba gác", _TRAF, 1), ("xe đạp", _TRAF, 1), ("xe điện", _TRAF, 1), ("!xe", _TRAF, 1),
+    ("xe ba gác", _TRAF, 1), ("xe ba bánh", _TRAF, 1),
+    ("xe đạp", _TRAF, 1), ("xe điện", _TRAF, 1), ("!xe", _TRAF, 1),
     ("tàu hỏa", _TRAF, 1), ("tàu hoả", _TRAF, 1), ("tàu lửa", _TRAF, 1), ("xe lửa", _TRAF, 1),
     ("train", _TRAF, 1),
     ("nằm đường", _TRAF, 2), ("bể kính", _TRAF, 1),
@@ -152,6 +166,8 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("triều cường", _OTHER, 4), ("cây đổ", _OTHER, 5), ("cây ngã", _OTHER, 5),
     ("ngã cây", _OTHER, 5), ("đổ cây", _OTHER, 5), ("gãy cành", _OTHER, 4),
     ("cành cây", _OTHER, 3), ("gãy đổ", _OTHER, 4), ("bật gốc", _OTHER, 4),
+    # a branch as the South says it ("cây xanh gãy nhánh rớt trúng xe hơi"; round fifteen)
+    ("gãy nhánh", _OTHER, 4), ("nhánh cây", _OTHER, 3),
     ("đứt dây điện", _OTHER, 5), ("dây điện", _OTHER, 3), ("điện giật", _OTHER, 5),
     ("bị điện giật", _OTHER, 5), ("!sập", _OTHER, 3), ("sập nhà", _OTHER, 5),
     ("nhà sập", _OTHER, 5), ("sập tường", _OTHER, 5), ("tường sập", _OTHER, 5),
@@ -199,6 +215,15 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("stuck", _OTHER, 3), ("elevator", _OTHER, 3), ("collapsed", _OTHER, 4),
     ("fainted", _OTHER, 4), ("unconscious", _OTHER, 3), ("snake", _OTHER, 4),
     ("power line", _OTHER, 4), ("electrocuted", _OTHER, 5),
+    # (round fifteen) lightning that strikes someone (weight 3: a fire it lights outweighs
+    # it), a child turning blue, a scald
+    ("sét đánh", _OTHER, 3), ("tím tái", _OTHER, 4),
+    # a scald: boiling water on someone, not boiling water ("nước sôi rồi thì cho mì vào"
+    # is cooking)
+    ("bị nước sôi", _OTHER, 4), ("nước sôi đổ", _OTHER, 4), ("đổ nước sôi", _OTHER, 4),
+    ("nước sôi tạt", _OTHER, 4), ("tạt nước sôi", _OTHER, 4), ("nước sôi văng", _OTHER, 4),
+    ("nước sôi dội", _OTHER, 4), ("dội nước sôi", _OTHER, 4), ("bỏng nước sôi", _OTHER, 4),
+    ("phỏng nước sôi", _OTHER, 4), ("vào nồi nước sôi", _OTHER, 4),
 )
 
 # Toned collocations whose first word, typed without diacritics, folds to a keyword's
@@ -210,6 +235,8 @@ COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước
                  "chạy theo", "chạy về", "chạy đi", "chém gió",
                  # scattering in panic (round fourteen): people or a loose animal
                  "chạy toán loạn", "chạy tán loạn",
+                 # a vehicle on its way ("xe khách đang chạy trên cao tốc"; round fifteen)
+                 "đang chạy trên",
                  # machines running all night (noise), not an engine on fire
                  "chạy máy xuyên đêm", "chạy máy suốt đêm", "chạy máy cả đêm",
                  "chạy máy thâu đêm", "chạy máy ầm ầm",

@@ -274,6 +274,7 @@ def category_scores(text: str) -> dict[Category, int]:
     scores: dict[Category, int] = {}
     i = 0
     vehicle = False  # the phrase just before named a vehicle
+    load = 0  # words of a vehicle's load still to pass
     toned: dict[int, str] = {}  # the words a collocation read, with their tones
     named_vehicle = False  # a vehicle named anywhere ("xe máy", "chạy xe")
     hurt = 0  # the weight of the words of a body hurt ("bất tỉnh", "ngã xuống")
@@ -281,8 +282,11 @@ def category_scores(text: str) -> dict[Category, int]:
         # The longest phrase at this word wins; its words are not read again.
         best = _match_at(words, i, context=vehicle)
         if best is None:
+            # a vehicle's load between it and what it did ("xe tải chở đất tông nhà", "xe
+            # đưa đón công nhân lật"): up to three words after "chở"/"đưa" (round fifteen)
+            load = 4 if vehicle and fold(words[i]) in ("cho", "dua") else load - 1
+            vehicle = vehicle and load > 0
             i += 1
-            vehicle = False
             continue
         category = best.category
         if category is _FIRE and _negated(words, i):

@@ -12,8 +12,10 @@ found in a message counts as that ward when it stands where a place stands:
   Hưng"), or after a kind of place it does not know ("cầu Bình Hưng", "vòng xoay An Lạc",
   "hẻm Tam Bình", "kcx Tân Thuận", "phà Bình Khánh", "nhà trọ Vườn Lài"): a landmark named
   after the ward it is in; after a business, what it makes between or not ("xưởng gỗ Lái
-  Thiêu"); after a road's number ("tỉnh lộ 15 Nhuận Đức"); not after a canal ("kênh Nhiêu
-  Lộc" runs through many wards);
+  Thiêu", "dãy trọ công nhân Thuận Giao"); after a road's number ("tỉnh lộ 15 Nhuận
+  Đức"); not after a canal ("kênh Nhiêu Lộc" runs through many wards); a landmark the
+  gazetteer knows whose whole name is a ward's ("Cầu Kiệu") gives that ward too (round
+  fifteen, :meth:`BareWards.named_after`);
 
 thus not after a person word ("chị Minh Phụng", "ông Tân Hưng": a person), nor as part
 of a longer name (another ward's, a gazetteer place's or street's, an old district's:
@@ -52,8 +54,9 @@ KIND_WORDS = frozenset({"cau", "xoay", "tu", "ba", "nam", "sau", "bay", "duong",
                         "hem", "vuot", "dao", "pha", "tro"})
 # A business named after its ward, what it makes or sells written between or not ("xưởng
 # gỗ Lái Thiêu", "kho sơn Đông Hưng Thuận", "tiệm net Bình Tây", "chung cư cũ Bàn Cờ"):
-# the kind, then at most one word, then the name.
-BUSINESS_WORDS = frozenset({"xuong", "kho", "tiem", "cu"})
+# the kind, then at most two words (round fifteen: "tiệm bánh mì Xóm Chiếu", "dãy trọ
+# công nhân Thuận Giao"), then the name.
+BUSINESS_WORDS = frozenset({"xuong", "kho", "tiem", "cu", "tro"})
 # A road's number before the name ("tỉnh lộ 15 Nhuận Đức", "đường số 7 An Lạc", "hẻm 12
 # Tam Bình"): the word before the number.
 ROAD_WORDS = frozenset({"lo", "so", "ql", "tl", "dt", "hem", "kiet", "ngo", "duong"})
@@ -122,6 +125,12 @@ class BareWards:
             i += 1
         return out
 
+    def named_after(self, ws: Sequence[Word]) -> tuple[str, ...]:
+        """The wards whose whole name is the words ``ws`` (a landmark the gazetteer knows:
+        "Cầu Kiệu" is the bridge and the ward named after it; "Chợ Bến Thành" is no
+        ward's name), none for a name never taken bare ("Sài Gòn")."""
+        return tuple(self._codes.get(tuple(w.plain for w in ws), ()))
+
     @staticmethod
     def _spelled(text: str, ws: Sequence[Word],
                  spellings: Sequence[tuple[str, ...]]) -> bool:
@@ -145,9 +154,9 @@ class BareWards:
             return i > 1 and ws[i - 2].plain in ROAD_WORDS
         if _kind_at(ws, i - 1, KIND_WORDS):
             return True
-        return _kind_at(ws, i - 1, BUSINESS_WORDS) or \
-            i > 1 and _kind_at(ws, i - 2, BUSINESS_WORDS) and \
-            not any(c in _CLAUSE_MARKS for c in text[ws[i - 2].end:ws[i - 1].start])
+        return any(i > k and _kind_at(ws, i - 1 - k, BUSINESS_WORDS) and
+                   not any(c in _CLAUSE_MARKS for c in text[ws[i - 1 - k].end:ws[i - 1].start])
+                   for k in range(3))
 
 
 def _kind_at(ws: Sequence[Word], j: int, kinds: frozenset[str]) -> bool:

@@ -123,6 +123,7 @@ class PlaceReader:
                 by_name.append(Candidate(code, new.name, lat, lon, "ward-name",
                                          f"{old_name} → {new.full_name}"))
         bare = [] if by_name or self.bare_wards is None else self._bare(text, ws, places, named)
+        bare += [] if by_name else self._named_after(ws, places, exact)
         if bare:
             codes = {c.ward_code for c in bare}
             inside = [c for c in bare if c.ward_code in district_codes]
@@ -155,6 +156,26 @@ class PlaceReader:
                 ward = self.index.by_code(code)
                 lat, lon = self.index.centroid(code)
                 out.append(Candidate(code, ward.name, lat, lon, "ward-name", ward.full_name))
+        return out
+
+    def _named_after(self, ws: Sequence[Word], places: Sequence[GazetteerMatch],
+                     exact: Sequence[Candidate]) -> list[Candidate]:
+        """A landmark whose whole name is a 2025 ward's, typed bare ("đèn đỏ Cầu Kiệu": the
+        bridge, or the ward named after it): that ward too, after the landmark's own."""
+        if self.bare_wards is None:
+            return []
+        seen = {c.ward_code for c in exact}
+        out = []
+        for match in places:
+            if match.place is None:
+                continue
+            for code in self.bare_wards.named_after(ws[match.start:match.end]):
+                if code not in seen:
+                    seen.add(code)
+                    ward = self.index.by_code(code)
+                    lat, lon = self.index.centroid(code)
+                    out.append(Candidate(code, ward.name, lat, lon, "ward-name",
+                                         ward.full_name))
         return out
 
     def _off_district(self, match: GazetteerMatch, district_codes: set[str]) -> bool:

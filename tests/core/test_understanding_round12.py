@@ -30,7 +30,8 @@ F, S, T, OT = Category.FIRE, Category.SECURITY, Category.TRAFFIC, Category.OTHER
     ("nuoc chay lenh lang, lua boc len tu binh gas", F),  # a fire word near wins
     ("cháy nhà, mọi người chạy ra ngoài hết rồi", F),
     # a word's other sense beside its neighbour, typed with its diacritics or not
-    ("sét đánh trúng cây dừa trước nhà, 2 đứa nhỏ đứng gần bị tê chân", None),
+    # (lightning is no beating; since round fifteen it is an emergency of its own, other)
+    ("sét đánh trúng cây dừa trước nhà, 2 đứa nhỏ đứng gần bị tê chân", OT),
     ("tui đánh rơi chìa khóa đâu mất rồi", None),
     ("quán này cơm cháy ngon lắm", None),
     ("bắn pháo hoa giao thừa đẹp quá", None),
