@@ -32,6 +32,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.exceptions import DeserializationError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 
 from sosbot import log_setup
 from sosbot.core.errors import RefusedJob
@@ -155,6 +156,29 @@ class GuardedWorker(SimpleWorker):
             log.error("job %s on queue %s refused, not run (kept in the failed jobs): %s",
                       job.id, queue.name, reason)
         super().execute_job(job, queue)
+
+    def handle_job_success(self, job: Job, queue: Queue,
+                           started_job_registry: StartedJobRegistry) -> None:
+        """rq's, without its look for dependent jobs. sosbot queues no job that depends on
+        another (no ``depends_on``), so rq's WATCH and SMEMBERS of each job's dependents'
+        set were two round trips to Redis a job that always found it empty (a delivery job
+        sends a few messages: those round trips were a real part of its cost). What rq
+        writes is written as it does, in one MULTI: the worker's counts, the job deleted
+        (sosbot keeps no result), its execution out of the started registry. A job that
+        keeps its result or repeats (none of sosbot's) goes through rq's own."""
+        result_ttl = job.get_result_ttl(self.default_result_ttl)
+        if result_ttl != 0 or job.repeats_left:
+            super().handle_job_success(job, queue, started_job_registry)
+            return
+        assert job.started_at is not None and job.ended_at is not None
+        with self.connection.pipeline() as pipeline:
+            self.increment_successful_job_count(pipeline=pipeline)
+            self.increment_total_working_time(job.ended_at - job.started_at, pipeline)
+            job.cleanup(result_ttl, pipeline=pipeline, remove_from_queue=False)
+            self.cleanup_execution(job, pipeline=pipeline)
+            pipeline.execute()
+        self.log.info("Successfully completed job %s in %ss on worker %s", job.id,
+                      job.ended_at - job.started_at, self.name)
 
     def handle_exception(self, job: Job, *exc_info: Any) -> None:
         # A refusal was logged in one line above; rq's own would add a traceback of its

@@ -133,7 +133,7 @@ def fan_out(session: Session, report: Report, rules: RoutingRules,
     targets.append((COMMAND, COMMAND))
     existing = set() if new else deliveries.chats_of_report(session, report.id)
     wanted: list[tuple[str, str, str, str, int | None]] = []
-    for (role, code), bound in bindings.active_for_targets(session, targets).items():
+    for (role, code), bound in bindings.chats_for_targets(session, targets).items():
         for binding in bound:
             if (binding.channel, binding.chat_id) in existing:
                 continue

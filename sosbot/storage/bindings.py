@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from sosbot.storage.driver_statements import DriverStatement, flushed
 from sosbot.storage.tables import AuditLog, Binding, BindingCode
 
 ACTIVE = "active"
@@ -96,6 +98,42 @@ _ACTIVE_FOR_TARGETS = select(Binding).where(
     sa.tuple_(col(Binding.target_kind), col(Binding.target_code))
     .in_(sa.bindparam("targets", expanding=True)),
     Binding.status == ACTIVE).order_by(col(Binding.id))
+
+
+_BINDINGS: sa.Table = Binding.__table__  # type: ignore[attr-defined]
+# A fan-out's chats (it runs for every report routed), on the driver's cursor: the active
+# bindings of the targets' codes, oldest first; a code another kind of target shares is
+# left out by the caller.
+_BOUND_CHATS = DriverStatement(sa.select(
+    _BINDINGS.c.id, _BINDINGS.c.target_kind, _BINDINGS.c.target_code, _BINDINGS.c.channel,
+    _BINDINGS.c.chat_id).where(
+    _BINDINGS.c.target_code.in_(sa.bindparam("codes", expanding=True)),
+    _BINDINGS.c.status == ACTIVE).order_by(_BINDINGS.c.id), named=True)
+
+
+class BoundChat(Protocol):
+    """A chat bound to a target, as a fan-out reads it."""
+
+    id: int
+    target_kind: str
+    target_code: str
+    channel: str
+    chat_id: str
+
+
+def chats_for_targets(session: Session, targets: list[tuple[str, str]]
+                      ) -> dict[tuple[str, str], list[BoundChat]]:
+    """The chats bound (actively) to each (kind, code) target, oldest binding first, in one
+    statement: what :func:`active_for_targets` reads, as plain rows (no ORM objects)."""
+    found: dict[tuple[str, str], list[BoundChat]] = {target: [] for target in targets}
+    if not targets:
+        return found
+    for row in _BOUND_CHATS.rows(flushed(session),
+                                 {"codes": sorted({code for _, code in targets})}):
+        chats = found.get((row.target_kind, row.target_code))  # type: ignore[attr-defined]
+        if chats is not None:
+            chats.append(row)  # type: ignore[arg-type]
+    return found
 
 
 def mark_dead(binding: Binding, reason: str, now: datetime) -> None:

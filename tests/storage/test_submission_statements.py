@@ -96,3 +96,37 @@ def test_a_known_residents_submission_reads_what_it_needs_only(
     assert sum(1 for s in statements if "FROM conversation" in s) == 1
     # … nor asking a new report which chats and which media it has.
     assert not [s for s in statements if "FROM delivery" in s or "FROM media" in s]
+
+
+def test_a_fan_outs_chats_are_each_targets_active_bindings_oldest_first(
+        engine: Engine) -> None:
+    now = datetime.now(UTC)
+
+    def bind(kind: str, code: str, chat_id: str) -> int:
+        with transaction(engine) as session:
+            made = bindings.create_code(session, kind, code, now, timedelta(minutes=15))
+            binding = bindings.redeem(session, made, channel="telegram", chat_id=chat_id,
+                                      title=code, by="test", now=now)
+            assert binding is not None and binding.id is not None
+            return binding.id
+
+    ward_first = bind("ward", "26734", "-1001")
+    ward_second = bind("ward", "26734", "-1002")
+    bind("department", "26734", "-1003")  # another kind of target with the same code
+    dead = bind("ward", "26734", "-1004")
+    command = bind("command", "command", "-1005")
+    with transaction(engine) as session:
+        binding = session.get(bindings.Binding, dead)
+        assert binding is not None
+        bindings.mark_dead(binding, "kicked", now)
+    targets = [("ward", "26734"), ("department", "PC07"), ("command", "command")]
+    with transaction(engine) as session:
+        found = bindings.chats_for_targets(session, targets)
+        by_orm = bindings.active_for_targets(session, targets)
+    assert {target: [(chat.id, chat.channel, chat.chat_id) for chat in chats]
+            for target, chats in found.items()} == {
+        ("ward", "26734"): [(ward_first, "telegram", "-1001"), (ward_second, "telegram", "-1002")],
+        ("department", "PC07"): [],
+        ("command", "command"): [(command, "telegram", "-1005")]}
+    assert {target: [chat.id for chat in chats] for target, chats in found.items()} == {
+        target: [binding.id for binding in chats] for target, chats in by_orm.items()}
