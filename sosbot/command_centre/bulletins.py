@@ -145,9 +145,9 @@ def preview(session: Session, bulletin: Bulletin, now: datetime) -> str:
                         image=image, text=bulletin.text)
 
 
-def message(bulletin: Bulletin, lang: str, limit: int = 4000) -> str:
-    """The bulletin as residents read it, at most ``limit`` UTF-16 units: header, body,
-    footer; only the body is cut."""
+def message(bulletin: Bulletin, lang: str, *, limit: int) -> str:
+    """The bulletin as residents read it, at most ``limit`` UTF-16 units (the channel's:
+    :func:`limit_for`): header, body, footer; only the body is cut."""
     header = resident_text(lang, "bulletin_header_ward", ward=bulletin.ward_name) \
         if bulletin.ward_name else resident_text(lang, "bulletin_header")
     footer = resident_text(lang, "bulletin_footer")
@@ -163,8 +163,8 @@ def limit_for(channel: str, *, caption: bool) -> int:
 
 
 def _row_for(bulletin: Bulletin, subscription: Subscription) -> TextRow | PhotosRow:
-    body = message(bulletin, subscription.lang,
-                   limit_for(subscription.channel, caption=bulletin.media_sha256 is not None))
+    body = message(bulletin, subscription.lang, limit=limit_for(
+        subscription.channel, caption=bulletin.media_sha256 is not None))
     if bulletin.media_sha256:
         return PhotosRow((MediaItem("photo", bulletin.media_sha256),), caption=body, kind=KIND)
     return TextRow.plain(body, kind=KIND)

@@ -143,24 +143,23 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
             rules: RoutingRules, now: datetime) -> Prepared:
     """The platform send for one delivery row (``delivery_id``: the row's column), from the
     database as it is now."""
-    if isinstance(row, Card) and delivery_id is not None:
-        return _card(session, delivery_id, rules, now)
+    if isinstance(row, Card):
+        return _card(session, delivery_id, rules, now) if delivery_id is not None \
+            else Prepared(None)
     delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
     if delivery is None:
         return Prepared(None)
     report = session.get(Report, delivery.report_id)
     assert report is not None
     buttons = delivery.channel in BUTTON_CHANNELS
-    if isinstance(row, Card | CardEdit):
-        if isinstance(row, CardEdit) and (not buttons or not delivery.card_message_id):
+    if isinstance(row, CardEdit):
+        if not buttons or not delivery.card_message_id:
             return Prepared(None)  # no editing there: the replies under it carry the news
-        if isinstance(row, CardEdit):
-            assert delivery.card_message_id is not None
-            batch = deliveries.sharing_card(session, delivery.channel, delivery.chat_id,
-                                            delivery.card_message_id)
-            if len(batch) > 1:
-                return Prepared(Edit(delivery.card_message_id,
-                                     batch_message(session, batch, rules, now)))
+        batch = deliveries.sharing_card(session, delivery.channel, delivery.chat_id,
+                                        delivery.card_message_id)
+        if len(batch) > 1:
+            return Prepared(Edit(delivery.card_message_id,
+                                 batch_message(session, batch, rules, now)))
         split = None
         merged = deliveries.latest_merged(session, report.id or 0, delivery.channel,
                                           delivery.chat_id) if report.duplicates else None
@@ -169,9 +168,6 @@ def prepare(session: Session, row: DeliveryRow, delivery_id: int | None,
         message = render_card(card_view(session, report, rules),
                               _signer(rules, delivery, now), buttons=buttons, split=split,
                               limit=card_units(delivery.channel))
-        if isinstance(row, Card):
-            return Prepared(Text(message))
-        assert delivery.card_message_id is not None
         return Prepared(Edit(delivery.card_message_id, message))
     if isinstance(row, Note):
         return Prepared(Text(OutgoingMessage(text=row.text),
