@@ -77,33 +77,15 @@ def by_chat(session: Session, channel: str, chat_id: str) -> Binding | None:
                                               Binding.chat_id == chat_id)).first()
 
 
-def active_for(session: Session, kind: str, target: str) -> list[Binding]:
-    return active_for_targets(session, [(kind, target)])[(kind, target)]
-
-
-def active_for_targets(session: Session, targets: list[tuple[str, str]]
-                       ) -> dict[tuple[str, str], list[Binding]]:
-    """The active bindings of each (kind, code) target, oldest first, in one query."""
-    found: dict[tuple[str, str], list[Binding]] = {target: [] for target in targets}
-    if not targets:
-        return found
-    for binding in session.exec(_ACTIVE_FOR_TARGETS,
-                                params={"targets": list(dict.fromkeys(targets))}):
-        found[(binding.target_kind, binding.target_code)].append(binding)
-    return found
-
-
-# Built once: it runs for every report routed.
-_ACTIVE_FOR_TARGETS = select(Binding).where(
-    sa.tuple_(col(Binding.target_kind), col(Binding.target_code))
-    .in_(sa.bindparam("targets", expanding=True)),
-    Binding.status == ACTIVE).order_by(col(Binding.id))
+def active_for(session: Session, kind: str, target: str) -> list[BoundChat]:
+    """The chats bound (actively) to one target, oldest binding first."""
+    return chats_for_targets(session, [(kind, target)])[(kind, target)]
 
 
 _BINDINGS: sa.Table = Binding.__table__  # type: ignore[attr-defined]
-# A fan-out's chats (it runs for every report routed), on the driver's cursor: the active
-# bindings of the targets' codes, oldest first; a code another kind of target shares is
-# left out by the caller.
+# The chats of targets (a fan-out's run for every report routed), on the driver's cursor:
+# the active bindings of the targets' codes, oldest first; a code another kind of target
+# shares is left out by the caller.
 _BOUND_CHATS = DriverStatement(sa.select(
     _BINDINGS.c.id, _BINDINGS.c.target_kind, _BINDINGS.c.target_code, _BINDINGS.c.channel,
     _BINDINGS.c.chat_id).where(
@@ -124,7 +106,7 @@ class BoundChat(Protocol):
 def chats_for_targets(session: Session, targets: list[tuple[str, str]]
                       ) -> dict[tuple[str, str], list[BoundChat]]:
     """The chats bound (actively) to each (kind, code) target, oldest binding first, in one
-    statement: what :func:`active_for_targets` reads, as plain rows (no ORM objects)."""
+    statement, as plain rows (no ORM objects)."""
     found: dict[tuple[str, str], list[BoundChat]] = {target: [] for target in targets}
     if not targets:
         return found

@@ -154,17 +154,9 @@ class DriverStatement:
             if listened:
                 for before in conn.dispatch.before_cursor_execute:
                     sql, parameters = before(conn, cursor, sql, parameters, None, many)
-            if not many:
-                cursor.execute(sql, parameters)
-            elif conn.dialect.driver == "psycopg":
-                cursor.executemany(sql, parameters, returning=fetch)
-            elif fetch:
-                found = []
-                for one in parameters:
-                    cursor.execute(sql, one)
-                    found += cursor.fetchall()
-            else:
-                cursor.executemany(sql, parameters)
+            pipelined = conn.dialect.driver == "psycopg"
+            collected = _send(cursor, sql, parameters, fetch=fetch, many=many,
+                              pipelined=pipelined)
             if listened:
                 for after in conn.dispatch.after_cursor_execute:
                     after(conn, cursor, sql, parameters, None, many)
@@ -172,19 +164,37 @@ class DriverStatement:
                 return cursor.rowcount
             if not compiled.results_known:
                 _know_results(compiled, conn.dialect, cursor.description)
-            if not many:
-                return cursor.fetchall()
-            if conn.dialect.driver != "psycopg":
-                return found
-            found = []
-            while True:  # (psycopg: one result a run)
-                found += cursor.fetchall()
-                if not cursor.nextset():
-                    return found
+            return collected if collected is not None else _fetched(cursor, many=many)
         except BaseException as exc:
             # SQLAlchemy's own path: wrapped, and a lost connection invalidated.
             conn.connection.info.pop(_CURSOR, None)
             conn._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+
+
+def _send(cursor: Any, sql: str, parameters: Any, *, fetch: bool, many: bool,
+          pipelined: bool) -> list[tuple[Any, ...]] | None:
+    """Execute one run or many (psycopg: one pipeline). The rows of many runs one at a time
+    (a driver without pipelines, asked for rows) are read as they run: those are returned;
+    otherwise None (read by :func:`_fetched`)."""
+    if not many:
+        cursor.execute(sql, parameters)
+    elif pipelined or not fetch:
+        cursor.executemany(sql, parameters, **({"returning": fetch} if pipelined else {}))
+    else:
+        collected: list[tuple[Any, ...]] = []
+        for one in parameters:
+            cursor.execute(sql, one)
+            collected += cursor.fetchall()
+        return collected
+    return None
+
+
+def _fetched(cursor: Any, *, many: bool) -> list[tuple[Any, ...]]:
+    """The rows of the run, or of every run of a pipeline (psycopg: one result a run)."""
+    found: list[tuple[Any, ...]] = list(cursor.fetchall())
+    while many and cursor.nextset():
+        found += cursor.fetchall()
+    return found
 
 
 def _parameters(form: _Form, params: Mapping[str, Any]) -> Any:

@@ -35,7 +35,6 @@ from sosbot.storage.tables import Delivery, Outbox
 _ADDED = "sosbot.outbox.added"
 _UNWRITTEN = "sosbot.outbox.unwritten"
 _OWNER = "sosbot.outbox.owner"
-# The chats whose held rows were looked up together, and those of them that have some.
 
 
 class OutboxStatus(StrEnum):
