@@ -55,9 +55,10 @@ def _kind(method: str) -> RowKind | None:
 
 
 def mark_started(ctx: JobContext, db: Connection, stored: outbox.PendingRow, *,
-                 members: tuple[int, ...] = (), retrying_after_429: bool = False) -> str:
+                 members: tuple[int, ...] = (), retrying_after_429: bool = False) -> str | None:
     """Mark ``stored`` as being sent (committed with the caller's transaction, before the
-    platform is called); its idempotency key.
+    platform is called); its idempotency key, or None when the row is no longer pending
+    (read by a look that does not hold its lock, and decided meanwhile: not to be sent).
 
     A row whose previous attempt was recorded but never finished is "in doubt": the worker
     died, or lost the database, between calling the platform and recording the answer. It
@@ -75,8 +76,8 @@ def mark_started(ctx: JobContext, db: Connection, stored: outbox.PendingRow, *,
     key = stored.idempotency_key or f"sosbot-{stored.id}-{secrets.token_hex(8)}"
     # A batch card: a retry in doubt sends the same reports again.
     payload = {**stored.payload, card_batches.BATCH_KEY: list(members)} if members else None
-    outbox.mark_started(db, stored.id, key=key, now=ctx.clock(), payload=payload)
-    return key
+    started = outbox.mark_started(db, stored.id, key=key, now=ctx.clock(), payload=payload)
+    return key if started else None
 
 
 def _sent_plainly(ctx: JobContext, row: SendRow, status: OutboxStatus,
@@ -88,10 +89,11 @@ def _sent_plainly(ctx: JobContext, row: SendRow, status: OutboxStatus,
 
 def one_update(ctx: JobContext, row: SendRow, status: OutboxStatus, attempts: int | None,
                billing: Any) -> bool:
-    """Whether :func:`record` writes this outcome (no batch's members) with one UPDATE: a
-    plain row sent that is not a card (a card marks its delivery too) nor billed."""
-    return _sent_plainly(ctx, row, status, attempts) and row.method is not RowKind.CARD \
-        and not billing
+    """Whether :func:`record` writes this outcome (no batch's members) with one statement:
+    a plain row sent that is not billed, and not a card (which marks its delivery too)
+    unless the database writes a card's row and delivery at once."""
+    return _sent_plainly(ctx, row, status, attempts) and not billing and (
+        row.method is not RowKind.CARD or outbox.card_sent_at_once(ctx.engine.dialect))
 
 
 def record(ctx: JobContext, session: Session, row: SendRow, status: OutboxStatus, *,

@@ -144,13 +144,21 @@ class _Chat:
             adapter.rate_rules(row.chat_id, found.prepared.send), cost=found.prepared.cost)
         if found.wait == 0:
             found.key = mark_started(ctx, db, stored, members=found.prepared.members)
+            if found.key is None:  # decided since it was read (a look alone holds no lock)
+                return self.look(session)
         return found
 
     def look_alone(self) -> _Next | None:
+        """The look on its own: on PostgreSQL its statements each in autocommit (the read,
+        a card's read, the start), two or three round trips where a transaction around
+        them was four or five (bench/FINDINGS.md, session 15). The chat is this job's (its
+        Redis lock), so no other sender looks at its rows meanwhile; anything else that
+        decides a row between the read and the start (a purge, say) makes the start change
+        nothing, and the look is made again."""
         if self.marked:  # what is queued from now on, this look or the next sees
             self.ctx.redis.delete(self.more)
         self.marked = True  # (taking the chat cleared the mark for the first look)
-        with transaction(self.db) as session:
+        with single_statement(self.db), transaction(self.db) as session:
             return self.look(session)
 
 
@@ -376,7 +384,7 @@ def _start_attempt(chat: _Chat, row: SendRow, *, retrying_after_429: bool = Fals
         if stored is None:
             return f"outbox-{row.id}"
         return mark_started(chat.ctx, db, stored, members=members,
-                             retrying_after_429=retrying_after_429)
+                            retrying_after_429=retrying_after_429) or f"outbox-{row.id}"
 
 
 def _temporary_failure(chat: _Chat, row: SendRow, up_to: int, exc: TemporarySendError,

@@ -142,8 +142,9 @@ def single_statement(conn: sa.Connection) -> Iterator[sa.Connection]:
     found, ready for the next transaction.
 
     Switching is psycopg's client-side flag alone (no statement is sent), and only the
-    statements of the block run in autocommit: a block of two statements would commit
-    each alone."""
+    statements of the block run in autocommit: a block of two statements commits each
+    alone, which a block whose statements need no common transaction may choose (the send
+    path's look: ``delivery.sending``)."""
     if conn.dialect.name != "postgresql":
         yield conn
         end_read(conn)

@@ -257,21 +257,25 @@ def pending_by_id(bind: sa.Connection, ids: Sequence[int]) -> list[PendingRow]:
     return [found[row_id] for row_id in ids if row_id in found]
 
 
-_START = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+_START = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id"),
+                                  _TABLE.c.status == OutboxStatus.PENDING).values(
     attempt_started_at=sa.bindparam("now"), idempotency_key=sa.bindparam("key"))
 _STARTED = DriverStatement(_START)
 _STARTED_WITH_PAYLOAD = DriverStatement(_START.values(payload=sa.bindparam("payload")))
 
 
 def mark_started(bind: sa.Connection, row_id: int, *, key: str, now: datetime,
-                 payload: dict[str, Any] | None = None) -> None:
+                 payload: dict[str, Any] | None = None) -> bool:
     """Record that row ``row_id`` is about to be sent, with its idempotency key (and, for a
-    batch card, its payload naming the rows the send carries): one UPDATE."""
+    batch card, its payload naming the rows the send carries): one UPDATE, made only while
+    the row is pending. False when it no longer was (a look read without holding the row's
+    lock, and the row was decided meanwhile)."""
     if payload is None:
-        _STARTED.run(bind, {"row_id": row_id, "now": now, "key": key})
+        changed = _STARTED.run(bind, {"row_id": row_id, "now": now, "key": key})
     else:
-        _STARTED_WITH_PAYLOAD.run(bind, {"row_id": row_id, "now": now, "key": key,
-                                         "payload": payload})
+        changed = _STARTED_WITH_PAYLOAD.run(bind, {"row_id": row_id, "now": now, "key": key,
+                                                   "payload": payload})
+    return changed > 0
 
 
 def next_id_for_chat(bind: sa.Connection, channel: str, chat_id: str) -> int | None:
@@ -331,6 +335,22 @@ _SENT_ROW = DriverStatement(sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam(
 _SENT_CARD = DriverStatement(sa.update(_DELIVERY).where(
     _DELIVERY.c.id == sa.bindparam("delivery_id")).values(
     card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now")))
+# On PostgreSQL a card's row and its delivery in one statement (the row's UPDATE a
+# data-modifying WITH, run once whether read or not): the outcome of a card sent is then
+# one statement, sent on its own, with no BEGIN and COMMIT around two (bench/FINDINGS.md,
+# session 15). SQLite has no UPDATE inside WITH.
+_SENT_CARD_ROW = DriverStatement(sa.update(_DELIVERY).where(
+    _DELIVERY.c.id == sa.bindparam("delivery_id")).values(
+    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
+    .add_cte(sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+        status=OutboxStatus.SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
+        attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now")).cte("sent_row")))
+
+
+def card_sent_at_once(dialect: sa.Dialect) -> bool:
+    """Whether :func:`record_sent` writes a card sent (no batch's members) in one
+    statement on this database: its row and its delivery together."""
+    return dialect.name == "postgresql"
 
 # The other cards a batch card carried: sent with the lead's message, their attempts
 # untouched (only the lead's send was tried), their deliveries marked sent in one go.
@@ -352,11 +372,14 @@ def record_sent(session: Session, outbox_id: int, *, message_id: str | None, att
     ``members``: the other card rows a batch card carried with ``outbox_id`` (its lead),
     recorded sent with it, in two statements however many they are."""
     connection = session.connection()
-    _SENT_ROW.run(connection, {"row_id": outbox_id, "message_id": message_id,
-                               "attempts": attempts, "now": now})
-    if card_delivery_id is not None:
-        _SENT_CARD.run(connection, {"delivery_id": card_delivery_id,
-                                    "message_id": message_id, "now": now})
+    sent = {"row_id": outbox_id, "message_id": message_id, "attempts": attempts, "now": now,
+            "delivery_id": card_delivery_id}
+    if card_delivery_id is not None and card_sent_at_once(connection.dialect):
+        _SENT_CARD_ROW.run(connection, sent)
+    else:
+        _SENT_ROW.run(connection, sent)
+        if card_delivery_id is not None:
+            _SENT_CARD.run(connection, sent)
     others = [row_id for row_id in members if row_id != outbox_id]
     if others:
         values = {"row_ids": others, "message_id": message_id, "now": now}

@@ -550,6 +550,34 @@ async def test_a_row_alone_in_its_chat_is_recorded_without_a_second_look(
     assert await bot_texts(emulator) == ["một mình"]
 
 
+async def test_a_row_decided_while_its_look_renders_it_is_not_sent(
+        ctx: JobContext, engine: Engine, emulator: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat's look on PostgreSQL holds no lock on the row it reads (its statements each
+    in autocommit): a row decided by anyone else between the read and the start of its
+    attempt (here failed from another connection, as a purge or an operator would) is not
+    started, so not sent, and the look goes on to the next row. (With the row locked, the
+    other connection would wait for the look: its lock_timeout fails it.)"""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's look is one transaction: nothing else writes meanwhile")
+    decided, sent = queue_messages(engine, ["quyết định ở nơi khác", "gửi tiếp"])
+    prepare = outgoing.prepare
+
+    def decide_then_prepare(job_ctx: JobContext, session: Any, row: Any) -> Any:
+        if row.id == decided:
+            with engine.connect() as other:
+                other.exec_driver_sql("SET lock_timeout = '2s'")
+                other.exec_driver_sql(
+                    "UPDATE outbox SET status = 'failed' WHERE id = %(id)s", {"id": decided})
+                other.commit()
+        return prepare(job_ctx, session, row)
+
+    monkeypatch.setattr(outgoing, "prepare", decide_then_prepare)
+    assert await run_job(ctx, [decided, sent]) == "sent"
+    assert statuses(engine, [decided, sent]) == ["failed", "sent"]
+    assert await bot_texts(emulator) == ["gửi tiếp"]
+
+
 async def test_a_row_sent_stays_sent_when_the_look_at_the_next_one_raises(
         ctx: JobContext, engine: Engine, emulator: str,
         monkeypatch: pytest.MonkeyPatch) -> None:

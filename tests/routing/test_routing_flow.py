@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis import Redis
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from sosbot.core.actions import OutgoingMessage
 from sosbot.core.callbacks import OfficerAction
@@ -24,7 +26,7 @@ from sosbot.delivery import card_posts
 from sosbot.geo.wards import WardIndex
 from sosbot.storage import deliveries
 from sosbot.storage.db import transaction
-from sosbot.storage.tables import Ack, AuditLog, Binding, Delivery, Report
+from sosbot.storage.tables import Ack, AuditLog, Binding, Delivery, Outbox, Report
 from tests.routing.flow import BEN_THANH, TAN_PHU, Rig
 
 CARD_TEXT = Text(OutgoingMessage(text="🚨 SOS-260001"))  # a send that posts a message
@@ -131,6 +133,41 @@ async def test_forged_button_data_is_refused(rig: Rig, groups: dict[str, int]) -
     with transaction(rig.engine) as session:
         assert session.exec(select(Ack)).all() == []
     assert "không hợp lệ" in (await rig.get_callback_answers())[-1]["text"]
+
+
+async def test_a_card_sent_is_recorded_with_its_delivery_in_one_statement_on_postgres(
+        rig: Rig, groups: dict[str, int]) -> None:
+    """A card's outcome marks its row and its delivery sent with the card's message id; on
+    PostgreSQL in one statement (the row's UPDATE inside WITH, sent alone: no transaction
+    around two UPDATEs), on SQLite in its two UPDATEs."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(rig.engine, "before_cursor_execute", count)
+    try:
+        code = await rig.report(RESIDENT, "fire", TAN_PHU, "Cháy nhà kho")
+    finally:
+        event.remove(rig.engine, "before_cursor_execute", count)
+    with transaction(rig.engine) as session:
+        report = session.exec(select(Report).where(Report.code == code)).one()
+        sent = session.exec(select(Delivery).where(Delivery.report_id == report.id)).all()
+        rows = {row.delivery_id: row for row in session.exec(
+            select(Outbox).where(Outbox.report_id == report.id,
+                                 col(Outbox.delivery_id).is_not(None))).all()}
+    assert len(sent) == 3
+    for delivery in sent:
+        row = rows[delivery.id]
+        assert (delivery.status, row.status, row.attempts) == ("sent", "sent", 1)
+        assert delivery.card_message_id and delivery.card_message_id == row.platform_message_id
+        assert delivery.sent_at == row.sent_at is not None
+    together = [s for s in statements if s.startswith("WITH sent_row AS (UPDATE outbox")]
+    apart = [s for s in statements if s.startswith("UPDATE delivery SET status")]
+    if rig.engine.dialect.name == "postgresql":
+        assert (len(together), apart) == (3, []), statements
+    else:
+        assert (together, len(apart)) == ([], 3), statements
 
 
 async def test_text_commands_and_replies_acknowledge_too(rig: Rig,
