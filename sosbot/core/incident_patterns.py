@@ -239,7 +239,7 @@ PATTERNS: tuple[Pattern, ...] = (
                       "giả công an", "giả ngân hàng", "link lạ", "bấm link", "scammed",
                       "scammer", "fraud", "pretending to be", "pretended to be",
                       "impersonate", "phishing", "fake police")),
-    # a cash machine fitted with a card reader or a camera (round sixteen)
+    # a cash machine fitted with a device ("gắn thiết bị lạ vào khe thẻ"; round sixteen)
     Pattern(_SEC, 3, ("atm", "cây atm", "máy atm"), ("thiết bị", "skimmer", "skimming"),
             window=6),
     # drugs used or sold
