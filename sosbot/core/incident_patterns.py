@@ -51,6 +51,7 @@ _STRUCTURES = ("ống nước", "đường ống", "ống cống", "cột điệ
 # (no "té": a person falls, a structure does not: "trộm leo mái tôn bị té" is the thief)
 _GIVES_WAY = ("bể", "vỡ", "ngã", "đổ", "sập", "sụp", "gãy", "rớt", "rơi", "đứt", "nghiêng",
               "bung", "đè", "đè lên", "đè trúng", "rơi trúng", "rớt trúng", "tốc", "tốc mái",
+              "nứt toác",  # (round sixteen: "chung cư cũ nứt toác tường")
               "bay mất", "burst", "fell", "fall", "fallen", "collapse", "collapsed",
               "blown off", "torn off", "ripped off")
 # A tree and the wind, or a tree across the road: further apart than a structure and its
@@ -102,7 +103,9 @@ _ANIMALS = ("con chó", "chó nhà", "chó hàng xóm", "chó hoang", "bầy ch�
             "buffalo", "bull", "monkey", "bee", "wasp")
 _ANIMAL_DOING = ("cắn", "rượt", "xổng", "xổng chuồng", "sổng", "sổng chuồng", "chạy rông",
                  "chạy lung tung", "húc", "đốt", "tấn công", "bite", "bit", "bitten", "chase",
-                 "loose", "escape", "attack", "sting", "stung")
+                 "loose", "escape", "attack", "sting", "stung",
+                 # scattering (round sixteen: "con trâu điên chạy toán loạn")
+                 "chạy toán loạn", "chạy tán loạn")
 # Something put in someone's drink ("bỏ thuốc vào ly", "spiked my drink").
 _DRUGGING = ("bỏ thuốc", "pha thuốc", "chuốc thuốc", "thuốc mê", "thuốc lạ", "spike",
              "drugged")
@@ -236,6 +239,9 @@ PATTERNS: tuple[Pattern, ...] = (
                       "giả công an", "giả ngân hàng", "link lạ", "bấm link", "scammed",
                       "scammer", "fraud", "pretending to be", "pretended to be",
                       "impersonate", "phishing", "fake police")),
+    # a cash machine fitted with a device ("gắn thiết bị lạ vào khe thẻ"; round sixteen)
+    Pattern(_SEC, 3, ("atm", "cây atm", "máy atm"), ("thiết bị", "skimmer", "skimming"),
+            window=6),
     # drugs used or sold
     Pattern(_SEC, 3, ("chích thuốc", "hút chích", "tiêm chích", "chích ma túy", "bồ đà",
                       "hàng trắng", "thuốc lắc", "bay lắc", "cần sa", "heroin", "meth",
@@ -244,6 +250,8 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(_SEC, 3, ("khóa cửa nhốt", "khoá cửa nhốt", "nhốt người", "giam lỏng",
                       "bị giam", "giam giữ", "locked us in", "locked me in", "locked them in",
                       "held captive")),
+    # someone locked in who calls for help ("bị nhốt trong phòng trọ kêu cứu"; round sixteen)
+    Pattern(_SEC, 3, ("bị nhốt",), ("kêu cứu", "la cứu", "kêu la"), window=8),
     # someone watching a house
     Pattern(_SEC, 2, ("đứng nhìn", "đứng canh", "ngồi canh", "dòm ngó", "watching our",
                       "watching my", "watching the", "casing"),

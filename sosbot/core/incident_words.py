@@ -25,6 +25,7 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("hỏa hoạn", _FIRE, 5), ("hoả hoạn", _FIRE, 5), ("!nổ", _FIRE, 4), ("phát nổ", _FIRE, 5),
     ("vụ nổ", _FIRE, 5), ("tiếng nổ", _FIRE, 5), ("nổ lớn", _FIRE, 5), ("nổ tung", _FIRE, 5),
     ("nổ bình gas", _FIRE, 5), ("nổ bình ga", _FIRE, 5), ("nổ trạm biến áp", _FIRE, 5),
+    ("nổ nồi hơi", _FIRE, 5),  # a boiler (round sixteen: "no noi hoi cong ty giay")
     ("!khói", _FIRE, 3), ("bốc khói", _FIRE, 4), ("khói đen", _FIRE, 4),
     ("nhiều khói", _FIRE, 4), ("khói mù mịt", _FIRE, 4), ("ra khói", _FIRE, 4),
     ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
@@ -172,6 +173,8 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("bị điện giật", _OTHER, 5), ("!sập", _OTHER, 3), ("sập nhà", _OTHER, 5),
     ("nhà sập", _OTHER, 5), ("sập tường", _OTHER, 5), ("tường sập", _OTHER, 5),
     ("sạt lở", _OTHER, 5), ("sụt lún", _OTHER, 4),
+    # a road that caves in (round sixteen: "mặt đường bị hố tử thần")
+    ("hố tử thần", _OTHER, 5),
     # the ground giving way on a slope, however it is said ("đất lở núi", "sạt đồi")
     ("đất lở", _OTHER, 4), ("lở núi", _OTHER, 5), ("núi lở", _OTHER, 5), ("sạt núi", _OTHER, 5),
     ("sạt đồi", _OTHER, 5), ("lở đồi", _OTHER, 5), ("sạt taluy", _OTHER, 5),
@@ -224,6 +227,16 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("nước sôi tạt", _OTHER, 4), ("tạt nước sôi", _OTHER, 4), ("nước sôi văng", _OTHER, 4),
     ("nước sôi dội", _OTHER, 4), ("dội nước sôi", _OTHER, 4), ("bỏng nước sôi", _OTHER, 4),
     ("phỏng nước sôi", _OTHER, 4), ("vào nồi nước sôi", _OTHER, 4),
+    # (round sixteen, cross-validated) a pesticide drunk (not sprayed: "xịt thuốc trừ sâu
+    # cho rau"), foam at the mouth; a jellyfish's sting; an allergic shock
+    ("uống thuốc trừ sâu", _OTHER, 4), ("foaming", _OTHER, 4), ("sứa chích", _OTHER, 5),
+    ("sốc phản vệ", _OTHER, 5),
+    # someone who drops where they stand (not "mệt muốn ngã gục": tired)
+    ("thì ngã gục", _OTHER, 4), ("bỗng ngã gục", _OTHER, 4), ("ngã gục xuống", _OTHER, 4),
+    ("ngã gục tại chỗ", _OTHER, 4), ("ngã quỵ", _OTHER, 4),
+    # a hand caught in a door or a machine; a stroke, in English (not "a stroke of luck")
+    ("kẹp tay", _OTHER, 4), ("has a stroke", _OTHER, 4), ("had a stroke", _OTHER, 4),
+    ("having a stroke", _OTHER, 4),
 )
 
 # Toned collocations whose first word, typed without diacritics, folds to a keyword's
@@ -284,8 +297,8 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
       "xe tông", "tông xe", "tông người", "hit", "accident"), 6, _TRAF),
     # "đâm nhau" with a blade or a gang near is stabbing, not a collision
     (frozenset({"đâm nhau"}),
-     ("dao phay", "cầm dao", "con dao", "dao kiếm", "mã tấu", "hung khí", "côn đồ",
-      "giang hồ", "băng nhóm", "knife", "machete"), 8, _SEC),
+     ("dao phay", "cầm dao", "con dao", "rút dao", "dao kiếm", "mã tấu", "hung khí",
+      "côn đồ", "giang hồ", "băng nhóm", "knife", "machete"), 8, _SEC),
     # a blade's "đâm" beside a robbery is a stabbing, not a crash ("cướp xe, đâm vào lưng",
     # "đâm 2 nhát"; round fourteen)
     (frozenset({"đâm", "đâm vào", "xe đâm", "bị đâm"}),

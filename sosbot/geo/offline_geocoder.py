@@ -34,6 +34,8 @@ _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "dk": ("dac", "khu"),
     "kp": ("khu", "pho"),
     "tphcm": ("thanh", "pho", "ho", "chi", "minh"),
+    # the ward named as the city is spelled in English ("saigon ward"; round sixteen)
+    "saigon": ("sai", "gon"),
 }
 _LETTER_NUMBER_RE = re.compile(r"^(p|f|q|x)(\d+)$")
 # Word sequences naming the unit type right before a ward name.
