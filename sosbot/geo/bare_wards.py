@@ -13,7 +13,9 @@ found in a message counts as that ward when it stands where a place stands:
   "hẻm Tam Bình", "kcx Tân Thuận", "phà Bình Khánh", "nhà trọ Vườn Lài"): a landmark named
   after the ward it is in; after a business, what it makes between or not ("xưởng gỗ Lái
   Thiêu", "dãy trọ công nhân Thuận Giao"); after a road's number ("tỉnh lộ 15 Nhuận
-  Đức"); not after a canal ("kênh Nhiêu Lộc" runs through many wards); a landmark the
+  Đức") or a neighbourhood's ("khu phố 3 Tân Hải"); after a street, an alley or a crossing
+  and up to four words of its name ("đường Phạm Thế Hiển Bình Đông"; round seventeen); not
+  after a canal ("kênh Nhiêu Lộc" runs through many wards); a landmark the
   gazetteer knows whose whole name is a ward's ("Cầu Kiệu") gives that ward too (round
   fifteen, :meth:`BareWards.named_after`);
 
