@@ -90,9 +90,13 @@ HELD_OUT_15_BEFORE = _before("3852b53", 229, 93.4, 185, 76.8, 15.1, 90.3, 22, 10
 # committed alone), before any of round sixteen's changes; nothing is tuned or trained on it.
 HELD_OUT_16_BEFORE = _before("6bc9760", 249, 93.6, 204, 94.1, 3.9, 96.1, 24, 95.8, 7, 1, 1,
                              2)
+# The seventeenth (round seventeen) read by commit dc36ff4 (round sixteen's code, the set
+# committed alone), before any of round seventeen's changes; nothing is tuned or trained on it.
+HELD_OUT_17_BEFORE = _before("dc36ff4", 232, 90.9, 183, 68.9, 7.7, 71.6, 24, 91.7, 10, 1, 0,
+                             42)
 BEFORE_N = {2: HELD_OUT_2_BEFORE, 3: HELD_OUT_3_BEFORE, 4: HELD_OUT_4_BEFORE,
             5: HELD_OUT_5_BEFORE, 6: HELD_OUT_6_BEFORE, 7: HELD_OUT_7_BEFORE,
             8: HELD_OUT_8_BEFORE, 9: HELD_OUT_9_BEFORE, 10: HELD_OUT_10_BEFORE,
             11: HELD_OUT_11_BEFORE, 12: HELD_OUT_12_BEFORE, 13: HELD_OUT_13_BEFORE,
             14: HELD_OUT_14_BEFORE, 15: HELD_OUT_15_BEFORE,
-            16: HELD_OUT_16_BEFORE}
+            16: HELD_OUT_16_BEFORE, 17: HELD_OUT_17_BEFORE}

@@ -47,6 +47,7 @@ _STRUCTURES = ("ống nước", "đường ống", "ống cống", "cột điệ
                "cây", "cây xanh", "cành", "tường", "bức tường", "trần nhà", "mái nhà",
                "mái tôn", "ban công", "biển quảng cáo", "bảng hiệu", "cầu thang", "cổng",
                "trần thạch cao", "tấm trần", "la phông", "roof",
+               "bảng quảng cáo",  # (round seventeen: "bảng quảng cáo bị gió thổi sập")
                "pipe", "pole", "scaffold", "scaffolding", "wall", "ceiling", "tree", "stairs")
 # (no "té": a person falls, a structure does not: "trộm leo mái tôn bị té" is the thief)
 _GIVES_WAY = ("bể", "vỡ", "ngã", "đổ", "sập", "sụp", "gãy", "rớt", "rơi", "đứt", "nghiêng",
@@ -100,7 +101,8 @@ _NOT_BACK = ("chưa về", "không về", "chưa thấy về", "không thấy v�
 _ANIMALS = ("con chó", "chó nhà", "chó hàng xóm", "chó hoang", "bầy chó", "đàn chó",
             "con trâu", "trâu", "trâu bò", "con bò", "đàn bò", "bầy bò", "con heo", "con khỉ",
             "bầy khỉ", "đàn khỉ", "bầy ong", "đàn ong", "con ong", "dog", "cattle", "cow",
-            "buffalo", "bull", "monkey", "bee", "wasp")
+            "buffalo", "bull", "monkey", "bee", "wasp",
+            "pitbull")  # a breed named between the dog and the bite (round seventeen)
 _ANIMAL_DOING = ("cắn", "rượt", "xổng", "xổng chuồng", "sổng", "sổng chuồng", "chạy rông",
                  "chạy lung tung", "húc", "đốt", "tấn công", "bite", "bit", "bitten", "chase",
                  "loose", "escape", "attack", "sting", "stung",
@@ -146,7 +148,9 @@ _BOATS = ("thuyền", "ghe", "ca nô", "tàu cá", "sà lan", "chiếc đò", "c
           "canoe", "kayak")
 _SINKING = ("chìm", "đắm", "úp", "mất lái", "chết máy", "trôi dạt", "trôi tự do", "bị trôi",
             "trôi ra", "mắc cạn", "capsize", "capsized", "sank", "sink", "sinking", "adrift",
-            "drifting")
+            "drifting",
+            # listing, taking on water (round seventeen: "ca nô bị nước vào nghiêng 1 bên")
+            "nghiêng", "bị nước vào")
 
 # Noise at night (public order, the project files it security): what makes it, and when or
 # how loud ("loa kẹo kéo hát hò xuyên đêm", "loud party until 3am").
@@ -302,7 +306,11 @@ PATTERNS: tuple[Pattern, ...] = (
                         "breathe", "breathing", "swelling", "swollen", "sting", "stung",
                         "bitten", "poisoning", "seizure", "bất động", "nằm im",
                         "không cử động", "không nhúc nhích", "not moving", "not responding",
-                        "unresponsive"), alone=True),
+                        "unresponsive",
+                        # overcome by fumes in a tank or a pit (round seventeen: "bị ngạt
+                        # trong bồn chứa"; not a bare "bị ngạt": "bi ngat ket noi" is a
+                        # call cut off, "bị ngắt")
+                        "bị ngạt trong", "bị ngạt khí"), alone=True),
     # a house or a street without water, a smell no one explains
     Pattern(_OTHER, 3, ("mất nước", "cúp nước", "hôi thối", "mùi hôi", "bốc mùi",
                         "no water", "smell", "stench"), alone=True),

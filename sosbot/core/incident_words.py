@@ -63,6 +63,7 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("vung dao", _SEC, 5), ("mã tấu", _SEC, 5), ("!súng", _SEC, 4), ("nổ súng", _SEC, 6),
     ("có súng", _SEC, 5), ("súng nổ", _SEC, 6), ("tiếng súng", _SEC, 6), ("cầm súng", _SEC, 5),
     ("!bắn", _SEC, 3), ("bắn nhau", _SEC, 5),
+    ("bắn súng", _SEC, 5),  # typed bare, "ban sung" is no swelling (round seventeen)
     ("hành hung", _SEC, 4), ("ẩu đả", _SEC, 4), ("gây rối", _SEC, 4), ("quậy phá", _SEC, 4),
     ("côn đồ", _SEC, 4), ("giang hồ", _SEC, 4), ("xã hội đen", _SEC, 4),
     ("bắt cóc", _SEC, 5), ("hiếp dâm", _SEC, 5), ("sàm sỡ", _SEC, 4), ("quấy rối", _SEC, 4),
@@ -114,6 +115,10 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     # -- traffic ---------------------------------------------------------------------------
     ("tai nạn", _TRAF, 4), ("tai nạn giao thông", _TRAF, 5), ("tngt", _TRAF, 5),
     ("va chạm", _TRAF, 4), ("!đụng", _TRAF, 3), ("đụng xe", _TRAF, 5), ("xe đụng", _TRAF, 5),
+    # a vehicle into a utility pole: the crash outweighs the wire it brings down (round
+    # seventeen: "ô tô tải đâm vào trụ điện, dây điện rơi xuống đường")
+    ("đâm vào trụ điện", _TRAF, 6), ("tông vào trụ điện", _TRAF, 6), ("tông trụ điện", _TRAF, 6),
+    ("đâm vào cột điện", _TRAF, 6), ("tông vào cột điện", _TRAF, 6), ("tông cột điện", _TRAF, 6),
     ("bị đụng", _TRAF, 4), ("đụng nhau", _TRAF, 5), ("!tông", _TRAF, 3), ("tông xe", _TRAF, 5),
     ("xe tông", _TRAF, 5), ("bị tông", _TRAF, 4), ("tông vào", _TRAF, 4), ("đâm xe", _TRAF, 5),
     ("xe đâm", _TRAF, 5), ("đâm vào", _TRAF, 4), ("đâm nhau", _TRAF, 4),
@@ -228,9 +233,14 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("nước sôi dội", _OTHER, 4), ("dội nước sôi", _OTHER, 4), ("bỏng nước sôi", _OTHER, 4),
     ("phỏng nước sôi", _OTHER, 4), ("vào nồi nước sôi", _OTHER, 4),
     # (round sixteen, cross-validated) a pesticide drunk (not sprayed: "xịt thuốc trừ sâu
-    # cho rau"), foam at the mouth; a jellyfish's sting; an allergic shock
-    ("uống thuốc trừ sâu", _OTHER, 4), ("foaming", _OTHER, 4), ("sứa chích", _OTHER, 5),
-    ("sốc phản vệ", _OTHER, 5),
+    # cho rau"), by mistake too (round seventeen), foam at the mouth (round seventeen: not a
+    # bare "foaming", "foaming milk"); a jellyfish's sting; an allergic shock
+    ("uống thuốc trừ sâu", _OTHER, 4), ("uống nhầm thuốc trừ sâu", _OTHER, 4),
+    ("foaming at the mouth", _OTHER, 4), ("foaming at mouth", _OTHER, 4),
+    ("sứa chích", _OTHER, 5), ("sốc phản vệ", _OTHER, 5),
+    # a pregnant woman bleeding (round seventeen; not "ra máu nhiều": typed bare, a dye
+    # that runs, "ra màu")
+    ("bầu ra máu", _OTHER, 4),
     # someone who drops where they stand (not "mệt muốn ngã gục": tired)
     ("thì ngã gục", _OTHER, 4), ("bỗng ngã gục", _OTHER, 4), ("ngã gục xuống", _OTHER, 4),
     ("ngã gục tại chỗ", _OTHER, 4), ("ngã quỵ", _OTHER, 4),
@@ -246,6 +256,10 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
 # itself ("cháy" is never "chảy").
 COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước", "chạy trốn", "chạy thoát",
                  "chạy theo", "chạy về", "chạy đi", "chém gió",
+                 # a game, not a shot (round seventeen: "chơi game bắn súng")
+                 "game bắn súng", "chơi bắn súng",
+                 # a candle, not a tree ("đốt đèn cầy rồi ngủ quên"; round seventeen)
+                 "đèn cầy",
                  # scattering in panic (round fourteen): people or a loose animal
                  "chạy toán loạn", "chạy tán loạn",
                  # a vehicle on its way ("xe khách đang chạy trên cao tốc"; round fifteen)
@@ -344,3 +358,6 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "cs": ("công", "an"), "ca": ("công", "an"), "csgt": ("cảnh", "sát", "giao", "thông"),
     "sos": ("cứu",), "plz": ("please",), "pls": ("please",), "chem": ("chém",),
 }
+# Words whose first syllable, typed bare, is a shorthand above, as written in lower case: a
+# canoe ("ca nô" is no "công an nô"; round seventeen; "ca nổ súng" stays the police).
+SPELLED_WITH_SHORTHAND = frozenset({("ca", "no"), ("ca", "nô")})

@@ -35,6 +35,7 @@ from sosbot.core.incident_words import NEGATIONS as _NEGATIONS
 from sosbot.core.incident_words import PHRASES as _PHRASES
 from sosbot.core.incident_words import REREAD as _REREAD
 from sosbot.core.incident_words import SHORTHAND as _SHORTHAND
+from sosbot.core.incident_words import SPELLED_WITH_SHORTHAND as _SPELLED_WITH_SHORTHAND
 from sosbot.core.model import Category
 from sosbot.core.place_span import place_span
 from sosbot.core.sanitize import fold
@@ -44,6 +45,10 @@ from sosbot.core.toneless import read_bare
 _FIRE, _TRAF = Category.FIRE, Category.TRAFFIC
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# A last letter typed over and over ("chayy", "cháyyy"; round seventeen): no Vietnamese
+# syllable ends in a doubled y, h, i, a, c, m or p, nor does an English word ("fall",
+# "tree", "off" stay); "uu" is "ưu" typed bare ("cuu": "cứu").
+_DRAWN_OUT_RE = re.compile(r"(?<=\w)([yhiacmp])\1+$")
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,11 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     found = list(_WORD_RE.finditer(_lower(text)))
     for n, m in enumerate(found):
-        word = m.group(0)
+        word = _DRAWN_OUT_RE.sub(r"\1", m.group(0))
         expanded = _SHORTHAND.get(word)  # as typed: "cá" (fish) is not "ca" (công an)
         # a shorthand that spells a phrase with the next word is that phrase ("ca sấu" is
         # "cá sấu", not "công an sấu")
-        if expanded and n + 1 < len(found) and _spells_phrase(word, found[n + 1].group(0)):
+        if expanded and n + 1 < len(found) and _spells_word(word, found[n + 1].group(0)):
             expanded = None
         # "ga" is gas, except in "nhà ga", "ngã ba" (typed "nga"), "ổ gà" (typed "o ga"),
         # "hố ga" (a drain, typed "ho ga")
@@ -97,6 +102,13 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
         else:
             out.append((word, m.start(), m.end()))
     return out
+
+
+def _spells_word(word: str, following: str) -> bool:
+    """``word`` and ``following`` are a two-word phrase of the category words, or a
+    two-syllable word whose first syllable is a shorthand (:data:`SPELLED_WITH_SHORTHAND`)."""
+    return (word, following) in _SPELLED_WITH_SHORTHAND or \
+        _spells_phrase(word, following)
 
 
 def _spells_phrase(word: str, following: str) -> bool:

@@ -13,7 +13,9 @@ found in a message counts as that ward when it stands where a place stands:
   "hẻm Tam Bình", "kcx Tân Thuận", "phà Bình Khánh", "nhà trọ Vườn Lài"): a landmark named
   after the ward it is in; after a business, what it makes between or not ("xưởng gỗ Lái
   Thiêu", "dãy trọ công nhân Thuận Giao"); after a road's number ("tỉnh lộ 15 Nhuận
-  Đức"); not after a canal ("kênh Nhiêu Lộc" runs through many wards); a landmark the
+  Đức") or a neighbourhood's ("khu phố 3 Tân Hải"); after a street, an alley or a crossing
+  and up to four words of its name ("đường Phạm Thế Hiển Bình Đông"; round seventeen); not
+  after a canal ("kênh Nhiêu Lộc" runs through many wards); a landmark the
   gazetteer knows whose whole name is a ward's ("Cầu Kiệu") gives that ward too (round
   fifteen, :meth:`BareWards.named_after`);
 
@@ -57,9 +59,18 @@ KIND_WORDS = frozenset({"cau", "xoay", "tu", "ba", "nam", "sau", "bay", "duong",
 # the kind, then at most two words (round fifteen: "tiệm bánh mì Xóm Chiếu", "dãy trọ
 # công nhân Thuận Giao"), then the name.
 BUSINESS_WORDS = frozenset({"xuong", "kho", "tiem", "cu", "tro"})
+# A street, an alley or a crossing whose name is not the ward's, written before the ward
+# ("đường Phạm Thế Hiển Bình Đông", "hẻm 45 Bến Vân Đồn Xóm Chiếu", "ngã tư Phan Đăng Lưu
+# Đức Nhuận"; round seventeen): the kind, then at most ``STREET_NAME_WORDS`` words, then
+# the name. The gazetteer knows few streets; a street's name is its own words.
+STREET_WORDS = frozenset({"duong", "hem", "tu", "ba"})
+STREET_NAME_WORDS = 4
 # A road's number before the name ("tỉnh lộ 15 Nhuận Đức", "đường số 7 An Lạc", "hẻm 12
 # Tam Bình"): the word before the number.
 ROAD_WORDS = frozenset({"lo", "so", "ql", "tl", "dt", "hem", "kiet", "ngo", "duong"})
+# A numbered neighbourhood before the name ("khu phố 3 Tân Hải", "ấp 2 Bình Lợi", "tổ 5",
+# "kp 4"; round seventeen): the word before the number.
+NEIGHBOURHOOD_WORDS = frozenset({"pho", "ap", "to", "kp"})
 # A kind word is one only after these (a bare "tu", "ba", "nam" is a number or a person
 # otherwise: "ngã tư", "ngã ba"; "chung cư", "công viên", "cầu vượt").
 _KIND_NEEDS: dict[str, tuple[str, ...]] = {
@@ -151,12 +162,20 @@ class BareWards:
         if prev in PREPOSITIONS or prev in TYPE_WORDS or i in after:
             return True
         if prev.isdigit():
-            return i > 1 and ws[i - 2].plain in ROAD_WORDS
+            return i > 1 and ws[i - 2].plain in ROAD_WORDS | NEIGHBOURHOOD_WORDS
         if _kind_at(ws, i - 1, KIND_WORDS):
             return True
-        return any(i > k and _kind_at(ws, i - 1 - k, BUSINESS_WORDS) and
-                   not any(c in _CLAUSE_MARKS for c in text[ws[i - 1 - k].end:ws[i - 1].start])
-                   for k in range(3))
+        return _kind_before(text, ws, i, BUSINESS_WORDS, 2) or \
+            _kind_before(text, ws, i, STREET_WORDS, STREET_NAME_WORDS)
+
+
+def _kind_before(text: str, ws: Sequence[Word], i: int, kinds: frozenset[str],
+                 most: int) -> bool:
+    """One of ``kinds`` stands before ``ws[i]`` with at most ``most`` words between, in the
+    same clause."""
+    return any(i > k and _kind_at(ws, i - 1 - k, kinds) and
+               not any(c in _CLAUSE_MARKS for c in text[ws[i - 1 - k].end:ws[i - 1].start])
+               for k in range(most + 1))
 
 
 def _kind_at(ws: Sequence[Word], j: int, kinds: frozenset[str]) -> bool:

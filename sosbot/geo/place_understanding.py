@@ -37,6 +37,10 @@ BORDER_M = 80.0
 # Words before a bare old district's name that make it where someone goes, not where the
 # incident is ("xe khách đi Thủ Đức bị lật", "mẹ tôi đi Bình Thạnh").
 GOING = frozenset({"di", "sang", "len", "xuong"})
+# Words with which a resident takes back the place just named ("ở Bình Lợi Trung, nhầm,
+# Bình Quới"; "p Tân Sơn Hòa, à ko, p Tân Sơn"; round seventeen): what follows the last of
+# them is read first, and is the place when it names one.
+CORRECTIONS = frozenset({("nham",), ("a", "ko"), ("a", "khong")})
 
 How = Literal["gazetteer", "street-number", "district", "ward-name", "nominatim"]
 
@@ -89,7 +93,16 @@ class PlaceReader:
     def read(self, text: str, online: Sequence[Candidate] = ()) -> PlaceReading:
         """The candidates for ``text``; ``online`` (an online geocoder's answers for the same
         text) are placed after the gazetteer's own and before the wider guesses, each on a
-        ward border followed by the other wards it touches, as the gazetteer's places are."""
+        ward border followed by the other wards it touches, as the gazetteer's places are.
+        A place taken back (:data:`CORRECTIONS`) gives way to the one named after it."""
+        corrected = _after_correction(text)
+        if corrected is not None:
+            reading = self._read(corrected, online)
+            if reading.candidates:
+                return reading
+        return self._read(text, online)
+
+    def _read(self, text: str, online: Sequence[Candidate]) -> PlaceReading:
         online = [near for answer in online for near in self._beside(answer)]
         ws = words(text)
         places = self.gazetteer.find(ws, text)
@@ -253,6 +266,19 @@ class PlaceReader:
         if candidates:
             return candidates[0].label
         return None
+
+
+def _after_correction(text: str) -> str | None:
+    """The text from the last words that take a place back (:data:`CORRECTIONS`) on, if
+    any and if anything follows them (the words stay: "à ko, Tân Định" is a ward named
+    after a comma)."""
+    ws = words(text)
+    found = [(ws[i].start, ws[i + len(c) - 1].end) for i in range(len(ws))
+             for c in CORRECTIONS if tuple(w.plain for w in ws[i:i + len(c)]) == c]
+    if not found:
+        return None
+    start, end = max(found)
+    return text[start:] if text[end:].strip(" ,.;:!?") else None
 
 
 def _unique(candidates: Sequence[Candidate]) -> list[Candidate]:
