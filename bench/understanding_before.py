@@ -94,9 +94,14 @@ HELD_OUT_16_BEFORE = _before("6bc9760", 249, 93.6, 204, 94.1, 3.9, 96.1, 24, 95.
 # committed alone), before any of round seventeen's changes; nothing is tuned or trained on it.
 HELD_OUT_17_BEFORE = _before("dc36ff4", 232, 90.9, 183, 68.9, 7.7, 71.6, 24, 91.7, 10, 1, 0,
                              42)
+# The eighteenth (round eighteen) read by commit 15f5a16 (round seventeen's code, the set
+# committed alone), before any of round eighteen's changes; nothing is tuned or trained on it.
+HELD_OUT_18_BEFORE = _before("15f5a16", 232, 91.8, 184, 89.1, 6.0, 93.5, 24, 95.8, 8, 2, 0,
+                             7)
 BEFORE_N = {2: HELD_OUT_2_BEFORE, 3: HELD_OUT_3_BEFORE, 4: HELD_OUT_4_BEFORE,
             5: HELD_OUT_5_BEFORE, 6: HELD_OUT_6_BEFORE, 7: HELD_OUT_7_BEFORE,
             8: HELD_OUT_8_BEFORE, 9: HELD_OUT_9_BEFORE, 10: HELD_OUT_10_BEFORE,
             11: HELD_OUT_11_BEFORE, 12: HELD_OUT_12_BEFORE, 13: HELD_OUT_13_BEFORE,
             14: HELD_OUT_14_BEFORE, 15: HELD_OUT_15_BEFORE,
-            16: HELD_OUT_16_BEFORE, 17: HELD_OUT_17_BEFORE}
+            16: HELD_OUT_16_BEFORE, 17: HELD_OUT_17_BEFORE,
+            18: HELD_OUT_18_BEFORE}

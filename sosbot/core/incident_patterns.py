@@ -102,7 +102,8 @@ _ANIMALS = ("con chó", "chó nhà", "chó hàng xóm", "chó hoang", "bầy ch�
             "con trâu", "trâu", "trâu bò", "con bò", "đàn bò", "bầy bò", "con heo", "con khỉ",
             "bầy khỉ", "đàn khỉ", "bầy ong", "đàn ong", "con ong", "dog", "cattle", "cow",
             "buffalo", "bull", "monkey", "bee", "wasp",
-            "pitbull")  # a breed named between the dog and the bite (round seventeen)
+            "pitbull",  # a breed named between the dog and the bite (round seventeen)
+            "bò điên", "khỉ hoang")  # (round eighteen: "bò điên húc người trong lễ hội")
 _ANIMAL_DOING = ("cắn", "rượt", "xổng", "xổng chuồng", "sổng", "sổng chuồng", "chạy rông",
                  "chạy lung tung", "húc", "đốt", "tấn công", "bite", "bit", "bitten", "chase",
                  "loose", "escape", "attack", "sting", "stung",
@@ -121,6 +122,12 @@ _LED_AWAY = ("dắt đi", "bắt đi", "dẫn đi", "bế đi", "ôm đi", "dụ
              # bundled into a vehicle (round fifteen: "chụp bé gái đưa lên xe chạy mất")
              "kéo lên xe", "lôi lên xe", "bế lên xe", "ôm lên xe", "bắt lên xe", "đưa lên xe",
              "dụ lên xe", "pulled into", "dragged into", "bundled into")
+# A child lured somewhere ("có kẻ dụ bé gái lên xe", "dụ tụi nhỏ trong công viên vào nhà";
+# round eighteen): not a child coaxed to eat or sleep ("dụ bé ăn cháo").
+_LURED = ("dụ bé", "dụ đứa bé", "dụ đứa nhỏ", "dụ tụi nhỏ", "dụ mấy đứa nhỏ", "dụ trẻ",
+          "dụ trẻ em", "dụ con nít", "dụ cháu")
+_LURED_TO = ("lên xe", "vào nhà", "vô nhà", "vào phòng", "vô phòng", "vào hẻm", "đi theo",
+             "chở đi", "dẫn đi", "bắt đi", "đi mất")
 _VEHICLE = ("xe", "ô tô", "xe hơi", "xe máy", "xe tải", "xe khách", "xe ba gác", "container",
             "tàu hỏa", "tàu hoả", "tàu lửa", "xe lửa", "car", "truck", "motorbike", "bus",
             "taxi", "scooter", "bike", "motorcycle", "train", "driver", "grab driver",
@@ -231,6 +238,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(_SEC, 3, _DRUGGING, _DRINK, window=5),
     Pattern(_SEC, 3, _SPLASHED, _SPLASHING, window=3),
     Pattern(_SEC, 3, _CHILD, _LED_AWAY),
+    Pattern(_SEC, 3, _LURED, _LURED_TO, window=8),
     Pattern(_TRAF, 3, _VEHICLE, _IN_THE_ROAD, window=6),
     Pattern(_TRAF, 3, _VEHICLE, _OUT_OF_CONTROL, window=6),
     Pattern(_OTHER, 3, _KIN, _NOT_BACK, window=8),

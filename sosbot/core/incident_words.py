@@ -26,6 +26,8 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("vụ nổ", _FIRE, 5), ("tiếng nổ", _FIRE, 5), ("nổ lớn", _FIRE, 5), ("nổ tung", _FIRE, 5),
     ("nổ bình gas", _FIRE, 5), ("nổ bình ga", _FIRE, 5), ("nổ trạm biến áp", _FIRE, 5),
     ("nổ nồi hơi", _FIRE, 5),  # a boiler (round sixteen: "no noi hoi cong ty giay")
+    # flames flaring up (round eighteen: "chai xịt sơn nổ, lửa bùng lên", "rác cháy bùng")
+    ("lửa bùng", _FIRE, 5), ("cháy bùng", _FIRE, 5),
     ("!khói", _FIRE, 3), ("bốc khói", _FIRE, 4), ("khói đen", _FIRE, 4),
     ("nhiều khói", _FIRE, 4), ("khói mù mịt", _FIRE, 4), ("ra khói", _FIRE, 4),
     ("rò rỉ gas", _FIRE, 4), ("rò gas", _FIRE, 4), ("xì gas", _FIRE, 4), ("rò rỉ ga", _FIRE, 4),
@@ -115,6 +117,7 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     # -- traffic ---------------------------------------------------------------------------
     ("tai nạn", _TRAF, 4), ("tai nạn giao thông", _TRAF, 5), ("tngt", _TRAF, 5),
     ("va chạm", _TRAF, 4), ("!đụng", _TRAF, 3), ("đụng xe", _TRAF, 5), ("xe đụng", _TRAF, 5),
+    ("chạm đuôi", _TRAF, 5),  # a rear-end crash (round eighteen: "xe khách chạm đuôi xe tải")
     # a vehicle into a utility pole: the crash outweighs the wire it brings down (round
     # seventeen: "ô tô tải đâm vào trụ điện, dây điện rơi xuống đường")
     ("đâm vào trụ điện", _TRAF, 6), ("tông vào trụ điện", _TRAF, 6), ("tông trụ điện", _TRAF, 6),
@@ -247,6 +250,20 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     # a hand caught in a door or a machine; a stroke, in English (not "a stroke of luck")
     ("kẹp tay", _OTHER, 4), ("has a stroke", _OTHER, 4), ("had a stroke", _OTHER, 4),
     ("having a stroke", _OTHER, 4),
+    # (round eighteen, cross-validated) a hand drawn into a machine (not "cuốn tay áo", a
+    # sleeve rolled up); a package taken for a bomb; a stingray's barb ("ca duoi dam vao
+    # chan" is no "công an"; a bare "đuối" reads drowning already); a button battery
+    # swallowed or held in the mouth
+    ("bị cuốn tay", _OTHER, 4), ("cuốn tay vào", _OTHER, 4),
+    ("nghi là bom", _SEC, 5), ("sợ là bom", _SEC, 5),
+    ("cá đuối", _OTHER, 5),
+    ("nuốt viên pin", _OTHER, 4), ("ngậm viên pin", _OTHER, 4), ("nuốt pin", _OTHER, 4),
+    ("ngậm pin", _OTHER, 4),
+    # a child shut in a car (round eighteen: "bé bị nhốt trong xe ô tô, trời nắng"; not the
+    # keys left there, "để chìa khóa trong xe")
+    ("bị nhốt trong xe", _OTHER, 5), ("bị nhốt trong ô tô", _OTHER, 5),
+    ("bị khóa trong xe", _OTHER, 5), ("bị khóa trong ô tô", _OTHER, 5),
+    ("bị khoá trong xe", _OTHER, 5), ("bị khoá trong ô tô", _OTHER, 5),
 )
 
 # Toned collocations whose first word, typed without diacritics, folds to a keyword's
@@ -325,7 +342,8 @@ REREAD: tuple[tuple[frozenset[str], tuple[str, ...], int, Category], ...] = (
     # people thrown into the river from a boat: the boat's accident, the waterway police's
     (frozenset({"rơi xuống sông", "té sông", "rơi xuống", "chết đuối", "đuối nước", "đuối"}),
      ("đò", "ghe", "thuyền", "phà", "sà lan", "ca nô", "tàu cá", "chìm đò", "lật đò",
-      "chìm ghe", "lật ghe", "boat", "ferry"), 8, _TRAF),
+      "chìm ghe", "lật ghe", "boat", "ferry",
+      "salan"), 8, _TRAF),  # a barge typed in one word (round eighteen)
     # people in the water from a vehicle that left the road ("xe máy lao xuống kênh, người
     # lái vùng vẫy dưới nước"): the crash's
     (frozenset({"rơi xuống sông", "té sông", "chết đuối", "đuối nước", "đuối"}),

@@ -14,7 +14,10 @@ found in a message counts as that ward when it stands where a place stands:
   after the ward it is in; after a business, what it makes between or not ("xưởng gỗ Lái
   Thiêu", "dãy trọ công nhân Thuận Giao"); after a road's number ("tỉnh lộ 15 Nhuận
   Đức") or a neighbourhood's ("khu phố 3 Tân Hải"); after a street, an alley or a crossing
-  and up to four words of its name ("đường Phạm Thế Hiển Bình Đông"; round seventeen); not
+  and up to four words of its name ("đường Phạm Thế Hiển Bình Đông"; round seventeen); after
+  a school with its level, a restaurant, a supermarket, a factory, a beach, a substation, a
+  junction, a drinking place, an oven, a corner ("trường thpt Hạnh Thông", "nhà hàng Tân
+  Thuận", "lò bánh mì Xóm Chiếu", "góc Tô Ký Trung Mỹ Tây"; round eighteen); not
   after a canal ("kênh Nhiêu Lộc" runs through many wards); a landmark the
   gazetteer knows whose whole name is a ward's ("Cầu Kiệu") gives that ward too (round
   fifteen, :meth:`BareWards.named_after`);
@@ -42,7 +45,8 @@ from sosbot.geo.wards import WardIndex
 # "ngay Hiệp Bình": right at).
 PREPOSITIONS = frozenset({"o", "tai", "gan", "canh", "truoc", "khu", "kv", "doan", "vung",
                           "phia", "ngoai", "trong", "quanh", "doc", "ngay", "at", "in",
-                          "near"})
+                          "near",
+                          "the"})  # "at the tan khanh market" (round eighteen)
 # A ward's or a commune's type word ("p" and "f" are read "phuong"): reached only where the
 # ward geocoder refused the name after it — the type word not the unit's ("p Phước Thành",
 # a commune; "xã Tân Thành", a ward) and the name an old ward's of another new ward too.
@@ -50,20 +54,26 @@ PREPOSITIONS = frozenset({"o", "tai", "gan", "canh", "truoc", "khu", "kv", "doan
 TYPE_WORDS = frozenset({"phuong", "xa"})
 # Kinds of place whose name may be a ward's ("cầu Bình Hưng", "vòng xoay An Lạc", "hẻm Tam
 # Bình"): the last word of the kind, as plain words. Not "chợ": a market named after a ward
-# may lie in another ("chợ Tân Mỹ" is in Tân Thuận).
+# may lie in another ("chợ Tân Mỹ" is in Tân Thuận). Round eighteen: a school with its
+# level ("trường thpt Hạnh Thông", "tiểu học Vĩnh Lộc"), "nhà hàng", "siêu thị", "nhà
+# máy", "bãi biển", "trạm biến áp", "nút giao", a neighbourhood without its number ("khu
+# phố Tân Hiệp").
 KIND_WORDS = frozenset({"cau", "xoay", "tu", "ba", "nam", "sau", "bay", "duong", "kcx",
                         "kcn", "cang", "ben", "ga", "cu", "ktx", "vien", "hoc", "truong",
-                        "hem", "vuot", "dao", "pha", "tro"})
+                        "hem", "vuot", "dao", "pha", "tro", "thpt", "thcs", "hang", "thi",
+                        "may", "bien", "ap", "giao", "pho"})
 # A business named after its ward, what it makes or sells written between or not ("xưởng
 # gỗ Lái Thiêu", "kho sơn Đông Hưng Thuận", "tiệm net Bình Tây", "chung cư cũ Bàn Cờ"):
 # the kind, then at most two words (round fifteen: "tiệm bánh mì Xóm Chiếu", "dãy trọ
-# công nhân Thuận Giao"), then the name.
-BUSINESS_WORDS = frozenset({"xuong", "kho", "tiem", "cu", "tro"})
+# công nhân Thuận Giao"), then the name; a kiln or an oven, a drinking place (round
+# eighteen: "lò bánh mì Xóm Chiếu", "quán nhậu Tân Khánh").
+BUSINESS_WORDS = frozenset({"xuong", "kho", "tiem", "cu", "tro", "lo", "nhau"})
 # A street, an alley or a crossing whose name is not the ward's, written before the ward
 # ("đường Phạm Thế Hiển Bình Đông", "hẻm 45 Bến Vân Đồn Xóm Chiếu", "ngã tư Phan Đăng Lưu
 # Đức Nhuận"; round seventeen): the kind, then at most ``STREET_NAME_WORDS`` words, then
 # the name. The gazetteer knows few streets; a street's name is its own words.
-STREET_WORDS = frozenset({"duong", "hem", "tu", "ba"})
+STREET_WORDS = frozenset({"duong", "hem", "tu", "ba",
+                          "goc"})  # a corner ("góc Tô Ký Trung Mỹ Tây"; round eighteen)
 STREET_NAME_WORDS = 4
 # A road's number before the name ("tỉnh lộ 15 Nhuận Đức", "đường số 7 An Lạc", "hẻm 12
 # Tam Bình"): the word before the number.
@@ -75,8 +85,9 @@ NEIGHBOURHOOD_WORDS = frozenset({"pho", "ap", "to", "kp"})
 # otherwise: "ngã tư", "ngã ba"; "chung cư", "công viên", "cầu vượt").
 _KIND_NEEDS: dict[str, tuple[str, ...]] = {
     "tu": ("nga",), "ba": ("nga",), "nam": ("nga",), "sau": ("nga",), "bay": ("nga",),
-    "cu": ("chung",), "vien": ("benh", "cong"), "hoc": ("dai",), "xoay": ("vong",),
-    "vuot": ("cau",)}
+    "cu": ("chung",), "vien": ("benh", "cong"), "hoc": ("dai", "tieu"), "xoay": ("vong",),
+    "vuot": ("cau",), "hang": ("nha",), "thi": ("sieu",), "may": ("nha",), "bien": ("bai",),
+    "ap": ("bien",), "giao": ("nut",), "pho": ("khu",), "nhau": ("quan",)}
 # Names never taken bare: everyday phrases, the whole city, an old province.
 NEVER_BARE = frozenset({("hoa", "binh"), ("sai", "gon"), ("cho", "lon"), ("tay", "nam"),
                         ("binh", "duong"), ("ba", "ria"), ("tan", "son", "nhat")})
