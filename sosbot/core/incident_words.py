@@ -277,6 +277,9 @@ COLLOCATIONS = ("chảy máu", "chảy xiết", "chảy mạnh", "chảy nước
                  "game bắn súng", "chơi bắn súng",
                  # a candle, not a tree ("đốt đèn cầy rồi ngủ quên"; round seventeen)
                  "đèn cầy",
+                 # a swindle, not flames (round eighteen's "lửa bùng" typed bare: "bi lua
+                 # bung tien coc" is someone cheated of a deposit)
+                 "bị lừa bùng", "lừa bùng tiền", "lừa bùng hàng", "lừa bùng nợ",
                  # scattering in panic (round fourteen): people or a loose animal
                  "chạy toán loạn", "chạy tán loạn",
                  # a vehicle on its way ("xe khách đang chạy trên cao tốc"; round fifteen)

@@ -37,6 +37,9 @@ def test_round_eighteen_readings(message: str, category: Category) -> None:
     ("xe tai tong duoi xe khach tren cao toc", T),  # a rear-end crash said otherwise
     ("con chó dữ cắn người", OT),  # an animal already named
     ("co ke bat coc be gai dua len xe", S),  # a child taken, not lured
+    # a swindle typed bare is no fire ("lừa bùng", not "lửa bùng"; found at review)
+    ("bi lua bung tien coc thue nha", S),
+    ("bị lừa bùng hàng, shop online chặn luôn", S),
 ])
 def test_the_guards_of_round_eighteen(message: str, category: Category | None) -> None:
     assert keyword_category(message) is category
