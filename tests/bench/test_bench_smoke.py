@@ -115,3 +115,15 @@ def test_intake_cpu_benchmark(ward_data: Path, database: str) -> None:
     found = intake_cpu.measure(database, 40, batch=16)
     assert found["updates"] == 40 and found["per_transaction"] == 16
     numbers(found, "wall_ms_per_update", "cpu_ms_per_update", "updates_per_s_one_thread")
+
+
+def test_send_handoff_benchmark() -> None:
+    """Both ways send every text (the emulator answers each), and each gives a CPU figure a
+    send for every round."""
+    from bench import send_handoff
+
+    found = send_handoff.measure(sends=40, in_flight=4, rounds=2)
+    assert (found["sends"], found["in_flight"]) == (40, 4)
+    assert set(found["cpu_ms_per_send"]) == {"threads", "loop"}
+    for figures in found["cpu_ms_per_send"].values():
+        assert len(figures) == 2 and all(figure > 0 for figure in figures)
