@@ -329,22 +329,18 @@ def waiting_cards(bind: sa.Connection, channel: str, chat_id: str, from_id: int,
 
 _DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
 # A send's record, on the driver's cursor (storage.driver_statements).
-_SENT_ROW = DriverStatement(sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
+_ROW_SENT = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
     status=OutboxStatus.SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
-    attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now")))
-_SENT_CARD = DriverStatement(sa.update(_DELIVERY).where(
-    _DELIVERY.c.id == sa.bindparam("delivery_id")).values(
-    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now")))
+    attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now"))
+_CARD_SENT = sa.update(_DELIVERY).where(_DELIVERY.c.id == sa.bindparam("delivery_id")).values(
+    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
+_SENT_ROW = DriverStatement(_ROW_SENT)
+_SENT_CARD = DriverStatement(_CARD_SENT)
 # On PostgreSQL a card's row and its delivery in one statement (the row's UPDATE a
 # data-modifying WITH, run once whether read or not): the outcome of a card sent is then
 # one statement, sent on its own, with no BEGIN and COMMIT around two (bench/FINDINGS.md,
 # session 15). SQLite has no UPDATE inside WITH.
-_SENT_CARD_ROW = DriverStatement(sa.update(_DELIVERY).where(
-    _DELIVERY.c.id == sa.bindparam("delivery_id")).values(
-    card_message_id=sa.bindparam("message_id"), status="sent", sent_at=sa.bindparam("now"))
-    .add_cte(sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("row_id")).values(
-        status=OutboxStatus.SENT, last_error=None, platform_message_id=sa.bindparam("message_id"),
-        attempts=sa.bindparam("attempts"), sent_at=sa.bindparam("now")).cte("sent_row")))
+_SENT_CARD_ROW = DriverStatement(_CARD_SENT.add_cte(_ROW_SENT.cte("sent_row")))
 
 
 def card_sent_at_once(dialect: sa.Dialect) -> bool:
