@@ -89,7 +89,11 @@ _OUT_OF_CONTROL = ("mất lái", "lao lên", "lao xuống", "lao vào", "lao qua
                    # a hole in the road the vehicle drops into (round fifteen: "xe máy chạy
                    # vào hố ga mất nắp", "sụp ổ gà ngã văng")
                    "vào hố ga", "xuống hố ga", "lọt hố ga", "sụp hố ga", "sụp ổ gà",
-                   "sập ổ gà", "lọt ổ gà", "vấp ổ gà", "into a manhole", "into a pothole")
+                   "sập ổ gà", "lọt ổ gà", "vấp ổ gà", "into a manhole", "into a pothole",
+                   # sliding or rolling into the water (round nineteen, set 18: "taxi lăn
+                   # xuống kênh")
+                   "trượt xuống sông", "trượt xuống kênh", "lăn xuống sông", "lăn xuống kênh",
+                   "trôi xuống sông", "trôi xuống kênh")
 # A person of the family gone and not back ("ba tui đi khỏi nhà từ sáng chưa về").
 _KIN = ("ba", "bố", "mẹ", "ông", "bà", "cụ", "con", "cháu", "vợ", "chồng", "bé", "em",
         "father", "mother", "dad", "mom", "grandmother", "grandfather", "grandma", "grandpa",

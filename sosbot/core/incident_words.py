@@ -264,6 +264,16 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("bị nhốt trong xe", _OTHER, 5), ("bị nhốt trong ô tô", _OTHER, 5),
     ("bị khóa trong xe", _OTHER, 5), ("bị khóa trong ô tô", _OTHER, 5),
     ("bị khoá trong xe", _OTHER, 5), ("bị khoá trong ô tô", _OTHER, 5),
+    # (round nineteen, cross-validated over set 18's misses) grass burnt and spreading ("ai
+    # đốt cỏ lan vô dãy nhà trọ"); changing lanes into another ("xe bus chạy lấn làn đâm vào
+    # xe ba gác": not fire spreading, "cháy lan", typed bare); two vehicles colliding ("2 xe
+    # điện va nhau"); a lottery den; a green pit viper's bite (not "rán lúc", frying, typed
+    # bare: with the bite or the one bitten); jellyfish typed bare ("sua bien chich" is no
+    # "sửa biển", mending a sign)
+    ("đốt cỏ lan", _FIRE, 5), ("chạy lấn làn", _TRAF, 5), ("va nhau", _TRAF, 4),
+    ("ghi lô đề", _SEC, 5), ("đánh lô đề", _SEC, 5),
+    ("bị rắn lục", _OTHER, 5), ("rắn lục cắn", _OTHER, 5), ("con rắn lục", _OTHER, 5),
+    ("sứa biển chích", _OTHER, 5),
 )
 
 # Toned collocations whose first word, typed without diacritics, folds to a keyword's

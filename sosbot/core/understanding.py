@@ -45,6 +45,11 @@ from sosbot.core.toneless import read_bare
 _FIRE, _TRAF = Category.FIRE, Category.TRAFFIC
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# Shorthands spelled by the word before them, typed bare: "ga" is gas, except in "nhà ga",
+# "ngã ba" (typed "nga"), "ổ gà" (typed "o ga"), "hố ga" (a drain, typed "ho ga"); "ca" is
+# the police, except a fishing boat's fish ("tàu cá", "ghe cá"; round nineteen: "tau ca ra
+# khoi 3 ngay chua ve" is no police "ra khói").
+_SPELLED_AFTER = {"ga": ("nha", "nga", "o", "ho"), "ca": ("tau", "ghe")}
 # A last letter typed over and over ("chayy", "cháyyy"; round seventeen): no Vietnamese
 # syllable ends in a doubled y, h, i, a, c, m or p, nor does an English word ("fall",
 # "tree", "off" stay); "uu" is "ưu" typed bare ("cuu": "cứu").
@@ -94,10 +99,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
         # "cá sấu", not "công an sấu")
         if expanded and n + 1 < len(found) and _spells_word(word, found[n + 1].group(0)):
             expanded = None
-        # "ga" is gas, except in "nhà ga", "ngã ba" (typed "nga"), "ổ gà" (typed "o ga"),
-        # "hố ga" (a drain, typed "ho ga")
-        if expanded and not (word == "ga" and out
-                             and fold(out[-1][0]) in ("nha", "nga", "o", "ho")):
+        if expanded and not (out and fold(out[-1][0]) in _SPELLED_AFTER.get(word, ())):
             out.extend((w, m.start(), m.end()) for w in expanded)
         else:
             out.append((word, m.start(), m.end()))

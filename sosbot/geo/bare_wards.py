@@ -34,6 +34,7 @@ destination, not the place (:data:`sosbot.geo.place_understanding.GOING`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -61,7 +62,8 @@ TYPE_WORDS = frozenset({"phuong", "xa"})
 KIND_WORDS = frozenset({"cau", "xoay", "tu", "ba", "nam", "sau", "bay", "duong", "kcx",
                         "kcn", "cang", "ben", "ga", "cu", "ktx", "vien", "hoc", "truong",
                         "hem", "vuot", "dao", "pha", "tro", "thpt", "thcs", "hang", "thi",
-                        "may", "bien", "ap", "giao", "pho"})
+                        "may", "bien", "ap", "giao", "pho",
+                        "tram"})  # a bus stop ("trạm Vĩnh Hội"; round nineteen)
 # A business named after its ward, what it makes or sells written between or not ("xưởng
 # gỗ Lái Thiêu", "kho sơn Đông Hưng Thuận", "tiệm net Bình Tây", "chung cư cũ Bàn Cờ"):
 # the kind, then at most two words (round fifteen: "tiệm bánh mì Xóm Chiếu", "dãy trọ
@@ -78,6 +80,8 @@ STREET_NAME_WORDS = 4
 # A road's number before the name ("tỉnh lộ 15 Nhuận Đức", "đường số 7 An Lạc", "hẻm 12
 # Tam Bình"): the word before the number.
 ROAD_WORDS = frozenset({"lo", "so", "ql", "tl", "dt", "hem", "kiet", "ngo", "duong"})
+# A road's number joined to its word ("ql13 Thuận Giao", "tl8", "dt743"; round nineteen).
+_ROAD_NUMBER_RE = re.compile(r"(?:ql|tl|dt)\d+[a-z]?")
 # A numbered neighbourhood before the name ("khu phố 3 Tân Hải", "ấp 2 Bình Lợi", "tổ 5",
 # "kp 4"; round seventeen): the word before the number.
 NEIGHBOURHOOD_WORDS = frozenset({"pho", "ap", "to", "kp"})
@@ -174,6 +178,8 @@ class BareWards:
             return True
         if prev.isdigit():
             return i > 1 and ws[i - 2].plain in ROAD_WORDS | NEIGHBOURHOOD_WORDS
+        if _ROAD_NUMBER_RE.fullmatch(prev):
+            return True
         if _kind_at(ws, i - 1, KIND_WORDS):
             return True
         return _kind_before(text, ws, i, BUSINESS_WORDS, 2) or \
