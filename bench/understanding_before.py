@@ -102,10 +102,15 @@ HELD_OUT_18_BEFORE = _before("15f5a16", 232, 91.8, 184, 89.1, 6.0, 93.5, 24, 95.
 # committed alone), before any of round nineteen's changes; nothing is tuned or trained on it.
 HELD_OUT_19_BEFORE = _before("53c48fc", 232, 92.7, 184, 92.4, 6.5, 98.9, 24, 95.8, 8, 0, 0,
                              2)
+# The twentieth (round twenty) read by commit ae125b4 (round nineteen's code, the set
+# committed alone), before any of round twenty's changes; nothing is tuned or trained on it.
+HELD_OUT_20_BEFORE = _before("ae125b4", 232, 95.7, 184, 83.2, 4.3, 84.2, 24, 95.8, 4, 1, 0,
+                             22)
 BEFORE_N = {2: HELD_OUT_2_BEFORE, 3: HELD_OUT_3_BEFORE, 4: HELD_OUT_4_BEFORE,
             5: HELD_OUT_5_BEFORE, 6: HELD_OUT_6_BEFORE, 7: HELD_OUT_7_BEFORE,
             8: HELD_OUT_8_BEFORE, 9: HELD_OUT_9_BEFORE, 10: HELD_OUT_10_BEFORE,
             11: HELD_OUT_11_BEFORE, 12: HELD_OUT_12_BEFORE, 13: HELD_OUT_13_BEFORE,
             14: HELD_OUT_14_BEFORE, 15: HELD_OUT_15_BEFORE,
             16: HELD_OUT_16_BEFORE, 17: HELD_OUT_17_BEFORE,
-            18: HELD_OUT_18_BEFORE, 19: HELD_OUT_19_BEFORE}
+            18: HELD_OUT_18_BEFORE, 19: HELD_OUT_19_BEFORE,
+            20: HELD_OUT_20_BEFORE}
