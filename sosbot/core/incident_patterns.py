@@ -156,7 +156,8 @@ _HITTING = ("đánh", "đập", "đấm", "tát", "bóp cổ", "hit", "beat", "p
 # bare too, round fourteen: "pha bi mat lai troi")
 _BOATS = ("thuyền", "ghe", "ca nô", "tàu cá", "sà lan", "chiếc đò", "con đò", "!đò",
           "đò ngang", "đò máy", "bến đò", "phà", "chiếc phà", "bến phà", "boat", "ferry",
-          "canoe", "kayak")
+          "canoe", "kayak",
+          "thuyền thúng")  # a basket boat (round twenty: "thuyen thung bi song danh up")
 _SINKING = ("chìm", "đắm", "úp", "mất lái", "chết máy", "trôi dạt", "trôi tự do", "bị trôi",
             "trôi ra", "mắc cạn", "capsize", "capsized", "sank", "sink", "sinking", "adrift",
             "drifting",

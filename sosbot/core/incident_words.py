@@ -274,6 +274,13 @@ PHRASES: tuple[tuple[str, Category | None, int], ...] = (
     ("ghi lô đề", _SEC, 5), ("đánh lô đề", _SEC, 5),
     ("bị rắn lục", _OTHER, 5), ("rắn lục cắn", _OTHER, 5), ("con rắn lục", _OTHER, 5),
     ("sứa biển chích", _OTHER, 5),
+    # (round twenty, cross-validated over set 19's misses) a crash into a vehicle's tail ("xe
+    # khach dam duoi xe tai"); a stroke after giving birth ("bi tai bien sau sinh"); an
+    # abandoned newborn; a lost child (not the young who are optimistic, "giới trẻ lạc
+    # quan", typed bare or not)
+    ("đâm đuôi", _TRAF, 5), ("húc đuôi", _TRAF, 5),
+    ("bị tai biến", _OTHER, 4), ("sơ sinh bị bỏ", _OTHER, 5),
+    ("trẻ lạc", _OTHER, 4), ("trẻ lạc quan", None, 0),
 )
 
 # Toned collocations whose first word, typed without diacritics, folds to a keyword's

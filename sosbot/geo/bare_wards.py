@@ -63,7 +63,8 @@ KIND_WORDS = frozenset({"cau", "xoay", "tu", "ba", "nam", "sau", "bay", "duong",
                         "kcn", "cang", "ben", "ga", "cu", "ktx", "vien", "hoc", "truong",
                         "hem", "vuot", "dao", "pha", "tro", "thpt", "thcs", "hang", "thi",
                         "may", "bien", "ap", "giao", "pho",
-                        "tram"})  # a bus stop ("trạm Vĩnh Hội"; round nineteen)
+                        "tram",  # a bus stop ("trạm Vĩnh Hội"; round nineteen)
+                        "xe"})  # a coach station ("bến xe Phú Lâm"; round twenty)
 # A business named after its ward, what it makes or sells written between or not ("xưởng
 # gỗ Lái Thiêu", "kho sơn Đông Hưng Thuận", "tiệm net Bình Tây", "chung cư cũ Bàn Cờ"):
 # the kind, then at most two words (round fifteen: "tiệm bánh mì Xóm Chiếu", "dãy trọ
@@ -91,7 +92,8 @@ _KIND_NEEDS: dict[str, tuple[str, ...]] = {
     "tu": ("nga",), "ba": ("nga",), "nam": ("nga",), "sau": ("nga",), "bay": ("nga",),
     "cu": ("chung",), "vien": ("benh", "cong"), "hoc": ("dai", "tieu"), "xoay": ("vong",),
     "vuot": ("cau",), "hang": ("nha",), "thi": ("sieu",), "may": ("nha",), "bien": ("bai",),
-    "ap": ("bien",), "giao": ("nut",), "pho": ("khu",), "nhau": ("quan",)}
+    "ap": ("bien",), "giao": ("nut",), "pho": ("khu",), "nhau": ("quan",),
+    "xe": ("ben",)}
 # Names never taken bare: everyday phrases, the whole city, an old province.
 NEVER_BARE = frozenset({("hoa", "binh"), ("sai", "gon"), ("cho", "lon"), ("tay", "nam"),
                         ("binh", "duong"), ("ba", "ria"), ("tan", "son", "nhat")})
