@@ -122,6 +122,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -174,29 +175,20 @@ def accuracy(messages: list[dict[str, Any]]) -> dict[str, Any]:
         _, options = read(m["text"])
         options = options[:MAX_PLACE_OPTIONS]
         codes = [o.ward_code for o in options]
-        if m["place"] == "ward":
-            first_right += bool(codes) and codes[0] == m["ward_code"]
-            if len(codes) == 1 and codes[0] == m["ward_code"]:
-                one_right += 1
-                continue
-            if len(codes) > 1 and m["ward_code"] in codes:
-                among += 1
-                continue
+        outcome = place_outcome(m, codes)
+        first_right += m["place"] == "ward" and bool(codes) and codes[0] == m["ward_code"]
+        one_right += outcome == ONE_RIGHT
+        among += outcome == AMONG
+        wrong_place += outcome in (WRONG_PLACE, GIVEN_A_PLACE)
+        list_without += outcome == LIST_WITHOUT
+        missed_place += outcome == NOT_FOUND
+        district_listed += outcome == LISTED
+        if outcome in (WRONG_PLACE, LIST_WITHOUT, NOT_FOUND):
             misses.append(f"ward {[o.ward_name for o in options[:3]]} ≠ "
                           f"{m['ward_name']}: {m['text']}")
-            if len(codes) == 1:
-                wrong_place += 1  # one place proposed, the wrong one
-            elif codes:
-                list_without += 1  # the resident types again or picks on the map
-            else:
-                missed_place += 1  # asked for a pin or the map: no correction needed
-        elif m["place"] == "district":
-            if len(options) >= 2:
-                district_listed += 1
-            else:
-                misses.append(f"no ward list for a district: {m['text']}")
-        elif options:
-            wrong_place += 1  # a place proposed where none was named
+        elif outcome == NO_LIST:
+            misses.append(f"no ward list for a district: {m['text']}")
+        elif outcome == GIVEN_A_PLACE:
             misses.append(f"place proposed, none named {[o.label for o in options[:2]]}: "
                           f"{m['text']}")
 
@@ -220,6 +212,31 @@ def accuracy(messages: list[dict[str, Any]]) -> dict[str, Any]:
         "wrong_proposals": wrong_category + wrong_place,
         "misses": misses,
     }
+
+
+# What the resident is shown for a message's place, against its label (place_outcome).
+ONE_RIGHT, AMONG = "one place right", "among the candidates"
+WRONG_PLACE = "one place proposed, the wrong one"
+LIST_WITHOUT = "candidates without the ward"  # the resident types again or picks on the map
+NOT_FOUND = "not found"  # asked for a pin or the map: no correction needed
+LISTED, NO_LIST = "district listed", "no ward list for a district"
+NONE_NAMED, GIVEN_A_PLACE = "no place, none named", "a place proposed, none named"
+
+
+def place_outcome(message: dict[str, Any], codes: Sequence[str]) -> str:
+    """What the resident is shown for ``message``'s place (``codes``: the wards of the
+    options shown, in order), against its label: a message naming a ward gets one place
+    (right or wrong), a list with or without the ward, or nothing; one naming an old
+    district gets a list of wards or not; one naming no place gets nothing or a guess."""
+    if message["place"] == "ward":
+        if len(codes) == 1:
+            return ONE_RIGHT if codes[0] == message["ward_code"] else WRONG_PLACE
+        if codes:
+            return AMONG if message["ward_code"] in codes else LIST_WITHOUT
+        return NOT_FOUND
+    if message["place"] == "district":
+        return LISTED if len(codes) >= 2 else NO_LIST
+    return GIVEN_A_PLACE if codes else NONE_NAMED
 
 
 class _Resident:

@@ -71,7 +71,11 @@ def cross_validate(threshold: float | None = None, *,
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    result = cross_validate()
+    return printed(cross_validate(), argv)
+
+
+def printed(result: dict[str, Any], argv: Sequence[str]) -> int:
+    """Print ``result`` as JSON, its ``misses`` only when ``--misses`` is in ``argv``."""
     if "--misses" not in argv:
         result.pop("misses")
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
