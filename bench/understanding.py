@@ -343,6 +343,24 @@ def measure() -> dict[str, Any]:
     return {**out, "paths": taps(settings), "cpu": cpu_model()}
 
 
+# Rounds by number, as the held-out sets' notes name them.
+_ROUND_WORDS = {15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen",
+                19: "nineteen", 20: "twenty"}
+
+
+def _read_and_crossed(sets: list[dict[str, Any] | None], n: int) -> str:
+    """The note of held-out set ``n`` (15 on), whose misses its round read and the next
+    round cross-validated over: its before (``sets[2n - 1]``) and now (``sets[2n]``)."""
+    now, before = sets[2 * n], sets[2 * n - 1]
+    this, following = _ROUND_WORDS[n], _ROUND_WORDS[n + 1]
+    return (f"- **held-out {n}**: {now['messages'] if now else '—'} messages "
+            f"(`bench/data/resident_messages_heldout{n}.jsonl`, each ward checked unique by "
+            f"name), written and committed before round {this} changed any code. *Before* "
+            f"is commit {before['commit'] if before else '—'}; *now* is after round {this} "
+            f"read its misses and round {following} cross-validated over it: no longer held "
+            "out.")
+
+
 def section(r: dict[str, Any] | None) -> list[str]:
     """RESULTS.md's section."""
     if not r:
@@ -453,36 +471,7 @@ def section(r: dict[str, Any] | None) -> list[str]:
         "written and committed before round fourteen changed any code. *Before* is commit "
         f"{sets[27]['commit'] if sets[27] else '—'}; *now* is after round fourteen read its "
         "misses and round fifteen cross-validated over it: no longer held out.",
-        "- **held-out 15**: "
-        f"{sets[30]['messages'] if sets[30] else '—'} messages "
-        "(`bench/data/resident_messages_heldout15.jsonl`, each ward checked unique by name), "
-        "written and committed before round fifteen changed any code. *Before* is commit "
-        f"{sets[29]['commit'] if sets[29] else '—'}; *now* is after round fifteen read its "
-        "misses and round sixteen cross-validated over it: no longer held out.",
-        "- **held-out 16**: "
-        f"{sets[32]['messages'] if sets[32] else '—'} messages "
-        "(`bench/data/resident_messages_heldout16.jsonl`, each ward checked unique by name), "
-        "written and committed before round sixteen changed any code. *Before* is commit "
-        f"{sets[31]['commit'] if sets[31] else '—'}; *now* is after round sixteen read its "
-        "misses and round seventeen cross-validated over it: no longer held out.",
-        "- **held-out 17**: "
-        f"{sets[34]['messages'] if sets[34] else '—'} messages "
-        "(`bench/data/resident_messages_heldout17.jsonl`, each ward checked unique by name), "
-        "written and committed before round seventeen changed any code. *Before* is commit "
-        f"{sets[33]['commit'] if sets[33] else '—'}; *now* is after round seventeen read its "
-        "misses and round eighteen cross-validated over it: no longer held out.",
-        "- **held-out 18**: "
-        f"{sets[36]['messages'] if sets[36] else '—'} messages "
-        "(`bench/data/resident_messages_heldout18.jsonl`, each ward checked unique by name), "
-        "written and committed before round eighteen changed any code. *Before* is commit "
-        f"{sets[35]['commit'] if sets[35] else '—'}; *now* is after round eighteen read its "
-        "misses and round nineteen cross-validated over it: no longer held out.",
-        "- **held-out 19**: "
-        f"{sets[38]['messages'] if sets[38] else '—'} messages "
-        "(`bench/data/resident_messages_heldout19.jsonl`, each ward checked unique by name), "
-        "written and committed before round nineteen changed any code. *Before* is commit "
-        f"{sets[37]['commit'] if sets[37] else '—'}; *now* is after round nineteen read its "
-        "misses and round twenty cross-validated over it: no longer held out.",
+        *(_read_and_crossed(sets, n) for n in range(15, 20)),
         "- **held-out 20**: "
         f"{sets[40]['messages'] if sets[40] else '—'} messages "
         "(`bench/data/resident_messages_heldout20.jsonl`, each ward checked unique by name), "
